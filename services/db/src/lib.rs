@@ -1,0 +1,18 @@
+//! Ketnoi's storage. One [`Db`] wraps a SQLite or a PostgreSQL pool, chosen at run time from
+//! the URL. Each query is written once, in SQL that both engines accept (`$N` placeholders,
+//! `RETURNING`, `ON CONFLICT`), and the [`on!`] macro runs it on whichever typed pool or
+//! transaction is at hand. Transactions belong to the caller.
+
+mod error;
+mod pool;
+
+pub mod demo;
+pub mod orgs;
+pub mod outbox;
+pub mod password_resets;
+pub mod sessions;
+pub mod users;
+
+pub use error::{DbError, Result};
+pub use pool::{Backend, Conn, Db, Tx, now};
+pub use sqlx;

@@ -1,0 +1,158 @@
+//! The pool for either engine, connections and transactions over it, and the `on!` macro
+//! that runs one query text on whichever engine is behind them.
+
+use crate::Result;
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A pool on one of the two engines. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Something a query can run on: a pool or a transaction, of either engine.
+pub enum Conn<'c> {
+    SqlitePool(&'c SqlitePool),
+    PgPool(&'c PgPool),
+    SqliteTx(&'c mut sqlx::SqliteConnection),
+    PgTx(&'c mut sqlx::PgConnection),
+}
+
+/// A transaction on either engine; dropped without [`Tx::commit`] it rolls back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs the same expression on whichever engine `conn` holds. Inside the body, the name
+/// bound by the pattern is an executor for that engine:
+/// `on!(conn, e => sqlx::query("…").bind(x).execute(e).await)`.
+#[macro_export]
+macro_rules! on {
+    ($conn:expr, $e:ident => $body:expr) => {
+        match $conn {
+            $crate::Conn::SqlitePool($e) => $body,
+            $crate::Conn::PgPool($e) => $body,
+            $crate::Conn::SqliteTx($e) => $body,
+            $crate::Conn::PgTx($e) => $body,
+        }
+    };
+}
+
+/// The current time at the precision both engines store (microseconds), so a value read back
+/// equals the value written.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+impl Db {
+    /// Connects to `sqlite:…` (creating the file) or `postgres://…`, without migrating.
+    pub async fn connect(url: &str) -> Result<Db> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(crate::DbError::UnsupportedUrl)
+        }
+    }
+
+    /// Connects and applies the migrations of that engine.
+    pub async fn connect_and_migrate(url: &str) -> Result<Db> {
+        let db = Db::connect(url).await?;
+        if let Err(e) = db.migrate().await {
+            // A failed PostgreSQL migration leaves an advisory lock on its pooled
+            // connection; closing the pool releases it before anyone retries.
+            db.close().await;
+            return Err(e);
+        }
+        Ok(db)
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub fn conn(&self) -> Conn<'_> {
+        match self {
+            Db::Sqlite(p) => Conn::SqlitePool(p),
+            Db::Postgres(p) => Conn::PgPool(p),
+        }
+    }
+
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Answers whether the database takes a trivial query; `/readyz` uses it.
+    pub async fn ping(&self) -> Result<()> {
+        on!(self.conn(), e => sqlx::query("SELECT 1").execute(e).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::SqliteTx(t),
+            Tx::Postgres(t) => Conn::PgTx(t),
+        }
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}

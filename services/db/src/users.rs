@@ -1,0 +1,162 @@
+//! Accounts: who can sign in, with which identifier, in which language and platform role.
+
+use crate::{Conn, DbError, Result, on};
+use chrono::{DateTime, Utc};
+use ketnoi_domain::Locale;
+use ketnoi_domain::role::PlatformRole;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    email: Option<String>,
+    phone: Option<String>,
+    display_name: String,
+    password_hash: String,
+    locale: String,
+    platform_role: String,
+    officer_commune_code: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: i64,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub display_name: String,
+    pub password_hash: String,
+    pub locale: Locale,
+    pub role: PlatformRole,
+    /// For a Union officer: the ward/commune they act for; `None` means the whole city.
+    pub officer_commune_code: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = DbError;
+    fn try_from(r: UserRow) -> Result<User> {
+        Ok(User {
+            id: r.id,
+            email: r.email,
+            phone: r.phone,
+            display_name: r.display_name,
+            password_hash: r.password_hash,
+            locale: Locale::from_code(&r.locale).unwrap_or_default(),
+            role: PlatformRole::parse(&r.platform_role)
+                .ok_or_else(|| DbError::Corrupt(format!("platform_role {}", r.platform_role)))?,
+            officer_commune_code: r.officer_commune_code,
+            created_at: r.created_at,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub locale: Locale,
+    pub role: PlatformRole,
+    pub officer_commune_code: Option<&'a str>,
+}
+
+pub async fn insert(conn: Conn<'_>, u: &NewUser<'_>) -> Result<User> {
+    let now = crate::now();
+    let row: UserRow = on!(conn, e => sqlx::query_as(
+        "INSERT INTO users (email, phone, display_name, password_hash, locale, platform_role, officer_commune_code, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+         RETURNING id, email, phone, display_name, password_hash, locale, platform_role, officer_commune_code, created_at")
+        .bind(u.email)
+        .bind(u.phone)
+        .bind(u.display_name)
+        .bind(u.password_hash)
+        .bind(u.locale.code())
+        .bind(u.role.as_str())
+        .bind(u.officer_commune_code)
+        .bind(now)
+        .fetch_one(e)
+        .await)?;
+    row.try_into()
+}
+
+pub async fn find(conn: Conn<'_>, id: i64) -> Result<Option<User>> {
+    let row: Option<UserRow> = on!(conn, e => sqlx::query_as(
+        "SELECT id, email, phone, display_name, password_hash, locale, platform_role, officer_commune_code, created_at FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(e)
+        .await)?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn find_by_email(conn: Conn<'_>, email: &str) -> Result<Option<User>> {
+    let row: Option<UserRow> = on!(conn, e => sqlx::query_as(
+        "SELECT id, email, phone, display_name, password_hash, locale, platform_role, officer_commune_code, created_at FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(e)
+        .await)?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn find_by_phone(conn: Conn<'_>, phone: &str) -> Result<Option<User>> {
+    let row: Option<UserRow> = on!(conn, e => sqlx::query_as(
+        "SELECT id, email, phone, display_name, password_hash, locale, platform_role, officer_commune_code, created_at FROM users WHERE phone = $1")
+        .bind(phone)
+        .fetch_optional(e)
+        .await)?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn list(conn: Conn<'_>, limit: i64, offset: i64) -> Result<Vec<User>> {
+    let rows: Vec<UserRow> = on!(conn, e => sqlx::query_as(
+        "SELECT id, email, phone, display_name, password_hash, locale, platform_role, officer_commune_code, created_at FROM users ORDER BY id LIMIT $1 OFFSET $2")
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(e)
+        .await)?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+pub async fn set_locale(conn: Conn<'_>, id: i64, locale: Locale) -> Result<()> {
+    on!(conn, e => sqlx::query("UPDATE users SET locale = $1, updated_at = $2 WHERE id = $3")
+        .bind(locale.code())
+        .bind(crate::now())
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn set_password_hash(conn: Conn<'_>, id: i64, password_hash: &str) -> Result<()> {
+    on!(conn, e => sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(password_hash)
+        .bind(crate::now())
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn set_role(
+    conn: Conn<'_>,
+    id: i64,
+    role: PlatformRole,
+    officer_commune_code: Option<&str>,
+) -> Result<bool> {
+    let done = on!(conn, e => sqlx::query(
+        "UPDATE users SET platform_role = $1, officer_commune_code = $2, updated_at = $3 WHERE id = $4")
+        .bind(role.as_str())
+        .bind(officer_commune_code)
+        .bind(crate::now())
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}
+
+pub async fn count(conn: Conn<'_>) -> Result<i64> {
+    Ok(on!(conn, e => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(e).await)?)
+}

@@ -1,0 +1,85 @@
+//! Hanoi's 126 wards and communes (since 1 July 2025) and Vietnam's 34 provinces, compiled in
+//! from `data/`. The old districts are kept only as a display hint for legacy records.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct Commune {
+    /// Official 5-digit code, e.g. `00577`.
+    pub code: String,
+    /// Full name, e.g. `Xã Bát Tràng`.
+    pub name: String,
+    pub short_name: String,
+    /// `phường` or `xã`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Best guess of the pre-2025 district; a hint, not authoritative.
+    pub legacy_district_main: String,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct Province {
+    /// 2-digit code, `01` = Hà Nội.
+    pub code: String,
+    pub name: String,
+    pub short_name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+static COMMUNES_CSV: &str = include_str!("../../../data/admin_units_hanoi.csv");
+static PROVINCES_CSV: &str = include_str!("../../../data/provinces.csv");
+
+fn read_csv<T: serde::de::DeserializeOwned>(text: &str) -> Vec<T> {
+    csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .filter_map(Result::ok)
+        .collect()
+}
+
+static COMMUNES: LazyLock<Vec<Commune>> = LazyLock::new(|| read_csv(COMMUNES_CSV));
+static PROVINCES: LazyLock<Vec<Province>> = LazyLock::new(|| read_csv(PROVINCES_CSV));
+static COMMUNE_INDEX: LazyLock<HashMap<&'static str, &'static Commune>> =
+    LazyLock::new(|| COMMUNES.iter().map(|c| (c.code.as_str(), c)).collect());
+
+/// All Hanoi wards and communes, in the official code order.
+pub fn hanoi_communes() -> &'static [Commune] {
+    &COMMUNES
+}
+
+pub fn commune(code: &str) -> Option<&'static Commune> {
+    COMMUNE_INDEX.get(code).copied()
+}
+
+pub fn provinces() -> &'static [Province] {
+    &PROVINCES
+}
+
+pub fn province(code: &str) -> Option<&'static Province> {
+    PROVINCES.iter().find(|p| p.code == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hanoi_has_126_units_and_vietnam_34_provinces() {
+        assert_eq!(hanoi_communes().len(), 126);
+        assert_eq!(hanoi_communes().iter().filter(|c| c.kind == "phường").count(), 51);
+        assert_eq!(provinces().len(), 34);
+    }
+
+    #[test]
+    fn bat_trang_is_found_by_code_with_its_old_district() {
+        let c = commune("00577");
+        assert_eq!(c.map(|c| c.name.as_str()), Some("Xã Bát Tràng"));
+        assert_eq!(c.map(|c| c.legacy_district_main.as_str()), Some("Huyện Gia Lâm"));
+        assert!(commune("99999").is_none());
+        assert_eq!(province("01").map(|p| p.short_name.as_str()), Some("Hà Nội"));
+    }
+}

@@ -1,0 +1,14 @@
+//! Pure types and rules of Ketnoi: no IO, no framework. Everything here is safe to call
+//! from any layer and is tested without a database.
+
+pub mod admin_units;
+pub mod contact;
+pub mod locale;
+pub mod money;
+pub mod org;
+pub mod role;
+pub mod text;
+pub mod time;
+
+pub use locale::Locale;
+pub use money::Vnd;

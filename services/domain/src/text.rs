@@ -1,0 +1,121 @@
+//! Text at the boundary: NFC normalisation, trimming and length limits counted in characters.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Returns `s` trimmed and NFC-normalised, so "ố" typed as o + combining marks (macOS, some
+/// Android keyboards) is stored and compared as the single precomposed character.
+pub fn clean(s: &str) -> String {
+    s.trim().nfc().collect()
+}
+
+/// What is wrong with a piece of user text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("required")]
+    Required,
+    #[error("too long")]
+    TooLong { max: usize },
+    #[error("control characters")]
+    ControlCharacters,
+}
+
+/// Cleans a single-line field and checks it is present and at most `max` characters.
+pub fn required_line(s: &str, max: usize) -> Result<String, TextError> {
+    let v = optional_line(s, max)?;
+    v.ok_or(TextError::Required)
+}
+
+/// Cleans an optional single-line field: empty becomes `None`.
+pub fn optional_line(s: &str, max: usize) -> Result<Option<String>, TextError> {
+    let v = clean(s);
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if v.chars().count() > max {
+        return Err(TextError::TooLong { max });
+    }
+    if v.chars().any(char::is_control) {
+        return Err(TextError::ControlCharacters);
+    }
+    Ok(Some(v))
+}
+
+/// Cleans an optional multi-line field (newlines and tabs allowed).
+pub fn optional_block(s: &str, max: usize) -> Result<Option<String>, TextError> {
+    let v: String = clean(&s.replace("\r\n", "\n"));
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if v.chars().count() > max {
+        return Err(TextError::TooLong { max });
+    }
+    if v.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(TextError::ControlCharacters);
+    }
+    Ok(Some(v))
+}
+
+/// A URL path segment made from a name: lower-case ASCII, diacritics folded, `đ` → `d`.
+pub fn slugify(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut dash = false;
+    for c in s.nfd() {
+        let c = match c {
+            'đ' | 'Đ' => 'd',
+            c if unicode_normalization::char::is_combining_mark(c) => continue,
+            c => c.to_ascii_lowercase(),
+        };
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+            dash = false;
+        } else if !dash && !out.is_empty() {
+            out.push('-');
+            dash = true;
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decomposed_input_is_stored_precomposed() {
+        let nfd = "Go\u{302}\u{301}m su\u{31b}\u{301}";
+        assert_eq!(clean(nfd), "Gốm sứ");
+    }
+
+    #[test]
+    fn line_length_is_counted_in_characters_not_bytes() {
+        let s = "đ".repeat(10);
+        assert!(required_line(&s, 10).is_ok());
+        assert_eq!(
+            required_line(&s, 9),
+            Err(TextError::TooLong { max: 9 })
+        );
+    }
+
+    #[test]
+    fn blank_required_line_is_rejected() {
+        assert_eq!(required_line("   ", 10), Err(TextError::Required));
+    }
+
+    #[test]
+    fn control_characters_are_rejected_in_lines() {
+        assert_eq!(
+            required_line("a\u{0}b", 10),
+            Err(TextError::ControlCharacters)
+        );
+        assert!(optional_block("a\nb", 10).is_ok());
+    }
+
+    #[test]
+    fn slug_folds_vietnamese() {
+        assert_eq!(slugify("HTX Gốm sứ Men Lam Bát Tràng"), "htx-gom-su-men-lam-bat-trang");
+        assert_eq!(slugify("Đường Láng -- Đống Đa!"), "duong-lang-dong-da");
+    }
+}

@@ -1,0 +1,133 @@
+//! Configuration from the environment (or flags), with defaults that run on a laptop.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DATABASE_URL` | `sqlite:data/ketnoi.db` | `sqlite:<file>` or `postgres://…` |
+//! | `BIND` | `127.0.0.1:8080` | address to listen on |
+//! | `PUBLIC_URL` | `http://<BIND>` | address users reach; `https://` makes cookies Secure |
+//! | `SECRET_KEY` | generated into `<DATA_DIR>/secret_key` | signs CSRF tokens; never logged |
+//! | `DATA_DIR` | `data` | local state: SQLite file, secret key, mail |
+//! | `MAIL_DIR` | `<DATA_DIR>/mail` | where the development mail sink writes messages |
+//! | `TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
+//! | `SIGNIN_PER_ACCOUNT_PER_MINUTE` | `5` | sign-in attempts per account |
+//! | `SIGNIN_PER_IP_PER_MINUTE` | `30` | sign-in attempts per client IP |
+//! | `LOG_FORMAT` | `text` | `text` or `json` |
+//! | `RUST_LOG` | `info` | log filter |
+
+use anyhow::Context;
+use clap::Args;
+use ketnoi_web::config::Secret;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct Config {
+    /// Database: `sqlite:<file>` (created if missing) or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", global = true, default_value = "sqlite:data/ketnoi.db")]
+    pub database_url: String,
+    /// Address to listen on.
+    #[arg(long, env = "BIND", global = true, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Address users reach the site at, used in links sent by e-mail [default: http://<BIND>].
+    #[arg(long, env = "PUBLIC_URL", global = true, default_value = "")]
+    pub public_url: String,
+    /// Secret for signing tokens; generated and kept in <DATA_DIR>/secret_key when absent.
+    #[arg(long, env = "SECRET_KEY", global = true, hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// Directory for local state (SQLite file, generated secret, development mail).
+    #[arg(long, env = "DATA_DIR", global = true, default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Directory the development mail sink writes messages to [default: <DATA_DIR>/mail].
+    #[arg(long, env = "MAIL_DIR", global = true)]
+    pub mail_dir: Option<PathBuf>,
+    /// Trust `X-Forwarded-For` for the client address (only behind your own proxy).
+    #[arg(long, env = "TRUST_PROXY", global = true, default_value_t = false)]
+    pub trust_proxy: bool,
+    /// Sign-in attempts allowed per account per minute.
+    #[arg(long, env = "SIGNIN_PER_ACCOUNT_PER_MINUTE", global = true, default_value_t = 5)]
+    pub signin_per_account_per_minute: u32,
+    /// Sign-in attempts allowed per client IP per minute.
+    #[arg(long, env = "SIGNIN_PER_IP_PER_MINUTE", global = true, default_value_t = 30)]
+    pub signin_per_ip_per_minute: u32,
+    /// Log format: text or json.
+    #[arg(long, env = "LOG_FORMAT", global = true, default_value = "text")]
+    pub log_format: String,
+}
+
+pub fn init_tracing(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+impl Config {
+    /// Connects and migrates; a SQLite file's directory is created first.
+    pub async fn database(&self) -> anyhow::Result<ketnoi_db::Db> {
+        if let Some(path) = self.database_url.strip_prefix("sqlite:") {
+            let path = path.trim_start_matches("//").split('?').next().unwrap_or_default();
+            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            }
+        }
+        ketnoi_db::Db::connect_and_migrate(&self.database_url)
+            .await
+            .context("opening the database (check DATABASE_URL)")
+    }
+
+    pub fn sink(&self) -> ketnoi_notify::Sink {
+        ketnoi_notify::Sink::Directory(self.mail_dir.clone().unwrap_or_else(|| self.data_dir.join("mail")))
+    }
+
+    fn secret(&self) -> anyhow::Result<Secret> {
+        if let Some(s) = self.secret_key.as_deref().filter(|s| !s.is_empty()) {
+            anyhow::ensure!(s.len() >= 32, "SECRET_KEY must be at least 32 characters");
+            return Ok(Secret::new(s.as_bytes().to_vec()));
+        }
+        let path = self.data_dir.join("secret_key");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            let existing = existing.trim();
+            if existing.len() >= 64 {
+                return Ok(Secret::new(existing.as_bytes().to_vec()));
+            }
+        }
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("getrandom: {e}"))?;
+        let key = hex::encode(bytes);
+        std::fs::create_dir_all(&self.data_dir)?;
+        write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+        tracing::info!(path = %path.display(), "generated a new secret key");
+        Ok(Secret::new(key.into_bytes()))
+    }
+
+    pub fn app_config(&self) -> anyhow::Result<ketnoi_web::AppConfig> {
+        let public_url = if self.public_url.is_empty() {
+            format!("http://{}", self.bind)
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        };
+        Ok(ketnoi_web::AppConfig {
+            public_url,
+            secret_key: self.secret()?,
+            signin_per_account_per_minute: self.signin_per_account_per_minute,
+            signin_per_ip_per_minute: self.signin_per_ip_per_minute,
+            trust_proxy: self.trust_proxy,
+        })
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    f.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}

@@ -1,0 +1,83 @@
+//! Demo data and user creation from the command line.
+
+use anyhow::Context;
+use ketnoi_db::Db;
+use ketnoi_db::users::NewUser;
+use ketnoi_domain::Locale;
+use ketnoi_domain::contact::Login;
+use ketnoi_domain::role::{MemberRole, PlatformRole};
+
+/// Password of every demo account; printed in the README, never used outside `--demo`.
+pub const DEMO_PASSWORD: &str = "ketnoi-demo";
+
+/// Imports the demo organisations and creates the demo accounts (if missing).
+pub async fn seed(db: &Db) -> anyhow::Result<()> {
+    let n = ketnoi_db::demo::import(db).await?;
+    tracing::info!(organisations = n, "demo dataset imported");
+    let accounts = [
+        ("admin@example.com", "Quản trị Ketnoi", "admin", None, None),
+        ("canbo.battrang@example.com", "Cán bộ Hội Bát Tràng", "union-officer", Some("00577"), None),
+        ("htx.menlam@example.com", "Vũ Thị Oanh", "user", None, Some("htx-gom-su-men-lam-bat-trang")),
+    ];
+    for (login, name, role, commune, owns) in accounts {
+        if ketnoi_db::users::find_by_email(db.conn(), login).await?.is_some() {
+            continue;
+        }
+        let user_id = insert_user(db, login, name, DEMO_PASSWORD, role, commune).await?;
+        if let Some(slug) = owns
+            && let Some(org) = ketnoi_db::orgs::find_by_slug(db.conn(), slug).await?
+        {
+            ketnoi_db::orgs::add_member(db.conn(), org.id, user_id, MemberRole::Owner).await?;
+        }
+    }
+    tracing::info!("demo accounts ready (password: {DEMO_PASSWORD})");
+    Ok(())
+}
+
+pub async fn create_user(
+    db: &Db,
+    login: &str,
+    name: &str,
+    password: &str,
+    role: &str,
+    commune: Option<&str>,
+) -> anyhow::Result<()> {
+    let id = insert_user(db, login, name, password, role, commune).await?;
+    tracing::info!(id, role, "user created");
+    Ok(())
+}
+
+async fn insert_user(
+    db: &Db,
+    login: &str,
+    name: &str,
+    password: &str,
+    role: &str,
+    commune: Option<&str>,
+) -> anyhow::Result<i64> {
+    let role = PlatformRole::parse(&role.replace('-', "_")).context("role must be user, union-officer or admin")?;
+    let login = Login::parse(login).map_err(|e| anyhow::anyhow!("login: {e}"))?;
+    anyhow::ensure!(password.chars().count() >= 8, "the password needs at least 8 characters");
+    if let Some(c) = commune {
+        anyhow::ensure!(ketnoi_domain::admin_units::commune(c).is_some(), "unknown ward/commune code {c}");
+    }
+    let hash = ketnoi_web::password::hash(password.to_owned()).await?;
+    let (email, phone) = match &login {
+        Login::Email(e) => (Some(e.as_str()), None),
+        Login::Phone(p) => (None, Some(p.as_str())),
+    };
+    let user = ketnoi_db::users::insert(
+        db.conn(),
+        &NewUser {
+            email,
+            phone,
+            display_name: &ketnoi_domain::text::clean(name),
+            password_hash: &hash,
+            locale: Locale::Vi,
+            role,
+            officer_commune_code: if role == PlatformRole::UnionOfficer { commune } else { None },
+        },
+    )
+    .await?;
+    Ok(user.id)
+}

@@ -1,0 +1,150 @@
+//! The `ketnoi` program: serve the site, run background jobs, migrate, seed, manage users.
+
+mod config;
+mod demo;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use config::Config;
+use ketnoi_db::Db;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(name = "ketnoi", version, about = "Ketnoi: women-managed cooperatives of Hanoi, connected.")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web site and the API (and run background jobs unless --no-worker).
+    Serve {
+        /// Load the demo dataset if the database has no organisations yet.
+        #[arg(long)]
+        demo: bool,
+        /// Do not run background jobs in this process (run `ketnoi worker` instead).
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run background jobs (outbox delivery) until stopped.
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load data into the database.
+    Seed {
+        /// The fictional demo dataset with demo accounts.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from KETNOI_PASSWORD or standard input.
+    Create {
+        /// E-mail address or Vietnamese mobile number.
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// user, union-officer or admin.
+        #[arg(long, default_value = "user")]
+        role: String,
+        /// For a Union officer: ward/commune code; omit for city-wide.
+        #[arg(long)]
+        commune: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    config::init_tracing(&cli.config);
+    match cli.command {
+        Command::Serve { demo, no_worker } => serve(&cli.config, demo, !no_worker).await,
+        Command::Worker => {
+            let db = cli.config.database().await?;
+            ketnoi_notify::run(db, cli.config.sink(), Duration::from_secs(2), shutdown_signal()).await;
+            Ok(())
+        }
+        Command::Migrate => {
+            let db = cli.config.database().await?;
+            db.close().await;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Seed { demo } => {
+            anyhow::ensure!(demo, "nothing to seed: pass --demo");
+            let db = cli.config.database().await?;
+            demo::seed(&db).await
+        }
+        Command::User { command: UserCommand::Create { login, name, role, commune } } => {
+            let db = cli.config.database().await?;
+            let password = match std::env::var("KETNOI_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).context("reading the password from stdin")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            demo::create_user(&db, &login, &name, &password, &role, commune.as_deref()).await
+        }
+    }
+}
+
+async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> {
+    let db: Db = config.database().await?;
+    if demo && ketnoi_db::orgs::count(db.conn(), None).await? == 0 {
+        demo::seed(&db).await?;
+    }
+    let state = ketnoi_web::AppState::new(db.clone(), config.app_config()?);
+    let listener = TcpListener::bind(&config.bind).await.with_context(|| format!("binding {}", config.bind))?;
+    tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, "serving");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let jobs = worker.then(|| {
+        let mut rx = stop_rx.clone();
+        tokio::spawn(ketnoi_notify::run(db.clone(), config.sink(), Duration::from_secs(2), async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }))
+    });
+    ketnoi_web::serve(listener, state, async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    })
+    .await?;
+    if let Some(j) = jobs {
+        let _ = j.await;
+    }
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

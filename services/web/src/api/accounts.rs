@@ -1,0 +1,101 @@
+//! Accounts and sessions over JSON. Requests must be `application/json`, which a page on
+//! another site cannot send without a CORS preflight, so cookie sessions are safe here
+//! without a CSRF token.
+
+use crate::context::{Ctx, CurrentUser};
+use crate::error::{AppError, ErrorEnvelope};
+use crate::extract::Json;
+use crate::pages::auth::with_cookie;
+use crate::session::{self, SESSION_COOKIE};
+use crate::{AppState, accounts};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ketnoi_domain::Locale;
+use ketnoi_domain::role::PlatformRole;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SignUpRequest {
+    pub display_name: String,
+    /// E-mail address or Vietnamese mobile number.
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SignInRequest {
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MeJson {
+    pub id: i64,
+    pub display_name: String,
+    pub email: Option<String>,
+    /// E.164, e.g. `+84904555560`.
+    pub phone: Option<String>,
+    pub locale: Locale,
+    pub role: PlatformRole,
+    pub officer_commune_code: Option<String>,
+}
+
+impl From<&ketnoi_db::users::User> for MeJson {
+    fn from(u: &ketnoi_db::users::User) -> MeJson {
+        MeJson {
+            id: u.id,
+            display_name: u.display_name.clone(),
+            email: u.email.clone(),
+            phone: u.phone.clone(),
+            locale: u.locale,
+            role: u.role,
+            officer_commune_code: u.officer_commune_code.clone(),
+        }
+    }
+}
+
+/// Creates an account and signs it in (session cookie).
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = SignUpRequest,
+    responses((status = 201, body = MeJson), (status = 409, body = ErrorEnvelope),
+              (status = 422, body = ErrorEnvelope)))]
+pub async fn create_account(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<SignUpRequest>,
+) -> Result<Response, AppError> {
+    let user = accounts::sign_up(&state, &req.display_name, &req.login, &req.password, ctx.locale).await?;
+    let cookie = session::start(&state, user.id).await?;
+    Ok(with_cookie((StatusCode::CREATED, axum::Json(MeJson::from(&user))).into_response(), &cookie))
+}
+
+/// Signs in (session cookie). Rate-limited per account and per IP.
+#[utoipa::path(post, path = "/api/v1/session", tag = "accounts", request_body = SignInRequest,
+    responses((status = 200, body = MeJson), (status = 422, body = ErrorEnvelope),
+              (status = 429, body = ErrorEnvelope)))]
+pub async fn create_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Json(req): Json<SignInRequest>,
+) -> Result<Response, AppError> {
+    let user = accounts::sign_in(&state, ctx.client_ip, &req.login, &req.password).await?;
+    let cookie = session::start(&state, user.id).await?;
+    Ok(with_cookie(axum::Json(MeJson::from(&user)).into_response(), &cookie))
+}
+
+/// Signs out.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "accounts",
+    responses((status = 204), (status = 401, body = ErrorEnvelope)))]
+pub async fn delete_session(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    if let Some(hash) = &ctx.session_hash {
+        ketnoi_db::sessions::delete(state.db.conn(), hash).await?;
+    }
+    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &session::removal(SESSION_COOKIE)))
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
+    responses((status = 200, body = MeJson), (status = 401, body = ErrorEnvelope)))]
+pub async fn show_me(CurrentUser(user): CurrentUser) -> axum::Json<MeJson> {
+    axum::Json(MeJson::from(&*user))
+}

@@ -1,0 +1,7 @@
+//! The JSON API under `/api/v1`. Every error is the one [`crate::error::ErrorEnvelope`];
+//! the OpenAPI document is generated from these handlers.
+
+pub mod accounts;
+pub mod openapi;
+pub mod orgs;
+pub mod reference;

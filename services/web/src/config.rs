@@ -1,0 +1,54 @@
+//! Settings the web layer needs. The binary reads them from the environment.
+
+use std::fmt;
+
+/// A secret that never shows itself in logs or debug output.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: Vec<u8>) -> Secret {
+        Secret(bytes)
+    }
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Where users reach the site, e.g. `https://ketnoi.vn`; used in links sent by e-mail.
+    pub public_url: String,
+    /// Signs CSRF tokens.
+    pub secret_key: Secret,
+    /// Failed-or-not sign-in attempts allowed per account per minute, and their burst.
+    pub signin_per_account_per_minute: u32,
+    /// Sign-in attempts allowed per client IP per minute.
+    pub signin_per_ip_per_minute: u32,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_proxy: bool,
+}
+
+impl AppConfig {
+    /// Cookies get `Secure` when the site is served over TLS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// A configuration for tests and local runs.
+    pub fn local(public_url: String, secret_key: Secret) -> AppConfig {
+        AppConfig {
+            public_url,
+            secret_key,
+            signin_per_account_per_minute: 5,
+            signin_per_ip_per_minute: 30,
+            trust_proxy: false,
+        }
+    }
+}

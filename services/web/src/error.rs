@@ -1,0 +1,265 @@
+//! One error type for every handler. Its response carries the error itself; the context
+//! middleware renders it as an HTML page or as the JSON envelope, in the visitor's language.
+//! Causes of internal errors are logged with the request id and never shown.
+
+use crate::i18n;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ketnoi_domain::Locale;
+use ketnoi_domain::text::TextError;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One message about one field: a Fluent key and its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Msg {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Msg {
+    pub fn new(key: &'static str) -> Msg {
+        Msg { key, args: Vec::new() }
+    }
+    pub fn render(&self, locale: Locale) -> String {
+        i18n::t_args(locale, self.key, &self.args)
+    }
+}
+
+impl From<TextError> for Msg {
+    fn from(e: TextError) -> Msg {
+        match e {
+            TextError::Required => Msg::new("err-required"),
+            TextError::TooLong { max } => Msg {
+                key: "err-too-long",
+                args: vec![("max", max.to_string())],
+            },
+            TextError::ControlCharacters => Msg::new("err-control-chars"),
+        }
+    }
+}
+
+/// Messages per field name; `_form` holds messages about the form as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub BTreeMap<String, Vec<Msg>>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, msg: impl Into<Msg>) {
+        self.0.entry(field.to_owned()).or_default().push(msg.into());
+    }
+    pub fn single(field: &str, msg: impl Into<Msg>) -> FieldErrors {
+        let mut e = FieldErrors::default();
+        e.add(field, msg);
+        e
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Keeps the value of `r` when it is `Ok`, records its error against `field` otherwise.
+    pub fn check<T, E: Into<Msg>>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e);
+                None
+            }
+        }
+    }
+    /// The messages for one field in the page's language; templates show them by the input.
+    pub fn of(&self, field: &str, t: &crate::i18n::Tr) -> Vec<String> {
+        self.for_field(field, t.locale)
+    }
+
+    /// The messages for one field, translated.
+    pub fn for_field(&self, field: &str, locale: Locale) -> Vec<String> {
+        self.0
+            .get(field)
+            .map(|v| v.iter().map(|m| m.render(locale)).collect())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("bad request")]
+    BadRequest(Msg),
+    #[error("not signed in")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    /// The form's CSRF token is missing or wrong (a stale page, or another site posting).
+    #[error("csrf token rejected")]
+    Csrf,
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("conflict")]
+    Conflict(FieldErrors),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    #[error("too many requests")]
+    TooManyRequests,
+    #[error("service unavailable")]
+    Unavailable,
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable machine-readable code for the API envelope.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::Csrf => "csrf",
+            AppError::NotFound => "not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::Conflict(_) => "conflict",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::Validation(_) => "validation",
+            AppError::TooManyRequests => "too_many_requests",
+            AppError::Unavailable => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The Fluent keys of the title and explanation shown to people.
+    pub fn message_keys(&self) -> (&'static str, &'static str) {
+        match self {
+            AppError::BadRequest(_) => ("err-bad-request-title", "err-bad-request"),
+            AppError::Unauthorized => ("err-unauthorized-title", "err-unauthorized"),
+            AppError::Forbidden => ("err-forbidden-title", "err-forbidden"),
+            AppError::Csrf => ("err-forbidden-title", "err-csrf"),
+            AppError::NotFound => ("err-not-found-title", "err-not-found"),
+            AppError::MethodNotAllowed => ("err-method-title", "err-method"),
+            AppError::Conflict(_) => ("err-conflict-title", "err-conflict"),
+            AppError::PayloadTooLarge => ("err-too-large-title", "err-too-large"),
+            AppError::UnsupportedMediaType => ("err-media-type-title", "err-media-type"),
+            AppError::Validation(_) => ("err-validation-title", "err-validation"),
+            AppError::TooManyRequests => ("err-rate-title", "err-rate"),
+            AppError::Unavailable => ("err-unavailable-title", "err-unavailable"),
+            AppError::Internal(_) => ("err-internal-title", "err-internal"),
+        }
+    }
+
+    pub fn fields(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Validation(f) | AppError::Conflict(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn detail(&self) -> Option<&Msg> {
+        match self {
+            AppError::BadRequest(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn internal(e: impl Into<anyhow::Error>) -> AppError {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<ketnoi_db::DbError> for AppError {
+    fn from(e: ketnoi_db::DbError) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}
+
+/// The error travels inside the response to the middleware that knows how to render it.
+#[derive(Clone)]
+pub(crate) struct Rendered(pub Arc<AppError>);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(error = format!("{cause:#}"), "internal error");
+        }
+        let mut res = self.status().into_response();
+        res.extensions_mut().insert(Rendered(Arc::new(self)));
+        res
+    }
+}
+
+/// The JSON error envelope, the same for every API error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable code, e.g. `validation`, `not_found`.
+    pub code: String,
+    /// Explanation in the request's language.
+    pub message: String,
+    /// Messages per field, in the request's language.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, Vec<FieldMessage>>,
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldMessage {
+    pub code: String,
+    pub message: String,
+}
+
+impl ErrorEnvelope {
+    pub fn new(err: &AppError, locale: Locale, request_id: Option<String>) -> ErrorEnvelope {
+        let (_, msg_key) = err.message_keys();
+        let message = match err.detail() {
+            Some(m) => m.render(locale),
+            None => i18n::t(locale, msg_key),
+        };
+        let fields = err
+            .fields()
+            .map(|f| {
+                f.0.iter()
+                    .map(|(k, msgs)| {
+                        let list = msgs
+                            .iter()
+                            .map(|m| FieldMessage { code: m.key.to_owned(), message: m.render(locale) })
+                            .collect();
+                        (k.clone(), list)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        ErrorEnvelope {
+            error: ErrorBody { code: err.code().to_owned(), message, fields, request_id },
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Body extractors that turn every malformed input into a 4xx with field errors: wrong
+//! content type, bodies over the limit, invalid UTF-8, wrong types and missing fields.
+
+use crate::error::{AppError, FieldErrors, Msg};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+fn content_type_is(req: &Request, expected: &str) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(expected))
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::BadRequest(Msg::new("err-bad-request"))
+        }
+    })
+}
+
+/// An `application/x-www-form-urlencoded` body. Form structs should take every field as a
+/// `String` with `#[serde(default)]` and validate in the handler, so users see field errors.
+#[derive(Debug)]
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !content_type_is(&req, "application/x-www-form-urlencoded") {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        let bytes = body_bytes(req, state).await?;
+        let mut errors = FieldErrors::default();
+        for pair in bytes.split(|b| *b == b'&') {
+            let mut kv = pair.splitn(2, |b| *b == b'=');
+            let key = decode(kv.next().unwrap_or_default());
+            let value = decode(kv.next().unwrap_or_default());
+            match (key, value) {
+                (Ok(_), Ok(_)) => {}
+                (Ok(k), Err(())) => errors.add(&k, Msg::new("err-encoding")),
+                (Err(()), _) => errors.add("_form", Msg::new("err-encoding")),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        serde_urlencoded::from_bytes(&bytes)
+            .map(Form)
+            .map_err(|e| AppError::Validation(FieldErrors::single("_form", serde_msg(&e.to_string()))))
+    }
+}
+
+fn decode(raw: &[u8]) -> Result<String, ()> {
+    let plus: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+    percent_encoding::percent_decode(&plus)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| ())
+}
+
+fn serde_msg(detail: &str) -> Msg {
+    Msg { key: "err-invalid-value", args: vec![("detail", detail.chars().take(200).collect())] }
+}
+
+/// A JSON body. Type errors and missing fields come back as field errors naming the field.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !content_type_is(&req, "application/json") {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        let bytes = body_bytes(req, state).await?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(v) => Ok(Json(v)),
+            Err(e) => {
+                let inner = e.inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    return Err(AppError::BadRequest(Msg::new("err-json-syntax")));
+                }
+                let message = inner.to_string();
+                let path = e.path().to_string();
+                let field = if let Some(rest) = message.strip_prefix("missing field `") {
+                    rest.split('`').next().unwrap_or("_body").to_owned()
+                } else if path == "." {
+                    "_body".to_owned()
+                } else {
+                    path
+                };
+                let msg = if message.starts_with("missing field") {
+                    Msg::new("err-required")
+                } else {
+                    serde_msg(message.split(" at line").next().unwrap_or(&message))
+                };
+                Err(AppError::Validation(FieldErrors::single(&field, msg)))
+            }
+        }
+    }
+}
+
+/// A numeric id from the path; anything else is a 404, not a 400 or 500.
+#[derive(Debug, Clone, Copy)]
+pub struct PathId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        params
+            .iter()
+            .find(|(k, _)| k.ends_with("id"))
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+            .filter(|v| *v > 0)
+            .map(PathId)
+            .ok_or(AppError::NotFound)
+    }
+}
+
+/// A slug from the path: lower-case ASCII letters, digits and dashes, at most 120 long.
+#[derive(Debug, Clone)]
+pub struct PathSlug(pub String);
+
+pub fn valid_slug(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 120 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PathSlug {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        params
+            .iter()
+            .find(|(k, _)| *k == "slug")
+            .map(|(_, v)| v.to_owned())
+            .filter(|v| valid_slug(v))
+            .map(PathSlug)
+            .ok_or(AppError::NotFound)
+    }
+}
+
+/// Query strings that do not parse are a 400 with the reason, never a 500.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(q)
+            .map(Query)
+            .map_err(|e| AppError::Validation(FieldErrors::single("_query", serde_msg(&e.to_string()))))
+    }
+}

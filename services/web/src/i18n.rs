@@ -1,0 +1,91 @@
+//! Translations from the Fluent files in `web/locales`, compiled into the binary.
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
+use ketnoi_domain::Locale;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+static_loader! {
+    static LOCALES = {
+        locales: "../../web/locales",
+        fallback_language: "vi",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static VI: LanguageIdentifier = langid!("vi");
+static EN: LanguageIdentifier = langid!("en");
+
+fn langid(locale: Locale) -> &'static LanguageIdentifier {
+    match locale {
+        Locale::Vi => &VI,
+        Locale::En => &EN,
+    }
+}
+
+/// Looks up `key` in `locale`; a missing key shows itself rather than failing the page.
+pub fn t(locale: Locale, key: &str) -> String {
+    LOCALES
+        .try_lookup(langid(locale), key)
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// Looks up `key` with named arguments.
+pub fn t_args(locale: Locale, key: &str, args: &[(&'static str, String)]) -> String {
+    let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+        .iter()
+        .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+        .collect();
+    LOCALES
+        .try_lookup_with_args(langid(locale), key, &args)
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// A translator bound to one request's language; templates call `t.get("key")`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub locale: Locale,
+}
+
+impl Tr {
+    pub fn get(&self, key: &str) -> String {
+        t(self.locale, key)
+    }
+    pub fn with(&self, key: &str, name: &'static str, value: &str) -> String {
+        t_args(self.locale, key, &[(name, value.to_owned())])
+    }
+    pub fn lang(&self) -> &'static str {
+        self.locale.code()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(src: &str) -> BTreeSet<String> {
+        src.lines()
+            .filter(|l| !l.starts_with([' ', '#', '\t', '.']) && l.contains(" ="))
+            .filter_map(|l| l.split(" =").next().map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn every_message_exists_in_both_languages() {
+        let vi = keys(include_str!("../../../web/locales/vi/main.ftl"));
+        let en = keys(include_str!("../../../web/locales/en/main.ftl"));
+        assert!(vi.len() > 20, "vi has only {} keys", vi.len());
+        let only_vi: Vec<_> = vi.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&vi).collect();
+        assert!(only_vi.is_empty() && only_en.is_empty(), "only vi: {only_vi:?}, only en: {only_en:?}");
+    }
+
+    #[test]
+    fn vietnamese_is_default_and_english_is_available() {
+        assert_eq!(t(Locale::Vi, "nav-signin"), "Đăng nhập");
+        assert_eq!(t(Locale::En, "nav-signin"), "Sign in");
+        assert_eq!(t_args(Locale::En, "err-too-long", &[("max", "5".into())]), "At most 5 characters.");
+    }
+}

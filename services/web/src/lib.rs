@@ -1,0 +1,42 @@
+//! Ketnoi over HTTP: one route map ([`routes`]), HTML pages and a JSON API over the same
+//! state, extractors that validate before any SQL, one error type rendered two ways, and the
+//! authorisation policy in one module.
+
+pub mod accounts;
+pub mod api;
+pub mod config;
+mod context;
+mod csrf;
+mod error;
+mod extract;
+pub mod i18n;
+mod middleware;
+pub mod pages;
+pub mod password;
+pub mod policy;
+pub mod routes;
+mod session;
+mod state;
+
+pub use config::AppConfig;
+pub use error::{AppError, FieldErrors};
+pub use state::AppState;
+
+use std::future::Future;
+use tokio::net::TcpListener;
+
+/// Serves the app on an already-bound listener until `shutdown` completes, then lets
+/// requests in flight finish. Tests bind port 0 and pass the listener in.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = routes::router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

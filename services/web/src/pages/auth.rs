@@ -1,0 +1,180 @@
+//! Sign up, sign in and sign out.
+
+use super::{Layout, local_path, render, render_status, see_other};
+use crate::context::Ctx;
+use crate::error::{AppError, FieldErrors, Msg};
+use crate::extract::{Form, Query};
+use crate::session::{self, SESSION_COOKIE};
+use crate::{AppState, accounts};
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum_extra::extract::cookie::Cookie;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "auth/signup.html")]
+struct SignUpPage {
+    layout: Layout,
+    display_name: String,
+    login: String,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SignUpForm {
+    csrf: String,
+    display_name: String,
+    login: String,
+    password: String,
+}
+
+pub fn with_cookie(mut res: Response, cookie: &Cookie<'_>) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub async fn show_signup(ctx: Ctx) -> Result<Response, AppError> {
+    render(&SignUpPage {
+        layout: Layout::titled(&ctx, "signup-title"),
+        display_name: String::new(),
+        login: String::new(),
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn create_account(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SignUpForm>,
+) -> Result<Response, AppError> {
+    let result = if ctx.verify_csrf(&state, &form.csrf) {
+        accounts::sign_up(&state, &form.display_name, &form.login, &form.password, ctx.locale).await
+    } else {
+        Err(AppError::Csrf)
+    };
+    match result {
+        Ok(user) => {
+            let cookie = session::start(&state, user.id).await?;
+            Ok(with_cookie(see_other("/account"), &cookie))
+        }
+        Err(err) => {
+            let (status, errors) = form_errors(err)?;
+            render_status(
+                status,
+                &SignUpPage {
+                    layout: Layout::titled(&ctx, "signup-title"),
+                    display_name: form.display_name,
+                    login: form.login,
+                    errors,
+                },
+            )
+        }
+    }
+}
+
+/// The errors a form shows beside its fields; anything else becomes an error page.
+pub fn form_errors(err: AppError) -> Result<(StatusCode, FieldErrors), AppError> {
+    let status = err.status();
+    match err {
+        AppError::Validation(f) | AppError::Conflict(f) => Ok((status, f)),
+        AppError::Csrf => Ok((status, FieldErrors::single("_form", Msg::new("err-csrf")))),
+        AppError::TooManyRequests => Ok((status, FieldErrors::single("_form", Msg::new("err-rate")))),
+        other => Err(other),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/signin.html")]
+struct SignInPage {
+    layout: Layout,
+    login: String,
+    next: String,
+    notice: Option<String>,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SignInQuery {
+    next: String,
+    notice: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SignInForm {
+    csrf: String,
+    login: String,
+    password: String,
+    next: String,
+}
+
+pub async fn show_signin(ctx: Ctx, Query(q): Query<SignInQuery>) -> Result<Response, AppError> {
+    let notice = match q.notice.as_str() {
+        "password-reset" => Some(ctx.tr().get("notice-password-reset")),
+        _ => None,
+    };
+    render(&SignInPage {
+        layout: Layout::titled(&ctx, "signin-title"),
+        login: String::new(),
+        next: local_path(&q.next),
+        notice,
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn create_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, AppError> {
+    let result = if ctx.verify_csrf(&state, &form.csrf) {
+        accounts::sign_in(&state, ctx.client_ip, &form.login, &form.password).await
+    } else {
+        Err(AppError::Csrf)
+    };
+    match result {
+        Ok(user) => {
+            let cookie = session::start(&state, user.id).await?;
+            Ok(with_cookie(see_other(&local_path(&form.next)), &cookie))
+        }
+        Err(err) => {
+            let (status, errors) = form_errors(err)?;
+            render_status(
+                status,
+                &SignInPage {
+                    layout: Layout::titled(&ctx, "signin-title"),
+                    login: form.login,
+                    next: local_path(&form.next),
+                    notice: None,
+                    errors,
+                },
+            )
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SignOutForm {
+    csrf: String,
+}
+
+pub async fn delete_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<SignOutForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    if let Some(hash) = &ctx.session_hash {
+        ketnoi_db::sessions::delete(state.db.conn(), hash).await?;
+    }
+    Ok(with_cookie(see_other("/"), &session::removal(SESSION_COOKIE)))
+}

@@ -1,0 +1,86 @@
+//! HTML pages. Each page is an askama struct beside its handler; every page embeds a
+//! [`Layout`] for the shared header, language switch and footer.
+
+pub mod account;
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod error;
+pub mod health;
+pub mod home;
+pub mod lang;
+pub mod orgs;
+pub mod password;
+pub mod union;
+
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::i18n::Tr;
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use ketnoi_domain::role::PlatformRole;
+
+/// What every page's frame needs.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub t: Tr,
+    pub title: String,
+    pub user_name: Option<String>,
+    pub is_admin: bool,
+    pub is_officer: bool,
+    pub csrf: String,
+    /// Where the language switch returns to.
+    pub path: String,
+}
+
+impl Layout {
+    pub fn new(ctx: &Ctx, title: String) -> Layout {
+        let role = ctx.user.as_ref().map(|u| u.role);
+        Layout {
+            t: ctx.tr(),
+            title,
+            user_name: ctx.user.as_ref().map(|u| u.display_name.clone()),
+            is_admin: role == Some(PlatformRole::Admin),
+            is_officer: matches!(role, Some(PlatformRole::UnionOfficer | PlatformRole::Admin)),
+            csrf: ctx.csrf_token.clone(),
+            path: ctx.path.clone(),
+        }
+    }
+    pub fn titled(ctx: &Ctx, key: &str) -> Layout {
+        Layout::new(ctx, ctx.tr().get(key))
+    }
+}
+
+pub fn render(page: &impl Template) -> Result<Response, AppError> {
+    render_status(StatusCode::OK, page)
+}
+
+pub fn render_status(status: StatusCode, page: &impl Template) -> Result<Response, AppError> {
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// A 303 to `to`, the answer to a successful form post.
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+/// A "come back to" target from user input: only paths on this site.
+pub fn local_path(next: &str) -> String {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control());
+    if ok { next.to_owned() } else { "/".to_owned() }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(super::local_path("/orgs?kind=htx"), "/orgs?kind=htx");
+        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "", "orgs", "/a\nb"] {
+            assert_eq!(super::local_path(bad), "/", "{bad}");
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! The directory of organisations, their public pages, and membership management.
+
+use super::auth::form_errors;
+use super::home::OrgCard;
+use super::{Layout, render, render_status, see_other};
+use crate::context::{Ctx, CurrentUser};
+use crate::error::{AppError, FieldErrors, Msg};
+use crate::extract::{Form, PathId, PathSlug, Query};
+use crate::policy::OrgScope;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use ketnoi_db::orgs::{self, NewOrg, Org};
+use ketnoi_domain::admin_units;
+use ketnoi_domain::contact::Login;
+use ketnoi_domain::org::{BuyerType, OrgKind};
+use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_domain::text;
+use serde::Deserialize;
+
+pub const PAGE_SIZE: i64 = 30;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    kind: String,
+    page: String,
+}
+
+#[derive(Template)]
+#[template(path = "orgs/list.html")]
+struct ListPage {
+    layout: Layout,
+    kind: String,
+    cards: Vec<OrgCard>,
+    page: i64,
+    has_next: bool,
+}
+
+/// Parses the directory filters; unknown values are a 422 naming the parameter.
+pub fn parse_list_query(q: &ListQuery) -> Result<(Option<OrgKind>, i64), AppError> {
+    let mut errors = FieldErrors::default();
+    let kind = match q.kind.as_str() {
+        "" => None,
+        k => errors.check("kind", OrgKind::parse(k).ok_or(Msg::new("err-invalid-choice"))),
+    };
+    let page = match q.page.as_str() {
+        "" => 1,
+        p => errors
+            .check("page", p.parse::<i64>().ok().filter(|p| (1..=10_000).contains(p)).ok_or(Msg::new("err-invalid-number")))
+            .unwrap_or(1),
+    };
+    if errors.is_empty() { Ok((kind, page)) } else { Err(AppError::Validation(errors)) }
+}
+
+pub async fn list_orgs(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let (kind, page) = parse_list_query(&q)?;
+    let mut found = orgs::list(state.db.conn(), kind, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let has_next = found.len() as i64 > PAGE_SIZE;
+    found.truncate(PAGE_SIZE as usize);
+    render(&ListPage {
+        layout: Layout::titled(&ctx, "orgs-title"),
+        kind: kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+        cards: found.iter().map(OrgCard::new).collect(),
+        page,
+        has_next,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "orgs/show.html")]
+struct ShowPage {
+    layout: Layout,
+    org: Org,
+    address: String,
+    legacy_district: Option<String>,
+    phone: Option<String>,
+    can_manage: bool,
+    kind_label_key: String,
+}
+
+pub async fn show_org(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathSlug(slug): PathSlug,
+) -> Result<Response, AppError> {
+    let org = orgs::find_by_slug(state.db.conn(), &slug).await?.ok_or(AppError::NotFound)?;
+    let commune = org.commune_code.as_deref().and_then(admin_units::commune);
+    let address = [org.street.clone().unwrap_or_default(), commune.map(|c| c.name.clone()).unwrap_or_default()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let can_manage = match &ctx.user {
+        Some(u) if u.role == PlatformRole::Admin => true,
+        Some(u) => matches!(
+            orgs::member_role(state.db.conn(), org.id, u.id).await?,
+            Some(MemberRole::Owner | MemberRole::Manager)
+        ),
+        None => false,
+    };
+    let phone = org
+        .phone
+        .as_deref()
+        .map(|p| ketnoi_domain::contact::Phone::parse(p).map(|p| p.national()).unwrap_or_else(|_| p.to_owned()));
+    render(&ShowPage {
+        layout: Layout::new(&ctx, org.name.clone()),
+        legacy_district: commune.map(|c| c.legacy_district_main.clone()),
+        address,
+        phone,
+        can_manage,
+        kind_label_key: format!("kind-{}", org.kind.as_str()),
+        org,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "orgs/new.html")]
+struct NewPage {
+    layout: Layout,
+    form: NewOrgForm,
+    communes: &'static [admin_units::Commune],
+    buyer_types: [BuyerType; 6],
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct NewOrgForm {
+    pub csrf: String,
+    pub kind: String,
+    pub buyer_type: String,
+    pub name: String,
+    pub commune_code: String,
+    pub street: String,
+    pub phone: String,
+    pub email: String,
+    pub description: String,
+}
+
+pub async fn new_org(ctx: Ctx) -> Result<Response, AppError> {
+    render(&NewPage {
+        layout: Layout::titled(&ctx, "org-new-title"),
+        form: NewOrgForm { kind: "htx".into(), ..NewOrgForm::default() },
+        communes: admin_units::hanoi_communes(),
+        buyer_types: BuyerType::ALL,
+        errors: FieldErrors::default(),
+    })
+}
+
+fn validate_new_org(f: &NewOrgForm, may_create_branch: bool) -> Result<NewOrg, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let kind = e.check(
+        "kind",
+        OrgKind::parse(&f.kind)
+            .filter(|k| *k != OrgKind::UnionBranch || may_create_branch)
+            .ok_or(Msg::new("err-invalid-choice")),
+    );
+    let buyer_type = if kind == Some(OrgKind::Buyer) {
+        e.check("buyer_type", BuyerType::parse(&f.buyer_type).ok_or(Msg::new("err-invalid-choice")))
+    } else {
+        None
+    };
+    let name = e.check("name", text::required_line(&f.name, 200));
+    let commune_code = match f.commune_code.as_str() {
+        "" if kind != Some(OrgKind::Buyer) => {
+            e.add("commune_code", Msg::new("err-required"));
+            None
+        }
+        "" => None,
+        c => e.check("commune_code", admin_units::commune(c).map(|c| c.code.clone()).ok_or(Msg::new("err-invalid-choice"))),
+    };
+    let street = e.check("street", text::optional_line(&f.street, 200)).flatten();
+    let phone = match f.phone.trim() {
+        "" => None,
+        p => e.check("phone", ketnoi_domain::contact::Phone::parse(p).map(|p| p.as_str().to_owned()).map_err(|_| Msg::new("err-phone-invalid"))),
+    };
+    let email = match f.email.trim() {
+        "" => None,
+        m => e.check("email", ketnoi_domain::contact::Email::parse(m).map(|m| m.as_str().to_owned()).map_err(|_| Msg::new("err-email-invalid"))),
+    };
+    let description = e.check("description", text::optional_block(&f.description, 5000)).flatten();
+    match (kind, name, e.is_empty()) {
+        (Some(kind), Some(name), true) => Ok(NewOrg {
+            slug: text::slugify(&name),
+            kind: Some(kind),
+            buyer_type,
+            name,
+            commune_code,
+            street,
+            province_code: "01".into(),
+            phone,
+            email,
+            description,
+            ..NewOrg::default()
+        }),
+        _ => Err(e),
+    }
+}
+
+pub async fn create_org(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Form(form): Form<NewOrgForm>,
+) -> Result<Response, AppError> {
+    let result = if !ctx.verify_csrf(&state, &form.csrf) {
+        Err(AppError::Csrf)
+    } else {
+        match validate_new_org(&form, user.role == PlatformRole::Admin) {
+            Err(e) => Err(AppError::Validation(e)),
+            Ok(mut new) => create_with_unique_slug(&state, &mut new, user.id).await,
+        }
+    };
+    match result {
+        Ok(org) => Ok(see_other(&format!("/orgs/{}", org.slug))),
+        Err(err) => {
+            let (status, errors) = form_errors(err)?;
+            render_status(
+                status,
+                &NewPage {
+                    layout: Layout::titled(&ctx, "org-new-title"),
+                    form,
+                    communes: admin_units::hanoi_communes(),
+                    buyer_types: BuyerType::ALL,
+                    errors,
+                },
+            )
+        }
+    }
+}
+
+/// Creates the organisation with its creator as owner; a taken slug gets a number.
+async fn create_with_unique_slug(state: &AppState, new: &mut NewOrg, owner: i64) -> Result<Org, AppError> {
+    let base = if new.slug.is_empty() { "to-chuc".to_owned() } else { new.slug.clone() };
+    for n in 1..=20 {
+        new.slug = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+        let mut tx = state.db.begin().await?;
+        match orgs::upsert(tx.conn(), new).await {
+            Ok(org) => {
+                orgs::add_member(tx.conn(), org.id, owner, MemberRole::Owner).await?;
+                tx.commit().await?;
+                return Ok(org);
+            }
+            Err(e) if e.unique_index() == Some("organisations_slug_key") => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Conflict(FieldErrors::single("name", Msg::new("err-name-taken"))))
+}
+
+#[derive(Template)]
+#[template(path = "orgs/members.html")]
+struct MembersPage {
+    layout: Layout,
+    org: std::sync::Arc<Org>,
+    members: Vec<orgs::Member>,
+    is_owner: bool,
+    login: String,
+    role: String,
+    errors: FieldErrors,
+}
+
+async fn members_page(
+    state: &AppState,
+    ctx: &Ctx,
+    scope: &OrgScope,
+    login: String,
+    role: String,
+    errors: FieldErrors,
+) -> Result<MembersPage, AppError> {
+    let is_admin = ctx.user.as_ref().is_some_and(|u| u.role == PlatformRole::Admin);
+    Ok(MembersPage {
+        layout: Layout::titled(ctx, "members-title"),
+        members: orgs::members(state.db.conn(), scope.org.id).await?,
+        is_owner: scope.role == Some(MemberRole::Owner) || is_admin,
+        org: scope.org.clone(),
+        login,
+        role,
+        errors,
+    })
+}
+
+pub async fn list_members(State(state): State<AppState>, ctx: Ctx, scope: OrgScope) -> Result<Response, AppError> {
+    render(&members_page(&state, &ctx, &scope, String::new(), "member".into(), FieldErrors::default()).await?)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AddMemberForm {
+    csrf: String,
+    login: String,
+    role: String,
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    scope: OrgScope,
+    Form(form): Form<AddMemberForm>,
+) -> Result<Response, AppError> {
+    let result = add_member_checked(&state, &ctx, &scope, &form).await;
+    match result {
+        Ok(()) => Ok(see_other(&format!("/orgs/{}/members", scope.org.slug))),
+        Err(err) => {
+            let (status, errors) = form_errors(err)?;
+            let page = members_page(&state, &ctx, &scope, form.login, form.role, errors).await?;
+            render_status(status, &page)
+        }
+    }
+}
+
+async fn add_member_checked(state: &AppState, ctx: &Ctx, scope: &OrgScope, form: &AddMemberForm) -> Result<(), AppError> {
+    if !ctx.verify_csrf(state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let is_owner = scope.role == Some(MemberRole::Owner)
+        || ctx.user.as_ref().is_some_and(|u| u.role == PlatformRole::Admin);
+    let mut e = FieldErrors::default();
+    let role = e.check(
+        "role",
+        MemberRole::parse(&form.role)
+            .filter(|r| *r != MemberRole::Owner || is_owner)
+            .ok_or(Msg::new("err-invalid-choice")),
+    );
+    let login = e.check("login", Login::parse(&form.login).map_err(|_| Msg::new("err-login-invalid")));
+    let (Some(role), Some(login)) = (role, login) else {
+        return Err(AppError::Validation(e));
+    };
+    let user = match &login {
+        Login::Email(m) => ketnoi_db::users::find_by_email(state.db.conn(), m.as_str()).await?,
+        Login::Phone(p) => ketnoi_db::users::find_by_phone(state.db.conn(), p.as_str()).await?,
+    };
+    let Some(user) = user else {
+        return Err(AppError::Validation(FieldErrors::single("login", Msg::new("err-no-such-user"))));
+    };
+    orgs::add_member(state.db.conn(), scope.org.id, user.id, role).await?;
+    Ok(())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RemoveMemberForm {
+    csrf: String,
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    scope: OrgScope,
+    PathId(user_id): PathId,
+    Form(form): Form<RemoveMemberForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let owners = orgs::members(state.db.conn(), scope.org.id)
+        .await?
+        .into_iter()
+        .filter(|m| m.role == MemberRole::Owner)
+        .count();
+    let target = orgs::member_role(state.db.conn(), scope.org.id, user_id).await?;
+    if target.is_none() {
+        return Err(AppError::NotFound);
+    }
+    if target == Some(MemberRole::Owner) && owners <= 1 {
+        return Err(AppError::Conflict(FieldErrors::single("_form", Msg::new("err-last-owner"))));
+    }
+    orgs::remove_member(state.db.conn(), scope.org.id, user_id).await?;
+    Ok(see_other(&format!("/orgs/{}/members", scope.org.slug)))
+}

@@ -1,0 +1,218 @@
+//! Every authorisation decision of Ketnoi. Each route declares an [`Access`] in the route
+//! map and [`authorize`] enforces it before the handler runs, so a handler cannot forget.
+
+use crate::context::Ctx;
+use crate::error::AppError;
+use crate::extract::valid_slug;
+use crate::AppState;
+use axum::extract::{FromRequestParts, RawPathParams, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use ketnoi_db::orgs::Org;
+use ketnoi_domain::role::{MemberRole, PlatformRole};
+use std::sync::Arc;
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Members of the organisation in the path (any role).
+    OrgMember,
+    /// Owners and managers of the organisation in the path, and Union officers acting for
+    /// a cooperative in their scope (proxy mode).
+    OrgManager,
+    /// Owners of the organisation in the path.
+    OrgOwner,
+    /// Union officers (city or ward/commune).
+    Officer,
+    /// Platform administrators.
+    Admin,
+}
+
+/// The facts a decision is made from.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    /// `None` for anonymous visitors.
+    pub role: Option<PlatformRole>,
+    /// For officers: their ward/commune; `None` is city-wide.
+    pub officer_commune: Option<String>,
+    /// Role in the organisation the route is about, if any.
+    pub membership: Option<MemberRole>,
+}
+
+/// What the organisation a route is about looks like to the policy.
+#[derive(Debug, Clone, Copy)]
+pub struct OrgFacts<'a> {
+    pub is_cooperative: bool,
+    pub commune_code: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// Not signed in: sign in first.
+    SignIn,
+    Deny,
+}
+
+fn officer_covers(actor: &Actor, org: Option<OrgFacts<'_>>) -> bool {
+    let Some(org) = org else { return false };
+    actor.role == Some(PlatformRole::UnionOfficer)
+        && org.is_cooperative
+        && match &actor.officer_commune {
+            None => true,
+            Some(scope) => org.commune_code == Some(scope.as_str()),
+        }
+}
+
+pub fn decide(access: Access, actor: &Actor, org: Option<OrgFacts<'_>>) -> Decision {
+    use Decision::*;
+    let Some(role) = actor.role else {
+        return if access == Access::Public { Allow } else { SignIn };
+    };
+    let allowed = role == PlatformRole::Admin
+        || match access {
+            Access::Public | Access::SignedIn => true,
+            Access::OrgMember => actor.membership.is_some(),
+            Access::OrgManager => {
+                matches!(actor.membership, Some(MemberRole::Manager | MemberRole::Owner))
+                    || officer_covers(actor, org)
+            }
+            Access::OrgOwner => actor.membership == Some(MemberRole::Owner),
+            Access::Officer => role == PlatformRole::UnionOfficer,
+            Access::Admin => false,
+        };
+    if allowed { Allow } else { Deny }
+}
+
+/// The organisation of an org-scoped route, loaded and checked by [`authorize`].
+#[derive(Debug, Clone)]
+pub struct OrgScope {
+    pub org: Arc<Org>,
+    pub role: Option<MemberRole>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for OrgScope {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<OrgScope>()
+            .cloned()
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("route has no org-scoped access")))
+    }
+}
+
+fn is_org_scoped(access: Access) -> bool {
+    matches!(access, Access::OrgMember | Access::OrgManager | Access::OrgOwner)
+}
+
+/// Enforces the route's [`Access`]; for org-scoped routes, loads the organisation named by
+/// the `{slug}` path segment and hands it to the handler as an [`OrgScope`].
+pub async fn authorize(
+    State((state, access)): State<(AppState, Access)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let ctx = match Ctx::from_request_parts(&mut parts, &state).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let mut actor = Actor {
+        role: ctx.user.as_ref().map(|u| u.role),
+        officer_commune: ctx.user.as_ref().and_then(|u| u.officer_commune_code.clone()),
+        membership: None,
+    };
+    let mut scope = None;
+    if is_org_scoped(access) && actor.role.is_some() {
+        let slug = match RawPathParams::from_request_parts(&mut parts, &state).await {
+            Ok(p) => p.iter().find(|(k, _)| *k == "slug").map(|(_, v)| v.to_owned()),
+            Err(_) => None,
+        };
+        let Some(slug) = slug.filter(|s| valid_slug(s)) else {
+            return AppError::NotFound.into_response();
+        };
+        let org = match ketnoi_db::orgs::find_by_slug(state.db.conn(), &slug).await {
+            Ok(Some(o)) => o,
+            Ok(None) => return AppError::NotFound.into_response(),
+            Err(e) => return AppError::from(e).into_response(),
+        };
+        if let Some(user) = &ctx.user {
+            actor.membership = match ketnoi_db::orgs::member_role(state.db.conn(), org.id, user.id).await {
+                Ok(r) => r,
+                Err(e) => return AppError::from(e).into_response(),
+            };
+        }
+        scope = Some(OrgScope { role: actor.membership, org: Arc::new(org) });
+    }
+    let facts = scope.as_ref().map(|s| OrgFacts {
+        is_cooperative: s.org.kind.is_cooperative(),
+        commune_code: s.org.commune_code.as_deref(),
+    });
+    match decide(access, &actor, facts) {
+        Decision::Allow => {}
+        Decision::SignIn => return AppError::Unauthorized.into_response(),
+        Decision::Deny => return AppError::Forbidden.into_response(),
+    }
+    if let Some(scope) = scope {
+        parts.extensions.insert(scope);
+    }
+    req = Request::from_parts(parts, body);
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Decision::*;
+
+    fn actor(role: Option<PlatformRole>, commune: Option<&str>, m: Option<MemberRole>) -> Actor {
+        Actor { role, officer_commune: commune.map(str::to_owned), membership: m }
+    }
+
+    /// The whole matrix: every access level against every kind of visitor, for a
+    /// cooperative in Bát Tràng (00577).
+    #[test]
+    fn decisions_match_the_matrix() {
+        let u = Some(PlatformRole::User);
+        let o = Some(PlatformRole::UnionOfficer);
+        let personas = [
+            ("anonymous", actor(None, None, None)),
+            ("user", actor(u, None, None)),
+            ("member", actor(u, None, Some(MemberRole::Member))),
+            ("manager", actor(u, None, Some(MemberRole::Manager))),
+            ("owner", actor(u, None, Some(MemberRole::Owner))),
+            ("officer-here", actor(o, Some("00577"), None)),
+            ("officer-elsewhere", actor(o, Some("00004"), None)),
+            ("officer-city", actor(o, None, None)),
+            ("admin", actor(Some(PlatformRole::Admin), None, None)),
+        ];
+        let expected: [(Access, [Decision; 9]); 7] = [
+            (Access::Public, [Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow]),
+            (Access::SignedIn, [SignIn, Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow]),
+            (Access::OrgMember, [SignIn, Deny, Allow, Allow, Allow, Deny, Deny, Deny, Allow]),
+            (Access::OrgManager, [SignIn, Deny, Deny, Allow, Allow, Allow, Deny, Allow, Allow]),
+            (Access::OrgOwner, [SignIn, Deny, Deny, Deny, Allow, Deny, Deny, Deny, Allow]),
+            (Access::Officer, [SignIn, Deny, Deny, Deny, Deny, Allow, Allow, Allow, Allow]),
+            (Access::Admin, [SignIn, Deny, Deny, Deny, Deny, Deny, Deny, Deny, Allow]),
+        ];
+        let coop = OrgFacts { is_cooperative: true, commune_code: Some("00577") };
+        for (access, row) in expected {
+            for ((name, a), want) in personas.iter().zip(row) {
+                assert_eq!(decide(access, a, Some(coop)), want, "{access:?} for {name}");
+            }
+        }
+    }
+
+    #[test]
+    fn officers_do_not_act_for_buyers() {
+        let officer = actor(Some(PlatformRole::UnionOfficer), None, None);
+        let buyer = OrgFacts { is_cooperative: false, commune_code: Some("00577") };
+        assert_eq!(decide(Access::OrgManager, &officer, Some(buyer)), Deny);
+    }
+}

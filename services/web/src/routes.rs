@@ -1,0 +1,89 @@
+//! Every URL of Ketnoi, grouped by who uses it, each with the [`Access`] that
+//! [`crate::policy::authorize`] enforces. [`ROUTES`] is generated from the same table, so the
+//! authorisation-matrix test walks exactly the routes that exist.
+
+use crate::policy::{Access, authorize};
+use crate::{AppState, api, middleware, pages};
+use axum::Router;
+use axum::routing::{MethodRouter, delete, get, post};
+
+/// One row of the route map.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+macro_rules! route_map {
+    ($($method:ident $path:literal => $handler:path, $access:ident;)*) => {
+        /// The route map as data.
+        pub const ROUTES: &[RouteSpec] = &[
+            $(RouteSpec { method: stringify!($method), path: $path, access: Access::$access },)*
+        ];
+
+        fn routes(state: &AppState) -> Router<AppState> {
+            Router::new()
+                $(.route($path, guarded(state, Access::$access, $method($handler))))*
+        }
+    };
+}
+
+fn guarded(state: &AppState, access: Access, route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.route_layer(axum::middleware::from_fn_with_state((state.clone(), access), authorize))
+}
+
+route_map! {
+    // Everyone: home, health, assets, language, accounts.
+    get "/" => pages::home::show_home, Public;
+    get "/healthz" => pages::health::healthz, Public;
+    get "/readyz" => pages::health::readyz, Public;
+    get "/static/app.css" => pages::assets::stylesheet, Public;
+    post "/lang" => pages::lang::switch_language, Public;
+    get "/signup" => pages::auth::show_signup, Public;
+    post "/signup" => pages::auth::create_account, Public;
+    get "/signin" => pages::auth::show_signin, Public;
+    post "/signin" => pages::auth::create_session, Public;
+    get "/password/forgot" => pages::password::show_forgot, Public;
+    post "/password/forgot" => pages::password::request_reset, Public;
+    get "/password/reset" => pages::password::show_reset, Public;
+    post "/password/reset" => pages::password::reset_password, Public;
+
+    // Directory.
+    get "/orgs" => pages::orgs::list_orgs, Public;
+    get "/orgs/{slug}" => pages::orgs::show_org, Public;
+
+    // Signed-in users.
+    post "/signout" => pages::auth::delete_session, SignedIn;
+    get "/account" => pages::account::show_account, SignedIn;
+    get "/orgs/new" => pages::orgs::new_org, SignedIn;
+    post "/orgs" => pages::orgs::create_org, SignedIn;
+
+    // Organisation managers and owners.
+    get "/orgs/{slug}/members" => pages::orgs::list_members, OrgManager;
+    post "/orgs/{slug}/members" => pages::orgs::add_member, OrgManager;
+    post "/orgs/{slug}/members/{user_id}/remove" => pages::orgs::remove_member, OrgOwner;
+
+    // Union officers and administrators.
+    get "/union" => pages::union::show_dashboard, Officer;
+    get "/admin/users" => pages::admin::list_users, Admin;
+    post "/admin/users/{user_id}/role" => pages::admin::update_role, Admin;
+
+    // JSON API.
+    get "/api/v1/openapi.json" => api::openapi::openapi_json, Public;
+    get "/api/v1/communes" => api::reference::list_communes, Public;
+    get "/api/v1/provinces" => api::reference::list_provinces, Public;
+    get "/api/v1/orgs" => api::orgs::list_orgs, Public;
+    get "/api/v1/orgs/{slug}" => api::orgs::show_org, Public;
+    get "/api/v1/orgs/{slug}/members" => api::orgs::list_members, OrgMember;
+    post "/api/v1/accounts" => api::accounts::create_account, Public;
+    post "/api/v1/session" => api::accounts::create_session, Public;
+    delete "/api/v1/session" => api::accounts::delete_session, SignedIn;
+    get "/api/v1/me" => api::accounts::show_me, SignedIn;
+}
+
+/// The whole application: the route map under the middleware stack.
+pub fn router(state: AppState) -> Router {
+    let app = routes(&state).fallback(pages::error::not_found);
+    middleware::stack(app, state.clone()).with_state(state)
+}

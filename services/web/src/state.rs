@@ -1,0 +1,42 @@
+//! The state every handler shares: a cheap clone around one `Arc`.
+
+use crate::config::AppConfig;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use ketnoi_db::Db;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub db: Db,
+    pub config: AppConfig,
+    /// Sign-in attempts per account key (normalised e-mail or phone).
+    pub signin_by_account: DefaultKeyedRateLimiter<String>,
+    /// Sign-in attempts per client IP.
+    pub signin_by_ip: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+fn per_minute(n: u32) -> Quota {
+    Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN))
+}
+
+impl AppState {
+    pub fn new(db: Db, config: AppConfig) -> AppState {
+        AppState(Arc::new(Inner {
+            signin_by_account: RateLimiter::keyed(per_minute(config.signin_per_account_per_minute)),
+            signin_by_ip: RateLimiter::keyed(per_minute(config.signin_per_ip_per_minute)),
+            db,
+            config,
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
