@@ -1,1 +1,334 @@
-//! Shared helpers for black-box tests.
+//! The harness of the black-box tests: the real app on port 0 over a fresh SQLite file or a
+//! fresh PostgreSQL database, HTTP clients with cookies, and personas to sign in as.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use ketnoi_db::Db;
+use ketnoi_db::orgs::{NewOrg, Org};
+use ketnoi_db::users::{NewUser, User};
+use ketnoi_domain::Locale;
+use ketnoi_domain::org::OrgKind;
+use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_test_support::{TempPostgres, TempSqlite};
+use ketnoi_web::config::Secret;
+use ketnoi_web::{AppConfig, AppState};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use ketnoi_test_support as support;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The password every test user has.
+pub const PASSWORD: &str = "mật-khẩu-thử-1";
+pub const SECRET: &[u8] = b"test-secret-key-0123456789abcdef0123456789";
+
+/// A running Ketnoi on its own database, stopped when dropped.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub url: String,
+    pub db: Db,
+    pub state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    _sqlite: Option<TempSqlite>,
+    _pg: Option<TempPostgres>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+impl TestApp {
+    /// `None` when the backend is PostgreSQL and it is not available (and not required).
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let (url, sqlite, pg) = match backend {
+            Backend::Sqlite => {
+                let t = TempSqlite::new();
+                (t.url.clone(), Some(t), None)
+            }
+            Backend::Postgres => {
+                let t = TempPostgres::new()?;
+                (t.url.clone(), None, Some(t))
+            }
+        };
+        let db = Db::connect_and_migrate(&url).await.expect("database");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let base = format!("http://{addr}");
+        let state = AppState::new(
+            db.clone(),
+            AppConfig::local(base.clone(), Secret::new(SECRET.to_vec())),
+        );
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(ketnoi_web::serve(listener, state.clone(), async move {
+            let _ = stopped.await;
+        }));
+        Some(TestApp {
+            addr,
+            url: base,
+            db,
+            state,
+            stop: Some(stop),
+            _sqlite: sqlite,
+            _pg: pg,
+        })
+    }
+
+    /// A client with its own cookie jar that does not follow redirects.
+    pub fn client(&self) -> Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.url.clone(),
+            jar,
+        }
+    }
+
+    pub async fn user(
+        &self,
+        login: &str,
+        role: PlatformRole,
+        officer_commune: Option<&str>,
+    ) -> User {
+        let hash = ketnoi_web::password::hash(PASSWORD.to_owned())
+            .await
+            .unwrap();
+        let login = ketnoi_domain::contact::Login::parse(login).unwrap();
+        let (email, phone) = match &login {
+            ketnoi_domain::contact::Login::Email(e) => (Some(e.as_str()), None),
+            ketnoi_domain::contact::Login::Phone(p) => (None, Some(p.as_str())),
+        };
+        ketnoi_db::users::insert(
+            self.db.conn(),
+            &NewUser {
+                email,
+                phone,
+                display_name: "Người dùng thử",
+                password_hash: &hash,
+                locale: Locale::Vi,
+                role,
+                officer_commune_code: officer_commune,
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    pub async fn cooperative(&self, slug: &str, commune: &str) -> Org {
+        ketnoi_db::orgs::upsert(
+            self.db.conn(),
+            &NewOrg {
+                slug: slug.into(),
+                kind: Some(OrgKind::Htx),
+                name: format!("HTX {slug}"),
+                commune_code: Some(commune.into()),
+                province_code: "01".into(),
+                ..NewOrg::default()
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    pub async fn member(&self, org: &Org, user: &User, role: MemberRole) {
+        ketnoi_db::orgs::add_member(self.db.conn(), org.id, user.id, role)
+            .await
+            .unwrap();
+    }
+
+    /// A client already signed in as `user`, through a session written straight to the
+    /// database (no password check, no rate limit).
+    pub async fn client_as(&self, user: &User) -> Client {
+        let token = ketnoi_web::session::random_token().unwrap();
+        ketnoi_db::sessions::create(
+            self.db.conn(),
+            &ketnoi_web::session::hash_token(&token),
+            user.id,
+            ketnoi_db::now() + chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+        let client = self.client();
+        client.set_cookie(ketnoi_web::session::SESSION_COOKIE, &token);
+        client
+    }
+}
+
+/// An HTTP client bound to one app, with helpers for forms.
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+}
+
+/// The anchor every test client uses for CSRF, so tokens can be computed.
+pub const CSRF_ANCHOR: &str = "testanchor_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Page {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl Client {
+    /// Puts a cookie in this client's jar, as the server would have.
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        let url: reqwest::Url = self.base.parse().unwrap();
+        self.jar
+            .add_cookie_str(&format!("{name}={value}; Path=/"), &url);
+    }
+
+    /// Gives this client a known CSRF anchor and returns the token that goes with it.
+    pub fn known_csrf(&self) -> String {
+        self.set_cookie(ketnoi_web::session::CSRF_COOKIE, CSRF_ANCHOR);
+        ketnoi_web::csrf::token(SECRET, CSRF_ANCHOR)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    async fn page(res: reqwest::Response) -> Page {
+        let status = res.status().as_u16();
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        Page {
+            status,
+            location,
+            content_type,
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(self.http.get(self.url(path)).send().await.unwrap()).await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut req = self.http.get(self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        Self::page(req.send().await.unwrap()).await
+    }
+
+    /// Loads `form_page` and posts `fields` to `action` with that page's CSRF token.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(form_page).await;
+        let token = csrf_in(&page.body);
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(action, &all).await
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Self::page(
+            self.http
+                .post(self.url(path))
+                .form(fields)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        Self::page(
+            self.http
+                .post(self.url(path))
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn post_json(&self, path: &str, body: serde_json::Value) -> Page {
+        Self::page(
+            self.http
+                .post(self.url(path))
+                .json(&body)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Page {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.http.request(method, self.url(path)).body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        Self::page(req.send().await.unwrap()).await
+    }
+}
+
+/// The CSRF token embedded in a page's forms.
+pub fn csrf_in(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no csrf field in: {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Runs an async test body against a fresh app on SQLite and on PostgreSQL:
+/// `on_both_backends!(name_a, name_b)` where `async fn name_a(app: TestApp)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::TestApp::spawn($crate::Backend::Sqlite).await.expect("sqlite app");
+                super::$name(app).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = $crate::TestApp::spawn($crate::Backend::Postgres).await {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )*};
+}

@@ -1,1 +1,9 @@
-//! t
+//! Black-box tests over real TCP: each runs on SQLite and on PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod api;
+mod authorization;
+mod malformed;
+mod shell;

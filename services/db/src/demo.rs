@@ -45,7 +45,9 @@ fn street_of(address: &str, commune_code: &str) -> Option<String> {
 }
 
 fn phone_e164(raw: &str) -> Option<String> {
-    ketnoi_domain::contact::Phone::parse(raw).ok().map(|p| p.as_str().to_owned())
+    ketnoi_domain::contact::Phone::parse(raw)
+        .ok()
+        .map(|p| p.as_str().to_owned())
 }
 
 /// How many organisations the demo dataset holds.
@@ -57,13 +59,17 @@ pub fn organisation_count() -> usize {
 
 /// Imports the demo cooperatives and buyers in one transaction; returns how many records.
 pub async fn import(db: &Db) -> Result<usize> {
-    let coops: Vec<Cooperative> =
-        serde_json::from_str(COOPERATIVES).map_err(|e| DbError::Corrupt(format!("demo cooperatives: {e}")))?;
+    let coops: Vec<Cooperative> = serde_json::from_str(COOPERATIVES)
+        .map_err(|e| DbError::Corrupt(format!("demo cooperatives: {e}")))?;
     let buyers: Vec<Buyer> =
         serde_json::from_str(BUYERS).map_err(|e| DbError::Corrupt(format!("demo buyers: {e}")))?;
     let mut tx = db.begin().await?;
     for c in &coops {
-        let kind = if c.kind == "tht" { OrgKind::Tht } else { OrgKind::Htx };
+        let kind = if c.kind == "tht" {
+            OrgKind::Tht
+        } else {
+            OrgKind::Htx
+        };
         orgs::upsert(
             tx.conn(),
             &NewOrg {

@@ -24,7 +24,10 @@ const UNIQUE_INDEXES: &[(&str, &str)] = &[
     ("users_phone_key", "users.phone"),
     ("organisations_slug_key", "organisations.slug"),
     ("organisations_external_id_key", "organisations.external_id"),
-    ("memberships_pkey", "memberships.user_id, memberships.org_id"),
+    (
+        "memberships_pkey",
+        "memberships.user_id, memberships.org_id",
+    ),
 ];
 
 impl From<sqlx::Error> for DbError {

@@ -52,7 +52,8 @@ impl TryFrom<OrgRow> for Org {
     type Error = DbError;
     fn try_from(r: OrgRow) -> Result<Org> {
         Ok(Org {
-            kind: OrgKind::parse(&r.kind).ok_or_else(|| DbError::Corrupt(format!("org kind {}", r.kind)))?,
+            kind: OrgKind::parse(&r.kind)
+                .ok_or_else(|| DbError::Corrupt(format!("org kind {}", r.kind)))?,
             buyer_type: r.buyer_type.as_deref().and_then(BuyerType::parse),
             id: r.id,
             external_id: r.external_id,
@@ -134,7 +135,12 @@ pub async fn find_by_slug(conn: Conn<'_>, slug: &str) -> Result<Option<Org>> {
 }
 
 /// One page of organisations, optionally of one kind, by name.
-pub async fn list(conn: Conn<'_>, kind: Option<OrgKind>, limit: i64, offset: i64) -> Result<Vec<Org>> {
+pub async fn list(
+    conn: Conn<'_>,
+    kind: Option<OrgKind>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Org>> {
     let rows: Vec<OrgRow> = on!(conn, e => sqlx::query_as(
         "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at \
          FROM organisations WHERE ($1 IS NULL OR kind = $1) ORDER BY name, id LIMIT $2 OFFSET $3")
@@ -208,7 +214,13 @@ pub async fn members(conn: Conn<'_>, org_id: i64) -> Result<Vec<Member>> {
     Ok(rows
         .into_iter()
         .filter_map(|(user_id, display_name, email, phone, role)| {
-            Some(Member { user_id, display_name, email, phone, role: MemberRole::parse(&role)? })
+            Some(Member {
+                user_id,
+                display_name,
+                email,
+                phone,
+                role: MemberRole::parse(&role)?,
+            })
         })
         .collect())
 }
@@ -229,14 +241,19 @@ pub async fn of_user(conn: Conn<'_>, user_id: i64) -> Result<Vec<(Org, MemberRol
         .await)?;
     rows.into_iter()
         .map(|r| {
-            let role = MemberRole::parse(&r.role).ok_or_else(|| DbError::Corrupt(format!("member role {}", r.role)))?;
+            let role = MemberRole::parse(&r.role)
+                .ok_or_else(|| DbError::Corrupt(format!("member role {}", r.role)))?;
             Ok((Org::try_from(r.org)?, role))
         })
         .collect()
 }
 
 /// Cooperatives (HTX and THT) of one ward/commune, or of the whole city when `None`.
-pub async fn cooperatives_in(conn: Conn<'_>, commune_code: Option<&str>, limit: i64) -> Result<Vec<Org>> {
+pub async fn cooperatives_in(
+    conn: Conn<'_>,
+    commune_code: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Org>> {
     let rows: Vec<OrgRow> = on!(conn, e => sqlx::query_as(
         "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at \
          FROM organisations WHERE kind IN ('htx', 'tht') AND ($1 IS NULL OR commune_code = $1) ORDER BY name, id LIMIT $2")

@@ -66,7 +66,8 @@ pub async fn mark_sent(conn: Conn<'_>, id: i64, now: DateTime<Utc>) -> Result<bo
 
 /// Records a failed attempt and schedules the next one with exponential backoff (capped at 1 h).
 pub async fn mark_failed(conn: Conn<'_>, id: i64, attempts_so_far: i64, error: &str) -> Result<()> {
-    let backoff = Duration::seconds(30 * 2_i64.pow(attempts_so_far.clamp(0, 7) as u32)).min(Duration::hours(1));
+    let backoff = Duration::seconds(30 * 2_i64.pow(attempts_so_far.clamp(0, 7) as u32))
+        .min(Duration::hours(1));
     on!(conn, e => sqlx::query(
         "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1")
         .bind(id)

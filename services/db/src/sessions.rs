@@ -44,17 +44,21 @@ pub async fn delete(conn: Conn<'_>, id_hash: &str) -> Result<()> {
 
 /// Ends every session of a user, e.g. after a password reset.
 pub async fn delete_for_user(conn: Conn<'_>, user_id: i64) -> Result<u64> {
-    Ok(on!(conn, e => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+    Ok(
+        on!(conn, e => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(e)
         .await
-        .map(|r| r.rows_affected()))?)
+        .map(|r| r.rows_affected()))?,
+    )
 }
 
 pub async fn delete_expired(conn: Conn<'_>, now: DateTime<Utc>) -> Result<u64> {
-    Ok(on!(conn, e => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+    Ok(
+        on!(conn, e => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)
         .execute(e)
         .await
-        .map(|r| r.rows_affected()))?)
+        .map(|r| r.rows_affected()))?,
+    )
 }

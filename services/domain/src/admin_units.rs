@@ -70,7 +70,13 @@ mod tests {
     #[test]
     fn hanoi_has_126_units_and_vietnam_34_provinces() {
         assert_eq!(hanoi_communes().len(), 126);
-        assert_eq!(hanoi_communes().iter().filter(|c| c.kind == "phường").count(), 51);
+        assert_eq!(
+            hanoi_communes()
+                .iter()
+                .filter(|c| c.kind == "phường")
+                .count(),
+            51
+        );
         assert_eq!(provinces().len(), 34);
     }
 
@@ -78,8 +84,14 @@ mod tests {
     fn bat_trang_is_found_by_code_with_its_old_district() {
         let c = commune("00577");
         assert_eq!(c.map(|c| c.name.as_str()), Some("Xã Bát Tràng"));
-        assert_eq!(c.map(|c| c.legacy_district_main.as_str()), Some("Huyện Gia Lâm"));
+        assert_eq!(
+            c.map(|c| c.legacy_district_main.as_str()),
+            Some("Huyện Gia Lâm")
+        );
         assert!(commune("99999").is_none());
-        assert_eq!(province("01").map(|p| p.short_name.as_str()), Some("Hà Nội"));
+        assert_eq!(
+            province("01").map(|p| p.short_name.as_str()),
+            Some("Hà Nội")
+        );
     }
 }

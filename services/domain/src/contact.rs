@@ -115,23 +115,53 @@ mod tests {
 
     #[test]
     fn mobile_numbers_in_common_spellings_normalise_to_e164() {
-        for s in ["0904 555 560", "0904.555.560", "+84 904 555 560", "84904555560", "0904555560"] {
-            assert_eq!(Phone::parse(s).map(|p| p.0), Ok("+84904555560".to_owned()), "{s}");
+        for s in [
+            "0904 555 560",
+            "0904.555.560",
+            "+84 904 555 560",
+            "84904555560",
+            "0904555560",
+        ] {
+            assert_eq!(
+                Phone::parse(s).map(|p| p.0),
+                Ok("+84904555560".to_owned()),
+                "{s}"
+            );
         }
-        assert_eq!(Phone::parse("0904555560").map(|p| p.national()), Ok("0904 555 560".into()));
+        assert_eq!(
+            Phone::parse("0904555560").map(|p| p.national()),
+            Ok("0904 555 560".into())
+        );
     }
 
     #[test]
     fn landlines_and_garbage_are_not_mobiles() {
-        for s in ["024 3825 1234", "0104555560", "12345", "09045555601", "09a4555560", ""] {
+        for s in [
+            "024 3825 1234",
+            "0104555560",
+            "12345",
+            "09045555601",
+            "09a4555560",
+            "",
+        ] {
             assert_eq!(Phone::parse(s), Err(ContactError::InvalidPhone), "{s}");
         }
     }
 
     #[test]
     fn email_is_lowercased_and_checked() {
-        assert_eq!(Email::parse(" Lan@Example.COM ").map(|e| e.0), Ok("lan@example.com".into()));
-        for s in ["lan", "lan@", "@example.com", "lan@example", "l an@example.com", "a@b@c.d"] {
+        assert_eq!(
+            Email::parse(" Lan@Example.COM ").map(|e| e.0),
+            Ok("lan@example.com".into())
+        );
+        for s in [
+            "lan",
+            "lan@",
+            "@example.com",
+            "lan@example",
+            "l an@example.com",
+            "a@b@c.d",
+        ] {
             assert_eq!(Email::parse(s), Err(ContactError::InvalidEmail), "{s}");
         }
     }

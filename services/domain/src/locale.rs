@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Locale {
     #[default]
@@ -36,7 +38,11 @@ impl Locale {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
             let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             let primary = tag.split('-').next().unwrap_or("");
             let Some(locale) = Locale::from_code(primary) else {
@@ -56,8 +62,14 @@ mod tests {
 
     #[test]
     fn accept_language_prefers_highest_q() {
-        assert_eq!(Locale::negotiate("en-US,en;q=0.9,vi;q=0.8"), Some(Locale::En));
-        assert_eq!(Locale::negotiate("fr-FR, vi;q=0.5, en;q=0.4"), Some(Locale::Vi));
+        assert_eq!(
+            Locale::negotiate("en-US,en;q=0.9,vi;q=0.8"),
+            Some(Locale::En)
+        );
+        assert_eq!(
+            Locale::negotiate("fr-FR, vi;q=0.5, en;q=0.4"),
+            Some(Locale::Vi)
+        );
         assert_eq!(Locale::negotiate("fr, de"), None);
         assert_eq!(Locale::negotiate("en;q=0"), None);
         assert_eq!(Locale::negotiate(""), None);

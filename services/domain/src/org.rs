@@ -16,7 +16,12 @@ pub enum OrgKind {
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 4] = [OrgKind::Htx, OrgKind::Tht, OrgKind::Buyer, OrgKind::UnionBranch];
+    pub const ALL: [OrgKind; 4] = [
+        OrgKind::Htx,
+        OrgKind::Tht,
+        OrgKind::Buyer,
+        OrgKind::UnionBranch,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -93,10 +93,7 @@ mod tests {
     fn line_length_is_counted_in_characters_not_bytes() {
         let s = "đ".repeat(10);
         assert!(required_line(&s, 10).is_ok());
-        assert_eq!(
-            required_line(&s, 9),
-            Err(TextError::TooLong { max: 9 })
-        );
+        assert_eq!(required_line(&s, 9), Err(TextError::TooLong { max: 9 }));
     }
 
     #[test]
@@ -115,7 +112,10 @@ mod tests {
 
     #[test]
     fn slug_folds_vietnamese() {
-        assert_eq!(slugify("HTX Gốm sứ Men Lam Bát Tràng"), "htx-gom-su-men-lam-bat-trang");
+        assert_eq!(
+            slugify("HTX Gốm sứ Men Lam Bát Tràng"),
+            "htx-gom-su-men-lam-bat-trang"
+        );
         assert_eq!(slugify("Đường Láng -- Đống Đa!"), "duong-lang-dong-da");
     }
 }

@@ -15,7 +15,9 @@ pub fn hanoi() -> FixedOffset {
 
 /// `dd/mm/yyyy HH:MM` in Hanoi time, the way Vietnamese documents write dates.
 pub fn format_hanoi(t: DateTime<Utc>) -> String {
-    t.with_timezone(&hanoi()).format("%d/%m/%Y %H:%M").to_string()
+    t.with_timezone(&hanoi())
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
 }
 
 /// `dd/mm/yyyy` in Hanoi time.

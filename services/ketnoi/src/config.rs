@@ -22,7 +22,12 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct Config {
     /// Database: `sqlite:<file>` (created if missing) or `postgres://user@host/db`.
-    #[arg(long, env = "DATABASE_URL", global = true, default_value = "sqlite:data/ketnoi.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        global = true,
+        default_value = "sqlite:data/ketnoi.db"
+    )]
     pub database_url: String,
     /// Address to listen on.
     #[arg(long, env = "BIND", global = true, default_value = "127.0.0.1:8080")]
@@ -43,10 +48,20 @@ pub struct Config {
     #[arg(long, env = "TRUST_PROXY", global = true, default_value_t = false)]
     pub trust_proxy: bool,
     /// Sign-in attempts allowed per account per minute.
-    #[arg(long, env = "SIGNIN_PER_ACCOUNT_PER_MINUTE", global = true, default_value_t = 5)]
+    #[arg(
+        long,
+        env = "SIGNIN_PER_ACCOUNT_PER_MINUTE",
+        global = true,
+        default_value_t = 5
+    )]
     pub signin_per_account_per_minute: u32,
     /// Sign-in attempts allowed per client IP per minute.
-    #[arg(long, env = "SIGNIN_PER_IP_PER_MINUTE", global = true, default_value_t = 30)]
+    #[arg(
+        long,
+        env = "SIGNIN_PER_IP_PER_MINUTE",
+        global = true,
+        default_value_t = 30
+    )]
     pub signin_per_ip_per_minute: u32,
     /// Log format: text or json.
     #[arg(long, env = "LOG_FORMAT", global = true, default_value = "text")]
@@ -56,7 +71,9 @@ pub struct Config {
 pub fn init_tracing(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.log_format == "json" {
         builder.json().init();
     } else {
@@ -68,9 +85,17 @@ impl Config {
     /// Connects and migrates; a SQLite file's directory is created first.
     pub async fn database(&self) -> anyhow::Result<ketnoi_db::Db> {
         if let Some(path) = self.database_url.strip_prefix("sqlite:") {
-            let path = path.trim_start_matches("//").split('?').next().unwrap_or_default();
-            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            let path = path
+                .trim_start_matches("//")
+                .split('?')
+                .next()
+                .unwrap_or_default();
+            if let Some(dir) = std::path::Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
             }
         }
         ketnoi_db::Db::connect_and_migrate(&self.database_url)
@@ -79,7 +104,11 @@ impl Config {
     }
 
     pub fn sink(&self) -> ketnoi_notify::Sink {
-        ketnoi_notify::Sink::Directory(self.mail_dir.clone().unwrap_or_else(|| self.data_dir.join("mail")))
+        ketnoi_notify::Sink::Directory(
+            self.mail_dir
+                .clone()
+                .unwrap_or_else(|| self.data_dir.join("mail")),
+        )
     }
 
     fn secret(&self) -> anyhow::Result<Secret> {
@@ -123,7 +152,12 @@ impl Config {
 fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(contents.as_bytes())
 }
 

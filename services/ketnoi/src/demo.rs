@@ -16,11 +16,26 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
     tracing::info!(organisations = n, "demo dataset imported");
     let accounts = [
         ("admin@example.com", "Quản trị Ketnoi", "admin", None, None),
-        ("canbo.battrang@example.com", "Cán bộ Hội Bát Tràng", "union-officer", Some("00577"), None),
-        ("htx.menlam@example.com", "Vũ Thị Oanh", "user", None, Some("htx-gom-su-men-lam-bat-trang")),
+        (
+            "canbo.battrang@example.com",
+            "Cán bộ Hội Bát Tràng",
+            "union-officer",
+            Some("00577"),
+            None,
+        ),
+        (
+            "htx.menlam@example.com",
+            "Vũ Thị Oanh",
+            "user",
+            None,
+            Some("htx-gom-su-men-lam-bat-trang"),
+        ),
     ];
     for (login, name, role, commune, owns) in accounts {
-        if ketnoi_db::users::find_by_email(db.conn(), login).await?.is_some() {
+        if ketnoi_db::users::find_by_email(db.conn(), login)
+            .await?
+            .is_some()
+        {
             continue;
         }
         let user_id = insert_user(db, login, name, DEMO_PASSWORD, role, commune).await?;
@@ -55,11 +70,18 @@ async fn insert_user(
     role: &str,
     commune: Option<&str>,
 ) -> anyhow::Result<i64> {
-    let role = PlatformRole::parse(&role.replace('-', "_")).context("role must be user, union-officer or admin")?;
+    let role = PlatformRole::parse(&role.replace('-', "_"))
+        .context("role must be user, union-officer or admin")?;
     let login = Login::parse(login).map_err(|e| anyhow::anyhow!("login: {e}"))?;
-    anyhow::ensure!(password.chars().count() >= 8, "the password needs at least 8 characters");
+    anyhow::ensure!(
+        password.chars().count() >= 8,
+        "the password needs at least 8 characters"
+    );
     if let Some(c) = commune {
-        anyhow::ensure!(ketnoi_domain::admin_units::commune(c).is_some(), "unknown ward/commune code {c}");
+        anyhow::ensure!(
+            ketnoi_domain::admin_units::commune(c).is_some(),
+            "unknown ward/commune code {c}"
+        );
     }
     let hash = ketnoi_web::password::hash(password.to_owned()).await?;
     let (email, phone) = match &login {
@@ -75,7 +97,11 @@ async fn insert_user(
             password_hash: &hash,
             locale: Locale::Vi,
             role,
-            officer_commune_code: if role == PlatformRole::UnionOfficer { commune } else { None },
+            officer_commune_code: if role == PlatformRole::UnionOfficer {
+                commune
+            } else {
+                None
+            },
         },
     )
     .await?;

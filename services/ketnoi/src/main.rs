@@ -11,7 +11,11 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
-#[command(name = "ketnoi", version, about = "Ketnoi: women-managed cooperatives of Hanoi, connected.")]
+#[command(
+    name = "ketnoi",
+    version,
+    about = "Ketnoi: women-managed cooperatives of Hanoi, connected."
+)]
 struct Cli {
     #[command(flatten)]
     config: Config,
@@ -73,7 +77,13 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { demo, no_worker } => serve(&cli.config, demo, !no_worker).await,
         Command::Worker => {
             let db = cli.config.database().await?;
-            ketnoi_notify::run(db, cli.config.sink(), Duration::from_secs(2), shutdown_signal()).await;
+            ketnoi_notify::run(
+                db,
+                cli.config.sink(),
+                Duration::from_secs(2),
+                shutdown_signal(),
+            )
+            .await;
             Ok(())
         }
         Command::Migrate => {
@@ -87,13 +97,23 @@ async fn main() -> anyhow::Result<()> {
             let db = cli.config.database().await?;
             demo::seed(&db).await
         }
-        Command::User { command: UserCommand::Create { login, name, role, commune } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    login,
+                    name,
+                    role,
+                    commune,
+                },
+        } => {
             let db = cli.config.database().await?;
             let password = match std::env::var("KETNOI_PASSWORD") {
                 Ok(p) => p,
                 Err(_) => {
                     let mut line = String::new();
-                    std::io::stdin().read_line(&mut line).context("reading the password from stdin")?;
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("reading the password from stdin")?;
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
@@ -108,14 +128,21 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
         demo::seed(&db).await?;
     }
     let state = ketnoi_web::AppState::new(db.clone(), config.app_config()?);
-    let listener = TcpListener::bind(&config.bind).await.with_context(|| format!("binding {}", config.bind))?;
+    let listener = TcpListener::bind(&config.bind)
+        .await
+        .with_context(|| format!("binding {}", config.bind))?;
     tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, "serving");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let jobs = worker.then(|| {
         let mut rx = stop_rx.clone();
-        tokio::spawn(ketnoi_notify::run(db.clone(), config.sink(), Duration::from_secs(2), async move {
-            let _ = rx.wait_for(|s| *s).await;
-        }))
+        tokio::spawn(ketnoi_notify::run(
+            db.clone(),
+            config.sink(),
+            Duration::from_secs(2),
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
+            },
+        ))
     });
     ketnoi_web::serve(listener, state, async move {
         shutdown_signal().await;

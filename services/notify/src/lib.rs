@@ -27,7 +27,10 @@ impl Sink {
         match self {
             Sink::Directory(dir) => {
                 tokio::fs::create_dir_all(dir).await?;
-                let text = format!("To: {}\nSubject: {}\nKind: {}\n\n{}\n", m.recipient, m.subject, m.kind, m.body);
+                let text = format!(
+                    "To: {}\nSubject: {}\nKind: {}\n\n{}\n",
+                    m.recipient, m.subject, m.kind, m.body
+                );
                 tokio::fs::write(dir.join(format!("{:08}.txt", m.id)), text).await
             }
         }

@@ -18,15 +18,30 @@ pub const RESET_HOURS: i64 = 1;
 fn check_password(errors: &mut FieldErrors, field: &str, pw: &str) {
     let n = pw.chars().count();
     if n < password::MIN_LEN {
-        errors.add(field, Msg { key: "err-password-short", args: vec![("min", password::MIN_LEN.to_string())] });
+        errors.add(
+            field,
+            Msg {
+                key: "err-password-short",
+                args: vec![("min", password::MIN_LEN.to_string())],
+            },
+        );
     } else if n > password::MAX_LEN {
-        errors.add(field, Msg { key: "err-too-long", args: vec![("max", password::MAX_LEN.to_string())] });
+        errors.add(
+            field,
+            Msg {
+                key: "err-too-long",
+                args: vec![("max", password::MAX_LEN.to_string())],
+            },
+        );
     }
 }
 
 fn parse_login(errors: &mut FieldErrors, raw: &str) -> Option<Login> {
     let cleaned = errors.check("login", text::required_line(raw, LOGIN_MAX))?;
-    errors.check("login", Login::parse(&cleaned).map_err(|_| Msg::new("err-login-invalid")))
+    errors.check(
+        "login",
+        Login::parse(&cleaned).map_err(|_| Msg::new("err-login-invalid")),
+    )
 }
 
 /// Creates an account, or says what is wrong with the input, field by field.
@@ -44,7 +59,9 @@ pub async fn sign_up(
     let (Some(name), Some(login), true) = (name, login, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    let hash = password::hash(pw.to_owned()).await.map_err(AppError::Internal)?;
+    let hash = password::hash(pw.to_owned())
+        .await
+        .map_err(AppError::Internal)?;
     let (email, phone) = match &login {
         Login::Email(e) => (Some(e.as_str()), None),
         Login::Phone(p) => (None, Some(p.as_str())),
@@ -60,9 +77,10 @@ pub async fn sign_up(
     };
     match ketnoi_db::users::insert(state.db.conn(), &new).await {
         Ok(u) => Ok(u),
-        Err(e) if e.unique_index().is_some() => {
-            Err(AppError::Conflict(FieldErrors::single("login", Msg::new("err-login-taken"))))
-        }
+        Err(e) if e.unique_index().is_some() => Err(AppError::Conflict(FieldErrors::single(
+            "login",
+            Msg::new("err-login-taken"),
+        ))),
         Err(e) => Err(e.into()),
     }
 }
@@ -76,7 +94,12 @@ async fn find_by_login(state: &AppState, login: &Login) -> Result<Option<User>, 
 
 /// Checks credentials under the per-IP and per-account limits. Wrong login and wrong
 /// password get the same answer, in the same time.
-pub async fn sign_in(state: &AppState, ip: IpAddr, login: &str, pw: &str) -> Result<User, AppError> {
+pub async fn sign_in(
+    state: &AppState,
+    ip: IpAddr,
+    login: &str,
+    pw: &str,
+) -> Result<User, AppError> {
     if state.signin_by_ip.check_key(&ip).is_err() {
         return Err(AppError::TooManyRequests);
     }
@@ -85,21 +108,37 @@ pub async fn sign_in(state: &AppState, ip: IpAddr, login: &str, pw: &str) -> Res
     if pw.is_empty() {
         errors.add("password", Msg::new("err-required"));
     } else if pw.chars().count() > password::MAX_LEN {
-        errors.add("password", Msg { key: "err-too-long", args: vec![("max", password::MAX_LEN.to_string())] });
+        errors.add(
+            "password",
+            Msg {
+                key: "err-too-long",
+                args: vec![("max", password::MAX_LEN.to_string())],
+            },
+        );
     }
     let (Some(login), true) = (login, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    if state.signin_by_account.check_key(&login.key().to_owned()).is_err() {
+    if state
+        .signin_by_account
+        .check_key(&login.key().to_owned())
+        .is_err()
+    {
         return Err(AppError::TooManyRequests);
     }
     let user = find_by_login(state, &login).await?;
-    let ok = password::verify(pw.to_owned(), user.as_ref().map(|u| u.password_hash.clone()))
-        .await
-        .map_err(AppError::Internal)?;
+    let ok = password::verify(
+        pw.to_owned(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await
+    .map_err(AppError::Internal)?;
     match user {
         Some(u) if ok => Ok(u),
-        _ => Err(AppError::Validation(FieldErrors::single("_form", Msg::new("err-signin-failed")))),
+        _ => Err(AppError::Validation(FieldErrors::single(
+            "_form",
+            Msg::new("err-signin-failed"),
+        ))),
     }
 }
 
@@ -110,22 +149,41 @@ pub async fn request_reset(state: &AppState, login: &str, locale: Locale) -> Res
     let Some(login) = parse_login(&mut errors, login) else {
         return Err(AppError::Validation(errors));
     };
-    if state.signin_by_account.check_key(&format!("reset:{}", login.key())).is_err() {
+    if state
+        .signin_by_account
+        .check_key(&format!("reset:{}", login.key()))
+        .is_err()
+    {
         return Err(AppError::TooManyRequests);
     }
     let Some(user) = find_by_login(state, &login).await? else {
         return Ok(());
     };
     let token = session::random_token()?;
-    let link = format!("{}/password/reset?token={token}", state.config.public_url.trim_end_matches('/'));
-    let locale = if user.locale == locale { locale } else { user.locale };
+    let link = format!(
+        "{}/password/reset?token={token}",
+        state.config.public_url.trim_end_matches('/')
+    );
+    let locale = if user.locale == locale {
+        locale
+    } else {
+        user.locale
+    };
     let subject = crate::i18n::t(locale, "mail-reset-subject");
     let body = crate::i18n::t_args(
         locale,
         "mail-reset-body",
-        &[("name", user.display_name.clone()), ("link", link), ("hours", RESET_HOURS.to_string())],
+        &[
+            ("name", user.display_name.clone()),
+            ("link", link),
+            ("hours", RESET_HOURS.to_string()),
+        ],
     );
-    let recipient = user.email.clone().or(user.phone.clone()).unwrap_or_default();
+    let recipient = user
+        .email
+        .clone()
+        .or(user.phone.clone())
+        .unwrap_or_default();
     let mut tx = state.db.begin().await?;
     ketnoi_db::password_resets::create(
         tx.conn(),
@@ -153,7 +211,12 @@ pub async fn reset_token_is_live(state: &AppState, token: &str) -> Result<bool, 
     if !session::is_well_formed(token) {
         return Ok(false);
     }
-    Ok(ketnoi_db::password_resets::is_live(state.db.conn(), &session::hash_token(token), ketnoi_db::now()).await?)
+    Ok(ketnoi_db::password_resets::is_live(
+        state.db.conn(),
+        &session::hash_token(token),
+        ketnoi_db::now(),
+    )
+    .await?)
 }
 
 /// Sets a new password with a live token, uses the token up and ends every session.
@@ -164,14 +227,26 @@ pub async fn reset_password(state: &AppState, token: &str, pw: &str) -> Result<(
         return Err(AppError::Validation(errors));
     }
     if !session::is_well_formed(token) {
-        return Err(AppError::Validation(FieldErrors::single("_form", Msg::new("err-reset-invalid"))));
+        return Err(AppError::Validation(FieldErrors::single(
+            "_form",
+            Msg::new("err-reset-invalid"),
+        )));
     }
-    let hash = password::hash(pw.to_owned()).await.map_err(AppError::Internal)?;
+    let hash = password::hash(pw.to_owned())
+        .await
+        .map_err(AppError::Internal)?;
     let mut tx = state.db.begin().await?;
-    let Some(user_id) =
-        ketnoi_db::password_resets::consume(tx.conn(), &session::hash_token(token), ketnoi_db::now()).await?
+    let Some(user_id) = ketnoi_db::password_resets::consume(
+        tx.conn(),
+        &session::hash_token(token),
+        ketnoi_db::now(),
+    )
+    .await?
     else {
-        return Err(AppError::Validation(FieldErrors::single("_form", Msg::new("err-reset-invalid"))));
+        return Err(AppError::Validation(FieldErrors::single(
+            "_form",
+            Msg::new("err-reset-invalid"),
+        )));
     };
     ketnoi_db::users::set_password_hash(tx.conn(), user_id, &hash).await?;
     ketnoi_db::sessions::delete_for_user(tx.conn(), user_id).await?;

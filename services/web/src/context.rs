@@ -33,10 +33,16 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn verify_csrf(&self, state: &AppState, submitted: &str) -> bool {
-        csrf::verify(state.config.secret_key.expose(), &self.csrf_anchor, submitted)
+        csrf::verify(
+            state.config.secret_key.expose(),
+            &self.csrf_anchor,
+            submitted,
+        )
     }
     pub fn tr(&self) -> crate::i18n::Tr {
-        crate::i18n::Tr { locale: self.locale }
+        crate::i18n::Tr {
+            locale: self.locale,
+        }
     }
 }
 
@@ -180,7 +186,9 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
 }
 
 async fn load_user(state: &AppState, hash: &str) -> Result<Option<User>, AppError> {
-    let Some(user_id) = ketnoi_db::sessions::user_id(state.db.conn(), hash, ketnoi_db::now()).await? else {
+    let Some(user_id) =
+        ketnoi_db::sessions::user_id(state.db.conn(), hash, ketnoi_db::now()).await?
+    else {
         return Ok(None);
     };
     Ok(ketnoi_db::users::find(state.db.conn(), user_id).await?)
@@ -199,15 +207,27 @@ fn finish(state: &AppState, res: Response, ctx: &Ctx) -> Response {
                 StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
                 StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
                 StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
-                StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => AppError::Unavailable,
-                s if s.is_client_error() => AppError::BadRequest(crate::error::Msg::new("err-bad-request")),
+                StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
+                    AppError::Unavailable
+                }
+                s if s.is_client_error() => {
+                    AppError::BadRequest(crate::error::Msg::new("err-bad-request"))
+                }
                 _ => AppError::internal(anyhow::anyhow!("unrendered status {}", res.status())),
             })
         }
         None => return res,
     };
     let (parts, _) = res.into_parts();
-    let mut rendered = render_arc(state, &err, ctx.locale, ctx.is_api, ctx.request_id.clone(), &ctx.path, Some(ctx));
+    let mut rendered = render_arc(
+        state,
+        &err,
+        ctx.locale,
+        ctx.is_api,
+        ctx.request_id.clone(),
+        &ctx.path,
+        Some(ctx),
+    );
     for (name, value) in parts.headers.iter() {
         if name == header::SET_COOKIE || name == header::ALLOW || name == header::RETRY_AFTER {
             rendered.headers_mut().append(name, value.clone());
@@ -242,10 +262,17 @@ fn render_arc(
 ) -> Response {
     let status = err.status();
     if is_api {
-        return (status, axum::Json(ErrorEnvelope::new(err, locale, request_id))).into_response();
+        return (
+            status,
+            axum::Json(ErrorEnvelope::new(err, locale, request_id)),
+        )
+            .into_response();
     }
     if matches!(**err, AppError::Unauthorized) {
-        let target = format!("/signin?next={}", percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC));
+        let target = format!(
+            "/signin?next={}",
+            percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC)
+        );
         return (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response();
     }
     pages::error::render(state, err, locale, request_id, ctx)

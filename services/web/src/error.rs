@@ -20,7 +20,10 @@ pub struct Msg {
 
 impl Msg {
     pub fn new(key: &'static str) -> Msg {
-        Msg { key, args: Vec::new() }
+        Msg {
+            key,
+            args: Vec::new(),
+        }
     }
     pub fn render(&self, locale: Locale) -> String {
         i18n::t_args(locale, self.key, &self.args)
@@ -251,7 +254,10 @@ impl ErrorEnvelope {
                     .map(|(k, msgs)| {
                         let list = msgs
                             .iter()
-                            .map(|m| FieldMessage { code: m.key.to_owned(), message: m.render(locale) })
+                            .map(|m| FieldMessage {
+                                code: m.key.to_owned(),
+                                message: m.render(locale),
+                            })
                             .collect();
                         (k.clone(), list)
                     })
@@ -259,7 +265,12 @@ impl ErrorEnvelope {
             })
             .unwrap_or_default();
         ErrorEnvelope {
-            error: ErrorBody { code: err.code().to_owned(), message, fields, request_id },
+            error: ErrorBody {
+                code: err.code().to_owned(),
+                message,
+                fields,
+                request_id,
+            },
         }
     }
 }

@@ -53,14 +53,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
         if !errors.is_empty() {
             return Err(AppError::Validation(errors));
         }
-        serde_urlencoded::from_bytes(&bytes)
-            .map(Form)
-            .map_err(|e| AppError::Validation(FieldErrors::single("_form", serde_msg(&e.to_string()))))
+        serde_urlencoded::from_bytes(&bytes).map(Form).map_err(|e| {
+            AppError::Validation(FieldErrors::single("_form", serde_msg(&e.to_string())))
+        })
     }
 }
 
 fn decode(raw: &[u8]) -> Result<String, ()> {
-    let plus: Vec<u8> = raw.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+    let plus: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
     percent_encoding::percent_decode(&plus)
         .decode_utf8()
         .map(|s| s.into_owned())
@@ -68,7 +71,10 @@ fn decode(raw: &[u8]) -> Result<String, ()> {
 }
 
 fn serde_msg(detail: &str) -> Msg {
-    Msg { key: "err-invalid-value", args: vec![("detail", detail.chars().take(200).collect())] }
+    Msg {
+        key: "err-invalid-value",
+        args: vec![("detail", detail.chars().take(200).collect())],
+    }
 }
 
 /// A JSON body. Type errors and missing fields come back as field errors naming the field.
@@ -136,7 +142,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
 pub struct PathSlug(pub String);
 
 pub fn valid_slug(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 120 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !s.is_empty()
+        && s.len() <= 120
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for PathSlug {
@@ -163,8 +172,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or_default();
-        serde_urlencoded::from_str(q)
-            .map(Query)
-            .map_err(|e| AppError::Validation(FieldErrors::single("_query", serde_msg(&e.to_string()))))
+        serde_urlencoded::from_str(q).map(Query).map_err(|e| {
+            AppError::Validation(FieldErrors::single("_query", serde_msg(&e.to_string())))
+        })
     }
 }

@@ -79,13 +79,19 @@ mod tests {
         assert!(vi.len() > 20, "vi has only {} keys", vi.len());
         let only_vi: Vec<_> = vi.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&vi).collect();
-        assert!(only_vi.is_empty() && only_en.is_empty(), "only vi: {only_vi:?}, only en: {only_en:?}");
+        assert!(
+            only_vi.is_empty() && only_en.is_empty(),
+            "only vi: {only_vi:?}, only en: {only_en:?}"
+        );
     }
 
     #[test]
     fn vietnamese_is_default_and_english_is_available() {
         assert_eq!(t(Locale::Vi, "nav-signin"), "Đăng nhập");
         assert_eq!(t(Locale::En, "nav-signin"), "Sign in");
-        assert_eq!(t_args(Locale::En, "err-too-long", &[("max", "5".into())]), "At most 5 characters.");
+        assert_eq!(
+            t_args(Locale::En, "err-too-long", &[("max", "5".into())]),
+            "At most 5 characters."
+        );
     }
 }

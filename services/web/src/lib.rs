@@ -6,7 +6,7 @@ pub mod accounts;
 pub mod api;
 pub mod config;
 mod context;
-mod csrf;
+pub mod csrf;
 mod error;
 mod extract;
 pub mod i18n;
@@ -15,7 +15,7 @@ pub mod pages;
 pub mod password;
 pub mod policy;
 pub mod routes;
-mod session;
+pub mod session;
 mod state;
 
 pub use config::AppConfig;

@@ -24,16 +24,25 @@ pub fn stack(app: Router<AppState>, state: AppState) -> Router<AppState> {
         // 1. Every request gets an id (kept if a trusted proxy set one) ...
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         // 2. ... which every log line of the request carries ...
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
-        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
         // 3. ... and the response returns.
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         // 4. A panic becomes a 500, never a dropped connection.
         .layer(CatchPanicLayer::new())
         // 5. Slow clients and handlers do not hold a worker forever.
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
         // 6. Pages must not be framed or sniffed.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,

@@ -35,7 +35,10 @@ pub async fn verify(password: String, stored: Option<String>) -> anyhow::Result<
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
         };
-        Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok() && known
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+            && known
     })
     .await
     .map_err(Into::into)
@@ -47,7 +50,11 @@ mod tests {
     async fn a_hash_verifies_its_password_only() {
         let h = super::hash("mật khẩu dài".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(super::verify("mật khẩu dài".into(), Some(h.clone())).await.unwrap());
+        assert!(
+            super::verify("mật khẩu dài".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!super::verify("mat khau dai".into(), Some(h)).await.unwrap());
         assert!(!super::verify("anything".into(), None).await.unwrap());
     }

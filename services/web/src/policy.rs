@@ -1,10 +1,10 @@
 //! Every authorisation decision of Ketnoi. Each route declares an [`Access`] in the route
 //! map and [`authorize`] enforces it before the handler runs, so a handler cannot forget.
 
+use crate::AppState;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::extract::valid_slug;
-use crate::AppState;
 use axum::extract::{FromRequestParts, RawPathParams, Request, State};
 use axum::http::request::Parts;
 use axum::middleware::Next;
@@ -72,15 +72,21 @@ fn officer_covers(actor: &Actor, org: Option<OrgFacts<'_>>) -> bool {
 pub fn decide(access: Access, actor: &Actor, org: Option<OrgFacts<'_>>) -> Decision {
     use Decision::*;
     let Some(role) = actor.role else {
-        return if access == Access::Public { Allow } else { SignIn };
+        return if access == Access::Public {
+            Allow
+        } else {
+            SignIn
+        };
     };
     let allowed = role == PlatformRole::Admin
         || match access {
             Access::Public | Access::SignedIn => true,
             Access::OrgMember => actor.membership.is_some(),
             Access::OrgManager => {
-                matches!(actor.membership, Some(MemberRole::Manager | MemberRole::Owner))
-                    || officer_covers(actor, org)
+                matches!(
+                    actor.membership,
+                    Some(MemberRole::Manager | MemberRole::Owner)
+                ) || officer_covers(actor, org)
             }
             Access::OrgOwner => actor.membership == Some(MemberRole::Owner),
             Access::Officer => role == PlatformRole::UnionOfficer,
@@ -108,7 +114,10 @@ impl<S: Send + Sync> FromRequestParts<S> for OrgScope {
 }
 
 fn is_org_scoped(access: Access) -> bool {
-    matches!(access, Access::OrgMember | Access::OrgManager | Access::OrgOwner)
+    matches!(
+        access,
+        Access::OrgMember | Access::OrgManager | Access::OrgOwner
+    )
 }
 
 /// Enforces the route's [`Access`]; for org-scoped routes, loads the organisation named by
@@ -125,13 +134,19 @@ pub async fn authorize(
     };
     let mut actor = Actor {
         role: ctx.user.as_ref().map(|u| u.role),
-        officer_commune: ctx.user.as_ref().and_then(|u| u.officer_commune_code.clone()),
+        officer_commune: ctx
+            .user
+            .as_ref()
+            .and_then(|u| u.officer_commune_code.clone()),
         membership: None,
     };
     let mut scope = None;
     if is_org_scoped(access) && actor.role.is_some() {
         let slug = match RawPathParams::from_request_parts(&mut parts, &state).await {
-            Ok(p) => p.iter().find(|(k, _)| *k == "slug").map(|(_, v)| v.to_owned()),
+            Ok(p) => p
+                .iter()
+                .find(|(k, _)| *k == "slug")
+                .map(|(_, v)| v.to_owned()),
             Err(_) => None,
         };
         let Some(slug) = slug.filter(|s| valid_slug(s)) else {
@@ -143,12 +158,16 @@ pub async fn authorize(
             Err(e) => return AppError::from(e).into_response(),
         };
         if let Some(user) = &ctx.user {
-            actor.membership = match ketnoi_db::orgs::member_role(state.db.conn(), org.id, user.id).await {
-                Ok(r) => r,
-                Err(e) => return AppError::from(e).into_response(),
-            };
+            actor.membership =
+                match ketnoi_db::orgs::member_role(state.db.conn(), org.id, user.id).await {
+                    Ok(r) => r,
+                    Err(e) => return AppError::from(e).into_response(),
+                };
         }
-        scope = Some(OrgScope { role: actor.membership, org: Arc::new(org) });
+        scope = Some(OrgScope {
+            role: actor.membership,
+            org: Arc::new(org),
+        });
     }
     let facts = scope.as_ref().map(|s| OrgFacts {
         is_cooperative: s.org.kind.is_cooperative(),
@@ -172,7 +191,11 @@ mod tests {
     use Decision::*;
 
     fn actor(role: Option<PlatformRole>, commune: Option<&str>, m: Option<MemberRole>) -> Actor {
-        Actor { role, officer_commune: commune.map(str::to_owned), membership: m }
+        Actor {
+            role,
+            officer_commune: commune.map(str::to_owned),
+            membership: m,
+        }
     }
 
     /// The whole matrix: every access level against every kind of visitor, for a
@@ -193,15 +216,43 @@ mod tests {
             ("admin", actor(Some(PlatformRole::Admin), None, None)),
         ];
         let expected: [(Access, [Decision; 9]); 7] = [
-            (Access::Public, [Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow]),
-            (Access::SignedIn, [SignIn, Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow]),
-            (Access::OrgMember, [SignIn, Deny, Allow, Allow, Allow, Deny, Deny, Deny, Allow]),
-            (Access::OrgManager, [SignIn, Deny, Deny, Allow, Allow, Allow, Deny, Allow, Allow]),
-            (Access::OrgOwner, [SignIn, Deny, Deny, Deny, Allow, Deny, Deny, Deny, Allow]),
-            (Access::Officer, [SignIn, Deny, Deny, Deny, Deny, Allow, Allow, Allow, Allow]),
-            (Access::Admin, [SignIn, Deny, Deny, Deny, Deny, Deny, Deny, Deny, Allow]),
+            (
+                Access::Public,
+                [
+                    Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow,
+                ],
+            ),
+            (
+                Access::SignedIn,
+                [
+                    SignIn, Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow,
+                ],
+            ),
+            (
+                Access::OrgMember,
+                [SignIn, Deny, Allow, Allow, Allow, Deny, Deny, Deny, Allow],
+            ),
+            (
+                Access::OrgManager,
+                [SignIn, Deny, Deny, Allow, Allow, Allow, Deny, Allow, Allow],
+            ),
+            (
+                Access::OrgOwner,
+                [SignIn, Deny, Deny, Deny, Allow, Deny, Deny, Deny, Allow],
+            ),
+            (
+                Access::Officer,
+                [SignIn, Deny, Deny, Deny, Deny, Allow, Allow, Allow, Allow],
+            ),
+            (
+                Access::Admin,
+                [SignIn, Deny, Deny, Deny, Deny, Deny, Deny, Deny, Allow],
+            ),
         ];
-        let coop = OrgFacts { is_cooperative: true, commune_code: Some("00577") };
+        let coop = OrgFacts {
+            is_cooperative: true,
+            commune_code: Some("00577"),
+        };
         for (access, row) in expected {
             for ((name, a), want) in personas.iter().zip(row) {
                 assert_eq!(decide(access, a, Some(coop)), want, "{access:?} for {name}");
@@ -212,7 +263,10 @@ mod tests {
     #[test]
     fn officers_do_not_act_for_buyers() {
         let officer = actor(Some(PlatformRole::UnionOfficer), None, None);
-        let buyer = OrgFacts { is_cooperative: false, commune_code: Some("00577") };
+        let buyer = OrgFacts {
+            is_cooperative: false,
+            commune_code: Some("00577"),
+        };
         assert_eq!(decide(Access::OrgManager, &officer, Some(buyer)), Deny);
     }
 }

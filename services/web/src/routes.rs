@@ -29,8 +29,15 @@ macro_rules! route_map {
     };
 }
 
-fn guarded(state: &AppState, access: Access, route: MethodRouter<AppState>) -> MethodRouter<AppState> {
-    route.route_layer(axum::middleware::from_fn_with_state((state.clone(), access), authorize))
+fn guarded(
+    state: &AppState,
+    access: Access,
+    route: MethodRouter<AppState>,
+) -> MethodRouter<AppState> {
+    route.route_layer(axum::middleware::from_fn_with_state(
+        (state.clone(), access),
+        authorize,
+    ))
 }
 
 route_map! {

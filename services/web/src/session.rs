@@ -22,14 +22,22 @@ pub fn random_token() -> Result<String, AppError> {
 
 /// Whether a cookie value could be one of our tokens at all.
 pub fn is_well_formed(token: &str) -> bool {
-    token.len() == 43 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-pub fn cookie(state: &AppState, name: &'static str, value: String, max_age_days: i64) -> Cookie<'static> {
+pub fn cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    max_age_days: i64,
+) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/")
         .http_only(true)
@@ -40,7 +48,10 @@ pub fn cookie(state: &AppState, name: &'static str, value: String, max_age_days:
 }
 
 pub fn removal(name: &'static str) -> Cookie<'static> {
-    Cookie::build((name, "")).path("/").max_age(time_days(0)).build()
+    Cookie::build((name, ""))
+        .path("/")
+        .max_age(time_days(0))
+        .build()
 }
 
 fn time_days(days: i64) -> cookie::time::Duration {

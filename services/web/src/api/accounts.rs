@@ -15,7 +15,9 @@ use ketnoi_domain::Locale;
 use ketnoi_domain::role::PlatformRole;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+/// Missing fields read as empty, so every missing field is reported at once.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct SignUpRequest {
     pub display_name: String,
     /// E-mail address or Vietnamese mobile number.
@@ -23,7 +25,8 @@ pub struct SignUpRequest {
     pub password: String,
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
 pub struct SignInRequest {
     pub login: String,
     pub password: String,
@@ -64,9 +67,19 @@ pub async fn create_account(
     ctx: Ctx,
     Json(req): Json<SignUpRequest>,
 ) -> Result<Response, AppError> {
-    let user = accounts::sign_up(&state, &req.display_name, &req.login, &req.password, ctx.locale).await?;
+    let user = accounts::sign_up(
+        &state,
+        &req.display_name,
+        &req.login,
+        &req.password,
+        ctx.locale,
+    )
+    .await?;
     let cookie = session::start(&state, user.id).await?;
-    Ok(with_cookie((StatusCode::CREATED, axum::Json(MeJson::from(&user))).into_response(), &cookie))
+    Ok(with_cookie(
+        (StatusCode::CREATED, axum::Json(MeJson::from(&user))).into_response(),
+        &cookie,
+    ))
 }
 
 /// Signs in (session cookie). Rate-limited per account and per IP.
@@ -80,7 +93,10 @@ pub async fn create_session(
 ) -> Result<Response, AppError> {
     let user = accounts::sign_in(&state, ctx.client_ip, &req.login, &req.password).await?;
     let cookie = session::start(&state, user.id).await?;
-    Ok(with_cookie(axum::Json(MeJson::from(&user)).into_response(), &cookie))
+    Ok(with_cookie(
+        axum::Json(MeJson::from(&user)).into_response(),
+        &cookie,
+    ))
 }
 
 /// Signs out.
@@ -90,7 +106,10 @@ pub async fn delete_session(State(state): State<AppState>, ctx: Ctx) -> Result<R
     if let Some(hash) = &ctx.session_hash {
         ketnoi_db::sessions::delete(state.db.conn(), hash).await?;
     }
-    Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), &session::removal(SESSION_COOKIE)))
+    Ok(with_cookie(
+        StatusCode::NO_CONTENT.into_response(),
+        &session::removal(SESSION_COOKIE),
+    ))
 }
 
 /// The signed-in user.

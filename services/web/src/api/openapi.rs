@@ -5,7 +5,11 @@ use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Ketnoi API", version = "1", description = "Cooperatives managed by women in Hanoi: directory, accounts and reference data."),
+    info(
+        title = "Ketnoi API",
+        version = "1",
+        description = "Cooperatives managed by women in Hanoi: directory, accounts and reference data."
+    ),
     paths(
         super::reference::list_communes,
         super::reference::list_provinces,
@@ -18,7 +22,11 @@ use utoipa::OpenApi;
         super::accounts::show_me,
         openapi_json,
     ),
-    components(schemas(crate::error::ErrorEnvelope, crate::error::ErrorBody, crate::error::FieldMessage))
+    components(schemas(
+        crate::error::ErrorEnvelope,
+        crate::error::ErrorBody,
+        crate::error::FieldMessage
+    ))
 )]
 pub struct ApiDoc;
 

@@ -68,19 +68,32 @@ pub struct OrgPage {
     params(("kind" = Option<String>, Query, description = "htx, tht, buyer or union_branch"),
            ("page" = Option<i64>, Query, description = "1-based page number")),
     responses((status = 200, body = OrgPage), (status = 422, body = ErrorEnvelope)))]
-pub async fn list_orgs(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<OrgPage>, AppError> {
+pub async fn list_orgs(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<OrgPage>, AppError> {
     let (kind, page) = parse_list_query(&q)?;
-    let mut found = orgs::list(state.db.conn(), kind, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let mut found =
+        orgs::list(state.db.conn(), kind, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
     let has_next = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
-    Ok(Json(OrgPage { items: found.iter().map(OrgJson::from).collect(), page, has_next }))
+    Ok(Json(OrgPage {
+        items: found.iter().map(OrgJson::from).collect(),
+        page,
+        has_next,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}", tag = "organisations",
     params(("slug" = String, Path)),
     responses((status = 200, body = OrgJson), (status = 404, body = ErrorEnvelope)))]
-pub async fn show_org(State(state): State<AppState>, PathSlug(slug): PathSlug) -> Result<Json<OrgJson>, AppError> {
-    let org = orgs::find_by_slug(state.db.conn(), &slug).await?.ok_or(AppError::NotFound)?;
+pub async fn show_org(
+    State(state): State<AppState>,
+    PathSlug(slug): PathSlug,
+) -> Result<Json<OrgJson>, AppError> {
+    let org = orgs::find_by_slug(state.db.conn(), &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(Json(OrgJson::from(&org)))
 }
 
@@ -96,12 +109,19 @@ pub struct MemberJson {
     params(("slug" = String, Path)),
     responses((status = 200, body = [MemberJson]), (status = 401, body = ErrorEnvelope),
               (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-pub async fn list_members(State(state): State<AppState>, scope: OrgScope) -> Result<Json<Vec<MemberJson>>, AppError> {
+pub async fn list_members(
+    State(state): State<AppState>,
+    scope: OrgScope,
+) -> Result<Json<Vec<MemberJson>>, AppError> {
     let members = orgs::members(state.db.conn(), scope.org.id).await?;
     Ok(Json(
         members
             .into_iter()
-            .map(|m| MemberJson { user_id: m.user_id, display_name: m.display_name, role: m.role })
+            .map(|m| MemberJson {
+                user_id: m.user_id,
+                display_name: m.display_name,
+                role: m.role,
+            })
             .collect(),
     ))
 }

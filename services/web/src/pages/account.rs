@@ -39,7 +39,13 @@ pub async fn show_account(
         role: ctx.tr().get(&format!("role-{}", user.role.as_str())),
         orgs: orgs
             .into_iter()
-            .map(|(o, r)| (o.slug, o.name, ctx.tr().get(&format!("member-role-{}", r.as_str()))))
+            .map(|(o, r)| {
+                (
+                    o.slug,
+                    o.name,
+                    ctx.tr().get(&format!("member-role-{}", r.as_str())),
+                )
+            })
             .collect(),
     })
 }

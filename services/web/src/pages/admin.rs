@@ -1,10 +1,10 @@
 //! Platform administration: people and their platform roles.
 
 use super::{Layout, render, see_other};
+use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{AppError, FieldErrors, Msg};
 use crate::extract::{Form, PathId};
-use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -47,15 +47,27 @@ pub async fn update_role(
         return Err(AppError::Csrf);
     }
     let mut e = FieldErrors::default();
-    let role = e.check("role", PlatformRole::parse(&form.role).ok_or(Msg::new("err-invalid-choice")));
+    let role = e.check(
+        "role",
+        PlatformRole::parse(&form.role).ok_or(Msg::new("err-invalid-choice")),
+    );
     let commune = match form.commune_code.as_str() {
         "" => None,
-        c => e.check("commune_code", admin_units::commune(c).map(|c| c.code.as_str()).ok_or(Msg::new("err-invalid-choice"))),
+        c => e.check(
+            "commune_code",
+            admin_units::commune(c)
+                .map(|c| c.code.as_str())
+                .ok_or(Msg::new("err-invalid-choice")),
+        ),
     };
     let Some(role) = role.filter(|_| e.is_empty()) else {
         return Err(AppError::Validation(e));
     };
-    let commune = if role == PlatformRole::UnionOfficer { commune } else { None };
+    let commune = if role == PlatformRole::UnionOfficer {
+        commune
+    } else {
+        None
+    };
     if !ketnoi_db::users::set_role(state.db.conn(), user_id, role, commune).await? {
         return Err(AppError::NotFound);
     }

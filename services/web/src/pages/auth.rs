@@ -53,7 +53,14 @@ pub async fn create_account(
     Form(form): Form<SignUpForm>,
 ) -> Result<Response, AppError> {
     let result = if ctx.verify_csrf(&state, &form.csrf) {
-        accounts::sign_up(&state, &form.display_name, &form.login, &form.password, ctx.locale).await
+        accounts::sign_up(
+            &state,
+            &form.display_name,
+            &form.login,
+            &form.password,
+            ctx.locale,
+        )
+        .await
     } else {
         Err(AppError::Csrf)
     };
@@ -83,7 +90,9 @@ pub fn form_errors(err: AppError) -> Result<(StatusCode, FieldErrors), AppError>
     match err {
         AppError::Validation(f) | AppError::Conflict(f) => Ok((status, f)),
         AppError::Csrf => Ok((status, FieldErrors::single("_form", Msg::new("err-csrf")))),
-        AppError::TooManyRequests => Ok((status, FieldErrors::single("_form", Msg::new("err-rate")))),
+        AppError::TooManyRequests => {
+            Ok((status, FieldErrors::single("_form", Msg::new("err-rate"))))
+        }
         other => Err(other),
     }
 }
@@ -176,5 +185,8 @@ pub async fn delete_session(
     if let Some(hash) = &ctx.session_hash {
         ketnoi_db::sessions::delete(state.db.conn(), hash).await?;
     }
-    Ok(with_cookie(see_other("/"), &session::removal(SESSION_COOKIE)))
+    Ok(with_cookie(
+        see_other("/"),
+        &session::removal(SESSION_COOKIE),
+    ))
 }

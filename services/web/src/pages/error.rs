@@ -1,10 +1,10 @@
 //! The HTML error page, and the fallback for unknown URLs.
 
 use super::Layout;
+use crate::AppState;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::i18n::{self, Tr};
-use crate::AppState;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -35,7 +35,10 @@ pub(crate) fn render(
     let (title_key, msg_key) = err.message_keys();
     let title = i18n::t(locale, title_key);
     let layout = match ctx {
-        Some(ctx) => Layout { title: title.clone(), ..Layout::new(ctx, title) },
+        Some(ctx) => Layout {
+            title: title.clone(),
+            ..Layout::new(ctx, title)
+        },
         None => Layout {
             t: Tr { locale },
             title,
@@ -52,9 +55,19 @@ pub(crate) fn render(
     };
     let fields = err
         .fields()
-        .map(|f| f.0.keys().map(|k| (k.clone(), f.for_field(k, locale))).collect())
+        .map(|f| {
+            f.0.keys()
+                .map(|k| (k.clone(), f.for_field(k, locale)))
+                .collect()
+        })
         .unwrap_or_default();
-    let page = ErrorPage { layout, status: err.status().as_u16(), message, fields, request_id };
+    let page = ErrorPage {
+        layout,
+        status: err.status().as_u16(),
+        message,
+        fields,
+        request_id,
+    };
     match page.render() {
         Ok(html) => (err.status(), Html(html)).into_response(),
         Err(e) => {

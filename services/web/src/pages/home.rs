@@ -35,7 +35,12 @@ impl OrgCard {
             .and_then(ketnoi_domain::admin_units::commune)
             .map(|c| c.name.clone())
             .unwrap_or_default();
-        OrgCard { slug: o.slug.clone(), name: o.name.clone(), kind: o.kind.as_str(), place }
+        OrgCard {
+            slug: o.slug.clone(),
+            name: o.name.clone(),
+            kind: o.kind.as_str(),
+            place,
+        }
     }
 }
 

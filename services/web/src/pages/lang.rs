@@ -29,7 +29,10 @@ pub async fn switch_language(
         return Err(AppError::Csrf);
     }
     let Some(locale) = Locale::from_code(&form.lang) else {
-        return Err(AppError::Validation(crate::FieldErrors::single("lang", Msg::new("err-invalid-choice"))));
+        return Err(AppError::Validation(crate::FieldErrors::single(
+            "lang",
+            Msg::new("err-invalid-choice"),
+        )));
     };
     if let Some(user) = &ctx.user {
         ketnoi_db::users::set_locale(state.db.conn(), user.id, locale).await?;

@@ -79,7 +79,14 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(super::local_path("/orgs?kind=htx"), "/orgs?kind=htx");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "", "orgs", "/a\nb"] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "",
+            "orgs",
+            "/a\nb",
+        ] {
             assert_eq!(super::local_path(bad), "/", "{bad}");
         }
     }

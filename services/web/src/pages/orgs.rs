@@ -3,11 +3,11 @@
 use super::auth::form_errors;
 use super::home::OrgCard;
 use super::{Layout, render, render_status, see_other};
+use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors, Msg};
 use crate::extract::{Form, PathId, PathSlug, Query};
 use crate::policy::OrgScope;
-use crate::AppState;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -43,15 +43,28 @@ pub fn parse_list_query(q: &ListQuery) -> Result<(Option<OrgKind>, i64), AppErro
     let mut errors = FieldErrors::default();
     let kind = match q.kind.as_str() {
         "" => None,
-        k => errors.check("kind", OrgKind::parse(k).ok_or(Msg::new("err-invalid-choice"))),
+        k => errors.check(
+            "kind",
+            OrgKind::parse(k).ok_or(Msg::new("err-invalid-choice")),
+        ),
     };
     let page = match q.page.as_str() {
         "" => 1,
         p => errors
-            .check("page", p.parse::<i64>().ok().filter(|p| (1..=10_000).contains(p)).ok_or(Msg::new("err-invalid-number")))
+            .check(
+                "page",
+                p.parse::<i64>()
+                    .ok()
+                    .filter(|p| (1..=10_000).contains(p))
+                    .ok_or(Msg::new("err-invalid-number")),
+            )
             .unwrap_or(1),
     };
-    if errors.is_empty() { Ok((kind, page)) } else { Err(AppError::Validation(errors)) }
+    if errors.is_empty() {
+        Ok((kind, page))
+    } else {
+        Err(AppError::Validation(errors))
+    }
 }
 
 pub async fn list_orgs(
@@ -60,7 +73,8 @@ pub async fn list_orgs(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let (kind, page) = parse_list_query(&q)?;
-    let mut found = orgs::list(state.db.conn(), kind, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let mut found =
+        orgs::list(state.db.conn(), kind, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
     let has_next = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
     render(&ListPage {
@@ -89,13 +103,18 @@ pub async fn show_org(
     ctx: Ctx,
     PathSlug(slug): PathSlug,
 ) -> Result<Response, AppError> {
-    let org = orgs::find_by_slug(state.db.conn(), &slug).await?.ok_or(AppError::NotFound)?;
+    let org = orgs::find_by_slug(state.db.conn(), &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let commune = org.commune_code.as_deref().and_then(admin_units::commune);
-    let address = [org.street.clone().unwrap_or_default(), commune.map(|c| c.name.clone()).unwrap_or_default()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let address = [
+        org.street.clone().unwrap_or_default(),
+        commune.map(|c| c.name.clone()).unwrap_or_default(),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ");
     let can_manage = match &ctx.user {
         Some(u) if u.role == PlatformRole::Admin => true,
         Some(u) => matches!(
@@ -104,10 +123,11 @@ pub async fn show_org(
         ),
         None => false,
     };
-    let phone = org
-        .phone
-        .as_deref()
-        .map(|p| ketnoi_domain::contact::Phone::parse(p).map(|p| p.national()).unwrap_or_else(|_| p.to_owned()));
+    let phone = org.phone.as_deref().map(|p| {
+        ketnoi_domain::contact::Phone::parse(p)
+            .map(|p| p.national())
+            .unwrap_or_else(|_| p.to_owned())
+    });
     render(&ShowPage {
         layout: Layout::new(&ctx, org.name.clone()),
         legacy_district: commune.map(|c| c.legacy_district_main.clone()),
@@ -146,7 +166,10 @@ pub struct NewOrgForm {
 pub async fn new_org(ctx: Ctx) -> Result<Response, AppError> {
     render(&NewPage {
         layout: Layout::titled(&ctx, "org-new-title"),
-        form: NewOrgForm { kind: "htx".into(), ..NewOrgForm::default() },
+        form: NewOrgForm {
+            kind: "htx".into(),
+            ..NewOrgForm::default()
+        },
         communes: admin_units::hanoi_communes(),
         buyer_types: BuyerType::ALL,
         errors: FieldErrors::default(),
@@ -162,7 +185,10 @@ fn validate_new_org(f: &NewOrgForm, may_create_branch: bool) -> Result<NewOrg, F
             .ok_or(Msg::new("err-invalid-choice")),
     );
     let buyer_type = if kind == Some(OrgKind::Buyer) {
-        e.check("buyer_type", BuyerType::parse(&f.buyer_type).ok_or(Msg::new("err-invalid-choice")))
+        e.check(
+            "buyer_type",
+            BuyerType::parse(&f.buyer_type).ok_or(Msg::new("err-invalid-choice")),
+        )
     } else {
         None
     };
@@ -173,18 +199,37 @@ fn validate_new_org(f: &NewOrgForm, may_create_branch: bool) -> Result<NewOrg, F
             None
         }
         "" => None,
-        c => e.check("commune_code", admin_units::commune(c).map(|c| c.code.clone()).ok_or(Msg::new("err-invalid-choice"))),
+        c => e.check(
+            "commune_code",
+            admin_units::commune(c)
+                .map(|c| c.code.clone())
+                .ok_or(Msg::new("err-invalid-choice")),
+        ),
     };
-    let street = e.check("street", text::optional_line(&f.street, 200)).flatten();
+    let street = e
+        .check("street", text::optional_line(&f.street, 200))
+        .flatten();
     let phone = match f.phone.trim() {
         "" => None,
-        p => e.check("phone", ketnoi_domain::contact::Phone::parse(p).map(|p| p.as_str().to_owned()).map_err(|_| Msg::new("err-phone-invalid"))),
+        p => e.check(
+            "phone",
+            ketnoi_domain::contact::Phone::parse(p)
+                .map(|p| p.as_str().to_owned())
+                .map_err(|_| Msg::new("err-phone-invalid")),
+        ),
     };
     let email = match f.email.trim() {
         "" => None,
-        m => e.check("email", ketnoi_domain::contact::Email::parse(m).map(|m| m.as_str().to_owned()).map_err(|_| Msg::new("err-email-invalid"))),
+        m => e.check(
+            "email",
+            ketnoi_domain::contact::Email::parse(m)
+                .map(|m| m.as_str().to_owned())
+                .map_err(|_| Msg::new("err-email-invalid")),
+        ),
     };
-    let description = e.check("description", text::optional_block(&f.description, 5000)).flatten();
+    let description = e
+        .check("description", text::optional_block(&f.description, 5000))
+        .flatten();
     match (kind, name, e.is_empty()) {
         (Some(kind), Some(name), true) => Ok(NewOrg {
             slug: text::slugify(&name),
@@ -236,10 +281,22 @@ pub async fn create_org(
 }
 
 /// Creates the organisation with its creator as owner; a taken slug gets a number.
-async fn create_with_unique_slug(state: &AppState, new: &mut NewOrg, owner: i64) -> Result<Org, AppError> {
-    let base = if new.slug.is_empty() { "to-chuc".to_owned() } else { new.slug.clone() };
+async fn create_with_unique_slug(
+    state: &AppState,
+    new: &mut NewOrg,
+    owner: i64,
+) -> Result<Org, AppError> {
+    let base = if new.slug.is_empty() {
+        "to-chuc".to_owned()
+    } else {
+        new.slug.clone()
+    };
     for n in 1..=20 {
-        new.slug = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+        new.slug = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
         let mut tx = state.db.begin().await?;
         match orgs::upsert(tx.conn(), new).await {
             Ok(org) => {
@@ -251,7 +308,10 @@ async fn create_with_unique_slug(state: &AppState, new: &mut NewOrg, owner: i64)
             Err(e) => return Err(e.into()),
         }
     }
-    Err(AppError::Conflict(FieldErrors::single("name", Msg::new("err-name-taken"))))
+    Err(AppError::Conflict(FieldErrors::single(
+        "name",
+        Msg::new("err-name-taken"),
+    )))
 }
 
 #[derive(Template)]
@@ -274,7 +334,10 @@ async fn members_page(
     role: String,
     errors: FieldErrors,
 ) -> Result<MembersPage, AppError> {
-    let is_admin = ctx.user.as_ref().is_some_and(|u| u.role == PlatformRole::Admin);
+    let is_admin = ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == PlatformRole::Admin);
     Ok(MembersPage {
         layout: Layout::titled(ctx, "members-title"),
         members: orgs::members(state.db.conn(), scope.org.id).await?,
@@ -286,8 +349,22 @@ async fn members_page(
     })
 }
 
-pub async fn list_members(State(state): State<AppState>, ctx: Ctx, scope: OrgScope) -> Result<Response, AppError> {
-    render(&members_page(&state, &ctx, &scope, String::new(), "member".into(), FieldErrors::default()).await?)
+pub async fn list_members(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    scope: OrgScope,
+) -> Result<Response, AppError> {
+    render(
+        &members_page(
+            &state,
+            &ctx,
+            &scope,
+            String::new(),
+            "member".into(),
+            FieldErrors::default(),
+        )
+        .await?,
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -315,12 +392,20 @@ pub async fn add_member(
     }
 }
 
-async fn add_member_checked(state: &AppState, ctx: &Ctx, scope: &OrgScope, form: &AddMemberForm) -> Result<(), AppError> {
+async fn add_member_checked(
+    state: &AppState,
+    ctx: &Ctx,
+    scope: &OrgScope,
+    form: &AddMemberForm,
+) -> Result<(), AppError> {
     if !ctx.verify_csrf(state, &form.csrf) {
         return Err(AppError::Csrf);
     }
     let is_owner = scope.role == Some(MemberRole::Owner)
-        || ctx.user.as_ref().is_some_and(|u| u.role == PlatformRole::Admin);
+        || ctx
+            .user
+            .as_ref()
+            .is_some_and(|u| u.role == PlatformRole::Admin);
     let mut e = FieldErrors::default();
     let role = e.check(
         "role",
@@ -328,7 +413,10 @@ async fn add_member_checked(state: &AppState, ctx: &Ctx, scope: &OrgScope, form:
             .filter(|r| *r != MemberRole::Owner || is_owner)
             .ok_or(Msg::new("err-invalid-choice")),
     );
-    let login = e.check("login", Login::parse(&form.login).map_err(|_| Msg::new("err-login-invalid")));
+    let login = e.check(
+        "login",
+        Login::parse(&form.login).map_err(|_| Msg::new("err-login-invalid")),
+    );
     let (Some(role), Some(login)) = (role, login) else {
         return Err(AppError::Validation(e));
     };
@@ -337,7 +425,10 @@ async fn add_member_checked(state: &AppState, ctx: &Ctx, scope: &OrgScope, form:
         Login::Phone(p) => ketnoi_db::users::find_by_phone(state.db.conn(), p.as_str()).await?,
     };
     let Some(user) = user else {
-        return Err(AppError::Validation(FieldErrors::single("login", Msg::new("err-no-such-user"))));
+        return Err(AppError::Validation(FieldErrors::single(
+            "login",
+            Msg::new("err-no-such-user"),
+        )));
     };
     orgs::add_member(state.db.conn(), scope.org.id, user.id, role).await?;
     Ok(())
@@ -369,7 +460,10 @@ pub async fn remove_member(
         return Err(AppError::NotFound);
     }
     if target == Some(MemberRole::Owner) && owners <= 1 {
-        return Err(AppError::Conflict(FieldErrors::single("_form", Msg::new("err-last-owner"))));
+        return Err(AppError::Conflict(FieldErrors::single(
+            "_form",
+            Msg::new("err-last-owner"),
+        )));
     }
     orgs::remove_member(state.db.conn(), scope.org.id, user_id).await?;
     Ok(see_other(&format!("/orgs/{}/members", scope.org.slug)))

@@ -55,7 +55,12 @@ pub async fn request_reset(
     };
     render_status(
         status,
-        &ForgotPage { layout: Layout::titled(&ctx, "forgot-title"), login: form.login, sent, errors },
+        &ForgotPage {
+            layout: Layout::titled(&ctx, "forgot-title"),
+            login: form.login,
+            sent,
+            errors,
+        },
     )
 }
 
@@ -112,7 +117,12 @@ pub async fn reset_password(
             let (status, errors) = form_errors(err)?;
             render_status(
                 status,
-                &ResetPage { layout: Layout::titled(&ctx, "reset-title"), token: form.token, live: true, errors },
+                &ResetPage {
+                    layout: Layout::titled(&ctx, "reset-title"),
+                    token: form.token,
+                    live: true,
+                    errors,
+                },
             )
         }
     }

@@ -1,0 +1,367 @@
+//! Sign-up, sign-in, sign-out, password reset and rate limits through the HTML forms.
+
+use ketnoi_domain::role::PlatformRole;
+use ketnoi_tests::{PASSWORD, TestApp, on_both_backends};
+
+on_both_backends!(
+    sign_up_signs_in_and_sign_out_signs_out,
+    sign_up_by_mobile_number_normalises_it,
+    sign_up_errors_are_shown_by_their_fields_and_input_is_kept,
+    a_taken_email_is_a_field_error,
+    sign_in_with_a_wrong_password_says_so_without_saying_which,
+    sign_in_returns_to_where_the_user_was_going,
+    sign_in_is_rate_limited_per_account,
+    password_reset_sets_a_new_password_once_and_ends_sessions,
+    password_reset_does_not_reveal_accounts,
+    a_form_with_a_wrong_csrf_token_is_refused_and_keeps_input,
+);
+
+async fn sign_up_signs_in_and_sign_out_signs_out(app: TestApp) {
+    let c = app.client();
+    let r = c
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("display_name", "Nguyễn Thị Lan"),
+                ("login", "Lan@Example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location.as_deref()),
+        (303, Some("/account")),
+        "{}",
+        r.body
+    );
+    let account = c.get("/account").await;
+    assert_eq!(account.status, 200);
+    assert!(account.body.contains("Nguyễn Thị Lan"));
+    assert!(
+        account.body.contains("lan@example.com"),
+        "e-mail stored lower-case"
+    );
+    let user = ketnoi_db::users::find_by_email(app.db.conn(), "lan@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(user.password_hash.starts_with("$argon2id$"));
+
+    let out = c.submit("/account", "/signout", &[]).await;
+    assert_eq!((out.status, out.location.as_deref()), (303, Some("/")));
+    let after = c.get("/account").await;
+    assert_eq!(after.status, 303);
+    assert!(after.location.unwrap().starts_with("/signin?next="));
+
+    let back = c
+        .submit(
+            "/signin",
+            "/signin",
+            &[
+                ("login", "LAN@example.com"),
+                ("password", PASSWORD),
+                ("next", "/account"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (back.status, back.location.as_deref()),
+        (303, Some("/account"))
+    );
+}
+
+async fn sign_up_by_mobile_number_normalises_it(app: TestApp) {
+    let c = app.client();
+    let r = c
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("display_name", "Lan"),
+                ("login", "0912 345 678"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(
+        ketnoi_db::users::find_by_phone(app.db.conn(), "+84912345678")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let other = app.client();
+    let again = other
+        .submit(
+            "/signin",
+            "/signin",
+            &[("login", "+84 912 345 678"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(again.status, 303);
+}
+
+async fn sign_up_errors_are_shown_by_their_fields_and_input_is_kept(app: TestApp) {
+    let c = app.client();
+    let long_name = "Đ".repeat(101);
+    let r = c
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("display_name", &long_name),
+                ("login", "lan@"),
+                ("password", "ngắn"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("data-testid=\"error-display_name\""));
+    assert!(r.body.contains("Tối đa 100 ký tự."));
+    assert!(
+        r.body
+            .contains("Hãy nhập thư điện tử hoặc số di động Việt Nam")
+    );
+    assert!(r.body.contains("Mật khẩu cần ít nhất 8 ký tự."));
+    assert!(
+        r.body.contains("value=\"lan@\""),
+        "what the user typed is kept"
+    );
+    assert!(r.body.contains("aria-invalid=\"true\""));
+    assert_eq!(ketnoi_db::users::count(app.db.conn()).await.unwrap(), 0);
+}
+
+async fn a_taken_email_is_a_field_error(app: TestApp) {
+    app.user("lan@example.com", PlatformRole::User, None).await;
+    let r = app
+        .client()
+        .submit(
+            "/signup",
+            "/signup",
+            &[
+                ("display_name", "Lan Hai"),
+                ("login", "lan@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.body.contains("đã có tài khoản"));
+    assert!(r.body.contains("value=\"Lan Hai\""));
+}
+
+async fn sign_in_with_a_wrong_password_says_so_without_saying_which(app: TestApp) {
+    app.user("lan@example.com", PlatformRole::User, None).await;
+    let wrong_pw = app
+        .client()
+        .submit(
+            "/signin",
+            "/signin",
+            &[("login", "lan@example.com"), ("password", "sai-mat-khau")],
+        )
+        .await;
+    let no_user = app
+        .client()
+        .submit(
+            "/signin",
+            "/signin",
+            &[("login", "mai@example.com"), ("password", "sai-mat-khau")],
+        )
+        .await;
+    assert_eq!(wrong_pw.status, 422);
+    assert_eq!(no_user.status, 422);
+    let msg = "Thông tin đăng nhập hoặc mật khẩu không đúng.";
+    assert!(wrong_pw.body.contains(msg) && no_user.body.contains(msg));
+    assert!(wrong_pw.body.contains("value=\"lan@example.com\""));
+}
+
+async fn sign_in_returns_to_where_the_user_was_going(app: TestApp) {
+    app.user("lan@example.com", PlatformRole::User, None).await;
+    let c = app.client();
+    let gate = c.get("/orgs/new").await;
+    assert_eq!(gate.status, 303);
+    let to = gate.location.unwrap();
+    assert_eq!(to, "/signin?next=%2Forgs%2Fnew");
+    let r = c
+        .submit(
+            &to,
+            "/signin",
+            &[
+                ("login", "lan@example.com"),
+                ("password", PASSWORD),
+                ("next", "/orgs/new"),
+            ],
+        )
+        .await;
+    assert_eq!(r.location.as_deref(), Some("/orgs/new"));
+    let evil = c
+        .submit(
+            "/signin",
+            "/signin",
+            &[
+                ("login", "lan@example.com"),
+                ("password", PASSWORD),
+                ("next", "//evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(evil.location.as_deref(), Some("/"));
+}
+
+async fn sign_in_is_rate_limited_per_account(app: TestApp) {
+    app.user("lan@example.com", PlatformRole::User, None).await;
+    let c = app.client();
+    for _ in 0..5 {
+        let r = c
+            .submit(
+                "/signin",
+                "/signin",
+                &[("login", "lan@example.com"), ("password", "sai-mat-khau")],
+            )
+            .await;
+        assert_eq!(r.status, 422);
+    }
+    let blocked = c
+        .submit(
+            "/signin",
+            "/signin",
+            &[("login", "lan@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(blocked.status, 429);
+    assert!(blocked.body.contains("Bạn đã thử quá nhiều lần"));
+    let api = app
+        .client()
+        .post_json(
+            "/api/v1/session",
+            serde_json::json!({"login": "lan@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        api.status, 429,
+        "the limit is per account, whatever the client"
+    );
+    assert_eq!(api.json()["error"]["code"], "too_many_requests");
+}
+
+fn reset_link(body: &str) -> String {
+    let start = body
+        .find("/password/reset?token=")
+        .expect("a reset link in the message");
+    body[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+async fn password_reset_sets_a_new_password_once_and_ends_sessions(app: TestApp) {
+    let user = app.user("lan@example.com", PlatformRole::User, None).await;
+    let old_session = app.client_as(&user).await;
+    assert_eq!(old_session.get("/account").await.status, 200);
+
+    let c = app.client();
+    let r = c
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("login", "lan@example.com")],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("data-testid=\"notice\""));
+    let mail = ketnoi_db::outbox::for_recipient(app.db.conn(), "lan@example.com")
+        .await
+        .unwrap();
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].subject, "Đặt lại mật khẩu Ketnoi");
+    let link = reset_link(&mail[0].body);
+
+    let form = c.get(&link).await;
+    assert!(form.body.contains("name=\"token\""));
+    let token = link.split("token=").nth(1).unwrap();
+    let short = c
+        .submit(
+            &link,
+            "/password/reset",
+            &[("token", token), ("password", "ngắn")],
+        )
+        .await;
+    assert_eq!(short.status, 422);
+    let done = c
+        .submit(
+            &link,
+            "/password/reset",
+            &[("token", token), ("password", "mật-khẩu-mới-2")],
+        )
+        .await;
+    assert_eq!(
+        (done.status, done.location.as_deref()),
+        (303, Some("/signin?notice=password-reset"))
+    );
+
+    assert_eq!(
+        old_session.get("/account").await.status,
+        303,
+        "old sessions are ended"
+    );
+    let again = c
+        .submit(
+            &link,
+            "/password/reset",
+            &[("token", token), ("password", "mật-khẩu-khác-3")],
+        )
+        .await;
+    assert_eq!(again.status, 422, "a token works once");
+    assert!(
+        c.get(&link)
+            .await
+            .body
+            .contains("không hợp lệ hoặc đã hết hạn")
+    );
+    let signin = app
+        .client()
+        .submit(
+            "/signin",
+            "/signin",
+            &[("login", "lan@example.com"), ("password", "mật-khẩu-mới-2")],
+        )
+        .await;
+    assert_eq!(signin.status, 303);
+}
+
+async fn password_reset_does_not_reveal_accounts(app: TestApp) {
+    let r = app
+        .client()
+        .submit(
+            "/password/forgot",
+            "/password/forgot",
+            &[("login", "khongai@example.com")],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("data-testid=\"notice\""));
+    assert!(
+        ketnoi_db::outbox::for_recipient(app.db.conn(), "khongai@example.com")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn a_form_with_a_wrong_csrf_token_is_refused_and_keeps_input(app: TestApp) {
+    let c = app.client();
+    c.get("/signup").await;
+    let r = c
+        .post_form(
+            "/signup",
+            &[
+                ("csrf", "00ff"),
+                ("display_name", "Lan"),
+                ("login", "lan@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("Biểu mẫu đã hết hạn"));
+    assert!(r.body.contains("value=\"lan@example.com\""));
+    assert_eq!(ketnoi_db::users::count(app.db.conn()).await.unwrap(), 0);
+}

@@ -1,0 +1,152 @@
+//! The authorisation matrix over HTTP: every route of the route map, as every kind of
+//! visitor, against the expected outcome of its access level.
+
+use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_tests::{Client, Page, TestApp, on_both_backends};
+use ketnoi_web::policy::Access;
+use ketnoi_web::routes::ROUTES;
+
+on_both_backends!(every_route_answers_every_role_as_the_policy_says);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Allowed,
+    SignIn,
+    Denied,
+}
+
+const PERSONAS: [&str; 9] = [
+    "anonymous",
+    "user",
+    "member",
+    "manager",
+    "owner",
+    "officer-here",
+    "officer-elsewhere",
+    "officer-city",
+    "admin",
+];
+
+/// Rows: access levels; columns: the personas above. The org is a cooperative in 00577.
+fn expected(access: Access) -> [Outcome; 9] {
+    use Outcome::*;
+    match access {
+        Access::Public => [Allowed; 9],
+        Access::SignedIn => [
+            SignIn, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed,
+        ],
+        Access::OrgMember => [
+            SignIn, Denied, Allowed, Allowed, Allowed, Denied, Denied, Denied, Allowed,
+        ],
+        Access::OrgManager => [
+            SignIn, Denied, Denied, Allowed, Allowed, Allowed, Denied, Allowed, Allowed,
+        ],
+        Access::OrgOwner => [
+            SignIn, Denied, Denied, Denied, Allowed, Denied, Denied, Denied, Allowed,
+        ],
+        Access::Officer => [
+            SignIn, Denied, Denied, Denied, Denied, Allowed, Allowed, Allowed, Allowed,
+        ],
+        Access::Admin => [
+            SignIn, Denied, Denied, Denied, Denied, Denied, Denied, Denied, Allowed,
+        ],
+    }
+}
+
+fn classify(path: &str, page: &Page) -> Outcome {
+    let to_signin = page.status == 303
+        && page
+            .location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/signin?next="));
+    match page.status {
+        401 => Outcome::SignIn,
+        303 if to_signin && !path.starts_with("/api/") => Outcome::SignIn,
+        403 => Outcome::Denied,
+        s if s >= 500 => panic!("{path} answered {s}: {}", page.body),
+        _ => Outcome::Allowed,
+    }
+}
+
+async fn send(c: &Client, method: &str, path: &str) -> Page {
+    match method {
+        "get" => c.get(path).await,
+        "post" if path.starts_with("/api/") => {
+            c.request("POST", path, Some("application/json"), b"{}".to_vec())
+                .await
+        }
+        "post" => {
+            let token = c.known_csrf();
+            c.request(
+                "POST",
+                path,
+                Some("application/x-www-form-urlencoded"),
+                format!("csrf={token}").into_bytes(),
+            )
+            .await
+        }
+        other => c.request(&other.to_uppercase(), path, None, vec![]).await,
+    }
+}
+
+async fn every_route_answers_every_role_as_the_policy_says(app: TestApp) {
+    let org = app.cooperative("htx-thu", "00577").await;
+    let mut users = Vec::new();
+    for (i, persona) in PERSONAS.iter().enumerate().skip(1) {
+        let (role, commune) = match *persona {
+            "officer-here" => (PlatformRole::UnionOfficer, Some("00577")),
+            "officer-elsewhere" => (PlatformRole::UnionOfficer, Some("00004")),
+            "officer-city" => (PlatformRole::UnionOfficer, None),
+            "admin" => (PlatformRole::Admin, None),
+            _ => (PlatformRole::User, None),
+        };
+        let u = app.user(&format!("p{i}@example.com"), role, commune).await;
+        match *persona {
+            "member" => app.member(&org, &u, MemberRole::Member).await,
+            "manager" => app.member(&org, &u, MemberRole::Manager).await,
+            "owner" => app.member(&org, &u, MemberRole::Owner).await,
+            _ => {}
+        }
+        users.push(u);
+    }
+    // A member the remove route can point at, who is not one of the personas.
+    let target = app
+        .user("target@example.com", PlatformRole::User, None)
+        .await;
+    app.member(&org, &target, MemberRole::Member).await;
+
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for route in ROUTES {
+        let path = route
+            .path
+            .replace("{slug}", &org.slug)
+            .replace("{user_id}", &target.id.to_string());
+        for (i, persona) in PERSONAS.iter().enumerate() {
+            // A fresh session per request: some routes (sign-out) end the session they use.
+            let client = if i == 0 {
+                app.client()
+            } else {
+                app.client_as(&users[i - 1]).await
+            };
+            let got = classify(&path, &send(&client, route.method, &path).await);
+            let want = expected(route.access)[i];
+            if got != want {
+                failures.push(format!(
+                    "{} {} as {persona}: got {got:?}, want {want:?}",
+                    route.method, route.path
+                ));
+            }
+            checked += 1;
+            // Keep the target a member for the next persona.
+            app.member(&org, &target, MemberRole::Member).await;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(checked, ROUTES.len() * PERSONAS.len());
+}

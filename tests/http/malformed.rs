@@ -1,0 +1,296 @@
+//! Malformed input on every state-changing route: wrong content types, invalid UTF-8, wrong
+//! CSRF tokens, wrong JSON types, missing fields, over-long text and bodies. Always a 4xx
+//! (or a normal answer), never a 500.
+
+use ketnoi_domain::role::PlatformRole;
+use ketnoi_tests::{Client, TestApp, on_both_backends};
+use ketnoi_web::routes::ROUTES;
+use serde_json::json;
+
+on_both_backends!(
+    form_routes_refuse_wrong_csrf_tokens,
+    form_routes_answer_malformed_bodies_with_4xx,
+    invalid_utf8_in_a_form_is_a_field_error,
+    api_routes_answer_malformed_json_with_field_errors,
+    over_long_bodies_are_refused,
+    malformed_query_strings_are_4xx,
+);
+
+const FIELDS: [&str; 12] = [
+    "display_name",
+    "login",
+    "password",
+    "name",
+    "street",
+    "description",
+    "role",
+    "lang",
+    "token",
+    "commune_code",
+    "kind",
+    "next",
+];
+
+async fn admin(app: &TestApp) -> Client {
+    let org = app.cooperative("htx-thu", "00577").await;
+    let a = app
+        .user("admin@example.com", PlatformRole::Admin, None)
+        .await;
+    app.member(&org, &a, ketnoi_domain::role::MemberRole::Owner)
+        .await;
+    app.client_as(&a).await
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{slug}", "htx-thu").replace("{user_id}", "1")
+}
+
+fn form_routes() -> impl Iterator<Item = String> {
+    ROUTES
+        .iter()
+        .filter(|r| r.method == "post" && !r.path.starts_with("/api/"))
+        .map(|r| concrete(r.path))
+}
+
+async fn form_routes_refuse_wrong_csrf_tokens(app: TestApp) {
+    let c = admin(&app).await;
+    c.known_csrf();
+    for path in form_routes() {
+        for token in ["", "deadbeef", "zz", &"a".repeat(64)] {
+            let body = format!(
+                "csrf={token}&lang=en&name=x&login=a%40b.cd&password=12345678&display_name=x"
+            );
+            let r = c
+                .request(
+                    "POST",
+                    &path,
+                    Some("application/x-www-form-urlencoded"),
+                    body.into_bytes(),
+                )
+                .await;
+            assert_eq!(r.status, 403, "{path} with csrf {token:?}: {}", r.body);
+            assert!(
+                r.body.contains("Biểu mẫu đã hết hạn"),
+                "{path}: the page says why"
+            );
+        }
+    }
+    assert_eq!(
+        ketnoi_db::users::count(app.db.conn()).await.unwrap(),
+        1,
+        "nothing was created"
+    );
+}
+
+async fn form_routes_answer_malformed_bodies_with_4xx(app: TestApp) {
+    let admin_client = admin(&app).await;
+    let token = admin_client.known_csrf();
+    let admin_user = ketnoi_db::users::find_by_email(app.db.conn(), "admin@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let long = "ậ".repeat(2_000);
+    let mut bodies: Vec<(String, Option<&str>, Vec<u8>)> = vec![
+        (
+            "wrong content type".into(),
+            Some("text/plain"),
+            format!("csrf={token}").into_bytes(),
+        ),
+        (
+            "json to a form".into(),
+            Some("application/json"),
+            b"{\"csrf\":1}".to_vec(),
+        ),
+        (
+            "no content type".into(),
+            None,
+            format!("csrf={token}").into_bytes(),
+        ),
+        (
+            "only the token".into(),
+            Some("application/x-www-form-urlencoded"),
+            format!("csrf={token}").into_bytes(),
+        ),
+        (
+            "broken percent".into(),
+            Some("application/x-www-form-urlencoded"),
+            format!("csrf={token}&name=%E0%A4%A&login=%").into_bytes(),
+        ),
+        (
+            "repeated fields".into(),
+            Some("application/x-www-form-urlencoded"),
+            format!("csrf={token}&csrf={token}&name=a&name=b").into_bytes(),
+        ),
+    ];
+    let every_field_long = FIELDS
+        .iter()
+        .map(|f| format!("{f}={long}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    bodies.push((
+        "over-long fields".into(),
+        Some("application/x-www-form-urlencoded"),
+        format!("csrf={token}&{every_field_long}").into_bytes(),
+    ));
+    for path in form_routes() {
+        for (what, ct, body) in &bodies {
+            // A fresh session each time: sign-out ends the one it is sent with.
+            let c = app.client_as(&admin_user).await;
+            c.known_csrf();
+            let r = c.request("POST", &path, *ct, body.clone()).await;
+            assert!(
+                r.status < 500,
+                "{path} with {what}: {} {}",
+                r.status,
+                r.body
+            );
+            // Sign-out takes nothing but the token, so extra fields do not stop it.
+            let lenient = ["only the token", "repeated fields", "broken percent"]
+                .contains(&what.as_str())
+                || (path == "/signout" && what == "over-long fields");
+            if !lenient {
+                assert!(
+                    (400..500).contains(&r.status),
+                    "{path} with {what}: {} {}",
+                    r.status,
+                    r.body
+                );
+            }
+        }
+    }
+}
+
+async fn invalid_utf8_in_a_form_is_a_field_error(app: TestApp) {
+    let c = app.client();
+    let token = c.known_csrf();
+    let body =
+        format!("csrf={token}&display_name=%FF%FE&login=lan%40example.com&password=12345678")
+            .into_bytes();
+    let r = c
+        .request(
+            "POST",
+            "/signup",
+            Some("application/x-www-form-urlencoded"),
+            body,
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("display_name"));
+    assert!(r.body.contains("UTF-8"));
+    let mut raw = format!("csrf={token}&display_name=").into_bytes();
+    raw.extend_from_slice(&[0xC3, 0x28]);
+    let r = c
+        .request(
+            "POST",
+            "/signup",
+            Some("application/x-www-form-urlencoded"),
+            raw,
+        )
+        .await;
+    assert!((400..500).contains(&r.status), "{}", r.status);
+    assert_eq!(ketnoi_db::users::count(app.db.conn()).await.unwrap(), 0);
+}
+
+async fn api_routes_answer_malformed_json_with_field_errors(app: TestApp) {
+    let c = admin(&app).await;
+    let posts: Vec<&str> = ROUTES
+        .iter()
+        .filter(|r| r.method == "post" && r.path.starts_with("/api/"))
+        .map(|r| r.path)
+        .collect();
+    assert!(posts.len() >= 2);
+    for path in posts {
+        let wrong_types = c
+            .post_json(
+                path,
+                json!({"display_name": 7, "login": ["x"], "password": {"a": 1}}),
+            )
+            .await;
+        assert_eq!(wrong_types.status, 422, "{path}: {}", wrong_types.body);
+        assert!(
+            wrong_types.json()["error"]["fields"]
+                .as_object()
+                .is_some_and(|f| !f.is_empty())
+        );
+        let missing = c.post_json(path, json!({})).await;
+        assert_eq!(missing.status, 422, "{path}");
+        assert_eq!(
+            missing.json()["error"]["fields"]["login"][0]["code"],
+            "err-required",
+            "{path}: {}",
+            missing.body
+        );
+        let syntax = c
+            .request(
+                "POST",
+                path,
+                Some("application/json"),
+                b"{\"login\":".to_vec(),
+            )
+            .await;
+        assert_eq!(syntax.status, 400, "{path}");
+        assert_eq!(syntax.json()["error"]["code"], "bad_request");
+        let utf8 = c
+            .request(
+                "POST",
+                path,
+                Some("application/json"),
+                b"{\"login\":\"\xff\xfe\",\"password\":\"x\"}".to_vec(),
+            )
+            .await;
+        assert!((400..500).contains(&utf8.status), "{path}: {}", utf8.status);
+        assert!(utf8.json()["error"]["code"].is_string());
+        let form = c
+            .request(
+                "POST",
+                path,
+                Some("application/x-www-form-urlencoded"),
+                b"login=x".to_vec(),
+            )
+            .await;
+        assert_eq!(form.status, 415, "{path}");
+        assert_eq!(form.json()["error"]["code"], "unsupported_media_type");
+        let long = c.post_json(path, json!({"display_name": "x".repeat(500), "login": "a".repeat(300), "password": "p".repeat(200)})).await;
+        assert_eq!(long.status, 422, "{path}: {}", long.body);
+    }
+}
+
+async fn over_long_bodies_are_refused(app: TestApp) {
+    let c = app.client();
+    let token = c.known_csrf();
+    let huge = format!("csrf={token}&display_name={}", "a".repeat(200_000));
+    let r = c
+        .request(
+            "POST",
+            "/signup",
+            Some("application/x-www-form-urlencoded"),
+            huge.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 413);
+    assert!(r.body.contains("quá lớn"));
+    let api = c
+        .post_json(
+            "/api/v1/accounts",
+            json!({"display_name": "a".repeat(200_000)}),
+        )
+        .await;
+    assert_eq!(api.status, 413);
+    assert_eq!(api.json()["error"]["code"], "payload_too_large");
+}
+
+async fn malformed_query_strings_are_4xx(app: TestApp) {
+    let c = app.client();
+    for q in [
+        "/orgs?page=abc",
+        "/orgs?page=-1",
+        "/orgs?kind=%FF",
+        "/api/v1/orgs?page=99999999999999999999",
+        "/password/reset?token=%FF%FE",
+        "/signin?next=%FF",
+    ] {
+        let r = c.get(q).await;
+        assert!(r.status < 500, "{q}: {}", r.status);
+    }
+    assert_eq!(c.get("/orgs?page=abc").await.status, 422);
+}
