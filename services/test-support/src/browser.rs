@@ -246,7 +246,7 @@ fn wait_ready(port: u16, supervisor: &Supervisor) -> Result<(), (String, bool)> 
     }
 }
 
-/// The status code of a plain HTTP/1.0 GET.
+/// The status code of a plain HTTP/1.1 GET (chromedriver refuses HTTP/1.0).
 fn http_status(addr: SocketAddr, path: &str) -> Result<u16, String> {
     let timeout = Duration::from_secs(2);
     let mut stream =
@@ -255,7 +255,7 @@ fn http_status(addr: SocketAddr, path: &str) -> Result<u16, String> {
         .set_read_timeout(Some(timeout))
         .and_then(|()| stream.set_write_timeout(Some(timeout)))
         .map_err(|e| format!("socket timeouts: {e}"))?;
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream
         .write_all(request.as_bytes())
         .map_err(|e| format!("write: {e}"))?;
