@@ -205,21 +205,29 @@ pub struct Member {
 }
 
 pub async fn members(conn: Conn<'_>, org_id: i64) -> Result<Vec<Member>> {
-    let rows: Vec<(i64, String, Option<String>, Option<String>, String)> = on!(conn, e => sqlx::query_as(
-        "SELECT u.id, u.display_name, u.email, u.phone, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        user_id: i64,
+        display_name: String,
+        email: Option<String>,
+        phone: Option<String>,
+        role: String,
+    }
+    let rows: Vec<Row> = on!(conn, e => sqlx::query_as(
+        "SELECT u.id AS user_id, u.display_name, u.email, u.phone, m.role FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 ORDER BY m.created_at, u.id")
         .bind(org_id)
         .fetch_all(e)
         .await)?;
     Ok(rows
         .into_iter()
-        .filter_map(|(user_id, display_name, email, phone, role)| {
+        .filter_map(|r| {
             Some(Member {
-                user_id,
-                display_name,
-                email,
-                phone,
-                role: MemberRole::parse(&role)?,
+                role: MemberRole::parse(&r.role)?,
+                user_id: r.user_id,
+                display_name: r.display_name,
+                email: r.email,
+                phone: r.phone,
             })
         })
         .collect())

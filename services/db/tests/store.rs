@@ -1,6 +1,8 @@
 //! Store tests: every query module against SQLite and PostgreSQL, and a check that the two
 //! migration sets describe the same schema.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::Duration;
 use ketnoi_db::orgs::{self, NewOrg};
 use ketnoi_db::users::{self, NewUser};
