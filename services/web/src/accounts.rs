@@ -144,7 +144,7 @@ pub async fn sign_in(
 
 /// Queues a reset link when the account exists. The caller shows the same answer either
 /// way, so the form does not reveal who has an account.
-pub async fn request_reset(state: &AppState, login: &str, locale: Locale) -> Result<(), AppError> {
+pub async fn request_reset(state: &AppState, login: &str) -> Result<(), AppError> {
     let mut errors = FieldErrors::default();
     let Some(login) = parse_login(&mut errors, login) else {
         return Err(AppError::Validation(errors));
@@ -164,11 +164,8 @@ pub async fn request_reset(state: &AppState, login: &str, locale: Locale) -> Res
         "{}/password/reset?token={token}",
         state.config.public_url.trim_end_matches('/')
     );
-    let locale = if user.locale == locale {
-        locale
-    } else {
-        user.locale
-    };
+    // The message goes out in the language the account chose, not the one of this page.
+    let locale = user.locale;
     let subject = crate::i18n::t(locale, "mail-reset-subject");
     let body = crate::i18n::t_args(
         locale,

@@ -133,7 +133,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
                 Ok(None) => set_cookies.push(session::removal(SESSION_COOKIE)),
                 Err(e) => {
                     let locale = negotiate(req.headers(), &jar, None);
-                    return render_error(&state, e, locale, is_api, request_id, &path, None);
+                    return render_error(e, locale, is_api, request_id, &path, None);
                 }
             }
         }
@@ -147,7 +147,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
                 set_cookies.push(session::cookie(&state, CSRF_COOKIE, v.clone(), 365));
                 v
             }
-            Err(e) => return render_error(&state, e, locale, is_api, request_id, &path, None),
+            Err(e) => return render_error(e, locale, is_api, request_id, &path, None),
         },
     };
     let ctx = Ctx {
@@ -164,7 +164,6 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
 
     let mut res = if bad_cookie {
         render_error(
-            &state,
             AppError::BadRequest(crate::error::Msg::new("err-bad-cookie")),
             locale,
             is_api,
@@ -175,7 +174,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     } else {
         req.extensions_mut().insert(ctx.clone());
         let res = next.run(req).await;
-        finish(&state, res, &ctx)
+        finish(res, &ctx)
     };
     for c in set_cookies {
         if let Ok(v) = HeaderValue::from_str(&c.to_string()) {
@@ -195,7 +194,7 @@ async fn load_user(state: &AppState, hash: &str) -> Result<Option<User>, AppErro
 }
 
 /// Turns an error response (ours, or a bare status from the router) into a rendered one.
-fn finish(state: &AppState, res: Response, ctx: &Ctx) -> Response {
+fn finish(res: Response, ctx: &Ctx) -> Response {
     let err = match res.extensions().get::<Rendered>() {
         Some(Rendered(e)) => e.clone(),
         None if res.status().is_client_error() || res.status().is_server_error() => {
@@ -220,7 +219,6 @@ fn finish(state: &AppState, res: Response, ctx: &Ctx) -> Response {
     };
     let (parts, _) = res.into_parts();
     let mut rendered = render_arc(
-        state,
         &err,
         ctx.locale,
         ctx.is_api,
@@ -237,7 +235,6 @@ fn finish(state: &AppState, res: Response, ctx: &Ctx) -> Response {
 }
 
 fn render_error(
-    state: &AppState,
     err: AppError,
     locale: Locale,
     is_api: bool,
@@ -248,11 +245,10 @@ fn render_error(
     if let AppError::Internal(cause) = &err {
         tracing::error!(error = format!("{cause:#}"), "internal error");
     }
-    render_arc(state, &Arc::new(err), locale, is_api, request_id, path, ctx)
+    render_arc(&Arc::new(err), locale, is_api, request_id, path, ctx)
 }
 
 fn render_arc(
-    state: &AppState,
     err: &Arc<AppError>,
     locale: Locale,
     is_api: bool,
@@ -275,5 +271,5 @@ fn render_arc(
         );
         return (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response();
     }
-    pages::error::render(state, err, locale, request_id, ctx)
+    pages::error::render(err, locale, request_id, ctx)
 }

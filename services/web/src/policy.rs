@@ -10,6 +10,8 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ketnoi_db::orgs::Org;
+use ketnoi_db::users::User;
+use ketnoi_domain::org::OrgKind;
 use ketnoi_domain::role::{MemberRole, PlatformRole};
 use std::sync::Arc;
 
@@ -95,11 +97,53 @@ pub fn decide(access: Access, actor: &Actor, org: Option<OrgFacts<'_>>) -> Decis
     if allowed { Allow } else { Deny }
 }
 
+impl Actor {
+    /// The actor for a visitor (`None` = anonymous) with a role in the organisation at hand.
+    pub fn of(user: Option<&User>, membership: Option<MemberRole>) -> Actor {
+        Actor {
+            role: user.map(|u| u.role),
+            officer_commune: user.and_then(|u| u.officer_commune_code.clone()),
+            membership,
+        }
+    }
+}
+
+impl<'a> OrgFacts<'a> {
+    pub fn of(org: &'a Org) -> OrgFacts<'a> {
+        OrgFacts {
+            is_cooperative: org.kind.is_cooperative(),
+            commune_code: org.commune_code.as_deref(),
+        }
+    }
+}
+
+/// Whether `actor` may do what `access` guards on `org`; pages use it to show or hide links.
+pub fn allows(access: Access, actor: &Actor, org: &Org) -> bool {
+    decide(access, actor, Some(OrgFacts::of(org))) == Decision::Allow
+}
+
+/// Only owners (and administrators) make someone an owner.
+pub fn may_grant(role: MemberRole, actor: &Actor, org: &Org) -> bool {
+    role != MemberRole::Owner || allows(Access::OrgOwner, actor, org)
+}
+
+/// Anyone signed in may register a cooperative, group or buyer; Union branches are
+/// registered by administrators.
+pub fn may_create(kind: OrgKind, user: &User) -> bool {
+    kind != OrgKind::UnionBranch || user.role == PlatformRole::Admin
+}
+
 /// The organisation of an org-scoped route, loaded and checked by [`authorize`].
 #[derive(Debug, Clone)]
 pub struct OrgScope {
     pub org: Arc<Org>,
     pub role: Option<MemberRole>,
+}
+
+impl OrgScope {
+    pub fn actor(&self, ctx: &Ctx) -> Actor {
+        Actor::of(ctx.user.as_deref(), self.role)
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for OrgScope {
@@ -169,10 +213,7 @@ pub async fn authorize(
             org: Arc::new(org),
         });
     }
-    let facts = scope.as_ref().map(|s| OrgFacts {
-        is_cooperative: s.org.kind.is_cooperative(),
-        commune_code: s.org.commune_code.as_deref(),
-    });
+    let facts = scope.as_ref().map(|s| OrgFacts::of(&s.org));
     match decide(access, &actor, facts) {
         Decision::Allow => {}
         Decision::SignIn => return AppError::Unauthorized.into_response(),

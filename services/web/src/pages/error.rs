@@ -1,7 +1,6 @@
 //! The HTML error page, and the fallback for unknown URLs.
 
 use super::Layout;
-use crate::AppState;
 use crate::context::Ctx;
 use crate::error::AppError;
 use crate::i18n::{self, Tr};
@@ -26,7 +25,6 @@ pub async fn not_found() -> AppError {
 }
 
 pub(crate) fn render(
-    _state: &AppState,
     err: &Arc<AppError>,
     locale: Locale,
     request_id: Option<String>,

@@ -7,15 +7,16 @@ use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors, Msg};
 use crate::extract::{Form, PathId, PathSlug, Query};
-use crate::policy::OrgScope;
+use crate::policy::{self, Access, Actor, OrgScope};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use ketnoi_db::orgs::{self, NewOrg, Org};
+use ketnoi_db::users::User;
 use ketnoi_domain::admin_units;
 use ketnoi_domain::contact::Login;
 use ketnoi_domain::org::{BuyerType, OrgKind};
-use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_domain::role::MemberRole;
 use ketnoi_domain::text;
 use serde::Deserialize;
 
@@ -115,14 +116,15 @@ pub async fn show_org(
     .filter(|s| !s.is_empty())
     .collect::<Vec<_>>()
     .join(", ");
-    let can_manage = match &ctx.user {
-        Some(u) if u.role == PlatformRole::Admin => true,
-        Some(u) => matches!(
-            orgs::member_role(state.db.conn(), org.id, u.id).await?,
-            Some(MemberRole::Owner | MemberRole::Manager)
-        ),
-        None => false,
+    let membership = match &ctx.user {
+        Some(u) => orgs::member_role(state.db.conn(), org.id, u.id).await?,
+        None => None,
     };
+    let can_manage = policy::allows(
+        Access::OrgManager,
+        &Actor::of(ctx.user.as_deref(), membership),
+        &org,
+    );
     let phone = org.phone.as_deref().map(|p| {
         ketnoi_domain::contact::Phone::parse(p)
             .map(|p| p.national())
@@ -176,12 +178,12 @@ pub async fn new_org(ctx: Ctx) -> Result<Response, AppError> {
     })
 }
 
-fn validate_new_org(f: &NewOrgForm, may_create_branch: bool) -> Result<NewOrg, FieldErrors> {
+fn validate_new_org(f: &NewOrgForm, user: &User) -> Result<NewOrg, FieldErrors> {
     let mut e = FieldErrors::default();
     let kind = e.check(
         "kind",
         OrgKind::parse(&f.kind)
-            .filter(|k| *k != OrgKind::UnionBranch || may_create_branch)
+            .filter(|k| policy::may_create(*k, user))
             .ok_or(Msg::new("err-invalid-choice")),
     );
     let buyer_type = if kind == Some(OrgKind::Buyer) {
@@ -257,7 +259,7 @@ pub async fn create_org(
     let result = if !ctx.verify_csrf(&state, &form.csrf) {
         Err(AppError::Csrf)
     } else {
-        match validate_new_org(&form, user.role == PlatformRole::Admin) {
+        match validate_new_org(&form, &user) {
             Err(e) => Err(AppError::Validation(e)),
             Ok(mut new) => create_with_unique_slug(&state, &mut new, user.id).await,
         }
@@ -334,14 +336,10 @@ async fn members_page(
     role: String,
     errors: FieldErrors,
 ) -> Result<MembersPage, AppError> {
-    let is_admin = ctx
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role == PlatformRole::Admin);
     Ok(MembersPage {
         layout: Layout::titled(ctx, "members-title"),
         members: orgs::members(state.db.conn(), scope.org.id).await?,
-        is_owner: scope.role == Some(MemberRole::Owner) || is_admin,
+        is_owner: policy::allows(Access::OrgOwner, &scope.actor(ctx), &scope.org),
         org: scope.org.clone(),
         login,
         role,
@@ -401,16 +399,12 @@ async fn add_member_checked(
     if !ctx.verify_csrf(state, &form.csrf) {
         return Err(AppError::Csrf);
     }
-    let is_owner = scope.role == Some(MemberRole::Owner)
-        || ctx
-            .user
-            .as_ref()
-            .is_some_and(|u| u.role == PlatformRole::Admin);
+    let actor = scope.actor(ctx);
     let mut e = FieldErrors::default();
     let role = e.check(
         "role",
         MemberRole::parse(&form.role)
-            .filter(|r| *r != MemberRole::Owner || is_owner)
+            .filter(|r| policy::may_grant(*r, &actor, &scope.org))
             .ok_or(Msg::new("err-invalid-choice")),
     );
     let login = e.check(

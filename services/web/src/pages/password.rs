@@ -42,7 +42,7 @@ pub async fn request_reset(
     Form(form): Form<ForgotForm>,
 ) -> Result<Response, AppError> {
     let result = if ctx.verify_csrf(&state, &form.csrf) {
-        accounts::request_reset(&state, &form.login, ctx.locale).await
+        accounts::request_reset(&state, &form.login).await
     } else {
         Err(AppError::Csrf)
     };
