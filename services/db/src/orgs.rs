@@ -48,6 +48,16 @@ pub struct Org {
     pub created_at: DateTime<Utc>,
 }
 
+/// `SELECT <every organisation column> FROM organisations <rest>`, as one literal for sqlx.
+macro_rules! select_orgs {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at FROM organisations ",
+            $rest
+        )
+    };
+}
+
 impl TryFrom<OrgRow> for Org {
     type Error = DbError;
     fn try_from(r: OrgRow) -> Result<Org> {
@@ -126,8 +136,7 @@ pub async fn upsert(conn: Conn<'_>, o: &NewOrg) -> Result<Org> {
 
 pub async fn find_by_slug(conn: Conn<'_>, slug: &str) -> Result<Option<Org>> {
     let row: Option<OrgRow> = on!(conn, e => sqlx::query_as(
-        "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at \
-         FROM organisations WHERE slug = $1")
+        select_orgs!("WHERE slug = $1"))
         .bind(slug)
         .fetch_optional(e)
         .await)?;
@@ -142,8 +151,7 @@ pub async fn list(
     offset: i64,
 ) -> Result<Vec<Org>> {
     let rows: Vec<OrgRow> = on!(conn, e => sqlx::query_as(
-        "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at \
-         FROM organisations WHERE ($1 IS NULL OR kind = $1) ORDER BY name, id LIMIT $2 OFFSET $3")
+        select_orgs!("WHERE ($1 IS NULL OR kind = $1) ORDER BY name, id LIMIT $2 OFFSET $3"))
         .bind(kind.map(OrgKind::as_str))
         .bind(limit)
         .bind(offset)
@@ -263,8 +271,7 @@ pub async fn cooperatives_in(
     limit: i64,
 ) -> Result<Vec<Org>> {
     let rows: Vec<OrgRow> = on!(conn, e => sqlx::query_as(
-        "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at \
-         FROM organisations WHERE kind IN ('htx', 'tht') AND ($1 IS NULL OR commune_code = $1) ORDER BY name, id LIMIT $2")
+        select_orgs!("WHERE kind IN ('htx', 'tht') AND ($1 IS NULL OR commune_code = $1) ORDER BY name, id LIMIT $2"))
         .bind(commune_code)
         .bind(limit)
         .fetch_all(e)

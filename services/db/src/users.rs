@@ -32,6 +32,16 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
+/// `SELECT <every user column> FROM users <rest>`, as one literal for sqlx.
+macro_rules! select_users {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, email, phone, display_name, password_hash, locale, platform_role, officer_commune_code, created_at FROM users ",
+            $rest
+        )
+    };
+}
+
 impl TryFrom<UserRow> for User {
     type Error = DbError;
     fn try_from(r: UserRow) -> Result<User> {
@@ -82,7 +92,7 @@ pub async fn insert(conn: Conn<'_>, u: &NewUser<'_>) -> Result<User> {
 
 pub async fn find(conn: Conn<'_>, id: i64) -> Result<Option<User>> {
     let row: Option<UserRow> = on!(conn, e => sqlx::query_as(
-        "SELECT id, email, phone, display_name, password_hash, locale, platform_role, officer_commune_code, created_at FROM users WHERE id = $1")
+        select_users!("WHERE id = $1"))
         .bind(id)
         .fetch_optional(e)
         .await)?;
@@ -91,7 +101,7 @@ pub async fn find(conn: Conn<'_>, id: i64) -> Result<Option<User>> {
 
 pub async fn find_by_email(conn: Conn<'_>, email: &str) -> Result<Option<User>> {
     let row: Option<UserRow> = on!(conn, e => sqlx::query_as(
-        "SELECT id, email, phone, display_name, password_hash, locale, platform_role, officer_commune_code, created_at FROM users WHERE email = $1")
+        select_users!("WHERE email = $1"))
         .bind(email)
         .fetch_optional(e)
         .await)?;
@@ -100,7 +110,7 @@ pub async fn find_by_email(conn: Conn<'_>, email: &str) -> Result<Option<User>> 
 
 pub async fn find_by_phone(conn: Conn<'_>, phone: &str) -> Result<Option<User>> {
     let row: Option<UserRow> = on!(conn, e => sqlx::query_as(
-        "SELECT id, email, phone, display_name, password_hash, locale, platform_role, officer_commune_code, created_at FROM users WHERE phone = $1")
+        select_users!("WHERE phone = $1"))
         .bind(phone)
         .fetch_optional(e)
         .await)?;
@@ -109,7 +119,7 @@ pub async fn find_by_phone(conn: Conn<'_>, phone: &str) -> Result<Option<User>> 
 
 pub async fn list(conn: Conn<'_>, limit: i64, offset: i64) -> Result<Vec<User>> {
     let rows: Vec<UserRow> = on!(conn, e => sqlx::query_as(
-        "SELECT id, email, phone, display_name, password_hash, locale, platform_role, officer_commune_code, created_at FROM users ORDER BY id LIMIT $1 OFFSET $2")
+        select_users!("ORDER BY id LIMIT $1 OFFSET $2"))
         .bind(limit)
         .bind(offset)
         .fetch_all(e)

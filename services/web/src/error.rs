@@ -177,10 +177,11 @@ impl AppError {
         }
     }
 
-    pub fn detail(&self) -> Option<&Msg> {
+    /// The explanation shown to people, in `locale`.
+    pub fn message(&self, locale: Locale) -> String {
         match self {
-            AppError::BadRequest(m) => Some(m),
-            _ => None,
+            AppError::BadRequest(m) => m.render(locale),
+            other => i18n::t(locale, other.message_keys().1),
         }
     }
 
@@ -242,11 +243,7 @@ pub struct FieldMessage {
 
 impl ErrorEnvelope {
     pub fn new(err: &AppError, locale: Locale, request_id: Option<String>) -> ErrorEnvelope {
-        let (_, msg_key) = err.message_keys();
-        let message = match err.detail() {
-            Some(m) => m.render(locale),
-            None => i18n::t(locale, msg_key),
-        };
+        let message = err.message(locale);
         let fields = err
             .fields()
             .map(|f| {

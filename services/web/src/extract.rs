@@ -16,7 +16,15 @@ fn content_type_is(req: &Request, expected: &str) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case(expected))
 }
 
-async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+/// The body, if it has the expected content type and fits the body limit.
+async fn body_of_type<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    content_type: &str,
+) -> Result<Bytes, AppError> {
+    if !content_type_is(&req, content_type) {
+        return Err(AppError::UnsupportedMediaType);
+    }
     Bytes::from_request(req, state).await.map_err(|e| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge
@@ -35,10 +43,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !content_type_is(&req, "application/x-www-form-urlencoded") {
-            return Err(AppError::UnsupportedMediaType);
-        }
-        let bytes = body_bytes(req, state).await?;
+        let bytes = body_of_type(req, state, "application/x-www-form-urlencoded").await?;
         let mut errors = FieldErrors::default();
         for pair in bytes.split(|b| *b == b'&') {
             let mut kv = pair.splitn(2, |b| *b == b'=');
@@ -85,10 +90,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !content_type_is(&req, "application/json") {
-            return Err(AppError::UnsupportedMediaType);
-        }
-        let bytes = body_bytes(req, state).await?;
+        let bytes = body_of_type(req, state, "application/json").await?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize::<_, T>(de) {
             Ok(v) => Ok(Json(v)),

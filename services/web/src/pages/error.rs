@@ -30,7 +30,7 @@ pub(crate) fn render(
     request_id: Option<String>,
     ctx: Option<&Ctx>,
 ) -> Response {
-    let (title_key, msg_key) = err.message_keys();
+    let (title_key, _) = err.message_keys();
     let title = i18n::t(locale, title_key);
     let layout = match ctx {
         Some(ctx) => Layout {
@@ -47,10 +47,7 @@ pub(crate) fn render(
             path: "/".to_owned(),
         },
     };
-    let message = match err.detail() {
-        Some(m) => m.render(locale),
-        None => i18n::t(locale, msg_key),
-    };
+    let message = err.message(locale);
     let fields = err
         .fields()
         .map(|f| {
