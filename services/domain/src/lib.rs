@@ -2,7 +2,9 @@
 //! from any layer and is tested without a database.
 
 pub mod admin_units;
+pub mod catalog;
 pub mod contact;
+pub mod import;
 pub mod locale;
 pub mod money;
 pub mod org;

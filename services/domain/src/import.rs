@@ -1,0 +1,1 @@
+//! Spreadsheet rows of cooperatives and listings, validated (to be written).
