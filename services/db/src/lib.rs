@@ -6,7 +6,11 @@
 mod error;
 mod pool;
 
+pub mod audit;
+pub mod badges;
 pub mod demo;
+pub mod listings;
+pub mod media;
 pub mod orgs;
 pub mod outbox;
 pub mod password_resets;

@@ -24,6 +24,17 @@ struct OrgRow {
     members_total: Option<i64>,
     members_female: Option<i64>,
     created_at: DateTime<Utc>,
+    registration_no: Option<String>,
+    tax_code: Option<String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    sector: Option<String>,
+    story_en: Option<String>,
+    zalo: Option<String>,
+    website: Option<String>,
+    facebook: Option<String>,
+    jobs_female: Option<i64>,
+    logo_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,13 +57,32 @@ pub struct Org {
     pub members_total: Option<i64>,
     pub members_female: Option<i64>,
     pub created_at: DateTime<Utc>,
+    pub profile: Profile,
+}
+
+/// The parts of a cooperative's profile beyond the basics every organisation has.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Profile {
+    pub registration_no: Option<String>,
+    pub tax_code: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub sector: Option<String>,
+    pub story_en: Option<String>,
+    /// Zalo number, E.164.
+    pub zalo: Option<String>,
+    pub website: Option<String>,
+    pub facebook: Option<String>,
+    pub jobs_female: Option<i64>,
+    /// Storage key of the logo image.
+    pub logo_key: Option<String>,
 }
 
 /// `SELECT <every organisation column> FROM organisations <rest>`, as one literal for sqlx.
 macro_rules! select_orgs {
     ($rest:literal) => {
         concat!(
-            "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at FROM organisations ",
+            "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key FROM organisations ",
             $rest
         )
     };
@@ -79,6 +109,19 @@ impl TryFrom<OrgRow> for Org {
             members_total: r.members_total,
             members_female: r.members_female,
             created_at: r.created_at,
+            profile: Profile {
+                registration_no: r.registration_no,
+                tax_code: r.tax_code,
+                lat: r.lat,
+                lon: r.lon,
+                sector: r.sector,
+                story_en: r.story_en,
+                zalo: r.zalo,
+                website: r.website,
+                facebook: r.facebook,
+                jobs_female: r.jobs_female,
+                logo_key: r.logo_key,
+            },
         })
     }
 }
@@ -99,6 +142,7 @@ pub struct NewOrg {
     pub founded_year: Option<i64>,
     pub members_total: Option<i64>,
     pub members_female: Option<i64>,
+    pub profile: Profile,
 }
 
 /// Inserts an organisation; with an `external_id` already present, updates that record
@@ -107,13 +151,17 @@ pub async fn upsert(conn: Conn<'_>, o: &NewOrg) -> Result<Org> {
     let now = crate::now();
     let kind = o.kind.unwrap_or(OrgKind::Htx);
     let row: OrgRow = on!(conn, e => sqlx::query_as(
-        "INSERT INTO organisations (external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
+        "INSERT INTO organisations (external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, updated_at, \
+           registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
          ON CONFLICT (external_id) DO UPDATE SET name = excluded.name, kind = excluded.kind, buyer_type = excluded.buyer_type, \
            commune_code = excluded.commune_code, street = excluded.street, province_code = excluded.province_code, \
            phone = excluded.phone, email = excluded.email, description = excluded.description, founded_year = excluded.founded_year, \
-           members_total = excluded.members_total, members_female = excluded.members_female, updated_at = excluded.updated_at \
-         RETURNING id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at")
+           members_total = excluded.members_total, members_female = excluded.members_female, updated_at = excluded.updated_at, \
+           registration_no = excluded.registration_no, tax_code = excluded.tax_code, lat = excluded.lat, lon = excluded.lon, \
+           sector = excluded.sector, story_en = excluded.story_en, zalo = excluded.zalo, website = excluded.website, \
+           facebook = excluded.facebook, jobs_female = excluded.jobs_female, logo_key = COALESCE(excluded.logo_key, organisations.logo_key) \
+         RETURNING id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key")
         .bind(o.external_id.as_deref())
         .bind(&o.slug)
         .bind(kind.as_str())
@@ -129,6 +177,17 @@ pub async fn upsert(conn: Conn<'_>, o: &NewOrg) -> Result<Org> {
         .bind(o.members_total)
         .bind(o.members_female)
         .bind(now)
+        .bind(o.profile.registration_no.as_deref())
+        .bind(o.profile.tax_code.as_deref())
+        .bind(o.profile.lat)
+        .bind(o.profile.lon)
+        .bind(o.profile.sector.as_deref())
+        .bind(o.profile.story_en.as_deref())
+        .bind(o.profile.zalo.as_deref())
+        .bind(o.profile.website.as_deref())
+        .bind(o.profile.facebook.as_deref())
+        .bind(o.profile.jobs_female)
+        .bind(o.profile.logo_key.as_deref())
         .fetch_one(e)
         .await)?;
     row.try_into()
@@ -250,7 +309,8 @@ pub async fn of_user(conn: Conn<'_>, user_id: i64) -> Result<Vec<(Org, MemberRol
         role: String,
     }
     let rows: Vec<Row> = on!(conn, e => sqlx::query_as(
-        "SELECT o.id, o.external_id, o.slug, o.kind, o.buyer_type, o.name, o.commune_code, o.street, o.province_code, o.phone, o.email, o.description, o.founded_year, o.members_total, o.members_female, o.created_at, m.role \
+        "SELECT o.id, o.external_id, o.slug, o.kind, o.buyer_type, o.name, o.commune_code, o.street, o.province_code, o.phone, o.email, o.description, o.founded_year, o.members_total, o.members_female, o.created_at, \
+         o.registration_no, o.tax_code, o.lat, o.lon, o.sector, o.story_en, o.zalo, o.website, o.facebook, o.jobs_female, o.logo_key, m.role \
          FROM memberships m JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name")
         .bind(user_id)
         .fetch_all(e)
@@ -277,4 +337,200 @@ pub async fn cooperatives_in(
         .fetch_all(e)
         .await)?;
     rows.into_iter().map(TryInto::try_into).collect()
+}
+
+/// Changes what a cooperative says about itself (everything but its kind, slug and ids).
+pub async fn update(conn: Conn<'_>, id: i64, o: &NewOrg) -> Result<Org> {
+    let row: OrgRow = on!(conn, e => sqlx::query_as(
+        "UPDATE organisations SET name = $2, commune_code = $3, street = $4, phone = $5, email = $6, description = $7, \
+           founded_year = $8, members_total = $9, members_female = $10, registration_no = $11, tax_code = $12, lat = $13, \
+           lon = $14, sector = $15, story_en = $16, zalo = $17, website = $18, facebook = $19, jobs_female = $20, \
+           logo_key = COALESCE($21, logo_key), updated_at = $22 WHERE id = $1 \
+         RETURNING id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key")
+        .bind(id)
+        .bind(&o.name)
+        .bind(o.commune_code.as_deref())
+        .bind(o.street.as_deref())
+        .bind(o.phone.as_deref())
+        .bind(o.email.as_deref())
+        .bind(o.description.as_deref())
+        .bind(o.founded_year)
+        .bind(o.members_total)
+        .bind(o.members_female)
+        .bind(o.profile.registration_no.as_deref())
+        .bind(o.profile.tax_code.as_deref())
+        .bind(o.profile.lat)
+        .bind(o.profile.lon)
+        .bind(o.profile.sector.as_deref())
+        .bind(o.profile.story_en.as_deref())
+        .bind(o.profile.zalo.as_deref())
+        .bind(o.profile.website.as_deref())
+        .bind(o.profile.facebook.as_deref())
+        .bind(o.profile.jobs_female)
+        .bind(o.profile.logo_key.as_deref())
+        .bind(crate::now())
+        .fetch_one(e)
+        .await)?;
+    row.try_into()
+}
+
+/// The organisation an import row refers to: by `external_id`, else by registration number.
+pub async fn find_by_key(conn: Conn<'_>, external_id: Option<&str>, registration_no: Option<&str>) -> Result<Option<Org>> {
+    let row: Option<OrgRow> = on!(conn, e => sqlx::query_as(
+        select_orgs!("WHERE (external_id IS NOT NULL AND external_id = $1) OR (registration_no IS NOT NULL AND registration_no = $2) ORDER BY id LIMIT 1"))
+        .bind(external_id)
+        .bind(registration_no)
+        .fetch_optional(e)
+        .await)?;
+    row.map(TryInto::try_into).transpose()
+}
+
+pub async fn find(conn: Conn<'_>, id: i64) -> Result<Option<Org>> {
+    let row: Option<OrgRow> = on!(conn, e => sqlx::query_as(select_orgs!("WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(e)
+        .await)?;
+    row.map(TryInto::try_into).transpose()
+}
+
+/// A woman in the management of a cooperative.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Manager {
+    pub name: String,
+    pub role: String,
+    pub since_year: Option<i64>,
+}
+
+pub async fn managers(conn: Conn<'_>, org_id: i64) -> Result<Vec<Manager>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT name, role, since_year FROM women_managers WHERE org_id = $1 ORDER BY position")
+        .bind(org_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Replaces the list of women in management; run it in the caller's transaction.
+pub async fn replace_managers(tx: &mut crate::Tx, org_id: i64, list: &[Manager]) -> Result<()> {
+    on!(tx.conn(), e => sqlx::query("DELETE FROM women_managers WHERE org_id = $1")
+        .bind(org_id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    for (i, m) in list.iter().enumerate() {
+        on!(tx.conn(), e => sqlx::query(
+            "INSERT INTO women_managers (org_id, name, role, since_year, position) VALUES ($1, $2, $3, $4, $5)")
+            .bind(org_id)
+            .bind(&m.name)
+            .bind(&m.role)
+            .bind(m.since_year)
+            .bind(i as i64)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// Lets a Union officer manage the cooperative's profile and listings (proxy mode).
+pub async fn grant_proxy(conn: Conn<'_>, org_id: i64, officer_id: i64, granted_by: i64) -> Result<()> {
+    on!(conn, e => sqlx::query(
+        "INSERT INTO proxy_grants (org_id, officer_id, granted_by, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, officer_id) DO NOTHING")
+        .bind(org_id)
+        .bind(officer_id)
+        .bind(granted_by)
+        .bind(crate::now())
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn revoke_proxy(conn: Conn<'_>, org_id: i64, officer_id: i64) -> Result<bool> {
+    let n = on!(conn, e => sqlx::query("DELETE FROM proxy_grants WHERE org_id = $1 AND officer_id = $2")
+        .bind(org_id)
+        .bind(officer_id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn has_proxy(conn: Conn<'_>, org_id: i64, officer_id: i64) -> Result<bool> {
+    let found: Option<i64> = on!(conn, e => sqlx::query_scalar(
+        "SELECT officer_id FROM proxy_grants WHERE org_id = $1 AND officer_id = $2")
+        .bind(org_id)
+        .bind(officer_id)
+        .fetch_optional(e)
+        .await)?;
+    Ok(found.is_some())
+}
+
+/// The officers a cooperative has granted proxy rights to: (user id, display name).
+pub async fn proxies(conn: Conn<'_>, org_id: i64) -> Result<Vec<(i64, String)>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT u.id, u.display_name FROM proxy_grants g JOIN users u ON u.id = g.officer_id WHERE g.org_id = $1 ORDER BY u.display_name")
+        .bind(org_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Filters of the cooperative directory; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryFilter {
+    pub kind: Option<OrgKind>,
+    pub sector: Option<String>,
+    pub commune_code: Option<String>,
+    /// At least this many OCOP stars on some product (verified, unexpired).
+    pub min_stars: Option<i64>,
+    /// Holds this verified, unexpired badge (e.g. `vietgap`, `organic`).
+    pub badge: Option<ketnoi_domain::catalog::BadgeKind>,
+}
+
+/// A cooperative as a directory card or map pin.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DirectoryCard {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub commune_code: Option<String>,
+    pub sector: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub logo_key: Option<String>,
+    pub ocop_stars: Option<i64>,
+    pub listing_count: i64,
+}
+
+/// Cooperatives (HTX and THT) matching the filter, by name.
+pub async fn directory(
+    conn: Conn<'_>,
+    f: &DirectoryFilter,
+    today: chrono::NaiveDate,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<DirectoryCard>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT o.id, o.slug, o.name, o.kind, o.commune_code, o.sector, o.lat, o.lon, o.logo_key, \
+           (SELECT MAX(b.stars) FROM badges b WHERE b.org_id = o.id AND b.kind = 'ocop' AND b.status = 'verified' \
+              AND (b.expires_on IS NULL OR b.expires_on >= $6)) AS ocop_stars, \
+           (SELECT COUNT(*) FROM listings l WHERE l.org_id = o.id AND l.status = 'published' AND l.hidden_reason IS NULL) AS listing_count \
+         FROM organisations o \
+         WHERE o.kind IN ('htx', 'tht') AND ($1 IS NULL OR o.kind = $1) AND ($2 IS NULL OR o.sector = $2) \
+           AND ($3 IS NULL OR o.commune_code = $3) \
+           AND ($4 IS NULL OR EXISTS (SELECT 1 FROM badges s WHERE s.org_id = o.id AND s.kind = 'ocop' AND s.status = 'verified' \
+              AND (s.expires_on IS NULL OR s.expires_on >= $6) AND s.stars >= $4)) \
+           AND ($5 IS NULL OR EXISTS (SELECT 1 FROM badges c WHERE c.org_id = o.id AND c.kind = $5 AND c.status = 'verified' \
+              AND (c.expires_on IS NULL OR c.expires_on >= $6))) \
+         ORDER BY o.name, o.id LIMIT $7 OFFSET $8")
+        .bind(f.kind.map(OrgKind::as_str))
+        .bind(f.sector.as_deref())
+        .bind(f.commune_code.as_deref())
+        .bind(f.min_stars)
+        .bind(f.badge.map(ketnoi_domain::catalog::BadgeKind::as_str))
+        .bind(today)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(e)
+        .await)?)
 }

@@ -378,6 +378,8 @@ fn type_class(declared: &str) -> String {
         "datetime" | "timestamp with time zone" | "timestamptz" => "timestamp",
         "boolean" | "bool" => "boolean",
         "jsonb" | "json" => "json",
+        "real" | "double precision" => "real",
+        "date" => "date",
         other => return format!("other:{other}"),
     }
     .to_owned()
