@@ -66,6 +66,7 @@ impl TestApp {
         let base = format!("http://{addr}");
         let state = AppState::new(
             db.clone(),
+            ketnoi_media::MediaStore::in_memory(),
             AppConfig::local(base.clone(), Secret::new(SECRET.to_vec())),
         );
         let (stop, stopped) = oneshot::channel::<()>();

@@ -27,7 +27,8 @@ const PERSONAS: [&str; 9] = [
     "admin",
 ];
 
-/// Rows: access levels; columns: the personas above. The org is a cooperative in 00577.
+/// Rows: access levels; columns: the personas above. The org is a cooperative in 00577 that
+/// granted proxy rights to `officer-proxy` (whose own scope is another ward).
 fn expected(access: Access) -> [Outcome; 9] {
     use Outcome::*;
     match access {
@@ -94,8 +95,8 @@ async fn every_route_answers_every_role_as_the_policy_says(app: TestApp) {
     let mut users = Vec::new();
     for (i, persona) in PERSONAS.iter().enumerate().skip(1) {
         let (role, commune) = match *persona {
+            "officer-proxy" => (PlatformRole::UnionOfficer, Some("00004")),
             "officer-here" => (PlatformRole::UnionOfficer, Some("00577")),
-            "officer-elsewhere" => (PlatformRole::UnionOfficer, Some("00004")),
             "officer-city" => (PlatformRole::UnionOfficer, None),
             "admin" => (PlatformRole::Admin, None),
             _ => (PlatformRole::User, None),
@@ -105,6 +106,7 @@ async fn every_route_answers_every_role_as_the_policy_says(app: TestApp) {
             "member" => app.member(&org, &u, MemberRole::Member).await,
             "manager" => app.member(&org, &u, MemberRole::Manager).await,
             "owner" => app.member(&org, &u, MemberRole::Owner).await,
+            "officer-proxy" => ketnoi_db::orgs::grant_proxy(app.db.conn(), org.id, u.id, u.id).await.unwrap(),
             _ => {}
         }
         users.push(u);

@@ -11,17 +11,22 @@ static COOPERATIVES: &str = include_str!("../../../data/demo/cooperatives.json")
 static BUYERS: &str = include_str!("../../../data/demo/buyers.json");
 
 #[derive(Deserialize)]
-struct Cooperative {
+struct Managers {
     id: String,
+    women_managers: Vec<ManagerJson>,
+    certifications: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct ManagerJson {
     name: String,
-    kind: String,
-    commune_code: String,
-    address: String,
-    founded: i64,
-    description: String,
-    members_total: i64,
-    members_female: i64,
-    phone: String,
+    role: String,
+}
+
+#[derive(Deserialize)]
+struct ListingBadges {
+    id: String,
+    ocop_stars: i64,
 }
 
 #[derive(Deserialize)]
@@ -37,13 +42,6 @@ struct Buyer {
     description: String,
 }
 
-/// The street part of a demo address: everything before the commune's name.
-fn street_of(address: &str, commune_code: &str) -> Option<String> {
-    let commune = ketnoi_domain::admin_units::commune(commune_code)?;
-    let street = address.split(&format!(", {}", commune.name)).next()?.trim();
-    (!street.is_empty()).then(|| street.to_owned())
-}
-
 fn phone_e164(raw: &str) -> Option<String> {
     ketnoi_domain::contact::Phone::parse(raw)
         .ok()
@@ -57,38 +55,51 @@ pub fn organisation_count() -> usize {
     c.len() + b.len()
 }
 
-/// Imports the demo cooperatives and buyers in one transaction; returns how many records.
+static LISTINGS: &str = include_str!("../../../data/demo/listings.json");
+
+/// The Union branch that stands as verifier of the demo badges.
+const DEMO_VERIFIER: &str = "Hội LHPN Thành phố Hà Nội (dữ liệu mẫu)";
+
+/// Imports the demo cooperatives (with their women managers and verified badges), buyers and
+/// listings in one transaction; returns how many organisations.
 pub async fn import(db: &Db) -> Result<usize> {
-    let coops: Vec<Cooperative> = serde_json::from_str(COOPERATIVES)
-        .map_err(|e| DbError::Corrupt(format!("demo cooperatives: {e}")))?;
-    let buyers: Vec<Buyer> =
-        serde_json::from_str(BUYERS).map_err(|e| DbError::Corrupt(format!("demo buyers: {e}")))?;
+    let corrupt = |what: &str, e: String| DbError::Corrupt(format!("demo {what}: {e}"));
+    let coops = ketnoi_domain::import::demo_cooperatives(COOPERATIVES).map_err(|e| corrupt("cooperatives", e))?;
+    let extras: Vec<Managers> = serde_json::from_str(COOPERATIVES).map_err(|e| corrupt("managers", e.to_string()))?;
+    let buyers: Vec<Buyer> = serde_json::from_str(BUYERS).map_err(|e| corrupt("buyers", e.to_string()))?;
+    let listings = ketnoi_domain::import::demo_listings(LISTINGS).map_err(|e| corrupt("listings", e))?;
+    let listing_badges: Vec<ListingBadges> =
+        serde_json::from_str(LISTINGS).map_err(|e| corrupt("listing badges", e.to_string()))?;
+    let verified_at = chrono::DateTime::parse_from_rfc3339("2026-01-15T03:00:00Z")
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| corrupt("date", e.to_string()))?;
+    let expires = chrono::NaiveDate::from_ymd_opt(2028, 12, 31);
+
     let mut tx = db.begin().await?;
     for c in &coops {
-        let kind = if c.kind == "tht" {
-            OrgKind::Tht
-        } else {
-            OrgKind::Htx
-        };
-        orgs::upsert(
-            tx.conn(),
-            &NewOrg {
-                external_id: Some(c.id.clone()),
-                slug: c.id.clone(),
-                kind: Some(kind),
-                name: text::clean(&c.name),
-                street: street_of(&c.address, &c.commune_code),
-                commune_code: Some(c.commune_code.clone()),
-                province_code: "01".into(),
-                phone: phone_e164(&c.phone),
-                description: Some(text::clean(&c.description)),
-                founded_year: Some(c.founded),
-                members_total: Some(c.members_total),
-                members_female: Some(c.members_female),
-                ..NewOrg::default()
-            },
-        )
-        .await?;
+        let (org, outcome) = crate::import::save_cooperative(&mut tx, c).await?;
+        if outcome != crate::import::Outcome::Created {
+            continue;
+        }
+        let Some(extra) = extras.iter().find(|e| Some(&e.id) == c.external_id.as_ref()) else { continue };
+        let managers: Vec<orgs::Manager> = extra
+            .women_managers
+            .iter()
+            .map(|m| orgs::Manager { name: text::clean(&m.name), role: m.role.clone(), since_year: None })
+            .collect();
+        orgs::replace_managers(&mut tx, org.id, &managers).await?;
+        let mut kinds = vec![ketnoi_domain::catalog::BadgeKind::WomenManaged];
+        for cert in &extra.certifications {
+            match cert.as_str() {
+                "vietgap" => kinds.push(ketnoi_domain::catalog::BadgeKind::Vietgap),
+                "huu_co" => kinds.push(ketnoi_domain::catalog::BadgeKind::Organic),
+                _ => {}
+            }
+        }
+        for kind in kinds {
+            let claim = crate::badges::Claim { org_id: org.id, kind: Some(kind), expires_on: expires, ..Default::default() };
+            verify_demo_badge(&mut tx, &claim, verified_at).await?;
+        }
     }
     for b in &buyers {
         orgs::upsert(
@@ -109,6 +120,40 @@ pub async fn import(db: &Db) -> Result<usize> {
         )
         .await?;
     }
+    for l in &listings {
+        let outcome = crate::import::save_listing(&mut tx, l).await?;
+        if outcome != Some(crate::import::Outcome::Created) {
+            continue;
+        }
+        let stars = listing_badges.iter().find(|b| Some(&b.id) == l.external_id.as_ref()).map(|b| b.ocop_stars);
+        let (Some(stars @ 3..=5), Some(x)) = (stars, l.external_id.as_deref()) else { continue };
+        let Some(listing) = crate::listings::find_by_external_id(tx.conn(), x).await? else { continue };
+        let claim = crate::badges::Claim {
+            org_id: listing.org_id,
+            listing_id: Some(listing.id),
+            kind: Some(ketnoi_domain::catalog::BadgeKind::Ocop),
+            stars: Some(stars),
+            product_group: ketnoi_domain::catalog::category(&listing.category_id).map(|c| c.name_vi.clone()),
+            expires_on: expires,
+            ..Default::default()
+        };
+        verify_demo_badge(&mut tx, &claim, verified_at).await?;
+    }
     tx.commit().await?;
     Ok(coops.len() + buyers.len())
+}
+
+async fn verify_demo_badge(tx: &mut crate::Tx, claim: &crate::badges::Claim, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    let badge = crate::badges::submit(tx.conn(), claim, None).await?;
+    crate::badges::decide(
+        tx.conn(),
+        badge.id,
+        ketnoi_domain::catalog::BadgeStatus::Verified,
+        None,
+        None,
+        DEMO_VERIFIER,
+        at,
+    )
+    .await?;
+    Ok(())
 }

@@ -9,6 +9,7 @@ mod pool;
 pub mod audit;
 pub mod badges;
 pub mod demo;
+pub mod import;
 pub mod listings;
 pub mod media;
 pub mod orgs;

@@ -36,3 +36,8 @@ mod tests {
         assert_eq!(t.map(format_hanoi), Some("27/11/2026 03:30".to_owned()));
     }
 }
+
+/// Today's date in Hanoi; badges expire by this calendar, not by UTC's.
+pub fn today_hanoi() -> chrono::NaiveDate {
+    Utc::now().with_timezone(&HANOI).date_naive()
+}

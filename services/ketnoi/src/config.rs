@@ -8,6 +8,7 @@
 //! | `SECRET_KEY` | generated into `<DATA_DIR>/secret_key` | signs CSRF tokens; never logged |
 //! | `DATA_DIR` | `data` | local state: SQLite file, secret key, mail |
 //! | `MAIL_DIR` | `<DATA_DIR>/mail` | where the development mail sink writes messages |
+//! | `MEDIA_URL` | `<DATA_DIR>/media` | uploads: a directory, `file:///…`, or `s3://bucket?endpoint=…&region=…` |
 //! | `TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
 //! | `SIGNIN_PER_ACCOUNT_PER_MINUTE` | `5` | sign-in attempts per account |
 //! | `SIGNIN_PER_IP_PER_MINUTE` | `30` | sign-in attempts per client IP |
@@ -44,6 +45,10 @@ pub struct Config {
     /// Directory the development mail sink writes messages to [default: <DATA_DIR>/mail].
     #[arg(long, env = "MAIL_DIR", global = true)]
     pub mail_dir: Option<PathBuf>,
+    /// Where uploads are stored: a directory, `file:///abs/path`, or
+    /// `s3://bucket[/prefix]?endpoint=…&region=…` (credentials from AWS_* variables) [default: <DATA_DIR>/media].
+    #[arg(long, env = "MEDIA_URL", global = true)]
+    pub media_url: Option<String>,
     /// Trust `X-Forwarded-For` for the client address (only behind your own proxy).
     #[arg(long, env = "TRUST_PROXY", global = true, default_value_t = false)]
     pub trust_proxy: bool,
@@ -101,6 +106,14 @@ impl Config {
         ketnoi_db::Db::connect_and_migrate(&self.database_url)
             .await
             .context("opening the database (check DATABASE_URL)")
+    }
+
+    pub fn media(&self) -> anyhow::Result<ketnoi_media::MediaStore> {
+        let url = self
+            .media_url
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("media").to_string_lossy().into_owned());
+        ketnoi_media::MediaStore::from_url(&url).map_err(|e| anyhow::anyhow!("MEDIA_URL: {e}"))
     }
 
     pub fn sink(&self) -> ketnoi_notify::Sink {

@@ -71,6 +71,8 @@ enum UserCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // object_store's S3 client uses rustls; name its crypto provider once for the process.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     config::init_tracing(&cli.config);
     match cli.command {
@@ -127,11 +129,13 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
     if demo && ketnoi_db::orgs::count(db.conn(), None).await? == 0 {
         demo::seed(&db).await?;
     }
-    let state = ketnoi_web::AppState::new(db.clone(), config.app_config()?);
+    let app_config = config.app_config()?;
+    let public_url = app_config.public_url.clone();
+    let state = ketnoi_web::AppState::new(db.clone(), config.media()?, app_config);
     let listener = TcpListener::bind(&config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
-    tracing::info!(address = %listener.local_addr()?, public_url = %config.public_url, "serving");
+    tracing::info!(address = %listener.local_addr()?, %public_url, "serving");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let jobs = worker.then(|| {
         let mut rx = stop_rx.clone();

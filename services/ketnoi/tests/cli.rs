@@ -32,6 +32,7 @@ fn help_lists_every_configuration_variable() {
         "DATA_DIR",
         "MAIL_DIR",
         "TRUST_PROXY",
+        "MEDIA_URL",
         "SIGNIN_PER_ACCOUNT_PER_MINUTE",
         "SIGNIN_PER_IP_PER_MINUTE",
         "LOG_FORMAT",

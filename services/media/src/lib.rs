@@ -1,14 +1,15 @@
-//! The media boundary: object storage on local disk by default, S3-compatible when
-//! configured; uploads are checked by content. Implementations arrive with the catalogue issue.
+//! Media for Ketnoi: checks and re-encodes what cooperatives upload (logos, product photos,
+//! badge evidence) and keeps it in an object store (local disk, S3-compatible, or memory).
+//!
+//! Uploads are judged by their bytes, never by their name. Pictures are re-encoded so that no
+//! metadata (EXIF, GPS position) leaves the server, and stored under the SHA-256 of the result.
 
-#[derive(Debug, thiserror::Error)]
-pub enum MediaError {
-    #[error("not an accepted image")]
-    NotAnImage,
-}
+mod error;
+mod process;
+mod store;
 
-/// Keys of stored objects are content-addressed: the same bytes get the same key.
-pub trait ObjectStore: Send + Sync {
-    fn put(&self, key: &str, bytes: &[u8]) -> Result<(), MediaError>;
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, MediaError>;
-}
+pub use error::MediaError;
+pub use process::{
+    Limits, ProcessedFile, ProcessedImage, THUMB_SIZES, Thumb, process_evidence, process_image,
+};
+pub use store::{MediaStore, content_type_for, file_path, image_path, thumb_path};

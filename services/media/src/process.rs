@@ -291,7 +291,8 @@ fn fit(width: u32, height: u32, size: u32) -> (u32, u32) {
         return (width, height);
     }
     let scale = |side: u32| {
-        let scaled = (u64::from(side) * u64::from(size) + u64::from(longest) / 2) / u64::from(longest);
+        let scaled =
+            (u64::from(side) * u64::from(size) + u64::from(longest) / 2) / u64::from(longest);
         u32::try_from(scaled).unwrap_or(size).clamp(1, size)
     };
     (scale(width), scale(height))
@@ -643,12 +644,7 @@ pub(crate) mod tests {
         ));
         let mut buf = Vec::new();
         PngEncoder::new(&mut buf)
-            .write_image(
-                grey.as_bytes(),
-                12,
-                12,
-                image::ExtendedColorType::L16,
-            )
+            .write_image(grey.as_bytes(), 12, 12, image::ExtendedColorType::L16)
             .unwrap();
         let out = process_image(&buf, &Limits::default()).unwrap();
         assert_eq!(out.extension, "png");
@@ -660,7 +656,10 @@ pub(crate) mod tests {
         let pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n";
         let out = process_evidence(pdf, &Limits::default()).unwrap();
         assert_eq!(out.bytes, pdf);
-        assert_eq!((out.content_type, out.extension), ("application/pdf", "pdf"));
+        assert_eq!(
+            (out.content_type, out.extension),
+            ("application/pdf", "pdf")
+        );
         assert_eq!(out.key, sha256_hex(pdf));
     }
 

@@ -44,6 +44,8 @@ pub struct Actor {
     pub officer_commune: Option<String>,
     /// Role in the organisation the route is about, if any.
     pub membership: Option<MemberRole>,
+    /// The organisation granted this officer proxy rights (to manage it on its behalf).
+    pub proxy: bool,
 }
 
 /// What the organisation a route is about looks like to the policy.
@@ -61,14 +63,23 @@ pub enum Decision {
     Deny,
 }
 
+/// A Union officer acts for a cooperative only when the cooperative granted it (proxy mode).
 fn officer_covers(actor: &Actor, org: Option<OrgFacts<'_>>) -> bool {
     let Some(org) = org else { return false };
-    actor.role == Some(PlatformRole::UnionOfficer)
-        && org.is_cooperative
-        && match &actor.officer_commune {
+    actor.role == Some(PlatformRole::UnionOfficer) && actor.proxy && org.is_cooperative
+}
+
+/// Whether an officer's scope (city-wide, or one ward/commune) includes this organisation:
+/// officers verify badges and moderate listings only there.
+pub fn officer_scope_covers(actor: &Actor, org: OrgFacts<'_>) -> bool {
+    match actor.role {
+        Some(PlatformRole::Admin) => true,
+        Some(PlatformRole::UnionOfficer) => match &actor.officer_commune {
             None => true,
             Some(scope) => org.commune_code == Some(scope.as_str()),
-        }
+        },
+        _ => false,
+    }
 }
 
 pub fn decide(access: Access, actor: &Actor, org: Option<OrgFacts<'_>>) -> Decision {
@@ -104,6 +115,7 @@ impl Actor {
             role: user.map(|u| u.role),
             officer_commune: user.and_then(|u| u.officer_commune_code.clone()),
             membership,
+            proxy: false,
         }
     }
 }
@@ -138,11 +150,13 @@ pub fn may_create(kind: OrgKind, user: &User) -> bool {
 pub struct OrgScope {
     pub org: Arc<Org>,
     pub role: Option<MemberRole>,
+    /// The visitor is an officer acting for the organisation (proxy mode), not a member.
+    pub proxy: bool,
 }
 
 impl OrgScope {
     pub fn actor(&self, ctx: &Ctx) -> Actor {
-        Actor::of(ctx.user.as_deref(), self.role)
+        Actor { proxy: self.proxy, ..Actor::of(ctx.user.as_deref(), self.role) }
     }
 }
 
@@ -164,6 +178,26 @@ fn is_org_scoped(access: Access) -> bool {
     )
 }
 
+/// Loads the organisation named by the route's `{slug}` and the visitor's relation to it.
+async fn load_scope(state: &AppState, parts: &mut Parts, ctx: &Ctx) -> Result<OrgScope, AppError> {
+    let params = RawPathParams::from_request_parts(parts, state).await.map_err(|_| AppError::NotFound)?;
+    let slug = params
+        .iter()
+        .find(|(k, _)| *k == "slug")
+        .map(|(_, v)| v.to_owned())
+        .filter(|s| valid_slug(s))
+        .ok_or(AppError::NotFound)?;
+    let org = ketnoi_db::orgs::find_by_slug(state.db.conn(), &slug).await?.ok_or(AppError::NotFound)?;
+    let (mut role, mut proxy) = (None, false);
+    if let Some(user) = &ctx.user {
+        role = ketnoi_db::orgs::member_role(state.db.conn(), org.id, user.id).await?;
+        if user.role == PlatformRole::UnionOfficer {
+            proxy = ketnoi_db::orgs::has_proxy(state.db.conn(), org.id, user.id).await?;
+        }
+    }
+    Ok(OrgScope { org: Arc::new(org), role, proxy })
+}
+
 /// Enforces the route's [`Access`]; for org-scoped routes, loads the organisation named by
 /// the `{slug}` path segment and hands it to the handler as an [`OrgScope`].
 pub async fn authorize(
@@ -176,42 +210,17 @@ pub async fn authorize(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let mut actor = Actor {
-        role: ctx.user.as_ref().map(|u| u.role),
-        officer_commune: ctx
-            .user
-            .as_ref()
-            .and_then(|u| u.officer_commune_code.clone()),
-        membership: None,
-    };
+    let mut actor = Actor::of(ctx.user.as_deref(), None);
     let mut scope = None;
     if is_org_scoped(access) && actor.role.is_some() {
-        let slug = match RawPathParams::from_request_parts(&mut parts, &state).await {
-            Ok(p) => p
-                .iter()
-                .find(|(k, _)| *k == "slug")
-                .map(|(_, v)| v.to_owned()),
-            Err(_) => None,
-        };
-        let Some(slug) = slug.filter(|s| valid_slug(s)) else {
-            return AppError::NotFound.into_response();
-        };
-        let org = match ketnoi_db::orgs::find_by_slug(state.db.conn(), &slug).await {
-            Ok(Some(o)) => o,
-            Ok(None) => return AppError::NotFound.into_response(),
-            Err(e) => return AppError::from(e).into_response(),
-        };
-        if let Some(user) = &ctx.user {
-            actor.membership =
-                match ketnoi_db::orgs::member_role(state.db.conn(), org.id, user.id).await {
-                    Ok(r) => r,
-                    Err(e) => return AppError::from(e).into_response(),
-                };
+        match load_scope(&state, &mut parts, &ctx).await {
+            Ok(s) => {
+                actor.membership = s.role;
+                actor.proxy = s.proxy;
+                scope = Some(s);
+            }
+            Err(e) => return e.into_response(),
         }
-        scope = Some(OrgScope {
-            role: actor.membership,
-            org: Arc::new(org),
-        });
     }
     let facts = scope.as_ref().map(|s| OrgFacts::of(&s.org));
     match decide(access, &actor, facts) {
@@ -236,6 +245,7 @@ mod tests {
             role,
             officer_commune: commune.map(str::to_owned),
             membership: m,
+            proxy: false,
         }
     }
 
@@ -251,8 +261,8 @@ mod tests {
             ("member", actor(u, None, Some(MemberRole::Member))),
             ("manager", actor(u, None, Some(MemberRole::Manager))),
             ("owner", actor(u, None, Some(MemberRole::Owner))),
+            ("officer-proxy", Actor { proxy: true, ..actor(o, Some("00004"), None) }),
             ("officer-here", actor(o, Some("00577"), None)),
-            ("officer-elsewhere", actor(o, Some("00004"), None)),
             ("officer-city", actor(o, None, None)),
             ("admin", actor(Some(PlatformRole::Admin), None, None)),
         ];
@@ -275,7 +285,7 @@ mod tests {
             ),
             (
                 Access::OrgManager,
-                [SignIn, Deny, Deny, Allow, Allow, Allow, Deny, Allow, Allow],
+                [SignIn, Deny, Deny, Allow, Allow, Allow, Deny, Deny, Allow],
             ),
             (
                 Access::OrgOwner,
@@ -302,8 +312,17 @@ mod tests {
     }
 
     #[test]
+    fn officers_scope_is_their_ward_or_the_city() {
+        let coop = OrgFacts { is_cooperative: true, commune_code: Some("00577") };
+        assert!(officer_scope_covers(&actor(Some(PlatformRole::UnionOfficer), Some("00577"), None), coop));
+        assert!(!officer_scope_covers(&actor(Some(PlatformRole::UnionOfficer), Some("00004"), None), coop));
+        assert!(officer_scope_covers(&actor(Some(PlatformRole::UnionOfficer), None, None), coop));
+        assert!(!officer_scope_covers(&actor(Some(PlatformRole::User), None, None), coop));
+    }
+
+    #[test]
     fn officers_do_not_act_for_buyers() {
-        let officer = actor(Some(PlatformRole::UnionOfficer), None, None);
+        let officer = Actor { proxy: true, ..actor(Some(PlatformRole::UnionOfficer), None, None) };
         let buyer = OrgFacts {
             is_cooperative: false,
             commune_code: Some("00577"),

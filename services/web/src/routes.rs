@@ -46,6 +46,7 @@ route_map! {
     get "/healthz" => pages::health::healthz, Public;
     get "/readyz" => pages::health::readyz, Public;
     get "/static/app.css" => pages::assets::stylesheet, Public;
+    get "/media/{*path}" => pages::media::show_media, Public;
     post "/lang" => pages::lang::switch_language, Public;
     get "/signup" => pages::auth::show_signup, Public;
     post "/signup" => pages::auth::create_account, Public;
@@ -56,9 +57,13 @@ route_map! {
     get "/password/reset" => pages::password::show_reset, Public;
     post "/password/reset" => pages::password::reset_password, Public;
 
-    // Directory.
-    get "/orgs" => pages::orgs::list_orgs, Public;
-    get "/orgs/{slug}" => pages::orgs::show_org, Public;
+    // Directory and catalogue.
+    get "/orgs" => pages::directory::list_cooperatives, Public;
+    get "/orgs/map" => pages::directory::map_cooperatives, Public;
+    get "/orgs/{slug}" => pages::directory::show_org, Public;
+    get "/listings" => pages::listings::list_listings, Public;
+    get "/listings/{id}" => pages::listings::show_listing, Public;
+    get "/categories/{id}" => pages::listings::show_category, Public;
 
     // Signed-in users.
     post "/signout" => pages::auth::delete_session, SignedIn;
@@ -80,8 +85,10 @@ route_map! {
     get "/api/v1/openapi.json" => api::openapi::openapi_json, Public;
     get "/api/v1/communes" => api::reference::list_communes, Public;
     get "/api/v1/provinces" => api::reference::list_provinces, Public;
-    get "/api/v1/orgs" => api::orgs::list_orgs, Public;
-    get "/api/v1/orgs/{slug}" => api::orgs::show_org, Public;
+    get "/api/v1/cooperatives" => api::orgs::list_cooperatives, Public;
+    get "/api/v1/cooperatives/{id}" => api::orgs::show_cooperative, Public;
+    get "/api/v1/listings" => api::listings::list_listings, Public;
+    get "/api/v1/listings/{id}" => api::listings::show_listing, Public;
     get "/api/v1/orgs/{slug}/members" => api::orgs::list_members, OrgMember;
     post "/api/v1/accounts" => api::accounts::create_account, Public;
     post "/api/v1/session" => api::accounts::create_session, Public;

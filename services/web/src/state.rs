@@ -12,6 +12,8 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub db: Db,
+    /// Uploaded images and documents.
+    pub media: ketnoi_media::MediaStore,
     pub config: AppConfig,
     /// Sign-in attempts per account key (normalised e-mail or phone).
     pub signin_by_account: DefaultKeyedRateLimiter<String>,
@@ -24,8 +26,9 @@ fn per_minute(n: u32) -> Quota {
 }
 
 impl AppState {
-    pub fn new(db: Db, config: AppConfig) -> AppState {
+    pub fn new(db: Db, media: ketnoi_media::MediaStore, config: AppConfig) -> AppState {
         AppState(Arc::new(Inner {
+            media,
             signin_by_account: RateLimiter::keyed(per_minute(config.signin_per_account_per_minute)),
             signin_by_ip: RateLimiter::keyed(per_minute(config.signin_per_ip_per_minute)),
             db,

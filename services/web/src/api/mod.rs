@@ -2,6 +2,7 @@
 //! the OpenAPI document is generated from these handlers.
 
 pub mod accounts;
+pub mod listings;
 pub mod openapi;
 pub mod orgs;
 pub mod reference;

@@ -13,8 +13,10 @@ use utoipa::OpenApi;
     paths(
         super::reference::list_communes,
         super::reference::list_provinces,
-        super::orgs::list_orgs,
-        super::orgs::show_org,
+        super::orgs::list_cooperatives,
+        super::orgs::show_cooperative,
+        super::listings::list_listings,
+        super::listings::show_listing,
         super::orgs::list_members,
         super::accounts::create_account,
         super::accounts::create_session,

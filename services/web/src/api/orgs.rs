@@ -1,100 +1,205 @@
-//! Organisations over JSON.
+//! Cooperatives and organisations over JSON.
 
 use crate::AppState;
 use crate::error::{AppError, ErrorEnvelope};
-use crate::extract::{PathSlug, Query};
-use crate::pages::orgs::{ListQuery, PAGE_SIZE, parse_list_query};
+use crate::extract::Query;
+use crate::pages::directory::{DirectoryQuery, PAGE_SIZE, parse_directory_query};
 use crate::policy::OrgScope;
 use axum::Json;
-use axum::extract::State;
-use chrono::{DateTime, Utc};
+use axum::extract::{Path, State};
+use chrono::{DateTime, NaiveDate, Utc};
 use ketnoi_db::orgs::{self, Org};
-use ketnoi_domain::org::{BuyerType, OrgKind};
+use ketnoi_domain::org::OrgKind;
 use ketnoi_domain::role::MemberRole;
 use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct OrgJson {
+pub struct CooperativeSummary {
+    pub id: i64,
     pub slug: String,
-    /// The id of this record in the dataset it was imported from.
-    pub external_id: Option<String>,
-    pub kind: OrgKind,
-    pub buyer_type: Option<BuyerType>,
+    pub kind: String,
     pub name: String,
-    /// Hanoi ward/commune code (see `/api/v1/communes`).
     pub commune_code: Option<String>,
-    pub street: Option<String>,
-    pub province_code: String,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub description: Option<String>,
-    pub founded_year: Option<i64>,
-    pub members_total: Option<i64>,
-    pub members_female: Option<i64>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<&Org> for OrgJson {
-    fn from(o: &Org) -> OrgJson {
-        OrgJson {
-            slug: o.slug.clone(),
-            external_id: o.external_id.clone(),
-            kind: o.kind,
-            buyer_type: o.buyer_type,
-            name: o.name.clone(),
-            commune_code: o.commune_code.clone(),
-            street: o.street.clone(),
-            province_code: o.province_code.clone(),
-            phone: o.phone.clone(),
-            email: o.email.clone(),
-            description: o.description.clone(),
-            founded_year: o.founded_year,
-            members_total: o.members_total,
-            members_female: o.members_female,
-            created_at: o.created_at,
-        }
-    }
+    pub sector: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// Best OCOP rating among its products (verified, unexpired).
+    pub ocop_stars: Option<i64>,
+    pub listing_count: i64,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct OrgPage {
-    pub items: Vec<OrgJson>,
+pub struct CooperativePage {
+    pub items: Vec<CooperativeSummary>,
     pub page: i64,
     pub has_next: bool,
 }
 
-/// One page (30) of organisations by name, optionally of one kind.
-#[utoipa::path(get, path = "/api/v1/orgs", tag = "organisations",
-    params(("kind" = Option<String>, Query, description = "htx, tht, buyer or union_branch"),
+/// One page (30) of cooperatives (HTX and THT) by name, with the directory's filters.
+#[utoipa::path(get, path = "/api/v1/cooperatives", tag = "cooperatives",
+    params(("kind" = Option<String>, Query, description = "htx or tht"),
+           ("sector" = Option<String>, Query, description = "sector id (data/categories.json)"),
+           ("commune" = Option<String>, Query, description = "Hanoi ward/commune code"),
+           ("stars" = Option<i64>, Query, description = "at least this many OCOP stars (3-5)"),
+           ("badge" = Option<String>, Query, description = "vietgap, organic or women_managed"),
            ("page" = Option<i64>, Query, description = "1-based page number")),
-    responses((status = 200, body = OrgPage), (status = 422, body = ErrorEnvelope)))]
-pub async fn list_orgs(
+    responses((status = 200, body = CooperativePage), (status = 422, body = ErrorEnvelope)))]
+pub async fn list_cooperatives(
     State(state): State<AppState>,
-    Query(q): Query<ListQuery>,
-) -> Result<Json<OrgPage>, AppError> {
-    let (kind, page) = parse_list_query(&q)?;
-    let mut found =
-        orgs::list(state.db.conn(), kind, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    Query(q): Query<DirectoryQuery>,
+) -> Result<Json<CooperativePage>, AppError> {
+    let (filter, page) = parse_directory_query(&q)?;
+    let today = ketnoi_domain::time::today_hanoi();
+    let mut found = orgs::directory(state.db.conn(), &filter, today, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
     let has_next = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
-    Ok(Json(OrgPage {
-        items: found.iter().map(OrgJson::from).collect(),
-        page,
-        has_next,
-    }))
+    let items = found
+        .into_iter()
+        .map(|c| CooperativeSummary {
+            id: c.id,
+            slug: c.slug,
+            kind: c.kind,
+            name: c.name,
+            commune_code: c.commune_code,
+            sector: c.sector,
+            lat: c.lat,
+            lon: c.lon,
+            ocop_stars: c.ocop_stars,
+            listing_count: c.listing_count,
+        })
+        .collect();
+    Ok(Json(CooperativePage { items, page, has_next }))
 }
 
-#[utoipa::path(get, path = "/api/v1/orgs/{slug}", tag = "organisations",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = OrgJson), (status = 404, body = ErrorEnvelope)))]
-pub async fn show_org(
-    State(state): State<AppState>,
-    PathSlug(slug): PathSlug,
-) -> Result<Json<OrgJson>, AppError> {
-    let org = orgs::find_by_slug(state.db.conn(), &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Json(OrgJson::from(&org)))
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ManagerJson {
+    pub name: String,
+    pub role: String,
+    pub since_year: Option<i64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BadgeJson {
+    pub kind: String,
+    pub number: Option<String>,
+    pub issuer: Option<String>,
+    pub stars: Option<i64>,
+    pub product_group: Option<String>,
+    pub expires_on: Option<NaiveDate>,
+    pub listing_id: Option<i64>,
+    /// Who verified it, e.g. "Hội LHPN Xã Bát Tràng".
+    pub verified_by: Option<String>,
+    pub verified_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CooperativeJson {
+    pub id: i64,
+    pub slug: String,
+    /// The id of this record in the dataset it was imported from.
+    pub external_id: Option<String>,
+    pub kind: OrgKind,
+    pub name: String,
+    pub registration_no: Option<String>,
+    pub tax_code: Option<String>,
+    /// Hanoi ward/commune code (see `/api/v1/communes`).
+    pub commune_code: Option<String>,
+    pub street: Option<String>,
+    pub province_code: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub founded_year: Option<i64>,
+    pub sector: Option<String>,
+    pub story_vi: Option<String>,
+    pub story_en: Option<String>,
+    pub phone: Option<String>,
+    pub zalo: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub facebook: Option<String>,
+    pub members_total: Option<i64>,
+    pub members_female: Option<i64>,
+    pub jobs_female: Option<i64>,
+    pub women_managers: Vec<ManagerJson>,
+    /// Verified, unexpired badges only.
+    pub badges: Vec<BadgeJson>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Finds an organisation by internal id, `external_id` or slug.
+pub async fn find_org(state: &AppState, id: &str) -> Result<Org, AppError> {
+    if id.is_empty() || id.len() > 200 {
+        return Err(AppError::NotFound);
+    }
+    if let Ok(n) = id.parse::<i64>()
+        && let Some(o) = orgs::find(state.db.conn(), n).await?
+    {
+        return Ok(o);
+    }
+    if let Some(o) = orgs::find_by_key(state.db.conn(), Some(id), None).await? {
+        return Ok(o);
+    }
+    orgs::find_by_slug(state.db.conn(), id).await?.ok_or(AppError::NotFound)
+}
+
+/// One cooperative, by internal id, `external_id` or slug.
+#[utoipa::path(get, path = "/api/v1/cooperatives/{id}", tag = "cooperatives",
+    params(("id" = String, Path, description = "internal id, external_id or slug")),
+    responses((status = 200, body = CooperativeJson), (status = 404, body = ErrorEnvelope)))]
+pub async fn show_cooperative(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<CooperativeJson>, AppError> {
+    let o = find_org(&state, &id).await?;
+    if !o.kind.is_cooperative() {
+        return Err(AppError::NotFound);
+    }
+    let today = ketnoi_domain::time::today_hanoi();
+    let managers = orgs::managers(state.db.conn(), o.id).await?;
+    let badges = ketnoi_db::badges::of_org(state.db.conn(), o.id).await?;
+    Ok(Json(CooperativeJson {
+        women_managers: managers
+            .into_iter()
+            .map(|m| ManagerJson { name: m.name, role: m.role, since_year: m.since_year })
+            .collect(),
+        badges: badges
+            .into_iter()
+            .filter(|b| b.is_showing(today))
+            .map(|b| BadgeJson {
+                kind: b.kind.as_str().to_owned(),
+                number: b.number,
+                issuer: b.issuer,
+                stars: b.stars,
+                product_group: b.product_group,
+                expires_on: b.expires_on,
+                listing_id: b.listing_id,
+                verified_by: b.verifier_label,
+                verified_at: b.decided_at,
+            })
+            .collect(),
+        id: o.id,
+        slug: o.slug,
+        external_id: o.external_id,
+        kind: o.kind,
+        name: o.name,
+        registration_no: o.profile.registration_no,
+        tax_code: o.profile.tax_code,
+        commune_code: o.commune_code,
+        street: o.street,
+        province_code: o.province_code,
+        lat: o.profile.lat,
+        lon: o.profile.lon,
+        founded_year: o.founded_year,
+        sector: o.profile.sector,
+        story_vi: o.description,
+        story_en: o.profile.story_en,
+        phone: o.phone,
+        zalo: o.profile.zalo,
+        email: o.email,
+        website: o.profile.website,
+        facebook: o.profile.facebook,
+        members_total: o.members_total,
+        members_female: o.members_female,
+        jobs_female: o.profile.jobs_female,
+        created_at: o.created_at,
+    }))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -109,19 +214,12 @@ pub struct MemberJson {
     params(("slug" = String, Path)),
     responses((status = 200, body = [MemberJson]), (status = 401, body = ErrorEnvelope),
               (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-pub async fn list_members(
-    State(state): State<AppState>,
-    scope: OrgScope,
-) -> Result<Json<Vec<MemberJson>>, AppError> {
+pub async fn list_members(State(state): State<AppState>, scope: OrgScope) -> Result<Json<Vec<MemberJson>>, AppError> {
     let members = orgs::members(state.db.conn(), scope.org.id).await?;
     Ok(Json(
         members
             .into_iter()
-            .map(|m| MemberJson {
-                user_id: m.user_id,
-                display_name: m.display_name,
-                role: m.role,
-            })
+            .map(|m| MemberJson { user_id: m.user_id, display_name: m.display_name, role: m.role })
             .collect(),
     ))
 }

@@ -1,13 +1,12 @@
 //! The directory of organisations, their public pages, and membership management.
 
 use super::auth::form_errors;
-use super::home::OrgCard;
 use super::{Layout, render, render_status, see_other};
 use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors, Msg};
-use crate::extract::{Form, PathId, PathSlug, Query};
-use crate::policy::{self, Access, Actor, OrgScope};
+use crate::extract::{Form, PathId};
+use crate::policy::{self, Access, OrgScope};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -21,125 +20,6 @@ use ketnoi_domain::text;
 use serde::Deserialize;
 
 pub const PAGE_SIZE: i64 = 30;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ListQuery {
-    kind: String,
-    page: String,
-}
-
-#[derive(Template)]
-#[template(path = "orgs/list.html")]
-struct ListPage {
-    layout: Layout,
-    kind: String,
-    cards: Vec<OrgCard>,
-    page: i64,
-    has_next: bool,
-}
-
-/// Parses the directory filters; unknown values are a 422 naming the parameter.
-pub fn parse_list_query(q: &ListQuery) -> Result<(Option<OrgKind>, i64), AppError> {
-    let mut errors = FieldErrors::default();
-    let kind = match q.kind.as_str() {
-        "" => None,
-        k => errors.check(
-            "kind",
-            OrgKind::parse(k).ok_or(Msg::new("err-invalid-choice")),
-        ),
-    };
-    let page = match q.page.as_str() {
-        "" => 1,
-        p => errors
-            .check(
-                "page",
-                p.parse::<i64>()
-                    .ok()
-                    .filter(|p| (1..=10_000).contains(p))
-                    .ok_or(Msg::new("err-invalid-number")),
-            )
-            .unwrap_or(1),
-    };
-    if errors.is_empty() {
-        Ok((kind, page))
-    } else {
-        Err(AppError::Validation(errors))
-    }
-}
-
-pub async fn list_orgs(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, AppError> {
-    let (kind, page) = parse_list_query(&q)?;
-    let mut found =
-        orgs::list(state.db.conn(), kind, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
-    let has_next = found.len() as i64 > PAGE_SIZE;
-    found.truncate(PAGE_SIZE as usize);
-    render(&ListPage {
-        layout: Layout::titled(&ctx, "orgs-title"),
-        kind: kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
-        cards: found.iter().map(OrgCard::new).collect(),
-        page,
-        has_next,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "orgs/show.html")]
-struct ShowPage {
-    layout: Layout,
-    org: Org,
-    address: String,
-    legacy_district: Option<String>,
-    phone: Option<String>,
-    can_manage: bool,
-    kind_label_key: String,
-}
-
-pub async fn show_org(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    PathSlug(slug): PathSlug,
-) -> Result<Response, AppError> {
-    let org = orgs::find_by_slug(state.db.conn(), &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let commune = org.commune_code.as_deref().and_then(admin_units::commune);
-    let address = [
-        org.street.clone().unwrap_or_default(),
-        commune.map(|c| c.name.clone()).unwrap_or_default(),
-    ]
-    .into_iter()
-    .filter(|s| !s.is_empty())
-    .collect::<Vec<_>>()
-    .join(", ");
-    let membership = match &ctx.user {
-        Some(u) => orgs::member_role(state.db.conn(), org.id, u.id).await?,
-        None => None,
-    };
-    let can_manage = policy::allows(
-        Access::OrgManager,
-        &Actor::of(ctx.user.as_deref(), membership),
-        &org,
-    );
-    let phone = org.phone.as_deref().map(|p| {
-        ketnoi_domain::contact::Phone::parse(p)
-            .map(|p| p.national())
-            .unwrap_or_else(|_| p.to_owned())
-    });
-    render(&ShowPage {
-        layout: Layout::new(&ctx, org.name.clone()),
-        legacy_district: commune.map(|c| c.legacy_district_main.clone()),
-        address,
-        phone,
-        can_manage,
-        kind_label_key: format!("kind-{}", org.kind.as_str()),
-        org,
-    })
-}
 
 #[derive(Template)]
 #[template(path = "orgs/new.html")]

@@ -1,0 +1,193 @@
+//! Listings over JSON.
+
+use crate::AppState;
+use crate::error::{AppError, ErrorEnvelope, FieldErrors, Msg};
+use crate::extract::Query;
+use crate::pages::listings::{ListingQuery, PAGE_SIZE, parse_listing_query};
+use axum::Json;
+use axum::extract::{Path, State};
+use chrono::{DateTime, Utc};
+use ketnoi_db::listings::{self, Filter};
+use ketnoi_domain::catalog::{self, ListingStatus, PriceTier};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListingSummary {
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub title_vi: String,
+    pub title_en: Option<String>,
+    pub category: String,
+    /// Lowest price in đồng per `unit`.
+    pub min_price_vnd: i64,
+    pub unit: String,
+    pub kind: Option<String>,
+    pub cooperative_slug: String,
+    pub cooperative_name: String,
+    pub photo: Option<String>,
+    /// From a verified, unexpired OCOP badge only.
+    pub ocop_stars: Option<i64>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListingPage {
+    pub items: Vec<ListingSummary>,
+    pub page: i64,
+    pub has_next: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ApiListingQuery {
+    kind: String,
+    page: String,
+    category: String,
+    cooperative: String,
+}
+
+/// One page (30) of published listings, newest first.
+#[utoipa::path(get, path = "/api/v1/listings", tag = "listings",
+    params(("kind" = Option<String>, Query, description = "retail, wholesale or experience"),
+           ("category" = Option<String>, Query, description = "category or group id"),
+           ("cooperative" = Option<String>, Query, description = "cooperative id, external_id or slug"),
+           ("page" = Option<i64>, Query, description = "1-based page number")),
+    responses((status = 200, body = ListingPage), (status = 422, body = ErrorEnvelope)))]
+pub async fn list_listings(
+    State(state): State<AppState>,
+    Query(q): Query<ApiListingQuery>,
+) -> Result<Json<ListingPage>, AppError> {
+    let (kind, page) = parse_listing_query(&ListingQuery { kind: q.kind.clone(), page: q.page.clone() })?;
+    let mut filter = Filter { kind, ..Filter::default() };
+    if !q.category.is_empty() {
+        let c = catalog::category(&q.category)
+            .ok_or_else(|| AppError::Validation(FieldErrors::single("category", Msg::new("err-invalid-choice"))))?;
+        if c.parent.is_none() {
+            filter.group = Some(c.id.clone());
+        } else {
+            filter.category = Some(c.id.clone());
+        }
+    }
+    if !q.cooperative.is_empty() {
+        let org = super::orgs::find_org(&state, &q.cooperative)
+            .await
+            .map_err(|_| AppError::Validation(FieldErrors::single("cooperative", Msg::new("err-invalid-choice"))))?;
+        filter.org_id = Some(org.id);
+    }
+    let today = ketnoi_domain::time::today_hanoi();
+    let mut cards = listings::public_cards(state.db.conn(), &filter, today, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let has_next = cards.len() as i64 > PAGE_SIZE;
+    cards.truncate(PAGE_SIZE as usize);
+    let items = cards
+        .into_iter()
+        .map(|c| ListingSummary {
+            id: c.id,
+            external_id: c.external_id,
+            title_vi: c.title_vi,
+            title_en: c.title_en,
+            category: c.category_id,
+            min_price_vnd: c.min_price,
+            unit: c.unit,
+            kind: c.kind,
+            cooperative_slug: c.org_slug,
+            cooperative_name: c.org_name,
+            photo: c.photo,
+            ocop_stars: c.ocop_stars,
+            published_at: c.published_at,
+        })
+        .collect();
+    Ok(Json(ListingPage { items, page, has_next }))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OfferJson {
+    pub kind: String,
+    pub price_vnd: i64,
+    pub case_size: Option<i64>,
+    pub min_order_qty: Option<i64>,
+    pub duration_hours: Option<i64>,
+    pub max_group_size: Option<i64>,
+    pub price_tiers: Vec<PriceTier>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListingJson {
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub cooperative_id: i64,
+    pub cooperative_slug: String,
+    pub title_vi: String,
+    pub title_en: Option<String>,
+    pub description_vi: String,
+    pub description_en: Option<String>,
+    pub category: String,
+    pub unit: String,
+    /// `null` = made to order.
+    pub stock: Option<i64>,
+    /// Months in season, 1-12.
+    pub months: Vec<u32>,
+    pub origin_commune_code: Option<String>,
+    pub certifications: Vec<String>,
+    pub ocop_stars: Option<i64>,
+    pub status: ListingStatus,
+    pub offers: Vec<OfferJson>,
+    /// Storage keys; images at `/media/img/{key}-320.jpg` and `-800.jpg`.
+    pub photos: Vec<String>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// One published listing, by internal id or `external_id`.
+#[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "listings",
+    params(("id" = String, Path, description = "internal id or external_id")),
+    responses((status = 200, body = ListingJson), (status = 404, body = ErrorEnvelope)))]
+pub async fn show_listing(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ListingJson>, AppError> {
+    if id.is_empty() || id.len() > 200 {
+        return Err(AppError::NotFound);
+    }
+    let found = match id.parse::<i64>() {
+        Ok(n) => listings::find(state.db.conn(), n).await?,
+        Err(_) => None,
+    };
+    let l = match found {
+        Some(l) => l,
+        None => listings::find_by_external_id(state.db.conn(), &id).await?.ok_or(AppError::NotFound)?,
+    };
+    if !l.is_public() {
+        return Err(AppError::NotFound);
+    }
+    let org = ketnoi_db::orgs::find(state.db.conn(), l.org_id).await?.ok_or(AppError::NotFound)?;
+    let today = ketnoi_domain::time::today_hanoi();
+    let offers = listings::offers(state.db.conn(), l.id).await?;
+    Ok(Json(ListingJson {
+        ocop_stars: listings::ocop_stars(state.db.conn(), l.id, today).await?,
+        photos: listings::photos(state.db.conn(), l.id).await?,
+        offers: offers
+            .into_iter()
+            .map(|o| OfferJson {
+                kind: o.kind.as_str().to_owned(),
+                price_vnd: o.price.0,
+                case_size: o.case_size,
+                min_order_qty: o.min_order_qty,
+                duration_hours: o.duration_hours,
+                max_group_size: o.max_group_size,
+                price_tiers: o.tiers,
+            })
+            .collect(),
+        id: l.id,
+        external_id: l.external_id,
+        cooperative_id: org.id,
+        cooperative_slug: org.slug,
+        title_vi: l.title_vi,
+        title_en: l.title_en,
+        description_vi: l.description_vi,
+        description_en: l.description_en,
+        category: l.category_id,
+        unit: l.unit,
+        stock: l.stock,
+        months: l.months.list(),
+        origin_commune_code: l.origin_commune_code,
+        certifications: l.certifications,
+        status: l.status,
+        published_at: l.published_at,
+    }))
+}

@@ -1,0 +1,387 @@
+//! The public directory of cooperatives (list and map, with filters) and a cooperative's
+//! profile page with its verified badges, women in management and listings.
+
+use super::{Layout, render};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::{AppError, FieldErrors, Msg};
+use crate::extract::{PathSlug, Query};
+use crate::policy::{self, Access, Actor};
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use ketnoi_db::badges::Badge;
+use ketnoi_db::listings;
+use ketnoi_db::orgs::{self, DirectoryCard, DirectoryFilter, Org};
+use ketnoi_domain::catalog::{self, BadgeKind};
+use ketnoi_domain::org::OrgKind;
+use ketnoi_domain::{Locale, admin_units};
+use serde::Deserialize;
+
+pub const PAGE_SIZE: i64 = 30;
+/// The map shows at most this many pins; the list pages through the rest.
+pub const MAP_LIMIT: i64 = 2000;
+
+/// Picks the text in the visitor's language, falling back to Vietnamese.
+pub fn localized(locale: Locale, vi: &str, en: Option<&str>) -> String {
+    match (locale, en) {
+        (Locale::En, Some(en)) if !en.is_empty() => en.to_owned(),
+        _ => vi.to_owned(),
+    }
+}
+
+pub fn commune_name(code: Option<&str>) -> String {
+    code.and_then(admin_units::commune).map(|c| c.name.clone()).unwrap_or_default()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DirectoryQuery {
+    pub kind: String,
+    pub sector: String,
+    pub commune: String,
+    pub stars: String,
+    pub badge: String,
+    pub page: String,
+}
+
+/// Parses the directory filters; unknown values are a 422 naming the parameter.
+pub fn parse_directory_query(q: &DirectoryQuery) -> Result<(DirectoryFilter, i64), AppError> {
+    let mut e = FieldErrors::default();
+    let bad = || Msg::new("err-invalid-choice");
+    let kind = match q.kind.as_str() {
+        "" => None,
+        k => e.check("kind", OrgKind::parse(k).filter(|k| k.is_cooperative()).ok_or_else(bad)),
+    };
+    let sector = match q.sector.as_str() {
+        "" => None,
+        s => e.check("sector", catalog::sector(s).map(|s| s.id.clone()).ok_or_else(bad)),
+    };
+    let commune_code = match q.commune.as_str() {
+        "" => None,
+        c => e.check("commune", admin_units::commune(c).map(|c| c.code.clone()).ok_or_else(bad)),
+    };
+    let min_stars = match q.stars.as_str() {
+        "" => None,
+        s => e.check("stars", s.parse::<i64>().ok().filter(|s| (3..=5).contains(s)).ok_or_else(bad)),
+    };
+    let badge = match q.badge.as_str() {
+        "" => None,
+        b => e.check(
+            "badge",
+            BadgeKind::parse(b)
+                .filter(|b| matches!(b, BadgeKind::Vietgap | BadgeKind::Organic | BadgeKind::WomenManaged))
+                .ok_or_else(bad),
+        ),
+    };
+    let page = parse_page(&mut e, &q.page);
+    if !e.is_empty() {
+        return Err(AppError::Validation(e));
+    }
+    Ok((DirectoryFilter { kind, sector, commune_code, min_stars, badge }, page))
+}
+
+pub fn parse_page(e: &mut FieldErrors, raw: &str) -> i64 {
+    match raw {
+        "" => 1,
+        p => e
+            .check(
+                "page",
+                p.parse::<i64>().ok().filter(|p| (1..=100_000).contains(p)).ok_or(Msg::new("err-invalid-number")),
+            )
+            .unwrap_or(1),
+    }
+}
+
+/// A directory card as the template shows it.
+pub struct CoopCard {
+    pub slug: String,
+    pub name: String,
+    pub kind_label: String,
+    pub place: String,
+    pub sector: String,
+    pub stars: i64,
+    pub listings: i64,
+    pub logo: Option<String>,
+    /// Pin position on the map, in percent of the map's width and height.
+    pub pin: Option<(f64, f64)>,
+}
+
+/// Hanoi's extent, for placing pins on the map.
+const LAT_MIN: f64 = 20.53;
+const LAT_MAX: f64 = 21.42;
+const LON_MIN: f64 = 105.27;
+const LON_MAX: f64 = 106.03;
+
+fn card(c: &DirectoryCard, ctx: &Ctx) -> CoopCard {
+    let t = ctx.tr();
+    CoopCard {
+        slug: c.slug.clone(),
+        name: c.name.clone(),
+        kind_label: t.get(&format!("kind-{}", c.kind)),
+        place: commune_name(c.commune_code.as_deref()),
+        sector: c
+            .sector
+            .as_deref()
+            .and_then(catalog::sector)
+            .map(|s| localized(ctx.locale, &s.name_vi, Some(&s.name_en)))
+            .unwrap_or_default(),
+        stars: c.ocop_stars.unwrap_or(0),
+        listings: c.listing_count,
+        logo: c.logo_key.clone(),
+        pin: match (c.lat, c.lon) {
+            (Some(lat), Some(lon)) => Some((
+                ((lon - LON_MIN) / (LON_MAX - LON_MIN) * 100.0).clamp(0.0, 100.0),
+                ((LAT_MAX - lat) / (LAT_MAX - LAT_MIN) * 100.0).clamp(0.0, 100.0),
+            )),
+            _ => None,
+        },
+    }
+}
+
+/// Choices for the filter form, labelled in the visitor's language.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+fn sector_choices(locale: Locale) -> Vec<Choice> {
+    catalog::sectors()
+        .iter()
+        .map(|s| Choice { value: s.id.clone(), label: localized(locale, &s.name_vi, Some(&s.name_en)) })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "directory/list.html")]
+struct DirectoryPage {
+    layout: Layout,
+    q: DirectoryQuery,
+    cards: Vec<CoopCard>,
+    sectors: Vec<Choice>,
+    communes: &'static [admin_units::Commune],
+    page: i64,
+    has_next: bool,
+    map: bool,
+    /// The filters as a query string, for the other view and the pager.
+    filters: String,
+}
+
+fn filter_string(q: &DirectoryQuery) -> String {
+    let pairs = [("kind", &q.kind), ("sector", &q.sector), ("commune", &q.commune), ("stars", &q.stars), ("badge", &q.badge)];
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+async fn directory_page(state: &AppState, ctx: &Ctx, q: DirectoryQuery, map: bool) -> Result<Response, AppError> {
+    let (filter, page) = parse_directory_query(&q)?;
+    let today = ketnoi_domain::time::today_hanoi();
+    let (limit, offset) = if map { (MAP_LIMIT, 0) } else { (PAGE_SIZE + 1, (page - 1) * PAGE_SIZE) };
+    let mut found = orgs::directory(state.db.conn(), &filter, today, limit, offset).await?;
+    let has_next = !map && found.len() as i64 > PAGE_SIZE;
+    if !map {
+        found.truncate(PAGE_SIZE as usize);
+    }
+    render(&DirectoryPage {
+        layout: Layout::titled(ctx, if map { "directory-map-title" } else { "orgs-title" }),
+        cards: found.iter().map(|c| card(c, ctx)).collect(),
+        sectors: sector_choices(ctx.locale),
+        communes: admin_units::hanoi_communes(),
+        filters: filter_string(&q),
+        q,
+        page,
+        has_next,
+        map,
+    })
+}
+
+pub async fn list_cooperatives(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DirectoryQuery>,
+) -> Result<Response, AppError> {
+    directory_page(&state, &ctx, q, false).await
+}
+
+pub async fn map_cooperatives(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DirectoryQuery>,
+) -> Result<Response, AppError> {
+    directory_page(&state, &ctx, q, true).await
+}
+
+/// A verified badge as the public sees it.
+pub struct BadgeView {
+    pub label: String,
+    pub detail: String,
+    /// "Hội LHPN Xã Bát Tràng xác minh ngày 12/03/2026".
+    pub verified: String,
+}
+
+pub fn badge_view(b: &Badge, ctx: &Ctx) -> BadgeView {
+    let t = ctx.tr();
+    let label = match (b.kind, b.stars) {
+        (BadgeKind::Ocop, Some(s)) => t.with("badge-ocop-stars", "stars", &s.to_string()),
+        (k, _) => t.get(&format!("badge-{}", k.as_str())),
+    };
+    let mut detail = Vec::new();
+    if let Some(n) = &b.number {
+        detail.push(format!("{} {n}", t.get("badge-number")));
+    }
+    if let Some(g) = &b.product_group {
+        detail.push(g.clone());
+    }
+    if let Some(i) = &b.issuer {
+        detail.push(i.clone());
+    }
+    if let Some(d) = b.expires_on {
+        detail.push(t.with("badge-expires", "date", &d.format("%d/%m/%Y").to_string()));
+    }
+    let verified = match (&b.verifier_label, b.decided_at) {
+        (Some(who), Some(at)) => crate::i18n::t_args(
+            ctx.locale,
+            "badge-verified-by",
+            &[("who", who.clone()), ("date", ketnoi_domain::time::format_hanoi_date(at))],
+        ),
+        _ => String::new(),
+    };
+    BadgeView { label, detail: detail.join(" · "), verified }
+}
+
+#[derive(Template)]
+#[template(path = "directory/profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    org: Org,
+    kind_label: String,
+    address: String,
+    legacy_district: Option<String>,
+    story: String,
+    sector: String,
+    phone: Option<String>,
+    zalo: Option<String>,
+    managers: Vec<(String, String, Option<i64>)>,
+    badges: Vec<BadgeView>,
+    listings: Vec<super::listings::ListingCardView>,
+    can_manage: bool,
+    json_ld: String,
+    og_description: String,
+    og_image: Option<String>,
+}
+
+fn national(phone: Option<&str>) -> Option<String> {
+    phone.map(|p| ketnoi_domain::contact::Phone::parse(p).map(|p| p.national()).unwrap_or_else(|_| p.to_owned()))
+}
+
+/// Embeds JSON in a `<script>` safely: `<` cannot close the element.
+pub fn script_json(v: &serde_json::Value) -> String {
+    v.to_string().replace('<', "\\u003c")
+}
+
+pub fn excerpt(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(max).collect();
+    out.push('…');
+    out
+}
+
+pub async fn show_org(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathSlug(slug): PathSlug,
+) -> Result<Response, AppError> {
+    let org = orgs::find_by_slug(state.db.conn(), &slug).await?.ok_or(AppError::NotFound)?;
+    let membership = match &ctx.user {
+        Some(u) => orgs::member_role(state.db.conn(), org.id, u.id).await?,
+        None => None,
+    };
+    let actor = Actor::of(ctx.user.as_deref(), membership);
+    // Buyers are people and businesses, not public listings: only they and admins see theirs.
+    if org.kind == OrgKind::Buyer && !policy::allows(Access::OrgMember, &actor, &org) {
+        return Err(AppError::NotFound);
+    }
+    let proxy = match &ctx.user {
+        Some(u) => orgs::has_proxy(state.db.conn(), org.id, u.id).await?,
+        None => false,
+    };
+    let can_manage = policy::allows(Access::OrgManager, &Actor { proxy, ..actor }, &org);
+    let today = ketnoi_domain::time::today_hanoi();
+    let commune = org.commune_code.as_deref().and_then(admin_units::commune);
+    let address = [org.street.clone().unwrap_or_default(), commune.map(|c| c.name.clone()).unwrap_or_default()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let badges: Vec<Badge> = ketnoi_db::badges::of_org(state.db.conn(), org.id)
+        .await?
+        .into_iter()
+        .filter(|b| b.is_showing(today) && b.listing_id.is_none())
+        .collect();
+    let cards = listings::public_cards(
+        state.db.conn(),
+        &listings::Filter { org_id: Some(org.id), ..Default::default() },
+        today,
+        60,
+        0,
+    )
+    .await?;
+    let managers = orgs::managers(state.db.conn(), org.id)
+        .await?
+        .into_iter()
+        .map(|m| (m.name, ctx.tr().get(&format!("manager-{}", m.role)), m.since_year))
+        .collect();
+    let story = localized(ctx.locale, org.description.as_deref().unwrap_or_default(), org.profile.story_en.as_deref());
+    let url = format!("{}/orgs/{}", state.config.public_url, org.slug);
+    let og_image = org.profile.logo_key.as_ref().map(|k| format!("{}/media/img/{k}-800.jpg", state.config.public_url));
+    let json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": org.name,
+        "url": url,
+        "description": story,
+        "foundingDate": org.founded_year.map(|y| y.to_string()),
+        "telephone": org.phone,
+        "email": org.email,
+        "logo": og_image,
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": org.street,
+            "addressLocality": commune.map(|c| c.name.clone()),
+            "addressRegion": "Hà Nội",
+            "addressCountry": "VN",
+        },
+        "geo": org.profile.lat.zip(org.profile.lon).map(|(lat, lon)| serde_json::json!({"@type": "GeoCoordinates", "latitude": lat, "longitude": lon})),
+        "numberOfEmployees": org.members_total,
+    });
+    render(&ProfilePage {
+        layout: Layout::new(&ctx, org.name.clone()),
+        kind_label: ctx.tr().get(&format!("kind-{}", org.kind.as_str())),
+        legacy_district: commune.map(|c| c.legacy_district_main.clone()),
+        sector: org
+            .profile
+            .sector
+            .as_deref()
+            .and_then(catalog::sector)
+            .map(|s| localized(ctx.locale, &s.name_vi, Some(&s.name_en)))
+            .unwrap_or_default(),
+        phone: national(org.phone.as_deref()),
+        zalo: org.profile.zalo.as_deref().map(|z| z.trim_start_matches("+84").to_owned()).map(|z| format!("0{z}")),
+        managers,
+        badges: badges.iter().map(|b| badge_view(b, &ctx)).collect(),
+        listings: cards.iter().map(|c| super::listings::ListingCardView::new(c, &ctx)).collect(),
+        can_manage,
+        json_ld: script_json(&json_ld),
+        og_description: excerpt(&story, 200),
+        og_image,
+        address,
+        story,
+        org,
+    })
+}

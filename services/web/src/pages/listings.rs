@@ -1,0 +1,276 @@
+//! Public listing pages: all listings, a category, and one listing with its offers, photos,
+//! verified OCOP stars, schema.org Product JSON-LD and Open Graph tags.
+
+use super::directory::{commune_name, excerpt, localized, parse_page, script_json};
+use super::{Layout, render};
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::{AppError, FieldErrors, Msg};
+use crate::extract::{PathId, Query};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use ketnoi_db::listings::{self, Card, Filter};
+use ketnoi_domain::Vnd;
+use ketnoi_domain::catalog::{self, OfferKind};
+use serde::Deserialize;
+
+pub const PAGE_SIZE: i64 = 30;
+
+/// A listing card as templates show it.
+pub struct ListingCardView {
+    pub id: i64,
+    pub title: String,
+    pub org_name: String,
+    pub org_slug: String,
+    pub price: String,
+    pub kind: String,
+    pub stars: i64,
+    pub photo: Option<String>,
+}
+
+impl ListingCardView {
+    pub fn new(c: &Card, ctx: &Ctx) -> ListingCardView {
+        ListingCardView {
+            id: c.id,
+            title: localized(ctx.locale, &c.title_vi, c.title_en.as_deref()),
+            org_name: c.org_name.clone(),
+            org_slug: c.org_slug.clone(),
+            price: format!("{} / {}", Vnd(c.min_price), c.unit),
+            kind: c.kind.as_deref().map(|k| ctx.tr().get(&format!("offer-{k}"))).unwrap_or_default(),
+            stars: c.ocop_stars.unwrap_or(0),
+            photo: c.photo.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListingQuery {
+    pub kind: String,
+    pub page: String,
+}
+
+#[derive(Template)]
+#[template(path = "listings/list.html")]
+struct ListPage {
+    layout: Layout,
+    heading: String,
+    base: String,
+    kind: String,
+    cards: Vec<ListingCardView>,
+    subcategories: Vec<(String, String)>,
+    page: i64,
+    has_next: bool,
+}
+
+pub fn parse_listing_query(q: &ListingQuery) -> Result<(Option<OfferKind>, i64), AppError> {
+    let mut e = FieldErrors::default();
+    let kind = match q.kind.as_str() {
+        "" => None,
+        k => e.check("kind", OfferKind::parse(k).ok_or(Msg::new("err-invalid-choice"))),
+    };
+    let page = parse_page(&mut e, &q.page);
+    if e.is_empty() { Ok((kind, page)) } else { Err(AppError::Validation(e)) }
+}
+
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    mut filter: Filter,
+    q: &ListingQuery,
+    heading: String,
+    base: String,
+    subcategories: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let (kind, page) = parse_listing_query(q)?;
+    filter.kind = kind;
+    let today = ketnoi_domain::time::today_hanoi();
+    let mut cards = listings::public_cards(state.db.conn(), &filter, today, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let has_next = cards.len() as i64 > PAGE_SIZE;
+    cards.truncate(PAGE_SIZE as usize);
+    render(&ListPage {
+        layout: Layout::new(ctx, heading.clone()),
+        heading,
+        base,
+        kind: q.kind.clone(),
+        cards: cards.iter().map(|c| ListingCardView::new(c, ctx)).collect(),
+        subcategories,
+        page,
+        has_next,
+    })
+}
+
+pub async fn list_listings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListingQuery>,
+) -> Result<Response, AppError> {
+    let groups = catalog::categories()
+        .iter()
+        .filter(|c| c.parent.is_none())
+        .map(|c| (c.id.clone(), localized(ctx.locale, &c.name_vi, Some(&c.name_en))))
+        .collect();
+    let heading = ctx.tr().get("listings-title");
+    list_page(&state, &ctx, Filter::default(), &q, heading, "/listings".into(), groups).await
+}
+
+pub async fn show_category(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<ListingQuery>,
+) -> Result<Response, AppError> {
+    let category = catalog::category(&id).ok_or(AppError::NotFound)?;
+    let (filter, subcategories) = if category.parent.is_none() {
+        let subs = catalog::categories()
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(category.id.as_str()))
+            .map(|c| (c.id.clone(), localized(ctx.locale, &c.name_vi, Some(&c.name_en))))
+            .collect();
+        (Filter { group: Some(category.id.clone()), ..Filter::default() }, subs)
+    } else {
+        (Filter { category: Some(category.id.clone()), ..Filter::default() }, Vec::new())
+    };
+    let heading = localized(ctx.locale, &category.name_vi, Some(&category.name_en));
+    list_page(&state, &ctx, filter, &q, heading, format!("/categories/{}", category.id), subcategories).await
+}
+
+/// One offer as the listing page shows it.
+pub struct OfferView {
+    pub kind: String,
+    pub price: String,
+    pub lines: Vec<String>,
+    pub tiers: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "listings/show.html")]
+struct ShowPage {
+    layout: Layout,
+    title: String,
+    description: String,
+    org_name: String,
+    org_slug: String,
+    category: String,
+    category_id: String,
+    offers: Vec<OfferView>,
+    photos: Vec<String>,
+    stars: i64,
+    stock: String,
+    season: String,
+    origin: String,
+    certifications: Vec<String>,
+    json_ld: String,
+    og_description: String,
+    og_image: Option<String>,
+}
+
+pub async fn show_listing(State(state): State<AppState>, ctx: Ctx, PathId(id): PathId) -> Result<Response, AppError> {
+    let listing = listings::find(state.db.conn(), id).await?.ok_or(AppError::NotFound)?;
+    let org = ketnoi_db::orgs::find(state.db.conn(), listing.org_id).await?.ok_or(AppError::NotFound)?;
+    if !listing.is_public() {
+        // Drafts, paused and hidden listings are for the cooperative's own people.
+        let actor = match &ctx.user {
+            Some(u) => crate::policy::Actor {
+                proxy: ketnoi_db::orgs::has_proxy(state.db.conn(), org.id, u.id).await?,
+                ..crate::policy::Actor::of(Some(u), ketnoi_db::orgs::member_role(state.db.conn(), org.id, u.id).await?)
+            },
+            None => crate::policy::Actor::default(),
+        };
+        if !crate::policy::allows(crate::policy::Access::OrgManager, &actor, &org) {
+            return Err(AppError::NotFound);
+        }
+    }
+    let today = ketnoi_domain::time::today_hanoi();
+    let t = ctx.tr();
+    let offers = listings::offers(state.db.conn(), listing.id).await?;
+    let photos = listings::photos(state.db.conn(), listing.id).await?;
+    let stars = listings::ocop_stars(state.db.conn(), listing.id, today).await?.unwrap_or(0);
+    let title = localized(ctx.locale, &listing.title_vi, listing.title_en.as_deref());
+    let description = localized(ctx.locale, &listing.description_vi, listing.description_en.as_deref());
+    let offer_views: Vec<OfferView> = offers
+        .iter()
+        .map(|o| {
+            let mut lines = Vec::new();
+            if let Some(n) = o.min_order_qty {
+                lines.push(format!("{} {n} {}", t.get("offer-min-order"), listing.unit));
+            }
+            if let Some(n) = o.case_size {
+                lines.push(format!("{} {n} {}", t.get("offer-case-size"), listing.unit));
+            }
+            if let Some(h) = o.duration_hours {
+                lines.push(t.with("offer-duration", "hours", &h.to_string()));
+            }
+            if let Some(g) = o.max_group_size {
+                lines.push(t.with("offer-group", "people", &g.to_string()));
+            }
+            OfferView {
+                kind: t.get(&format!("offer-{}", o.kind.as_str())),
+                price: format!("{} / {}", o.price, listing.unit),
+                lines,
+                tiers: o
+                    .tiers
+                    .iter()
+                    .map(|tier| (format!("≥ {} {}", tier.min_qty, listing.unit), tier.price.to_string()))
+                    .collect(),
+            }
+        })
+        .collect();
+    let category = catalog::category(&listing.category_id);
+    let season = if listing.months == catalog::Months::ALL {
+        t.get("season-all-year")
+    } else {
+        listing.months.list().iter().map(|m| t.with("month", "m", &m.to_string())).collect::<Vec<_>>().join(", ")
+    };
+    let stock = match listing.stock {
+        None => t.get("stock-made-to-order"),
+        Some(n) => t.with("stock-available", "n", &n.to_string()),
+    };
+    let url = format!("{}/listings/{}", state.config.public_url, listing.id);
+    let images: Vec<String> = photos.iter().map(|k| format!("{}/media/img/{k}-800.jpg", state.config.public_url)).collect();
+    let json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": title,
+        "description": description,
+        "url": url,
+        "image": images,
+        "category": category.map(|c| c.name_en.clone()),
+        "brand": {"@type": "Organization", "name": org.name},
+        "offers": offers.iter().map(|o| serde_json::json!({
+            "@type": "Offer",
+            "price": o.price.0,
+            "priceCurrency": "VND",
+            "availability": if listing.stock == Some(0) { "https://schema.org/OutOfStock" } else { "https://schema.org/InStock" },
+            "eligibleQuantity": o.min_order_qty.map(|q| serde_json::json!({"@type": "QuantitativeValue", "minValue": q, "unitText": listing.unit})),
+            "seller": {"@type": "Organization", "name": org.name},
+        })).collect::<Vec<_>>(),
+    });
+    render(&ShowPage {
+        layout: Layout::new(&ctx, title.clone()),
+        og_description: excerpt(&description, 200),
+        og_image: images.first().cloned(),
+        json_ld: script_json(&json_ld),
+        category: category.map(|c| localized(ctx.locale, &c.name_vi, Some(&c.name_en))).unwrap_or_default(),
+        category_id: listing.category_id.clone(),
+        offers: offer_views,
+        stars,
+        stock,
+        season,
+        origin: commune_name(listing.origin_commune_code.as_deref()),
+        certifications: listing
+            .certifications
+            .iter()
+            .filter_map(|c| catalog::certification(c))
+            .filter(|c| c.id != "ocop")
+            .map(|c| localized(ctx.locale, &c.name_vi, Some(&c.name_en)))
+            .collect(),
+        org_name: org.name,
+        org_slug: org.slug,
+        title,
+        description,
+        photos,
+    })
+}
+
