@@ -41,28 +41,62 @@ async fn api_sign_up_sign_in_me_and_sign_out(app: TestApp) {
 async fn api_lists_organisations_with_external_ids(app: TestApp) {
     ketnoi_db::demo::import(&app.db).await.unwrap();
     let c = app.client();
-    let page = c.get("/api/v1/orgs?kind=htx").await.json();
+    let page = c.get("/api/v1/cooperatives?kind=htx").await.json();
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 30);
     assert_eq!(page["has_next"], true);
-    assert!(
-        items
-            .iter()
-            .all(|o| o["kind"] == "htx" && o["external_id"].is_string())
-    );
-    let second = c.get("/api/v1/orgs?kind=htx&page=2").await.json();
+    assert!(items.iter().all(|o| o["kind"] == "htx"));
+    let second = c.get("/api/v1/cooperatives?kind=htx&page=2").await.json();
     assert_eq!(second["items"].as_array().unwrap().len(), 15);
     assert_eq!(second["has_next"], false);
-    let one = c
-        .get("/api/v1/orgs/htx-gom-su-men-lam-bat-trang")
+    for id in ["htx-gom-su-men-lam-bat-trang", &items[0]["id"].to_string()] {
+        let one = c.get(&format!("/api/v1/cooperatives/{id}")).await;
+        assert_eq!(one.status, 200, "{id}");
+        assert!(one.json()["external_id"].is_string());
+    }
+    let bt = c
+        .get("/api/v1/cooperatives/htx-gom-su-men-lam-bat-trang")
         .await
         .json();
-    assert_eq!(one["external_id"], "htx-gom-su-men-lam-bat-trang");
-    assert_eq!(one["commune_code"], "00577");
-    let bad = c.get("/api/v1/orgs?kind=bank&page=0").await;
+    assert_eq!(bt["commune_code"], "00577");
+    assert_eq!(bt["women_managers"].as_array().unwrap().len(), 3);
+    assert!(
+        bt["badges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["kind"] == "women_managed")
+    );
+    let bad = c.get("/api/v1/cooperatives?kind=bank&page=0").await;
     assert_eq!(bad.status, 422);
     let fields = &bad.json()["error"]["fields"];
     assert!(fields["kind"].is_array() && fields["page"].is_array());
+    assert_eq!(
+        c.get("/api/v1/cooperatives/buyer-01-nguyen-thu-ha")
+            .await
+            .status,
+        404,
+        "buyers are not cooperatives"
+    );
+
+    let listings = c.get("/api/v1/listings?kind=wholesale").await.json();
+    assert_eq!(listings["items"].as_array().unwrap().len(), 30);
+    let by_ext = c.get("/api/v1/listings/lst-0002").await.json();
+    assert_eq!(by_ext["external_id"], "lst-0002");
+    assert_eq!(
+        by_ext["offers"][0]["price_tiers"].as_array().unwrap().len(),
+        3
+    );
+    let by_id = c
+        .get(&format!("/api/v1/listings/{}", by_ext["id"]))
+        .await
+        .json();
+    assert_eq!(by_id["external_id"], "lst-0002");
+    assert_eq!(c.get("/api/v1/listings/lst-9999").await.status, 404);
+    assert_eq!(
+        c.get("/api/v1/listings?category=khong-co").await.status,
+        422
+    );
 }
 
 async fn api_errors_share_one_envelope_in_the_request_language(app: TestApp) {

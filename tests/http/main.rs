@@ -5,5 +5,6 @@
 mod accounts;
 mod api;
 mod authorization;
+mod catalogue;
 mod malformed;
 mod shell;

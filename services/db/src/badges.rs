@@ -67,8 +67,10 @@ impl TryFrom<BadgeRow> for Badge {
     type Error = DbError;
     fn try_from(r: BadgeRow) -> Result<Badge> {
         Ok(Badge {
-            kind: BadgeKind::parse(&r.kind).ok_or_else(|| DbError::Corrupt(format!("badge kind {}", r.kind)))?,
-            status: BadgeStatus::parse(&r.status).ok_or_else(|| DbError::Corrupt(format!("badge status {}", r.status)))?,
+            kind: BadgeKind::parse(&r.kind)
+                .ok_or_else(|| DbError::Corrupt(format!("badge kind {}", r.kind)))?,
+            status: BadgeStatus::parse(&r.status)
+                .ok_or_else(|| DbError::Corrupt(format!("badge status {}", r.status)))?,
             id: r.id,
             org_id: r.org_id,
             listing_id: r.listing_id,
@@ -164,7 +166,11 @@ pub async fn of_org(conn: Conn<'_>, org_id: i64) -> Result<Vec<Badge>> {
 
 /// Claims waiting for an officer, oldest first, within a ward/commune or city-wide (`None`),
 /// with the cooperative's slug and name.
-pub async fn pending(conn: Conn<'_>, commune_code: Option<&str>, limit: i64) -> Result<Vec<(Badge, String, String)>> {
+pub async fn pending(
+    conn: Conn<'_>,
+    commune_code: Option<&str>,
+    limit: i64,
+) -> Result<Vec<(Badge, String, String)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
@@ -181,7 +187,9 @@ pub async fn pending(conn: Conn<'_>, commune_code: Option<&str>, limit: i64) -> 
         .bind(limit)
         .fetch_all(e)
         .await)?;
-    rows.into_iter().map(|r| Ok((Badge::try_from(r.badge)?, r.slug, r.name))).collect()
+    rows.into_iter()
+        .map(|r| Ok((Badge::try_from(r.badge)?, r.slug, r.name)))
+        .collect()
 }
 
 /// Best OCOP rating showing for a cooperative (any of its products), if any.

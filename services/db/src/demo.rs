@@ -64,10 +64,14 @@ const DEMO_VERIFIER: &str = "Hội LHPN Thành phố Hà Nội (dữ liệu mẫ
 /// listings in one transaction; returns how many organisations.
 pub async fn import(db: &Db) -> Result<usize> {
     let corrupt = |what: &str, e: String| DbError::Corrupt(format!("demo {what}: {e}"));
-    let coops = ketnoi_domain::import::demo_cooperatives(COOPERATIVES).map_err(|e| corrupt("cooperatives", e))?;
-    let extras: Vec<Managers> = serde_json::from_str(COOPERATIVES).map_err(|e| corrupt("managers", e.to_string()))?;
-    let buyers: Vec<Buyer> = serde_json::from_str(BUYERS).map_err(|e| corrupt("buyers", e.to_string()))?;
-    let listings = ketnoi_domain::import::demo_listings(LISTINGS).map_err(|e| corrupt("listings", e))?;
+    let coops = ketnoi_domain::import::demo_cooperatives(COOPERATIVES)
+        .map_err(|e| corrupt("cooperatives", e))?;
+    let extras: Vec<Managers> =
+        serde_json::from_str(COOPERATIVES).map_err(|e| corrupt("managers", e.to_string()))?;
+    let buyers: Vec<Buyer> =
+        serde_json::from_str(BUYERS).map_err(|e| corrupt("buyers", e.to_string()))?;
+    let listings =
+        ketnoi_domain::import::demo_listings(LISTINGS).map_err(|e| corrupt("listings", e))?;
     let listing_badges: Vec<ListingBadges> =
         serde_json::from_str(LISTINGS).map_err(|e| corrupt("listing badges", e.to_string()))?;
     let verified_at = chrono::DateTime::parse_from_rfc3339("2026-01-15T03:00:00Z")
@@ -81,11 +85,20 @@ pub async fn import(db: &Db) -> Result<usize> {
         if outcome != crate::import::Outcome::Created {
             continue;
         }
-        let Some(extra) = extras.iter().find(|e| Some(&e.id) == c.external_id.as_ref()) else { continue };
+        let Some(extra) = extras
+            .iter()
+            .find(|e| Some(&e.id) == c.external_id.as_ref())
+        else {
+            continue;
+        };
         let managers: Vec<orgs::Manager> = extra
             .women_managers
             .iter()
-            .map(|m| orgs::Manager { name: text::clean(&m.name), role: m.role.clone(), since_year: None })
+            .map(|m| orgs::Manager {
+                name: text::clean(&m.name),
+                role: m.role.clone(),
+                since_year: None,
+            })
             .collect();
         orgs::replace_managers(&mut tx, org.id, &managers).await?;
         let mut kinds = vec![ketnoi_domain::catalog::BadgeKind::WomenManaged];
@@ -97,7 +110,12 @@ pub async fn import(db: &Db) -> Result<usize> {
             }
         }
         for kind in kinds {
-            let claim = crate::badges::Claim { org_id: org.id, kind: Some(kind), expires_on: expires, ..Default::default() };
+            let claim = crate::badges::Claim {
+                org_id: org.id,
+                kind: Some(kind),
+                expires_on: expires,
+                ..Default::default()
+            };
             verify_demo_badge(&mut tx, &claim, verified_at).await?;
         }
     }
@@ -125,15 +143,23 @@ pub async fn import(db: &Db) -> Result<usize> {
         if outcome != Some(crate::import::Outcome::Created) {
             continue;
         }
-        let stars = listing_badges.iter().find(|b| Some(&b.id) == l.external_id.as_ref()).map(|b| b.ocop_stars);
-        let (Some(stars @ 3..=5), Some(x)) = (stars, l.external_id.as_deref()) else { continue };
-        let Some(listing) = crate::listings::find_by_external_id(tx.conn(), x).await? else { continue };
+        let stars = listing_badges
+            .iter()
+            .find(|b| Some(&b.id) == l.external_id.as_ref())
+            .map(|b| b.ocop_stars);
+        let (Some(stars @ 3..=5), Some(x)) = (stars, l.external_id.as_deref()) else {
+            continue;
+        };
+        let Some(listing) = crate::listings::find_by_external_id(tx.conn(), x).await? else {
+            continue;
+        };
         let claim = crate::badges::Claim {
             org_id: listing.org_id,
             listing_id: Some(listing.id),
             kind: Some(ketnoi_domain::catalog::BadgeKind::Ocop),
             stars: Some(stars),
-            product_group: ketnoi_domain::catalog::category(&listing.category_id).map(|c| c.name_vi.clone()),
+            product_group: ketnoi_domain::catalog::category(&listing.category_id)
+                .map(|c| c.name_vi.clone()),
             expires_on: expires,
             ..Default::default()
         };
@@ -143,7 +169,11 @@ pub async fn import(db: &Db) -> Result<usize> {
     Ok(coops.len() + buyers.len())
 }
 
-async fn verify_demo_badge(tx: &mut crate::Tx, claim: &crate::badges::Claim, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+async fn verify_demo_badge(
+    tx: &mut crate::Tx,
+    claim: &crate::badges::Claim,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
     let badge = crate::badges::submit(tx.conn(), claim, None).await?;
     crate::badges::decide(
         tx.conn(),

@@ -69,7 +69,12 @@ fn as_record(o: &Org) -> CooperativeRecord {
 
 /// Creates or updates the cooperative a row describes.
 pub async fn save_cooperative(tx: &mut Tx, r: &CooperativeRecord) -> Result<(Org, Outcome)> {
-    let existing = orgs::find_by_key(tx.conn(), r.external_id.as_deref(), r.registration_no.as_deref()).await?;
+    let existing = orgs::find_by_key(
+        tx.conn(),
+        r.external_id.as_deref(),
+        r.registration_no.as_deref(),
+    )
+    .await?;
     match existing {
         Some(o) => {
             let mut wanted = r.clone();
@@ -94,9 +99,17 @@ pub async fn save_cooperative(tx: &mut Tx, r: &CooperativeRecord) -> Result<(Org
                 .clone()
                 .filter(|x| ketnoi_domain::text::slugify(x) == *x)
                 .unwrap_or_else(|| ketnoi_domain::text::slugify(&r.name));
-            let base = if base.is_empty() { "hop-tac-xa".to_owned() } else { base };
+            let base = if base.is_empty() {
+                "hop-tac-xa".to_owned()
+            } else {
+                base
+            };
             for n in 1..=50 {
-                let slug = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+                let slug = if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}-{n}")
+                };
                 if orgs::find_by_slug(tx.conn(), &slug).await?.is_some() {
                     continue;
                 }
@@ -110,7 +123,9 @@ pub async fn save_cooperative(tx: &mut Tx, r: &CooperativeRecord) -> Result<(Org
 
 /// Creates or updates the listing a row describes; `None` when its cooperative is unknown.
 pub async fn save_listing(tx: &mut Tx, r: &ListingRecord) -> Result<Option<Outcome>> {
-    let Some(org) = orgs::find_by_key(tx.conn(), Some(&r.cooperative), Some(&r.cooperative)).await? else {
+    let Some(org) =
+        orgs::find_by_key(tx.conn(), Some(&r.cooperative), Some(&r.cooperative)).await?
+    else {
         return Ok(None);
     };
     let existed = match r.external_id.as_deref() {

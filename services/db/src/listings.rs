@@ -78,8 +78,14 @@ impl TryFrom<ListingRow> for Listing {
     type Error = DbError;
     fn try_from(r: ListingRow) -> Result<Listing> {
         Ok(Listing {
-            status: ListingStatus::parse(&r.status).ok_or_else(|| DbError::Corrupt(format!("listing status {}", r.status)))?,
-            certifications: r.certifications.split('|').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            status: ListingStatus::parse(&r.status)
+                .ok_or_else(|| DbError::Corrupt(format!("listing status {}", r.status)))?,
+            certifications: r
+                .certifications
+                .split('|')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
             months: Months(r.months),
             min_price: Vnd(r.min_price),
             id: r.id,
@@ -288,7 +294,12 @@ pub async fn set_status(conn: Conn<'_>, id: i64, status: ListingStatus) -> Resul
 }
 
 /// An officer hides (with a reason the cooperative sees) or shows again (`None`).
-pub async fn set_hidden(conn: Conn<'_>, id: i64, reason: Option<&str>, by: Option<i64>) -> Result<bool> {
+pub async fn set_hidden(
+    conn: Conn<'_>,
+    id: i64,
+    reason: Option<&str>,
+    by: Option<i64>,
+) -> Result<bool> {
     let n = on!(conn, e => sqlx::query("UPDATE listings SET hidden_reason = $2, hidden_by = $3, updated_at = $4 WHERE id = $1")
         .bind(id)
         .bind(reason)
@@ -354,11 +365,15 @@ pub async fn offers(conn: Conn<'_>, listing_id: i64) -> Result<Vec<Offer>> {
                 .split('|')
                 .filter_map(|t| {
                     let (q, p) = t.split_once(':')?;
-                    Some(PriceTier { min_qty: q.parse().ok()?, price: Vnd(p.parse().ok()?) })
+                    Some(PriceTier {
+                        min_qty: q.parse().ok()?,
+                        price: Vnd(p.parse().ok()?),
+                    })
                 })
                 .collect();
             Ok(Offer {
-                kind: OfferKind::parse(&r.kind).ok_or_else(|| DbError::Corrupt(format!("offer kind {}", r.kind)))?,
+                kind: OfferKind::parse(&r.kind)
+                    .ok_or_else(|| DbError::Corrupt(format!("offer kind {}", r.kind)))?,
                 price: Vnd(r.price),
                 case_size: r.case_size,
                 min_order_qty: r.min_order_qty,
@@ -429,7 +444,13 @@ pub struct Filter {
 }
 
 /// Published, not hidden listings of cooperatives, newest first.
-pub async fn public_cards(conn: Conn<'_>, f: &Filter, today: NaiveDate, limit: i64, offset: i64) -> Result<Vec<Card>> {
+pub async fn public_cards(
+    conn: Conn<'_>,
+    f: &Filter,
+    today: NaiveDate,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Card>> {
     Ok(on!(conn, e => sqlx::query_as(
         "SELECT l.id, l.external_id, l.title_vi, l.title_en, l.category_id, l.unit, l.min_price, o.slug AS org_slug, o.name AS org_name, \
            (SELECT f.kind FROM offers f WHERE f.listing_id = l.id ORDER BY f.position LIMIT 1) AS kind, \
@@ -488,7 +509,14 @@ pub async fn save_record(tx: &mut Tx, org_id: i64, r: &ListingRecord) -> Result<
             Ok(!same)
         }
         None => {
-            create(tx, org_id, r.external_id.as_deref(), &draft, ListingStatus::Published).await?;
+            create(
+                tx,
+                org_id,
+                r.external_id.as_deref(),
+                &draft,
+                ListingStatus::Published,
+            )
+            .await?;
             Ok(true)
         }
     }

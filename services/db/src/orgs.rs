@@ -375,7 +375,11 @@ pub async fn update(conn: Conn<'_>, id: i64, o: &NewOrg) -> Result<Org> {
 }
 
 /// The organisation an import row refers to: by `external_id`, else by registration number.
-pub async fn find_by_key(conn: Conn<'_>, external_id: Option<&str>, registration_no: Option<&str>) -> Result<Option<Org>> {
+pub async fn find_by_key(
+    conn: Conn<'_>,
+    external_id: Option<&str>,
+    registration_no: Option<&str>,
+) -> Result<Option<Org>> {
     let row: Option<OrgRow> = on!(conn, e => sqlx::query_as(
         select_orgs!("WHERE (external_id IS NOT NULL AND external_id = $1) OR (registration_no IS NOT NULL AND registration_no = $2) ORDER BY id LIMIT 1"))
         .bind(external_id)
@@ -432,7 +436,12 @@ pub async fn replace_managers(tx: &mut crate::Tx, org_id: i64, list: &[Manager])
 }
 
 /// Lets a Union officer manage the cooperative's profile and listings (proxy mode).
-pub async fn grant_proxy(conn: Conn<'_>, org_id: i64, officer_id: i64, granted_by: i64) -> Result<()> {
+pub async fn grant_proxy(
+    conn: Conn<'_>,
+    org_id: i64,
+    officer_id: i64,
+    granted_by: i64,
+) -> Result<()> {
     on!(conn, e => sqlx::query(
         "INSERT INTO proxy_grants (org_id, officer_id, granted_by, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (org_id, officer_id) DO NOTHING")
         .bind(org_id)

@@ -561,11 +561,25 @@ fn both_backends_have_the_same_migration_files() {
 async fn demo_import_brings_listings_managers_and_verified_badges(db: &Db) {
     ketnoi_db::demo::import(db).await.unwrap();
     let today = ketnoi_domain::time::today_hanoi();
-    assert_eq!(ketnoi_db::listings::count_public(db.conn()).await.unwrap(), 400);
-    let bt = orgs::find_by_slug(db.conn(), "htx-gom-su-men-lam-bat-trang").await.unwrap().unwrap();
+    assert_eq!(
+        ketnoi_db::listings::count_public(db.conn()).await.unwrap(),
+        400
+    );
+    let bt = orgs::find_by_slug(db.conn(), "htx-gom-su-men-lam-bat-trang")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(orgs::managers(db.conn(), bt.id).await.unwrap().len(), 3);
-    assert_eq!(ketnoi_db::badges::org_ocop_stars(db.conn(), bt.id, today).await.unwrap(), Some(5));
-    let l = ketnoi_db::listings::find_by_external_id(db.conn(), "lst-0002").await.unwrap().unwrap();
+    assert_eq!(
+        ketnoi_db::badges::org_ocop_stars(db.conn(), bt.id, today)
+            .await
+            .unwrap(),
+        Some(5)
+    );
+    let l = ketnoi_db::listings::find_by_external_id(db.conn(), "lst-0002")
+        .await
+        .unwrap()
+        .unwrap();
     let offers = ketnoi_db::listings::offers(db.conn(), l.id).await.unwrap();
     assert_eq!(offers.len(), 1);
     assert_eq!(offers[0].tiers.len(), 3);
@@ -575,24 +589,53 @@ async fn demo_import_brings_listings_managers_and_verified_badges(db: &Db) {
 
 async fn saving_the_same_rows_twice_changes_nothing(db: &Db) {
     use ketnoi_db::import::{Outcome, save_cooperative, save_listing};
-    let coops = ketnoi_domain::import::demo_cooperatives(include_str!("../../../data/demo/cooperatives.json")).unwrap();
-    let listings = ketnoi_domain::import::demo_listings(include_str!("../../../data/demo/listings.json")).unwrap();
+    let coops = ketnoi_domain::import::demo_cooperatives(include_str!(
+        "../../../data/demo/cooperatives.json"
+    ))
+    .unwrap();
+    let listings =
+        ketnoi_domain::import::demo_listings(include_str!("../../../data/demo/listings.json"))
+            .unwrap();
     for round in 0..2 {
         let mut tx = db.begin().await.unwrap();
         for c in coops.iter().take(5) {
             let (_, outcome) = save_cooperative(&mut tx, c).await.unwrap();
-            assert_eq!(outcome, if round == 0 { Outcome::Created } else { Outcome::Unchanged });
+            assert_eq!(
+                outcome,
+                if round == 0 {
+                    Outcome::Created
+                } else {
+                    Outcome::Unchanged
+                }
+            );
         }
-        for l in listings.iter().filter(|l| coops.iter().take(5).any(|c| c.external_id.as_deref() == Some(&l.cooperative))) {
+        for l in listings.iter().filter(|l| {
+            coops
+                .iter()
+                .take(5)
+                .any(|c| c.external_id.as_deref() == Some(&l.cooperative))
+        }) {
             let outcome = save_listing(&mut tx, l).await.unwrap();
-            assert_eq!(outcome, Some(if round == 0 { Outcome::Created } else { Outcome::Unchanged }), "{:?}", l.external_id);
+            assert_eq!(
+                outcome,
+                Some(if round == 0 {
+                    Outcome::Created
+                } else {
+                    Outcome::Unchanged
+                }),
+                "{:?}",
+                l.external_id
+            );
         }
         tx.commit().await.unwrap();
     }
     let mut changed = coops[0].clone();
     changed.members_total = Some(99);
     let mut tx = db.begin().await.unwrap();
-    assert_eq!(save_cooperative(&mut tx, &changed).await.unwrap().1, Outcome::Updated);
+    assert_eq!(
+        save_cooperative(&mut tx, &changed).await.unwrap().1,
+        Outcome::Updated
+    );
     let mut orphan = listings[0].clone();
     orphan.cooperative = "khong-ton-tai".into();
     assert_eq!(save_listing(&mut tx, &orphan).await.unwrap(), None);
@@ -601,7 +644,9 @@ async fn saving_the_same_rows_twice_changes_nothing(db: &Db) {
 
 async fn expired_and_unverified_badges_do_not_show(db: &Db) {
     use ketnoi_domain::catalog::{BadgeKind, BadgeStatus};
-    let org = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng")).await.unwrap();
+    let org = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng"))
+        .await
+        .unwrap();
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
     let claim = |stars, expires| ketnoi_db::badges::Claim {
         org_id: org.id,
@@ -610,18 +655,80 @@ async fn expired_and_unverified_badges_do_not_show(db: &Db) {
         expires_on: expires,
         ..Default::default()
     };
-    let pending = ketnoi_db::badges::submit(db.conn(), &claim(5, None), None).await.unwrap();
-    assert_eq!(ketnoi_db::badges::org_ocop_stars(db.conn(), org.id, today).await.unwrap(), None);
-    let expired = ketnoi_db::badges::submit(db.conn(), &claim(4, chrono::NaiveDate::from_ymd_opt(2026, 11, 25)), None).await.unwrap();
-    let valid = ketnoi_db::badges::submit(db.conn(), &claim(3, chrono::NaiveDate::from_ymd_opt(2026, 11, 26)), None).await.unwrap();
+    let pending = ketnoi_db::badges::submit(db.conn(), &claim(5, None), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        ketnoi_db::badges::org_ocop_stars(db.conn(), org.id, today)
+            .await
+            .unwrap(),
+        None
+    );
+    let expired = ketnoi_db::badges::submit(
+        db.conn(),
+        &claim(4, chrono::NaiveDate::from_ymd_opt(2026, 11, 25)),
+        None,
+    )
+    .await
+    .unwrap();
+    let valid = ketnoi_db::badges::submit(
+        db.conn(),
+        &claim(3, chrono::NaiveDate::from_ymd_opt(2026, 11, 26)),
+        None,
+    )
+    .await
+    .unwrap();
     for b in [&expired, &valid] {
-        assert!(ketnoi_db::badges::decide(db.conn(), b.id, BadgeStatus::Verified, None, None, "Hội LHPN", now()).await.unwrap());
+        assert!(
+            ketnoi_db::badges::decide(
+                db.conn(),
+                b.id,
+                BadgeStatus::Verified,
+                None,
+                None,
+                "Hội LHPN",
+                now()
+            )
+            .await
+            .unwrap()
+        );
     }
-    assert!(!ketnoi_db::badges::decide(db.conn(), valid.id, BadgeStatus::Rejected, Some("x"), None, "Hội LHPN", now()).await.unwrap(), "decided once");
-    assert_eq!(ketnoi_db::badges::org_ocop_stars(db.conn(), org.id, today).await.unwrap(), Some(3));
-    let pending_list = ketnoi_db::badges::pending(db.conn(), Some("00577"), 10).await.unwrap();
-    assert_eq!(pending_list.iter().map(|(b, _, _)| b.id).collect::<Vec<_>>(), vec![pending.id]);
-    assert!(ketnoi_db::badges::pending(db.conn(), Some("00004"), 10).await.unwrap().is_empty());
+    assert!(
+        !ketnoi_db::badges::decide(
+            db.conn(),
+            valid.id,
+            BadgeStatus::Rejected,
+            Some("x"),
+            None,
+            "Hội LHPN",
+            now()
+        )
+        .await
+        .unwrap(),
+        "decided once"
+    );
+    assert_eq!(
+        ketnoi_db::badges::org_ocop_stars(db.conn(), org.id, today)
+            .await
+            .unwrap(),
+        Some(3)
+    );
+    let pending_list = ketnoi_db::badges::pending(db.conn(), Some("00577"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        pending_list
+            .iter()
+            .map(|(b, _, _)| b.id)
+            .collect::<Vec<_>>(),
+        vec![pending.id]
+    );
+    assert!(
+        ketnoi_db::badges::pending(db.conn(), Some("00004"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 fn draft(title: &str) -> ketnoi_db::listings::Draft {
@@ -646,8 +753,14 @@ fn draft(title: &str) -> ketnoi_db::listings::Draft {
             duration_hours: None,
             max_group_size: None,
             tiers: vec![
-                PriceTier { min_qty: 30, price: ketnoi_domain::Vnd(300_000) },
-                PriceTier { min_qty: 100, price: ketnoi_domain::Vnd(280_000) },
+                PriceTier {
+                    min_qty: 30,
+                    price: ketnoi_domain::Vnd(300_000),
+                },
+                PriceTier {
+                    min_qty: 100,
+                    price: ketnoi_domain::Vnd(280_000),
+                },
             ],
         }],
     }
@@ -656,73 +769,250 @@ fn draft(title: &str) -> ketnoi_db::listings::Draft {
 async fn hidden_and_draft_listings_are_not_public(db: &Db) {
     use ketnoi_db::listings::{self, Filter};
     use ketnoi_domain::catalog::ListingStatus;
-    let org = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng")).await.unwrap();
+    let org = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng"))
+        .await
+        .unwrap();
     let mut tx = db.begin().await.unwrap();
-    let a = listings::create(&mut tx, org.id, None, &draft("Bộ ấm chén"), ListingStatus::Draft).await.unwrap();
-    let b = listings::create(&mut tx, org.id, None, &draft("Bình hoa"), ListingStatus::Published).await.unwrap();
+    let a = listings::create(
+        &mut tx,
+        org.id,
+        None,
+        &draft("Bộ ấm chén"),
+        ListingStatus::Draft,
+    )
+    .await
+    .unwrap();
+    let b = listings::create(
+        &mut tx,
+        org.id,
+        None,
+        &draft("Bình hoa"),
+        ListingStatus::Published,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let today = ketnoi_domain::time::today_hanoi();
-    let public = |f: Filter| async move { listings::public_cards(db.conn(), &f, today, 10, 0).await.unwrap() };
-    assert_eq!(public(Filter::default()).await.iter().map(|c| c.id).collect::<Vec<_>>(), vec![b.id]);
-    assert!(listings::set_status(db.conn(), a.id, ListingStatus::Published).await.unwrap());
-    assert!(listings::find(db.conn(), a.id).await.unwrap().unwrap().published_at.is_some());
-    assert!(listings::set_hidden(db.conn(), b.id, Some("Ảnh không đúng sản phẩm"), None).await.unwrap());
-    assert_eq!(public(Filter::default()).await.iter().map(|c| c.id).collect::<Vec<_>>(), vec![a.id]);
-    assert_eq!(public(Filter { group: Some("thu-cong".into()), ..Filter::default() }).await.len(), 1);
-    assert_eq!(public(Filter { category: Some("tra-do-uong".into()), ..Filter::default() }).await.len(), 0);
-    assert_eq!(public(Filter { kind: Some(ketnoi_domain::catalog::OfferKind::Retail), ..Filter::default() }).await.len(), 0);
+    let public = |f: Filter| async move {
+        listings::public_cards(db.conn(), &f, today, 10, 0)
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        public(Filter::default())
+            .await
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![b.id]
+    );
+    assert!(
+        listings::set_status(db.conn(), a.id, ListingStatus::Published)
+            .await
+            .unwrap()
+    );
+    assert!(
+        listings::find(db.conn(), a.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .published_at
+            .is_some()
+    );
+    assert!(
+        listings::set_hidden(db.conn(), b.id, Some("Ảnh không đúng sản phẩm"), None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        public(Filter::default())
+            .await
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![a.id]
+    );
+    assert_eq!(
+        public(Filter {
+            group: Some("thu-cong".into()),
+            ..Filter::default()
+        })
+        .await
+        .len(),
+        1
+    );
+    assert_eq!(
+        public(Filter {
+            category: Some("tra-do-uong".into()),
+            ..Filter::default()
+        })
+        .await
+        .len(),
+        0
+    );
+    assert_eq!(
+        public(Filter {
+            kind: Some(ketnoi_domain::catalog::OfferKind::Retail),
+            ..Filter::default()
+        })
+        .await
+        .len(),
+        0
+    );
     let mut tx = db.begin().await.unwrap();
-    listings::set_photos(&mut tx, a.id, &["k1".into(), "k2".into()]).await.unwrap_err();
+    listings::set_photos(&mut tx, a.id, &["k1".into(), "k2".into()])
+        .await
+        .unwrap_err();
     drop(tx);
-    ketnoi_db::media::record(db.conn(), &ketnoi_db::media::Media {
-        storage_key: "k1".into(), content_type: "image/jpeg".into(), width: Some(1), height: Some(1), byte_size: 1, org_id: Some(org.id),
-    }).await.unwrap();
+    ketnoi_db::media::record(
+        db.conn(),
+        &ketnoi_db::media::Media {
+            storage_key: "k1".into(),
+            content_type: "image/jpeg".into(),
+            width: Some(1),
+            height: Some(1),
+            byte_size: 1,
+            org_id: Some(org.id),
+        },
+    )
+    .await
+    .unwrap();
     let mut tx = db.begin().await.unwrap();
-    listings::set_photos(&mut tx, a.id, &["k1".into()]).await.unwrap();
+    listings::set_photos(&mut tx, a.id, &["k1".into()])
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(public(Filter::default()).await[0].photo.as_deref(), Some("k1"));
+    assert_eq!(
+        public(Filter::default()).await[0].photo.as_deref(),
+        Some("k1")
+    );
     let mut tx = db.begin().await.unwrap();
-    let current = listings::current_draft(&mut tx, &listings::find(db.conn(), a.id).await.unwrap().unwrap()).await.unwrap();
-    assert_eq!(current, draft("Bộ ấm chén"), "offers and tiers read back as written");
+    let current = listings::current_draft(
+        &mut tx,
+        &listings::find(db.conn(), a.id).await.unwrap().unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        current,
+        draft("Bộ ấm chén"),
+        "offers and tiers read back as written"
+    );
 }
 
 async fn directory_filters_by_sector_commune_stars_and_badge(db: &Db) {
     use ketnoi_db::orgs::DirectoryFilter;
     ketnoi_db::demo::import(db).await.unwrap();
     let today = ketnoi_domain::time::today_hanoi();
-    let all = orgs::directory(db.conn(), &DirectoryFilter::default(), today, 100, 0).await.unwrap();
+    let all = orgs::directory(db.conn(), &DirectoryFilter::default(), today, 100, 0)
+        .await
+        .unwrap();
     assert_eq!(all.len(), 60, "buyers are not in the directory");
-    let gom = orgs::directory(db.conn(), &DirectoryFilter { sector: Some("gom_su".into()), ..Default::default() }, today, 100, 0).await.unwrap();
+    let gom = orgs::directory(
+        db.conn(),
+        &DirectoryFilter {
+            sector: Some("gom_su".into()),
+            ..Default::default()
+        },
+        today,
+        100,
+        0,
+    )
+    .await
+    .unwrap();
     assert!(!gom.is_empty() && gom.iter().all(|c| c.sector.as_deref() == Some("gom_su")));
-    let bt = orgs::directory(db.conn(), &DirectoryFilter { commune_code: Some("00577".into()), ..Default::default() }, today, 100, 0).await.unwrap();
-    assert!(bt.iter().all(|c| c.commune_code.as_deref() == Some("00577")));
-    let five = orgs::directory(db.conn(), &DirectoryFilter { min_stars: Some(5), ..Default::default() }, today, 100, 0).await.unwrap();
+    let bt = orgs::directory(
+        db.conn(),
+        &DirectoryFilter {
+            commune_code: Some("00577".into()),
+            ..Default::default()
+        },
+        today,
+        100,
+        0,
+    )
+    .await
+    .unwrap();
+    assert!(
+        bt.iter()
+            .all(|c| c.commune_code.as_deref() == Some("00577"))
+    );
+    let five = orgs::directory(
+        db.conn(),
+        &DirectoryFilter {
+            min_stars: Some(5),
+            ..Default::default()
+        },
+        today,
+        100,
+        0,
+    )
+    .await
+    .unwrap();
     assert!(!five.is_empty() && five.iter().all(|c| c.ocop_stars == Some(5)));
-    let vietgap = orgs::directory(db.conn(), &DirectoryFilter { badge: Some(ketnoi_domain::catalog::BadgeKind::Vietgap), ..Default::default() }, today, 100, 0).await.unwrap();
+    let vietgap = orgs::directory(
+        db.conn(),
+        &DirectoryFilter {
+            badge: Some(ketnoi_domain::catalog::BadgeKind::Vietgap),
+            ..Default::default()
+        },
+        today,
+        100,
+        0,
+    )
+    .await
+    .unwrap();
     assert!(!vietgap.is_empty() && vietgap.len() < 60);
     assert_eq!(all.iter().map(|c| c.listing_count).sum::<i64>(), 400);
 }
 
 async fn proxy_grants_and_audit_entries_are_kept(db: &Db) {
-    let org = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng")).await.unwrap();
-    let officer = users::insert(db.conn(), &new_user(Some("canbo@example.com"), None)).await.unwrap();
-    assert!(!orgs::has_proxy(db.conn(), org.id, officer.id).await.unwrap());
-    orgs::grant_proxy(db.conn(), org.id, officer.id, officer.id).await.unwrap();
-    orgs::grant_proxy(db.conn(), org.id, officer.id, officer.id).await.unwrap();
-    assert!(orgs::has_proxy(db.conn(), org.id, officer.id).await.unwrap());
+    let org = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng"))
+        .await
+        .unwrap();
+    let officer = users::insert(db.conn(), &new_user(Some("canbo@example.com"), None))
+        .await
+        .unwrap();
+    assert!(
+        !orgs::has_proxy(db.conn(), org.id, officer.id)
+            .await
+            .unwrap()
+    );
+    orgs::grant_proxy(db.conn(), org.id, officer.id, officer.id)
+        .await
+        .unwrap();
+    orgs::grant_proxy(db.conn(), org.id, officer.id, officer.id)
+        .await
+        .unwrap();
+    assert!(
+        orgs::has_proxy(db.conn(), org.id, officer.id)
+            .await
+            .unwrap()
+    );
     assert_eq!(orgs::proxies(db.conn(), org.id).await.unwrap().len(), 1);
-    ketnoi_db::audit::record(db.conn(), &ketnoi_db::audit::Entry {
-        org_id: Some(org.id),
-        actor_id: Some(officer.id),
-        on_behalf_of: Some(org.id),
-        entity: "organisation",
-        entity_id: org.id.to_string(),
-        action: "update",
-        before: Some("{\"name\":\"a\"}".into()),
-        after: Some("{\"name\":\"b\"}".into()),
-    }).await.unwrap();
-    let log = ketnoi_db::audit::for_org(db.conn(), org.id, 10).await.unwrap();
+    ketnoi_db::audit::record(
+        db.conn(),
+        &ketnoi_db::audit::Entry {
+            org_id: Some(org.id),
+            actor_id: Some(officer.id),
+            on_behalf_of: Some(org.id),
+            entity: "organisation",
+            entity_id: org.id.to_string(),
+            action: "update",
+            before: Some("{\"name\":\"a\"}".into()),
+            after: Some("{\"name\":\"b\"}".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let log = ketnoi_db::audit::for_org(db.conn(), org.id, 10)
+        .await
+        .unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].actor_name.as_deref(), Some("Nguyễn Thị Lan"));
-    assert!(orgs::revoke_proxy(db.conn(), org.id, officer.id).await.unwrap());
+    assert!(
+        orgs::revoke_proxy(db.conn(), org.id, officer.id)
+            .await
+            .unwrap()
+    );
 }

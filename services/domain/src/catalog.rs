@@ -74,7 +74,12 @@ impl Months {
     pub const ALL: Months = Months(0xFFF);
 
     pub fn from_list(months: &[u32]) -> Months {
-        Months(months.iter().filter(|m| (1..=12).contains(*m)).fold(0, |acc, m| acc | (1 << (m - 1))))
+        Months(
+            months
+                .iter()
+                .filter(|m| (1..=12).contains(*m))
+                .fold(0, |acc, m| acc | (1 << (m - 1))),
+        )
     }
     pub fn contains(self, month: u32) -> bool {
         (1..=12).contains(&month) && self.0 & (1 << (month - 1)) != 0
@@ -98,9 +103,42 @@ impl Months {
 
 /// Units a listing can be sold by; free text is refused so buyers compare like with like.
 pub const UNITS: &[&str] = &[
-    "kg", "yến", "tạ", "tấn", "gam", "lít", "hộp", "chai", "lọ", "hũ", "can", "gói", "túi", "bộ", "chiếc",
-    "cái", "đôi", "bó", "bông", "cành", "cây", "chậu", "quả", "nải", "bắp", "chục", "chục bắp", "mâm", "mét",
-    "bức", "cốc", "suất", "vé", "lượt", "buổi", "đêm",
+    "kg",
+    "yến",
+    "tạ",
+    "tấn",
+    "gam",
+    "lít",
+    "hộp",
+    "chai",
+    "lọ",
+    "hũ",
+    "can",
+    "gói",
+    "túi",
+    "bộ",
+    "chiếc",
+    "cái",
+    "đôi",
+    "bó",
+    "bông",
+    "cành",
+    "cây",
+    "chậu",
+    "quả",
+    "nải",
+    "bắp",
+    "chục",
+    "chục bắp",
+    "mâm",
+    "mét",
+    "bức",
+    "cốc",
+    "suất",
+    "vé",
+    "lượt",
+    "buổi",
+    "đêm",
 ];
 
 pub fn is_unit(s: &str) -> bool {
@@ -117,8 +155,12 @@ pub enum ListingStatus {
 }
 
 impl ListingStatus {
-    pub const ALL: [ListingStatus; 4] =
-        [ListingStatus::Draft, ListingStatus::Published, ListingStatus::Paused, ListingStatus::Archived];
+    pub const ALL: [ListingStatus; 4] = [
+        ListingStatus::Draft,
+        ListingStatus::Published,
+        ListingStatus::Paused,
+        ListingStatus::Archived,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             ListingStatus::Draft => "draft",
@@ -145,7 +187,11 @@ pub enum OfferKind {
 }
 
 impl OfferKind {
-    pub const ALL: [OfferKind; 3] = [OfferKind::Retail, OfferKind::Wholesale, OfferKind::Experience];
+    pub const ALL: [OfferKind; 3] = [
+        OfferKind::Retail,
+        OfferKind::Wholesale,
+        OfferKind::Experience,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             OfferKind::Retail => "retail",
@@ -176,7 +222,9 @@ pub struct PriceTier {
 /// Tiers must start at the minimum order, rise in quantity and fall (or stay) in price.
 pub fn tiers_are_valid(tiers: &[PriceTier]) -> bool {
     tiers.iter().all(|t| t.min_qty > 0 && t.price.0 > 0)
-        && tiers.windows(2).all(|w| w[1].min_qty > w[0].min_qty && w[1].price.0 <= w[0].price.0)
+        && tiers
+            .windows(2)
+            .all(|w| w[1].min_qty > w[0].min_qty && w[1].price.0 <= w[0].price.0)
 }
 
 /// Claims a cooperative makes, each verified or rejected by a Union officer.
@@ -236,7 +284,13 @@ impl BadgeStatus {
         }
     }
     pub fn parse(s: &str) -> Option<BadgeStatus> {
-        [BadgeStatus::Pending, BadgeStatus::Verified, BadgeStatus::Rejected].into_iter().find(|k| k.as_str() == s)
+        [
+            BadgeStatus::Pending,
+            BadgeStatus::Verified,
+            BadgeStatus::Rejected,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
     }
 }
 
@@ -255,8 +309,12 @@ pub enum ManagerRole {
 }
 
 impl ManagerRole {
-    pub const ALL: [ManagerRole; 4] =
-        [ManagerRole::ChuTich, ManagerRole::GiamDoc, ManagerRole::BanKiemSoat, ManagerRole::ThanhVienHdqt];
+    pub const ALL: [ManagerRole; 4] = [
+        ManagerRole::ChuTich,
+        ManagerRole::GiamDoc,
+        ManagerRole::BanKiemSoat,
+        ManagerRole::ThanhVienHdqt,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             ManagerRole::ChuTich => "chu_tich",
@@ -328,15 +386,24 @@ mod tests {
 
     #[test]
     fn taxonomy_has_four_groups_and_twenty_one_leaves() {
-        assert_eq!(categories().iter().filter(|c| c.parent.is_none()).count(), 4);
+        assert_eq!(
+            categories().iter().filter(|c| c.parent.is_none()).count(),
+            4
+        );
         assert_eq!(leaf_categories().count(), 21);
-        assert_eq!(category("gom-su").map(|c| c.name_en.as_str()), Some("Ceramics & pottery"));
+        assert_eq!(
+            category("gom-su").map(|c| c.name_en.as_str()),
+            Some("Ceramics & pottery")
+        );
         assert!(sector("gom_su").is_some());
     }
 
     #[test]
     fn seasons_become_months() {
-        assert_eq!(Months::of_season("dong").map(Months::list), Some(vec![1, 11, 12]));
+        assert_eq!(
+            Months::of_season("dong").map(Months::list),
+            Some(vec![1, 11, 12])
+        );
         assert_eq!(Months::of_season("quanh_nam"), Some(Months::ALL));
         assert!(Months::of_season("mua_mua").is_none());
         assert!(!Months(0).contains(1));
@@ -344,7 +411,10 @@ mod tests {
 
     #[test]
     fn tiers_rise_in_quantity_and_fall_in_price() {
-        let t = |q, p| PriceTier { min_qty: q, price: Vnd(p) };
+        let t = |q, p| PriceTier {
+            min_qty: q,
+            price: Vnd(p),
+        };
         assert!(tiers_are_valid(&[t(30, 315_000), t(150, 290_000)]));
         assert!(!tiers_are_valid(&[t(30, 315_000), t(20, 290_000)]));
         assert!(!tiers_are_valid(&[t(30, 315_000), t(150, 320_000)]));

@@ -25,6 +25,11 @@ pub fn format_hanoi_date(t: DateTime<Utc>) -> String {
     t.with_timezone(&hanoi()).format("%d/%m/%Y").to_string()
 }
 
+/// Today's date in Hanoi; badges expire by this calendar, not by UTC's.
+pub fn today_hanoi() -> chrono::NaiveDate {
+    Utc::now().with_timezone(&HANOI).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,9 +40,4 @@ mod tests {
         let t = Utc.with_ymd_and_hms(2026, 11, 26, 20, 30, 0).single();
         assert_eq!(t.map(format_hanoi), Some("27/11/2026 03:30".to_owned()));
     }
-}
-
-/// Today's date in Hanoi; badges expire by this calendar, not by UTC's.
-pub fn today_hanoi() -> chrono::NaiveDate {
-    Utc::now().with_timezone(&HANOI).date_naive()
 }

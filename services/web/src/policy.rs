@@ -156,7 +156,10 @@ pub struct OrgScope {
 
 impl OrgScope {
     pub fn actor(&self, ctx: &Ctx) -> Actor {
-        Actor { proxy: self.proxy, ..Actor::of(ctx.user.as_deref(), self.role) }
+        Actor {
+            proxy: self.proxy,
+            ..Actor::of(ctx.user.as_deref(), self.role)
+        }
     }
 }
 
@@ -180,14 +183,18 @@ fn is_org_scoped(access: Access) -> bool {
 
 /// Loads the organisation named by the route's `{slug}` and the visitor's relation to it.
 async fn load_scope(state: &AppState, parts: &mut Parts, ctx: &Ctx) -> Result<OrgScope, AppError> {
-    let params = RawPathParams::from_request_parts(parts, state).await.map_err(|_| AppError::NotFound)?;
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|_| AppError::NotFound)?;
     let slug = params
         .iter()
         .find(|(k, _)| *k == "slug")
         .map(|(_, v)| v.to_owned())
         .filter(|s| valid_slug(s))
         .ok_or(AppError::NotFound)?;
-    let org = ketnoi_db::orgs::find_by_slug(state.db.conn(), &slug).await?.ok_or(AppError::NotFound)?;
+    let org = ketnoi_db::orgs::find_by_slug(state.db.conn(), &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (mut role, mut proxy) = (None, false);
     if let Some(user) = &ctx.user {
         role = ketnoi_db::orgs::member_role(state.db.conn(), org.id, user.id).await?;
@@ -195,7 +202,11 @@ async fn load_scope(state: &AppState, parts: &mut Parts, ctx: &Ctx) -> Result<Or
             proxy = ketnoi_db::orgs::has_proxy(state.db.conn(), org.id, user.id).await?;
         }
     }
-    Ok(OrgScope { org: Arc::new(org), role, proxy })
+    Ok(OrgScope {
+        org: Arc::new(org),
+        role,
+        proxy,
+    })
 }
 
 /// Enforces the route's [`Access`]; for org-scoped routes, loads the organisation named by
@@ -261,7 +272,13 @@ mod tests {
             ("member", actor(u, None, Some(MemberRole::Member))),
             ("manager", actor(u, None, Some(MemberRole::Manager))),
             ("owner", actor(u, None, Some(MemberRole::Owner))),
-            ("officer-proxy", Actor { proxy: true, ..actor(o, Some("00004"), None) }),
+            (
+                "officer-proxy",
+                Actor {
+                    proxy: true,
+                    ..actor(o, Some("00004"), None)
+                },
+            ),
             ("officer-here", actor(o, Some("00577"), None)),
             ("officer-city", actor(o, None, None)),
             ("admin", actor(Some(PlatformRole::Admin), None, None)),
@@ -313,16 +330,34 @@ mod tests {
 
     #[test]
     fn officers_scope_is_their_ward_or_the_city() {
-        let coop = OrgFacts { is_cooperative: true, commune_code: Some("00577") };
-        assert!(officer_scope_covers(&actor(Some(PlatformRole::UnionOfficer), Some("00577"), None), coop));
-        assert!(!officer_scope_covers(&actor(Some(PlatformRole::UnionOfficer), Some("00004"), None), coop));
-        assert!(officer_scope_covers(&actor(Some(PlatformRole::UnionOfficer), None, None), coop));
-        assert!(!officer_scope_covers(&actor(Some(PlatformRole::User), None, None), coop));
+        let coop = OrgFacts {
+            is_cooperative: true,
+            commune_code: Some("00577"),
+        };
+        assert!(officer_scope_covers(
+            &actor(Some(PlatformRole::UnionOfficer), Some("00577"), None),
+            coop
+        ));
+        assert!(!officer_scope_covers(
+            &actor(Some(PlatformRole::UnionOfficer), Some("00004"), None),
+            coop
+        ));
+        assert!(officer_scope_covers(
+            &actor(Some(PlatformRole::UnionOfficer), None, None),
+            coop
+        ));
+        assert!(!officer_scope_covers(
+            &actor(Some(PlatformRole::User), None, None),
+            coop
+        ));
     }
 
     #[test]
     fn officers_do_not_act_for_buyers() {
-        let officer = Actor { proxy: true, ..actor(Some(PlatformRole::UnionOfficer), None, None) };
+        let officer = Actor {
+            proxy: true,
+            ..actor(Some(PlatformRole::UnionOfficer), None, None)
+        };
         let buyer = OrgFacts {
             is_cooperative: false,
             commune_code: Some("00577"),

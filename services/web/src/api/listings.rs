@@ -57,11 +57,21 @@ pub async fn list_listings(
     State(state): State<AppState>,
     Query(q): Query<ApiListingQuery>,
 ) -> Result<Json<ListingPage>, AppError> {
-    let (kind, page) = parse_listing_query(&ListingQuery { kind: q.kind.clone(), page: q.page.clone() })?;
-    let mut filter = Filter { kind, ..Filter::default() };
+    let (kind, page) = parse_listing_query(&ListingQuery {
+        kind: q.kind.clone(),
+        page: q.page.clone(),
+    })?;
+    let mut filter = Filter {
+        kind,
+        ..Filter::default()
+    };
     if !q.category.is_empty() {
-        let c = catalog::category(&q.category)
-            .ok_or_else(|| AppError::Validation(FieldErrors::single("category", Msg::new("err-invalid-choice"))))?;
+        let c = catalog::category(&q.category).ok_or_else(|| {
+            AppError::Validation(FieldErrors::single(
+                "category",
+                Msg::new("err-invalid-choice"),
+            ))
+        })?;
         if c.parent.is_none() {
             filter.group = Some(c.id.clone());
         } else {
@@ -71,11 +81,23 @@ pub async fn list_listings(
     if !q.cooperative.is_empty() {
         let org = super::orgs::find_org(&state, &q.cooperative)
             .await
-            .map_err(|_| AppError::Validation(FieldErrors::single("cooperative", Msg::new("err-invalid-choice"))))?;
+            .map_err(|_| {
+                AppError::Validation(FieldErrors::single(
+                    "cooperative",
+                    Msg::new("err-invalid-choice"),
+                ))
+            })?;
         filter.org_id = Some(org.id);
     }
     let today = ketnoi_domain::time::today_hanoi();
-    let mut cards = listings::public_cards(state.db.conn(), &filter, today, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let mut cards = listings::public_cards(
+        state.db.conn(),
+        &filter,
+        today,
+        PAGE_SIZE + 1,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
     let has_next = cards.len() as i64 > PAGE_SIZE;
     cards.truncate(PAGE_SIZE as usize);
     let items = cards
@@ -96,7 +118,11 @@ pub async fn list_listings(
             published_at: c.published_at,
         })
         .collect();
-    Ok(Json(ListingPage { items, page, has_next }))
+    Ok(Json(ListingPage {
+        items,
+        page,
+        has_next,
+    }))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -140,7 +166,10 @@ pub struct ListingJson {
 #[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "listings",
     params(("id" = String, Path, description = "internal id or external_id")),
     responses((status = 200, body = ListingJson), (status = 404, body = ErrorEnvelope)))]
-pub async fn show_listing(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<ListingJson>, AppError> {
+pub async fn show_listing(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ListingJson>, AppError> {
     if id.is_empty() || id.len() > 200 {
         return Err(AppError::NotFound);
     }
@@ -150,12 +179,16 @@ pub async fn show_listing(State(state): State<AppState>, Path(id): Path<String>)
     };
     let l = match found {
         Some(l) => l,
-        None => listings::find_by_external_id(state.db.conn(), &id).await?.ok_or(AppError::NotFound)?,
+        None => listings::find_by_external_id(state.db.conn(), &id)
+            .await?
+            .ok_or(AppError::NotFound)?,
     };
     if !l.is_public() {
         return Err(AppError::NotFound);
     }
-    let org = ketnoi_db::orgs::find(state.db.conn(), l.org_id).await?.ok_or(AppError::NotFound)?;
+    let org = ketnoi_db::orgs::find(state.db.conn(), l.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let today = ketnoi_domain::time::today_hanoi();
     let offers = listings::offers(state.db.conn(), l.id).await?;
     Ok(Json(ListingJson {

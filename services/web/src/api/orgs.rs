@@ -50,7 +50,14 @@ pub async fn list_cooperatives(
 ) -> Result<Json<CooperativePage>, AppError> {
     let (filter, page) = parse_directory_query(&q)?;
     let today = ketnoi_domain::time::today_hanoi();
-    let mut found = orgs::directory(state.db.conn(), &filter, today, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let mut found = orgs::directory(
+        state.db.conn(),
+        &filter,
+        today,
+        PAGE_SIZE + 1,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
     let has_next = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
     let items = found
@@ -68,7 +75,11 @@ pub async fn list_cooperatives(
             listing_count: c.listing_count,
         })
         .collect();
-    Ok(Json(CooperativePage { items, page, has_next }))
+    Ok(Json(CooperativePage {
+        items,
+        page,
+        has_next,
+    }))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -139,14 +150,19 @@ pub async fn find_org(state: &AppState, id: &str) -> Result<Org, AppError> {
     if let Some(o) = orgs::find_by_key(state.db.conn(), Some(id), None).await? {
         return Ok(o);
     }
-    orgs::find_by_slug(state.db.conn(), id).await?.ok_or(AppError::NotFound)
+    orgs::find_by_slug(state.db.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// One cooperative, by internal id, `external_id` or slug.
 #[utoipa::path(get, path = "/api/v1/cooperatives/{id}", tag = "cooperatives",
     params(("id" = String, Path, description = "internal id, external_id or slug")),
     responses((status = 200, body = CooperativeJson), (status = 404, body = ErrorEnvelope)))]
-pub async fn show_cooperative(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<CooperativeJson>, AppError> {
+pub async fn show_cooperative(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<CooperativeJson>, AppError> {
     let o = find_org(&state, &id).await?;
     if !o.kind.is_cooperative() {
         return Err(AppError::NotFound);
@@ -157,7 +173,11 @@ pub async fn show_cooperative(State(state): State<AppState>, Path(id): Path<Stri
     Ok(Json(CooperativeJson {
         women_managers: managers
             .into_iter()
-            .map(|m| ManagerJson { name: m.name, role: m.role, since_year: m.since_year })
+            .map(|m| ManagerJson {
+                name: m.name,
+                role: m.role,
+                since_year: m.since_year,
+            })
             .collect(),
         badges: badges
             .into_iter()
@@ -214,12 +234,19 @@ pub struct MemberJson {
     params(("slug" = String, Path)),
     responses((status = 200, body = [MemberJson]), (status = 401, body = ErrorEnvelope),
               (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
-pub async fn list_members(State(state): State<AppState>, scope: OrgScope) -> Result<Json<Vec<MemberJson>>, AppError> {
+pub async fn list_members(
+    State(state): State<AppState>,
+    scope: OrgScope,
+) -> Result<Json<Vec<MemberJson>>, AppError> {
     let members = orgs::members(state.db.conn(), scope.org.id).await?;
     Ok(Json(
         members
             .into_iter()
-            .map(|m| MemberJson { user_id: m.user_id, display_name: m.display_name, role: m.role })
+            .map(|m| MemberJson {
+                user_id: m.user_id,
+                display_name: m.display_name,
+                role: m.role,
+            })
             .collect(),
     ))
 }

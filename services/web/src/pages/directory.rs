@@ -31,7 +31,9 @@ pub fn localized(locale: Locale, vi: &str, en: Option<&str>) -> String {
 }
 
 pub fn commune_name(code: Option<&str>) -> String {
-    code.and_then(admin_units::commune).map(|c| c.name.clone()).unwrap_or_default()
+    code.and_then(admin_units::commune)
+        .map(|c| c.name.clone())
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -51,26 +53,50 @@ pub fn parse_directory_query(q: &DirectoryQuery) -> Result<(DirectoryFilter, i64
     let bad = || Msg::new("err-invalid-choice");
     let kind = match q.kind.as_str() {
         "" => None,
-        k => e.check("kind", OrgKind::parse(k).filter(|k| k.is_cooperative()).ok_or_else(bad)),
+        k => e.check(
+            "kind",
+            OrgKind::parse(k)
+                .filter(|k| k.is_cooperative())
+                .ok_or_else(bad),
+        ),
     };
     let sector = match q.sector.as_str() {
         "" => None,
-        s => e.check("sector", catalog::sector(s).map(|s| s.id.clone()).ok_or_else(bad)),
+        s => e.check(
+            "sector",
+            catalog::sector(s).map(|s| s.id.clone()).ok_or_else(bad),
+        ),
     };
     let commune_code = match q.commune.as_str() {
         "" => None,
-        c => e.check("commune", admin_units::commune(c).map(|c| c.code.clone()).ok_or_else(bad)),
+        c => e.check(
+            "commune",
+            admin_units::commune(c)
+                .map(|c| c.code.clone())
+                .ok_or_else(bad),
+        ),
     };
     let min_stars = match q.stars.as_str() {
         "" => None,
-        s => e.check("stars", s.parse::<i64>().ok().filter(|s| (3..=5).contains(s)).ok_or_else(bad)),
+        s => e.check(
+            "stars",
+            s.parse::<i64>()
+                .ok()
+                .filter(|s| (3..=5).contains(s))
+                .ok_or_else(bad),
+        ),
     };
     let badge = match q.badge.as_str() {
         "" => None,
         b => e.check(
             "badge",
             BadgeKind::parse(b)
-                .filter(|b| matches!(b, BadgeKind::Vietgap | BadgeKind::Organic | BadgeKind::WomenManaged))
+                .filter(|b| {
+                    matches!(
+                        b,
+                        BadgeKind::Vietgap | BadgeKind::Organic | BadgeKind::WomenManaged
+                    )
+                })
                 .ok_or_else(bad),
         ),
     };
@@ -78,7 +104,16 @@ pub fn parse_directory_query(q: &DirectoryQuery) -> Result<(DirectoryFilter, i64
     if !e.is_empty() {
         return Err(AppError::Validation(e));
     }
-    Ok((DirectoryFilter { kind, sector, commune_code, min_stars, badge }, page))
+    Ok((
+        DirectoryFilter {
+            kind,
+            sector,
+            commune_code,
+            min_stars,
+            badge,
+        },
+        page,
+    ))
 }
 
 pub fn parse_page(e: &mut FieldErrors, raw: &str) -> i64 {
@@ -87,7 +122,10 @@ pub fn parse_page(e: &mut FieldErrors, raw: &str) -> i64 {
         p => e
             .check(
                 "page",
-                p.parse::<i64>().ok().filter(|p| (1..=100_000).contains(p)).ok_or(Msg::new("err-invalid-number")),
+                p.parse::<i64>()
+                    .ok()
+                    .filter(|p| (1..=100_000).contains(p))
+                    .ok_or(Msg::new("err-invalid-number")),
             )
             .unwrap_or(1),
     }
@@ -148,7 +186,10 @@ pub struct Choice {
 fn sector_choices(locale: Locale) -> Vec<Choice> {
     catalog::sectors()
         .iter()
-        .map(|s| Choice { value: s.id.clone(), label: localized(locale, &s.name_vi, Some(&s.name_en)) })
+        .map(|s| Choice {
+            value: s.id.clone(),
+            label: localized(locale, &s.name_vi, Some(&s.name_en)),
+        })
         .collect()
 }
 
@@ -168,26 +209,53 @@ struct DirectoryPage {
 }
 
 fn filter_string(q: &DirectoryQuery) -> String {
-    let pairs = [("kind", &q.kind), ("sector", &q.sector), ("commune", &q.commune), ("stars", &q.stars), ("badge", &q.badge)];
+    let pairs = [
+        ("kind", &q.kind),
+        ("sector", &q.sector),
+        ("commune", &q.commune),
+        ("stars", &q.stars),
+        ("badge", &q.badge),
+    ];
     pairs
         .iter()
         .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)))
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }
 
-async fn directory_page(state: &AppState, ctx: &Ctx, q: DirectoryQuery, map: bool) -> Result<Response, AppError> {
+async fn directory_page(
+    state: &AppState,
+    ctx: &Ctx,
+    q: DirectoryQuery,
+    map: bool,
+) -> Result<Response, AppError> {
     let (filter, page) = parse_directory_query(&q)?;
     let today = ketnoi_domain::time::today_hanoi();
-    let (limit, offset) = if map { (MAP_LIMIT, 0) } else { (PAGE_SIZE + 1, (page - 1) * PAGE_SIZE) };
+    let (limit, offset) = if map {
+        (MAP_LIMIT, 0)
+    } else {
+        (PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    };
     let mut found = orgs::directory(state.db.conn(), &filter, today, limit, offset).await?;
     let has_next = !map && found.len() as i64 > PAGE_SIZE;
     if !map {
         found.truncate(PAGE_SIZE as usize);
     }
     render(&DirectoryPage {
-        layout: Layout::titled(ctx, if map { "directory-map-title" } else { "orgs-title" }),
+        layout: Layout::titled(
+            ctx,
+            if map {
+                "directory-map-title"
+            } else {
+                "orgs-title"
+            },
+        ),
         cards: found.iter().map(|c| card(c, ctx)).collect(),
         sectors: sector_choices(ctx.locale),
         communes: admin_units::hanoi_communes(),
@@ -246,11 +314,18 @@ pub fn badge_view(b: &Badge, ctx: &Ctx) -> BadgeView {
         (Some(who), Some(at)) => crate::i18n::t_args(
             ctx.locale,
             "badge-verified-by",
-            &[("who", who.clone()), ("date", ketnoi_domain::time::format_hanoi_date(at))],
+            &[
+                ("who", who.clone()),
+                ("date", ketnoi_domain::time::format_hanoi_date(at)),
+            ],
         ),
         _ => String::new(),
     };
-    BadgeView { label, detail: detail.join(" · "), verified }
+    BadgeView {
+        label,
+        detail: detail.join(" · "),
+        verified,
+    }
 }
 
 #[derive(Template)]
@@ -275,7 +350,11 @@ struct ProfilePage {
 }
 
 fn national(phone: Option<&str>) -> Option<String> {
-    phone.map(|p| ketnoi_domain::contact::Phone::parse(p).map(|p| p.national()).unwrap_or_else(|_| p.to_owned()))
+    phone.map(|p| {
+        ketnoi_domain::contact::Phone::parse(p)
+            .map(|p| p.national())
+            .unwrap_or_else(|_| p.to_owned())
+    })
 }
 
 /// Embeds JSON in a `<script>` safely: `<` cannot close the element.
@@ -297,7 +376,9 @@ pub async fn show_org(
     ctx: Ctx,
     PathSlug(slug): PathSlug,
 ) -> Result<Response, AppError> {
-    let org = orgs::find_by_slug(state.db.conn(), &slug).await?.ok_or(AppError::NotFound)?;
+    let org = orgs::find_by_slug(state.db.conn(), &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let membership = match &ctx.user {
         Some(u) => orgs::member_role(state.db.conn(), org.id, u.id).await?,
         None => None,
@@ -314,11 +395,14 @@ pub async fn show_org(
     let can_manage = policy::allows(Access::OrgManager, &Actor { proxy, ..actor }, &org);
     let today = ketnoi_domain::time::today_hanoi();
     let commune = org.commune_code.as_deref().and_then(admin_units::commune);
-    let address = [org.street.clone().unwrap_or_default(), commune.map(|c| c.name.clone()).unwrap_or_default()]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let address = [
+        org.street.clone().unwrap_or_default(),
+        commune.map(|c| c.name.clone()).unwrap_or_default(),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ");
     let badges: Vec<Badge> = ketnoi_db::badges::of_org(state.db.conn(), org.id)
         .await?
         .into_iter()
@@ -326,7 +410,10 @@ pub async fn show_org(
         .collect();
     let cards = listings::public_cards(
         state.db.conn(),
-        &listings::Filter { org_id: Some(org.id), ..Default::default() },
+        &listings::Filter {
+            org_id: Some(org.id),
+            ..Default::default()
+        },
         today,
         60,
         0,
@@ -335,11 +422,25 @@ pub async fn show_org(
     let managers = orgs::managers(state.db.conn(), org.id)
         .await?
         .into_iter()
-        .map(|m| (m.name, ctx.tr().get(&format!("manager-{}", m.role)), m.since_year))
+        .map(|m| {
+            (
+                m.name,
+                ctx.tr().get(&format!("manager-{}", m.role)),
+                m.since_year,
+            )
+        })
         .collect();
-    let story = localized(ctx.locale, org.description.as_deref().unwrap_or_default(), org.profile.story_en.as_deref());
+    let story = localized(
+        ctx.locale,
+        org.description.as_deref().unwrap_or_default(),
+        org.profile.story_en.as_deref(),
+    );
     let url = format!("{}/orgs/{}", state.config.public_url, org.slug);
-    let og_image = org.profile.logo_key.as_ref().map(|k| format!("{}/media/img/{k}-800.jpg", state.config.public_url));
+    let og_image = org
+        .profile
+        .logo_key
+        .as_ref()
+        .map(|k| format!("{}/media/img/{k}-800.jpg", state.config.public_url));
     let json_ld = serde_json::json!({
         "@context": "https://schema.org",
         "@type": "Organization",
@@ -372,10 +473,18 @@ pub async fn show_org(
             .map(|s| localized(ctx.locale, &s.name_vi, Some(&s.name_en)))
             .unwrap_or_default(),
         phone: national(org.phone.as_deref()),
-        zalo: org.profile.zalo.as_deref().map(|z| z.trim_start_matches("+84").to_owned()).map(|z| format!("0{z}")),
+        zalo: org
+            .profile
+            .zalo
+            .as_deref()
+            .map(|z| z.trim_start_matches("+84").to_owned())
+            .map(|z| format!("0{z}")),
         managers,
         badges: badges.iter().map(|b| badge_view(b, &ctx)).collect(),
-        listings: cards.iter().map(|c| super::listings::ListingCardView::new(c, &ctx)).collect(),
+        listings: cards
+            .iter()
+            .map(|c| super::listings::ListingCardView::new(c, &ctx))
+            .collect(),
         can_manage,
         json_ld: script_json(&json_ld),
         og_description: excerpt(&story, 200),

@@ -37,7 +37,11 @@ impl ListingCardView {
             org_name: c.org_name.clone(),
             org_slug: c.org_slug.clone(),
             price: format!("{} / {}", Vnd(c.min_price), c.unit),
-            kind: c.kind.as_deref().map(|k| ctx.tr().get(&format!("offer-{k}"))).unwrap_or_default(),
+            kind: c
+                .kind
+                .as_deref()
+                .map(|k| ctx.tr().get(&format!("offer-{k}")))
+                .unwrap_or_default(),
             stars: c.ocop_stars.unwrap_or(0),
             photo: c.photo.clone(),
         }
@@ -68,10 +72,17 @@ pub fn parse_listing_query(q: &ListingQuery) -> Result<(Option<OfferKind>, i64),
     let mut e = FieldErrors::default();
     let kind = match q.kind.as_str() {
         "" => None,
-        k => e.check("kind", OfferKind::parse(k).ok_or(Msg::new("err-invalid-choice"))),
+        k => e.check(
+            "kind",
+            OfferKind::parse(k).ok_or(Msg::new("err-invalid-choice")),
+        ),
     };
     let page = parse_page(&mut e, &q.page);
-    if e.is_empty() { Ok((kind, page)) } else { Err(AppError::Validation(e)) }
+    if e.is_empty() {
+        Ok((kind, page))
+    } else {
+        Err(AppError::Validation(e))
+    }
 }
 
 async fn list_page(
@@ -86,7 +97,14 @@ async fn list_page(
     let (kind, page) = parse_listing_query(q)?;
     filter.kind = kind;
     let today = ketnoi_domain::time::today_hanoi();
-    let mut cards = listings::public_cards(state.db.conn(), &filter, today, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let mut cards = listings::public_cards(
+        state.db.conn(),
+        &filter,
+        today,
+        PAGE_SIZE + 1,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
     let has_next = cards.len() as i64 > PAGE_SIZE;
     cards.truncate(PAGE_SIZE as usize);
     render(&ListPage {
@@ -109,10 +127,24 @@ pub async fn list_listings(
     let groups = catalog::categories()
         .iter()
         .filter(|c| c.parent.is_none())
-        .map(|c| (c.id.clone(), localized(ctx.locale, &c.name_vi, Some(&c.name_en))))
+        .map(|c| {
+            (
+                c.id.clone(),
+                localized(ctx.locale, &c.name_vi, Some(&c.name_en)),
+            )
+        })
         .collect();
     let heading = ctx.tr().get("listings-title");
-    list_page(&state, &ctx, Filter::default(), &q, heading, "/listings".into(), groups).await
+    list_page(
+        &state,
+        &ctx,
+        Filter::default(),
+        &q,
+        heading,
+        "/listings".into(),
+        groups,
+    )
+    .await
 }
 
 pub async fn show_category(
@@ -126,14 +158,40 @@ pub async fn show_category(
         let subs = catalog::categories()
             .iter()
             .filter(|c| c.parent.as_deref() == Some(category.id.as_str()))
-            .map(|c| (c.id.clone(), localized(ctx.locale, &c.name_vi, Some(&c.name_en))))
+            .map(|c| {
+                (
+                    c.id.clone(),
+                    localized(ctx.locale, &c.name_vi, Some(&c.name_en)),
+                )
+            })
             .collect();
-        (Filter { group: Some(category.id.clone()), ..Filter::default() }, subs)
+        (
+            Filter {
+                group: Some(category.id.clone()),
+                ..Filter::default()
+            },
+            subs,
+        )
     } else {
-        (Filter { category: Some(category.id.clone()), ..Filter::default() }, Vec::new())
+        (
+            Filter {
+                category: Some(category.id.clone()),
+                ..Filter::default()
+            },
+            Vec::new(),
+        )
     };
     let heading = localized(ctx.locale, &category.name_vi, Some(&category.name_en));
-    list_page(&state, &ctx, filter, &q, heading, format!("/categories/{}", category.id), subcategories).await
+    list_page(
+        &state,
+        &ctx,
+        filter,
+        &q,
+        heading,
+        format!("/categories/{}", category.id),
+        subcategories,
+    )
+    .await
 }
 
 /// One offer as the listing page shows it.
@@ -166,15 +224,26 @@ struct ShowPage {
     og_image: Option<String>,
 }
 
-pub async fn show_listing(State(state): State<AppState>, ctx: Ctx, PathId(id): PathId) -> Result<Response, AppError> {
-    let listing = listings::find(state.db.conn(), id).await?.ok_or(AppError::NotFound)?;
-    let org = ketnoi_db::orgs::find(state.db.conn(), listing.org_id).await?.ok_or(AppError::NotFound)?;
+pub async fn show_listing(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathId(id): PathId,
+) -> Result<Response, AppError> {
+    let listing = listings::find(state.db.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let org = ketnoi_db::orgs::find(state.db.conn(), listing.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !listing.is_public() {
         // Drafts, paused and hidden listings are for the cooperative's own people.
         let actor = match &ctx.user {
             Some(u) => crate::policy::Actor {
                 proxy: ketnoi_db::orgs::has_proxy(state.db.conn(), org.id, u.id).await?,
-                ..crate::policy::Actor::of(Some(u), ketnoi_db::orgs::member_role(state.db.conn(), org.id, u.id).await?)
+                ..crate::policy::Actor::of(
+                    Some(u),
+                    ketnoi_db::orgs::member_role(state.db.conn(), org.id, u.id).await?,
+                )
             },
             None => crate::policy::Actor::default(),
         };
@@ -186,9 +255,15 @@ pub async fn show_listing(State(state): State<AppState>, ctx: Ctx, PathId(id): P
     let t = ctx.tr();
     let offers = listings::offers(state.db.conn(), listing.id).await?;
     let photos = listings::photos(state.db.conn(), listing.id).await?;
-    let stars = listings::ocop_stars(state.db.conn(), listing.id, today).await?.unwrap_or(0);
+    let stars = listings::ocop_stars(state.db.conn(), listing.id, today)
+        .await?
+        .unwrap_or(0);
     let title = localized(ctx.locale, &listing.title_vi, listing.title_en.as_deref());
-    let description = localized(ctx.locale, &listing.description_vi, listing.description_en.as_deref());
+    let description = localized(
+        ctx.locale,
+        &listing.description_vi,
+        listing.description_en.as_deref(),
+    );
     let offer_views: Vec<OfferView> = offers
         .iter()
         .map(|o| {
@@ -212,7 +287,12 @@ pub async fn show_listing(State(state): State<AppState>, ctx: Ctx, PathId(id): P
                 tiers: o
                     .tiers
                     .iter()
-                    .map(|tier| (format!("≥ {} {}", tier.min_qty, listing.unit), tier.price.to_string()))
+                    .map(|tier| {
+                        (
+                            format!("≥ {} {}", tier.min_qty, listing.unit),
+                            tier.price.to_string(),
+                        )
+                    })
                     .collect(),
             }
         })
@@ -221,14 +301,23 @@ pub async fn show_listing(State(state): State<AppState>, ctx: Ctx, PathId(id): P
     let season = if listing.months == catalog::Months::ALL {
         t.get("season-all-year")
     } else {
-        listing.months.list().iter().map(|m| t.with("month", "m", &m.to_string())).collect::<Vec<_>>().join(", ")
+        listing
+            .months
+            .list()
+            .iter()
+            .map(|m| t.with("month", "m", &m.to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     let stock = match listing.stock {
         None => t.get("stock-made-to-order"),
         Some(n) => t.with("stock-available", "n", &n.to_string()),
     };
     let url = format!("{}/listings/{}", state.config.public_url, listing.id);
-    let images: Vec<String> = photos.iter().map(|k| format!("{}/media/img/{k}-800.jpg", state.config.public_url)).collect();
+    let images: Vec<String> = photos
+        .iter()
+        .map(|k| format!("{}/media/img/{k}-800.jpg", state.config.public_url))
+        .collect();
     let json_ld = serde_json::json!({
         "@context": "https://schema.org",
         "@type": "Product",
@@ -252,7 +341,9 @@ pub async fn show_listing(State(state): State<AppState>, ctx: Ctx, PathId(id): P
         og_description: excerpt(&description, 200),
         og_image: images.first().cloned(),
         json_ld: script_json(&json_ld),
-        category: category.map(|c| localized(ctx.locale, &c.name_vi, Some(&c.name_en))).unwrap_or_default(),
+        category: category
+            .map(|c| localized(ctx.locale, &c.name_vi, Some(&c.name_en)))
+            .unwrap_or_default(),
         category_id: listing.category_id.clone(),
         offers: offer_views,
         stars,
@@ -273,4 +364,3 @@ pub async fn show_listing(State(state): State<AppState>, ctx: Ctx, PathId(id): P
         photos,
     })
 }
-

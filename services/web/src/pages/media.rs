@@ -15,11 +15,16 @@ fn valid_path(p: &str) -> bool {
     matches!(dir, "img" | "doc")
         && !file.is_empty()
         && file.len() <= 100
-        && file.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && file
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
         && !file.contains("..")
 }
 
-pub async fn show_media(State(state): State<AppState>, Path(path): Path<String>) -> Result<Response, AppError> {
+pub async fn show_media(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+) -> Result<Response, AppError> {
     if !valid_path(&path) {
         return Err(AppError::NotFound);
     }
@@ -45,7 +50,14 @@ mod tests {
     fn only_store_paths_are_served() {
         assert!(super::valid_path("img/abc123-320.jpg"));
         assert!(super::valid_path("doc/abc.pdf"));
-        for bad in ["img/../secret", "etc/passwd", "img/", "img/A.jpg", "img/a/b.jpg", "imgabc"] {
+        for bad in [
+            "img/../secret",
+            "etc/passwd",
+            "img/",
+            "img/A.jpg",
+            "img/a/b.jpg",
+            "imgabc",
+        ] {
             assert!(!super::valid_path(bad), "{bad}");
         }
     }

@@ -1,0 +1,169 @@
+//! The public catalogue on the demo data: directory, map, profiles, listings, categories.
+
+use ketnoi_tests::{TestApp, on_both_backends};
+
+on_both_backends!(
+    directory_lists_and_filters_cooperatives,
+    profile_shows_verified_badges_managers_listings_and_json_ld,
+    listing_page_shows_prices_tiers_stars_and_product_json_ld,
+    category_and_listing_pages_page_through_the_catalogue,
+    buyers_and_unpublished_listings_are_not_public,
+    pages_stay_under_60_kb,
+);
+
+async fn directory_lists_and_filters_cooperatives(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    let c = app.client();
+    let all = c.get("/orgs").await;
+    assert_eq!(all.status, 200);
+    assert_eq!(all.body.matches("class=\"card\"").count(), 30);
+    assert!(all.body.contains("rel=\"next\""));
+    let bt = c.get("/orgs?commune=00577").await;
+    assert!(bt.body.contains("HTX Gốm sứ Men Lam Bát Tràng"));
+    assert!(
+        !bt.body
+            .contains("href=\"/orgs/htx-bo-sua-doi-co-suoi-hai\""),
+        "only Bát Tràng"
+    );
+    let five = c.get("/orgs?stars=5").await;
+    assert!(five.body.contains("OCOP ★★★★★"));
+    let map = c.get("/orgs/map?kind=htx").await;
+    assert_eq!(map.status, 200);
+    assert_eq!(map.body.matches("<circle").count(), 45, "one pin per HTX");
+    let bad = c.get("/orgs?stars=9&sector=xyz").await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("stars") && bad.body.contains("sector"));
+}
+
+async fn profile_shows_verified_badges_managers_listings_and_json_ld(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    let p = app.client().get("/orgs/htx-gom-su-men-lam-bat-trang").await;
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("Do phụ nữ quản lý"));
+    assert!(
+        p.body
+            .contains("Hội LHPN Thành phố Hà Nội (dữ liệu mẫu) xác minh ngày 15/01/2026")
+    );
+    assert!(p.body.contains("Vũ Thị Oanh"));
+    assert!(p.body.contains("Chủ tịch HĐQT"));
+    assert!(p.body.contains("\"@type\":\"Organization\""));
+    assert!(p.body.contains("property=\"og:title\""));
+    assert!(p.body.contains("/listings/"), "its listings are shown");
+    assert!(
+        !p.body.contains("data-testid=\"manage\""),
+        "no manage link for visitors"
+    );
+}
+
+async fn listing_page_shows_prices_tiers_stars_and_product_json_ld(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    let l = ketnoi_db::listings::find_by_external_id(app.db.conn(), "lst-0002")
+        .await
+        .unwrap()
+        .unwrap();
+    let page = app.client().get(&format!("/listings/{}", l.id)).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("315.000 ₫ / bộ"),
+        "prices in Vietnamese format"
+    );
+    assert!(page.body.contains("270.000 ₫"));
+    assert!(page.body.contains("data-testid=\"tiers\""));
+    assert!(page.body.contains("\"@type\":\"Product\""));
+    assert!(page.body.contains("\"priceCurrency\":\"VND\""));
+    let starred = ketnoi_db::listings::public_cards(
+        app.db.conn(),
+        &ketnoi_db::listings::Filter::default(),
+        ketnoi_domain::time::today_hanoi(),
+        400,
+        0,
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .find(|c| c.ocop_stars.is_some())
+    .expect("some demo listing has a verified OCOP badge");
+    let page = app.client().get(&format!("/listings/{}", starred.id)).await;
+    assert!(page.body.contains("data-testid=\"ocop-stars\""));
+    let en = app
+        .client()
+        .get_with(&format!("/listings/{}", l.id), &[("accept-language", "en")])
+        .await;
+    assert!(en.body.contains("Corporate gift tea sets with logo"));
+}
+
+async fn category_and_listing_pages_page_through_the_catalogue(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    let c = app.client();
+    let all = c.get("/listings").await;
+    assert_eq!(all.body.matches("class=\"card listing\"").count(), 30);
+    let group = c.get("/categories/thu-cong").await;
+    assert_eq!(group.status, 200);
+    assert!(
+        group.body.contains("href=\"/categories/gom-su\""),
+        "a group links its subcategories"
+    );
+    let leaf = c.get("/categories/gom-su?kind=wholesale").await;
+    assert_eq!(leaf.status, 200);
+    assert_eq!(c.get("/categories/khong-co").await.status, 404);
+    assert_eq!(c.get("/listings?kind=bogus").await.status, 422);
+}
+
+async fn buyers_and_unpublished_listings_are_not_public(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    assert_eq!(
+        app.client()
+            .get("/orgs/buyer-01-nguyen-thu-ha")
+            .await
+            .status,
+        404
+    );
+    let l = ketnoi_db::listings::find_by_external_id(app.db.conn(), "lst-0001")
+        .await
+        .unwrap()
+        .unwrap();
+    ketnoi_db::listings::set_status(
+        app.db.conn(),
+        l.id,
+        ketnoi_domain::catalog::ListingStatus::Paused,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.client()
+            .get(&format!("/listings/{}", l.id))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        app.client().get("/api/v1/listings/lst-0001").await.status,
+        404
+    );
+}
+
+async fn pages_stay_under_60_kb(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    let l = ketnoi_db::listings::find_by_external_id(app.db.conn(), "lst-0002")
+        .await
+        .unwrap()
+        .unwrap();
+    let c = app.client();
+    for path in [
+        "/",
+        "/orgs",
+        "/orgs/map",
+        "/orgs/htx-gom-su-men-lam-bat-trang",
+        &format!("/listings/{}", l.id),
+        "/listings",
+        "/categories/thu-cong",
+    ] {
+        let p = c.get(path).await;
+        assert_eq!(p.status, 200, "{path}");
+        assert!(
+            p.body.len() <= 60 * 1024,
+            "{path} is {} bytes",
+            p.body.len()
+        );
+    }
+}
