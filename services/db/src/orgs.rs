@@ -543,3 +543,13 @@ pub async fn directory(
         .fetch_all(e)
         .await)?)
 }
+
+/// The organisation a listing row names: by `external_id`, registration number or slug.
+pub async fn find_by_any_key(conn: Conn<'_>, key: &str) -> Result<Option<Org>> {
+    let row: Option<OrgRow> = on!(conn, e => sqlx::query_as(
+        select_orgs!("WHERE external_id = $1 OR registration_no = $1 OR slug = $1 ORDER BY CASE WHEN external_id = $1 THEN 0 WHEN registration_no = $1 THEN 1 ELSE 2 END, id LIMIT 1"))
+        .bind(key)
+        .fetch_optional(e)
+        .await)?;
+    row.map(TryInto::try_into).transpose()
+}

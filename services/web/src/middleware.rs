@@ -16,8 +16,11 @@ use tower_http::trace::TraceLayer;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Largest request body accepted (forms and JSON); uploads get their own limit later.
+/// Largest request body accepted (forms and JSON).
 pub const BODY_LIMIT: usize = 64 * 1024;
+/// Largest upload form: up to 10 photos of at most 10 MiB would not fit, so photos are
+/// added a few at a time; this is the size of one upload request.
+pub const UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
 
 pub fn stack(app: Router<AppState>, state: AppState) -> Router<AppState> {
     let layers = ServiceBuilder::new()

@@ -15,8 +15,10 @@ pub struct RouteSpec {
     pub access: Access,
 }
 
+/// Each row: `method "path" => handler, Access;` — or `…, Access, LIMIT;` to give the route a
+/// larger body limit (a constant of [`crate::middleware`]) for uploads.
 macro_rules! route_map {
-    ($($method:ident $path:literal => $handler:path, $access:ident;)*) => {
+    ($($method:ident $path:literal => $handler:path, $access:ident $(, $limit:ident)?;)*) => {
         /// The route map as data.
         pub const ROUTES: &[RouteSpec] = &[
             $(RouteSpec { method: stringify!($method), path: $path, access: Access::$access },)*
@@ -24,7 +26,8 @@ macro_rules! route_map {
 
         fn routes(state: &AppState) -> Router<AppState> {
             Router::new()
-                $(.route($path, guarded(state, Access::$access, $method($handler))))*
+                $(.route($path, guarded(state, Access::$access, $method($handler)
+                    $(.layer(axum::extract::DefaultBodyLimit::max(crate::middleware::$limit)))?)))*
         }
     };
 }
@@ -80,6 +83,9 @@ route_map! {
     get "/union" => pages::union::show_dashboard, Officer;
     get "/admin/users" => pages::admin::list_users, Admin;
     post "/admin/users/{user_id}/role" => pages::admin::update_role, Admin;
+
+    // Imports and exports (Union officers).
+    // -- end of imports and exports --
 
     // JSON API.
     get "/api/v1/openapi.json" => api::openapi::openapi_json, Public;
