@@ -119,12 +119,33 @@ impl Browser {
         .unwrap();
     }
 
+    async fn sign_in(&self, login: &str) {
+        self.goto("/signin").await;
+        self.fill("login", login).await;
+        self.fill("password", PASSWORD).await;
+        self.click("[data-testid=submit]").await;
+        self.wait_for_path("/").await;
+    }
+
+    async fn sign_out(&self) {
+        self.click("[data-testid=signout]").await;
+        self.wait_for_path("/").await;
+    }
+
+    async fn select(&self, name: &str, value: &str) {
+        self.click(&format!(
+            "select[name=\"{name}\"] option[value=\"{value}\"]"
+        ))
+        .await;
+    }
+
     async fn close(self) {
         self.c.close().await.unwrap();
     }
 }
 
 on_both_backends!(
+    a_cooperative_publishes_a_listing_and_an_officer_verifies_its_ocop_stars,
     a_person_signs_up_signs_out_and_signs_in_again,
     sign_up_mistakes_are_shown_beside_the_fields,
     the_language_switch_changes_and_remembers_the_language,
@@ -256,5 +277,136 @@ async fn a_forgotten_password_is_reset_from_the_emailed_link(app: TestApp) {
             .await
             .is_ok()
     );
+    b.close().await;
+}
+
+fn write_jpeg(dir: &std::path::Path, name: &str, w: u32, h: u32, shade: u8) -> String {
+    let img = image::RgbImage::from_pixel(w, h, image::Rgb([shade, 90, 60]));
+    let path = dir.join(name);
+    image::DynamicImage::ImageRgb8(img).save(&path).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+async fn a_cooperative_publishes_a_listing_and_an_officer_verifies_its_ocop_stars(app: TestApp) {
+    use ketnoi_domain::role::MemberRole;
+    let org = app.cooperative("htx-gom-men-ran", "00577").await;
+    let manager = app
+        .user("chu.htx@example.com", PlatformRole::User, None)
+        .await;
+    app.member(&org, &manager, MemberRole::Owner).await;
+    app.user(
+        "canbo.battrang@example.com",
+        PlatformRole::UnionOfficer,
+        Some("00577"),
+    )
+    .await;
+    let files = ketnoi_tests::support::TempSqlite::new();
+    let photo_a = write_jpeg(files.dir(), "binh-hoa.jpg", 1200, 900, 30);
+    let photo_b = write_jpeg(files.dir(), "am-chen.jpg", 900, 1200, 200);
+    let evidence = files.dir().join("quyet-dinh-ocop.pdf");
+    std::fs::write(&evidence, b"%PDF-1.4\n% Quyet dinh cong nhan OCOP 4 sao\n").unwrap();
+
+    let Some(b) = Browser::open(&app).await else {
+        return;
+    };
+    b.sign_in("chu.htx@example.com").await;
+
+    // The profile.
+    b.goto("/orgs/htx-gom-men-ran").await;
+    b.click("[data-testid=manage]").await;
+    b.wait_for_path("/orgs/htx-gom-men-ran/manage").await;
+    b.click("[data-testid=edit-profile]").await;
+    b.wait_for_path("/orgs/htx-gom-men-ran/profile").await;
+    b.fill("name", "HTX Gốm men rạn Bát Tràng").await;
+    b.fill("story_vi", "Gốm men rạn làm thủ công bởi các nghệ nhân nữ.")
+        .await;
+    b.fill("manager_name_1", "Lê Thị Mận").await;
+    b.click("[data-testid=save-profile]").await;
+    b.wait_for_path("/orgs/htx-gom-men-ran").await;
+    assert_eq!(b.text("h1").await, "HTX Gốm men rạn Bát Tràng");
+
+    // A wholesale listing with tiers.
+    b.goto("/orgs/htx-gom-men-ran/listings/new").await;
+    b.fill("title_vi", "Bình hút lộc men rạn").await;
+    b.fill(
+        "description_vi",
+        "Bình gốm men rạn cỡ lớn, nhận đơn sỉ cho cửa hàng quà tặng.",
+    )
+    .await;
+    b.select("category", "gom-su").await;
+    b.select("unit", "chiếc").await;
+    b.click("[data-testid=offer-wholesale]").await;
+    b.fill("price", "400000").await;
+    b.fill("min_order_qty", "10").await;
+    b.fill("tier_qty_1", "10").await;
+    b.fill("tier_price_1", "400000").await;
+    b.fill("tier_qty_2", "50").await;
+    b.fill("tier_price_2", "360000").await;
+    b.click("[data-testid=save-listing]").await;
+    let c = &b.c;
+    let edit = eventually("the listing editor", WAIT, || async move {
+        let url = c.current_url().await.ok()?;
+        let path = url.path().to_owned();
+        (path.starts_with("/orgs/htx-gom-men-ran/listings/") && !path.ends_with("/new"))
+            .then_some(path)
+    })
+    .await
+    .unwrap();
+    let id = edit.rsplit('/').next().unwrap().to_owned();
+
+    // Two photos, then publish.
+    let input = b.c.find(Locator::Css("input[name=photos]")).await.unwrap();
+    input
+        .send_keys(&format!("{photo_a}\n{photo_b}"))
+        .await
+        .unwrap();
+    b.click("[data-testid=upload-photos]").await;
+    b.wait_for_path(&edit).await;
+    eventually("two photos", WAIT, || async move {
+        let n = c.find_all(Locator::Css(".photos img")).await.ok()?.len();
+        (n == 2).then_some(())
+    })
+    .await
+    .unwrap();
+    b.click("[data-testid=status-published]").await;
+    assert_eq!(b.text("[data-testid=status]").await, "Đang bán");
+
+    // Public: in the directory and on its page.
+    b.goto("/orgs?commune=00577").await;
+    assert!(
+        b.text("[data-testid=org-list]")
+            .await
+            .contains("HTX Gốm men rạn Bát Tràng")
+    );
+    b.goto(&format!("/listings/{id}")).await;
+    assert_eq!(
+        b.text("[data-testid=listing-title]").await,
+        "Bình hút lộc men rạn"
+    );
+    assert!(b.text("[data-testid=tiers]").await.contains("360.000 ₫"));
+
+    // The OCOP claim, with its evidence.
+    b.goto("/orgs/htx-gom-men-ran/manage").await;
+    b.select("kind", "ocop").await;
+    b.select("listing_id", &id).await;
+    b.fill("number", "QĐ 45/QĐ-UBND").await;
+    b.fill("stars", "4").await;
+    let ev =
+        b.c.find(Locator::Css("input[name=evidence]"))
+            .await
+            .unwrap();
+    ev.send_keys(&evidence.to_string_lossy()).await.unwrap();
+    b.click("[data-testid=submit-badge]").await;
+    b.wait_for_path("/orgs/htx-gom-men-ran/manage").await;
+    b.sign_out().await;
+
+    // The officer verifies it; the stars appear.
+    b.sign_in("canbo.battrang@example.com").await;
+    b.goto("/union/badges").await;
+    assert!(b.text("[data-testid=claim]").await.contains("OCOP 4 sao"));
+    b.click("[data-testid^=verify-]").await;
+    b.wait_for_path("/union/badges").await;
+    b.goto(&format!("/listings/{id}")).await;
+    assert_eq!(b.text("[data-testid=ocop-stars]").await, "OCOP ★★★★");
     b.close().await;
 }

@@ -6,5 +6,7 @@ mod accounts;
 mod api;
 mod authorization;
 mod catalogue;
+mod imports;
 mod malformed;
+mod manage;
 mod shell;

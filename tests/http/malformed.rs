@@ -42,7 +42,25 @@ async fn admin(app: &TestApp) -> Client {
 }
 
 fn concrete(path: &str) -> String {
-    path.replace("{slug}", "htx-thu").replace("{user_id}", "1")
+    path.replace("{slug}", "htx-thu")
+        .replace("{user_id}", "1")
+        .replace("{id}", "1")
+}
+
+/// Multipart bodies for upload routes: a boundary, the token, and a small text file.
+fn multipart_body(token: &str) -> (String, Vec<u8>) {
+    let b = "XyZboundary42";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{token}\r\n--{b}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nlistings\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\nx,y\r\n--{b}--\r\n"
+    );
+    (
+        format!("multipart/form-data; boundary={b}"),
+        body.into_bytes(),
+    )
+}
+
+fn is_upload(path: &str) -> bool {
+    ROUTES.iter().any(|r| r.upload && concrete(r.path) == path)
 }
 
 fn form_routes() -> impl Iterator<Item = String> {
@@ -57,17 +75,15 @@ async fn form_routes_refuse_wrong_csrf_tokens(app: TestApp) {
     c.known_csrf();
     for path in form_routes() {
         for token in ["", "deadbeef", "zz", &"a".repeat(64)] {
-            let body = format!(
-                "csrf={token}&lang=en&name=x&login=a%40b.cd&password=12345678&display_name=x"
-            );
-            let r = c
-                .request(
-                    "POST",
-                    &path,
-                    Some("application/x-www-form-urlencoded"),
-                    body.into_bytes(),
+            let (content_type, body) = if is_upload(&path) {
+                multipart_body(token)
+            } else {
+                (
+                    "application/x-www-form-urlencoded".to_owned(),
+                    format!("csrf={token}&lang=en&name=x&login=a%40b.cd&password=12345678&display_name=x").into_bytes(),
                 )
-                .await;
+            };
+            let r = c.request("POST", &path, Some(&content_type), body).await;
             assert_eq!(r.status, 403, "{path} with csrf {token:?}: {}", r.body);
             assert!(
                 r.body.contains("Biểu mẫu đã hết hạn"),

@@ -123,8 +123,9 @@ pub async fn save_cooperative(tx: &mut Tx, r: &CooperativeRecord) -> Result<(Org
 
 /// Creates or updates the listing a row describes; `None` when its cooperative is unknown.
 pub async fn save_listing(tx: &mut Tx, r: &ListingRecord) -> Result<Option<Outcome>> {
-    let Some(org) =
-        orgs::find_by_any_key(tx.conn(), &r.cooperative).await?.filter(|o| o.kind.is_cooperative())
+    let Some(org) = orgs::find_by_any_key(tx.conn(), &r.cooperative)
+        .await?
+        .filter(|o| o.kind.is_cooperative())
     else {
         return Ok(None);
     };

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod badges;
 pub mod demo;
 pub mod import;
+pub mod import_jobs;
 pub mod listings;
 pub mod media;
 pub mod orgs;

@@ -1,7 +1,9 @@
-//! The `ketnoi` program: serve the site, run background jobs, migrate, seed, manage users.
+//! The `ketnoi` program: serve the site, run background jobs, migrate, seed, manage users,
+//! import and export spreadsheets.
 
 mod config;
 mod demo;
+mod imports;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -48,6 +50,30 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Import cooperatives or listings from a CSV or Excel (.xlsx) file. Every row is checked
+    /// first; a file with errors imports nothing unless --skip-invalid. Running the same file
+    /// again changes nothing.
+    Import {
+        /// What the file holds.
+        #[arg(value_enum)]
+        kind: imports::KindArg,
+        /// The .csv or .xlsx file (read by content, not by name).
+        file: std::path::PathBuf,
+        /// Import the valid rows and skip the rows with errors.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+    /// Export the directory's cooperatives or listings as CSV or Excel (.xlsx).
+    Export {
+        /// What to export.
+        #[arg(value_enum)]
+        kind: imports::KindArg,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: imports::FormatArg,
+        /// Write to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<std::path::PathBuf>,
     },
 }
 
@@ -120,6 +146,26 @@ async fn main() -> anyhow::Result<()> {
                 }
             };
             demo::create_user(&db, &login, &name, &password, &role, commune.as_deref()).await
+        }
+        Command::Import {
+            kind,
+            file,
+            skip_invalid,
+        } => {
+            let db = cli.config.database().await?;
+            let result = imports::import(&db, kind.into(), &file, skip_invalid).await;
+            db.close().await;
+            result
+        }
+        Command::Export {
+            kind,
+            format,
+            output,
+        } => {
+            let db = cli.config.database().await?;
+            let result = imports::export(&db, kind.into(), format.into(), output.as_deref()).await;
+            db.close().await;
+            result
         }
     }
 }

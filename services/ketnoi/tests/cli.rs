@@ -147,3 +147,344 @@ async fn serve_answers_with_demo_data_and_stops_cleanly_on_sigterm() {
         .unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
+
+// ---- Spreadsheet import and export --------------------------------------------------------
+
+/// A database for the program, on SQLite or PostgreSQL, with a directory for its local
+/// state and for the files a test writes.
+struct Store {
+    url: String,
+    dir: TempSqlite,
+    _pg: Option<ketnoi_test_support::TempPostgres>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+const ENGINES: [Engine; 2] = [Engine::Sqlite, Engine::Postgres];
+
+impl Store {
+    /// `None` when the engine is PostgreSQL and it is not available (and not required).
+    fn new(engine: Engine) -> Option<Store> {
+        let dir = TempSqlite::new();
+        match engine {
+            Engine::Sqlite => Some(Store {
+                url: dir.url.clone(),
+                dir,
+                _pg: None,
+            }),
+            Engine::Postgres => {
+                let pg = ketnoi_test_support::TempPostgres::new()?;
+                Some(Store {
+                    url: pg.url.clone(),
+                    dir,
+                    _pg: Some(pg),
+                })
+            }
+        }
+    }
+
+    fn ketnoi(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ketnoi"));
+        c.env("DATABASE_URL", &self.url)
+            .env("DATA_DIR", self.dir.dir())
+            .env("RUST_LOG", "warn")
+            .env("RUST_BACKTRACE", "0")
+            .env("RUST_LIB_BACKTRACE", "0")
+            .env_remove("SECRET_KEY")
+            .env_remove("BIND");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        self.ketnoi().args(args).output().unwrap()
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.dir().join(name).display().to_string()
+    }
+
+    /// (cooperatives, listings) in the database.
+    async fn counts(&self) -> (i64, i64) {
+        use ketnoi_domain::org::OrgKind;
+        let db = ketnoi_db::Db::connect(&self.url).await.unwrap();
+        let htx = ketnoi_db::orgs::count(db.conn(), Some(OrgKind::Htx))
+            .await
+            .unwrap();
+        let tht = ketnoi_db::orgs::count(db.conn(), Some(OrgKind::Tht))
+            .await
+            .unwrap();
+        let listings = ketnoi_db::listings::count_public(db.conn()).await.unwrap();
+        db.close().await;
+        (htx + tht, listings)
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `ketnoi import` and checks it succeeded with the English summary line `want`.
+fn imports_ok(store: &Store, kind: &str, file: &str, want: &str) {
+    let out = store.run(&["import", kind, &store.path(file)]);
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "import {kind} {file}: {}\n{stdout}\n{}",
+        out.status,
+        text(&out.stderr)
+    );
+    assert!(stdout.contains(want), "import {kind} {file}: {stdout}");
+}
+
+/// The demo dataset as the importer's sheets, straight from the domain (no database).
+fn demo_tables() -> (ketnoi_sheets::Table, ketnoi_sheets::Table) {
+    use ketnoi_domain::import as rules;
+    let headers = |cols: &[&str]| cols.iter().map(|c| (*c).to_owned()).collect();
+    let coops =
+        rules::demo_cooperatives(include_str!("../../../data/demo/cooperatives.json")).unwrap();
+    let listings = rules::demo_listings(include_str!("../../../data/demo/listings.json")).unwrap();
+    (
+        ketnoi_sheets::Table::new(
+            headers(rules::COOPERATIVE_COLUMNS),
+            coops.iter().map(rules::cooperative_row).collect(),
+        ),
+        ketnoi_sheets::Table::new(
+            headers(rules::LISTING_COLUMNS),
+            listings.iter().map(rules::listing_row).collect(),
+        ),
+    )
+}
+
+#[test]
+fn help_lists_import_and_export() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ketnoi"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = text(&out.stdout);
+    assert!(help.contains("import") && help.contains("export"), "{help}");
+    let out = Command::new(env!("CARGO_BIN_EXE_ketnoi"))
+        .args(["import", "--help"])
+        .output()
+        .unwrap();
+    assert!(text(&out.stdout).contains("--skip-invalid"));
+}
+
+#[tokio::test]
+async fn demo_exports_import_into_a_fresh_database_and_a_second_run_changes_nothing() {
+    for engine in ENGINES {
+        let Some(source) = Store::new(engine) else {
+            continue;
+        };
+        let seeded = source.run(&["seed", "--demo"]);
+        assert!(
+            seeded.status.success(),
+            "{engine:?}: {}",
+            text(&seeded.stderr)
+        );
+        for (kind, format) in [
+            ("cooperatives", "csv"),
+            ("cooperatives", "xlsx"),
+            ("listings", "csv"),
+            ("listings", "xlsx"),
+        ] {
+            let file = source.path(&format!("{kind}.{format}"));
+            let out = source.run(&["export", kind, "--format", format, "-o", &file]);
+            assert!(out.status.success(), "{engine:?} export {kind} {format}");
+            let bytes = std::fs::read(&file).unwrap();
+            assert_eq!(
+                ketnoi_sheets::Format::detect(&bytes),
+                Some(if format == "csv" {
+                    ketnoi_sheets::Format::Csv
+                } else {
+                    ketnoi_sheets::Format::Xlsx
+                }),
+                "{engine:?} {kind}.{format}"
+            );
+        }
+        // Without -o the file goes to stdout.
+        let stdout = source.run(&["export", "cooperatives"]);
+        assert!(stdout.status.success());
+        assert_eq!(
+            stdout.stdout,
+            std::fs::read(source.path("cooperatives.csv")).unwrap()
+        );
+
+        for format in ["csv", "xlsx"] {
+            let Some(fresh) = Store::new(engine) else {
+                continue;
+            };
+            for kind in ["cooperatives", "listings"] {
+                std::fs::copy(
+                    source.path(&format!("{kind}.{format}")),
+                    fresh.path(&format!("{kind}.{format}")),
+                )
+                .unwrap();
+            }
+            imports_ok(
+                &fresh,
+                "cooperatives",
+                &format!("cooperatives.{format}"),
+                "60 rows — 60 created, 0 updated, 0 unchanged, 0 skipped.",
+            );
+            imports_ok(
+                &fresh,
+                "listings",
+                &format!("listings.{format}"),
+                "400 rows — 400 created, 0 updated, 0 unchanged, 0 skipped.",
+            );
+            assert_eq!(fresh.counts().await, (60, 400), "{engine:?} {format}");
+            // The second run changes nothing.
+            imports_ok(
+                &fresh,
+                "cooperatives",
+                &format!("cooperatives.{format}"),
+                "60 rows — 0 created, 0 updated, 60 unchanged, 0 skipped.",
+            );
+            imports_ok(
+                &fresh,
+                "listings",
+                &format!("listings.{format}"),
+                "400 rows — 0 created, 0 updated, 400 unchanged, 0 skipped.",
+            );
+            assert_eq!(fresh.counts().await, (60, 400));
+            // What the fresh database exports is what it was given.
+            let again = fresh.run(&["export", "listings", "--format", "csv"]);
+            assert!(again.status.success());
+            let left = ketnoi_sheets::read(&again.stdout).unwrap();
+            let right =
+                ketnoi_sheets::read(&std::fs::read(source.path("listings.csv")).unwrap()).unwrap();
+            let sorted = |mut t: ketnoi_sheets::Table| {
+                t.rows.sort();
+                t
+            };
+            assert_eq!(sorted(left), sorted(right), "{engine:?} {format}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn three_broken_rows_import_nothing_and_are_named_unless_skipped() {
+    for engine in ENGINES {
+        let Some(store) = Store::new(engine) else {
+            continue;
+        };
+        let (coops, mut listings) = demo_tables();
+        let col = |name: &str| {
+            ketnoi_domain::import::LISTING_COLUMNS
+                .iter()
+                .position(|c| *c == name)
+                .unwrap()
+        };
+        listings.rows[5 - 2][col("price_vnd")] = "12,5".into();
+        listings.rows[17 - 2][col("unit")] = "thùng".into();
+        listings.rows[230 - 2][col("category")] = "do-dien-tu".into();
+        std::fs::write(
+            store.path("cooperatives.csv"),
+            ketnoi_sheets::write_csv(&coops),
+        )
+        .unwrap();
+        std::fs::write(
+            store.path("listings.csv"),
+            ketnoi_sheets::write_csv(&listings),
+        )
+        .unwrap();
+        imports_ok(
+            &store,
+            "cooperatives",
+            "cooperatives.csv",
+            "60 rows — 60 created",
+        );
+
+        let out = store.run(&["import", "listings", &store.path("listings.csv")]);
+        assert!(
+            !out.status.success(),
+            "{engine:?}: errors prevent the import"
+        );
+        let stderr = text(&out.stderr);
+        let named: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("dòng "))
+            .map(|l| l.split(':').next().unwrap())
+            .collect();
+        assert_eq!(
+            named,
+            vec![
+                "dòng 5, cột price_vnd",
+                "dòng 17, cột unit",
+                "dòng 230, cột category"
+            ],
+            "{engine:?}: {stderr}"
+        );
+        assert!(stderr.contains("--skip-invalid"), "says how to go on");
+        assert_eq!(
+            store.counts().await,
+            (60, 0),
+            "{engine:?}: nothing imported"
+        );
+
+        let out = store.run(&[
+            "import",
+            "listings",
+            &store.path("listings.csv"),
+            "--skip-invalid",
+        ]);
+        assert!(out.status.success(), "{engine:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stdout)
+                .contains("400 rows — 397 created, 0 updated, 0 unchanged, 3 skipped.")
+        );
+        assert_eq!(
+            text(&out.stderr)
+                .lines()
+                .filter(|l| l.starts_with("dòng "))
+                .count(),
+            3,
+            "the skipped rows are still named"
+        );
+        assert_eq!(store.counts().await, (60, 397));
+    }
+}
+
+#[tokio::test]
+async fn listings_of_unknown_cooperatives_and_unreadable_files_are_refused() {
+    for engine in ENGINES {
+        let Some(store) = Store::new(engine) else {
+            continue;
+        };
+        let (_, listings) = demo_tables();
+        std::fs::write(
+            store.path("listings.xlsx"),
+            ketnoi_sheets::write_xlsx(&listings, "Sản phẩm").unwrap(),
+        )
+        .unwrap();
+        // No cooperatives yet: every row names an unknown one, and nothing is written.
+        let out = store.run(&["import", "listings", &store.path("listings.xlsx")]);
+        assert!(!out.status.success());
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("dòng 2, cột cooperative: Không tìm thấy hợp tác xã"),
+            "{engine:?}: {stderr}"
+        );
+        assert_eq!(store.counts().await, (0, 0));
+
+        std::fs::write(store.path("renamed.xlsx"), "name,kind\nHTX A,htx\n").unwrap();
+        let out = store.run(&["import", "cooperatives", &store.path("renamed.xlsx")]);
+        assert!(!out.status.success());
+        assert!(
+            text(&out.stderr).contains("không phải bảng tính Excel"),
+            "{}",
+            text(&out.stderr)
+        );
+        std::fs::write(store.path("image.csv"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+        let out = store.run(&["import", "cooperatives", &store.path("image.csv")]);
+        assert!(!out.status.success());
+        assert!(text(&out.stderr).contains("neither an Excel workbook"));
+        let out = store.run(&["import", "cooperatives", &store.path("missing.csv")]);
+        assert!(!out.status.success());
+    }
+}

@@ -179,3 +179,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         })
     }
 }
+
+/// A `multipart/form-data` body (uploads); anything else is a 415, a broken one a 400.
+pub struct Multipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for Multipart {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !content_type_is(&req, "multipart/form-data") {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        axum::extract::Multipart::from_request(req, state)
+            .await
+            .map(Multipart)
+            .map_err(|_| AppError::BadRequest(Msg::new("err-bad-request")))
+    }
+}

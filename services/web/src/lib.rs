@@ -10,6 +10,7 @@ pub mod csrf;
 mod error;
 mod extract;
 pub mod i18n;
+pub mod imports;
 mod middleware;
 pub mod pages;
 pub mod password;
@@ -17,6 +18,7 @@ pub mod policy;
 pub mod routes;
 pub mod session;
 mod state;
+mod uploads;
 
 pub use config::AppConfig;
 pub use error::{AppError, FieldErrors};

@@ -13,15 +13,24 @@ pub struct RouteSpec {
     pub method: &'static str,
     pub path: &'static str,
     pub access: Access,
+    /// The route takes `multipart/form-data` (file uploads).
+    pub upload: bool,
 }
 
 /// Each row: `method "path" => handler, Access;` — or `…, Access, LIMIT;` to give the route a
 /// larger body limit (a constant of [`crate::middleware`]) for uploads.
 macro_rules! route_map {
+    (@upload) => { false };
+    (@upload $limit:ident) => { true };
     ($($method:ident $path:literal => $handler:path, $access:ident $(, $limit:ident)?;)*) => {
         /// The route map as data.
         pub const ROUTES: &[RouteSpec] = &[
-            $(RouteSpec { method: stringify!($method), path: $path, access: Access::$access },)*
+            $(RouteSpec {
+                method: stringify!($method),
+                path: $path,
+                access: Access::$access,
+                upload: route_map!(@upload $($limit)?),
+            },)*
         ];
 
         fn routes(state: &AppState) -> Router<AppState> {
@@ -79,12 +88,35 @@ route_map! {
     post "/orgs/{slug}/members" => pages::orgs::add_member, OrgManager;
     post "/orgs/{slug}/members/{user_id}/remove" => pages::orgs::remove_member, OrgOwner;
 
+    // Cooperative managers, and officers the cooperative granted proxy rights.
+    get "/orgs/{slug}/manage" => pages::manage::show_dashboard, OrgManager;
+    get "/orgs/{slug}/profile" => pages::manage::edit_profile, OrgManager;
+    post "/orgs/{slug}/profile" => pages::manage::update_profile, OrgManager;
+    post "/orgs/{slug}/logo" => pages::manage::upload_logo, OrgManager, UPLOAD_LIMIT;
+    get "/orgs/{slug}/listings/new" => pages::manage::new_listing, OrgManager;
+    post "/orgs/{slug}/listings" => pages::manage::create_listing, OrgManager;
+    get "/orgs/{slug}/listings/{id}" => pages::manage::edit_listing, OrgManager;
+    post "/orgs/{slug}/listings/{id}" => pages::manage::update_listing, OrgManager;
+    post "/orgs/{slug}/listings/{id}/photos" => pages::manage::add_photos, OrgManager, UPLOAD_LIMIT;
+    post "/orgs/{slug}/listings/{id}/status" => pages::manage::update_listing_status, OrgManager;
+    post "/orgs/{slug}/badges" => pages::manage::submit_badge, OrgManager, UPLOAD_LIMIT;
+    post "/orgs/{slug}/proxies" => pages::manage::grant_proxy, OrgOwner;
+    post "/orgs/{slug}/proxies/{user_id}/revoke" => pages::manage::revoke_proxy, OrgOwner;
+
     // Union officers and administrators.
     get "/union" => pages::union::show_dashboard, Officer;
+    get "/union/badges" => pages::union::list_badge_claims, Officer;
+    post "/union/badges/{id}/decision" => pages::union::decide_badge, Officer;
+    post "/union/listings/{id}/hide" => pages::union::hide_listing, Officer;
+    get "/union/evidence/{key}" => pages::union::show_evidence, Officer;
     get "/admin/users" => pages::admin::list_users, Admin;
     post "/admin/users/{user_id}/role" => pages::admin::update_role, Admin;
 
     // Imports and exports (Union officers).
+    get "/union/imports" => pages::imports::new_import, Officer;
+    post "/union/imports" => pages::imports::create_import, Officer, UPLOAD_LIMIT;
+    get "/union/imports/{id}" => pages::imports::show_import, Officer;
+    get "/union/exports/{file}" => pages::imports::download_export, Officer;
     // -- end of imports and exports --
 
     // JSON API.

@@ -206,6 +206,7 @@ pub struct OfferView {
 #[template(path = "listings/show.html")]
 struct ShowPage {
     layout: Layout,
+    id: i64,
     title: String,
     description: String,
     org_name: String,
@@ -338,6 +339,7 @@ pub async fn show_listing(
     });
     render(&ShowPage {
         layout: Layout::new(&ctx, title.clone()),
+        id: listing.id,
         og_description: excerpt(&description, 200),
         og_image: images.first().cloned(),
         json_ld: script_json(&json_ld),

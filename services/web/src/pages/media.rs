@@ -12,7 +12,8 @@ fn valid_path(p: &str) -> bool {
         Some(x) => x,
         None => return false,
     };
-    matches!(dir, "img" | "doc")
+    // Evidence (doc/) is served to officers only, through /union/evidence.
+    dir == "img"
         && !file.is_empty()
         && file.len() <= 100
         && file
@@ -49,8 +50,8 @@ mod tests {
     #[test]
     fn only_store_paths_are_served() {
         assert!(super::valid_path("img/abc123-320.jpg"));
-        assert!(super::valid_path("doc/abc.pdf"));
         for bad in [
+            "doc/abc.pdf",
             "img/../secret",
             "etc/passwd",
             "img/",
