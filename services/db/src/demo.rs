@@ -187,3 +187,36 @@ async fn verify_demo_badge(
     .await?;
     Ok(())
 }
+
+/// Copies demo listings (with new external ids `lst-0001-c2`, …) until `target` listings are
+/// published, spread over the demo cooperatives as the originals are. For benchmarks.
+pub async fn scale_listings(db: &Db, target: usize) -> Result<usize> {
+    let originals = ketnoi_domain::import::demo_listings(LISTINGS)
+        .map_err(|e| DbError::Corrupt(format!("demo listings: {e}")))?;
+    let have = crate::listings::count_public(db.conn()).await? as usize;
+    let mut added = 0;
+    let mut copy = 2;
+    let mut tx = db.begin().await?;
+    'outer: while have + added < target {
+        for l in &originals {
+            if have + added >= target {
+                break 'outer;
+            }
+            let mut r = l.clone();
+            r.external_id = l.external_id.as_ref().map(|x| format!("{x}-c{copy}"));
+            r.title_vi = format!("{} ({copy})", l.title_vi);
+            if crate::import::save_listing(&mut tx, &r).await?
+                == Some(crate::import::Outcome::Created)
+            {
+                added += 1;
+            }
+            if added % 1000 == 0 {
+                tx.commit().await?;
+                tx = db.begin().await?;
+            }
+        }
+        copy += 1;
+    }
+    tx.commit().await?;
+    Ok(added)
+}

@@ -45,6 +45,9 @@ enum Command {
         /// The fictional demo dataset with demo accounts.
         #[arg(long)]
         demo: bool,
+        /// Copy demo listings until there are this many published listings (for benchmarks).
+        #[arg(long)]
+        listings: Option<usize>,
     },
     /// Manage users.
     User {
@@ -120,10 +123,15 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Seed { demo } => {
+        Command::Seed { demo, listings } => {
             anyhow::ensure!(demo, "nothing to seed: pass --demo");
             let db = cli.config.database().await?;
-            demo::seed(&db).await
+            demo::seed(&db).await?;
+            if let Some(n) = listings {
+                let added = ketnoi_db::demo::scale_listings(&db, n).await?;
+                tracing::info!(added, total = n, "demo listings copied");
+            }
+            Ok(())
         }
         Command::User {
             command:

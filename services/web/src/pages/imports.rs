@@ -33,14 +33,16 @@ const PROGRESS_WRITE_EVERY: Duration = Duration::from_millis(500);
 /// a time and the import's transaction holds it until the end, so there progress cannot be
 /// written to the job row; the page reads it from here. The app's address is part of the
 /// key because tests run several apps (several databases, same job ids) in one process.
-static RUNNING: LazyLock<Mutex<HashMap<(usize, i64), (usize, usize)>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
+static RUNNING: LazyLock<Mutex<Progress>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// (app address, job id) → (rows done, rows to do).
+type Progress = HashMap<(usize, i64), (usize, usize)>;
 
 fn running_key(state: &AppState, id: i64) -> (usize, i64) {
     (std::ptr::from_ref(&**state).addr(), id)
 }
 
-fn running() -> std::sync::MutexGuard<'static, HashMap<(usize, i64), (usize, usize)>> {
+fn running() -> std::sync::MutexGuard<'static, Progress> {
     // A panic while holding the lock leaves a map of plain numbers, still consistent.
     RUNNING.lock().unwrap_or_else(PoisonError::into_inner)
 }
