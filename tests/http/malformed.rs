@@ -209,66 +209,106 @@ async fn invalid_utf8_in_a_form_is_a_field_error(app: TestApp) {
 
 async fn api_routes_answer_malformed_json_with_field_errors(app: TestApp) {
     let c = admin(&app).await;
-    let posts: Vec<&str> = ROUTES
+    let org = ketnoi_db::orgs::find_by_slug(app.db.conn(), "htx-thu")
+        .await
+        .unwrap()
+        .unwrap();
+    let created = c
+        .post_json(
+            "/api/v1/orgs/htx-thu/listings",
+            json!({"title_vi": "Bát", "description_vi": "Bát gốm", "category": "gom-su", "unit": "bộ",
+                   "offers": [{"kind": "retail", "price_vnd": 100000}]}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let listing_id = created.json()["id"].to_string();
+    assert_eq!(
+        ketnoi_db::listings::of_org(app.db.conn(), org.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let writes: Vec<(String, String)> = ROUTES
         .iter()
-        .filter(|r| r.method == "post" && r.path.starts_with("/api/"))
-        .map(|r| r.path)
-        .collect();
-    assert!(posts.len() >= 2);
-    for path in posts {
-        let wrong_types = c
-            .post_json(
-                path,
-                json!({"display_name": 7, "login": ["x"], "password": {"a": 1}}),
+        .filter(|r| matches!(r.method, "post" | "put") && r.path.starts_with("/api/"))
+        .map(|r| {
+            (
+                r.method.to_uppercase(),
+                concrete(r.path).replace("/1", &format!("/{listing_id}")),
             )
-            .await;
-        assert_eq!(wrong_types.status, 422, "{path}: {}", wrong_types.body);
+        })
+        .collect();
+    assert!(writes.len() >= 5);
+    let send = |method: &str, path: &str, body: Vec<u8>, ct: &str| {
+        let (m, p, ct) = (method.to_owned(), path.to_owned(), ct.to_owned());
+        let c = c.clone();
+        async move { c.request(&m, &p, Some(&ct), body).await }
+    };
+    for (method, path) in &writes {
+        let wrong = json!({"display_name": 7, "login": ["x"], "password": {"a": 1}, "title_vi": 7, "offers": "x", "status": 5});
+        let r = send(
+            method,
+            path,
+            wrong.to_string().into_bytes(),
+            "application/json",
+        )
+        .await;
+        assert_eq!(r.status, 422, "{method} {path}: {}", r.body);
         assert!(
-            wrong_types.json()["error"]["fields"]
+            r.json()["error"]["fields"]
                 .as_object()
                 .is_some_and(|f| !f.is_empty())
         );
-        let missing = c.post_json(path, json!({})).await;
-        assert_eq!(missing.status, 422, "{path}");
-        assert_eq!(
-            missing.json()["error"]["fields"]["login"][0]["code"],
-            "err-required",
-            "{path}: {}",
-            missing.body
+        let missing = send(method, path, b"{}".to_vec(), "application/json").await;
+        assert_eq!(missing.status, 422, "{method} {path}: {}", missing.body);
+        let fields = missing.json()["error"]["fields"].clone();
+        assert!(
+            fields.as_object().is_some_and(|f| !f.is_empty()),
+            "{path}: the missing fields are named"
         );
-        let syntax = c
-            .request(
-                "POST",
-                path,
-                Some("application/json"),
-                b"{\"login\":".to_vec(),
-            )
-            .await;
+        if path.contains("/accounts") || path.ends_with("/session") {
+            assert_eq!(fields["login"][0]["code"], "err-required", "{path}");
+        }
+        let syntax = send(method, path, b"{\"login\":".to_vec(), "application/json").await;
         assert_eq!(syntax.status, 400, "{path}");
         assert_eq!(syntax.json()["error"]["code"], "bad_request");
-        let utf8 = c
-            .request(
-                "POST",
-                path,
-                Some("application/json"),
-                b"{\"login\":\"\xff\xfe\",\"password\":\"x\"}".to_vec(),
-            )
-            .await;
+        let utf8 = send(
+            method,
+            path,
+            b"{\"login\":\"\xff\xfe\",\"password\":\"x\"}".to_vec(),
+            "application/json",
+        )
+        .await;
         assert!((400..500).contains(&utf8.status), "{path}: {}", utf8.status);
         assert!(utf8.json()["error"]["code"].is_string());
-        let form = c
-            .request(
-                "POST",
-                path,
-                Some("application/x-www-form-urlencoded"),
-                b"login=x".to_vec(),
-            )
-            .await;
+        let form = send(
+            method,
+            path,
+            b"login=x".to_vec(),
+            "application/x-www-form-urlencoded",
+        )
+        .await;
         assert_eq!(form.status, 415, "{path}");
         assert_eq!(form.json()["error"]["code"], "unsupported_media_type");
-        let long = c.post_json(path, json!({"display_name": "x".repeat(500), "login": "a".repeat(300), "password": "p".repeat(200)})).await;
-        assert_eq!(long.status, 422, "{path}: {}", long.body);
+        let long = json!({"display_name": "x".repeat(500), "login": "a".repeat(300), "password": "p".repeat(200), "title_vi": "t".repeat(300), "status": "s".repeat(300)});
+        let r = send(
+            method,
+            path,
+            long.to_string().into_bytes(),
+            "application/json",
+        )
+        .await;
+        assert_eq!(r.status, 422, "{path}: {}", r.body);
     }
+    assert_eq!(
+        ketnoi_db::listings::of_org(app.db.conn(), org.id)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "nothing else was created"
+    );
 }
 
 async fn over_long_bodies_are_refused(app: TestApp) {

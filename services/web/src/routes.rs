@@ -5,7 +5,7 @@
 use crate::policy::{Access, authorize};
 use crate::{AppState, api, middleware, pages};
 use axum::Router;
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 
 /// One row of the route map.
 #[derive(Debug, Clone, Copy)]
@@ -128,6 +128,9 @@ route_map! {
     get "/api/v1/listings" => api::listings::list_listings, Public;
     get "/api/v1/listings/{id}" => api::listings::show_listing, Public;
     get "/api/v1/orgs/{slug}/members" => api::orgs::list_members, OrgMember;
+    post "/api/v1/orgs/{slug}/listings" => api::listings::create_listing, OrgManager;
+    put "/api/v1/orgs/{slug}/listings/{id}" => api::listings::update_listing, OrgManager;
+    post "/api/v1/orgs/{slug}/listings/{id}/status" => api::listings::update_listing_status, OrgManager;
     post "/api/v1/accounts" => api::accounts::create_account, Public;
     post "/api/v1/session" => api::accounts::create_session, Public;
     delete "/api/v1/session" => api::accounts::delete_session, SignedIn;

@@ -301,3 +301,5 @@ err-evidence-required = Attach an evidence file.
 err-not-an-officer = No Union officer has this e-mail or phone number.
 err-reason-required = Give a reason when rejecting.
 err-already-decided = This certificate was already decided.
+err-offers-count = Give one to three ways of selling it.
+err-tiers-wholesale-only = Only wholesale offers have price tiers.

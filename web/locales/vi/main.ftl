@@ -301,3 +301,5 @@ err-evidence-required = Cần đính kèm tệp minh chứng.
 err-not-an-officer = Không tìm thấy cán bộ Hội với thông tin này.
 err-reason-required = Cần ghi lý do khi từ chối.
 err-already-decided = Chứng nhận này đã được xử lý.
+err-offers-count = Cần từ 1 đến 3 hình thức bán.
+err-tiers-wholesale-only = Chỉ bán sỉ mới có bậc giá.

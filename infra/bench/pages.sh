@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Page latency benchmark: builds Ketnoi (release), seeds the demo data scaled to
+# LISTINGS published listings, serves it on a free loopback port, loads each public page
+# with wrk and prints a Markdown table (page, URL, HTML bytes, requests/s, p50, p90, p99).
+#
+# Usage (from anywhere in a checkout):
+#   infra/bench/pages.sh                      # SQLite in a temporary directory
+#   DATABASE_URL=postgres://postgres@127.0.0.1:55432/bench infra/bench/pages.sh
+#                                             # PostgreSQL: use an EMPTY database; the
+#                                             # script seeds it but never drops it
+#
+# Settings (environment, all optional):
+#   CARGO_TARGET_DIR  where cargo builds (default: <repo>/target)
+#   KETNOI_BIN        use this binary instead of building one
+#   DATABASE_URL      postgres://… to measure PostgreSQL (default: SQLite in a temp dir)
+#   LISTINGS          published listings to scale the demo data to   (default 10000)
+#   THREADS           wrk threads                                     (default 2)
+#   CONNECTIONS       wrk connections                                 (default 50)
+#   DURATION          measured wrk run per URL                        (default 20s)
+#   WARMUP            unmeasured wrk run before each URL              (default 5s)
+#   RAW_DIR           keep wrk's raw output here (default: discarded with the temp dir)
+#
+# Needs: cargo, curl, python3, wrk (Debian: apt-get install -y wrk).
+# Only loopback (127.0.0.1) is ever loaded. The table goes to stdout, progress to stderr.
+set -euo pipefail
+
+LISTINGS="${LISTINGS:-10000}"
+THREADS="${THREADS:-2}"
+CONNECTIONS="${CONNECTIONS:-50}"
+DURATION="${DURATION:-20s}"
+WARMUP="${WARMUP:-5s}"
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "pages.sh: $*"; exit 1; }
+
+for tool in curl python3 wrk; do
+    command -v "$tool" >/dev/null || die "$tool is required (wrk: apt-get install -y wrk)"
+done
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+work="$(mktemp -d "${TMPDIR:-/tmp}/ketnoi-bench.XXXXXX")"
+server_pid=""
+
+cleanup() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- 1. Build -------------------------------------------------------------------------
+if [[ -n "${KETNOI_BIN:-}" ]]; then
+    bin="$KETNOI_BIN"
+else
+    target="${CARGO_TARGET_DIR:-$repo/target}"
+    say "building ketnoi (release) into $target ..."
+    (cd "$repo" && CARGO_TARGET_DIR="$target" cargo build --release -p ketnoi >&2)
+    bin="$target/release/ketnoi"
+fi
+[[ -x "$bin" ]] || die "no binary at $bin"
+
+# --- 2. Database and data -------------------------------------------------------------
+export DATA_DIR="$work/data"
+mkdir -p "$DATA_DIR"
+if [[ -n "${DATABASE_URL:-}" ]]; then
+    engine="PostgreSQL"
+else
+    engine="SQLite"
+    export DATABASE_URL="sqlite:$DATA_DIR/k.db"
+fi
+export RUST_LOG="${RUST_LOG:-warn}"
+
+say "seeding the demo data scaled to $LISTINGS listings ($engine) ..."
+seed_start=$(date +%s)
+# At info level the seed logs how many listings it copied.
+RUST_LOG=info "$bin" seed --demo --listings "$LISTINGS" >&2
+say "seeded in $(( $(date +%s) - seed_start )) s"
+
+# --- 3. Serve on a free port ----------------------------------------------------------
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+base="http://127.0.0.1:$port"
+BIND="127.0.0.1:$port" "$bin" serve --no-worker >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 120); do
+    if curl -fsS -o /dev/null "$base/healthz" 2>/dev/null; then break; fi
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; die "server exited"; }
+    sleep 0.5
+done
+curl -fsS -o /dev/null "$base/healthz" || die "server did not answer /healthz within 60 s"
+say "serving on $base (pid $server_pid)"
+
+listing_id="$(curl -fsS "$base/api/v1/listings?page=5" |
+    python3 -c 'import sys,json; print(json.load(sys.stdin)["items"][0]["id"])')"
+say "listing page id: $listing_id"
+
+pages=(
+    "directory|/orgs"
+    "directory (filtered)|/orgs?sector=gom_su"
+    "directory map|/orgs/map"
+    "profile|/orgs/htx-gom-su-men-lam-bat-trang"
+    "listing|/listings/$listing_id"
+    "listing list|/listings"
+    "category|/categories/thu-cong"
+)
+
+# --- 4. Load each page ----------------------------------------------------------------
+# wrk prints latencies as e.g. 812.00us, 4.21ms, 1.02s; convert to milliseconds.
+to_ms() {
+    python3 - "$1" <<'PY'
+import re, sys
+m = re.fullmatch(r"([0-9.]+)(us|ms|s|m)", sys.argv[1])
+if not m:
+    print(sys.argv[1]); sys.exit()
+v, u = float(m.group(1)), m.group(2)
+print(f"{v * {'us': 0.001, 'ms': 1, 's': 1000, 'm': 60000}[u]:.2f}")
+PY
+}
+
+rows=()
+for entry in "${pages[@]}"; do
+    name="${entry%%|*}"
+    path="${entry#*|}"
+    url="$base$path"
+    status="$(curl -s -o "$work/page.html" -w '%{http_code}' "$url")"
+    bytes="$(wc -c <"$work/page.html" | tr -d ' ')"
+    [[ "$status" == 200 ]] || say "WARNING: $path answered $status"
+    say "warming up $path ($WARMUP) ..."
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
+    say "measuring $path ($DURATION) ..."
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url")"
+    if [[ -n "${RAW_DIR:-}" ]]; then
+        mkdir -p "$RAW_DIR"
+        printf '%s\n' "$out" >"$RAW_DIR/$(printf '%s' "$name" | tr -c 'a-zA-Z0-9' '_').txt"
+    fi
+    rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")"
+    p50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
+    p90="$(to_ms "$(awk '$1 == "90%" {print $2}' <<<"$out")")"
+    p99="$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")"
+    # Any non-2xx answer, socket error or timeout makes the row suspect: show it.
+    errors="$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {
+        gsub(/,/, ""); for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i } END {print n + 0}' <<<"$out")"
+    rows+=("| $name | \`$path\` | $status | $bytes | $rps | $p50 | $p90 | $p99 | $errors |")
+    say "  $bytes bytes, $rps req/s, p50 $p50 ms, p90 $p90 ms, p99 $p99 ms, errors $errors"
+done
+
+# --- 5. Report ------------------------------------------------------------------------
+echo
+echo "$engine, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up), $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo
+echo "| page | URL | status | HTML bytes | requests/s | p50 ms | p90 ms | p99 ms | errors |"
+echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${rows[@]}"
