@@ -9,7 +9,34 @@ on_both_backends!(
     category_and_listing_pages_page_through_the_catalogue,
     buyers_and_unpublished_listings_are_not_public,
     pages_stay_under_60_kb,
+    demo_events_are_listed_soonest_first,
 );
+
+async fn demo_events_are_listed_soonest_first(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    assert_eq!(ketnoi_db::events::count(app.db.conn()).await.unwrap(), 12);
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    assert_eq!(
+        ketnoi_db::events::count(app.db.conn()).await.unwrap(),
+        12,
+        "importing twice changes nothing"
+    );
+    let page = app.client().get("/events").await;
+    assert_eq!(page.status, 200);
+    let today = ketnoi_domain::time::today_hanoi();
+    let upcoming = ketnoi_db::events::upcoming(app.db.conn(), today, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        page.body.matches("data-testid=\"event\"").count(),
+        upcoming.len()
+    );
+    assert!(
+        upcoming
+            .windows(2)
+            .all(|w| w[0].start_date <= w[1].start_date)
+    );
+}
 
 async fn directory_lists_and_filters_cooperatives(app: TestApp) {
     ketnoi_db::demo::import(&app.db).await.unwrap();

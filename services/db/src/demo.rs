@@ -56,6 +56,32 @@ pub fn organisation_count() -> usize {
 }
 
 static LISTINGS: &str = include_str!("../../../data/demo/listings.json");
+static EVENTS: &str = include_str!("../../../data/demo/events.json");
+
+#[derive(Deserialize)]
+struct EventJson {
+    id: String,
+    name: String,
+    kind: String,
+    start_date: chrono::NaiveDate,
+    end_date: chrono::NaiveDate,
+    registration_deadline: Option<chrono::NaiveDate>,
+    venue: VenueJson,
+    capacity: Option<i64>,
+    capacity_unit: Option<String>,
+    fee_vnd: i64,
+    categories: Vec<String>,
+    organizer: String,
+    description: String,
+}
+
+#[derive(Deserialize)]
+struct VenueJson {
+    name: String,
+    address: String,
+    commune_code: Option<String>,
+    province_code: String,
+}
 
 /// The Union branch that stands as verifier of the demo badges.
 const DEMO_VERIFIER: &str = "Hội LHPN Thành phố Hà Nội (dữ liệu mẫu)";
@@ -164,6 +190,33 @@ pub async fn import(db: &Db) -> Result<usize> {
             ..Default::default()
         };
         verify_demo_badge(&mut tx, &claim, verified_at).await?;
+    }
+    let events: Vec<EventJson> =
+        serde_json::from_str(EVENTS).map_err(|e| corrupt("events", e.to_string()))?;
+    for ev in events {
+        crate::events::upsert(
+            tx.conn(),
+            &crate::events::Event {
+                id: 0,
+                external_id: Some(ev.id),
+                name: text::clean(&ev.name),
+                kind: ev.kind,
+                start_date: ev.start_date,
+                end_date: ev.end_date,
+                registration_deadline: ev.registration_deadline,
+                venue_name: text::clean(&ev.venue.name),
+                venue_address: text::clean(&ev.venue.address),
+                venue_commune_code: ev.venue.commune_code,
+                province_code: ev.venue.province_code,
+                capacity: ev.capacity,
+                capacity_unit: ev.capacity_unit,
+                fee_vnd: ev.fee_vnd,
+                categories: ev.categories.join("|"),
+                organizer: text::clean(&ev.organizer),
+                description: text::clean(&ev.description),
+            },
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(coops.len() + buyers.len())

@@ -9,6 +9,7 @@ mod pool;
 pub mod audit;
 pub mod badges;
 pub mod demo;
+pub mod events;
 pub mod import;
 pub mod import_jobs;
 pub mod listings;

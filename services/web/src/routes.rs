@@ -76,6 +76,7 @@ route_map! {
     get "/listings" => pages::listings::list_listings, Public;
     get "/listings/{id}" => pages::listings::show_listing, Public;
     get "/categories/{id}" => pages::listings::show_category, Public;
+    get "/events" => pages::events::list_events, Public;
 
     // Signed-in users.
     post "/signout" => pages::auth::delete_session, SignedIn;

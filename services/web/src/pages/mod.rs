@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod directory;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod home;
 pub mod imports;
