@@ -558,6 +558,24 @@ async fn proxy_officers_act_for_the_cooperative_and_the_log_says_so(app: TestApp
         page.contains("thay mặt hợp tác xã"),
         "the cooperative sees who acted on its behalf"
     );
+    let audit = o.get(&format!("/union/audit/{}", org.slug)).await;
+    assert_eq!(audit.status, 200, "officers in scope see the log");
+    assert!(audit.body.contains("thay mặt hợp tác xã"));
+    let outsider = app
+        .user(
+            "canbo.xa@example.com",
+            PlatformRole::UnionOfficer,
+            Some("00004"),
+        )
+        .await;
+    assert_eq!(
+        app.client_as(&outsider)
+            .await
+            .get(&format!("/union/audit/{}", org.slug))
+            .await
+            .status,
+        403
+    );
     let revoke = c
         .submit(
             &manage,

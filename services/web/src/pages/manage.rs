@@ -119,6 +119,22 @@ pub struct BadgeForm {
     pub listing_id: String,
 }
 
+/// One audit entry as people read it.
+pub fn audit_row(a: audit::Logged, ctx: &Ctx) -> AuditRow {
+    let t = ctx.tr();
+    AuditRow {
+        when: ketnoi_domain::time::format_hanoi(a.created_at),
+        who: a.actor_name.unwrap_or_default(),
+        proxy: a.on_behalf_of.is_some(),
+        what: format!(
+            "{} {} #{}",
+            t.get(&format!("audit-{}", a.action)),
+            t.get(&format!("audit-entity-{}", a.entity)),
+            a.entity_id
+        ),
+    }
+}
+
 async fn dashboard(
     state: &AppState,
     ctx: &Ctx,
@@ -160,20 +176,7 @@ async fn dashboard(
             })
             .collect(),
         proxies: orgs::proxies(state.db.conn(), scope.org.id).await?,
-        audit: log
-            .into_iter()
-            .map(|a| AuditRow {
-                when: ketnoi_domain::time::format_hanoi(a.created_at),
-                who: a.actor_name.unwrap_or_default(),
-                proxy: a.on_behalf_of.is_some(),
-                what: format!(
-                    "{} {} #{}",
-                    t.get(&format!("audit-{}", a.action)),
-                    t.get(&format!("audit-entity-{}", a.entity)),
-                    a.entity_id
-                ),
-            })
-            .collect(),
+        audit: log.into_iter().map(|a| audit_row(a, ctx)).collect(),
         badge_form,
         proxy_login,
         errors,

@@ -296,3 +296,43 @@ pub async fn show_evidence(
         bytes,
     )))
 }
+
+#[derive(Template)]
+#[template(path = "union/audit.html")]
+struct AuditPage {
+    layout: Layout,
+    org_name: String,
+    org_slug: String,
+    entries: Vec<super::manage::AuditRow>,
+}
+
+/// The change log of a cooperative in the officer's scope.
+pub async fn show_audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    crate::extract::PathSlug(slug): crate::extract::PathSlug,
+) -> Result<Response, AppError> {
+    let org = ketnoi_db::orgs::find_by_slug(state.db.conn(), &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !org.kind.is_cooperative() {
+        return Err(AppError::NotFound);
+    }
+    if !crate::policy::officer_scope_covers(
+        &crate::policy::Actor::of(Some(&user), None),
+        crate::policy::OrgFacts::of(&org),
+    ) {
+        return Err(AppError::Forbidden);
+    }
+    let entries = ketnoi_db::audit::for_org(state.db.conn(), org.id, 200).await?;
+    render(&AuditPage {
+        layout: Layout::titled(&ctx, "audit-title"),
+        entries: entries
+            .into_iter()
+            .map(|a| super::manage::audit_row(a, &ctx))
+            .collect(),
+        org_name: org.name,
+        org_slug: org.slug,
+    })
+}
