@@ -243,6 +243,21 @@ async fn a_listing_with_wholesale_tiers_and_photos_is_published(app: TestApp) {
             .len(),
         2
     );
+    let keys = ketnoi_db::listings::photos(app.db.conn(), id)
+        .await
+        .unwrap();
+    let reorder = c
+        .submit(
+            &edit,
+            &format!("{edit}/photos/order"),
+            &[("first", &keys[1])],
+        )
+        .await;
+    assert_eq!(reorder.status, 303);
+    let reordered = ketnoi_db::listings::photos(app.db.conn(), id)
+        .await
+        .unwrap();
+    assert_eq!(reordered, vec![keys[1].clone(), keys[0].clone()]);
     let publish = c
         .submit(&edit, &format!("{edit}/status"), &[("status", "published")])
         .await;

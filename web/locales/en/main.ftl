@@ -316,3 +316,5 @@ event-fee = Fee
 event-capacity = Capacity
 event-deadline = Registration deadline
 event-organizer = Organiser
+photo-first = Show first
+photo-remove = Remove

@@ -316,3 +316,5 @@ event-fee = Phí tham gia
 event-capacity = Quy mô
 event-deadline = Hạn đăng ký
 event-organizer = Đơn vị tổ chức
+photo-first = Đưa lên đầu
+photo-remove = Xóa ảnh

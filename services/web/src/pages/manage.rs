@@ -1567,3 +1567,58 @@ pub async fn revoke_proxy(
     .await?;
     Ok(see_other(&format!("/orgs/{}/manage", scope.org.slug)))
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PhotoOrderForm {
+    csrf: String,
+    /// Storage key of a photo to remove.
+    remove: String,
+    /// Storage key of a photo to show first.
+    first: String,
+}
+
+/// Removes a photo or makes it the first one.
+pub async fn order_photos(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    scope: OrgScope,
+    PathId(id): PathId,
+    Form(form): Form<PhotoOrderForm>,
+) -> Result<Response, AppError> {
+    check_csrf(&state, &ctx, &form.csrf)?;
+    let l = own_listing(&state, &scope, id).await?;
+    let mut photos = listings::photos(state.db.conn(), l.id).await?;
+    let before = photos.clone();
+    if let Some(i) = photos.iter().position(|k| *k == form.remove) {
+        photos.remove(i);
+    } else if let Some(i) = photos.iter().position(|k| *k == form.first) {
+        let k = photos.remove(i);
+        photos.insert(0, k);
+    } else {
+        return Err(AppError::Validation(FieldErrors::single(
+            "photos",
+            Msg::new("err-invalid-choice"),
+        )));
+    }
+    let mut tx = state.db.begin().await?;
+    listings::set_photos(&mut tx, l.id, &photos).await?;
+    tx.commit().await?;
+    audit(
+        &state,
+        &ctx,
+        &scope,
+        Change {
+            entity: "listing",
+            id: l.id.to_string(),
+            action: "photos",
+            before: Some(serde_json::json!(before).to_string()),
+            after: Some(serde_json::json!(photos).to_string()),
+        },
+    )
+    .await?;
+    Ok(see_other(&format!(
+        "/orgs/{}/listings/{}",
+        scope.org.slug, l.id
+    )))
+}
