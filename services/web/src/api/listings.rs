@@ -328,8 +328,7 @@ fn validate_input(i: &ListingInput) -> Result<listings::Draft, FieldErrors> {
         {
             e.add(&field("price_tiers"), Msg::new("err-tiers-start"));
         }
-        if kind == Some(catalog::OfferKind::Experience) && !o.max_group_size.is_some_and(|g| g > 0)
-        {
+        if kind == Some(catalog::OfferKind::Experience) && o.max_group_size.is_none_or(|g| g <= 0) {
             e.add(&field("max_group_size"), Msg::new("err-required"));
         }
         for (f, v) in [
