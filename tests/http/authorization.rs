@@ -48,6 +48,9 @@ fn expected(access: Access) -> [Outcome; 9] {
         Access::Officer => [
             SignIn, Denied, Denied, Denied, Denied, Allowed, Allowed, Allowed, Allowed,
         ],
+        Access::OrgOfficer => [
+            SignIn, Denied, Denied, Denied, Denied, Denied, Allowed, Allowed, Allowed,
+        ],
         Access::Admin => [
             SignIn, Denied, Denied, Denied, Denied, Denied, Denied, Denied, Allowed,
         ],

@@ -31,6 +31,9 @@ pub enum Access {
     OrgOwner,
     /// Union officers (city or ward/commune).
     Officer,
+    /// Union officers whose scope (city-wide, or the ward/commune) covers the cooperative in
+    /// the path.
+    OrgOfficer,
     /// Platform administrators.
     Admin,
 }
@@ -103,6 +106,9 @@ pub fn decide(access: Access, actor: &Actor, org: Option<OrgFacts<'_>>) -> Decis
             }
             Access::OrgOwner => actor.membership == Some(MemberRole::Owner),
             Access::Officer => role == PlatformRole::UnionOfficer,
+            Access::OrgOfficer => {
+                org.is_some_and(|o| o.is_cooperative && officer_scope_covers(actor, o))
+            }
             Access::Admin => false,
         };
     if allowed { Allow } else { Deny }
@@ -177,7 +183,7 @@ impl<S: Send + Sync> FromRequestParts<S> for OrgScope {
 fn is_org_scoped(access: Access) -> bool {
     matches!(
         access,
-        Access::OrgMember | Access::OrgManager | Access::OrgOwner
+        Access::OrgMember | Access::OrgManager | Access::OrgOwner | Access::OrgOfficer
     )
 }
 
@@ -283,7 +289,7 @@ mod tests {
             ("officer-city", actor(o, None, None)),
             ("admin", actor(Some(PlatformRole::Admin), None, None)),
         ];
-        let expected: [(Access, [Decision; 9]); 7] = [
+        let expected: [(Access, [Decision; 9]); 8] = [
             (
                 Access::Public,
                 [
@@ -311,6 +317,10 @@ mod tests {
             (
                 Access::Officer,
                 [SignIn, Deny, Deny, Deny, Deny, Allow, Allow, Allow, Allow],
+            ),
+            (
+                Access::OrgOfficer,
+                [SignIn, Deny, Deny, Deny, Deny, Deny, Allow, Allow, Allow],
             ),
             (
                 Access::Admin,

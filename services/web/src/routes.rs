@@ -111,7 +111,7 @@ route_map! {
     post "/union/badges/{id}/decision" => pages::union::decide_badge, Officer;
     post "/union/listings/{id}/hide" => pages::union::hide_listing, Officer;
     get "/union/evidence/{key}" => pages::union::show_evidence, Officer;
-    get "/union/audit/{slug}" => pages::union::show_audit, Officer;
+    get "/union/audit/{slug}" => pages::union::show_audit, OrgOfficer;
     get "/admin/users" => pages::admin::list_users, Admin;
     post "/admin/users/{user_id}/role" => pages::admin::update_role, Admin;
 

@@ -318,3 +318,4 @@ event-deadline = Registration deadline
 event-organizer = Organiser
 photo-first = Show first
 photo-remove = Remove
+union-imports = Import and export spreadsheets

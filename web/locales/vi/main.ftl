@@ -318,3 +318,4 @@ event-deadline = Hạn đăng ký
 event-organizer = Đơn vị tổ chức
 photo-first = Đưa lên đầu
 photo-remove = Xóa ảnh
+union-imports = Nhập và xuất bảng tính

@@ -310,21 +310,9 @@ struct AuditPage {
 pub async fn show_audit(
     State(state): State<AppState>,
     ctx: Ctx,
-    CurrentUser(user): CurrentUser,
-    crate::extract::PathSlug(slug): crate::extract::PathSlug,
+    scope: crate::policy::OrgScope,
 ) -> Result<Response, AppError> {
-    let org = ketnoi_db::orgs::find_by_slug(state.db.conn(), &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !org.kind.is_cooperative() {
-        return Err(AppError::NotFound);
-    }
-    if !crate::policy::officer_scope_covers(
-        &crate::policy::Actor::of(Some(&user), None),
-        crate::policy::OrgFacts::of(&org),
-    ) {
-        return Err(AppError::Forbidden);
-    }
+    let org = &scope.org;
     let entries = ketnoi_db::audit::for_org(state.db.conn(), org.id, 200).await?;
     render(&AuditPage {
         layout: Layout::titled(&ctx, "audit-title"),
@@ -332,7 +320,7 @@ pub async fn show_audit(
             .into_iter()
             .map(|a| super::manage::audit_row(a, &ctx))
             .collect(),
-        org_name: org.name,
-        org_slug: org.slug,
+        org_name: org.name.clone(),
+        org_slug: org.slug.clone(),
     })
 }
