@@ -119,6 +119,8 @@ print(f"{v * {'us': 0.001, 'ms': 1, 's': 1000, 'm': 60000}[u]:.2f}")
 PY
 }
 
+# Other work on the machine skews the numbers: report the load average around the run.
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 rows=()
 for entry in "${pages[@]}"; do
     name="${entry%%|*}"
@@ -146,9 +148,11 @@ for entry in "${pages[@]}"; do
     say "  $bytes bytes, $rps req/s, p50 $p50 ms, p90 $p90 ms, p99 $p99 ms, errors $errors"
 done
 
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+
 # --- 5. Report ------------------------------------------------------------------------
 echo
-echo "$engine, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up), $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "$engine, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up), $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before, after $load_after"
 echo
 echo "| page | URL | status | HTML bytes | requests/s | p50 ms | p90 ms | p99 ms | errors |"
 echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
