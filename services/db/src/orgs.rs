@@ -145,6 +145,29 @@ pub struct NewOrg {
     pub profile: Profile,
 }
 
+impl From<&Org> for NewOrg {
+    /// What an organisation says now, as the starting point of a change.
+    fn from(o: &Org) -> NewOrg {
+        NewOrg {
+            external_id: o.external_id.clone(),
+            slug: o.slug.clone(),
+            kind: Some(o.kind),
+            buyer_type: o.buyer_type,
+            name: o.name.clone(),
+            commune_code: o.commune_code.clone(),
+            street: o.street.clone(),
+            province_code: o.province_code.clone(),
+            phone: o.phone.clone(),
+            email: o.email.clone(),
+            description: o.description.clone(),
+            founded_year: o.founded_year,
+            members_total: o.members_total,
+            members_female: o.members_female,
+            profile: o.profile.clone(),
+        }
+    }
+}
+
 /// Inserts an organisation; with an `external_id` already present, updates that record
 /// instead, so importing a dataset twice changes nothing.
 pub async fn upsert(conn: Conn<'_>, o: &NewOrg) -> Result<Org> {

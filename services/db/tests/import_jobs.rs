@@ -3,57 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use ketnoi_db::import_jobs::{self, JobStatus, NewJob, Summary};
 use ketnoi_db::users::{self, NewUser};
 use ketnoi_db::{Db, now};
 use ketnoi_domain::Locale;
 use ketnoi_domain::role::PlatformRole;
-use ketnoi_test_support::{TempPostgres, TempSqlite};
-
-/// A fresh, migrated database and the guard that keeps it alive.
-struct Fresh {
-    db: Db,
-    _sqlite: Option<TempSqlite>,
-    _pg: Option<TempPostgres>,
-}
-
-async fn sqlite() -> Fresh {
-    let t = TempSqlite::new();
-    let db = Db::connect_and_migrate(&t.url).await.expect("sqlite");
-    Fresh {
-        db,
-        _sqlite: Some(t),
-        _pg: None,
-    }
-}
-
-async fn postgres() -> Option<Fresh> {
-    let t = TempPostgres::new()?;
-    let db = Db::connect_and_migrate(&t.url).await.expect("postgres");
-    Some(Fresh {
-        db,
-        _sqlite: None,
-        _pg: Some(t),
-    })
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let f = super::sqlite().await;
-                super::$name(&f.db).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                if let Some(f) = super::postgres().await {
-                    super::$name(&f.db).await;
-                }
-            }
-        }
-    )*};
-}
 
 on_both_backends!(
     a_job_runs_reports_and_is_listed,

@@ -623,22 +623,7 @@ pub async fn update_profile(
         }
     };
     let before_managers = orgs::managers(state.db.conn(), scope.org.id).await?;
-    let before = org_json(
-        &NewOrg {
-            name: scope.org.name.clone(),
-            commune_code: scope.org.commune_code.clone(),
-            street: scope.org.street.clone(),
-            phone: scope.org.phone.clone(),
-            email: scope.org.email.clone(),
-            description: scope.org.description.clone(),
-            founded_year: scope.org.founded_year,
-            members_total: scope.org.members_total,
-            members_female: scope.org.members_female,
-            profile: scope.org.profile.clone(),
-            ..NewOrg::default()
-        },
-        &before_managers,
-    );
+    let before = org_json(&NewOrg::from(&*scope.org), &before_managers);
     let mut tx = state.db.begin().await?;
     let updated = orgs::update(tx.conn(), scope.org.id, &changes);
     let result = match updated.await {
@@ -690,19 +675,7 @@ pub async fn upload_logo(
     let img = uploads::store_image(&state, bytes, scope.org.id)
         .await
         .map_err(|m| AppError::Validation(FieldErrors::single("logo", m)))?;
-    let mut changes = NewOrg {
-        name: scope.org.name.clone(),
-        commune_code: scope.org.commune_code.clone(),
-        street: scope.org.street.clone(),
-        phone: scope.org.phone.clone(),
-        email: scope.org.email.clone(),
-        description: scope.org.description.clone(),
-        founded_year: scope.org.founded_year,
-        members_total: scope.org.members_total,
-        members_female: scope.org.members_female,
-        profile: scope.org.profile.clone(),
-        ..NewOrg::default()
-    };
+    let mut changes = NewOrg::from(&*scope.org);
     changes.profile.logo_key = Some(img.key.clone());
     orgs::update(state.db.conn(), scope.org.id, &changes).await?;
     audit(
