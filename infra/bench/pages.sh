@@ -30,7 +30,7 @@ CONNECTIONS="${CONNECTIONS:-50}"
 DURATION="${DURATION:-20s}"
 WARMUP="${WARMUP:-5s}"
 
-say() { printf '%s\n' "$*" >&2; }
+say() { printf '%s %s\n' "$(date -u +%T)" "$*" >&2; }
 die() { say "pages.sh: $*"; exit 1; }
 
 for tool in curl python3 wrk; do
@@ -38,6 +38,7 @@ for tool in curl python3 wrk; do
 done
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+commit="$(git -C "$repo" describe --always --dirty 2>/dev/null || echo 'not a git checkout')"
 work="$(mktemp -d "${TMPDIR:-/tmp}/ketnoi-bench.XXXXXX")"
 server_pid=""
 
@@ -152,7 +153,7 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 5. Report ------------------------------------------------------------------------
 echo
-echo "$engine, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up), $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before, after $load_after"
+echo "$engine, commit $commit, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up), $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before, after $load_after"
 echo
 echo "| page | URL | status | HTML bytes | requests/s | p50 ms | p90 ms | p99 ms | errors |"
 echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
