@@ -170,3 +170,20 @@ pub async fn set_role(
 pub async fn count(conn: Conn<'_>) -> Result<i64> {
     Ok(on!(conn, e => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(e).await)?)
 }
+
+/// The user of a live session (by the hash of its token), in one query: every request
+/// with a session cookie asks this.
+pub async fn find_by_session(
+    conn: Conn<'_>,
+    session_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<User>> {
+    let row: Option<UserRow> = on!(conn, e => sqlx::query_as(
+        "SELECT u.id, u.email, u.phone, u.display_name, u.password_hash, u.locale, u.platform_role, u.officer_commune_code, u.created_at \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > $2")
+        .bind(session_hash)
+        .bind(now)
+        .fetch_optional(e)
+        .await)?;
+    row.map(TryInto::try_into).transpose()
+}

@@ -185,12 +185,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
 }
 
 async fn load_user(state: &AppState, hash: &str) -> Result<Option<User>, AppError> {
-    let Some(user_id) =
-        ketnoi_db::sessions::user_id(state.db.conn(), hash, ketnoi_db::now()).await?
-    else {
-        return Ok(None);
-    };
-    Ok(ketnoi_db::users::find(state.db.conn(), user_id).await?)
+    Ok(ketnoi_db::users::find_by_session(state.db.conn(), hash, ketnoi_db::now()).await?)
 }
 
 /// Turns an error response (ours, or a bare status from the router) into a rendered one.

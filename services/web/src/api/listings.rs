@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::error::{AppError, ErrorEnvelope, FieldErrors, Msg};
 use crate::extract::Query;
-use crate::pages::listings::{ListingQuery, PAGE_SIZE, parse_listing_query};
+use crate::pages::listings::{ListingQuery, parse_listing_query};
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
@@ -90,16 +90,10 @@ pub async fn list_listings(
         filter.org_id = Some(org.id);
     }
     let today = ketnoi_domain::time::today_hanoi();
-    let mut cards = listings::public_cards(
-        state.db.conn(),
-        &filter,
-        today,
-        PAGE_SIZE + 1,
-        (page - 1) * PAGE_SIZE,
-    )
-    .await?;
-    let has_next = cards.len() as i64 > PAGE_SIZE;
-    cards.truncate(PAGE_SIZE as usize);
+    let (limit, offset) = crate::pages::page_window(page);
+    let (cards, has_next) = crate::pages::split_page(
+        listings::public_cards(state.db.conn(), &filter, today, limit, offset).await?,
+    );
     let items = cards
         .into_iter()
         .map(|c| ListingSummary {

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::error::{AppError, ErrorEnvelope};
 use crate::extract::Query;
-use crate::pages::directory::{DirectoryQuery, PAGE_SIZE, parse_directory_query};
+use crate::pages::directory::{DirectoryQuery, parse_directory_query};
 use crate::policy::OrgScope;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -50,16 +50,10 @@ pub async fn list_cooperatives(
 ) -> Result<Json<CooperativePage>, AppError> {
     let (filter, page) = parse_directory_query(&q)?;
     let today = ketnoi_domain::time::today_hanoi();
-    let mut found = orgs::directory(
-        state.db.conn(),
-        &filter,
-        today,
-        PAGE_SIZE + 1,
-        (page - 1) * PAGE_SIZE,
-    )
-    .await?;
-    let has_next = found.len() as i64 > PAGE_SIZE;
-    found.truncate(PAGE_SIZE as usize);
+    let (limit, offset) = crate::pages::page_window(page);
+    let (found, has_next) = crate::pages::split_page(
+        orgs::directory(state.db.conn(), &filter, today, limit, offset).await?,
+    );
     let items = found
         .into_iter()
         .map(|c| CooperativeSummary {

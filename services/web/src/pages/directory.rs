@@ -18,7 +18,6 @@ use ketnoi_domain::org::OrgKind;
 use ketnoi_domain::{Locale, admin_units};
 use serde::Deserialize;
 
-pub const PAGE_SIZE: i64 = 30;
 /// The map shows at most this many pins; the list pages through the rest.
 pub const MAP_LIMIT: i64 = 2000;
 
@@ -237,16 +236,15 @@ async fn directory_page(
 ) -> Result<Response, AppError> {
     let (filter, page) = parse_directory_query(&q)?;
     let today = ketnoi_domain::time::today_hanoi();
-    let (limit, offset) = if map {
-        (MAP_LIMIT, 0)
+    let (cards, has_next) = if map {
+        (
+            orgs::directory(state.db.conn(), &filter, today, MAP_LIMIT, 0).await?,
+            false,
+        )
     } else {
-        (PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+        let (limit, offset) = super::page_window(page);
+        super::split_page(orgs::directory(state.db.conn(), &filter, today, limit, offset).await?)
     };
-    let mut found = orgs::directory(state.db.conn(), &filter, today, limit, offset).await?;
-    let has_next = !map && found.len() as i64 > PAGE_SIZE;
-    if !map {
-        found.truncate(PAGE_SIZE as usize);
-    }
     render(&DirectoryPage {
         layout: Layout::titled(
             ctx,
@@ -256,7 +254,7 @@ async fn directory_page(
                 "orgs-title"
             },
         ),
-        cards: found.iter().map(|c| card(c, ctx)).collect(),
+        cards: cards.iter().map(|c| card(c, ctx)).collect(),
         sectors: sector_choices(ctx.locale),
         communes: admin_units::hanoi_communes(),
         filters: filter_string(&q),

@@ -15,8 +15,6 @@ use ketnoi_domain::Vnd;
 use ketnoi_domain::catalog::{self, OfferKind};
 use serde::Deserialize;
 
-pub const PAGE_SIZE: i64 = 30;
-
 /// A listing card as templates show it.
 pub struct ListingCardView {
     pub id: i64,
@@ -97,16 +95,10 @@ async fn list_page(
     let (kind, page) = parse_listing_query(q)?;
     filter.kind = kind;
     let today = ketnoi_domain::time::today_hanoi();
-    let mut cards = listings::public_cards(
-        state.db.conn(),
-        &filter,
-        today,
-        PAGE_SIZE + 1,
-        (page - 1) * PAGE_SIZE,
-    )
-    .await?;
-    let has_next = cards.len() as i64 > PAGE_SIZE;
-    cards.truncate(PAGE_SIZE as usize);
+    let (limit, offset) = crate::pages::page_window(page);
+    let (cards, has_next) = crate::pages::split_page(
+        listings::public_cards(state.db.conn(), &filter, today, limit, offset).await?,
+    );
     render(&ListPage {
         layout: Layout::new(ctx, heading.clone()),
         heading,

@@ -66,6 +66,22 @@ pub fn render_status(status: StatusCode, page: &impl Template) -> Result<Respons
     Ok((status, Html(page.render()?)).into_response())
 }
 
+/// Rows per page of every paged list, pages and API alike.
+pub const PAGE_SIZE: i64 = 30;
+
+/// `(limit, offset)` for a 1-based page: one row more than a page, to tell whether a next
+/// page exists without counting.
+pub fn page_window(page: i64) -> (i64, i64) {
+    (PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+}
+
+/// Cuts the extra row [`page_window`] fetched and says whether there was one.
+pub fn split_page<T>(mut rows: Vec<T>) -> (Vec<T>, bool) {
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    (rows, has_next)
+}
+
 /// A 303 to `to`, the answer to a successful form post.
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()

@@ -19,8 +19,6 @@ use ketnoi_domain::role::MemberRole;
 use ketnoi_domain::text;
 use serde::Deserialize;
 
-pub const PAGE_SIZE: i64 = 30;
-
 #[derive(Template)]
 #[template(path = "orgs/new.html")]
 struct NewPage {
