@@ -183,10 +183,15 @@ pub struct Page {
     pub status: u16,
     pub location: Option<String>,
     pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
     pub body: String,
 }
 
 impl Page {
+    /// A response header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -210,7 +215,8 @@ impl Client {
         format!("{}{}", self.base, path)
     }
 
-    async fn page(res: reqwest::Response) -> Page {
+    /// Reads a response the way every helper here does.
+    pub async fn page(res: reqwest::Response) -> Page {
         let status = res.status().as_u16();
         let location = res
             .headers()
@@ -221,10 +227,12 @@ impl Client {
             .get("content-type")
             .map(|v| v.to_str().unwrap().to_owned())
             .unwrap_or_default();
+        let headers = res.headers().clone();
         Page {
             status,
             location,
             content_type,
+            headers,
             body: res.text().await.unwrap(),
         }
     }

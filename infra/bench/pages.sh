@@ -19,6 +19,7 @@
 #   DURATION          measured wrk run per URL                        (default 20s)
 #   WARMUP            unmeasured wrk run before each URL              (default 5s)
 #   RAW_DIR           keep wrk's raw output here (default: discarded with the temp dir)
+#   PAGE_CACHE_SECONDS  the server's page cache lifetime (default 10; 0 measures without it)
 #
 # Needs: cargo, curl, python3, wrk (Debian: apt-get install -y wrk).
 # Only loopback (127.0.0.1) is ever loaded. The table goes to stdout, progress to stderr.
@@ -97,6 +98,35 @@ listing_id="$(curl -fsS "$base/api/v1/listings?page=5" |
     python3 -c 'import sys,json; print(json.load(sys.stdin)["items"][0]["id"])')"
 say "listing page id: $listing_id"
 
+# URL lists for the mixed rows: wrk requests them in turn (infra/bench/rotate.lua), so most
+# requests ask for a page no one asked for within the page cache's lifetime.
+say "listing every public listing, cooperative and directory view ..."
+python3 - "$base" "$work" <<'PY'
+import json, sys, urllib.request
+base, work = sys.argv[1], sys.argv[2]
+def items(path):
+    page = 1
+    while True:
+        with urllib.request.urlopen(f"{base}{path}?page={page}") as r:
+            got = json.load(r)["items"]
+        if not got:
+            return
+        yield from got
+        page += 1
+listings = [f"/listings/{l['id']}" for l in items("/api/v1/listings")]
+coops = [c for c in items("/api/v1/cooperatives")]
+profiles = [f"/orgs/{c['slug']}" for c in coops]
+views = ["/orgs", "/orgs?page=2", "/orgs/map", "/orgs?kind=htx", "/orgs?kind=tht"]
+views += [f"/orgs?stars={n}" for n in (3, 4, 5)]
+views += [f"/orgs?badge={b}" for b in ("vietgap", "organic", "women_managed")]
+views += sorted({f"/orgs?sector={c['sector']}" for c in coops if c.get("sector")})
+views += sorted({f"/orgs?commune={c['commune_code']}" for c in coops if c.get("commune_code")})
+for name, paths in (("listings", listings), ("profiles", profiles), ("directory", views)):
+    with open(f"{work}/{name}.txt", "w") as f:
+        f.write("\n".join(paths) + "\n")
+    print(f"{name}: {len(paths)} URLs", file=sys.stderr)
+PY
+
 pages=(
     "directory|/orgs"
     "directory (filtered)|/orgs?sector=gom_su"
@@ -105,6 +135,9 @@ pages=(
     "listing|/listings/$listing_id"
     "listing list|/listings"
     "category|/categories/thu-cong"
+    "directory, every view in turn|@directory"
+    "profile, every cooperative in turn|@profiles"
+    "listing, every listing in turn|@listings"
 )
 
 # --- 4. Load each page ----------------------------------------------------------------
@@ -126,14 +159,34 @@ rows=()
 for entry in "${pages[@]}"; do
     name="${entry%%|*}"
     path="${entry#*|}"
-    url="$base$path"
-    status="$(curl -s -o "$work/page.html" -w '%{http_code}' "$url")"
-    bytes="$(wc -c <"$work/page.html" | tr -d ' ')"
-    [[ "$status" == 200 ]] || say "WARNING: $path answered $status"
-    say "warming up $path ($WARMUP) ..."
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
+    script=()
+    if [[ "$path" == @* ]]; then
+        # A list of URLs, requested in turn; the row shows how many and the largest page.
+        list="$work/${path#@}.txt"
+        script=(-s "$repo/infra/bench/rotate.lua")
+        export ROTATE_PATHS="$list"
+        url="$base"
+        status=200
+        bytes=0
+        while read -r p; do
+            code="$(curl -s -o "$work/page.html" -w '%{http_code}' "$base$p")"
+            [[ "$code" == 200 ]] || { status="$code"; say "WARNING: $p answered $code"; }
+            b="$(wc -c <"$work/page.html" | tr -d ' ')"
+            (( b > bytes )) && bytes="$b"
+        done < <(head -n 200 "$list")
+        path="$(wc -l <"$list" | tr -d ' ') URLs in turn"
+        # Start cold: the URL check above filled the cache with the first 200 pages.
+        sleep "${PAGE_CACHE_SECONDS:-10}"
+    else
+        url="$base$path"
+        status="$(curl -s -o "$work/page.html" -w '%{http_code}' "$url")"
+        bytes="$(wc -c <"$work/page.html" | tr -d ' ')"
+        [[ "$status" == 200 ]] || say "WARNING: $path answered $status"
+        say "warming up $path ($WARMUP) ..."
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
+    fi
     say "measuring $path ($DURATION) ..."
-    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url")"
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${script[@]}" "$url")"
     if [[ -n "${RAW_DIR:-}" ]]; then
         mkdir -p "$RAW_DIR"
         printf '%s\n' "$out" >"$RAW_DIR/$(printf '%s' "$name" | tr -c 'a-zA-Z0-9' '_').txt"
@@ -153,7 +206,7 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 5. Report ------------------------------------------------------------------------
 echo
-echo "$engine, commit $commit, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up), $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before, after $load_after"
+echo "$engine, commit $commit, page cache ${PAGE_CACHE_SECONDS:-10} s, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up), $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before, after $load_after"
 echo
 echo "| page | URL | status | HTML bytes | requests/s | p50 ms | p90 ms | p99 ms | errors |"
 echo "|---|---|---|---:|---:|---:|---:|---:|---:|"

@@ -23,23 +23,6 @@ async fn officer(app: &TestApp, login: &str) -> Client {
     app.client_as(&u).await
 }
 
-async fn to_page(res: reqwest::Response) -> Page {
-    let header = |name: &str| {
-        res.headers()
-            .get(name)
-            .map(|v| v.to_str().unwrap().to_owned())
-    };
-    let status = res.status().as_u16();
-    let location = header("location");
-    let content_type = header("content-type").unwrap_or_default();
-    Page {
-        status,
-        location,
-        content_type,
-        body: res.text().await.unwrap(),
-    }
-}
-
 /// Posts the upload form as a browser does: the token first, then the choices and the file.
 async fn upload(c: &Client, kind: &str, name: &str, bytes: Vec<u8>, skip_invalid: bool) -> Page {
     let form = c.get("/union/imports").await;
@@ -61,7 +44,7 @@ async fn upload(c: &Client, kind: &str, name: &str, bytes: Vec<u8>, skip_invalid
         .send()
         .await
         .unwrap();
-    to_page(res).await
+    Client::page(res).await
 }
 
 /// Uploads and follows the job page until the job has finished.

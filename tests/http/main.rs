@@ -9,4 +9,5 @@ mod catalogue;
 mod imports;
 mod malformed;
 mod manage;
+mod page_cache;
 mod shell;

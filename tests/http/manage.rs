@@ -89,17 +89,7 @@ async fn upload(
         .send()
         .await
         .unwrap();
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_owned());
-    ketnoi_tests::Page {
-        status,
-        location,
-        content_type: String::new(),
-        body: res.text().await.unwrap(),
-    }
+    Client::page(res).await
 }
 
 const WHOLESALE: &[(&str, &str)] = &[

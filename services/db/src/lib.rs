@@ -4,6 +4,7 @@
 //! transaction is at hand. Transactions belong to the caller.
 
 mod error;
+mod filter;
 mod pool;
 
 pub mod audit;

@@ -1,6 +1,7 @@
 //! Listings: what a cooperative offers, each with one or more offers (retail, wholesale with
 //! price tiers, experience), ordered photos, a status and an officer's hide flag.
 
+use crate::filter::{Arg, Sql, bind_all};
 use crate::{Conn, DbError, Result, Tx, on};
 use chrono::{DateTime, NaiveDate, Utc};
 use ketnoi_domain::Vnd;
@@ -451,28 +452,38 @@ pub async fn public_cards(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Card>> {
-    Ok(on!(conn, e => sqlx::query_as(
+    let mut q = Sql::new(
         "SELECT l.id, l.external_id, l.title_vi, l.title_en, l.category_id, l.unit, l.min_price, o.slug AS org_slug, o.name AS org_name, \
            (SELECT f.kind FROM offers f WHERE f.listing_id = l.id ORDER BY f.position LIMIT 1) AS kind, \
            (SELECT p.media_key FROM listing_photos p WHERE p.listing_id = l.id ORDER BY p.position LIMIT 1) AS photo, \
            (SELECT MAX(b.stars) FROM badges b WHERE b.listing_id = l.id AND b.kind = 'ocop' AND b.status = 'verified' \
-              AND (b.expires_on IS NULL OR b.expires_on >= $5)) AS ocop_stars, \
-           l.published_at \
+              AND (b.expires_on IS NULL OR b.expires_on >= ",
+    );
+    q.arg(Arg::Date(today)).push(
+        ")) AS ocop_stars, l.published_at \
          FROM listings l JOIN organisations o ON o.id = l.org_id \
-         WHERE l.status = 'published' AND l.hidden_reason IS NULL \
-           AND ($1 IS NULL OR l.category_id = $1) AND ($2 IS NULL OR l.category_group = $2) \
-           AND ($3 IS NULL OR EXISTS (SELECT 1 FROM offers k WHERE k.listing_id = l.id AND k.kind = $3)) \
-           AND ($4 IS NULL OR l.org_id = $4) \
-         ORDER BY l.published_at DESC, l.id DESC LIMIT $6 OFFSET $7")
-        .bind(f.category.as_deref())
-        .bind(f.group.as_deref())
-        .bind(f.kind.map(OfferKind::as_str))
-        .bind(f.org_id)
-        .bind(today)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(e)
-        .await)?)
+         WHERE l.status = 'published' AND l.hidden_reason IS NULL",
+    );
+    // Only the set filters, so each can use its index (see `filter`).
+    if let Some(c) = &f.category {
+        q.push(" AND l.category_id = ").arg(Arg::Text(c.clone()));
+    }
+    if let Some(g) = &f.group {
+        q.push(" AND l.category_group = ").arg(Arg::Text(g.clone()));
+    }
+    if let Some(k) = f.kind {
+        q.push(" AND EXISTS (SELECT 1 FROM offers k WHERE k.listing_id = l.id AND k.kind = ")
+            .arg(Arg::Text(k.as_str().to_owned()))
+            .push(")");
+    }
+    if let Some(o) = f.org_id {
+        q.push(" AND l.org_id = ").arg(Arg::Int(o));
+    }
+    q.push(" ORDER BY l.published_at DESC, l.id DESC LIMIT ")
+        .arg(Arg::Int(limit))
+        .push(" OFFSET ")
+        .arg(Arg::Int(offset));
+    Ok(on!(conn, e => bind_all!(sqlx::query_as(q.sql()), q).fetch_all(e).await)?)
 }
 
 /// OCOP stars of one listing from its verified, unexpired badges.

@@ -1,6 +1,7 @@
 //! Organisations (cooperatives, cooperative groups, buyers, Union branches) and who belongs
 //! to them.
 
+use crate::filter::{Arg, Sql, bind_all};
 use crate::{Conn, DbError, Result, on};
 use chrono::{DateTime, Utc};
 use ketnoi_domain::org::{BuyerType, OrgKind};
@@ -542,29 +543,47 @@ pub async fn directory(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<DirectoryCard>> {
-    Ok(on!(conn, e => sqlx::query_as(
+    // `$1` is today, for badge expiry. The count reads `listings_visible_org_idx` only.
+    let mut q = Sql::new(
         "SELECT o.id, o.slug, o.name, o.kind, o.commune_code, o.sector, o.lat, o.lon, o.logo_key, \
            (SELECT MAX(b.stars) FROM badges b WHERE b.org_id = o.id AND b.kind = 'ocop' AND b.status = 'verified' \
-              AND (b.expires_on IS NULL OR b.expires_on >= $6)) AS ocop_stars, \
+              AND (b.expires_on IS NULL OR b.expires_on >= ",
+    );
+    q.arg(Arg::Date(today)).push(
+        ")) AS ocop_stars, \
            (SELECT COUNT(*) FROM listings l WHERE l.org_id = o.id AND l.status = 'published' AND l.hidden_reason IS NULL) AS listing_count \
          FROM organisations o \
-         WHERE o.kind IN ('htx', 'tht') AND ($1 IS NULL OR o.kind = $1) AND ($2 IS NULL OR o.sector = $2) \
-           AND ($3 IS NULL OR o.commune_code = $3) \
-           AND ($4 IS NULL OR EXISTS (SELECT 1 FROM badges s WHERE s.org_id = o.id AND s.kind = 'ocop' AND s.status = 'verified' \
-              AND (s.expires_on IS NULL OR s.expires_on >= $6) AND s.stars >= $4)) \
-           AND ($5 IS NULL OR EXISTS (SELECT 1 FROM badges c WHERE c.org_id = o.id AND c.kind = $5 AND c.status = 'verified' \
-              AND (c.expires_on IS NULL OR c.expires_on >= $6))) \
-         ORDER BY o.name, o.id LIMIT $7 OFFSET $8")
-        .bind(f.kind.map(OrgKind::as_str))
-        .bind(f.sector.as_deref())
-        .bind(f.commune_code.as_deref())
-        .bind(f.min_stars)
-        .bind(f.badge.map(ketnoi_domain::catalog::BadgeKind::as_str))
-        .bind(today)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(e)
-        .await)?)
+         WHERE o.kind IN ('htx', 'tht')",
+    );
+    // Only the set filters, so each can use its index (see `filter`).
+    if let Some(k) = f.kind {
+        q.push(" AND o.kind = ")
+            .arg(Arg::Text(k.as_str().to_owned()));
+    }
+    if let Some(s) = &f.sector {
+        q.push(" AND o.sector = ").arg(Arg::Text(s.clone()));
+    }
+    if let Some(c) = &f.commune_code {
+        q.push(" AND o.commune_code = ").arg(Arg::Text(c.clone()));
+    }
+    if let Some(stars) = f.min_stars {
+        q.push(
+            " AND EXISTS (SELECT 1 FROM badges s WHERE s.org_id = o.id AND s.kind = 'ocop' AND s.status = 'verified' \
+              AND (s.expires_on IS NULL OR s.expires_on >= $1) AND s.stars >= ",
+        )
+        .arg(Arg::Int(stars))
+        .push(")");
+    }
+    if let Some(b) = f.badge {
+        q.push(" AND EXISTS (SELECT 1 FROM badges c WHERE c.org_id = o.id AND c.kind = ")
+            .arg(Arg::Text(b.as_str().to_owned()))
+            .push(" AND c.status = 'verified' AND (c.expires_on IS NULL OR c.expires_on >= $1))");
+    }
+    q.push(" ORDER BY o.name, o.id LIMIT ")
+        .arg(Arg::Int(limit))
+        .push(" OFFSET ")
+        .arg(Arg::Int(offset));
+    Ok(on!(conn, e => bind_all!(sqlx::query_as(q.sql()), q).fetch_all(e).await)?)
 }
 
 /// The organisation a listing row names: by `external_id`, registration number or slug.

@@ -52,6 +52,10 @@ pub struct Config {
     /// Trust `X-Forwarded-For` for the client address (only behind your own proxy).
     #[arg(long, env = "TRUST_PROXY", global = true, default_value_t = false)]
     pub trust_proxy: bool,
+    /// Seconds an anonymous visitor may be served a stored public page (directory,
+    /// profiles, listings, categories, events); 0 turns the page cache off.
+    #[arg(long, env = "PAGE_CACHE_SECONDS", global = true, default_value_t = 10)]
+    pub page_cache_seconds: u64,
     /// Sign-in attempts allowed per account per minute.
     #[arg(
         long,
@@ -157,6 +161,7 @@ impl Config {
             signin_per_account_per_minute: self.signin_per_account_per_minute,
             signin_per_ip_per_minute: self.signin_per_ip_per_minute,
             trust_proxy: self.trust_proxy,
+            page_cache_ttl: std::time::Duration::from_secs(self.page_cache_seconds),
         })
     }
 }

@@ -33,6 +33,9 @@ pub struct AppConfig {
     pub signin_per_ip_per_minute: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy: bool,
+    /// How long anonymous visitors may be served a stored public page; zero turns the
+    /// page cache off (see [`crate::page_cache`]).
+    pub page_cache_ttl: std::time::Duration,
 }
 
 impl AppConfig {
@@ -49,6 +52,7 @@ impl AppConfig {
             signin_per_account_per_minute: 5,
             signin_per_ip_per_minute: 30,
             trust_proxy: false,
+            page_cache_ttl: std::time::Duration::from_secs(10),
         }
     }
 }

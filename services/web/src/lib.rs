@@ -12,6 +12,7 @@ mod extract;
 pub mod i18n;
 pub mod imports;
 mod middleware;
+pub mod page_cache;
 pub mod pages;
 pub mod password;
 pub mod policy;

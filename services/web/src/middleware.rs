@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::context::context;
+use crate::page_cache::page_cache;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Request, header};
@@ -68,6 +69,8 @@ pub fn stack(app: Router<AppState>, state: AppState) -> Router<AppState> {
         // 7. Bodies are small: forms and JSON.
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         // 8. Session, language and CSRF anchor; errors rendered in the visitor's language.
-        .layer(axum::middleware::from_fn_with_state(state, context));
+        .layer(axum::middleware::from_fn_with_state(state.clone(), context))
+        // 9. Public pages for anonymous visitors from memory; writes invalidate them.
+        .layer(axum::middleware::from_fn_with_state(state, page_cache));
     app.layer(layers)
 }

@@ -15,6 +15,8 @@ pub struct Inner {
     /// Uploaded images and documents.
     pub media: ketnoi_media::MediaStore,
     pub config: AppConfig,
+    /// Public pages as anonymous visitors see them.
+    pub page_cache: crate::page_cache::PageCache,
     /// Sign-in attempts per account key (normalised e-mail or phone).
     pub signin_by_account: DefaultKeyedRateLimiter<String>,
     /// Sign-in attempts per client IP.
@@ -31,6 +33,7 @@ impl AppState {
             media,
             signin_by_account: RateLimiter::keyed(per_minute(config.signin_per_account_per_minute)),
             signin_by_ip: RateLimiter::keyed(per_minute(config.signin_per_ip_per_minute)),
+            page_cache: crate::page_cache::PageCache::new(config.page_cache_ttl),
             db,
             config,
         }))

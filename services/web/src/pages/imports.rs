@@ -368,6 +368,8 @@ async fn run_job(state: AppState, id: i64, prepared: Prepared, skip_invalid: boo
             let _ = progress_tx.send((done, total));
         })
         .await;
+    // What the import saved shows on the public pages from now on.
+    state.page_cache.invalidate();
     // The sender went with the closure, so the writer ends after its last write; waiting
     // for it keeps a late progress write from landing after the report.
     if let Some(w) = writer {
