@@ -34,7 +34,10 @@ pub struct TestApp {
     pub url: String,
     pub db: Db,
     pub state: AppState,
+    /// The search index the app serves, fed by an indexer task from the change log.
+    pub search: std::sync::Arc<dyn ketnoi_search::SearchIndex>,
     stop: Option<oneshot::Sender<()>>,
+    stop_indexer: tokio::sync::watch::Sender<bool>,
     _sqlite: Option<TempSqlite>,
     _pg: Option<TempPostgres>,
 }
@@ -44,6 +47,7 @@ impl Drop for TestApp {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
+        let _ = self.stop_indexer.send(true);
     }
 }
 
@@ -64,9 +68,20 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let base = format!("http://{addr}");
+        let search: std::sync::Arc<dyn ketnoi_search::SearchIndex> = std::sync::Arc::new(
+            ketnoi_search::tantivy_index::TantivyIndex::in_memory().expect("search index"),
+        );
+        let (stop_indexer, indexer_stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(ketnoi_db::search_feed::follow(
+            db.clone(),
+            search.clone(),
+            std::time::Duration::from_millis(20),
+            indexer_stopped,
+        ));
         let state = AppState::new(
             db.clone(),
             ketnoi_media::MediaStore::in_memory(),
+            search.clone(),
             AppConfig::local(base.clone(), Secret::new(SECRET.to_vec())),
         );
         let (stop, stopped) = oneshot::channel::<()>();
@@ -78,7 +93,9 @@ impl TestApp {
             url: base,
             db,
             state,
+            search,
             stop: Some(stop),
+            stop_indexer,
             _sqlite: sqlite,
             _pg: pg,
         })

@@ -10,4 +10,5 @@ mod imports;
 mod malformed;
 mod manage;
 mod page_cache;
+mod search;
 mod shell;

@@ -92,7 +92,7 @@ async fn upload(
     Client::page(res).await
 }
 
-const WHOLESALE: &[(&str, &str)] = &[
+pub const WHOLESALE: &[(&str, &str)] = &[
     ("title_vi", "Khăn lụa tơ tằm Vạn Phúc"),
     ("title_en", "Van Phuc silk scarf"),
     ("description_vi", "Khăn lụa dệt tay, nhuộm màu tự nhiên."),

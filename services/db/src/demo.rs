@@ -241,23 +241,81 @@ async fn verify_demo_badge(
     Ok(())
 }
 
-/// Copies demo listings (with new external ids `lst-0001-c2`, …) until `target` listings are
-/// published, spread over the demo cooperatives as the originals are. For benchmarks.
+/// What a seller adds to a product's name: pack, grade, occasion. Each pair is Vietnamese
+/// and English; the generator combines them so copies read like real, distinct listings.
+const VARIANTS: &[(&str, &str)] = &[
+    ("loại đặc biệt", "premium grade"),
+    ("hàng tuyển", "hand-picked"),
+    ("quà Tết", "Tet gift"),
+    ("đóng hộp quà", "gift box"),
+    ("túi 500g", "500 g bag"),
+    ("gói 1kg", "1 kg pack"),
+    ("thùng 10 hộp", "case of 10"),
+    ("mẫu mới", "new design"),
+    ("làm thủ công", "handmade"),
+    ("theo đơn đặt hàng", "made to order"),
+    ("mùa vụ mới", "new season"),
+    ("cỡ lớn", "large"),
+    ("cỡ nhỏ", "small"),
+    ("bán sỉ", "wholesale lot"),
+    ("phiên bản gia đình", "family size"),
+    ("truyền thống", "traditional"),
+    ("chuẩn xuất khẩu", "export standard"),
+    ("không chất bảo quản", "no preservatives"),
+    ("ít đường", "low sugar"),
+    ("combo tiết kiệm", "value combo"),
+];
+
+/// A small deterministic mixer (SplitMix64), so the same target always yields the same data.
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// Grows the catalogue to `target` published listings for benchmarks: variants of the demo
+/// listings (new external ids `lst-0001-c2`, …), each with one or two qualifiers from
+/// [`VARIANTS`] in both languages, a price within ±30% and the original's cooperative,
+/// category, season and offers. Deterministic. Returns how many it added.
 pub async fn scale_listings(db: &Db, target: usize) -> Result<usize> {
     let originals = ketnoi_domain::import::demo_listings(LISTINGS)
         .map_err(|e| DbError::Corrupt(format!("demo listings: {e}")))?;
     let have = crate::listings::count_public(db.conn()).await? as usize;
     let mut added = 0;
-    let mut copy = 2;
+    let mut copy: u64 = 2;
     let mut tx = db.begin().await?;
     'outer: while have + added < target {
-        for l in &originals {
+        for (i, l) in originals.iter().enumerate() {
             if have + added >= target {
                 break 'outer;
             }
+            let h = mix(copy << 20 | i as u64);
+            let n = VARIANTS.len() as u64;
+            let a = VARIANTS[(h % n) as usize];
+            let b = VARIANTS[((h >> 8) % n) as usize];
+            let two = (h >> 16) % 3 == 0 && a != b;
             let mut r = l.clone();
             r.external_id = l.external_id.as_ref().map(|x| format!("{x}-c{copy}"));
-            r.title_vi = format!("{} ({copy})", l.title_vi);
+            r.title_vi = if two {
+                format!("{} {}, {}", l.title_vi, a.0, b.0)
+            } else {
+                format!("{} {}", l.title_vi, a.0)
+            };
+            r.title_en = l.title_en.as_ref().map(|t| {
+                if two {
+                    format!("{t}, {}, {}", a.1, b.1)
+                } else {
+                    format!("{t}, {}", a.1)
+                }
+            });
+            // ±30%, rounded to 1,000 đồng; tiers scale with the price.
+            let factor = 70 + (h >> 24) % 61;
+            let scale = |v: i64| ((v * factor as i64 / 100) / 1000).max(1) * 1000;
+            r.price = ketnoi_domain::Vnd(scale(l.price.0));
+            for t in &mut r.tiers {
+                t.price = ketnoi_domain::Vnd(scale(t.price.0));
+            }
             if crate::import::save_listing(&mut tx, &r).await?
                 == Some(crate::import::Outcome::Created)
             {

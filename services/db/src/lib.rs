@@ -18,6 +18,7 @@ pub mod media;
 pub mod orgs;
 pub mod outbox;
 pub mod password_resets;
+pub mod search_feed;
 pub mod sessions;
 pub mod users;
 

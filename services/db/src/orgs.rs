@@ -543,7 +543,7 @@ pub async fn directory(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<DirectoryCard>> {
-    // `$1` is today, for badge expiry. The count reads `listings_visible_org_idx` only.
+    // `$1` is today, for badge expiry. The count reads the index `listings_org_idx` only.
     let mut q = Sql::new(
         "SELECT o.id, o.slug, o.name, o.kind, o.commune_code, o.sector, o.lat, o.lon, o.logo_key, \
            (SELECT MAX(b.stars) FROM badges b WHERE b.org_id = o.id AND b.kind = 'ocop' AND b.status = 'verified' \

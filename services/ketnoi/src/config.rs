@@ -9,6 +9,9 @@
 //! | `DATA_DIR` | `data` | local state: SQLite file, secret key, mail |
 //! | `MAIL_DIR` | `<DATA_DIR>/mail` | where the development mail sink writes messages |
 //! | `MEDIA_URL` | `<DATA_DIR>/media` | uploads: a directory, `file:///…`, or `s3://bucket?endpoint=…&region=…` |
+//! | `SEARCH_URL` | (empty: tantivy in `<DATA_DIR>/search`) | `http://…` of a Meilisearch server |
+//! | `MEILISEARCH_KEY` | (none) | Meilisearch API key; never logged |
+//! | `PAGE_CACHE_SECONDS` | `10` | how long anonymous visitors get stored public pages; 0: off |
 //! | `TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
 //! | `SIGNIN_PER_ACCOUNT_PER_MINUTE` | `5` | sign-in attempts per account |
 //! | `SIGNIN_PER_IP_PER_MINUTE` | `30` | sign-in attempts per client IP |
@@ -49,6 +52,13 @@ pub struct Config {
     /// `s3://bucket[/prefix]?endpoint=…&region=…` (credentials from AWS_* variables) [default: <DATA_DIR>/media].
     #[arg(long, env = "MEDIA_URL", global = true)]
     pub media_url: Option<String>,
+    /// Search backend: empty for the embedded tantivy index in <DATA_DIR>/search, or the
+    /// `http://…` address of a Meilisearch server.
+    #[arg(long, env = "SEARCH_URL", global = true, default_value = "")]
+    pub search_url: String,
+    /// Meilisearch API key.
+    #[arg(long, env = "MEILISEARCH_KEY", global = true, hide_env_values = true)]
+    pub meilisearch_key: Option<String>,
     /// Trust `X-Forwarded-For` for the client address (only behind your own proxy).
     #[arg(long, env = "TRUST_PROXY", global = true, default_value_t = false)]
     pub trust_proxy: bool,
@@ -182,4 +192,25 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
 #[cfg(not(unix))]
 fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     std::fs::write(path, contents)
+}
+
+impl Config {
+    /// Whether the search index lives in this process (tantivy) rather than on a server.
+    pub fn search_is_embedded(&self) -> bool {
+        self.search_url.is_empty()
+    }
+
+    /// Opens the configured search index.
+    pub fn search_index(&self) -> anyhow::Result<std::sync::Arc<dyn ketnoi_search::SearchIndex>> {
+        if self.search_is_embedded() {
+            let dir = self.data_dir.join("search");
+            let index = ketnoi_search::tantivy_index::TantivyIndex::open(&dir)
+                .with_context(|| format!("opening the search index in {}", dir.display()))?;
+            return Ok(std::sync::Arc::new(index));
+        }
+        anyhow::bail!(
+            "SEARCH_URL={} asks for Meilisearch, which this build does not support yet",
+            self.search_url
+        )
+    }
 }

@@ -4,6 +4,7 @@
 mod config;
 mod demo;
 mod imports;
+mod search;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -36,8 +37,18 @@ enum Command {
         #[arg(long)]
         no_worker: bool,
     },
-    /// Run background jobs (outbox delivery) until stopped.
+    /// Run background jobs (outbox delivery; search indexing when the index is on a
+    /// Meilisearch server) until stopped.
     Worker,
+    /// Rebuild the search index from the database, with a progress bar.
+    Reindex,
+    /// Measure search quality: index the demo dataset in a throwaway database and print
+    /// nDCG@10 and recall@10 per query type of the relevance set.
+    SearchEval {
+        /// Also print each query's scores.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Load data into the database.
@@ -108,14 +119,41 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { demo, no_worker } => serve(&cli.config, demo, !no_worker).await,
         Command::Worker => {
             let db = cli.config.database().await?;
+            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            // An embedded index belongs to the process that serves it: only a search
+            // server's index is fed from here.
+            let indexer = if cli.config.search_is_embedded() {
+                None
+            } else {
+                let index = cli.config.search_index()?;
+                Some(tokio::spawn(ketnoi_db::search_feed::follow(
+                    db.clone(),
+                    index,
+                    INDEX_EVERY,
+                    stop_rx,
+                )))
+            };
             ketnoi_notify::run(
-                db,
+                db.clone(),
                 cli.config.sink(),
                 Duration::from_secs(2),
                 shutdown_signal(),
             )
             .await;
+            let _ = stop_tx.send(true);
+            if let Some(i) = indexer {
+                let _ = i.await;
+            }
+            db.close().await;
             Ok(())
+        }
+        Command::SearchEval { verbose } => search::eval(verbose).await,
+        Command::Reindex => {
+            let db = cli.config.database().await?;
+            let index = cli.config.search_index()?;
+            let result = search::reindex(&db, &*index).await;
+            db.close().await;
+            result
         }
         Command::Migrate => {
             let db = cli.config.database().await?;
@@ -185,12 +223,22 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
     }
     let app_config = config.app_config()?;
     let public_url = app_config.public_url.clone();
-    let state = ketnoi_web::AppState::new(db.clone(), config.media()?, app_config);
+    let index = config.search_index()?;
+    let state = ketnoi_web::AppState::new(db.clone(), config.media()?, index.clone(), app_config);
     let listener = TcpListener::bind(&config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
     tracing::info!(address = %listener.local_addr()?, %public_url, "serving");
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // The embedded index is fed here even with --no-worker: no other process can write it.
+    let indexer = (worker || config.search_is_embedded()).then(|| {
+        tokio::spawn(ketnoi_db::search_feed::follow(
+            db.clone(),
+            index,
+            INDEX_EVERY,
+            stop_rx.clone(),
+        ))
+    });
     let jobs = worker.then(|| {
         let mut rx = stop_rx.clone();
         tokio::spawn(ketnoi_notify::run(
@@ -209,6 +257,9 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
     .await?;
     if let Some(j) = jobs {
         let _ = j.await;
+    }
+    if let Some(i) = indexer {
+        let _ = i.await;
     }
     db.close().await;
     tracing::info!("stopped");
@@ -233,3 +284,7 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
+
+/// How often the indexer looks for changes once it is caught up: an edit is searchable
+/// within about this long plus one batch.
+const INDEX_EVERY: Duration = Duration::from_millis(200);

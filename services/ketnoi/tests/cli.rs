@@ -488,3 +488,126 @@ async fn listings_of_unknown_cooperatives_and_unreadable_files_are_refused() {
         assert!(!out.status.success());
     }
 }
+
+// ---- Search indexing: crash and resume ----------------------------------------------------
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn feed_state(url: &str) -> (i64, i64) {
+    let db = ketnoi_db::Db::connect(url).await.unwrap();
+    let pos = ketnoi_db::search_feed::position(db.conn(), ketnoi_db::search_feed::INDEXER)
+        .await
+        .unwrap();
+    let last = ketnoi_db::search_feed::last_change(db.conn())
+        .await
+        .unwrap();
+    db.close().await;
+    (pos, last)
+}
+
+/// The indexer (inside `serve`) is killed with SIGKILL part-way through the change log; the
+/// database changes while it is down; after a restart the index holds exactly what the
+/// database holds.
+#[tokio::test]
+async fn a_killed_indexer_resumes_and_the_index_matches_the_database() {
+    for engine in ENGINES {
+        let Some(store) = Store::new(engine) else {
+            continue;
+        };
+        let seeded = store.run(&["seed", "--demo", "--listings", "4000"]);
+        assert!(seeded.status.success(), "{}", text(&seeded.stderr));
+        let serve = || {
+            store
+                .ketnoi()
+                .args(["serve", "--no-worker"])
+                .env("BIND", format!("127.0.0.1:{}", free_port()))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        };
+
+        let mut first = serve();
+        let (partial, last) = eventually(
+            "the indexer to be part-way through the log",
+            Duration::from_secs(60),
+            || async {
+                let (pos, last) = feed_state(&store.url).await;
+                (pos > 0).then_some((pos, last))
+            },
+        )
+        .await
+        .unwrap();
+        first.kill().unwrap(); // SIGKILL: no chance to finish the batch or shut down.
+        first.wait().unwrap();
+        assert!(
+            partial < last,
+            "{engine:?}: killed part-way ({partial} of {last})"
+        );
+
+        // The database moves on while the indexer is down.
+        let db = ketnoi_db::Db::connect(&store.url).await.unwrap();
+        let coop = ketnoi_db::orgs::find_by_slug(db.conn(), "htx-gom-su-men-lam-bat-trang")
+            .await
+            .unwrap()
+            .unwrap();
+        let own = ketnoi_db::listings::of_org(db.conn(), coop.id)
+            .await
+            .unwrap();
+        ketnoi_db::listings::set_hidden(db.conn(), own[0].id, Some("Ảnh không đúng"), None)
+            .await
+            .unwrap();
+        db.close().await;
+
+        let mut second = serve();
+        eventually(
+            "the restarted indexer to catch up",
+            Duration::from_secs(120),
+            || async {
+                let db = ketnoi_db::Db::connect(&store.url).await.unwrap();
+                let pending =
+                    ketnoi_db::search_feed::pending(db.conn(), ketnoi_db::search_feed::INDEXER)
+                        .await
+                        .unwrap();
+                db.close().await;
+                (pending == 0).then_some(())
+            },
+        )
+        .await
+        .unwrap();
+        let term = Command::new("kill")
+            .args(["-TERM", &second.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(term.success());
+        assert!(second.wait().unwrap().success());
+
+        let index =
+            ketnoi_search::tantivy_index::TantivyIndex::open(&store.dir.dir().join("search"))
+                .unwrap();
+        let db = ketnoi_db::Db::connect(&store.url).await.unwrap();
+        let want: std::collections::BTreeSet<_> = ketnoi_db::search_feed::all_keys(db.conn())
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+        db.close().await;
+        let have: std::collections::BTreeSet<_> = ketnoi_search::SearchIndex::keys(&index)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            want.len(),
+            4059,
+            "{engine:?}: 60 cooperatives and 4,000 listings, one hidden"
+        );
+        assert_eq!(have, want, "{engine:?}");
+    }
+}

@@ -1,23 +1,203 @@
-//! The search boundary. One [`SearchIndex`] trait; the embedded tantivy backend and the
-//! Meilisearch backend arrive with the search issue and must pass the same contract tests.
+//! Search over the catalogue: one [`SearchIndex`] trait, the embedded tantivy backend (the
+//! default, its index under `DATA_DIR/search`) and the Meilisearch backend for scale-out.
+//! Both pass the same contract tests (`tests/contract.rs`).
+//!
+//! The index holds [`SearchDoc`]s: public listings and cooperatives, each keyed by
+//! [`DocKey`]. Callers never build documents from user input: the indexer worker reads them
+//! from the database. A [`SearchQuery`] is already validated by the web layer.
 
-/// A listing or organisation as the index sees it: id, and text in both languages.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Document {
-    pub id: String,
+use std::future::Future;
+use std::pin::Pin;
+
+pub mod eval;
+pub mod meili;
+pub mod tantivy_index;
+pub mod text;
+
+pub use tantivy_index::TantivyIndex;
+
+/// Hits per page when [`SearchQuery::limit`] is 0.
+pub const DEFAULT_LIMIT: usize = 20;
+/// The most hits one page may ask for; larger limits are capped.
+pub const MAX_LIMIT: usize = 100;
+
+/// What a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DocKind {
+    Listing,
+    Cooperative,
+}
+
+impl DocKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Listing => "listing",
+            DocKind::Cooperative => "cooperative",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DocKind> {
+        match s {
+            "listing" => Some(DocKind::Listing),
+            "cooperative" => Some(DocKind::Cooperative),
+            _ => None,
+        }
+    }
+}
+
+/// A document's identity: its kind and its database id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DocKey {
+    pub kind: DocKind,
+    pub id: i64,
+}
+
+/// A public listing or cooperative as the index sees it. Text is NFC-normalised already.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchDoc {
+    pub key: Option<DocKey>,
+    pub external_id: Option<String>,
+    /// Listing title, or the cooperative's name.
     pub title_vi: String,
     pub title_en: Option<String>,
-    pub body: String,
+    /// Description, or the cooperative's story.
+    pub body_vi: String,
+    pub body_en: Option<String>,
+    /// The cooperative (for a listing: the one selling it; for a cooperative: itself).
+    pub org_name: String,
+    pub org_slug: String,
+    /// Leaf category id and its group (listings), e.g. `gom-su` in `thu-cong`.
+    pub category_id: Option<String>,
+    pub category_group: Option<String>,
+    /// Sector id (cooperatives).
+    pub sector: Option<String>,
+    /// `retail`, `wholesale`, `experience` (listings).
+    pub offer_kinds: Vec<String>,
+    /// Ward/commune code (listing origin, or cooperative address).
+    pub commune_code: Option<String>,
+    /// Verified, unexpired OCOP stars (0 when none).
+    pub ocop_stars: u8,
+    /// Verified certificates: `vietgap`, `organic`, … (listings: declared certifications).
+    pub certifications: Vec<String>,
+    /// Lowest price in đồng (listings).
+    pub min_price: Option<i64>,
+    /// Smallest minimum order quantity of the wholesale offers (listings).
+    pub min_order_qty: Option<i64>,
+    /// Months in season, bit 0 = January; `0xFFF` all year.
+    pub months: u16,
+    /// The cooperative holds a verified women-managed badge.
+    pub women_managed: bool,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    /// Unix seconds of publication (listings) or creation (cooperatives).
+    pub published_at: i64,
+    /// Unit of sale (listings), e.g. `kg`.
+    pub unit: Option<String>,
+    /// First photo's media key, or the cooperative's logo.
+    pub image: Option<String>,
+}
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    PriceAsc,
+    PriceDesc,
+    Newest,
+    /// Nearest first from this point (latitude, longitude).
+    Distance { lat: f64, lon: f64 },
+}
+
+/// A search: free text plus filters, all optional.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchQuery {
+    /// What the visitor typed (NFC). Empty: everything matching the filters.
+    pub text: String,
+    /// Only this kind of document; `None`: both.
+    pub kind: Option<DocKind>,
+    pub offer_kind: Option<String>,
+    /// A leaf category id or a group id.
+    pub category: Option<String>,
+    pub commune_code: Option<String>,
+    pub min_stars: Option<u8>,
+    pub certification: Option<String>,
+    pub price_min: Option<i64>,
+    pub price_max: Option<i64>,
+    /// Wholesale minimum order at most this many units.
+    pub max_min_order: Option<i64>,
+    /// In season in this month (1–12).
+    pub in_season: Option<u8>,
+    pub women_managed: bool,
+    pub sort: Sort,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub key: DocKey,
+    pub external_id: Option<String>,
+    pub title_vi: String,
+    pub title_en: Option<String>,
+    pub org_name: String,
+    pub org_slug: String,
+    pub category_id: Option<String>,
+    pub min_price: Option<i64>,
+    pub unit: Option<String>,
+    pub ocop_stars: u8,
+    pub image: Option<String>,
+    pub score: f32,
+}
+
+/// Counts of the matching documents per filter value (ignoring paging).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Facets {
+    pub kind: Vec<(String, u64)>,
+    pub offer_kind: Vec<(String, u64)>,
+    /// Per category group.
+    pub category: Vec<(String, u64)>,
+    pub commune: Vec<(String, u64)>,
+    /// Per star count (3, 4, 5).
+    pub stars: Vec<(u8, u64)>,
+    pub certification: Vec<(String, u64)>,
+    pub women_managed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SearchResults {
+    /// All matches, not only this page.
+    pub total: u64,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+    /// "Did you mean": a corrected query, offered when nothing matched.
+    pub suggestion: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
     #[error("search backend unavailable: {0}")]
     Unavailable(String),
+    #[error("search index error: {0}")]
+    Index(String),
 }
 
-/// What every search backend offers.
-pub trait SearchIndex: Send + Sync {
-    fn upsert(&self, docs: &[Document]) -> Result<(), SearchError>;
-    fn search(&self, query: &str, limit: usize) -> Result<Vec<String>, SearchError>;
+pub type Result<T> = std::result::Result<T, SearchError>;
+
+/// A boxed future, so the trait can be used as `dyn SearchIndex`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What every search backend offers. Writes are visible to `search` once they return.
+pub trait SearchIndex: Send + Sync + std::fmt::Debug {
+    /// Adds or replaces documents (by key).
+    fn upsert<'a>(&'a self, docs: Vec<SearchDoc>) -> BoxFuture<'a, Result<()>>;
+    /// Removes documents; unknown keys are ignored.
+    fn delete<'a>(&'a self, keys: Vec<DocKey>) -> BoxFuture<'a, Result<()>>;
+    /// Removes every document.
+    fn clear(&self) -> BoxFuture<'_, Result<()>>;
+    fn search<'a>(&'a self, q: &'a SearchQuery) -> BoxFuture<'a, Result<SearchResults>>;
+    /// Every key in the index (for consistency checks and tests).
+    fn keys(&self) -> BoxFuture<'_, Result<Vec<DocKey>>>;
+    /// Search-as-you-type: up to `limit` titles for a prefix.
+    fn suggest<'a>(&'a self, prefix: &'a str, limit: usize) -> BoxFuture<'a, Result<Vec<Hit>>>;
 }

@@ -58,6 +58,8 @@ route_map! {
     get "/healthz" => pages::health::healthz, Public;
     get "/readyz" => pages::health::readyz, Public;
     get "/static/app.css" => pages::assets::stylesheet, Public;
+    get "/static/search.js" => pages::assets::search_script, Public;
+    get "/search" => pages::search::search_page, Public;
     get "/media/{*path}" => pages::media::show_media, Public;
     post "/lang" => pages::lang::switch_language, Public;
     get "/signup" => pages::auth::show_signup, Public;
@@ -130,6 +132,7 @@ route_map! {
     get "/api/v1/cooperatives/{id}" => api::orgs::show_cooperative, Public;
     get "/api/v1/listings" => api::listings::list_listings, Public;
     get "/api/v1/listings/{id}" => api::listings::show_listing, Public;
+    get "/api/v1/search" => api::search::search, Public;
     get "/api/v1/orgs/{slug}/members" => api::orgs::list_members, OrgMember;
     post "/api/v1/orgs/{slug}/listings" => api::listings::create_listing, OrgManager;
     put "/api/v1/orgs/{slug}/listings/{id}" => api::listings::update_listing, OrgManager;

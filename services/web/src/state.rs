@@ -12,6 +12,8 @@ pub struct AppState(Arc<Inner>);
 
 pub struct Inner {
     pub db: Db,
+    /// Search over listings and cooperatives (tantivy or Meilisearch).
+    pub search: Arc<dyn ketnoi_search::SearchIndex>,
     /// Uploaded images and documents.
     pub media: ketnoi_media::MediaStore,
     pub config: AppConfig,
@@ -28,8 +30,14 @@ fn per_minute(n: u32) -> Quota {
 }
 
 impl AppState {
-    pub fn new(db: Db, media: ketnoi_media::MediaStore, config: AppConfig) -> AppState {
+    pub fn new(
+        db: Db,
+        media: ketnoi_media::MediaStore,
+        search: Arc<dyn ketnoi_search::SearchIndex>,
+        config: AppConfig,
+    ) -> AppState {
         AppState(Arc::new(Inner {
+            search,
             media,
             signin_by_account: RateLimiter::keyed(per_minute(config.signin_per_account_per_minute)),
             signin_by_ip: RateLimiter::keyed(per_minute(config.signin_per_ip_per_minute)),

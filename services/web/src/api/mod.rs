@@ -6,3 +6,4 @@ pub mod listings;
 pub mod openapi;
 pub mod orgs;
 pub mod reference;
+pub mod search;

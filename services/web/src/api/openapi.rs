@@ -17,6 +17,7 @@ use utoipa::OpenApi;
         super::orgs::show_cooperative,
         super::listings::list_listings,
         super::listings::show_listing,
+        super::search::search,
         super::listings::create_listing,
         super::listings::update_listing,
         super::listings::update_listing_status,

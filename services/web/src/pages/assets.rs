@@ -5,6 +5,18 @@ use axum::response::IntoResponse;
 
 static APP_CSS: &str = include_str!("../../../../web/static/app.css");
 
+static SEARCH_JS: &str = include_str!("../../../../web/static/search.js");
+
+pub async fn search_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        SEARCH_JS,
+    )
+}
+
 pub async fn stylesheet() -> impl IntoResponse {
     (
         [

@@ -17,6 +17,7 @@ pub mod manage;
 pub mod media;
 pub mod orgs;
 pub mod password;
+pub mod search;
 pub mod union;
 
 use crate::context::Ctx;

@@ -1,0 +1,110 @@
+//! `ketnoi reindex`: rebuilds the search index from the database with a progress bar.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use ketnoi_db::Db;
+use ketnoi_db::search_feed;
+use ketnoi_search::SearchIndex;
+use std::io::Write;
+use std::time::Instant;
+
+pub async fn reindex(db: &Db, index: &dyn SearchIndex) -> anyhow::Result<()> {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")?
+            .progress_chars("=> "),
+    );
+    bar.set_message("Đang lập chỉ mục / indexing");
+    let started = Instant::now();
+    let total = search_feed::rebuild(
+        db,
+        index,
+        search_feed::INDEXER,
+        ketnoi_domain::time::today_hanoi(),
+        |done, total| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        },
+    )
+    .await?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    tracing::info!(
+        documents = total,
+        seconds = format!("{secs:.1}"),
+        per_second = format!("{:.0}", total as f64 / secs.max(0.001)),
+        "search index rebuilt"
+    );
+    Ok(())
+}
+
+/// `ketnoi search-eval`: loads the demo dataset into a throwaway SQLite database, indexes it
+/// into a fresh index of the configured kind, runs every query of the relevance set
+/// (`data/search/relevance.json`) and prints nDCG@10 and recall@10 per query type.
+pub async fn eval(verbose: bool) -> anyhow::Result<()> {
+    use ketnoi_search::eval;
+    let set = eval::parse(eval::RELEVANCE_JSON)?;
+    let problems = set.problems();
+    anyhow::ensure!(
+        problems.is_empty(),
+        "relevance set: {}",
+        problems.join("; ")
+    );
+    let dir = std::env::temp_dir().join(format!("ketnoi-search-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let result = eval_in(&dir, &set, verbose).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn eval_in(
+    dir: &std::path::Path,
+    set: &ketnoi_search::eval::RelevanceSet,
+    verbose: bool,
+) -> anyhow::Result<()> {
+    use ketnoi_search::{DocKind, SearchQuery, eval};
+    let db = Db::connect_and_migrate(&format!("sqlite:{}", dir.join("eval.db").display())).await?;
+    crate::demo::seed(&db).await?;
+    let index = ketnoi_search::tantivy_index::TantivyIndex::in_memory()?;
+    search_feed::rebuild(
+        &db,
+        &index,
+        search_feed::INDEXER,
+        ketnoi_domain::time::today_hanoi(),
+        |_, _| {},
+    )
+    .await?;
+    db.close().await;
+    let mut scores = Vec::new();
+    let mut out = String::new();
+    for q in &set.queries {
+        let f = &q.filters;
+        let query = SearchQuery {
+            text: q.q.clone(),
+            kind: f.kind.as_deref().and_then(DocKind::parse),
+            offer_kind: f.offer_kind.clone(),
+            category: f.category.clone(),
+            commune_code: f.commune_code.clone(),
+            min_stars: f.min_stars,
+            certification: f.certification.clone(),
+            price_max: f.price_max,
+            max_min_order: f.max_min_order,
+            in_season: f.in_season,
+            women_managed: f.women_managed.unwrap_or(false),
+            limit: eval::K,
+            ..SearchQuery::default()
+        };
+        let hits = index.search(&query).await?.hits;
+        let ranked: Vec<String> = hits.into_iter().filter_map(|h| h.external_id).collect();
+        let (ndcg, recall) = q.score(&ranked, eval::K);
+        if verbose {
+            out.push_str(&format!(
+                "{:<5} {:<14} nDCG {ndcg:.3} recall {recall:.3}  {}\n",
+                q.id, q.r#type, q.q
+            ));
+        }
+        scores.push((q.r#type.clone(), ndcg, recall));
+    }
+    out.push_str(&eval::summarize(&scores).table());
+    std::io::stdout().write_all(out.as_bytes())?;
+    Ok(())
+}

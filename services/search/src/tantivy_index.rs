@@ -1,0 +1,1664 @@
+//! The embedded search backend on [tantivy](https://docs.rs/tantivy).
+//!
+//! **Two fields per text.** Every text is indexed twice with our own syllable tokenizers
+//! (NFC, lower case, split on non-alphanumeric characters): an *exact* field keeps the
+//! diacritics, a *folded* field drops them (`đ` → `d`). A query without accents ("gom su
+//! bat trang") matches the folded field; a query with accents also matches the exact field,
+//! which scores extra, so "mật" ranks "mật ong" above "mặt nạ". English texts are also
+//! indexed with tantivy's English stemmer (plus irregular plurals: "scarves" finds "scarf").
+//!
+//! Texts are grouped in tiers weighted at query time: the Vietnamese title (highest), then
+//! "meta" (English title, cooperative name, category and sector names) and the bodies.
+//!
+//! **Ranking.** Per query syllable, a SHOULD group of: exact term (only if the syllable has
+//! diacritics), folded term, folded fuzzy term (distance 1, transpositions count 1, syllables
+//! of ≥ 2 chars, titles and meta only) and, for the last syllable while typing, a folded prefix.
+//! The syllable groups are first all required (MUST); when that finds nothing, any one
+//! suffices (SHOULD), so documents matching more syllables still rank higher. Phrase clauses
+//! (whole query with slop 1, adjacent pairs, phrase-prefix on titles) add proximity boosts.
+//! Bilingual synonyms (`data/search/synonyms.json`) add alternatives for the query words
+//! they cover ("silk scarf" → "khăn lụa"), scored a bit below a direct match. Filters are
+//! zero-scoring MUST clauses on raw/numeric fields; facets are counted by one collector
+//! reading fast fields in the same pass as `TopDocs` and `Count`.
+//!
+//! **Writes** go through one `IndexWriter` behind a mutex: each call is one commit followed
+//! by a reader reload (`ReloadPolicy::Manual`), so they are visible when the call returns.
+//! Blocking work runs in `tokio::task::spawn_blocking` when a runtime is present.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use serde::Deserialize;
+use tantivy::collector::sort_key::NaturalComparator;
+use tantivy::collector::{
+    Collector, Count, SegmentCollector, SegmentSortKeyComputer, SortKeyComputer, TopDocs,
+};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DfaWrapper, FuzzyTermQuery, Occur,
+    PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, Token,
+    TokenFilter, TokenStream, Tokenizer,
+};
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher,
+    SegmentReader, TantivyDocument, TantivyError, Term,
+};
+
+use crate::text;
+use crate::{
+    BoxFuture, DocKey, DocKind, Facets, Hit, Result, SearchDoc, SearchError, SearchIndex,
+    SearchQuery, SearchResults, Sort,
+};
+
+/// Bump when the schema or the analysis changes: an index of another version is rebuilt
+/// empty on [`TantivyIndex::open`] (the indexer worker then refills it from the database).
+pub const SCHEMA_VERSION: u32 = 1;
+const VERSION_FILE: &str = "schema_version";
+const INDEX_SUBDIR: &str = "index";
+const WRITER_MEMORY_BYTES: usize = 50_000_000;
+/// Longer queries are cut: they are not what people type, and each syllable costs clauses.
+const MAX_QUERY_SYLLABLES: usize = 12;
+/// At most this many index terms stand for one mistyped syllable.
+const MAX_FUZZY_TERMS: usize = 64;
+
+const TOKENIZER_EXACT: &str = "ketnoi_vi_exact";
+const TOKENIZER_FOLDED: &str = "ketnoi_vi_folded";
+const TOKENIZER_EN: &str = "ketnoi_en";
+
+// Field names (fast fields are read by name).
+const F_KEY: &str = "key";
+const F_KIND: &str = "kind";
+const F_ID: &str = "id";
+const F_GROUP: &str = "category_group";
+const F_OFFER: &str = "offer_kind";
+const F_COMMUNE: &str = "commune";
+const F_CERT: &str = "certification";
+const F_STARS: &str = "stars";
+const F_PRICE: &str = "min_price";
+const F_WOMEN: &str = "women_managed";
+const F_LAT: &str = "lat";
+const F_LON: &str = "lon";
+const F_PUBLISHED: &str = "published_at";
+
+// Ranking weights. Tier weights multiply every clause on that tier.
+const W_TITLE: f32 = 3.0;
+const W_META: f32 = 1.5;
+const W_BODY: f32 = 1.0;
+const W_EN_TITLE: f32 = 2.0;
+const W_EN_BODY: f32 = 0.8;
+/// Extra for an exact (diacritics-matching) term, on top of the folded match.
+const EXACT_BONUS: f32 = 1.0;
+/// Constant scores (times the tier weight) of fuzzy and prefix matches.
+const FUZZY: f32 = 0.4;
+const PREFIX: f32 = 0.5;
+const PHRASE: f32 = 1.0;
+const PAIR: f32 = 0.5;
+/// A synonym match scores this fraction of a direct one.
+const SYNONYM: f32 = 0.8;
+
+/// The schema's fields.
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    key: Field,
+    kind: Field,
+    id: Field,
+    title_x: Field,
+    title_f: Field,
+    meta_x: Field,
+    meta_f: Field,
+    body_x: Field,
+    body_f: Field,
+    en_title: Field,
+    en_body: Field,
+    s_title_vi: Field,
+    s_title_en: Field,
+    s_org_name: Field,
+    s_org_slug: Field,
+    s_external_id: Field,
+    s_unit: Field,
+    s_image: Field,
+    category_id: Field,
+    category_group: Field,
+    offer: Field,
+    commune: Field,
+    cert: Field,
+    stars: Field,
+    price: Field,
+    min_order: Field,
+    months: Field,
+    women: Field,
+    lat: Field,
+    lon: Field,
+    published: Field,
+}
+
+fn build_schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = |tokenizer: &str, positions: bool| {
+        let record = if positions {
+            IndexRecordOption::WithFreqsAndPositions
+        } else {
+            IndexRecordOption::WithFreqs
+        };
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(record),
+        )
+    };
+    let stored = TextOptions::default().set_stored();
+    let fields = Fields {
+        key: b.add_text_field(F_KEY, STRING | STORED),
+        kind: b.add_text_field(F_KIND, STRING | FAST),
+        id: b.add_i64_field(F_ID, FAST),
+        title_x: b.add_text_field("title_x", text(TOKENIZER_EXACT, false)),
+        title_f: b.add_text_field("title_f", text(TOKENIZER_FOLDED, true)),
+        meta_x: b.add_text_field("meta_x", text(TOKENIZER_EXACT, false)),
+        meta_f: b.add_text_field("meta_f", text(TOKENIZER_FOLDED, true)),
+        body_x: b.add_text_field("body_x", text(TOKENIZER_EXACT, false)),
+        body_f: b.add_text_field("body_f", text(TOKENIZER_FOLDED, true)),
+        en_title: b.add_text_field("en_title", text(TOKENIZER_EN, false)),
+        en_body: b.add_text_field("en_body", text(TOKENIZER_EN, false)),
+        s_title_vi: b.add_text_field("s_title_vi", stored.clone()),
+        s_title_en: b.add_text_field("s_title_en", stored.clone()),
+        s_org_name: b.add_text_field("s_org_name", stored.clone()),
+        s_org_slug: b.add_text_field("s_org_slug", stored.clone()),
+        s_external_id: b.add_text_field("s_external_id", stored.clone()),
+        s_unit: b.add_text_field("s_unit", stored.clone()),
+        s_image: b.add_text_field("s_image", stored),
+        category_id: b.add_text_field("category_id", STRING | STORED),
+        category_group: b.add_text_field(F_GROUP, STRING | FAST),
+        offer: b.add_text_field(F_OFFER, STRING | FAST),
+        commune: b.add_text_field(F_COMMUNE, STRING | FAST),
+        cert: b.add_text_field(F_CERT, STRING | FAST),
+        stars: b.add_u64_field(F_STARS, INDEXED | FAST | STORED),
+        price: b.add_i64_field(F_PRICE, INDEXED | FAST | STORED),
+        min_order: b.add_i64_field("min_order", INDEXED | FAST),
+        months: b.add_u64_field("months", INDEXED),
+        women: b.add_u64_field(F_WOMEN, INDEXED | FAST),
+        lat: b.add_f64_field(F_LAT, FAST),
+        lon: b.add_f64_field(F_LON, FAST),
+        published: b.add_i64_field(F_PUBLISHED, INDEXED | FAST),
+    };
+    (b.build(), fields)
+}
+
+// ---------------------------------------------------------------------------------------
+// Tokenizer
+
+/// Vietnamese syllable tokenizer: NFC, lower case, split on non-alphanumeric characters;
+/// `fold` also removes diacritics. Same code as the query side ([`text::for_each_syllable`]).
+#[derive(Clone)]
+struct SyllableTokenizer {
+    fold: bool,
+    tokens: Vec<Token>,
+}
+
+struct SyllableTokenStream<'a> {
+    tokens: &'a mut Vec<Token>,
+    next: usize,
+}
+
+impl Tokenizer for SyllableTokenizer {
+    type TokenStream<'a> = SyllableTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, input: &'a str) -> SyllableTokenStream<'a> {
+        self.tokens.clear();
+        let normalized = text::nfc(input);
+        let tokens = &mut self.tokens;
+        text::for_each_syllable(&normalized, self.fold, |from, to, syllable| {
+            tokens.push(Token {
+                offset_from: from.min(input.len()),
+                offset_to: to.min(input.len()),
+                position: tokens.len(),
+                text: syllable.to_owned(),
+                position_length: 1,
+            });
+        });
+        SyllableTokenStream {
+            tokens: &mut self.tokens,
+            next: 0,
+        }
+    }
+}
+
+impl TokenStream for SyllableTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        if self.next < self.tokens.len() {
+            self.next += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next.saturating_sub(1)]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        let i = self.next.saturating_sub(1);
+        &mut self.tokens[i]
+    }
+}
+
+/// English: tantivy's `en_stem` chain plus irregular plurals the stemmer leaves apart
+/// ("scarves" → "scarf").
+fn english_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(text::MAX_SYLLABLE_BYTES))
+        .filter(LowerCaser)
+        .filter(IrregularPlurals)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// The singular of an irregular English plural, if it is one we know.
+fn irregular_singular(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "scarves" => "scarf",
+        "leaves" => "leaf",
+        "loaves" => "loaf",
+        "shelves" => "shelf",
+        "halves" => "half",
+        "calves" => "calf",
+        "knives" => "knife",
+        "wives" => "wife",
+        "women" => "woman",
+        "men" => "man",
+        "children" => "child",
+        "geese" => "goose",
+        "teeth" => "tooth",
+        "mice" => "mouse",
+        _ => return None,
+    })
+}
+
+#[derive(Clone)]
+struct IrregularPlurals;
+
+#[derive(Clone)]
+struct IrregularPluralsFilter<T>(T);
+
+struct IrregularPluralsStream<S>(S);
+
+impl TokenFilter for IrregularPlurals {
+    type Tokenizer<T: Tokenizer> = IrregularPluralsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> IrregularPluralsFilter<T> {
+        IrregularPluralsFilter(tokenizer)
+    }
+}
+
+impl<T: Tokenizer> Tokenizer for IrregularPluralsFilter<T> {
+    type TokenStream<'a> = IrregularPluralsStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        IrregularPluralsStream(self.0.token_stream(text))
+    }
+}
+
+impl<S: TokenStream> TokenStream for IrregularPluralsStream<S> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        let token = self.0.token_mut();
+        if let Some(singular) = irregular_singular(&token.text) {
+            token.text.clear();
+            token.text.push_str(singular);
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
+}
+
+fn register_tokenizers(index: &Index) {
+    let manager = index.tokenizers();
+    manager.register(TOKENIZER_EN, english_analyzer());
+    for (name, fold) in [(TOKENIZER_EXACT, false), (TOKENIZER_FOLDED, true)] {
+        manager.register(
+            name,
+            TextAnalyzer::from(SyllableTokenizer {
+                fold,
+                tokens: Vec::new(),
+            }),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Categories and synonyms (compiled in)
+
+#[derive(Deserialize)]
+struct CategoryFile {
+    #[serde(default)]
+    categories: Vec<CategoryEntry>,
+    #[serde(default)]
+    sectors: Vec<CategoryEntry>,
+}
+
+#[derive(Deserialize)]
+struct CategoryEntry {
+    id: String,
+    #[serde(default)]
+    parent: Option<String>,
+    name_vi: String,
+    name_en: String,
+}
+
+/// Category and sector names by id, so a document matches its category's names.
+struct Catalog {
+    categories: HashMap<String, CategoryEntry>,
+    sectors: HashMap<String, CategoryEntry>,
+}
+
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+    let file: CategoryFile = serde_json::from_str(include_str!("../../../data/categories.json"))
+        .unwrap_or(CategoryFile {
+            categories: Vec::new(),
+            sectors: Vec::new(),
+        });
+    Catalog {
+        categories: file
+            .categories
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect(),
+        sectors: file.sectors.into_iter().map(|c| (c.id.clone(), c)).collect(),
+    }
+});
+
+#[derive(Deserialize)]
+struct SynonymFile {
+    synonyms: HashMap<String, Vec<String>>,
+}
+
+/// Query synonyms: folded key syllables → Vietnamese alternatives (as query syllables).
+struct Synonyms {
+    entries: HashMap<Vec<String>, Vec<Vec<Syllable>>>,
+    longest: usize,
+}
+
+static SYNONYMS: LazyLock<Synonyms> = LazyLock::new(|| {
+    let file: SynonymFile =
+        serde_json::from_str(include_str!("../../../data/search/synonyms.json")).unwrap_or(
+            SynonymFile {
+                synonyms: HashMap::new(),
+            },
+        );
+    let mut entries = HashMap::new();
+    let mut longest = 0;
+    for (key, values) in file.synonyms {
+        let key = text::syllables(&key, true);
+        if key.is_empty() {
+            continue;
+        }
+        longest = longest.max(key.len());
+        let values: Vec<Vec<Syllable>> = values
+            .iter()
+            .map(|v| query_syllables(v).0)
+            .filter(|v| !v.is_empty())
+            .collect();
+        entries.insert(key, values);
+    }
+    Synonyms { entries, longest }
+});
+
+impl Synonyms {
+    /// The longest key (of at most `max_len` syllables) that the folded syllables start
+    /// with: its length and values.
+    fn longest_at(&self, folded: &[&str], max_len: usize) -> Option<(usize, &[Vec<Syllable>])> {
+        let max = self.longest.min(folded.len()).min(max_len);
+        (1..=max).rev().find_map(|n| {
+            let key: Vec<String> = folded[..n].iter().map(|s| (*s).to_owned()).collect();
+            self.entries.get(&key).map(|v| (n, v.as_slice()))
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Query analysis
+
+/// One query syllable: lower-cased with diacritics, and folded.
+#[derive(Debug, Clone, PartialEq)]
+struct Syllable {
+    exact: String,
+    folded: String,
+}
+
+impl Syllable {
+    fn has_diacritics(&self) -> bool {
+        self.exact != self.folded
+    }
+}
+
+/// The query's syllables, and whether the last one may be unfinished (no trailing space).
+fn query_syllables(q: &str) -> (Vec<Syllable>, bool) {
+    let normalized = text::nfc(q);
+    let mut out = Vec::new();
+    text::for_each_syllable(&normalized, false, |_, _, exact| {
+        let mut folded = String::with_capacity(exact.len());
+        for c in exact.chars() {
+            text::push_lower(c, true, &mut folded);
+        }
+        out.push(Syllable {
+            exact: exact.to_owned(),
+            folded,
+        });
+    });
+    out.truncate(MAX_QUERY_SYLLABLES);
+    let typing = normalized
+        .chars()
+        .last()
+        .is_some_and(|c| c.is_alphanumeric() || unicode_normalization::char::is_combining_mark(c));
+    (out, typing)
+}
+
+fn boxed(q: impl Query) -> Box<dyn Query> {
+    Box::new(q)
+}
+
+fn boost(q: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    boxed(BoostQuery::new(q, weight))
+}
+
+fn term_query(field: Field, value: &str, weight: f32) -> Box<dyn Query> {
+    boost(
+        boxed(TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::WithFreqs,
+        )),
+        weight,
+    )
+}
+
+fn phrase_query(field: Field, words: &[&str], slop: u32, weight: f32) -> Box<dyn Query> {
+    let terms = words
+        .iter()
+        .map(|w| Term::from_field_text(field, w))
+        .collect();
+    let mut q = PhraseQuery::new(terms);
+    q.set_slop(slop);
+    boost(boxed(q), weight)
+}
+
+/// Filter clause: must match, adds nothing to the score.
+fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+    (Occur::Must, boxed(ConstScoreQuery::new(q, 0.0)))
+}
+
+fn raw_term(field: Field, value: &str) -> Box<dyn Query> {
+    boxed(TermQuery::new(
+        Term::from_field_text(field, value),
+        IndexRecordOption::Basic,
+    ))
+}
+
+fn bool_of(occur: Occur, mut clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if clauses.len() == 1 {
+        if let Some(only) = clauses.pop() {
+            return only;
+        }
+    }
+    boxed(BooleanQuery::new(
+        clauses.into_iter().map(|c| (occur, c)).collect(),
+    ))
+}
+
+/// Typo matches of a folded syllable in `field`: the index's terms within edit distance 1
+/// (transpositions count 1), as one constant-score query. Unlike a plain fuzzy query it skips
+/// the syllable itself (already matched directly) and terms shorter than
+/// `min(len, 3)` characters, so "bat" does not match every "ba".
+fn fuzzy_terms(
+    searcher: &Searcher,
+    field: Field,
+    folded: &str,
+    automaton: &DfaWrapper,
+) -> Result<Option<Box<dyn Query>>> {
+    let min_len = folded.chars().count().min(3);
+    let mut terms = BTreeSet::new();
+    'segments: for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(field).map_err(index_err)?;
+        let mut stream = inverted
+            .terms()
+            .search(automaton)
+            .into_stream()
+            .map_err(index_err)?;
+        while stream.advance() {
+            let Ok(term) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
+            if term != folded && term.chars().count() >= min_len {
+                terms.insert(term.to_owned());
+                if terms.len() >= MAX_FUZZY_TERMS {
+                    break 'segments;
+                }
+            }
+        }
+    }
+    if terms.is_empty() {
+        return Ok(None);
+    }
+    let terms = terms.iter().map(|t| Term::from_field_text(field, t));
+    Ok(Some(boxed(TermSetQuery::new(terms))))
+}
+
+fn key_string(key: DocKey) -> String {
+    format!("{}:{}", key.kind.as_str(), key.id)
+}
+
+fn parse_key(s: &str) -> Option<DocKey> {
+    let (kind, id) = s.split_once(':')?;
+    Some(DocKey {
+        kind: DocKind::parse(kind)?,
+        id: id.parse().ok()?,
+    })
+}
+
+fn index_err(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Index(e.to_string())
+}
+
+/// Results per page when the query asks for 0, and the most it may ask for.
+fn effective_limit(limit: usize) -> usize {
+    match limit {
+        0 => crate::DEFAULT_LIMIT,
+        n => n.min(crate::MAX_LIMIT),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Sorting
+
+/// The sort key of a hit: compared field by field, greatest first.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+struct SortKey {
+    primary: f64,
+    secondary: f64,
+    score: Score,
+}
+
+struct SortBy(Sort);
+
+struct SegmentSortBy {
+    sort: Sort,
+    price: Option<Column<i64>>,
+    published: Option<Column<i64>>,
+    lat: Option<Column<f64>>,
+    lon: Option<Column<f64>>,
+}
+
+impl SortKeyComputer for SortBy {
+    type SortKey = SortKey;
+    type Child = SegmentSortBy;
+    type Comparator = NaturalComparator;
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn segment_sort_key_computer(&self, reader: &SegmentReader) -> tantivy::Result<SegmentSortBy> {
+        let ff = reader.fast_fields();
+        let (price, lat, lon) = match self.0 {
+            Sort::PriceAsc | Sort::PriceDesc => (ff.column_opt(F_PRICE)?, None, None),
+            Sort::Distance { .. } => (None, ff.column_opt(F_LAT)?, ff.column_opt(F_LON)?),
+            Sort::Relevance | Sort::Newest => (None, None, None),
+        };
+        Ok(SegmentSortBy {
+            sort: self.0,
+            price,
+            published: ff.column_opt(F_PUBLISHED)?,
+            lat,
+            lon,
+        })
+    }
+}
+
+impl SegmentSortBy {
+    fn published(&self, doc: DocId) -> f64 {
+        self.published
+            .as_ref()
+            .and_then(|c| c.first(doc))
+            .map_or(f64::NEG_INFINITY, |v| v as f64)
+    }
+}
+
+impl SegmentSortKeyComputer for SegmentSortBy {
+    type SortKey = SortKey;
+    type SegmentSortKey = SortKey;
+    type SegmentComparator = NaturalComparator;
+
+    fn segment_sort_key(&mut self, doc: DocId, score: Score) -> SortKey {
+        let (primary, secondary) = match self.sort {
+            Sort::Relevance => (f64::from(score), self.published(doc)),
+            Sort::Newest => (self.published(doc), f64::from(score)),
+            Sort::PriceAsc | Sort::PriceDesc => {
+                let price = self.price.as_ref().and_then(|c| c.first(doc));
+                let primary = match (price, self.sort) {
+                    (None, _) => f64::NEG_INFINITY,
+                    (Some(p), Sort::PriceAsc) => -(p as f64),
+                    (Some(p), _) => p as f64,
+                };
+                (primary, self.published(doc))
+            }
+            Sort::Distance { lat, lon } => {
+                let here = self
+                    .lat
+                    .as_ref()
+                    .and_then(|c| c.first(doc))
+                    .zip(self.lon.as_ref().and_then(|c| c.first(doc)));
+                let primary = match here {
+                    Some((dlat, dlon)) if dlat.is_finite() && dlon.is_finite() => {
+                        -haversine_km(lat, lon, dlat, dlon)
+                    }
+                    _ => f64::NEG_INFINITY,
+                };
+                (primary, f64::from(score))
+            }
+        };
+        SortKey {
+            primary: if primary.is_nan() {
+                f64::NEG_INFINITY
+            } else {
+                primary
+            },
+            secondary,
+            score,
+        }
+    }
+
+    fn convert_segment_sort_key(&self, key: SortKey) -> SortKey {
+        key
+    }
+}
+
+fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6371.0 * a.sqrt().asin()
+}
+
+// ---------------------------------------------------------------------------------------
+// Facets
+
+/// String facets, in this order: kind, offer kind, category group, commune, certification.
+const STR_FACETS: [&str; 5] = [F_KIND, F_OFFER, F_GROUP, F_COMMUNE, F_CERT];
+
+/// Counts facet values over every matching document, from fast fields.
+struct FacetCollector;
+
+struct FacetSegment {
+    strs: Vec<(Option<StrColumn>, Vec<u64>)>,
+    stars: Option<Column<u64>>,
+    star_counts: [u64; 8],
+    women: Option<Column<u64>>,
+    women_count: u64,
+}
+
+#[derive(Default)]
+struct FacetFruit {
+    strs: [Vec<(String, u64)>; 5],
+    stars: [u64; 8],
+    women: u64,
+}
+
+impl Collector for FacetCollector {
+    type Fruit = Facets;
+    type Child = FacetSegment;
+
+    fn for_segment(&self, _: u32, reader: &SegmentReader) -> tantivy::Result<FacetSegment> {
+        let ff = reader.fast_fields();
+        let mut strs = Vec::with_capacity(STR_FACETS.len());
+        for name in STR_FACETS {
+            let column = ff.str(name)?;
+            let counts = vec![0; column.as_ref().map_or(0, |c| c.num_terms())];
+            strs.push((column, counts));
+        }
+        Ok(FacetSegment {
+            strs,
+            stars: ff.column_opt(F_STARS)?,
+            star_counts: [0; 8],
+            women: ff.column_opt(F_WOMEN)?,
+            women_count: 0,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<FacetFruit>) -> tantivy::Result<Facets> {
+        let mut strs: [HashMap<String, u64>; 5] = Default::default();
+        let mut stars = [0u64; 8];
+        let mut women = 0;
+        for fruit in fruits {
+            for (merged, values) in strs.iter_mut().zip(fruit.strs) {
+                for (value, n) in values {
+                    *merged.entry(value).or_default() += n;
+                }
+            }
+            for (total, n) in stars.iter_mut().zip(fruit.stars) {
+                *total += n;
+            }
+            women += fruit.women;
+        }
+        let sorted = |m: HashMap<String, u64>| {
+            let mut v: Vec<(String, u64)> = m.into_iter().collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            v
+        };
+        let [kind, offer_kind, category, commune, certification] = strs.map(sorted);
+        let mut star_facet: Vec<(u8, u64)> = stars
+            .iter()
+            .enumerate()
+            .filter(|&(s, &n)| s > 0 && n > 0)
+            .map(|(s, &n)| (s as u8, n))
+            .collect();
+        star_facet.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(Facets {
+            kind,
+            offer_kind,
+            category,
+            commune,
+            stars: star_facet,
+            certification,
+            women_managed: women,
+        })
+    }
+}
+
+impl SegmentCollector for FacetSegment {
+    type Fruit = FacetFruit;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        for (column, counts) in &mut self.strs {
+            if let Some(column) = column {
+                for ord in column.term_ords(doc) {
+                    if let Some(n) = counts.get_mut(ord as usize) {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        if let Some(stars) = self.stars.as_ref().and_then(|c| c.first(doc)) {
+            if let Some(n) = self.star_counts.get_mut(stars as usize) {
+                *n += 1;
+            }
+        }
+        if self.women.as_ref().and_then(|c| c.first(doc)) == Some(1) {
+            self.women_count += 1;
+        }
+    }
+
+    fn harvest(self) -> FacetFruit {
+        let mut fruit = FacetFruit {
+            stars: self.star_counts,
+            women: self.women_count,
+            ..FacetFruit::default()
+        };
+        for ((column, counts), out) in self.strs.into_iter().zip(fruit.strs.iter_mut()) {
+            let Some(column) = column else { continue };
+            let mut value = String::new();
+            for (ord, n) in counts.into_iter().enumerate() {
+                if n == 0 {
+                    continue;
+                }
+                value.clear();
+                if column.ord_to_str(ord as u64, &mut value).unwrap_or(false) && !value.is_empty()
+                {
+                    out.push((value.clone(), n));
+                }
+            }
+        }
+        fruit
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The index
+
+/// The embedded tantivy index. Cheap to share: clone the `Arc` around it, or share `&self`.
+pub struct TantivyIndex {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    fields: Fields,
+    writer: Mutex<IndexWriter>,
+    reader: IndexReader,
+    en: TextAnalyzer,
+}
+
+impl std::fmt::Debug for TantivyIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TantivyIndex")
+            .field("schema_version", &SCHEMA_VERSION)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TantivyIndex {
+    /// Opens the index in `dir` (created if missing). An index written with another
+    /// [`SCHEMA_VERSION`], or that cannot be opened with this schema, is replaced by an
+    /// empty one.
+    pub fn open(dir: &Path) -> Result<Self> {
+        fs::create_dir_all(dir).map_err(index_err)?;
+        let version_file = dir.join(VERSION_FILE);
+        let index_dir = dir.join(INDEX_SUBDIR);
+        let expected = SCHEMA_VERSION.to_string();
+        let recorded = fs::read_to_string(&version_file).ok();
+        if recorded.as_deref().map(str::trim) != Some(expected.as_str()) && index_dir.exists() {
+            fs::remove_dir_all(&index_dir).map_err(index_err)?;
+        }
+        fs::create_dir_all(&index_dir).map_err(index_err)?;
+        let (schema, fields) = build_schema();
+        let open = || -> tantivy::Result<Index> {
+            Index::open_or_create(MmapDirectory::open(&index_dir)?, schema.clone())
+        };
+        let index = match open() {
+            Ok(index) => index,
+            Err(
+                TantivyError::SchemaError(_)
+                | TantivyError::IncompatibleIndex(_)
+                | TantivyError::DataCorruption(_),
+            ) => {
+                fs::remove_dir_all(&index_dir).map_err(index_err)?;
+                fs::create_dir_all(&index_dir).map_err(index_err)?;
+                open().map_err(index_err)?
+            }
+            Err(e) => return Err(index_err(e)),
+        };
+        let tmp = dir.join(format!("{VERSION_FILE}.tmp"));
+        fs::write(&tmp, format!("{expected}\n")).map_err(index_err)?;
+        fs::rename(&tmp, &version_file).map_err(index_err)?;
+        Self::with_index(index, fields)
+    }
+
+    /// A new empty index in memory (tests, tools).
+    pub fn in_memory() -> Result<Self> {
+        let (schema, fields) = build_schema();
+        Self::with_index(Index::create_in_ram(schema), fields)
+    }
+
+    fn with_index(index: Index, fields: Fields) -> Result<Self> {
+        register_tokenizers(&index);
+        let en = index
+            .tokenizers()
+            .get(TOKENIZER_EN)
+            .ok_or_else(|| SearchError::Index("English tokenizer missing".into()))?;
+        let writer = index
+            .writer_with_num_threads(1, WRITER_MEMORY_BYTES)
+            .map_err(index_err)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(index_err)?;
+        Ok(TantivyIndex {
+            inner: Arc::new(Inner {
+                fields,
+                writer: Mutex::new(writer),
+                reader,
+                en,
+            }),
+        })
+    }
+
+    /// Runs blocking index work off the async runtime's worker threads.
+    async fn blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => handle
+                .spawn_blocking(move || f(&inner))
+                .await
+                .map_err(|e| SearchError::Index(format!("search task failed: {e}")))?,
+            Err(_) => f(&inner),
+        }
+    }
+}
+
+impl Inner {
+    /// Applies `ops` to the writer, commits and reloads the reader; rolls back on error.
+    fn write(&self, ops: impl FnOnce(&mut IndexWriter) -> Result<()>) -> Result<()> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| SearchError::Index("index writer lock poisoned".into()))?;
+        let result = ops(&mut writer).and_then(|()| writer.commit().map(|_| ()).map_err(index_err));
+        if let Err(e) = result {
+            let _ = writer.rollback();
+            return Err(e);
+        }
+        drop(writer);
+        self.reader.reload().map_err(index_err)
+    }
+
+    fn document(&self, d: &SearchDoc) -> Result<TantivyDocument> {
+        let f = &self.fields;
+        let key = d
+            .key
+            .ok_or_else(|| SearchError::Index("document without key".into()))?;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.key, key_string(key));
+        doc.add_text(f.kind, key.kind.as_str());
+        doc.add_i64(f.id, key.id);
+
+        doc.add_text(f.title_x, &d.title_vi);
+        doc.add_text(f.title_f, &d.title_vi);
+        doc.add_text(f.s_title_vi, &d.title_vi);
+        if let Some(en) = d.title_en.as_deref().filter(|s| !s.is_empty()) {
+            doc.add_text(f.meta_x, en);
+            doc.add_text(f.meta_f, en);
+            doc.add_text(f.en_title, en);
+            doc.add_text(f.s_title_en, en);
+        }
+        doc.add_text(f.meta_x, &d.org_name);
+        doc.add_text(f.meta_f, &d.org_name);
+        doc.add_text(f.s_org_name, &d.org_name);
+        doc.add_text(f.s_org_slug, &d.org_slug);
+
+        let catalog = &*CATALOG;
+        let mut names = Vec::new();
+        if let Some(id) = d.category_id.as_deref() {
+            if let Some(c) = catalog.categories.get(id) {
+                names.push(c);
+                if let Some(parent) = c.parent.as_deref().and_then(|p| catalog.categories.get(p)) {
+                    names.push(parent);
+                }
+            }
+        }
+        if let Some(group) = d.category_group.as_deref() {
+            if let Some(c) = catalog.categories.get(group) {
+                if !names.iter().any(|n| n.id == c.id) {
+                    names.push(c);
+                }
+            }
+        }
+        if let Some(c) = d.sector.as_deref().and_then(|s| catalog.sectors.get(s)) {
+            names.push(c);
+        }
+        for c in names {
+            for name in [&c.name_vi, &c.name_en] {
+                doc.add_text(f.meta_x, name);
+                doc.add_text(f.meta_f, name);
+            }
+            doc.add_text(f.en_title, &c.name_en);
+        }
+
+        doc.add_text(f.body_x, &d.body_vi);
+        doc.add_text(f.body_f, &d.body_vi);
+        if let Some(en) = d.body_en.as_deref().filter(|s| !s.is_empty()) {
+            doc.add_text(f.body_x, en);
+            doc.add_text(f.body_f, en);
+            doc.add_text(f.en_body, en);
+        }
+
+        if let Some(v) = &d.external_id {
+            doc.add_text(f.s_external_id, v);
+        }
+        if let Some(v) = &d.unit {
+            doc.add_text(f.s_unit, v);
+        }
+        if let Some(v) = &d.image {
+            doc.add_text(f.s_image, v);
+        }
+        if let Some(v) = &d.category_id {
+            doc.add_text(f.category_id, v);
+        }
+        // Single-valued string facets always get a value, so their columns stay dense.
+        doc.add_text(f.category_group, d.category_group.as_deref().unwrap_or(""));
+        doc.add_text(f.commune, d.commune_code.as_deref().unwrap_or(""));
+        for v in &d.offer_kinds {
+            doc.add_text(f.offer, v);
+        }
+        for v in &d.certifications {
+            doc.add_text(f.cert, v);
+        }
+        doc.add_u64(f.stars, u64::from(d.ocop_stars));
+        if let Some(p) = d.min_price {
+            doc.add_i64(f.price, p);
+        }
+        if let Some(n) = d.min_order_qty {
+            doc.add_i64(f.min_order, n);
+        }
+        for m in 1..=12u64 {
+            if d.months & (1 << (m - 1)) != 0 {
+                doc.add_u64(f.months, m);
+            }
+        }
+        doc.add_u64(f.women, u64::from(d.women_managed));
+        if let (Some(lat), Some(lon)) = (d.lat, d.lon) {
+            doc.add_f64(f.lat, lat);
+            doc.add_f64(f.lon, lon);
+        }
+        doc.add_i64(f.published, d.published_at);
+        Ok(doc)
+    }
+
+    fn upsert(&self, docs: &[SearchDoc]) -> Result<()> {
+        if docs.iter().any(|d| d.key.is_none()) {
+            return Err(SearchError::Index("document without key".into()));
+        }
+        // Documents are converted one at a time: a bulk load never holds two copies.
+        self.write(|w| {
+            for d in docs {
+                let doc = self.document(d)?;
+                if let Some(key) = d.key {
+                    w.delete_term(Term::from_field_text(self.fields.key, &key_string(key)));
+                }
+                w.add_document(doc).map_err(index_err)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn delete(&self, keys: &[DocKey]) -> Result<()> {
+        self.write(|w| {
+            for key in keys {
+                w.delete_term(Term::from_field_text(self.fields.key, &key_string(*key)));
+            }
+            Ok(())
+        })
+    }
+
+    fn clear(&self) -> Result<()> {
+        self.write(|w| w.delete_all_documents().map(|_| ()).map_err(index_err))
+    }
+
+    fn keys(&self) -> Result<Vec<DocKey>> {
+        let searcher = self.reader.searcher();
+        let mut keys = Vec::new();
+        for segment in searcher.segment_readers() {
+            let ff = segment.fast_fields();
+            let (Some(kinds), Some(ids)) = (
+                ff.str(F_KIND).map_err(index_err)?,
+                ff.column_opt::<i64>(F_ID).map_err(index_err)?,
+            ) else {
+                continue;
+            };
+            let mut kind_of_ord: HashMap<u64, Option<DocKind>> = HashMap::new();
+            let mut buf = String::new();
+            for doc in segment.doc_ids_alive() {
+                let (Some(ord), Some(id)) = (kinds.ords().first(doc), ids.first(doc)) else {
+                    continue;
+                };
+                let kind = *kind_of_ord.entry(ord).or_insert_with(|| {
+                    buf.clear();
+                    match kinds.ord_to_str(ord, &mut buf) {
+                        Ok(true) => DocKind::parse(&buf),
+                        _ => None,
+                    }
+                });
+                if let Some(kind) = kind {
+                    keys.push(DocKey { kind, id });
+                }
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
+    // -- queries ------------------------------------------------------------------------
+
+    /// The English stem of a syllable (for the `en_*` fields), if it is plain ASCII.
+    fn stem(&self, analyzer: &mut TextAnalyzer, syllable: &Syllable) -> Option<String> {
+        if !syllable.exact.is_ascii() {
+            return None;
+        }
+        let mut stream = analyzer.token_stream(&syllable.exact);
+        stream.next().map(|t| t.text.clone())
+    }
+
+    /// Everything one query syllable can match, as SHOULD clauses.
+    fn syllable_clause(
+        &self,
+        searcher: &Searcher,
+        analyzer: &mut TextAnalyzer,
+        s: &Syllable,
+        prefix: bool,
+    ) -> Result<Box<dyn Query>> {
+        let f = &self.fields;
+        let tiers = [
+            (f.title_x, f.title_f, W_TITLE),
+            (f.meta_x, f.meta_f, W_META),
+            (f.body_x, f.body_f, W_BODY),
+        ];
+        let mut clauses: Vec<Box<dyn Query>> = Vec::with_capacity(12);
+        for (exact, folded, w) in tiers {
+            if s.has_diacritics() {
+                clauses.push(term_query(exact, &s.exact, w * EXACT_BONUS));
+            }
+            clauses.push(term_query(folded, &s.folded, w));
+        }
+        if let Some(stem) = self.stem(analyzer, s) {
+            clauses.push(term_query(f.en_title, &stem, W_EN_TITLE));
+            clauses.push(term_query(f.en_body, &stem, W_EN_BODY));
+        }
+        let short_fields = [(f.title_f, W_TITLE), (f.meta_f, W_META)];
+        if s.folded.chars().count() >= 2 {
+            let automaton =
+                FuzzyTermQuery::new(Term::from_field_text(f.title_f, &s.folded), 1, true)
+                    .automaton()
+                    .map_err(index_err)?;
+            for (field, w) in short_fields {
+                if let Some(q) = fuzzy_terms(searcher, field, &s.folded, &automaton)? {
+                    clauses.push(boost(q, w * FUZZY));
+                }
+            }
+        }
+        if prefix {
+            for (field, w) in short_fields {
+                let term = Term::from_field_text(field, &s.folded);
+                clauses.push(boost(
+                    boxed(FuzzyTermQuery::new_prefix(term, 0, false)),
+                    w * PREFIX,
+                ));
+            }
+        }
+        Ok(bool_of(Occur::Should, clauses))
+    }
+
+    /// Clauses matching one synonym value (Vietnamese) on the folded/exact fields.
+    fn synonym_clause(&self, value: &[Syllable]) -> Box<dyn Query> {
+        let f = &self.fields;
+        let mut clauses = Vec::with_capacity(3);
+        if let [single] = value {
+            for (field, w) in [(f.title_x, W_TITLE), (f.meta_x, W_META), (f.body_x, W_BODY)] {
+                clauses.push(term_query(field, &single.exact, w * SYNONYM));
+            }
+        } else {
+            let words: Vec<&str> = value.iter().map(|s| s.folded.as_str()).collect();
+            for (field, w) in [(f.title_f, W_TITLE), (f.meta_f, W_META), (f.body_f, W_BODY)] {
+                clauses.push(phrase_query(field, &words, 0, w * SYNONYM));
+            }
+        }
+        bool_of(Occur::Should, clauses)
+    }
+
+    /// The match units of `syllables[from..to]`: one per syllable, except that a span that a
+    /// synonym key covers (longest first, at most `max_key` syllables) becomes one unit
+    /// "all its syllables (again split into units) OR any of the synonym's values".
+    #[allow(clippy::too_many_arguments)]
+    fn units(
+        &self,
+        searcher: &Searcher,
+        analyzer: &mut TextAnalyzer,
+        syllables: &[Syllable],
+        from: usize,
+        to: usize,
+        typing: bool,
+        max_key: usize,
+    ) -> Result<Vec<Box<dyn Query>>> {
+        let n = syllables.len();
+        let folded: Vec<&str> = syllables[from..to].iter().map(|s| s.folded.as_str()).collect();
+        let mut units = Vec::new();
+        let mut i = from;
+        while i < to {
+            match SYNONYMS.longest_at(&folded[i - from..], max_key) {
+                Some((len, values)) => {
+                    let inner = if len == 1 {
+                        vec![self.syllable_clause(
+                            searcher,
+                            analyzer,
+                            &syllables[i],
+                            typing && i + 1 == n,
+                        )?]
+                    } else {
+                        self.units(searcher, analyzer, syllables, i, i + len, typing, len - 1)?
+                    };
+                    let mut alternatives = vec![bool_of(Occur::Must, inner)];
+                    alternatives.extend(values.iter().map(|v| self.synonym_clause(v)));
+                    units.push(bool_of(Occur::Should, alternatives));
+                    i += len;
+                }
+                None => {
+                    units.push(self.syllable_clause(
+                        searcher,
+                        analyzer,
+                        &syllables[i],
+                        typing && i + 1 == n,
+                    )?);
+                    i += 1;
+                }
+            }
+        }
+        Ok(units)
+    }
+
+    /// The text part of a search. `strict`: every syllable (or synonym span) must match.
+    fn text_query(
+        &self,
+        searcher: &Searcher,
+        syllables: &[Syllable],
+        typing: bool,
+        strict: bool,
+    ) -> Result<Box<dyn Query>> {
+        let f = &self.fields;
+        let mut analyzer = self.en.clone();
+        let n = syllables.len();
+        let folded: Vec<&str> = syllables.iter().map(|s| s.folded.as_str()).collect();
+        let units = self.units(searcher, &mut analyzer, syllables, 0, n, typing, n)?;
+        let matcher = bool_of(if strict { Occur::Must } else { Occur::Should }, units);
+
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matcher)];
+        if n >= 2 {
+            for (field, w) in [(f.title_f, W_TITLE), (f.meta_f, W_META), (f.body_f, W_BODY)] {
+                clauses.push((Occur::Should, phrase_query(field, &folded, 1, w * PHRASE)));
+            }
+            if typing {
+                let terms = folded
+                    .iter()
+                    .map(|w| Term::from_field_text(f.title_f, w))
+                    .collect();
+                clauses.push((
+                    Occur::Should,
+                    boost(boxed(PhrasePrefixQuery::new(terms)), W_TITLE * PHRASE),
+                ));
+            }
+        }
+        if n >= 3 {
+            for pair in folded.windows(2) {
+                for (field, w) in [(f.title_f, W_TITLE), (f.meta_f, W_META)] {
+                    clauses.push((Occur::Should, phrase_query(field, pair, 0, w * PAIR)));
+                }
+            }
+        }
+        Ok(boxed(BooleanQuery::new(clauses)))
+    }
+
+    fn filters(&self, q: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = &self.fields;
+        let mut out = Vec::new();
+        if let Some(kind) = q.kind {
+            out.push(filter(raw_term(f.kind, kind.as_str())));
+        }
+        if let Some(v) = &q.offer_kind {
+            out.push(filter(raw_term(f.offer, v)));
+        }
+        if let Some(v) = &q.category {
+            out.push(filter(bool_of(
+                Occur::Should,
+                vec![raw_term(f.category_id, v), raw_term(f.category_group, v)],
+            )));
+        }
+        if let Some(v) = &q.commune_code {
+            out.push(filter(raw_term(f.commune, v)));
+        }
+        if let Some(min) = q.min_stars.filter(|&s| s > 0) {
+            out.push(filter(boxed(RangeQuery::new(
+                Bound::Included(Term::from_field_u64(f.stars, u64::from(min))),
+                Bound::Unbounded,
+            ))));
+        }
+        if let Some(v) = &q.certification {
+            out.push(filter(raw_term(f.cert, v)));
+        }
+        if q.price_min.is_some() || q.price_max.is_some() {
+            let bound =
+                |v: Option<i64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(f.price, v)));
+            out.push(filter(boxed(RangeQuery::new(bound(q.price_min), bound(q.price_max)))));
+        }
+        if let Some(max) = q.max_min_order {
+            out.push(filter(boxed(RangeQuery::new(
+                Bound::Unbounded,
+                Bound::Included(Term::from_field_i64(f.min_order, max)),
+            ))));
+        }
+        if let Some(m) = q.in_season.filter(|m| (1..=12).contains(m)) {
+            out.push(filter(boxed(TermQuery::new(
+                Term::from_field_u64(f.months, u64::from(m)),
+                IndexRecordOption::Basic,
+            ))));
+        }
+        if q.women_managed {
+            out.push(filter(boxed(TermQuery::new(
+                Term::from_field_u64(f.women, 1),
+                IndexRecordOption::Basic,
+            ))));
+        }
+        out
+    }
+
+    fn with_filters(
+        text: Box<dyn Query>,
+        filters: &[(Occur, Box<dyn Query>)],
+    ) -> Box<dyn Query> {
+        if filters.is_empty() {
+            return text;
+        }
+        let mut clauses = vec![(Occur::Must, text)];
+        clauses.extend(filters.iter().map(|(o, q)| (*o, q.box_clone())));
+        boxed(BooleanQuery::new(clauses))
+    }
+
+    fn run(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        sort: Sort,
+        limit: usize,
+        offset: usize,
+        facets: bool,
+    ) -> Result<(u64, Vec<Hit>, Facets)> {
+        let top = TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .order_by(SortBy(sort));
+        let facet_collector = facets.then_some(FacetCollector);
+        let (docs, count, facets) = searcher
+            .search(query, &(top, Count, facet_collector))
+            .map_err(index_err)?;
+        let hits = docs
+            .into_iter()
+            .map(|(key, address)| self.hit(searcher, address, key.score))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((count as u64, hits, facets.unwrap_or_default()))
+    }
+
+    fn hit(&self, searcher: &Searcher, address: DocAddress, score: Score) -> Result<Hit> {
+        let f = &self.fields;
+        let doc: TantivyDocument = searcher.doc(address).map_err(index_err)?;
+        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
+        let key = text(f.key)
+            .as_deref()
+            .and_then(parse_key)
+            .ok_or_else(|| SearchError::Index("stored document without a valid key".into()))?;
+        Ok(Hit {
+            key,
+            external_id: text(f.s_external_id),
+            title_vi: text(f.s_title_vi).unwrap_or_default(),
+            title_en: text(f.s_title_en),
+            org_name: text(f.s_org_name).unwrap_or_default(),
+            org_slug: text(f.s_org_slug).unwrap_or_default(),
+            category_id: text(f.category_id),
+            min_price: doc.get_first(f.price).and_then(|v| v.as_i64()),
+            unit: text(f.s_unit),
+            ocop_stars: doc
+                .get_first(f.stars)
+                .and_then(|v| v.as_u64())
+                .and_then(|s| u8::try_from(s).ok())
+                .unwrap_or(0),
+            image: text(f.s_image),
+            score,
+        })
+    }
+
+    fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let limit = effective_limit(q.limit);
+        let filters = self.filters(q);
+        let (syllables, typing) = query_syllables(&q.text);
+        if syllables.is_empty() {
+            let query = Self::with_filters(boxed(AllQuery), &filters);
+            let (total, hits, facets) =
+                self.run(&searcher, query.as_ref(), q.sort, limit, q.offset, true)?;
+            return Ok(SearchResults {
+                total,
+                hits,
+                facets,
+                suggestion: None,
+            });
+        }
+        let strict = Self::with_filters(self.text_query(&searcher, &syllables, typing, true)?, &filters);
+        let (mut total, mut hits, mut facets) =
+            self.run(&searcher, strict.as_ref(), q.sort, limit, q.offset, true)?;
+        if total == 0 && syllables.len() > 1 {
+            let loose = Self::with_filters(self.text_query(&searcher, &syllables, typing, false)?, &filters);
+            (total, hits, facets) =
+                self.run(&searcher, loose.as_ref(), q.sort, limit, q.offset, true)?;
+        }
+        let suggestion = if total == 0 {
+            self.did_you_mean(&searcher, &syllables, &filters)?
+        } else {
+            None
+        };
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+            suggestion,
+        })
+    }
+
+    /// A corrected query when nothing matched: each syllable that no folded field knows is
+    /// replaced by the closest known one (edit distance ≤ 2, then most documents).
+    fn did_you_mean(
+        &self,
+        searcher: &Searcher,
+        syllables: &[Syllable],
+        filters: &[(Occur, Box<dyn Query>)],
+    ) -> Result<Option<String>> {
+        let f = &self.fields;
+        let fields = [f.title_f, f.meta_f, f.body_f];
+        let mut corrected = Vec::with_capacity(syllables.len());
+        let mut changed = false;
+        for s in syllables {
+            let mut known = false;
+            let mut candidates: HashMap<String, u64> = HashMap::new();
+            let automaton = FuzzyTermQuery::new(Term::from_field_text(f.title_f, &s.folded), 2, true)
+                .automaton()
+                .map_err(index_err)?;
+            'segments: for segment in searcher.segment_readers() {
+                for field in fields {
+                    let inverted = segment.inverted_index(field).map_err(index_err)?;
+                    let terms = inverted.terms();
+                    if terms.get(s.folded.as_bytes()).map_err(index_err)?.is_some() {
+                        known = true;
+                        break 'segments;
+                    }
+                    let mut stream = terms.search(&automaton).into_stream().map_err(index_err)?;
+                    while stream.advance() {
+                        if let Ok(term) = std::str::from_utf8(stream.key()) {
+                            *candidates.entry(term.to_owned()).or_default() +=
+                                u64::from(stream.value().doc_freq);
+                        }
+                    }
+                }
+            }
+            if known {
+                corrected.push(s.folded.clone());
+                continue;
+            }
+            let best = candidates
+                .into_iter()
+                .map(|(term, df)| (text::edit_distance(&s.folded, &term), df, term))
+                .filter(|(d, _, _)| *d <= 2)
+                .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then_with(|| a.2.cmp(&b.2)));
+            match best {
+                Some((_, _, term)) => {
+                    changed = true;
+                    corrected.push(term);
+                }
+                None => corrected.push(s.folded.clone()),
+            }
+        }
+        if !changed {
+            return Ok(None);
+        }
+        let suggestion = corrected.join(" ");
+        let (new_syllables, _) = query_syllables(&suggestion);
+        let query = Self::with_filters(self.text_query(searcher, &new_syllables, false, true)?, filters);
+        let count = searcher.search(query.as_ref(), &Count).map_err(index_err)?;
+        Ok((count > 0).then_some(suggestion))
+    }
+
+    fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<Hit>> {
+        let f = &self.fields;
+        let (syllables, typing) = query_syllables(prefix);
+        if syllables.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let n = syllables.len();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (i, s) in syllables.iter().enumerate() {
+            let mut alternatives = vec![term_query(f.title_f, &s.folded, W_TITLE)];
+            if s.has_diacritics() {
+                alternatives.push(term_query(f.title_x, &s.exact, W_TITLE * EXACT_BONUS));
+            }
+            if typing && i + 1 == n {
+                let term = Term::from_field_text(f.title_f, &s.folded);
+                alternatives.push(boost(
+                    boxed(FuzzyTermQuery::new_prefix(term, 0, false)),
+                    W_TITLE * PREFIX,
+                ));
+            }
+            clauses.push((Occur::Must, bool_of(Occur::Should, alternatives)));
+        }
+        if n >= 2 {
+            let terms = syllables
+                .iter()
+                .map(|s| Term::from_field_text(f.title_f, &s.folded))
+                .collect();
+            let phrase: Box<dyn Query> = if typing {
+                boxed(PhrasePrefixQuery::new(terms))
+            } else {
+                boxed(PhraseQuery::new(terms))
+            };
+            clauses.push((Occur::Should, boost(phrase, W_TITLE * PHRASE)));
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let (_, hits, _) = self.run(
+            &searcher,
+            &query,
+            Sort::Relevance,
+            limit.min(crate::MAX_LIMIT),
+            0,
+            false,
+        )?;
+        Ok(hits)
+    }
+}
+
+impl SearchIndex for TantivyIndex {
+    fn upsert<'a>(&'a self, docs: Vec<SearchDoc>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if docs.is_empty() {
+                return Ok(());
+            }
+            self.blocking(move |inner| inner.upsert(&docs)).await
+        })
+    }
+
+    fn delete<'a>(&'a self, keys: Vec<DocKey>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if keys.is_empty() {
+                return Ok(());
+            }
+            self.blocking(move |inner| inner.delete(&keys)).await
+        })
+    }
+
+    fn clear(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move { self.blocking(|inner| inner.clear()).await })
+    }
+
+    fn search<'a>(&'a self, q: &'a SearchQuery) -> BoxFuture<'a, Result<SearchResults>> {
+        let q = q.clone();
+        Box::pin(async move { self.blocking(move |inner| inner.search(&q)).await })
+    }
+
+    fn keys(&self) -> BoxFuture<'_, Result<Vec<DocKey>>> {
+        Box::pin(async move { self.blocking(|inner| inner.keys()).await })
+    }
+
+    fn suggest<'a>(&'a self, prefix: &'a str, limit: usize) -> BoxFuture<'a, Result<Vec<Hit>>> {
+        let prefix = prefix.to_owned();
+        Box::pin(async move { self.blocking(move |inner| inner.suggest(&prefix, limit)).await })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiled_in_data_parses() {
+        assert!(CATALOG.categories.contains_key("gom-su"));
+        assert!(CATALOG.sectors.contains_key("gom_su"));
+        assert!(SYNONYMS.entries.len() >= 40);
+        let (n, values) = SYNONYMS
+            .longest_at(&["silk", "scarf", "red"], 3)
+            .expect("silk scarf");
+        assert_eq!(n, 2);
+        assert_eq!(values[0][0].exact, "khăn");
+        assert_eq!(values[0][1].folded, "lua");
+        assert_eq!(SYNONYMS.longest_at(&["silk", "scarf"], 1).map(|s| s.0), Some(1));
+        assert!(SYNONYMS.longest_at(&["gom"], 3).is_none());
+    }
+
+    #[test]
+    fn query_syllables_and_typing() {
+        let (s, typing) = query_syllables("Gốm S");
+        assert!(typing);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].exact, "gốm");
+        assert_eq!(s[0].folded, "gom");
+        assert!(s[0].has_diacritics());
+        assert!(!s[1].has_diacritics());
+        assert!(!query_syllables("gom su ").1);
+    }
+
+    #[test]
+    fn tokenizers_are_registered() {
+        let idx = TantivyIndex::in_memory().expect("index");
+        let searcher = idx.inner.reader.searcher();
+        assert!(searcher.index().schema().get_field("title_f").is_ok());
+        let mut analyzer = searcher.index().tokenizers().get(TOKENIZER_FOLDED).expect("tok");
+        let mut stream = analyzer.token_stream("Đặc sản Bát-Tràng");
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            out.push((t.text.clone(), t.position));
+        }
+        assert_eq!(
+            out,
+            [("dac".into(), 0), ("san".into(), 1), ("bat".into(), 2), ("trang".into(), 3)]
+        );
+    }
+
+    #[test]
+    fn english_stems_irregular_plurals() {
+        let mut analyzer = english_analyzer();
+        let stem = |a: &mut TextAnalyzer, w: &str| {
+            let mut stream = a.token_stream(w);
+            stream.next().map(|t| t.text.clone())
+        };
+        for (a, b) in [("scarves", "scarf"), ("vases", "vase"), ("ceramics", "ceramic")] {
+            assert_eq!(stem(&mut analyzer, a), stem(&mut analyzer, b), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        let key = DocKey {
+            kind: DocKind::Cooperative,
+            id: 42,
+        };
+        assert_eq!(parse_key(&key_string(key)), Some(key));
+        assert_eq!(parse_key("nope:1"), None);
+    }
+}

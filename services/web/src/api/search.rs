@@ -1,0 +1,132 @@
+//! Search over JSON: the same parameters as the results page (`/search`).
+
+use crate::AppState;
+use crate::error::{AppError, ErrorEnvelope};
+use crate::extract::Query;
+use crate::pages::search::{SearchParams, parse_search, run};
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchHit {
+    /// `listing` or `cooperative`.
+    #[serde(rename = "type")]
+    pub doc_type: &'static str,
+    pub id: i64,
+    pub external_id: Option<String>,
+    pub title_vi: String,
+    pub title_en: Option<String>,
+    pub cooperative_slug: String,
+    pub cooperative_name: String,
+    pub category: Option<String>,
+    /// Lowest price in đồng per `unit` (listings).
+    pub min_price_vnd: Option<i64>,
+    pub unit: Option<String>,
+    /// Verified, unexpired OCOP stars (0: none).
+    pub ocop_stars: u8,
+    pub image: Option<String>,
+    /// Page URL of the hit.
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchFacets {
+    #[serde(rename = "type")]
+    pub doc_type: Vec<FacetCount>,
+    pub kind: Vec<FacetCount>,
+    pub category: Vec<FacetCount>,
+    pub commune: Vec<FacetCount>,
+    pub stars: Vec<FacetCount>,
+    pub cert: Vec<FacetCount>,
+    pub women_managed: u64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchResponse {
+    /// Every match, not only this page.
+    pub total: u64,
+    pub hits: Vec<SearchHit>,
+    pub facets: SearchFacets,
+    /// A corrected query when nothing matched ("did you mean").
+    pub suggestion: Option<String>,
+}
+
+fn counts<T: ToString>(v: &[(T, u64)]) -> Vec<FacetCount> {
+    v.iter()
+        .map(|(value, count)| FacetCount {
+            value: value.to_string(),
+            count: *count,
+        })
+        .collect()
+}
+
+/// Listings and cooperatives matching a query, with or without diacritics, in Vietnamese or English.
+#[utoipa::path(get, path = "/api/v1/search", tag = "search",
+    params(("q" = Option<String>, Query, description = "what to look for (up to 200 characters)"),
+           ("type" = Option<String>, Query, description = "listing or cooperative"),
+           ("kind" = Option<String>, Query, description = "offer kind: retail, wholesale or experience"),
+           ("category" = Option<String>, Query, description = "category or group id"),
+           ("commune" = Option<String>, Query, description = "ward/commune code"),
+           ("stars" = Option<u8>, Query, description = "at least this many OCOP stars"),
+           ("cert" = Option<String>, Query, description = "certification id, e.g. vietgap"),
+           ("price_min" = Option<i64>, Query, description = "lowest price in đồng"),
+           ("price_max" = Option<i64>, Query, description = "highest price in đồng"),
+           ("min_order" = Option<i64>, Query, description = "wholesale minimum order at most this many units"),
+           ("season" = Option<String>, Query, description = "in season: month 1-12 or now"),
+           ("women" = Option<String>, Query, description = "1: verified women-managed cooperatives only"),
+           ("sort" = Option<String>, Query, description = "relevance, price_asc, price_desc, newest or distance (needs lat and lon)"),
+           ("lat" = Option<f64>, Query, description = "latitude for distance sort"),
+           ("lon" = Option<f64>, Query, description = "longitude for distance sort"),
+           ("page" = Option<usize>, Query, description = "1-based page"),
+           ("limit" = Option<usize>, Query, description = "hits per page, 1-100 (default 20)")),
+    responses((status = 200, body = SearchResponse), (status = 422, body = ErrorEnvelope)))]
+pub async fn search(
+    State(state): State<AppState>,
+    Query(p): Query<SearchParams>,
+) -> Result<Json<SearchResponse>, AppError> {
+    let q = parse_search(&p, crate::pages::search::PAGE_SIZE)?;
+    let r = run(&state, &q).await?;
+    let f = &r.facets;
+    Ok(Json(SearchResponse {
+        total: r.total,
+        hits: r
+            .hits
+            .into_iter()
+            .map(|h| SearchHit {
+                doc_type: h.key.kind.as_str(),
+                id: h.key.id,
+                url: match h.key.kind {
+                    ketnoi_search::DocKind::Listing => format!("/listings/{}", h.key.id),
+                    ketnoi_search::DocKind::Cooperative => format!("/orgs/{}", h.org_slug),
+                },
+                external_id: h.external_id,
+                title_vi: h.title_vi,
+                title_en: h.title_en,
+                cooperative_slug: h.org_slug,
+                cooperative_name: h.org_name,
+                category: h.category_id,
+                min_price_vnd: h.min_price,
+                unit: h.unit,
+                ocop_stars: h.ocop_stars,
+                image: h.image,
+            })
+            .collect(),
+        facets: SearchFacets {
+            doc_type: counts(&f.kind),
+            kind: counts(&f.offer_kind),
+            category: counts(&f.category),
+            commune: counts(&f.commune),
+            stars: counts(&f.stars),
+            cert: counts(&f.certification),
+            women_managed: f.women_managed,
+        },
+        suggestion: r.suggestion,
+    }))
+}

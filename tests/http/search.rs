@@ -1,0 +1,176 @@
+//! Search over HTTP: the results page without JavaScript, the JSON API, validation, and an
+//! edit through the site becoming searchable.
+
+use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_tests::support::eventually;
+use ketnoi_tests::{TestApp, on_both_backends};
+use std::time::{Duration, Instant};
+
+on_both_backends!(
+    the_results_page_finds_vietnamese_with_and_without_diacritics,
+    the_api_returns_typed_hits_facets_and_filters,
+    bad_search_parameters_are_named,
+    an_edit_through_the_site_is_searchable_soon,
+);
+
+/// Waits until the indexer has applied every change so far.
+async fn indexed(app: &TestApp) {
+    eventually(
+        "the search index to catch up",
+        Duration::from_secs(30),
+        || async {
+            let pending =
+                ketnoi_db::search_feed::pending(app.db.conn(), ketnoi_db::search_feed::INDEXER)
+                    .await
+                    .unwrap();
+            (pending == 0).then_some(())
+        },
+    )
+    .await
+    .unwrap();
+}
+
+async fn the_results_page_finds_vietnamese_with_and_without_diacritics(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    indexed(&app).await;
+    let c = app.client();
+    for q in ["gốm sứ bát tràng", "gom su bat trang"] {
+        let page = c.get(&format!("/search?q={q}")).await;
+        assert_eq!(page.status, 200, "{q}");
+        assert!(page.body.contains("data-testid=\"search-hit\""), "{q}");
+        assert!(page.body.contains("Bát Tràng"), "{q}");
+        assert!(
+            page.body.contains("data-testid=\"facet\""),
+            "facets with counts"
+        );
+    }
+    let nothing = c.get("/search?q=zzzxxqq").await;
+    assert_eq!(nothing.status, 200);
+    assert!(!nothing.body.contains("data-testid=\"search-hit\""));
+    assert!(nothing.body.contains("Không tìm thấy kết quả"));
+    // The header's search box is on every page.
+    assert!(c.get("/").await.body.contains("action=\"/search\""));
+}
+
+async fn the_api_returns_typed_hits_facets_and_filters(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    indexed(&app).await;
+    let c = app.client();
+    let all = c.get("/api/v1/search?q=mat%20ong&limit=5").await;
+    assert_eq!(all.status, 200, "{}", all.body);
+    let all = all.json();
+    let hits = all["hits"].as_array().unwrap();
+    assert!(!hits.is_empty() && hits.len() <= 5);
+    for h in hits {
+        assert!(["listing", "cooperative"].contains(&h["type"].as_str().unwrap()));
+        assert!(h["id"].as_i64().is_some());
+        assert!(
+            h["external_id"].as_str().is_some(),
+            "demo records keep their dataset id"
+        );
+    }
+    assert!(all["total"].as_u64().unwrap() >= hits.len() as u64);
+    assert!(all["facets"]["type"].as_array().is_some());
+
+    let coops = c
+        .get("/api/v1/search?q=gom%20su&type=cooperative")
+        .await
+        .json();
+    let coop_hits = coops["hits"].as_array().unwrap();
+    assert!(!coop_hits.is_empty());
+    assert!(coop_hits.iter().all(|h| h["type"] == "cooperative"));
+    assert!(
+        coop_hits
+            .iter()
+            .all(|h| h["url"].as_str().unwrap().starts_with("/orgs/"))
+    );
+
+    let wholesale = c
+        .get("/api/v1/search?q=gao&kind=wholesale&sort=price_asc&limit=50")
+        .await
+        .json();
+    let prices: Vec<i64> = wholesale["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["min_price_vnd"].as_i64().unwrap())
+        .collect();
+    assert!(!prices.is_empty());
+    assert!(
+        prices.windows(2).all(|w| w[0] <= w[1]),
+        "cheapest first: {prices:?}"
+    );
+    for h in wholesale["hits"].as_array().unwrap() {
+        let id = h["id"].as_i64().unwrap();
+        let offers = ketnoi_db::listings::offers(app.db.conn(), id)
+            .await
+            .unwrap();
+        assert!(
+            offers.iter().any(|o| o.kind.as_str() == "wholesale"),
+            "{id} sells wholesale"
+        );
+    }
+}
+
+async fn bad_search_parameters_are_named(app: TestApp) {
+    let c = app.client();
+    let bad = c
+        .get("/api/v1/search?q=a&stars=9&sort=distance&limit=1000&type=shop")
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    let body = bad.body;
+    for field in ["stars", "lat", "limit", "type"] {
+        assert!(
+            body.contains(&format!("\"{field}\"")),
+            "{field} named in {body}"
+        );
+    }
+    let long = "a".repeat(201);
+    assert_eq!(c.get(&format!("/api/v1/search?q={long}")).await.status, 422);
+    let page = c.get("/search?price_min=500&price_max=100").await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("Giá đến phải lớn hơn hoặc bằng giá từ"));
+}
+
+async fn an_edit_through_the_site_is_searchable_soon(app: TestApp) {
+    let org = app.cooperative("htx-lua-van-phuc", "00577").await;
+    let manager = app
+        .user("quanly@example.com", PlatformRole::User, None)
+        .await;
+    app.member(&org, &manager, MemberRole::Owner).await;
+    let c = app.client_as(&manager).await;
+    let new = format!("/orgs/{}/listings/new", org.slug);
+    let action = format!("/orgs/{}/listings", org.slug);
+    let created = c.submit(&new, &action, crate::manage::WHOLESALE).await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let edit = created.location.unwrap();
+    let id: i64 = edit.rsplit('/').next().unwrap().parse().unwrap();
+    let published = c
+        .submit(&edit, &format!("{edit}/status"), &[("status", "published")])
+        .await;
+    assert_eq!(published.status, 303);
+    let started = Instant::now();
+    let anonymous = app.client();
+    eventually(
+        "the new listing to be found",
+        Duration::from_secs(10),
+        || async {
+            let r = anonymous
+                .get("/api/v1/search?q=khan%20lua%20van%20phuc")
+                .await
+                .json();
+            r["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["id"] == id)
+                .then_some(())
+        },
+    )
+    .await
+    .unwrap();
+    eprintln!(
+        "searchable {} ms after publishing",
+        started.elapsed().as_millis()
+    );
+}
