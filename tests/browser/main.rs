@@ -162,7 +162,60 @@ on_both_backends!(
     sign_up_mistakes_are_shown_beside_the_fields,
     the_language_switch_changes_and_remembers_the_language,
     a_forgotten_password_is_reset_from_the_emailed_link,
+    search_suggests_as_you_type_and_finds_without_diacritics,
 );
+
+/// The header's box searches without JavaScript; on the results page, typing offers
+/// suggestions from the API in the box's list.
+async fn search_suggests_as_you_type_and_finds_without_diacritics(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    eventually("the search index to catch up", WAIT * 2, || async {
+        let n = ketnoi_db::search_feed::pending(app.db.conn(), ketnoi_db::search_feed::INDEXER)
+            .await
+            .ok()?;
+        (n == 0).then_some(())
+    })
+    .await
+    .unwrap();
+    let Some(b) = Browser::open(&app).await else {
+        return;
+    };
+    b.goto("/").await;
+    let header_box =
+        b.c.find(Locator::Css("header form[role=search] input[name=q]"))
+            .await
+            .unwrap();
+    header_box.send_keys("gom su bat trang\n").await.unwrap();
+    b.wait_for_text("[data-testid=search-results]", "Bát Tràng")
+        .await;
+    assert!(
+        b.text("[data-testid=search-total]")
+            .await
+            .contains("kết quả")
+    );
+
+    let input = b.c.find(Locator::Css("#search-q")).await.unwrap();
+    input.clear().await.unwrap();
+    input.send_keys("mat o").await.unwrap();
+    let c = &b.c;
+    let options = eventually("suggestions in the list", WAIT, || async move {
+        let opts = c
+            .find_all(Locator::Css("#search-suggestions option"))
+            .await
+            .ok()?;
+        let mut values = Vec::new();
+        for o in opts {
+            values.push(o.attr("value").await.ok()??);
+        }
+        (!values.is_empty()).then_some(values)
+    })
+    .await
+    .unwrap();
+    assert!(
+        options.iter().any(|v| v.to_lowercase().contains("mật ong")),
+        "{options:?}"
+    );
+}
 
 async fn a_person_signs_up_signs_out_and_signs_in_again(app: TestApp) {
     let Some(b) = Browser::open(&app).await else {

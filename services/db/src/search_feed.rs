@@ -77,6 +77,21 @@ pub async fn set_position(conn: Conn<'_>, consumer: &str, position: i64) -> Resu
     Ok(())
 }
 
+/// Logs a change for every listing and cooperative whose verified badge expired on a day in
+/// `[from, to)`: nothing is written when a badge expires, so the indexer asks once a day.
+pub async fn log_expired_badges(conn: Conn<'_>, from: NaiveDate, to: NaiveDate) -> Result<u64> {
+    Ok(on!(conn, e => sqlx::query(
+        "INSERT INTO search_changes (kind, entity_id, created_at) \
+         SELECT CASE WHEN listing_id IS NULL THEN 'cooperative' ELSE 'listing' END, COALESCE(listing_id, org_id), $3 \
+         FROM badges WHERE status = 'verified' AND expires_on >= $1 AND expires_on < $2")
+        .bind(from)
+        .bind(to)
+        .bind(crate::now())
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?)
+}
+
 /// Drops log entries every consumer has applied.
 pub async fn prune(conn: Conn<'_>) -> Result<u64> {
     Ok(on!(conn, e => sqlx::query(
@@ -432,8 +447,23 @@ pub async fn follow(
 ) {
     let mut applied_since_prune = 0usize;
     let mut delay = every;
+    // Badges that expired while no indexer ran (up to a year back), then each new day's.
+    let mut swept: Option<NaiveDate> = None;
     while !*stop.borrow() {
         let today = ketnoi_domain::time::today_hanoi();
+        if swept != Some(today) {
+            let from = match swept {
+                Some(day) => day - chrono::Days::new(1),
+                None => today - chrono::Days::new(366),
+            };
+            match log_expired_badges(db.conn(), from, today).await {
+                Ok(n) => {
+                    tracing::debug!(changes = n, "expired badges queued for the search index");
+                    swept = Some(today);
+                }
+                Err(e) => tracing::warn!(error = %e, "queueing expired badges failed"),
+            }
+        }
         match sync(&db, &*index, INDEXER, 1000, today).await {
             Ok(0) => {
                 delay = every;

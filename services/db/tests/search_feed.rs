@@ -17,7 +17,39 @@ on_both_backends!(
     every_catalogue_write_is_logged_in_its_own_transaction,
     applying_the_log_makes_the_index_hold_what_the_database_holds,
     a_rebuild_starts_from_the_log_position_it_read,
+    expired_badges_are_queued_for_the_day_they_expired,
 );
+
+async fn expired_badges_are_queued_for_the_day_they_expired(db: &Db) {
+    ketnoi_db::demo::import(db).await.unwrap();
+    let expiring: Vec<chrono::NaiveDate> = {
+        let mut v = Vec::new();
+        for o in orgs::list(db.conn(), None, 1000, 0).await.unwrap() {
+            for b in ketnoi_db::badges::of_org(db.conn(), o.id).await.unwrap() {
+                if b.status == ketnoi_domain::catalog::BadgeStatus::Verified {
+                    v.extend(b.expires_on);
+                }
+            }
+        }
+        v
+    };
+    let day = *expiring
+        .first()
+        .expect("the demo has badges with an expiry date");
+    let on_that_day = expiring.iter().filter(|d| **d == day).count() as u64;
+    let before = search_feed::last_change(db.conn()).await.unwrap();
+    let n = search_feed::log_expired_badges(db.conn(), day, day + chrono::Days::new(1))
+        .await
+        .unwrap();
+    assert_eq!(n, on_that_day);
+    assert_eq!(
+        search_feed::changes_after(db.conn(), before, 1000)
+            .await
+            .unwrap()
+            .len() as u64,
+        n
+    );
+}
 
 async fn logged(db: &Db) -> Vec<(String, i64)> {
     search_feed::changes_after(db.conn(), 0, 100_000)

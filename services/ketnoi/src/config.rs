@@ -194,6 +194,9 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
     std::fs::write(path, contents)
 }
 
+/// The Meilisearch index Ketnoi keeps its documents in.
+const MEILI_INDEX: &str = "ketnoi";
+
 impl Config {
     /// Whether the search index lives in this process (tantivy) rather than on a server.
     pub fn search_is_embedded(&self) -> bool {
@@ -201,16 +204,22 @@ impl Config {
     }
 
     /// Opens the configured search index.
-    pub fn search_index(&self) -> anyhow::Result<std::sync::Arc<dyn ketnoi_search::SearchIndex>> {
+    pub async fn search_index(
+        &self,
+    ) -> anyhow::Result<std::sync::Arc<dyn ketnoi_search::SearchIndex>> {
         if self.search_is_embedded() {
             let dir = self.data_dir.join("search");
             let index = ketnoi_search::tantivy_index::TantivyIndex::open(&dir)
                 .with_context(|| format!("opening the search index in {}", dir.display()))?;
             return Ok(std::sync::Arc::new(index));
         }
-        anyhow::bail!(
-            "SEARCH_URL={} asks for Meilisearch, which this build does not support yet",
-            self.search_url
+        let index = ketnoi_search::meili::MeiliIndex::connect(
+            &self.search_url,
+            self.meilisearch_key.as_deref(),
+            MEILI_INDEX,
         )
+        .await
+        .with_context(|| format!("connecting to Meilisearch at {}", self.search_url))?;
+        Ok(std::sync::Arc::new(index))
     }
 }

@@ -125,7 +125,7 @@ async fn main() -> anyhow::Result<()> {
             let indexer = if cli.config.search_is_embedded() {
                 None
             } else {
-                let index = cli.config.search_index()?;
+                let index = cli.config.search_index().await?;
                 Some(tokio::spawn(ketnoi_db::search_feed::follow(
                     db.clone(),
                     index,
@@ -147,10 +147,10 @@ async fn main() -> anyhow::Result<()> {
             db.close().await;
             Ok(())
         }
-        Command::SearchEval { verbose } => search::eval(verbose).await,
+        Command::SearchEval { verbose } => search::eval(&cli.config, verbose).await,
         Command::Reindex => {
             let db = cli.config.database().await?;
-            let index = cli.config.search_index()?;
+            let index = cli.config.search_index().await?;
             let result = search::reindex(&db, &*index).await;
             db.close().await;
             result
@@ -223,7 +223,7 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
     }
     let app_config = config.app_config()?;
     let public_url = app_config.public_url.clone();
-    let index = config.search_index()?;
+    let index = config.search_index().await?;
     let state = ketnoi_web::AppState::new(db.clone(), config.media()?, index.clone(), app_config);
     let listener = TcpListener::bind(&config.bind)
         .await

@@ -38,9 +38,10 @@ pub async fn reindex(db: &Db, index: &dyn SearchIndex) -> anyhow::Result<()> {
 }
 
 /// `ketnoi search-eval`: loads the demo dataset into a throwaway SQLite database, indexes it
-/// into a fresh index of the configured kind, runs every query of the relevance set
+/// into a fresh index of the configured kind (in memory for tantivy; a temporary index on the
+/// server for Meilisearch), runs every query of the relevance set
 /// (`data/search/relevance.json`) and prints nDCG@10 and recall@10 per query type.
-pub async fn eval(verbose: bool) -> anyhow::Result<()> {
+pub async fn eval(config: &crate::config::Config, verbose: bool) -> anyhow::Result<()> {
     use ketnoi_search::eval;
     let set = eval::parse(eval::RELEVANCE_JSON)?;
     let problems = set.problems();
@@ -51,7 +52,23 @@ pub async fn eval(verbose: bool) -> anyhow::Result<()> {
     );
     let dir = std::env::temp_dir().join(format!("ketnoi-search-eval-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let result = eval_in(&dir, &set, verbose).await;
+    let result = if config.search_is_embedded() {
+        let index = ketnoi_search::tantivy_index::TantivyIndex::in_memory()?;
+        eval_in(&dir, &set, &index, verbose).await
+    } else {
+        let name = format!("ketnoi_eval_{}", std::process::id());
+        let index = ketnoi_search::meili::MeiliIndex::connect(
+            &config.search_url,
+            config.meilisearch_key.as_deref(),
+            &name,
+        )
+        .await?;
+        let r = eval_in(&dir, &set, &index, verbose).await;
+        if let Err(e) = index.delete_index().await {
+            tracing::warn!(error = %e, index = name, "could not delete the evaluation index");
+        }
+        r
+    };
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
@@ -59,15 +76,15 @@ pub async fn eval(verbose: bool) -> anyhow::Result<()> {
 async fn eval_in(
     dir: &std::path::Path,
     set: &ketnoi_search::eval::RelevanceSet,
+    index: &dyn SearchIndex,
     verbose: bool,
 ) -> anyhow::Result<()> {
     use ketnoi_search::{DocKind, SearchQuery, eval};
     let db = Db::connect_and_migrate(&format!("sqlite:{}", dir.join("eval.db").display())).await?;
     crate::demo::seed(&db).await?;
-    let index = ketnoi_search::tantivy_index::TantivyIndex::in_memory()?;
     search_feed::rebuild(
         &db,
-        &index,
+        index,
         search_feed::INDEXER,
         ketnoi_domain::time::today_hanoi(),
         |_, _| {},

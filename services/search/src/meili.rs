@@ -1,9 +1,9 @@
 //! The Meilisearch backend of [`SearchIndex`], for running search as its own service.
 //!
 //! One Meilisearch index holds listings and cooperatives; a document's primary key `key` is
-//! `listing-12` / `cooperative-3` (Meilisearch ids allow `a-z A-Z 0-9 - _`). [`MeiliIndex::connect`]
-//! creates the index if it is missing and (re)applies its settings every time, so a deployment
-//! converges on the settings of the running code.
+//! `listing-12` / `cooperative-3` (Meilisearch ids allow `a-z A-Z 0-9 - _`).
+//! [`MeiliIndex::connect`] creates the index if it is missing and (re)applies its settings
+//! every time, so a deployment converges on the settings of the running code.
 //!
 //! **Text analysis is Meilisearch's own**, not ours ([`crate::text`]). Its tokenizer (charabia)
 //! normalises Latin-script text by compatibility decomposition, lower-casing and removing the
@@ -32,6 +32,10 @@
 //! **Totals** are exact up to [`MAX_TOTAL_HITS`] (Meilisearch's `pagination.maxTotalHits`),
 //! which also bounds how deep one can page. **Scores** are Meilisearch's ranking score in
 //! 0..=1, not comparable with tantivy's.
+//!
+//! **No "did you mean"**: Meilisearch has no such API and does not expose its word list, so
+//! [`SearchResults::suggestion`] is always `None` (typo tolerance widens searches instead).
+//! The star facet counts 3, 4 and 5 stars only.
 //!
 //! **Writes** wait for their Meilisearch task to finish (up to the task timeout), so they are
 //! visible to `search` once they return.

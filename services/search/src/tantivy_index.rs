@@ -11,8 +11,9 @@
 //! "meta" (English title, cooperative name, category and sector names) and the bodies.
 //!
 //! **Ranking.** Per query syllable, a SHOULD group of: exact term (only if the syllable has
-//! diacritics), folded term, folded fuzzy term (distance 1, transpositions count 1, syllables
-//! of ≥ 2 chars, titles and meta only) and, for the last syllable while typing, a folded prefix.
+//! diacritics), folded term, typo terms (edit distance 1 with transpositions, or a sound-alike
+//! spelling such as tr/ch, s/x; titles and meta only) and, for the last syllable while typing,
+//! a folded prefix.
 //! The syllable groups are first all required (MUST); when that finds nothing, any one
 //! suffices (SHOULD), so documents matching more syllables still rank higher. Phrase clauses
 //! (whole query with slop 1, adjacent pairs, phrase-prefix on titles) add proximity boosts.
@@ -104,6 +105,10 @@ const FUZZY: f32 = 0.4;
 const PREFIX: f32 = 0.5;
 const PHRASE: f32 = 1.0;
 const PAIR: f32 = 0.5;
+/// Constant score (times the title weight) of the query as a phrase whose last word is a prefix.
+const PHRASE_PREFIX: f32 = 2.5;
+/// How many index terms the last word of a phrase prefix may stand for.
+const PREFIX_EXPANSIONS: u32 = 500;
 /// A synonym match scores this fraction of a direct one.
 const SYNONYM: f32 = 0.8;
 
@@ -383,7 +388,11 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
             .into_iter()
             .map(|c| (c.id.clone(), c))
             .collect(),
-        sectors: file.sectors.into_iter().map(|c| (c.id.clone(), c)).collect(),
+        sectors: file
+            .sectors
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect(),
     }
 });
 
@@ -399,12 +408,12 @@ struct Synonyms {
 }
 
 static SYNONYMS: LazyLock<Synonyms> = LazyLock::new(|| {
-    let file: SynonymFile =
-        serde_json::from_str(include_str!("../../../data/search/synonyms.json")).unwrap_or(
-            SynonymFile {
-                synonyms: HashMap::new(),
-            },
-        );
+    let file: SynonymFile = serde_json::from_str(include_str!(
+        "../../../data/search/synonyms.json"
+    ))
+    .unwrap_or(SynonymFile {
+        synonyms: HashMap::new(),
+    });
     let mut entries = HashMap::new();
     let mut longest = 0;
     for (key, values) in file.synonyms {
@@ -501,6 +510,14 @@ fn phrase_query(field: Field, words: &[&str], slop: u32, weight: f32) -> Box<dyn
     boost(boxed(q), weight)
 }
 
+/// The words followed by a word starting with the last one, as a constant score (tantivy's
+/// phrase-prefix scorer ignores boosts).
+fn phrase_prefix(terms: Vec<Term>, score: f32) -> Box<dyn Query> {
+    let mut q = PhrasePrefixQuery::new(terms);
+    q.set_max_expansions(PREFIX_EXPANSIONS);
+    boxed(ConstScoreQuery::new(boxed(q), score))
+}
+
 /// Filter clause: must match, adds nothing to the score.
 fn filter(q: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
     (Occur::Must, boxed(ConstScoreQuery::new(q, 0.0)))
@@ -514,10 +531,10 @@ fn raw_term(field: Field, value: &str) -> Box<dyn Query> {
 }
 
 fn bool_of(occur: Occur, mut clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
-    if clauses.len() == 1 {
-        if let Some(only) = clauses.pop() {
-            return only;
-        }
+    if clauses.len() == 1
+        && let Some(only) = clauses.pop()
+    {
+        return only;
     }
     boxed(BooleanQuery::new(
         clauses.into_iter().map(|c| (occur, c)).collect(),
@@ -525,33 +542,43 @@ fn bool_of(occur: Occur, mut clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 }
 
 /// Typo matches of a folded syllable in `field`: the index's terms within edit distance 1
-/// (transpositions count 1), as one constant-score query. Unlike a plain fuzzy query it skips
-/// the syllable itself (already matched directly) and terms shorter than
-/// `min(len, 3)` characters, so "bat" does not match every "ba".
+/// (transpositions count 1) and its sound-alike spellings ([`text::confusable_variants`]),
+/// as one constant-score query. Unlike a plain fuzzy query it skips the syllable itself
+/// (already matched directly) and terms shorter than `min(len, 3)` characters, so "bat" does
+/// not match every "ba".
 fn fuzzy_terms(
     searcher: &Searcher,
     field: Field,
     folded: &str,
-    automaton: &DfaWrapper,
+    automaton: Option<&DfaWrapper>,
+    variants: &[String],
 ) -> Result<Option<Box<dyn Query>>> {
     let min_len = folded.chars().count().min(3);
     let mut terms = BTreeSet::new();
-    'segments: for segment in searcher.segment_readers() {
+    for segment in searcher.segment_readers() {
         let inverted = segment.inverted_index(field).map_err(index_err)?;
-        let mut stream = inverted
-            .terms()
+        let dictionary = inverted.terms();
+        for variant in variants {
+            if !terms.contains(variant)
+                && dictionary
+                    .get(variant.as_bytes())
+                    .map_err(index_err)?
+                    .is_some()
+            {
+                terms.insert(variant.clone());
+            }
+        }
+        let Some(automaton) = automaton else { continue };
+        let mut stream = dictionary
             .search(automaton)
             .into_stream()
             .map_err(index_err)?;
-        while stream.advance() {
+        while stream.advance() && terms.len() < MAX_FUZZY_TERMS {
             let Ok(term) = std::str::from_utf8(stream.key()) else {
                 continue;
             };
             if term != folded && term.chars().count() >= min_len {
                 terms.insert(term.to_owned());
-                if terms.len() >= MAX_FUZZY_TERMS {
-                    break 'segments;
-                }
             }
         }
     }
@@ -801,10 +828,10 @@ impl SegmentCollector for FacetSegment {
                 }
             }
         }
-        if let Some(stars) = self.stars.as_ref().and_then(|c| c.first(doc)) {
-            if let Some(n) = self.star_counts.get_mut(stars as usize) {
-                *n += 1;
-            }
+        if let Some(stars) = self.stars.as_ref().and_then(|c| c.first(doc))
+            && let Some(n) = self.star_counts.get_mut(stars as usize)
+        {
+            *n += 1;
         }
         if self.women.as_ref().and_then(|c| c.first(doc)) == Some(1) {
             self.women_count += 1;
@@ -825,8 +852,7 @@ impl SegmentCollector for FacetSegment {
                     continue;
                 }
                 value.clear();
-                if column.ord_to_str(ord as u64, &mut value).unwrap_or(false) && !value.is_empty()
-                {
+                if column.ord_to_str(ord as u64, &mut value).unwrap_or(false) && !value.is_empty() {
                     out.push((value.clone(), n));
                 }
             }
@@ -984,20 +1010,23 @@ impl Inner {
 
         let catalog = &*CATALOG;
         let mut names = Vec::new();
-        if let Some(id) = d.category_id.as_deref() {
-            if let Some(c) = catalog.categories.get(id) {
-                names.push(c);
-                if let Some(parent) = c.parent.as_deref().and_then(|p| catalog.categories.get(p)) {
-                    names.push(parent);
-                }
+        if let Some(c) = d
+            .category_id
+            .as_deref()
+            .and_then(|id| catalog.categories.get(id))
+        {
+            names.push(c);
+            if let Some(parent) = c.parent.as_deref().and_then(|p| catalog.categories.get(p)) {
+                names.push(parent);
             }
         }
-        if let Some(group) = d.category_group.as_deref() {
-            if let Some(c) = catalog.categories.get(group) {
-                if !names.iter().any(|n| n.id == c.id) {
-                    names.push(c);
-                }
-            }
+        if let Some(c) = d
+            .category_group
+            .as_deref()
+            .and_then(|g| catalog.categories.get(g))
+            && !names.iter().any(|n| n.id == c.id)
+        {
+            names.push(c);
         }
         if let Some(c) = d.sector.as_deref().and_then(|s| catalog.sectors.get(s)) {
             names.push(c);
@@ -1160,15 +1189,17 @@ impl Inner {
             clauses.push(term_query(f.en_body, &stem, W_EN_BODY));
         }
         let short_fields = [(f.title_f, W_TITLE), (f.meta_f, W_META)];
-        if s.folded.chars().count() >= 2 {
-            let automaton =
-                FuzzyTermQuery::new(Term::from_field_text(f.title_f, &s.folded), 1, true)
-                    .automaton()
-                    .map_err(index_err)?;
-            for (field, w) in short_fields {
-                if let Some(q) = fuzzy_terms(searcher, field, &s.folded, &automaton)? {
-                    clauses.push(boost(q, w * FUZZY));
-                }
+        let automaton = if s.folded.chars().count() >= 2 {
+            let q = FuzzyTermQuery::new(Term::from_field_text(f.title_f, &s.folded), 1, true);
+            Some(q.automaton().map_err(index_err)?)
+        } else {
+            None
+        };
+        let variants = text::confusable_variants(&s.folded);
+        for (field, w) in short_fields {
+            if let Some(q) = fuzzy_terms(searcher, field, &s.folded, automaton.as_ref(), &variants)?
+            {
+                clauses.push(boost(q, w * FUZZY));
             }
         }
         if prefix {
@@ -1215,7 +1246,10 @@ impl Inner {
         max_key: usize,
     ) -> Result<Vec<Box<dyn Query>>> {
         let n = syllables.len();
-        let folded: Vec<&str> = syllables[from..to].iter().map(|s| s.folded.as_str()).collect();
+        let folded: Vec<&str> = syllables[from..to]
+            .iter()
+            .map(|s| s.folded.as_str())
+            .collect();
         let mut units = Vec::new();
         let mut i = from;
         while i < to {
@@ -1275,10 +1309,7 @@ impl Inner {
                     .iter()
                     .map(|w| Term::from_field_text(f.title_f, w))
                     .collect();
-                clauses.push((
-                    Occur::Should,
-                    boost(boxed(PhrasePrefixQuery::new(terms)), W_TITLE * PHRASE),
-                ));
+                clauses.push((Occur::Should, phrase_prefix(terms, W_TITLE * PHRASE_PREFIX)));
             }
         }
         if n >= 3 {
@@ -1319,9 +1350,15 @@ impl Inner {
             out.push(filter(raw_term(f.cert, v)));
         }
         if q.price_min.is_some() || q.price_max.is_some() {
-            let bound =
-                |v: Option<i64>| v.map_or(Bound::Unbounded, |v| Bound::Included(Term::from_field_i64(f.price, v)));
-            out.push(filter(boxed(RangeQuery::new(bound(q.price_min), bound(q.price_max)))));
+            let bound = |v: Option<i64>| {
+                v.map_or(Bound::Unbounded, |v| {
+                    Bound::Included(Term::from_field_i64(f.price, v))
+                })
+            };
+            out.push(filter(boxed(RangeQuery::new(
+                bound(q.price_min),
+                bound(q.price_max),
+            ))));
         }
         if let Some(max) = q.max_min_order {
             out.push(filter(boxed(RangeQuery::new(
@@ -1344,10 +1381,7 @@ impl Inner {
         out
     }
 
-    fn with_filters(
-        text: Box<dyn Query>,
-        filters: &[(Occur, Box<dyn Query>)],
-    ) -> Box<dyn Query> {
+    fn with_filters(text: Box<dyn Query>, filters: &[(Occur, Box<dyn Query>)]) -> Box<dyn Query> {
         if filters.is_empty() {
             return text;
         }
@@ -1382,7 +1416,11 @@ impl Inner {
     fn hit(&self, searcher: &Searcher, address: DocAddress, score: Score) -> Result<Hit> {
         let f = &self.fields;
         let doc: TantivyDocument = searcher.doc(address).map_err(index_err)?;
-        let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
+        let text = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
         let key = text(f.key)
             .as_deref()
             .and_then(parse_key)
@@ -1423,11 +1461,17 @@ impl Inner {
                 suggestion: None,
             });
         }
-        let strict = Self::with_filters(self.text_query(&searcher, &syllables, typing, true)?, &filters);
+        let strict = Self::with_filters(
+            self.text_query(&searcher, &syllables, typing, true)?,
+            &filters,
+        );
         let (mut total, mut hits, mut facets) =
             self.run(&searcher, strict.as_ref(), q.sort, limit, q.offset, true)?;
         if total == 0 && syllables.len() > 1 {
-            let loose = Self::with_filters(self.text_query(&searcher, &syllables, typing, false)?, &filters);
+            let loose = Self::with_filters(
+                self.text_query(&searcher, &syllables, typing, false)?,
+                &filters,
+            );
             (total, hits, facets) =
                 self.run(&searcher, loose.as_ref(), q.sort, limit, q.offset, true)?;
         }
@@ -1459,9 +1503,10 @@ impl Inner {
         for s in syllables {
             let mut known = false;
             let mut candidates: HashMap<String, u64> = HashMap::new();
-            let automaton = FuzzyTermQuery::new(Term::from_field_text(f.title_f, &s.folded), 2, true)
-                .automaton()
-                .map_err(index_err)?;
+            let automaton =
+                FuzzyTermQuery::new(Term::from_field_text(f.title_f, &s.folded), 2, true)
+                    .automaton()
+                    .map_err(index_err)?;
             'segments: for segment in searcher.segment_readers() {
                 for field in fields {
                     let inverted = segment.inverted_index(field).map_err(index_err)?;
@@ -1487,7 +1532,11 @@ impl Inner {
                 .into_iter()
                 .map(|(term, df)| (text::edit_distance(&s.folded, &term), df, term))
                 .filter(|(d, _, _)| *d <= 2)
-                .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then_with(|| a.2.cmp(&b.2)));
+                .min_by(|a, b| {
+                    a.0.cmp(&b.0)
+                        .then(b.1.cmp(&a.1))
+                        .then_with(|| a.2.cmp(&b.2))
+                });
             match best {
                 Some((_, _, term)) => {
                     changed = true;
@@ -1501,7 +1550,10 @@ impl Inner {
         }
         let suggestion = corrected.join(" ");
         let (new_syllables, _) = query_syllables(&suggestion);
-        let query = Self::with_filters(self.text_query(searcher, &new_syllables, false, true)?, filters);
+        let query = Self::with_filters(
+            self.text_query(searcher, &new_syllables, false, true)?,
+            filters,
+        );
         let count = searcher.search(query.as_ref(), &Count).map_err(index_err)?;
         Ok((count > 0).then_some(suggestion))
     }
@@ -1533,12 +1585,12 @@ impl Inner {
                 .iter()
                 .map(|s| Term::from_field_text(f.title_f, &s.folded))
                 .collect();
-            let phrase: Box<dyn Query> = if typing {
-                boxed(PhrasePrefixQuery::new(terms))
+            let phrase = if typing {
+                phrase_prefix(terms, W_TITLE * PHRASE_PREFIX)
             } else {
-                boxed(PhraseQuery::new(terms))
+                boost(boxed(PhraseQuery::new(terms)), W_TITLE * PHRASE)
             };
-            clauses.push((Occur::Should, boost(phrase, W_TITLE * PHRASE)));
+            clauses.push((Occur::Should, phrase));
         }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
@@ -1588,7 +1640,10 @@ impl SearchIndex for TantivyIndex {
 
     fn suggest<'a>(&'a self, prefix: &'a str, limit: usize) -> BoxFuture<'a, Result<Vec<Hit>>> {
         let prefix = prefix.to_owned();
-        Box::pin(async move { self.blocking(move |inner| inner.suggest(&prefix, limit)).await })
+        Box::pin(async move {
+            self.blocking(move |inner| inner.suggest(&prefix, limit))
+                .await
+        })
     }
 }
 
@@ -1607,7 +1662,10 @@ mod tests {
         assert_eq!(n, 2);
         assert_eq!(values[0][0].exact, "khăn");
         assert_eq!(values[0][1].folded, "lua");
-        assert_eq!(SYNONYMS.longest_at(&["silk", "scarf"], 1).map(|s| s.0), Some(1));
+        assert_eq!(
+            SYNONYMS.longest_at(&["silk", "scarf"], 1).map(|s| s.0),
+            Some(1)
+        );
         assert!(SYNONYMS.longest_at(&["gom"], 3).is_none());
     }
 
@@ -1628,7 +1686,11 @@ mod tests {
         let idx = TantivyIndex::in_memory().expect("index");
         let searcher = idx.inner.reader.searcher();
         assert!(searcher.index().schema().get_field("title_f").is_ok());
-        let mut analyzer = searcher.index().tokenizers().get(TOKENIZER_FOLDED).expect("tok");
+        let mut analyzer = searcher
+            .index()
+            .tokenizers()
+            .get(TOKENIZER_FOLDED)
+            .expect("tok");
         let mut stream = analyzer.token_stream("Đặc sản Bát-Tràng");
         let mut out = Vec::new();
         while let Some(t) = stream.next() {
@@ -1636,7 +1698,12 @@ mod tests {
         }
         assert_eq!(
             out,
-            [("dac".into(), 0), ("san".into(), 1), ("bat".into(), 2), ("trang".into(), 3)]
+            [
+                ("dac".into(), 0),
+                ("san".into(), 1),
+                ("bat".into(), 2),
+                ("trang".into(), 3)
+            ]
         );
     }
 
@@ -1647,7 +1714,11 @@ mod tests {
             let mut stream = a.token_stream(w);
             stream.next().map(|t| t.text.clone())
         };
-        for (a, b) in [("scarves", "scarf"), ("vases", "vase"), ("ceramics", "ceramic")] {
+        for (a, b) in [
+            ("scarves", "scarf"),
+            ("vases", "vase"),
+            ("ceramics", "ceramic"),
+        ] {
             assert_eq!(stem(&mut analyzer, a), stem(&mut analyzer, b), "{a} {b}");
         }
     }

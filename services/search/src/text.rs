@@ -78,8 +78,8 @@ pub fn for_each_syllable(s: &str, folded: bool, mut f: impl FnMut(usize, usize, 
     };
     for (i, c) in s.char_indices() {
         // Combining marks continue a syllable (text that is not fully precomposed).
-        let inside =
-            c.is_alphanumeric() || (start.is_some() && unicode_normalization::char::is_combining_mark(c));
+        let inside = c.is_alphanumeric()
+            || (start.is_some() && unicode_normalization::char::is_combining_mark(c));
         match (inside, start) {
             (true, None) => start = Some(i),
             (false, Some(from)) => {
@@ -99,6 +99,55 @@ pub fn syllables(s: &str, folded: bool) -> Vec<String> {
     let s = nfc(s);
     let mut out = Vec::new();
     for_each_syllable(&s, folded, |_, _, syl| out.push(syl.to_owned()));
+    out
+}
+
+/// Spellings that sound alike (in Hanoi and to a phone keyboard) and that people swap:
+/// initial consonants, then final consonants, of a folded syllable.
+const CONFUSABLE_INITIALS: [&[&str]; 6] = [
+    &["ch", "tr"],
+    &["s", "x"],
+    &["d", "gi", "r"],
+    &["l", "n"],
+    &["c", "k"],
+    &["ng", "ngh"],
+];
+const CONFUSABLE_FINALS: [&[&str]; 3] = [&["n", "ng"], &["c", "t"], &["i", "y"]];
+
+/// Folded syllables that are easily typed for `folded` ("trung" for "chung", "xen" for
+/// "sen", "ran" for "rang"): one initial or one final swapped within its group.
+pub fn confusable_variants(folded: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    // Initial: the longest spelling of a group that the syllable starts with.
+    let initial = CONFUSABLE_INITIALS
+        .iter()
+        .flat_map(|g| g.iter().map(move |i| (*g, *i)))
+        .filter(|(_, i)| folded.starts_with(i) && folded.len() > i.len())
+        .max_by_key(|(_, i)| i.len());
+    if let Some((group, initial)) = initial {
+        let rest = &folded[initial.len()..];
+        for other in group.iter().filter(|o| **o != initial) {
+            // "ngh"/"gh" only before e, i: skip spellings that change the syllable's start.
+            let candidate = format!("{other}{rest}");
+            if !out.contains(&candidate) {
+                out.push(candidate);
+            }
+        }
+    }
+    let fin = CONFUSABLE_FINALS
+        .iter()
+        .flat_map(|g| g.iter().map(move |f| (*g, *f)))
+        .filter(|(_, f)| folded.ends_with(f) && folded.len() > f.len())
+        .max_by_key(|(_, f)| f.len());
+    if let Some((group, fin)) = fin {
+        let stem = &folded[..folded.len() - fin.len()];
+        for other in group.iter().filter(|o| **o != fin) {
+            let candidate = format!("{stem}{other}");
+            if candidate != folded && !out.contains(&candidate) {
+                out.push(candidate);
+            }
+        }
+    }
     out
 }
 
@@ -140,9 +189,18 @@ mod tests {
 
     #[test]
     fn splits_syllables() {
-        assert_eq!(syllables("Gốm sứ, Bát-Tràng!", false), ["gốm", "sứ", "bát", "tràng"]);
-        assert_eq!(syllables("Gốm sứ, Bát-Tràng!", true), ["gom", "su", "bat", "trang"]);
-        assert_eq!(syllables("ĐẶC SẢN Ước Lễ 500g", true), ["dac", "san", "uoc", "le", "500g"]);
+        assert_eq!(
+            syllables("Gốm sứ, Bát-Tràng!", false),
+            ["gốm", "sứ", "bát", "tràng"]
+        );
+        assert_eq!(
+            syllables("Gốm sứ, Bát-Tràng!", true),
+            ["gom", "su", "bat", "trang"]
+        );
+        assert_eq!(
+            syllables("ĐẶC SẢN Ước Lễ 500g", true),
+            ["dac", "san", "uoc", "le", "500g"]
+        );
         // Decomposed input is normalised first.
         let nfd: String = "Lụa tơ tằm".nfd().collect();
         assert_eq!(syllables(&nfd, false), ["lụa", "tơ", "tằm"]);
@@ -153,7 +211,19 @@ mod tests {
     #[test]
     fn folding_per_char_matches_fold() {
         let s = "Ấm chén men rạn Bát Tràng – đặc sản Hà Nội, Ước Lễ, thủy, hoà, Mỹ Đức";
-        assert_eq!(syllables(s, true).join(" "), fold(&syllables(s, false).join(" ")));
+        assert_eq!(
+            syllables(s, true).join(" "),
+            fold(&syllables(s, false).join(" "))
+        );
+    }
+
+    #[test]
+    fn confusables() {
+        assert_eq!(confusable_variants("trung"), ["chung", "trun"]);
+        assert_eq!(confusable_variants("xen"), ["sen", "xeng"]);
+        assert_eq!(confusable_variants("giay"), ["day", "ray", "giai"]);
+        assert_eq!(confusable_variants("nghe"), ["nge"]);
+        assert!(confusable_variants("a").is_empty());
     }
 
     #[test]

@@ -27,7 +27,10 @@ const MEILI_UNSUPPORTED: &[(&str, &str)] = &[
 /// index), deleted by the caller when the case passes. Without the URL: `None` and a line
 /// saying the case was skipped, or a failure when `KETNOI_REQUIRE_MEILISEARCH=1`.
 async fn meili(case: &str) -> Option<ketnoi_search::meili::MeiliIndex> {
-    let Some(url) = std::env::var("MEILISEARCH_URL").ok().filter(|u| !u.is_empty()) else {
+    let Some(url) = std::env::var("MEILISEARCH_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
         assert!(
             std::env::var("KETNOI_REQUIRE_MEILISEARCH").as_deref() != Ok("1"),
             "KETNOI_REQUIRE_MEILISEARCH=1 but MEILISEARCH_URL is not set"
@@ -39,7 +42,9 @@ async fn meili(case: &str) -> Option<ketnoi_search::meili::MeiliIndex> {
         eprintln!("meilisearch::{case}: skipped, not supported: {why}");
         return None;
     }
-    let key = std::env::var("MEILISEARCH_KEY").ok().filter(|k| !k.is_empty());
+    let key = std::env::var("MEILISEARCH_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

@@ -8,7 +8,9 @@
 
 #![allow(dead_code)]
 
-use ketnoi_search::{DocKey, DocKind, Facets, SearchDoc, SearchIndex, SearchQuery, SearchResults, Sort};
+use ketnoi_search::{
+    DocKey, DocKind, Facets, SearchDoc, SearchIndex, SearchQuery, SearchResults, Sort,
+};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -87,7 +89,11 @@ pub async fn keys_for(idx: &dyn SearchIndex, q: &SearchQuery) -> Vec<DocKey> {
 
 /// The listing ids of the hits for `text`, in order.
 pub async fn ids(idx: &dyn SearchIndex, text: &str) -> Vec<i64> {
-    keys_for(idx, &query(text)).await.iter().map(|k| k.id).collect()
+    keys_for(idx, &query(text))
+        .await
+        .iter()
+        .map(|k| k.id)
+        .collect()
 }
 
 fn sorted(mut v: Vec<DocKey>) -> Vec<DocKey> {
@@ -112,14 +118,20 @@ pub async fn upsert_replace_delete_clear(idx: &dyn SearchIndex) {
         ],
     )
     .await;
-    assert_eq!(idx.keys().await.expect("keys"), vec![lkey(1), lkey(2), ckey(1)]);
+    assert_eq!(
+        idx.keys().await.expect("keys"),
+        vec![lkey(1), lkey(2), ckey(1)]
+    );
     assert_eq!(ids(idx, "khan lua").await, vec![2]);
 
     // Replace by key: the old text no longer matches, the new one does.
     idx.upsert(vec![listing(1, "Nón lá làng Chuông")])
         .await
         .expect("upsert");
-    assert_eq!(idx.keys().await.expect("keys"), vec![lkey(1), lkey(2), ckey(1)]);
+    assert_eq!(
+        idx.keys().await.expect("keys"),
+        vec![lkey(1), lkey(2), ckey(1)]
+    );
     assert_eq!(ids(idx, "non la").await, vec![1]);
     let gom = keys_for(idx, &query("bình gốm")).await;
     assert!(!gom.contains(&lkey(1)), "{gom:?}");
@@ -137,9 +149,12 @@ pub async fn upsert_replace_delete_clear(idx: &dyn SearchIndex) {
     assert_eq!(idx.keys().await.expect("keys"), vec![lkey(1)]);
 
     // Batches with the same key twice keep the last one.
-    idx.upsert(vec![listing(5, "Chè xanh Thái"), listing(5, "Trà sen Tây Hồ")])
-        .await
-        .expect("upsert");
+    idx.upsert(vec![
+        listing(5, "Chè xanh Thái"),
+        listing(5, "Trà sen Tây Hồ"),
+    ])
+    .await
+    .expect("upsert");
     assert_eq!(ids(idx, "tra sen").await, vec![5]);
     assert!(ids(idx, "che xanh").await.is_empty());
 
@@ -165,7 +180,10 @@ pub async fn diacritics_optional(idx: &dyn SearchIndex) {
     assert_eq!(ids(idx, "Gốm sứ Bát Tràng").await, vec![1]);
     assert_eq!(ids(idx, "GỐM SỨ BÁT TRÀNG").await, vec![1]);
     // Decomposed (NFD) input is normalised.
-    assert_eq!(ids(idx, "go\u{302}\u{301}m su\u{31b}\u{301}").await, vec![1]);
+    assert_eq!(
+        ids(idx, "go\u{302}\u{301}m su\u{31b}\u{301}").await,
+        vec![1]
+    );
     assert_eq!(ids(idx, "gao nep cai hoa vang").await, vec![3]);
     assert_eq!(ids(idx, "lụa tơ tằm").await, vec![2]);
 }
@@ -175,7 +193,11 @@ pub async fn d_and_dd(idx: &dyn SearchIndex) {
     nfd.title_vi = "Đe\u{300}n lồng phố cổ".to_owned(); // "Đèn" decomposed
     reset(
         idx,
-        vec![listing(1, "Đậu phụ làng Mơ"), listing(2, "Miến dong Cự Đà"), nfd],
+        vec![
+            listing(1, "Đậu phụ làng Mơ"),
+            listing(2, "Miến dong Cự Đà"),
+            nfd,
+        ],
     )
     .await;
     assert_eq!(ids(idx, "dau phu").await, vec![1]);
@@ -210,7 +232,10 @@ pub async fn phrase_ranks_above_scattered_words(idx: &dyn SearchIndex) {
     // The scattered title is shorter and newer: only the phrase boost puts 1 first.
     reset(
         idx,
-        vec![listing(1, "Khăn lụa tơ tằm Vạn Phúc"), listing(2, "Tơ lụa tằm xanh")],
+        vec![
+            listing(1, "Khăn lụa tơ tằm Vạn Phúc"),
+            listing(2, "Tơ lụa tằm xanh"),
+        ],
     )
     .await;
     assert_eq!(ids(idx, "lụa tơ tằm").await, vec![1, 2]);
@@ -412,20 +437,60 @@ pub async fn filters(idx: &dyn SearchIndex) {
     let check = async |q: SearchQuery, expected: Vec<DocKey>| {
         let got = run(idx, &q).await;
         assert_eq!(got.total, expected.len() as u64, "{q:?}");
-        assert_eq!(sorted(got.hits.iter().map(|h| h.key).collect()), sorted(expected), "{q:?}");
+        assert_eq!(
+            sorted(got.hits.iter().map(|h| h.key).collect()),
+            sorted(expected),
+            "{q:?}"
+        );
     };
-    check(all(|_| {}), vec![lkey(1), lkey(2), lkey(3), lkey(4), ckey(1)]).await;
-    check(all(|q| q.kind = Some(DocKind::Listing)), vec![lkey(1), lkey(2), lkey(3), lkey(4)]).await;
+    check(
+        all(|_| {}),
+        vec![lkey(1), lkey(2), lkey(3), lkey(4), ckey(1)],
+    )
+    .await;
+    check(
+        all(|q| q.kind = Some(DocKind::Listing)),
+        vec![lkey(1), lkey(2), lkey(3), lkey(4)],
+    )
+    .await;
     check(all(|q| q.kind = Some(DocKind::Cooperative)), vec![ckey(1)]).await;
-    check(all(|q| q.offer_kind = Some("wholesale".into())), vec![lkey(2), lkey(3)]).await;
-    check(all(|q| q.offer_kind = Some("experience".into())), vec![lkey(4)]).await;
-    check(all(|q| q.category = Some("thu-cong".into())), vec![lkey(1), lkey(2)]).await;
+    check(
+        all(|q| q.offer_kind = Some("wholesale".into())),
+        vec![lkey(2), lkey(3)],
+    )
+    .await;
+    check(
+        all(|q| q.offer_kind = Some("experience".into())),
+        vec![lkey(4)],
+    )
+    .await;
+    check(
+        all(|q| q.category = Some("thu-cong".into())),
+        vec![lkey(1), lkey(2)],
+    )
+    .await;
     check(all(|q| q.category = Some("gom-su".into())), vec![lkey(1)]).await;
-    check(all(|q| q.commune_code = Some("00577".into())), vec![lkey(1), lkey(3), ckey(1)]).await;
-    check(all(|q| q.min_stars = Some(4)), vec![lkey(1), lkey(2), ckey(1)]).await;
+    check(
+        all(|q| q.commune_code = Some("00577".into())),
+        vec![lkey(1), lkey(3), ckey(1)],
+    )
+    .await;
+    check(
+        all(|q| q.min_stars = Some(4)),
+        vec![lkey(1), lkey(2), ckey(1)],
+    )
+    .await;
     check(all(|q| q.min_stars = Some(5)), vec![lkey(1), ckey(1)]).await;
-    check(all(|q| q.certification = Some("vietgap".into())), vec![lkey(3)]).await;
-    check(all(|q| q.certification = Some("ocop".into())), vec![lkey(2), ckey(1)]).await;
+    check(
+        all(|q| q.certification = Some("vietgap".into())),
+        vec![lkey(3)],
+    )
+    .await;
+    check(
+        all(|q| q.certification = Some("ocop".into())),
+        vec![lkey(2), ckey(1)],
+    )
+    .await;
     check(all(|q| q.price_min = Some(100_000)), vec![lkey(1), lkey(2)]).await;
     check(all(|q| q.price_max = Some(100_000)), vec![lkey(3)]).await;
     check(
@@ -438,9 +503,21 @@ pub async fn filters(idx: &dyn SearchIndex) {
     .await;
     check(all(|q| q.max_min_order = Some(20)), vec![lkey(3)]).await;
     check(all(|q| q.max_min_order = Some(50)), vec![lkey(2), lkey(3)]).await;
-    check(all(|q| q.in_season = Some(2)), vec![lkey(1), lkey(2), lkey(4)]).await;
-    check(all(|q| q.in_season = Some(9)), vec![lkey(1), lkey(3), lkey(4)]).await;
-    check(all(|q| q.women_managed = true), vec![lkey(1), lkey(3), lkey(4), ckey(1)]).await;
+    check(
+        all(|q| q.in_season = Some(2)),
+        vec![lkey(1), lkey(2), lkey(4)],
+    )
+    .await;
+    check(
+        all(|q| q.in_season = Some(9)),
+        vec![lkey(1), lkey(3), lkey(4)],
+    )
+    .await;
+    check(
+        all(|q| q.women_managed = true),
+        vec![lkey(1), lkey(3), lkey(4), ckey(1)],
+    )
+    .await;
     check(
         all(|q| {
             q.kind = Some(DocKind::Listing);
@@ -488,8 +565,14 @@ pub async fn facets(idx: &dyn SearchIndex) {
     q.kind = Some(DocKind::Listing);
     q.offer_kind = Some("wholesale".into());
     let got = run(idx, &q).await;
-    assert_eq!(got.facets.offer_kind, strs(&[("wholesale", 2), ("retail", 1)]));
-    assert_eq!(got.facets.category, strs(&[("thu-cong", 1), ("thuc-pham", 1)]));
+    assert_eq!(
+        got.facets.offer_kind,
+        strs(&[("wholesale", 2), ("retail", 1)])
+    );
+    assert_eq!(
+        got.facets.category,
+        strs(&[("thu-cong", 1), ("thuc-pham", 1)])
+    );
     assert_eq!(got.facets.women_managed, 1);
 }
 
@@ -506,8 +589,16 @@ pub async fn sorting(idx: &dyn SearchIndex) {
         assert_eq!(got[..head.len()], head[..], "{got:?}");
         assert_eq!(sorted(got[head.len()..].to_vec()), sorted(tail), "{got:?}");
     };
-    check(sorted_by(Sort::PriceAsc).await, vec![lkey(3), lkey(2), lkey(1)], vec![lkey(4), ckey(1)]);
-    check(sorted_by(Sort::PriceDesc).await, vec![lkey(1), lkey(2), lkey(3)], vec![lkey(4), ckey(1)]);
+    check(
+        sorted_by(Sort::PriceAsc).await,
+        vec![lkey(3), lkey(2), lkey(1)],
+        vec![lkey(4), ckey(1)],
+    );
+    check(
+        sorted_by(Sort::PriceDesc).await,
+        vec![lkey(1), lkey(2), lkey(3)],
+        vec![lkey(4), ckey(1)],
+    );
     assert_eq!(
         sorted_by(Sort::Newest).await,
         vec![lkey(3), lkey(4), lkey(1), ckey(1), lkey(2)]
@@ -560,7 +651,10 @@ pub async fn total_and_paging(idx: &dyn SearchIndex) {
         q.offset = offset;
         q.limit = limit;
         let got = run(idx, &q).await;
-        (got.total, got.hits.iter().map(|h| h.key.id).collect::<Vec<_>>())
+        (
+            got.total,
+            got.hits.iter().map(|h| h.key.id).collect::<Vec<_>>(),
+        )
     };
     assert_eq!(page(0, 10).await, (120, (111..=120).rev().collect()));
     assert_eq!(page(10, 5).await, (120, (106..=110).rev().collect()));

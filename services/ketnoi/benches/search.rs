@@ -1,0 +1,154 @@
+//! Search benchmark: the demo data grown to N listings in a throwaway SQLite database, a bulk
+//! rebuild of the tantivy index from it (documents per second), then every query of the
+//! relevance set run in-process many times (p50, p90, p99, max), and the process's peak RSS.
+//!
+//! ```sh
+//! cargo bench -p ketnoi --bench search               # 100,000 listings
+//! BENCH_LISTINGS=1000000 cargo bench -p ketnoi --bench search
+//! ```
+//!
+//! Not a test: it prints a Markdown report for `docs/benchmarks.md`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use ketnoi_db::{Db, search_feed};
+use ketnoi_search::tantivy_index::TantivyIndex;
+use ketnoi_search::{DocKind, SearchIndex, SearchQuery, eval};
+use std::time::{Duration, Instant};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1000.0)
+}
+
+/// Peak resident memory of this process so far (`VmHWM`), in MiB.
+fn peak_rss_mib() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| format!("{:.0}", kb / 1024.0))
+        .unwrap_or_else(|| "?".into())
+}
+
+fn query_of(q: &eval::JudgedQuery) -> SearchQuery {
+    let f = &q.filters;
+    SearchQuery {
+        text: q.q.clone(),
+        kind: f.kind.as_deref().and_then(DocKind::parse),
+        offer_kind: f.offer_kind.clone(),
+        category: f.category.clone(),
+        commune_code: f.commune_code.clone(),
+        min_stars: f.min_stars,
+        certification: f.certification.clone(),
+        price_max: f.price_max,
+        max_min_order: f.max_min_order,
+        in_season: f.in_season,
+        women_managed: f.women_managed.unwrap_or(false),
+        limit: 20,
+        ..SearchQuery::default()
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not: then a tiny run.
+    let benching = std::env::args().any(|a| a == "--bench");
+    let listings = env_usize("BENCH_LISTINGS", if benching { 100_000 } else { 500 });
+    let rounds = env_usize("BENCH_ROUNDS", if benching { 50 } else { 1 });
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect_and_migrate(&format!("sqlite:{}", dir.path().join("bench.db").display()))
+        .await
+        .unwrap();
+
+    let t = Instant::now();
+    ketnoi_db::demo::import(&db).await.unwrap();
+    ketnoi_db::demo::scale_listings(&db, listings)
+        .await
+        .unwrap();
+    let seeded = t.elapsed();
+    let rss_before_index = peak_rss_mib();
+
+    let index = TantivyIndex::open(&dir.path().join("search")).unwrap();
+    let t = Instant::now();
+    let docs = search_feed::rebuild(
+        &db,
+        &index,
+        search_feed::INDEXER,
+        ketnoi_domain::time::today_hanoi(),
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    let indexed = t.elapsed();
+    db.close().await;
+
+    let set = eval::parse(eval::RELEVANCE_JSON).unwrap();
+    let queries: Vec<(String, SearchQuery)> = set
+        .queries
+        .iter()
+        .map(|q| (q.r#type.clone(), query_of(q)))
+        .collect();
+    for (_, q) in &queries {
+        index.search(q).await.unwrap(); // warm-up pass
+    }
+    let mut all = Vec::with_capacity(queries.len() * rounds);
+    let mut by_type: std::collections::BTreeMap<String, Vec<Duration>> = Default::default();
+    for _ in 0..rounds {
+        for (ty, q) in &queries {
+            let t = Instant::now();
+            let r = index.search(q).await.unwrap();
+            let d = t.elapsed();
+            std::hint::black_box(r);
+            all.push(d);
+            by_type.entry(ty.clone()).or_default().push(d);
+        }
+    }
+    all.sort();
+    println!(
+        "{listings} listings ({docs} documents); seeded in {:.1} s; index rebuilt from the database in {:.1} s = {:.0} documents/s (reading SQLite included); peak RSS {} MiB after seeding, {} MiB at the end",
+        seeded.as_secs_f64(),
+        indexed.as_secs_f64(),
+        docs as f64 / indexed.as_secs_f64(),
+        rss_before_index,
+        peak_rss_mib()
+    );
+    println!();
+    println!(
+        "{} queries × {rounds} rounds, limit 20, facets included, one thread",
+        queries.len()
+    );
+    println!();
+    println!("| queries | runs | p50 ms | p90 ms | p99 ms | max ms |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let row = |name: &str, v: &[Duration]| {
+        println!(
+            "| {name} | {} | {} | {} | {} | {} |",
+            v.len(),
+            ms(percentile(v, 0.5)),
+            ms(percentile(v, 0.9)),
+            ms(percentile(v, 0.99)),
+            ms(*v.last().unwrap())
+        );
+    };
+    for (ty, mut v) in by_type {
+        v.sort();
+        row(&ty, &v);
+    }
+    row("all", &all);
+}
