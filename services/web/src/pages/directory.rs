@@ -401,24 +401,21 @@ pub async fn show_org(
     .filter(|s| !s.is_empty())
     .collect::<Vec<_>>()
     .join(", ");
-    let badges: Vec<Badge> = ketnoi_db::badges::of_org(state.db.conn(), org.id)
-        .await?
+    let filter = listings::Filter {
+        org_id: Some(org.id),
+        ..Default::default()
+    };
+    // Independent reads, asked for at once.
+    let (badges, cards, managers) = tokio::try_join!(
+        ketnoi_db::badges::of_org(state.db.conn(), org.id),
+        listings::public_cards(state.db.conn(), &filter, today, 60, 0),
+        orgs::managers(state.db.conn(), org.id),
+    )?;
+    let badges: Vec<Badge> = badges
         .into_iter()
         .filter(|b| b.is_showing(today) && b.listing_id.is_none())
         .collect();
-    let cards = listings::public_cards(
-        state.db.conn(),
-        &listings::Filter {
-            org_id: Some(org.id),
-            ..Default::default()
-        },
-        today,
-        60,
-        0,
-    )
-    .await?;
-    let managers = orgs::managers(state.db.conn(), org.id)
-        .await?
+    let managers = managers
         .into_iter()
         .map(|m| {
             (

@@ -225,9 +225,17 @@ pub async fn show_listing(
     let listing = listings::find(state.db.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let org = ketnoi_db::orgs::find(state.db.conn(), listing.org_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let today = ketnoi_domain::time::today_hanoi();
+    // The rest depends only on the listing: ask for it at once (on PostgreSQL these are
+    // round trips on separate pooled connections, not one after another).
+    let (org, offers, photos, stars) = tokio::try_join!(
+        ketnoi_db::orgs::find(state.db.conn(), listing.org_id),
+        listings::offers(state.db.conn(), listing.id),
+        listings::photos(state.db.conn(), listing.id),
+        listings::ocop_stars(state.db.conn(), listing.id, today),
+    )?;
+    let org = org.ok_or(AppError::NotFound)?;
+    let stars = stars.unwrap_or(0);
     if !listing.is_public() {
         // Drafts, paused and hidden listings are for the cooperative's own people.
         let actor = match &ctx.user {
@@ -244,13 +252,7 @@ pub async fn show_listing(
             return Err(AppError::NotFound);
         }
     }
-    let today = ketnoi_domain::time::today_hanoi();
     let t = ctx.tr();
-    let offers = listings::offers(state.db.conn(), listing.id).await?;
-    let photos = listings::photos(state.db.conn(), listing.id).await?;
-    let stars = listings::ocop_stars(state.db.conn(), listing.id, today)
-        .await?
-        .unwrap_or(0);
     let title = localized(ctx.locale, &listing.title_vi, listing.title_en.as_deref());
     let description = localized(
         ctx.locale,
