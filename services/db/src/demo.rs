@@ -294,7 +294,7 @@ pub async fn scale_listings(db: &Db, target: usize) -> Result<usize> {
             let n = VARIANTS.len() as u64;
             let a = VARIANTS[(h % n) as usize];
             let b = VARIANTS[((h >> 8) % n) as usize];
-            let two = (h >> 16) % 3 == 0 && a != b;
+            let two = (h >> 16).is_multiple_of(3) && a != b;
             let mut r = l.clone();
             r.external_id = l.external_id.as_ref().map(|x| format!("{x}-c{copy}"));
             r.title_vi = if two {

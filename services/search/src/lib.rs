@@ -105,7 +105,10 @@ pub enum Sort {
     PriceDesc,
     Newest,
     /// Nearest first from this point (latitude, longitude).
-    Distance { lat: f64, lon: f64 },
+    Distance {
+        lat: f64,
+        lon: f64,
+    },
 }
 
 /// A search: free text plus filters, all optional.

@@ -10,13 +10,18 @@
 //! Texts are grouped in tiers weighted at query time: the Vietnamese title (highest), then
 //! "meta" (English title, cooperative name, category and sector names) and the bodies.
 //!
-//! **Ranking.** Per query syllable, a SHOULD group of: exact term (only if the syllable has
-//! diacritics), folded term, typo terms (edit distance 1 with transpositions, or a sound-alike
-//! spelling such as tr/ch, s/x; titles and meta only) and, for the last syllable while typing,
-//! a folded prefix.
-//! The syllable groups are first all required (MUST); when that finds nothing, any one
-//! suffices (SHOULD), so documents matching more syllables still rank higher. Phrase clauses
-//! (whole query with slop 1, adjacent pairs, phrase-prefix on titles) add proximity boosts.
+//! **Matching.** Per query syllable, a SHOULD group of: the folded term in titles and meta,
+//! the English stem, typo terms (titles and meta: sound-alike spellings such as tr/ch, s/x,
+//! n/ng that the index knows, and edit-distance-1 neighbours only when the syllable itself is
+//! unknown, because Vietnamese syllables are dense) and, for the last syllable while typing, a
+//! folded prefix. Searches try, until one finds something: every syllable in titles/meta
+//! (MUST); every syllable, descriptions included; any syllable (SHOULD), so documents that
+//! match more syllables rank higher. Keeping descriptions out of the first try keeps match
+//! sets (and so facet counting and scoring) small on large catalogues.
+//!
+//! **Scoring** (optional clauses): exact terms of syllables with diacritics (all tiers), the
+//! description terms, a title phrase (slop 1) or, while typing, a title phrase-prefix, and
+//! adjacent title pairs. Positions are read on titles only: they are the costliest part.
 //! Bilingual synonyms (`data/search/synonyms.json`) add alternatives for the query words
 //! they cover ("silk scarf" → "khăn lụa"), scored a bit below a direct match. Filters are
 //! zero-scoring MUST clauses on raw/numeric fields; facets are counted by one collector
@@ -37,11 +42,11 @@ use tantivy::collector::sort_key::NaturalComparator;
 use tantivy::collector::{
     Collector, Count, SegmentCollector, SegmentSortKeyComputer, SortKeyComputer, TopDocs,
 };
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Column, ColumnIndex, StrColumn};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DfaWrapper, FuzzyTermQuery, Occur,
-    PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhrasePrefixQuery,
+    PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
@@ -64,7 +69,7 @@ use crate::{
 
 /// Bump when the schema or the analysis changes: an index of another version is rebuilt
 /// empty on [`TantivyIndex::open`] (the indexer worker then refills it from the database).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const VERSION_FILE: &str = "schema_version";
 const INDEX_SUBDIR: &str = "index";
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
@@ -108,7 +113,7 @@ const PAIR: f32 = 0.5;
 /// Constant score (times the title weight) of the query as a phrase whose last word is a prefix.
 const PHRASE_PREFIX: f32 = 2.5;
 /// How many index terms the last word of a phrase prefix may stand for.
-const PREFIX_EXPANSIONS: u32 = 500;
+const PREFIX_EXPANSIONS: u32 = 100;
 /// A synonym match scores this fraction of a direct one.
 const SYNONYM: f32 = 0.8;
 
@@ -541,24 +546,32 @@ fn bool_of(occur: Occur, mut clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     ))
 }
 
-/// Typo matches of a folded syllable in `field`: the index's terms within edit distance 1
-/// (transpositions count 1) and its sound-alike spellings ([`text::confusable_variants`]),
-/// as one constant-score query. Unlike a plain fuzzy query it skips the syllable itself
-/// (already matched directly) and terms shorter than `min(len, 3)` characters, so "bat" does
-/// not match every "ba".
-fn fuzzy_terms(
-    searcher: &Searcher,
-    field: Field,
-    folded: &str,
-    automaton: Option<&DfaWrapper>,
-    variants: &[String],
-) -> Result<Option<Box<dyn Query>>> {
-    let min_len = folded.chars().count().min(3);
+/// Typo matches of a folded syllable in `field`: its sound-alike spellings
+/// ([`text::confusable_variants`]) that the index knows and, when the syllable itself is
+/// (nearly) unknown in `field`, the index's terms within edit distance 1 (transpositions
+/// count 1). Vietnamese syllables are dense: most have dozens of real syllables one edit
+/// away ("hong": hon, dong, long, song, ong…), so a known syllable is taken as meant. Unlike
+/// a plain fuzzy query this skips the syllable itself (matched directly) and terms shorter
+/// than `min(len, 3)` characters, so "bat" does not match every "ba".
+fn typo_terms(searcher: &Searcher, field: Field, folded: &str) -> Result<Vec<String>> {
+    let chars = folded.chars().count();
+    let min_len = chars.min(3);
+    let known = searcher
+        .doc_freq(&Term::from_field_text(field, folded))
+        .map_err(index_err)?
+        >= KNOWN_DOC_FREQ;
+    let automaton = if chars >= 2 && !known {
+        let q = FuzzyTermQuery::new(Term::from_field_text(field, folded), 1, true);
+        Some(q.automaton().map_err(index_err)?)
+    } else {
+        None
+    };
+    let variants = text::confusable_variants(folded);
     let mut terms = BTreeSet::new();
     for segment in searcher.segment_readers() {
         let inverted = segment.inverted_index(field).map_err(index_err)?;
         let dictionary = inverted.terms();
-        for variant in variants {
+        for variant in &variants {
             if !terms.contains(variant)
                 && dictionary
                     .get(variant.as_bytes())
@@ -568,7 +581,9 @@ fn fuzzy_terms(
                 terms.insert(variant.clone());
             }
         }
-        let Some(automaton) = automaton else { continue };
+        let Some(automaton) = &automaton else {
+            continue;
+        };
         let mut stream = dictionary
             .search(automaton)
             .into_stream()
@@ -582,12 +597,21 @@ fn fuzzy_terms(
             }
         }
     }
-    if terms.is_empty() {
-        return Ok(None);
-    }
-    let terms = terms.iter().map(|t| Term::from_field_text(field, t));
-    Ok(Some(boxed(TermSetQuery::new(terms))))
+    Ok(terms.into_iter().collect())
 }
+
+/// Typo expansions of the current searcher generation: the same syllables come back often
+/// (and while typing), and expanding one walks every segment's term dictionary.
+#[derive(Default)]
+struct TypoCache {
+    generation: u64,
+    terms: HashMap<(Field, String), Arc<Vec<String>>>,
+}
+
+const TYPO_CACHE_ENTRIES: usize = 20_000;
+/// A syllable in at least this many documents' field is not expanded to its edit-distance
+/// neighbours there (see [`typo_terms`]).
+const KNOWN_DOC_FREQ: u64 = 3;
 
 fn key_string(key: DocKey) -> String {
     format!("{}:{}", key.kind.as_str(), key.id)
@@ -615,6 +639,30 @@ fn effective_limit(limit: usize) -> usize {
 
 // ---------------------------------------------------------------------------------------
 // Sorting
+
+/// How much a text query asks. Searches try these in turn until one matches something.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Mode {
+    /// Every syllable (or synonym span) must match; otherwise any one.
+    strict: bool,
+    /// Descriptions count for matching; otherwise they only add to the score.
+    body: bool,
+}
+
+const MODES: [Mode; 3] = [
+    Mode {
+        strict: true,
+        body: false,
+    },
+    Mode {
+        strict: true,
+        body: true,
+    },
+    Mode {
+        strict: false,
+        body: true,
+    },
+];
 
 /// The sort key of a hit: compared field by field, greatest first.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
@@ -662,10 +710,12 @@ impl SortKeyComputer for SortBy {
 
 impl SegmentSortBy {
     fn published(&self, doc: DocId) -> f64 {
-        self.published
-            .as_ref()
-            .and_then(|c| c.first(doc))
-            .map_or(f64::NEG_INFINITY, |v| v as f64)
+        let value = match &self.published {
+            Some(c) if matches!(c.index, ColumnIndex::Full) => Some(c.values.get_val(doc)),
+            Some(c) => c.first(doc),
+            None => None,
+        };
+        value.map_or(f64::NEG_INFINITY, |v| v as f64)
     }
 }
 
@@ -815,25 +865,41 @@ impl Collector for FacetCollector {
     }
 }
 
+/// The first value of `doc`, without an index lookup when the column is dense.
+#[inline]
+fn first_value(column: &Column<u64>, doc: DocId) -> Option<u64> {
+    match column.index {
+        ColumnIndex::Full => Some(column.values.get_val(doc)),
+        _ => column.first(doc),
+    }
+}
+
 impl SegmentCollector for FacetSegment {
     type Fruit = FacetFruit;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         for (column, counts) in &mut self.strs {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
+            let Some(column) = column else { continue };
+            let ords = column.ords();
+            if let ColumnIndex::Full = ords.index {
+                // Single-valued and dense (the common case): no index lookup.
+                if let Some(n) = counts.get_mut(ords.values.get_val(doc) as usize) {
+                    *n += 1;
+                }
+            } else {
+                for ord in ords.values_for_doc(doc) {
                     if let Some(n) = counts.get_mut(ord as usize) {
                         *n += 1;
                     }
                 }
             }
         }
-        if let Some(stars) = self.stars.as_ref().and_then(|c| c.first(doc))
+        if let Some(stars) = self.stars.as_ref().and_then(|c| first_value(c, doc))
             && let Some(n) = self.star_counts.get_mut(stars as usize)
         {
             *n += 1;
         }
-        if self.women.as_ref().and_then(|c| c.first(doc)) == Some(1) {
+        if self.women.as_ref().and_then(|c| first_value(c, doc)) == Some(1) {
             self.women_count += 1;
         }
     }
@@ -870,6 +936,7 @@ pub struct TantivyIndex {
 }
 
 struct Inner {
+    typos: Mutex<TypoCache>,
     fields: Fields,
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
@@ -943,6 +1010,7 @@ impl TantivyIndex {
             .map_err(index_err)?;
         Ok(TantivyIndex {
             inner: Arc::new(Inner {
+                typos: Mutex::new(TypoCache::default()),
                 fields,
                 writer: Mutex::new(writer),
                 reader,
@@ -1163,13 +1231,43 @@ impl Inner {
         stream.next().map(|t| t.text.clone())
     }
 
-    /// Everything one query syllable can match, as SHOULD clauses.
+    /// The typo terms of a syllable in `field` (cached per searcher generation).
+    fn typos(&self, searcher: &Searcher, field: Field, folded: &str) -> Result<Arc<Vec<String>>> {
+        let generation = searcher.generation().generation_id();
+        let key = (field, folded.to_owned());
+        {
+            let cache = self
+                .typos
+                .lock()
+                .map_err(|_| SearchError::Index("typo cache lock poisoned".into()))?;
+            if cache.generation == generation
+                && let Some(terms) = cache.terms.get(&key)
+            {
+                return Ok(Arc::clone(terms));
+            }
+        }
+        let terms = Arc::new(typo_terms(searcher, field, folded)?);
+        let mut cache = self
+            .typos
+            .lock()
+            .map_err(|_| SearchError::Index("typo cache lock poisoned".into()))?;
+        if cache.generation != generation || cache.terms.len() >= TYPO_CACHE_ENTRIES {
+            cache.generation = generation;
+            cache.terms.clear();
+        }
+        cache.terms.insert(key, Arc::clone(&terms));
+        Ok(terms)
+    }
+
+    /// Everything one query syllable can match, as SHOULD clauses. Without `body`, the
+    /// descriptions are left out (see [`Inner::body_scoring`]).
     fn syllable_clause(
         &self,
         searcher: &Searcher,
         analyzer: &mut TextAnalyzer,
         s: &Syllable,
         prefix: bool,
+        body: bool,
     ) -> Result<Box<dyn Query>> {
         let f = &self.fields;
         let tiers = [
@@ -1177,33 +1275,35 @@ impl Inner {
             (f.meta_x, f.meta_f, W_META),
             (f.body_x, f.body_f, W_BODY),
         ];
-        let mut clauses: Vec<Box<dyn Query>> = Vec::with_capacity(12);
-        for (exact, folded, w) in tiers {
-            if s.has_diacritics() {
-                clauses.push(term_query(exact, &s.exact, w * EXACT_BONUS));
-            }
+        let mut clauses: Vec<Box<dyn Query>> = Vec::with_capacity(8);
+        // Exact (diacritics) terms only add to the score of folded matches: they are
+        // optional clauses of the whole query (see `Inner::exact_scoring`).
+        for (_, folded, w) in tiers.into_iter().take(if body { 3 } else { 2 }) {
             clauses.push(term_query(folded, &s.folded, w));
         }
         if let Some(stem) = self.stem(analyzer, s) {
             clauses.push(term_query(f.en_title, &stem, W_EN_TITLE));
-            clauses.push(term_query(f.en_body, &stem, W_EN_BODY));
+            if body {
+                clauses.push(term_query(f.en_body, &stem, W_EN_BODY));
+            }
         }
         let short_fields = [(f.title_f, W_TITLE), (f.meta_f, W_META)];
-        let automaton = if s.folded.chars().count() >= 2 {
-            let q = FuzzyTermQuery::new(Term::from_field_text(f.title_f, &s.folded), 1, true);
-            Some(q.automaton().map_err(index_err)?)
-        } else {
-            None
-        };
-        let variants = text::confusable_variants(&s.folded);
         for (field, w) in short_fields {
-            if let Some(q) = fuzzy_terms(searcher, field, &s.folded, automaton.as_ref(), &variants)?
-            {
-                clauses.push(boost(q, w * FUZZY));
+            let typos = self.typos(searcher, field, &s.folded)?;
+            if !typos.is_empty() {
+                // A union of postings at a constant score: for a few terms, cheaper than a
+                // `TermSetQuery` (which builds an FST per query).
+                let terms = typos.iter().map(|t| raw_term(field, t)).collect::<Vec<_>>();
+                clauses.push(boxed(ConstScoreQuery::new(
+                    bool_of(Occur::Should, terms),
+                    w * FUZZY,
+                )));
             }
         }
         if prefix {
-            for (field, w) in short_fields {
+            // One letter would match every cooperative ("HTX …") in meta: titles only.
+            let fields = if s.folded.chars().count() >= 2 { 2 } else { 1 };
+            for (field, w) in short_fields.into_iter().take(fields) {
                 let term = Term::from_field_text(field, &s.folded);
                 clauses.push(boost(
                     boxed(FuzzyTermQuery::new_prefix(term, 0, false)),
@@ -1214,17 +1314,46 @@ impl Inner {
         Ok(bool_of(Occur::Should, clauses))
     }
 
-    /// Clauses matching one synonym value (Vietnamese) on the folded/exact fields.
-    fn synonym_clause(&self, value: &[Syllable]) -> Box<dyn Query> {
+    /// Score-only clauses: the exact (diacritics) forms of the syllables that have some, and
+    /// the descriptions when they do not take part in matching (`body` false).
+    fn scoring(
+        &self,
+        analyzer: &mut TextAnalyzer,
+        syllables: &[Syllable],
+        body: bool,
+    ) -> Vec<(Occur, Box<dyn Query>)> {
         let f = &self.fields;
+        let mut clauses = Vec::with_capacity(syllables.len() * 3);
+        for s in syllables {
+            if s.has_diacritics() {
+                for (field, w) in [(f.title_x, W_TITLE), (f.meta_x, W_META), (f.body_x, W_BODY)] {
+                    clauses.push((Occur::Should, term_query(field, &s.exact, w * EXACT_BONUS)));
+                }
+            }
+            if !body {
+                clauses.push((Occur::Should, term_query(f.body_f, &s.folded, W_BODY)));
+                if let Some(stem) = self.stem(analyzer, s) {
+                    clauses.push((Occur::Should, term_query(f.en_body, &stem, W_EN_BODY)));
+                }
+            }
+        }
+        clauses
+    }
+
+    /// Clauses matching one synonym value (Vietnamese) on the folded/exact fields.
+    fn synonym_clause(&self, value: &[Syllable], body: bool) -> Box<dyn Query> {
+        let f = &self.fields;
+        let tiers = if body { 3 } else { 2 };
         let mut clauses = Vec::with_capacity(3);
         if let [single] = value {
-            for (field, w) in [(f.title_x, W_TITLE), (f.meta_x, W_META), (f.body_x, W_BODY)] {
+            let fields = [(f.title_x, W_TITLE), (f.meta_x, W_META), (f.body_x, W_BODY)];
+            for (field, w) in fields.into_iter().take(tiers) {
                 clauses.push(term_query(field, &single.exact, w * SYNONYM));
             }
         } else {
             let words: Vec<&str> = value.iter().map(|s| s.folded.as_str()).collect();
-            for (field, w) in [(f.title_f, W_TITLE), (f.meta_f, W_META), (f.body_f, W_BODY)] {
+            let fields = [(f.title_f, W_TITLE), (f.meta_f, W_META), (f.body_f, W_BODY)];
+            for (field, w) in fields.into_iter().take(tiers) {
                 clauses.push(phrase_query(field, &words, 0, w * SYNONYM));
             }
         }
@@ -1244,6 +1373,7 @@ impl Inner {
         to: usize,
         typing: bool,
         max_key: usize,
+        body: bool,
     ) -> Result<Vec<Box<dyn Query>>> {
         let n = syllables.len();
         let folded: Vec<&str> = syllables[from..to]
@@ -1261,12 +1391,22 @@ impl Inner {
                             analyzer,
                             &syllables[i],
                             typing && i + 1 == n,
+                            body,
                         )?]
                     } else {
-                        self.units(searcher, analyzer, syllables, i, i + len, typing, len - 1)?
+                        self.units(
+                            searcher,
+                            analyzer,
+                            syllables,
+                            i,
+                            i + len,
+                            typing,
+                            len - 1,
+                            body,
+                        )?
                     };
                     let mut alternatives = vec![bool_of(Occur::Must, inner)];
-                    alternatives.extend(values.iter().map(|v| self.synonym_clause(v)));
+                    alternatives.extend(values.iter().map(|v| self.synonym_clause(v, body)));
                     units.push(bool_of(Occur::Should, alternatives));
                     i += len;
                 }
@@ -1276,6 +1416,7 @@ impl Inner {
                         analyzer,
                         &syllables[i],
                         typing && i + 1 == n,
+                        body,
                     )?);
                     i += 1;
                 }
@@ -1284,39 +1425,59 @@ impl Inner {
         Ok(units)
     }
 
-    /// The text part of a search. `strict`: every syllable (or synonym span) must match.
+    /// The text part of a search, asking as much as `mode` says.
     fn text_query(
         &self,
         searcher: &Searcher,
         syllables: &[Syllable],
         typing: bool,
-        strict: bool,
+        mode: Mode,
     ) -> Result<Box<dyn Query>> {
         let f = &self.fields;
         let mut analyzer = self.en.clone();
         let n = syllables.len();
         let folded: Vec<&str> = syllables.iter().map(|s| s.folded.as_str()).collect();
-        let units = self.units(searcher, &mut analyzer, syllables, 0, n, typing, n)?;
-        let matcher = bool_of(if strict { Occur::Must } else { Occur::Should }, units);
+        let units = self.units(
+            searcher,
+            &mut analyzer,
+            syllables,
+            0,
+            n,
+            typing,
+            n,
+            mode.body,
+        )?;
+        let matcher = bool_of(
+            if mode.strict {
+                Occur::Must
+            } else {
+                Occur::Should
+            },
+            units,
+        );
 
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, matcher)];
+        clauses.extend(self.scoring(&mut analyzer, syllables, mode.body));
+        // Proximity on titles only: reading positions is the costliest part of a query. While
+        // typing, the phrase-prefix also covers the finished phrase.
         if n >= 2 {
-            for (field, w) in [(f.title_f, W_TITLE), (f.meta_f, W_META), (f.body_f, W_BODY)] {
-                clauses.push((Occur::Should, phrase_query(field, &folded, 1, w * PHRASE)));
-            }
-            if typing {
+            let phrase = if typing {
                 let terms = folded
                     .iter()
                     .map(|w| Term::from_field_text(f.title_f, w))
                     .collect();
-                clauses.push((Occur::Should, phrase_prefix(terms, W_TITLE * PHRASE_PREFIX)));
-            }
+                phrase_prefix(terms, W_TITLE * PHRASE_PREFIX)
+            } else {
+                phrase_query(f.title_f, &folded, 1, W_TITLE * PHRASE)
+            };
+            clauses.push((Occur::Should, phrase));
         }
         if n >= 3 {
             for pair in folded.windows(2) {
-                for (field, w) in [(f.title_f, W_TITLE), (f.meta_f, W_META)] {
-                    clauses.push((Occur::Should, phrase_query(field, pair, 0, w * PAIR)));
-                }
+                clauses.push((
+                    Occur::Should,
+                    phrase_query(f.title_f, pair, 0, W_TITLE * PAIR),
+                ));
             }
         }
         Ok(boxed(BooleanQuery::new(clauses)))
@@ -1461,19 +1622,20 @@ impl Inner {
                 suggestion: None,
             });
         }
-        let strict = Self::with_filters(
-            self.text_query(&searcher, &syllables, typing, true)?,
-            &filters,
-        );
-        let (mut total, mut hits, mut facets) =
-            self.run(&searcher, strict.as_ref(), q.sort, limit, q.offset, true)?;
-        if total == 0 && syllables.len() > 1 {
-            let loose = Self::with_filters(
-                self.text_query(&searcher, &syllables, typing, false)?,
+        let (mut total, mut hits, mut facets) = (0, Vec::new(), Facets::default());
+        for mode in MODES {
+            if !mode.strict && syllables.len() == 1 {
+                break; // the same as strict
+            }
+            let query = Self::with_filters(
+                self.text_query(&searcher, &syllables, typing, mode)?,
                 &filters,
             );
             (total, hits, facets) =
-                self.run(&searcher, loose.as_ref(), q.sort, limit, q.offset, true)?;
+                self.run(&searcher, query.as_ref(), q.sort, limit, q.offset, true)?;
+            if total > 0 {
+                break;
+            }
         }
         let suggestion = if total == 0 {
             self.did_you_mean(&searcher, &syllables, &filters)?
@@ -1551,7 +1713,7 @@ impl Inner {
         let suggestion = corrected.join(" ");
         let (new_syllables, _) = query_syllables(&suggestion);
         let query = Self::with_filters(
-            self.text_query(searcher, &new_syllables, false, true)?,
+            self.text_query(searcher, &new_syllables, false, MODES[1])?,
             filters,
         );
         let count = searcher.search(query.as_ref(), &Count).map_err(index_err)?;

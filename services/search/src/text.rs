@@ -112,7 +112,7 @@ const CONFUSABLE_INITIALS: [&[&str]; 6] = [
     &["c", "k"],
     &["ng", "ngh"],
 ];
-const CONFUSABLE_FINALS: [&[&str]; 3] = [&["n", "ng"], &["c", "t"], &["i", "y"]];
+const CONFUSABLE_FINALS: [&[&str]; 3] = [&["n", "ng", "m"], &["c", "t"], &["i", "y"]];
 
 /// Folded syllables that are easily typed for `folded` ("trung" for "chung", "xen" for
 /// "sen", "ran" for "rang"): one initial or one final swapped within its group.
@@ -219,8 +219,9 @@ mod tests {
 
     #[test]
     fn confusables() {
-        assert_eq!(confusable_variants("trung"), ["chung", "trun"]);
-        assert_eq!(confusable_variants("xen"), ["sen", "xeng"]);
+        assert_eq!(confusable_variants("trung"), ["chung", "trun", "trum"]);
+        assert_eq!(confusable_variants("xen"), ["sen", "xeng", "xem"]);
+        assert_eq!(confusable_variants("tan"), ["tang", "tam"]);
         assert_eq!(confusable_variants("giay"), ["day", "ray", "giai"]);
         assert_eq!(confusable_variants("nghe"), ["nge"]);
         assert!(confusable_variants("a").is_empty());

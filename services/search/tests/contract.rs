@@ -100,6 +100,7 @@ contract_tests!(
     exact_diacritics_rank_first,
     phrase_ranks_above_scattered_words,
     all_words_first_then_any,
+    descriptions_are_searched,
     prefix_search_as_you_type,
     typos_on_short_syllables,
     english_and_synonyms,

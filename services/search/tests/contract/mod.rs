@@ -267,6 +267,19 @@ pub async fn all_words_first_then_any(idx: &dyn SearchIndex) {
     assert_eq!(ids(idx, "gốm sứ lụa").await, vec![1, 3, 2]);
 }
 
+pub async fn descriptions_are_searched(idx: &dyn SearchIndex) {
+    let mut vase = listing(1, "Bình hoa men rạn");
+    vase.body_vi = "Làm từ đất sét trắng, nung ở 1.200 độ.".to_owned();
+    let mut scarf = listing(2, "Khăn vuông");
+    scarf.body_en = Some("Woven from mulberry silk by hand.".to_owned());
+    reset(idx, vec![vase, scarf, listing(3, "Đất sét nặn cho trẻ em")]).await;
+    // Only descriptions mention these.
+    assert_eq!(ids(idx, "nung").await, vec![1]);
+    assert_eq!(ids(idx, "mulberry").await, vec![2]);
+    // A title match ranks first.
+    assert_eq!(ids(idx, "đất sét").await[0], 3);
+}
+
 pub async fn prefix_search_as_you_type(idx: &dyn SearchIndex) {
     reset(
         idx,
