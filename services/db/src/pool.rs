@@ -119,9 +119,13 @@ impl Db {
         }
     }
 
+    /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`,
+    /// waiting up to the busy timeout): every transaction here writes, and a deferred one
+    /// that read first fails with `SQLITE_BUSY_SNAPSHOT` when another connection (the search
+    /// indexer, a request) commits in between.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
