@@ -10,6 +10,7 @@
 #   CONNECTIONS   wrk connections                      (default 64)
 #   THREADS       wrk threads                          (default 2)
 #   DURATION      measured wrk run                     (default 30s)
+#   FACETS        1: the API counts facets (default); 0: asks with facets=0
 # Needs: cargo, curl, python3, wrk.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ LISTINGS="${LISTINGS:-100000}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 DURATION="${DURATION:-30s}"
+FACETS="${FACETS:-1}"
 
 say() { printf '%s %s\n' "$(date -u +%T)" "$*" >&2; }
 die() { say "search.sh: $*"; exit 1; }
@@ -67,13 +69,15 @@ for _ in $(seq 1 120); do
 done
 
 # Every relevance-set query as an API URL (filters included), requested in turn.
-python3 - "$repo/data/search/relevance.json" >"$work/queries.txt" <<'PY'
+python3 - "$repo/data/search/relevance.json" "$FACETS" >"$work/queries.txt" <<'PY'
 import json, sys, urllib.parse
 names = {"kind": "type", "offer_kind": "kind", "commune_code": "commune", "min_stars": "stars",
          "certification": "cert", "price_max": "price_max", "max_min_order": "min_order",
          "in_season": "season", "women_managed": "women", "category": "category"}
 for q in json.load(open(sys.argv[1]))["queries"]:
     params = {"q": q["q"], "limit": "20"}
+    if sys.argv[2] == "0":
+        params["facets"] = "0"
     for k, v in q.get("filters", {}).items():
         if v is None:
             continue
@@ -99,7 +103,7 @@ rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")"
 lat() { awk -v p="$1" '$1 == p {print $2}' <<<"$out"; }
 errors="$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(/,/, ""); for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i} END {print n + 0}' <<<"$out")"
 echo
-echo "SQLite + tantivy, commit $commit, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency over $(wc -l <"$work/queries.txt") relevance-set queries in turn, $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before"
+echo "SQLite + tantivy, commit $commit, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency over $(wc -l <"$work/queries.txt") relevance-set queries in turn (facets $([[ "$FACETS" == 0 ]] && echo skipped || echo counted)), $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before"
 echo
 echo "| requests/s | p50 | p90 | p99 | errors | server RSS now / peak (MiB) |"
 echo "|---:|---:|---:|---:|---:|---:|"

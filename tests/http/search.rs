@@ -70,7 +70,10 @@ async fn the_api_returns_typed_hits_facets_and_filters(app: TestApp) {
         );
     }
     assert!(all["total"].as_u64().unwrap() >= hits.len() as u64);
-    assert!(all["facets"]["type"].as_array().is_some());
+    assert!(!all["facets"]["type"].as_array().unwrap().is_empty());
+    let bare = c.get("/api/v1/search?q=mat%20ong&limit=5&facets=0").await.json();
+    assert_eq!(bare["hits"], all["hits"], "the same hits");
+    assert!(bare["facets"]["type"].as_array().unwrap().is_empty(), "no counts asked for");
 
     let coops = c
         .get("/api/v1/search?q=gom%20su&type=cooperative")
@@ -115,11 +118,11 @@ async fn the_api_returns_typed_hits_facets_and_filters(app: TestApp) {
 async fn bad_search_parameters_are_named(app: TestApp) {
     let c = app.client();
     let bad = c
-        .get("/api/v1/search?q=a&stars=9&sort=distance&limit=1000&type=shop")
+        .get("/api/v1/search?q=a&stars=9&sort=distance&limit=1000&type=shop&facets=2")
         .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
     let body = bad.body;
-    for field in ["stars", "lat", "limit", "type"] {
+    for field in ["stars", "lat", "limit", "type", "facets"] {
         assert!(
             body.contains(&format!("\"{field}\"")),
             "{field} named in {body}"

@@ -18,7 +18,7 @@
     last = q;
     if (controller) controller.abort();
     controller = window.AbortController ? new AbortController() : null;
-    var url = input.getAttribute("data-suggest") + "?limit=8&q=" + encodeURIComponent(q);
+    var url = input.getAttribute("data-suggest") + "?limit=8&facets=0&q=" + encodeURIComponent(q);
     fetch(url, { headers: { Accept: "application/json" }, signal: controller && controller.signal })
       .then(function (r) { return r.ok ? r.json() : { hits: [] }; })
       .then(function (body) {

@@ -104,51 +104,66 @@ async fn main() {
         .iter()
         .map(|q| (q.r#type.clone(), query_of(q)))
         .collect();
-    for (_, q) in &queries {
-        index.search(q).await.unwrap(); // warm-up pass
-    }
-    let mut all = Vec::with_capacity(queries.len() * rounds);
-    let mut by_type: std::collections::BTreeMap<String, Vec<Duration>> = Default::default();
-    for _ in 0..rounds {
-        for (ty, q) in &queries {
-            let t = Instant::now();
-            let r = index.search(q).await.unwrap();
-            let d = t.elapsed();
-            std::hint::black_box(r);
-            all.push(d);
-            by_type.entry(ty.clone()).or_default().push(d);
-        }
-    }
-    all.sort();
     println!(
-        "{listings} listings ({docs} documents); seeded in {:.1} s; index rebuilt from the database in {:.1} s = {:.0} documents/s (reading SQLite included); peak RSS {} MiB after seeding, {} MiB at the end",
+        "{listings} listings ({docs} documents); seeded in {:.1} s; index rebuilt from the database in {:.1} s = {:.0} documents/s (reading SQLite included); peak RSS {} MiB after seeding, {} MiB after indexing",
         seeded.as_secs_f64(),
         indexed.as_secs_f64(),
         docs as f64 / indexed.as_secs_f64(),
         rss_before_index,
         peak_rss_mib()
     );
-    println!();
-    println!(
-        "{} queries × {rounds} rounds, limit 20, facets included, one thread",
-        queries.len()
-    );
-    println!();
-    println!("| queries | runs | p50 ms | p90 ms | p99 ms | max ms |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    let row = |name: &str, v: &[Duration]| {
+    for skip_facets in [false, true] {
+        let queries: Vec<(String, SearchQuery)> = queries
+            .iter()
+            .map(|(t, q)| {
+                (
+                    t.clone(),
+                    SearchQuery {
+                        skip_facets,
+                        ..q.clone()
+                    },
+                )
+            })
+            .collect();
+        for (_, q) in &queries {
+            index.search(q).await.unwrap(); // warm-up pass
+        }
+        let mut all = Vec::with_capacity(queries.len() * rounds);
+        let mut by_type: std::collections::BTreeMap<String, Vec<Duration>> = Default::default();
+        for _ in 0..rounds {
+            for (ty, q) in &queries {
+                let t = Instant::now();
+                let r = index.search(q).await.unwrap();
+                let d = t.elapsed();
+                std::hint::black_box(r);
+                all.push(d);
+                by_type.entry(ty.clone()).or_default().push(d);
+            }
+        }
+        all.sort();
+        println!();
         println!(
-            "| {name} | {} | {} | {} | {} | {} |",
-            v.len(),
-            ms(percentile(v, 0.5)),
-            ms(percentile(v, 0.9)),
-            ms(percentile(v, 0.99)),
-            ms(*v.last().unwrap())
+            "{} queries × {rounds} rounds, limit 20, facets {}, one thread",
+            queries.len(),
+            if skip_facets { "skipped" } else { "counted" }
         );
-    };
-    for (ty, mut v) in by_type {
-        v.sort();
-        row(&ty, &v);
+        println!();
+        println!("| queries | runs | p50 ms | p90 ms | p99 ms | max ms |");
+        println!("|---|---:|---:|---:|---:|---:|");
+        let row = |name: &str, v: &[Duration]| {
+            println!(
+                "| {name} | {} | {} | {} | {} | {} |",
+                v.len(),
+                ms(percentile(v, 0.5)),
+                ms(percentile(v, 0.9)),
+                ms(percentile(v, 0.99)),
+                ms(*v.last().unwrap())
+            );
+        };
+        for (ty, mut v) in by_type {
+            v.sort();
+            row(&ty, &v);
+        }
+        row("all", &all);
     }
-    row("all", &all);
 }

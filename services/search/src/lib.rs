@@ -131,6 +131,9 @@ pub struct SearchQuery {
     /// In season in this month (1–12).
     pub in_season: Option<u8>,
     pub women_managed: bool,
+    /// Leave [`SearchResults::facets`] empty: counting them visits every match, which a
+    /// caller showing only hits (suggestions, a client that does not filter) need not pay.
+    pub skip_facets: bool,
     pub sort: Sort,
     pub limit: usize,
     pub offset: usize,

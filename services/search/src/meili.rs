@@ -896,10 +896,11 @@ impl MeiliIndex {
             strategy: MatchingStrategies::ALL,
             search_on: None,
         };
-        let (mut total, mut hits, mut facets) = self.run(&request, limit, q.offset, true).await?;
+        let (mut total, mut hits, mut facets) =
+            self.run(&request, limit, q.offset, !q.skip_facets).await?;
         if total == 0 && text.split_whitespace().nth(1).is_some() {
             request.strategy = MatchingStrategies::LAST;
-            (total, hits, facets) = self.run(&request, limit, q.offset, true).await?;
+            (total, hits, facets) = self.run(&request, limit, q.offset, !q.skip_facets).await?;
         }
         Ok(SearchResults {
             total,

@@ -1613,8 +1613,14 @@ impl Inner {
         let (syllables, typing) = query_syllables(&q.text);
         if syllables.is_empty() {
             let query = Self::with_filters(boxed(AllQuery), &filters);
-            let (total, hits, facets) =
-                self.run(&searcher, query.as_ref(), q.sort, limit, q.offset, true)?;
+            let (total, hits, facets) = self.run(
+                &searcher,
+                query.as_ref(),
+                q.sort,
+                limit,
+                q.offset,
+                !q.skip_facets,
+            )?;
             return Ok(SearchResults {
                 total,
                 hits,
@@ -1631,8 +1637,14 @@ impl Inner {
                 self.text_query(&searcher, &syllables, typing, mode)?,
                 &filters,
             );
-            (total, hits, facets) =
-                self.run(&searcher, query.as_ref(), q.sort, limit, q.offset, true)?;
+            (total, hits, facets) = self.run(
+                &searcher,
+                query.as_ref(),
+                q.sort,
+                limit,
+                q.offset,
+                !q.skip_facets,
+            )?;
             if total > 0 {
                 break;
             }

@@ -85,7 +85,8 @@ fn counts<T: ToString>(v: &[(T, u64)]) -> Vec<FacetCount> {
            ("lat" = Option<f64>, Query, description = "latitude for distance sort"),
            ("lon" = Option<f64>, Query, description = "longitude for distance sort"),
            ("page" = Option<usize>, Query, description = "1-based page"),
-           ("limit" = Option<usize>, Query, description = "hits per page, 1-100 (default 20)")),
+           ("limit" = Option<usize>, Query, description = "hits per page, 1-100 (default 20)"),
+           ("facets" = Option<String>, Query, description = "0: leave the facet counts out (cheaper; e.g. suggestions as you type)")),
     responses((status = 200, body = SearchResponse), (status = 422, body = ErrorEnvelope)))]
 pub async fn search(
     State(state): State<AppState>,

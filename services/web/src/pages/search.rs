@@ -51,6 +51,8 @@ pub struct SearchParams {
     pub lon: String,
     pub page: String,
     pub limit: String,
+    /// `0`: no facet counts (the API; suggestions as you type ask for none).
+    pub facets: String,
 }
 
 fn number<T: std::str::FromStr>(
@@ -130,6 +132,14 @@ pub fn parse_search(p: &SearchParams, default_limit: usize) -> Result<SearchQuer
         "now" => Some(current_month()),
         m => number::<u8>(&mut e, "season", m, |m| (1..=12).contains(m)),
     };
+    let skip_facets = match p.facets.as_str() {
+        "" | "1" | "true" => false,
+        "0" | "false" => true,
+        _ => {
+            e.add("facets", bad());
+            false
+        }
+    };
     let women_managed = match p.women.as_str() {
         "" | "0" => false,
         "1" | "true" | "on" => true,
@@ -181,6 +191,7 @@ pub fn parse_search(p: &SearchParams, default_limit: usize) -> Result<SearchQuer
         max_min_order,
         in_season,
         women_managed,
+        skip_facets,
         sort,
         limit,
         offset: (page - 1) * limit,
@@ -419,9 +430,11 @@ pub async fn search_page(
     ctx: Ctx,
     Query(p): Query<SearchParams>,
 ) -> Result<Response, AppError> {
+    // The page always shows facets and pages by 20.
     let q = parse_search(
         &SearchParams {
             limit: String::new(),
+            facets: String::new(),
             ..p.clone()
         },
         PAGE_SIZE,
