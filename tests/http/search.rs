@@ -71,9 +71,15 @@ async fn the_api_returns_typed_hits_facets_and_filters(app: TestApp) {
     }
     assert!(all["total"].as_u64().unwrap() >= hits.len() as u64);
     assert!(!all["facets"]["type"].as_array().unwrap().is_empty());
-    let bare = c.get("/api/v1/search?q=mat%20ong&limit=5&facets=0").await.json();
+    let bare = c
+        .get("/api/v1/search?q=mat%20ong&limit=5&facets=0")
+        .await
+        .json();
     assert_eq!(bare["hits"], all["hits"], "the same hits");
-    assert!(bare["facets"]["type"].as_array().unwrap().is_empty(), "no counts asked for");
+    assert!(
+        bare["facets"]["type"].as_array().unwrap().is_empty(),
+        "no counts asked for"
+    );
 
     let coops = c
         .get("/api/v1/search?q=gom%20su&type=cooperative")
