@@ -304,6 +304,30 @@ async fn listings_of(conn: Conn<'_>, org_ids: &[i64]) -> Result<Vec<i64>> {
     Ok(on!(conn, e => bind_all!(sqlx::query_scalar(q.sql()), q).fetch_all(e).await)?)
 }
 
+/// The public documents among these listings and cooperatives, read 500 ids at a time.
+async fn load_docs(
+    db: &Db,
+    listings: &[i64],
+    coops: &[i64],
+    today: NaiveDate,
+) -> Result<Vec<SearchDoc>> {
+    let mut docs = Vec::with_capacity(listings.len() + coops.len());
+    for chunk in listings.chunks(500) {
+        docs.extend(listing_docs(db.conn(), chunk, today).await?);
+    }
+    for chunk in coops.chunks(500) {
+        docs.extend(coop_docs(db.conn(), chunk, today).await?);
+    }
+    Ok(docs)
+}
+
+fn ids_of(keys: &[DocKey], kind: DocKind) -> Vec<i64> {
+    keys.iter()
+        .filter(|k| k.kind == kind)
+        .map(|k| k.id)
+        .collect()
+}
+
 /// Brings the documents for `keys` up to date: public ones upserted, the rest deleted.
 pub async fn refresh(
     db: &Db,
@@ -323,13 +347,7 @@ pub async fn refresh(
         .collect();
     listings.extend(listings_of(db.conn(), &coops).await?);
     let listings: Vec<i64> = listings.into_iter().collect();
-    let mut docs = Vec::new();
-    for chunk in listings.chunks(500) {
-        docs.extend(listing_docs(db.conn(), chunk, today).await?);
-    }
-    for chunk in coops.chunks(500) {
-        docs.extend(coop_docs(db.conn(), chunk, today).await?);
-    }
+    let docs = load_docs(db, &listings, &coops, today).await?;
     let present: BTreeSet<DocKey> = docs.iter().filter_map(|d| d.key).collect();
     let gone: Vec<DocKey> = listings
         .iter()
@@ -411,23 +429,13 @@ pub async fn rebuild(
     let mut done = 0;
     progress(0, total);
     for chunk in keys.chunks(2000) {
-        let listings: Vec<i64> = chunk
-            .iter()
-            .filter(|k| k.kind == DocKind::Listing)
-            .map(|k| k.id)
-            .collect();
-        let coops: Vec<i64> = chunk
-            .iter()
-            .filter(|k| k.kind == DocKind::Cooperative)
-            .map(|k| k.id)
-            .collect();
-        let mut docs = Vec::with_capacity(chunk.len());
-        for ids in listings.chunks(500) {
-            docs.extend(listing_docs(db.conn(), ids, today).await?);
-        }
-        for ids in coops.chunks(500) {
-            docs.extend(coop_docs(db.conn(), ids, today).await?);
-        }
+        let docs = load_docs(
+            db,
+            &ids_of(chunk, DocKind::Listing),
+            &ids_of(chunk, DocKind::Cooperative),
+            today,
+        )
+        .await?;
         index.upsert(docs).await?;
         done += chunk.len();
         progress(done, total);

@@ -13,7 +13,7 @@
 
 use ketnoi_db::{Db, search_feed};
 use ketnoi_search::tantivy_index::TantivyIndex;
-use ketnoi_search::{DocKind, SearchIndex, SearchQuery, eval};
+use ketnoi_search::{SearchIndex, SearchQuery, eval};
 use std::time::{Duration, Instant};
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -44,25 +44,6 @@ fn peak_rss_mib() -> String {
         })
         .map(|kb| format!("{:.0}", kb / 1024.0))
         .unwrap_or_else(|| "?".into())
-}
-
-fn query_of(q: &eval::JudgedQuery) -> SearchQuery {
-    let f = &q.filters;
-    SearchQuery {
-        text: q.q.clone(),
-        kind: f.kind.as_deref().and_then(DocKind::parse),
-        offer_kind: f.offer_kind.clone(),
-        category: f.category.clone(),
-        commune_code: f.commune_code.clone(),
-        min_stars: f.min_stars,
-        certification: f.certification.clone(),
-        price_max: f.price_max,
-        max_min_order: f.max_min_order,
-        in_season: f.in_season,
-        women_managed: f.women_managed.unwrap_or(false),
-        limit: 20,
-        ..SearchQuery::default()
-    }
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -102,7 +83,7 @@ async fn main() {
     let queries: Vec<(String, SearchQuery)> = set
         .queries
         .iter()
-        .map(|q| (q.r#type.clone(), query_of(q)))
+        .map(|q| (q.r#type.clone(), q.query(20)))
         .collect();
     println!(
         "{listings} listings ({docs} documents); seeded in {:.1} s; index rebuilt from the database in {:.1} s = {:.0} documents/s (reading SQLite included); peak RSS {} MiB after seeding, {} MiB after indexing",

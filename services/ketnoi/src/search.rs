@@ -79,7 +79,7 @@ async fn eval_in(
     index: &dyn SearchIndex,
     verbose: bool,
 ) -> anyhow::Result<()> {
-    use ketnoi_search::{DocKind, SearchQuery, eval};
+    use ketnoi_search::eval;
     let db = Db::connect_and_migrate(&format!("sqlite:{}", dir.join("eval.db").display())).await?;
     crate::demo::seed(&db).await?;
     search_feed::rebuild(
@@ -94,22 +94,7 @@ async fn eval_in(
     let mut scores = Vec::new();
     let mut out = String::new();
     for q in &set.queries {
-        let f = &q.filters;
-        let query = SearchQuery {
-            text: q.q.clone(),
-            kind: f.kind.as_deref().and_then(DocKind::parse),
-            offer_kind: f.offer_kind.clone(),
-            category: f.category.clone(),
-            commune_code: f.commune_code.clone(),
-            min_stars: f.min_stars,
-            certification: f.certification.clone(),
-            price_max: f.price_max,
-            max_min_order: f.max_min_order,
-            in_season: f.in_season,
-            women_managed: f.women_managed.unwrap_or(false),
-            limit: eval::K,
-            ..SearchQuery::default()
-        };
+        let query = q.query(eval::K);
         let hits = index.search(&query).await?.hits;
         let ranked: Vec<String> = hits.into_iter().filter_map(|h| h.external_id).collect();
         let (ndcg, recall) = q.score(&ranked, eval::K);

@@ -129,6 +129,26 @@ impl RelevanceSet {
 }
 
 impl JudgedQuery {
+    /// The search this judged query stands for: its text and filters, `limit` hits.
+    pub fn query(&self, limit: usize) -> crate::SearchQuery {
+        let f = &self.filters;
+        crate::SearchQuery {
+            text: self.q.clone(),
+            kind: f.kind.as_deref().and_then(crate::DocKind::parse),
+            offer_kind: f.offer_kind.clone(),
+            category: f.category.clone(),
+            commune_code: f.commune_code.clone(),
+            min_stars: f.min_stars,
+            certification: f.certification.clone(),
+            price_max: f.price_max,
+            max_min_order: f.max_min_order,
+            in_season: f.in_season,
+            women_managed: f.women_managed.unwrap_or(false),
+            limit,
+            ..crate::SearchQuery::default()
+        }
+    }
+
     /// (nDCG@k, recall@k) of a ranked list of external ids for this query.
     pub fn score(&self, ranked: &[String], k: usize) -> (f64, f64) {
         (

@@ -96,6 +96,35 @@ pub struct SearchDoc {
     pub image: Option<String>,
 }
 
+impl SearchDoc {
+    /// Vietnamese and English names of the document's leaf category, its parent, its group
+    /// and (cooperatives) its sector, each once, so "gốm" or "ceramics" finds what is filed
+    /// there. From the taxonomy `ketnoi_domain::catalog` compiles in.
+    pub fn category_names(&self) -> Vec<(&'static str, &'static str)> {
+        use ketnoi_domain::catalog;
+        let mut ids: Vec<&str> = Vec::new();
+        let mut names = Vec::new();
+        let mut push = |id: &'static str, vi: &'static str, en: &'static str| {
+            if !ids.contains(&id) {
+                ids.push(id);
+                names.push((vi, en));
+            }
+        };
+        let leaf = self.category_id.as_deref().and_then(catalog::category);
+        let parent = leaf
+            .and_then(|c| c.parent.as_deref())
+            .and_then(catalog::category);
+        let group = self.category_group.as_deref().and_then(catalog::category);
+        for c in [leaf, parent, group].into_iter().flatten() {
+            push(&c.id, &c.name_vi, &c.name_en);
+        }
+        if let Some(s) = self.sector.as_deref().and_then(catalog::sector) {
+            push(&s.id, &s.name_vi, &s.name_en);
+        }
+        names
+    }
+}
+
 /// How results are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Sort {

@@ -42,7 +42,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::LazyLock;
 use std::time::Duration;
 
 use meilisearch_sdk::client::Client;
@@ -141,48 +140,6 @@ const SUGGEST_ON: [&str; 2] = ["title_vi", "title_en"];
 // Compiled-in data: category names and synonyms
 
 #[derive(Deserialize)]
-struct CategoryFile {
-    #[serde(default)]
-    categories: Vec<CategoryEntry>,
-    #[serde(default)]
-    sectors: Vec<CategoryEntry>,
-}
-
-#[derive(Deserialize)]
-struct CategoryEntry {
-    id: String,
-    #[serde(default)]
-    parent: Option<String>,
-    name_vi: String,
-    name_en: String,
-}
-
-struct Catalog {
-    categories: HashMap<String, CategoryEntry>,
-    sectors: HashMap<String, CategoryEntry>,
-}
-
-static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
-    let file: CategoryFile = serde_json::from_str(include_str!("../../../data/categories.json"))
-        .unwrap_or(CategoryFile {
-            categories: Vec::new(),
-            sectors: Vec::new(),
-        });
-    Catalog {
-        categories: file
-            .categories
-            .into_iter()
-            .map(|c| (c.id.clone(), c))
-            .collect(),
-        sectors: file
-            .sectors
-            .into_iter()
-            .map(|c| (c.id.clone(), c))
-            .collect(),
-    }
-});
-
-#[derive(Deserialize)]
 struct SynonymFile {
     synonyms: HashMap<String, Vec<String>>,
 }
@@ -194,39 +151,11 @@ fn synonyms() -> HashMap<String, Vec<String>> {
         .unwrap_or_default()
 }
 
-/// Vietnamese and English names of the document's leaf category, its parent, its group and
-/// (cooperatives) its sector, so that "gốm" or "ceramics" finds everything filed there.
+/// Vietnamese and English names of the document's categories and sector.
 fn category_names(d: &SearchDoc) -> Vec<String> {
-    let catalog = &*CATALOG;
-    let mut entries: Vec<&CategoryEntry> = Vec::new();
-    let mut push = |c: &'static CategoryEntry| {
-        if !entries.iter().any(|e| e.id == c.id) {
-            entries.push(c);
-        }
-    };
-    if let Some(c) = d
-        .category_id
-        .as_deref()
-        .and_then(|id| catalog.categories.get(id))
-    {
-        push(c);
-        if let Some(p) = c.parent.as_deref().and_then(|p| catalog.categories.get(p)) {
-            push(p);
-        }
-    }
-    if let Some(c) = d
-        .category_group
-        .as_deref()
-        .and_then(|g| catalog.categories.get(g))
-    {
-        push(c);
-    }
-    if let Some(c) = d.sector.as_deref().and_then(|s| catalog.sectors.get(s)) {
-        push(c);
-    }
-    entries
+    d.category_names()
         .into_iter()
-        .flat_map(|c| [c.name_vi.clone(), c.name_en.clone()])
+        .flat_map(|(vi, en)| [vi.to_owned(), en.to_owned()])
         .collect()
 }
 

@@ -359,49 +359,6 @@ fn register_tokenizers(index: &Index) {
 // Categories and synonyms (compiled in)
 
 #[derive(Deserialize)]
-struct CategoryFile {
-    #[serde(default)]
-    categories: Vec<CategoryEntry>,
-    #[serde(default)]
-    sectors: Vec<CategoryEntry>,
-}
-
-#[derive(Deserialize)]
-struct CategoryEntry {
-    id: String,
-    #[serde(default)]
-    parent: Option<String>,
-    name_vi: String,
-    name_en: String,
-}
-
-/// Category and sector names by id, so a document matches its category's names.
-struct Catalog {
-    categories: HashMap<String, CategoryEntry>,
-    sectors: HashMap<String, CategoryEntry>,
-}
-
-static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
-    let file: CategoryFile = serde_json::from_str(include_str!("../../../data/categories.json"))
-        .unwrap_or(CategoryFile {
-            categories: Vec::new(),
-            sectors: Vec::new(),
-        });
-    Catalog {
-        categories: file
-            .categories
-            .into_iter()
-            .map(|c| (c.id.clone(), c))
-            .collect(),
-        sectors: file
-            .sectors
-            .into_iter()
-            .map(|c| (c.id.clone(), c))
-            .collect(),
-    }
-});
-
-#[derive(Deserialize)]
 struct SynonymFile {
     synonyms: HashMap<String, Vec<String>>,
 }
@@ -1076,35 +1033,12 @@ impl Inner {
         doc.add_text(f.s_org_name, &d.org_name);
         doc.add_text(f.s_org_slug, &d.org_slug);
 
-        let catalog = &*CATALOG;
-        let mut names = Vec::new();
-        if let Some(c) = d
-            .category_id
-            .as_deref()
-            .and_then(|id| catalog.categories.get(id))
-        {
-            names.push(c);
-            if let Some(parent) = c.parent.as_deref().and_then(|p| catalog.categories.get(p)) {
-                names.push(parent);
-            }
-        }
-        if let Some(c) = d
-            .category_group
-            .as_deref()
-            .and_then(|g| catalog.categories.get(g))
-            && !names.iter().any(|n| n.id == c.id)
-        {
-            names.push(c);
-        }
-        if let Some(c) = d.sector.as_deref().and_then(|s| catalog.sectors.get(s)) {
-            names.push(c);
-        }
-        for c in names {
-            for name in [&c.name_vi, &c.name_en] {
+        for (vi, en) in d.category_names() {
+            for name in [vi, en] {
                 doc.add_text(f.meta_x, name);
                 doc.add_text(f.meta_f, name);
             }
-            doc.add_text(f.en_title, &c.name_en);
+            doc.add_text(f.en_title, en);
         }
 
         doc.add_text(f.body_x, &d.body_vi);
@@ -1827,8 +1761,8 @@ mod tests {
 
     #[test]
     fn compiled_in_data_parses() {
-        assert!(CATALOG.categories.contains_key("gom-su"));
-        assert!(CATALOG.sectors.contains_key("gom_su"));
+        assert!(ketnoi_domain::catalog::category("gom-su").is_some());
+        assert!(ketnoi_domain::catalog::sector("gom_su").is_some());
         assert!(SYNONYMS.entries.len() >= 40);
         let (n, values) = SYNONYMS
             .longest_at(&["silk", "scarf", "red"], 3)
