@@ -440,6 +440,7 @@ pub async fn rebuild(
         done += chunk.len();
         progress(done, total);
     }
+    index.optimize().await?;
     set_position(db.conn(), consumer, start).await?;
     Ok(total)
 }

@@ -52,30 +52,48 @@ async fn main() {
     let benching = std::env::args().any(|a| a == "--bench");
     let listings = env_usize("BENCH_LISTINGS", if benching { 100_000 } else { 500 });
     let rounds = env_usize("BENCH_ROUNDS", if benching { 50 } else { 1 });
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect_and_migrate(&format!("sqlite:{}", dir.path().join("bench.db").display()))
+    // `BENCH_DIR=/some/dir`: keep the seeded database and index there and reuse them on the
+    // next run (for profiling the queries alone); by default, a throwaway directory.
+    let temp = tempfile::tempdir().unwrap();
+    let kept = std::env::var_os("BENCH_DIR").map(std::path::PathBuf::from);
+    let dir = kept.clone().unwrap_or_else(|| temp.path().to_owned());
+    std::fs::create_dir_all(&dir).unwrap();
+    let reuse = kept.is_some() && dir.join("bench.db").exists();
+    let db = Db::connect_and_migrate(&format!("sqlite:{}", dir.join("bench.db").display()))
         .await
         .unwrap();
 
     let t = Instant::now();
-    ketnoi_db::demo::import(&db).await.unwrap();
-    ketnoi_db::demo::scale_listings(&db, listings)
-        .await
-        .unwrap();
+    if !reuse {
+        ketnoi_db::demo::import(&db).await.unwrap();
+        ketnoi_db::demo::scale_listings(&db, listings)
+            .await
+            .unwrap();
+    }
     let seeded = t.elapsed();
     let rss_before_index = peak_rss_mib();
 
-    let index = TantivyIndex::open(&dir.path().join("search")).unwrap();
+    let index = TantivyIndex::open(&dir.join("search")).unwrap();
     let t = Instant::now();
-    let docs = search_feed::rebuild(
-        &db,
-        &index,
-        search_feed::INDEXER,
-        ketnoi_domain::time::today_hanoi(),
-        |_, _| {},
-    )
-    .await
-    .unwrap();
+    let kept_docs = if reuse {
+        index.keys().await.unwrap().len()
+    } else {
+        0
+    };
+    let docs = if kept_docs > 0 {
+        index.optimize().await.unwrap();
+        kept_docs
+    } else {
+        search_feed::rebuild(
+            &db,
+            &index,
+            search_feed::INDEXER,
+            ketnoi_domain::time::today_hanoi(),
+            |_, _| {},
+        )
+        .await
+        .unwrap()
+    };
     let indexed = t.elapsed();
     db.close().await;
 
@@ -110,6 +128,7 @@ async fn main() {
             index.search(q).await.unwrap(); // warm-up pass
         }
         let mut all = Vec::with_capacity(queries.len() * rounds);
+        let mut all_unsorted = Vec::with_capacity(queries.len() * rounds);
         let mut by_type: std::collections::BTreeMap<String, Vec<Duration>> = Default::default();
         for _ in 0..rounds {
             for (ty, q) in &queries {
@@ -118,10 +137,27 @@ async fn main() {
                 let d = t.elapsed();
                 std::hint::black_box(r);
                 all.push(d);
+                all_unsorted.push(d);
                 by_type.entry(ty.clone()).or_default().push(d);
             }
         }
         all.sort();
+        if std::env::var_os("BENCH_VERBOSE").is_some() {
+            // The slowest queries, with how much they match (for profiling).
+            let mut per_query: Vec<(Duration, u64, &str)> = Vec::new();
+            for (i, (_, q)) in queries.iter().enumerate() {
+                let mut runs: Vec<Duration> = (0..rounds)
+                    .map(|r| all_unsorted[r * queries.len() + i])
+                    .collect();
+                runs.sort();
+                let total = index.search(q).await.unwrap().total;
+                per_query.push((percentile(&runs, 0.5), total, &q.text));
+            }
+            per_query.sort_by_key(|q| std::cmp::Reverse(q.0));
+            for (d, total, text) in per_query.iter().take(25) {
+                println!("{} ms  {total:>6} matches  {text}", ms(*d));
+            }
+        }
         println!();
         println!(
             "{} queries × {rounds} rounds, limit 20, facets {}, one thread",

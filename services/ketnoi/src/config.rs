@@ -12,6 +12,7 @@
 //! | `SEARCH_URL` | (empty: tantivy in `<DATA_DIR>/search`) | `http://…` of a Meilisearch server |
 //! | `MEILISEARCH_KEY` | (none) | Meilisearch API key; never logged |
 //! | `PAGE_CACHE_SECONDS` | `10` | how long anonymous visitors get stored public pages; 0: off |
+//! | `SEARCH_CACHE_ENTRIES` | `10000` | answers the embedded search index keeps per index version; 0: off |
 //! | `TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
 //! | `SIGNIN_PER_ACCOUNT_PER_MINUTE` | `5` | sign-in attempts per account |
 //! | `SIGNIN_PER_IP_PER_MINUTE` | `30` | sign-in attempts per client IP |
@@ -66,6 +67,15 @@ pub struct Config {
     /// profiles, listings, categories, events); 0 turns the page cache off.
     #[arg(long, env = "PAGE_CACHE_SECONDS", global = true, default_value_t = 10)]
     pub page_cache_seconds: u64,
+
+    /// Answers the embedded search index keeps (per index version; 0: none).
+    #[arg(
+        long,
+        env = "SEARCH_CACHE_ENTRIES",
+        global = true,
+        default_value_t = 10_000
+    )]
+    pub search_cache_entries: u64,
     /// Sign-in attempts allowed per account per minute.
     #[arg(
         long,
@@ -210,7 +220,8 @@ impl Config {
         if self.search_is_embedded() {
             let dir = self.data_dir.join("search");
             let index = ketnoi_search::tantivy_index::TantivyIndex::open(&dir)
-                .with_context(|| format!("opening the search index in {}", dir.display()))?;
+                .with_context(|| format!("opening the search index in {}", dir.display()))?
+                .with_result_cache(self.search_cache_entries);
             return Ok(std::sync::Arc::new(index));
         }
         let index = ketnoi_search::meili::MeiliIndex::connect(

@@ -68,12 +68,15 @@ macro_rules! contract_tests {
             )*
         }
 
+        // As `serve` runs it: on disk, answers cached per index generation.
         mod tantivy_on_disk {
             $(
                 #[tokio::test]
                 async fn $case() {
                     let dir = tempfile::tempdir().unwrap();
-                    let idx = ketnoi_search::TantivyIndex::open(dir.path()).unwrap();
+                    let idx = ketnoi_search::TantivyIndex::open(dir.path())
+                        .unwrap()
+                        .with_result_cache(1_000);
                     crate::contract::$case(&idx).await;
                 }
             )*
@@ -135,6 +138,30 @@ async fn tantivy_reopen_and_schema_version() {
     assert!(idx.keys().await.unwrap().is_empty());
     contract::reset(&idx, vec![contract::listing(2, "Khăn lụa")]).await;
     assert_eq!(idx.keys().await.unwrap(), vec![contract::lkey(2)]);
+}
+
+/// A cached answer is never older than the index: the same query after each change (edit,
+/// delete, clear) sees it, and a repeated query gets the same answer.
+#[tokio::test]
+async fn tantivy_result_cache_follows_the_index() {
+    let idx = TantivyIndex::in_memory().unwrap().with_result_cache(100);
+    contract::reset(&idx, vec![contract::listing(1, "Gốm sứ Bát Tràng")]).await;
+    let q = contract::query("gom su");
+    let first = idx.search(&q).await.unwrap();
+    assert_eq!(first.total, 1);
+    assert_eq!(idx.search(&q).await.unwrap(), first);
+    idx.upsert(vec![contract::listing(2, "Bình gốm sứ men lam")])
+        .await
+        .unwrap();
+    assert_eq!(contract::ids(&idx, "gom su").await.len(), 2);
+    idx.upsert(vec![contract::listing(1, "Khăn lụa tơ tằm")])
+        .await
+        .unwrap();
+    assert_eq!(contract::ids(&idx, "gom su").await, vec![2]);
+    idx.delete(vec![contract::lkey(2)]).await.unwrap();
+    assert!(contract::ids(&idx, "gom su").await.is_empty());
+    idx.clear().await.unwrap();
+    assert!(contract::ids(&idx, "khan lua").await.is_empty());
 }
 
 /// Works without a Tokio runtime too (blocking calls run inline).
