@@ -11,6 +11,8 @@
 #   THREADS       wrk threads                          (default 2)
 #   DURATION      measured wrk run                     (default 30s)
 #   FACETS        1: the API counts facets (default); 0: asks with facets=0
+#   SEARCH_CACHE_ENTRIES  the server's answer cache (default 10000; 0: off, every request
+#                 runs the query)
 # Needs: cargo, curl, python3, wrk.
 set -euo pipefail
 
@@ -103,7 +105,7 @@ rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")"
 lat() { awk -v p="$1" '$1 == p {print $2}' <<<"$out"; }
 errors="$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(/,/, ""); for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i} END {print n + 0}' <<<"$out")"
 echo
-echo "SQLite + tantivy, commit $commit, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency over $(wc -l <"$work/queries.txt") relevance-set queries in turn (facets $([[ "$FACETS" == 0 ]] && echo skipped || echo counted)), $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before"
+echo "SQLite + tantivy, commit $commit, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency over $(wc -l <"$work/queries.txt") relevance-set queries in turn (facets $([[ "$FACETS" == 0 ]] && echo skipped || echo counted); answer cache ${SEARCH_CACHE_ENTRIES:-10000} entries$([[ "${SEARCH_CACHE_ENTRIES:-10000}" == 0 ]] && echo ", off")), $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before"
 echo
 echo "| requests/s | p50 | p90 | p99 | errors | server RSS now / peak (MiB) |"
 echo "|---:|---:|---:|---:|---:|---:|"
