@@ -160,7 +160,7 @@ async fn main() {
         }
         println!();
         println!(
-            "{} queries × {rounds} rounds, limit 20, facets {}, one thread",
+            "{} queries × {rounds} rounds, limit 20, facets {}, one query at a time (its segments searched on up to 2 threads)",
             queries.len(),
             if skip_facets { "skipped" } else { "counted" }
         );
