@@ -36,6 +36,8 @@ pub struct TestApp {
     pub state: AppState,
     /// The search index the app serves, fed by an indexer task from the change log.
     pub search: std::sync::Arc<dyn ketnoi_search::SearchIndex>,
+    /// The database's URL (another server can be started on it).
+    pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     stop_indexer: tokio::sync::watch::Sender<bool>,
     _sqlite: Option<TempSqlite>,
@@ -94,6 +96,7 @@ impl TestApp {
             db,
             state,
             search,
+            database_url: url,
             stop: Some(stop),
             stop_indexer,
             _sqlite: sqlite,
@@ -214,7 +217,141 @@ impl Page {
     }
 }
 
+/// A published listing of `org` (one retail offer at 250,000 ₫).
+pub async fn published_listing(
+    app: &TestApp,
+    org: &Org,
+    title: &str,
+) -> ketnoi_db::listings::Listing {
+    use ketnoi_domain::catalog::{ListingStatus, Months, OfferKind};
+    let draft = ketnoi_db::listings::Draft {
+        title_vi: title.into(),
+        title_en: None,
+        description_vi: "Mô tả".into(),
+        description_en: None,
+        category_id: "gom-su".into(),
+        unit: "chiếc".into(),
+        stock: Some(50),
+        months: Months::ALL,
+        origin_commune_code: Some("00577".into()),
+        certifications: vec![],
+        ocop_claim: None,
+        offers: vec![ketnoi_db::listings::Offer {
+            kind: OfferKind::Retail,
+            price: ketnoi_domain::Vnd(250_000),
+            case_size: None,
+            min_order_qty: None,
+            duration_hours: None,
+            max_group_size: None,
+            tiers: vec![],
+        }],
+    };
+    let mut tx = app.db.begin().await.unwrap();
+    let listing =
+        ketnoi_db::listings::create(&mut tx, org.id, None, &draft, ListingStatus::Published)
+            .await
+            .unwrap();
+    tx.commit().await.unwrap();
+    listing
+}
+
+/// A second server on the same database, as another process would be: its own pool, its
+/// own live-delivery hub and listener, its own port. Stops when dropped.
+pub struct OtherServer {
+    pub url: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for OtherServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn other_server(&self) -> OtherServer {
+        let db = Db::connect(&self.database_url).await.expect("database");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = AppState::new(
+            db,
+            ketnoi_media::MediaStore::in_memory(),
+            self.search.clone(),
+            AppConfig::local(base.clone(), Secret::new(SECRET.to_vec())),
+        );
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(ketnoi_web::serve(listener, state, async move {
+            let _ = stopped.await;
+        }));
+        OtherServer {
+            url: base,
+            stop: Some(stop),
+        }
+    }
+}
+
+/// A live conversation connection (WebSocket) of a test client.
+pub type LiveSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next message frame of a live connection (fails after 10 s).
+pub async fn next_frame(ws: &mut LiveSocket) -> serde_json::Value {
+    use futures::StreamExt;
+    loop {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+            .await
+            .expect("a live message within 10 s")
+            .expect("the connection is open")
+            .expect("a frame");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+            return serde_json::from_str(text.as_str()).expect("JSON frame");
+        }
+    }
+}
+
 impl Client {
+    /// The cookies this client sends, as a `Cookie` header value.
+    pub fn cookie_header(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url: reqwest::Url = self.base.parse().unwrap();
+        self.jar
+            .cookies(&url)
+            .and_then(|v| v.to_str().ok().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Opens `conversation`'s live connection on `server` (this client's app by default)
+    /// with this client's cookies, as a page that has seen messages up to `after`.
+    pub async fn live_on(
+        &self,
+        server: &str,
+        conversation: i64,
+        after: i64,
+    ) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!(
+            "{}/conversations/{conversation}/live?after={after}",
+            server.replacen("http://", "ws://", 1)
+        );
+        let mut request = url.into_client_request()?;
+        if let Ok(v) = self.cookie_header().parse() {
+            request.headers_mut().insert("cookie", v);
+        }
+        tokio_tungstenite::connect_async(request)
+            .await
+            .map(|(ws, _)| ws)
+    }
+
+    pub async fn live(
+        &self,
+        conversation: i64,
+        after: i64,
+    ) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
+        self.live_on(&self.base.clone(), conversation, after).await
+    }
+
     /// Puts a cookie in this client's jar, as the server would have.
     pub fn set_cookie(&self, name: &str, value: &str) {
         let url: reqwest::Url = self.base.parse().unwrap();

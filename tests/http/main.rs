@@ -9,6 +9,7 @@ mod catalogue;
 mod imports;
 mod malformed;
 mod manage;
+mod messaging;
 mod page_cache;
 mod search;
 mod shell;

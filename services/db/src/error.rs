@@ -11,6 +11,9 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Sqlx(sqlx::Error),
+    /// The row the change is about does not exist (any more).
+    #[error("not found")]
+    NotFound,
     #[error("stored value is invalid: {0}")]
     Corrupt(String),
     /// The search index refused a change the indexer applied.

@@ -15,6 +15,7 @@ pub mod import;
 pub mod import_jobs;
 pub mod listings;
 pub mod media;
+pub mod messaging;
 pub mod orgs;
 pub mod outbox;
 pub mod password_resets;

@@ -20,6 +20,11 @@ pub fn format_hanoi(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// A UTC time on Hanoi's clock.
+pub fn to_hanoi(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.with_timezone(&hanoi())
+}
+
 /// `dd/mm/yyyy` in Hanoi time.
 pub fn format_hanoi_date(t: DateTime<Utc>) -> String {
     t.with_timezone(&hanoi()).format("%d/%m/%Y").to_string()

@@ -12,6 +12,7 @@
 //! | `SEARCH_URL` | (empty: tantivy in `<DATA_DIR>/search`) | `http://…` of a Meilisearch server |
 //! | `MEILISEARCH_KEY` | (none) | Meilisearch API key; never logged |
 //! | `PAGE_CACHE_SECONDS` | `10` | how long anonymous visitors get stored public pages; 0: off |
+//! | `MESSAGES_PER_MINUTE` | `30` | messages one user may post per minute |
 //! | `SEARCH_CACHE_ENTRIES` | `10000` | answers the embedded search index keeps per index version; 0: off |
 //! | `TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
 //! | `SIGNIN_PER_ACCOUNT_PER_MINUTE` | `5` | sign-in attempts per account |
@@ -67,6 +68,10 @@ pub struct Config {
     /// profiles, listings, categories, events); 0 turns the page cache off.
     #[arg(long, env = "PAGE_CACHE_SECONDS", global = true, default_value_t = 10)]
     pub page_cache_seconds: u64,
+
+    /// Messages one user may post per minute.
+    #[arg(long, env = "MESSAGES_PER_MINUTE", global = true, default_value_t = 30)]
+    pub messages_per_minute: u32,
 
     /// Answers the embedded search index keeps (per index version; 0: none).
     #[arg(
@@ -182,6 +187,7 @@ impl Config {
             signin_per_ip_per_minute: self.signin_per_ip_per_minute,
             trust_proxy: self.trust_proxy,
             page_cache_ttl: std::time::Duration::from_secs(self.page_cache_seconds),
+            messages_per_minute: self.messages_per_minute,
         })
     }
 }

@@ -36,6 +36,8 @@ pub struct AppConfig {
     /// How long anonymous visitors may be served a stored public page; zero turns the
     /// page cache off (see [`crate::page_cache`]).
     pub page_cache_ttl: std::time::Duration,
+    /// Messages one user may post per minute (all conversations together).
+    pub messages_per_minute: u32,
 }
 
 impl AppConfig {
@@ -53,6 +55,7 @@ impl AppConfig {
             signin_per_ip_per_minute: 30,
             trust_proxy: false,
             page_cache_ttl: std::time::Duration::from_secs(10),
+            messages_per_minute: 30,
         }
     }
 }

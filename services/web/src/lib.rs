@@ -16,6 +16,7 @@ pub mod page_cache;
 pub mod pages;
 pub mod password;
 pub mod policy;
+pub mod realtime;
 pub mod routes;
 pub mod session;
 mod state;

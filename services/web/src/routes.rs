@@ -59,6 +59,7 @@ route_map! {
     get "/readyz" => pages::health::readyz, Public;
     get "/static/app.css" => pages::assets::stylesheet, Public;
     get "/static/search.js" => pages::assets::search_script, Public;
+    get "/static/chat.js" => pages::assets::chat_script, Public;
     get "/search" => pages::search::search_page, Public;
     get "/media/{*path}" => pages::media::show_media, Public;
     post "/lang" => pages::lang::switch_language, Public;
@@ -84,6 +85,14 @@ route_map! {
     post "/signout" => pages::auth::delete_session, SignedIn;
     get "/account" => pages::account::show_account, SignedIn;
     get "/orgs/new" => pages::orgs::new_org, SignedIn;
+
+    // Conversations: each handler checks that the user takes part in the conversation.
+    post "/listings/{id}/inquiry" => pages::messages::create_inquiry, SignedIn;
+    get "/conversations" => pages::messages::show_inbox, SignedIn;
+    get "/conversations/{id}" => pages::messages::show_conversation, SignedIn;
+    post "/conversations/{id}/messages" => pages::messages::post_message, SignedIn;
+    post "/conversations/{id}/read" => pages::messages::mark_read, SignedIn;
+    get "/conversations/{id}/live" => pages::messages::live, SignedIn;
     post "/orgs" => pages::orgs::create_org, SignedIn;
 
     // Organisation managers and owners.

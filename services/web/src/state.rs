@@ -23,6 +23,10 @@ pub struct Inner {
     pub signin_by_account: DefaultKeyedRateLimiter<String>,
     /// Sign-in attempts per client IP.
     pub signin_by_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// Messages posted per user.
+    pub messages_by_user: DefaultKeyedRateLimiter<i64>,
+    /// Live delivery of new messages to the open pages of this process.
+    pub hub: Arc<crate::realtime::Hub>,
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -36,7 +40,15 @@ impl AppState {
         search: Arc<dyn ketnoi_search::SearchIndex>,
         config: AppConfig,
     ) -> AppState {
+        let hub = Arc::new(crate::realtime::Hub::default());
+        if matches!(db, Db::Postgres(_))
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(crate::realtime::listen(db.clone(), Arc::clone(&hub)));
+        }
         AppState(Arc::new(Inner {
+            hub,
+            messages_by_user: RateLimiter::keyed(per_minute(config.messages_per_minute)),
             search,
             media,
             signin_by_account: RateLimiter::keyed(per_minute(config.signin_per_account_per_minute)),

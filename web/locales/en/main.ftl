@@ -351,3 +351,16 @@ search-facet-women = Management
 search-women-managed = Women-managed (verified)
 search-err-point = Latitude and longitude are needed to sort by distance.
 search-err-price-range = The highest price must be at least the lowest price.
+
+## Messages
+nav-messages = Messages
+msg-inbox-title = Messages
+msg-inbox-empty = No conversations yet. Ask a cooperative from one of its product pages.
+msg-conversation = Conversation
+msg-none = No messages yet.
+msg-reply-label = Your message
+msg-send = Send
+msg-ask-title = Ask the cooperative
+msg-ask-label = Your question about this product
+msg-ask-signin = Sign in to ask the cooperative
+msg-too-many = You are sending too fast. Please wait a minute and send again; your message is still in the box below.

@@ -351,3 +351,16 @@ search-facet-women = Quản lý
 search-women-managed = Do phụ nữ quản lý (đã xác minh)
 search-err-point = Cần vĩ độ và kinh độ để sắp xếp theo khoảng cách.
 search-err-price-range = Giá đến phải lớn hơn hoặc bằng giá từ.
+
+## Messages
+nav-messages = Tin nhắn
+msg-inbox-title = Tin nhắn
+msg-inbox-empty = Chưa có cuộc trò chuyện nào. Hỏi một hợp tác xã từ trang sản phẩm của họ.
+msg-conversation = Cuộc trò chuyện
+msg-none = Chưa có tin nhắn.
+msg-reply-label = Tin nhắn của bạn
+msg-send = Gửi
+msg-ask-title = Hỏi hợp tác xã
+msg-ask-label = Câu hỏi của bạn về sản phẩm này
+msg-ask-signin = Đăng nhập để hỏi hợp tác xã
+msg-too-many = Bạn đang gửi quá nhanh. Vui lòng đợi một phút rồi gửi lại; tin nhắn của bạn vẫn còn trong ô dưới đây.

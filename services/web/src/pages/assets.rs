@@ -6,6 +6,18 @@ use axum::response::IntoResponse;
 static APP_CSS: &str = include_str!("../../../../web/static/app.css");
 
 static SEARCH_JS: &str = include_str!("../../../../web/static/search.js");
+static CHAT_JS: &str = include_str!("../../../../web/static/chat.js");
+
+/// The conversation page's live updates.
+pub async fn chat_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CHAT_JS,
+    )
+}
 
 pub async fn search_script() -> impl IntoResponse {
     (

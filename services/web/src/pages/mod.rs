@@ -15,6 +15,7 @@ pub mod lang;
 pub mod listings;
 pub mod manage;
 pub mod media;
+pub mod messages;
 pub mod orgs;
 pub mod password;
 pub mod search;

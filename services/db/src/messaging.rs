@@ -1,0 +1,319 @@
+//! Conversations and their messages.
+//!
+//! A message's `seq` numbers it within its conversation: [`post`] takes the conversation's
+//! `last_seq + 1` in the writing transaction (which locks the conversation's row until the
+//! commit), so messages of one conversation commit in `seq` order. A reader that has seen
+//! `seq` n has therefore seen every message before it, and catching up "after n" never skips
+//! one. On PostgreSQL, [`post`] also sends a `NOTIFY` on [`CHANNEL`] in the same transaction:
+//! it reaches every listening server process when, and only if, the message is committed.
+
+use crate::{Conn, Db, Result, on};
+use chrono::{DateTime, Utc};
+
+/// The PostgreSQL notification channel of new messages; payload `"<conversation>:<seq>"`.
+pub const CHANNEL: &str = "ketnoi_messages";
+
+/// The kinds of conversation.
+pub const INQUIRY: &str = "inquiry";
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Conversation {
+    pub id: i64,
+    pub kind: String,
+    pub title: Option<String>,
+    /// The cooperative of an inquiry: its owners and managers take part.
+    pub org_id: Option<i64>,
+    /// The listing an inquiry is about.
+    pub listing_id: Option<i64>,
+    pub created_by: Option<i64>,
+    pub last_seq: i64,
+    pub last_message_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct Message {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub seq: i64,
+    pub sender_id: Option<i64>,
+    pub sender_name: Option<String>,
+    pub body: String,
+    pub reply_to_seq: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// A line of someone's inbox.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct InboxEntry {
+    pub id: i64,
+    pub kind: String,
+    pub title: Option<String>,
+    pub org_name: Option<String>,
+    pub org_slug: Option<String>,
+    pub listing_title: Option<String>,
+    pub buyer_name: Option<String>,
+    /// Who opened the conversation (the buyer of an inquiry).
+    pub created_by: Option<i64>,
+    pub last_seq: i64,
+    pub last_message_at: Option<DateTime<Utc>>,
+    pub unread: i64,
+}
+
+const CONVERSATION_COLUMNS: &str =
+    "id, kind, title, org_id, listing_id, created_by, last_seq, last_message_at, created_at";
+
+macro_rules! select_messages {
+    ($rest:literal) => {
+        concat!(
+            "SELECT m.id, m.conversation_id, m.seq, m.sender_id, u.display_name AS sender_name, \
+             m.body, m.reply_to_seq, m.created_at, m.edited_at, m.deleted_at \
+             FROM messages m LEFT JOIN users u ON u.id = m.sender_id ",
+            $rest
+        )
+    };
+}
+
+pub async fn get(conn: Conn<'_>, id: i64) -> Result<Option<Conversation>> {
+    let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1");
+    Ok(on!(conn, e => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(e)
+        .await)?)
+}
+
+/// The buyer's inquiry about `listing_id` (or about the cooperative, without one): the open
+/// one if it exists, else a new one. Returns its id.
+pub async fn open_inquiry(
+    db: &Db,
+    buyer_id: i64,
+    org_id: i64,
+    listing_id: Option<i64>,
+) -> Result<i64> {
+    let mut tx = db.begin().await?;
+    let existing: Option<i64> = on!(tx.conn(), e => sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE kind = 'inquiry' AND created_by = $1 AND org_id = $2 \
+         AND ((listing_id IS NULL AND $3 IS NULL) OR listing_id = $3) ORDER BY id LIMIT 1")
+        .bind(buyer_id)
+        .bind(org_id)
+        .bind(listing_id)
+        .fetch_optional(e)
+        .await)?;
+    if let Some(id) = existing {
+        tx.commit().await?;
+        return Ok(id);
+    }
+    let now = crate::now();
+    let id: i64 = on!(tx.conn(), e => sqlx::query_scalar(
+        "INSERT INTO conversations (kind, org_id, listing_id, created_by, last_seq, created_at) \
+         VALUES ('inquiry', $1, $2, $3, 0, $4) RETURNING id")
+        .bind(org_id)
+        .bind(listing_id)
+        .bind(buyer_id)
+        .bind(now)
+        .fetch_one(e)
+        .await)?;
+    on!(tx.conn(), e => sqlx::query(
+        "INSERT INTO conversation_members (conversation_id, user_id, role, last_read_seq, joined_at) \
+         VALUES ($1, $2, 'member', 0, $3)")
+        .bind(id)
+        .bind(buyer_id)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Whether `user_id` takes part in the conversation: a member of it, or an owner or manager
+/// of its cooperative.
+pub async fn can_access(conn: Conn<'_>, c: &Conversation, user_id: i64) -> Result<bool> {
+    let n: i64 = on!(conn, e => sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM conversation_members WHERE conversation_id = $1 AND user_id = $2) \
+         + (SELECT COUNT(*) FROM memberships WHERE org_id = $3 AND user_id = $2 AND role IN ('owner', 'manager'))")
+        .bind(c.id)
+        .bind(user_id)
+        .bind(c.org_id)
+        .fetch_one(e)
+        .await)?;
+    Ok(n > 0)
+}
+
+/// Stores a message and returns it; the conversation's next `seq` is taken in the same
+/// transaction, and the sender has read everything up to it.
+pub async fn post(
+    db: &Db,
+    conversation_id: i64,
+    sender_id: i64,
+    body: &str,
+    reply_to_seq: Option<i64>,
+) -> Result<Message> {
+    let mut tx = db.begin().await?;
+    let now = crate::now();
+    let seq: Option<i64> = on!(tx.conn(), e => sqlx::query_scalar(
+        "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $2 WHERE id = $1 \
+         RETURNING last_seq")
+        .bind(conversation_id)
+        .bind(now)
+        .fetch_optional(e)
+        .await)?;
+    let seq = seq.ok_or(crate::DbError::NotFound)?;
+    let reply_to_seq = reply_to_seq.filter(|r| (1..seq).contains(r));
+    let id: i64 = on!(tx.conn(), e => sqlx::query_scalar(
+        "INSERT INTO messages (conversation_id, seq, sender_id, body, reply_to_seq, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(sender_id)
+        .bind(body)
+        .bind(reply_to_seq)
+        .bind(now)
+        .fetch_one(e)
+        .await)?;
+    mark_read_in(tx.conn(), conversation_id, sender_id, seq).await?;
+    if let Db::Postgres(_) = db {
+        on!(tx.conn(), e => sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("{conversation_id}:{seq}"))
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    let sender_name: Option<String> = on!(tx.conn(), e => sqlx::query_scalar(
+        "SELECT display_name FROM users WHERE id = $1")
+        .bind(sender_id)
+        .fetch_optional(e)
+        .await)?;
+    tx.commit().await?;
+    Ok(Message {
+        id,
+        conversation_id,
+        seq,
+        sender_id: Some(sender_id),
+        sender_name,
+        body: body.to_owned(),
+        reply_to_seq,
+        created_at: now,
+        edited_at: None,
+        deleted_at: None,
+    })
+}
+
+async fn mark_read_in(conn: Conn<'_>, conversation_id: i64, user_id: i64, seq: i64) -> Result<()> {
+    on!(conn, e => sqlx::query(
+        "INSERT INTO conversation_members (conversation_id, user_id, role, last_read_seq, joined_at) \
+         VALUES ($1, $2, 'member', $3, $4) \
+         ON CONFLICT (conversation_id, user_id) DO UPDATE SET last_read_seq = \
+         CASE WHEN excluded.last_read_seq > conversation_members.last_read_seq \
+         THEN excluded.last_read_seq ELSE conversation_members.last_read_seq END")
+        .bind(conversation_id)
+        .bind(user_id)
+        .bind(seq)
+        .bind(crate::now())
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Records that `user_id` has read the conversation up to `seq` (never moves back).
+pub async fn mark_read(conn: Conn<'_>, conversation_id: i64, user_id: i64, seq: i64) -> Result<()> {
+    mark_read_in(conn, conversation_id, user_id, seq).await
+}
+
+/// Up to `limit` messages after `after_seq`, in order.
+pub async fn messages_after(
+    conn: Conn<'_>,
+    conversation_id: i64,
+    after_seq: i64,
+    limit: i64,
+) -> Result<Vec<Message>> {
+    Ok(on!(conn, e => sqlx::query_as(select_messages!(
+        "WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3"))
+        .bind(conversation_id)
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// The last `limit` messages, in order.
+pub async fn latest(conn: Conn<'_>, conversation_id: i64, limit: i64) -> Result<Vec<Message>> {
+    let mut v: Vec<Message> = on!(conn, e => sqlx::query_as(select_messages!(
+        "WHERE m.conversation_id = $1 ORDER BY m.seq DESC LIMIT $2"))
+        .bind(conversation_id)
+        .bind(limit)
+        .fetch_all(e)
+        .await)?;
+    v.reverse();
+    Ok(v)
+}
+
+/// One message by its number.
+pub async fn message(conn: Conn<'_>, conversation_id: i64, seq: i64) -> Result<Option<Message>> {
+    Ok(on!(conn, e => sqlx::query_as(select_messages!(
+        "WHERE m.conversation_id = $1 AND m.seq = $2"))
+        .bind(conversation_id)
+        .bind(seq)
+        .fetch_optional(e)
+        .await)?)
+}
+
+/// The conversations `user_id` takes part in, most recent first, with unread counts.
+pub async fn inbox(conn: Conn<'_>, user_id: i64) -> Result<Vec<InboxEntry>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT c.id, c.kind, c.title, o.name AS org_name, o.slug AS org_slug, \
+         l.title_vi AS listing_title, b.display_name AS buyer_name, c.created_by, c.last_seq, c.last_message_at, \
+         c.last_seq - COALESCE(cm.last_read_seq, 0) AS unread \
+         FROM conversations c \
+         LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1 \
+         LEFT JOIN organisations o ON o.id = c.org_id \
+         LEFT JOIN listings l ON l.id = c.listing_id \
+         LEFT JOIN users b ON b.id = c.created_by \
+         WHERE cm.user_id IS NOT NULL OR c.org_id IN \
+           (SELECT org_id FROM memberships WHERE user_id = $1 AND role IN ('owner', 'manager')) \
+         ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC LIMIT 200")
+        .bind(user_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Unread messages over all of `user_id`'s conversations.
+pub async fn unread_total(conn: Conn<'_>, user_id: i64) -> Result<i64> {
+    let n: Option<i64> = on!(conn, e => sqlx::query_scalar(
+        "SELECT CAST(SUM(c.last_seq - COALESCE(cm.last_read_seq, 0)) AS BIGINT) \
+         FROM conversations c \
+         LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1 \
+         WHERE cm.user_id IS NOT NULL OR c.org_id IN \
+           (SELECT org_id FROM memberships WHERE user_id = $1 AND role IN ('owner', 'manager'))")
+        .bind(user_id)
+        .fetch_one(e)
+        .await)?;
+    Ok(n.unwrap_or(0))
+}
+
+/// PostgreSQL: the notifications of committed messages, as `(conversation, seq)`.
+pub struct Listener(sqlx::postgres::PgListener);
+
+impl Listener {
+    /// `None` with SQLite (one process: nothing to listen to).
+    pub async fn connect(db: &Db) -> Result<Option<Listener>> {
+        let Db::Postgres(pool) = db else {
+            return Ok(None);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(Some(Listener(listener)))
+    }
+
+    /// The next notification; `None` for a payload that is not ours.
+    pub async fn recv(&mut self) -> Result<Option<(i64, i64)>> {
+        let n = self.0.recv().await?;
+        Ok(n.payload()
+            .split_once(':')
+            .and_then(|(c, s)| Some((c.parse().ok()?, s.parse().ok()?))))
+    }
+}

@@ -1,0 +1,361 @@
+//! Conversations: a buyer's inquiry from a listing page, the inbox, a conversation's page
+//! (which works by posting the form and reloading, and becomes live with `chat.js`), and the
+//! live connection itself (see [`crate::realtime`]).
+//!
+//! Who may see a conversation is decided here, per conversation, by
+//! [`messaging::can_access`]: its members and the owners and managers of its cooperative.
+//! Anyone else gets "not found", so ids reveal nothing.
+
+use crate::context::{Ctx, CurrentUser};
+use crate::error::{AppError, FieldErrors};
+use crate::extract::{Form, PathId};
+use crate::pages::directory::localized;
+use crate::pages::{Layout, render, render_status, see_other};
+use crate::{AppState, realtime};
+use askama::Template;
+use axum::Json;
+use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use ketnoi_db::messaging::{self, Conversation, Message};
+use ketnoi_db::{listings, orgs};
+use serde::Deserialize;
+
+/// Longest message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+/// Messages a conversation's page shows (older ones are not paged yet).
+const PAGE_MESSAGES: i64 = 100;
+
+#[derive(Debug, Deserialize)]
+pub struct MessageForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+/// A message as the page shows it.
+pub struct MessageView {
+    pub seq: i64,
+    pub sender: String,
+    pub mine: bool,
+    pub body: String,
+    pub time: String,
+}
+
+fn view(m: &Message, me: i64) -> MessageView {
+    MessageView {
+        seq: m.seq,
+        sender: m.sender_name.clone().unwrap_or_default(),
+        mine: m.sender_id == Some(me),
+        body: m.body.clone(),
+        time: ketnoi_domain::time::to_hanoi(m.created_at)
+            .format("%H:%M %d/%m")
+            .to_string(),
+    }
+}
+
+/// Checks a message's text: NFC, trimmed, not empty, at most [`MAX_MESSAGE_CHARS`].
+fn message_body(raw: &str) -> Result<String, FieldErrors> {
+    ketnoi_domain::text::optional_block(raw, MAX_MESSAGE_CHARS)
+        .map_err(|e| FieldErrors::single("body", e))?
+        .ok_or_else(|| FieldErrors::single("body", ketnoi_domain::text::TextError::Required))
+}
+
+/// The conversation, if `user_id` takes part in it; otherwise "not found".
+async fn conversation_for(
+    state: &AppState,
+    id: i64,
+    user_id: i64,
+) -> Result<Conversation, AppError> {
+    let c = messaging::get(state.db.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !messaging::can_access(state.db.conn(), &c, user_id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(c)
+}
+
+/// Stores a message from `user_id`, within the rate limit, and hands it to live pages.
+async fn post_checked(
+    state: &AppState,
+    conversation_id: i64,
+    user_id: i64,
+    body: &str,
+) -> Result<Message, AppError> {
+    if state.messages_by_user.check_key(&user_id).is_err() {
+        return Err(AppError::TooManyRequests);
+    }
+    let m = messaging::post(&state.db, conversation_id, user_id, body, None).await?;
+    realtime::stored(&state.db, &state.hub, &m);
+    Ok(m)
+}
+
+/// `POST /listings/{id}/inquiry`: opens (or reopens) the buyer's conversation with the
+/// listing's cooperative, with the question as its first message.
+pub async fn create_inquiry(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(listing_id): PathId,
+    Form(form): Form<MessageForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let listing = listings::find(state.db.conn(), listing_id)
+        .await?
+        .filter(|l| l.is_public())
+        .ok_or(AppError::NotFound)?;
+    let body = message_body(&form.body).map_err(AppError::Validation)?;
+    let id = messaging::open_inquiry(&state.db, user.id, listing.org_id, Some(listing.id)).await?;
+    post_checked(&state, id, user.id, &body).await?;
+    Ok(see_other(&format!("/conversations/{id}")))
+}
+
+pub struct InboxRow {
+    pub id: i64,
+    pub title: String,
+    pub subtitle: String,
+    pub unread: i64,
+    pub time: String,
+}
+
+#[derive(Template)]
+#[template(path = "messages/inbox.html")]
+struct InboxPage {
+    layout: Layout,
+    rows: Vec<InboxRow>,
+}
+
+/// `GET /conversations`: the signed-in user's conversations, most recent first.
+pub async fn show_inbox(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let t = ctx.tr();
+    let rows = messaging::inbox(state.db.conn(), user.id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let mine = e.created_by == Some(user.id);
+            let title = e
+                .title
+                .clone()
+                .or_else(|| e.listing_title.clone())
+                .or_else(|| e.org_name.clone())
+                .unwrap_or_else(|| t.get("msg-conversation"));
+            let subtitle = match (&e.org_name, &e.buyer_name) {
+                (Some(org), Some(buyer)) if !mine => format!("{buyer} → {org}"),
+                (Some(org), _) => org.clone(),
+                _ => String::new(),
+            };
+            InboxRow {
+                id: e.id,
+                title,
+                subtitle,
+                unread: e.unread.max(0),
+                time: e
+                    .last_message_at
+                    .map(ketnoi_domain::time::format_hanoi)
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    render(&InboxPage {
+        layout: Layout::titled(&ctx, "msg-inbox-title"),
+        rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "messages/show.html")]
+struct ConversationPage {
+    layout: Layout,
+    id: i64,
+    heading: String,
+    listing: Option<(i64, String)>,
+    org: Option<(String, String)>,
+    messages: Vec<MessageView>,
+    last_seq: i64,
+    draft: String,
+    errors: Vec<String>,
+}
+
+async fn conversation_page(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: i64,
+    c: &Conversation,
+    draft: String,
+    errors: Vec<String>,
+) -> Result<ConversationPage, AppError> {
+    let (messages, org, listing) = tokio::try_join!(
+        messaging::latest(state.db.conn(), c.id, PAGE_MESSAGES),
+        async {
+            match c.org_id {
+                Some(id) => orgs::find(state.db.conn(), id).await,
+                None => Ok(None),
+            }
+        },
+        async {
+            match c.listing_id {
+                Some(id) => listings::find(state.db.conn(), id).await,
+                None => Ok(None),
+            }
+        },
+    )?;
+    let listing = listing.map(|l| {
+        let title = localized(ctx.locale, &l.title_vi, l.title_en.as_deref());
+        (l.id, title)
+    });
+    let heading = c
+        .title
+        .clone()
+        .or_else(|| listing.as_ref().map(|(_, t)| t.clone()))
+        .or_else(|| org.as_ref().map(|o| o.name.clone()))
+        .unwrap_or_else(|| ctx.tr().get("msg-conversation"));
+    Ok(ConversationPage {
+        layout: Layout::new(ctx, heading.clone()),
+        id: c.id,
+        heading,
+        listing,
+        org: org.map(|o| (o.slug, o.name)),
+        messages: messages.iter().map(|m| view(m, user_id)).collect(),
+        last_seq: c.last_seq,
+        draft,
+        errors,
+    })
+}
+
+/// `GET /conversations/{id}`: the messages, the reply form; marks them read.
+pub async fn show_conversation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+) -> Result<Response, AppError> {
+    let c = conversation_for(&state, id, user.id).await?;
+    let page = conversation_page(&state, &ctx, user.id, &c, String::new(), Vec::new()).await?;
+    messaging::mark_read(state.db.conn(), c.id, user.id, c.last_seq).await?;
+    render(&page)
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// `POST /conversations/{id}/messages`: stores the message, then answers (so the sender's
+/// acknowledgement always follows the commit). Without JavaScript: back to the page; with
+/// it (`Accept: application/json`): the stored message.
+pub async fn post_message(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    headers: HeaderMap,
+    Form(form): Form<MessageForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let c = conversation_for(&state, id, user.id).await?;
+    let json = wants_json(&headers);
+    let body = match message_body(&form.body) {
+        Ok(b) => b,
+        Err(errors) if json => return Err(AppError::Validation(errors)),
+        Err(errors) => {
+            // Nothing is lost: the page comes back with the text as typed.
+            let messages = errors.for_field("body", ctx.locale);
+            let page = conversation_page(&state, &ctx, user.id, &c, form.body, messages).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let m = match post_checked(&state, c.id, user.id, &body).await {
+        Err(AppError::TooManyRequests) if !json => {
+            let messages = vec![ctx.tr().get("msg-too-many")];
+            let page = conversation_page(&state, &ctx, user.id, &c, form.body, messages).await?;
+            return render_status(StatusCode::TOO_MANY_REQUESTS, &page);
+        }
+        other => other?,
+    };
+    if json {
+        return Ok((StatusCode::CREATED, Json(m)).into_response());
+    }
+    Ok(see_other(&format!("/conversations/{}#m{}", c.id, m.seq)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReadForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub seq: i64,
+}
+
+/// `POST /conversations/{id}/read`: the open page has shown messages up to `seq`.
+pub async fn mark_read(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    Form(form): Form<ReadForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let c = conversation_for(&state, id, user.id).await?;
+    messaging::mark_read(
+        state.db.conn(),
+        c.id,
+        user.id,
+        form.seq.clamp(0, c.last_seq),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LiveQuery {
+    /// The last message number the client has.
+    #[serde(default)]
+    pub after: i64,
+}
+
+/// Whether a WebSocket handshake comes from a page of this site: browsers always send
+/// `Origin`, so another site's page cannot open a connection with the visitor's cookies.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true; // not a browser
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    host.is_some() && origin_host == host
+}
+
+/// `GET /conversations/{id}/live?after=n`: the WebSocket of an open conversation page.
+pub async fn live(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    Query(q): Query<LiveQuery>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    if !same_origin(&headers) {
+        return Err(AppError::Forbidden);
+    }
+    let c = conversation_for(&state, id, user.id).await?;
+    let (db, hub) = (state.db.clone(), state.hub.clone());
+    let after = q.after.max(0);
+    Ok(ws
+        .max_message_size(4096)
+        .on_upgrade(move |socket| realtime::serve_socket(socket, db, hub, c.id, after)))
+}

@@ -1,0 +1,306 @@
+//! Conversations over HTTP and WebSocket: a buyer's inquiry reaches the cooperative's
+//! managers, nobody else reads or posts, live connections catch up exactly, bad messages are
+//! refused with the text kept, and on PostgreSQL a message posted through one server
+//! reaches a live connection on another.
+
+use ketnoi_db::listings::Listing;
+use ketnoi_db::orgs::Org;
+use ketnoi_db::users::User;
+use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_tests::{Backend, Client, TestApp, csrf_in, next_frame, on_both_backends};
+
+on_both_backends!(
+    a_buyer_asks_and_the_cooperative_answers,
+    outsiders_cannot_read_post_or_listen,
+    a_reconnecting_client_gets_exactly_what_it_missed,
+    bad_messages_are_refused_and_the_text_is_kept,
+    a_user_posting_too_fast_is_slowed_down_and_keeps_the_text,
+);
+
+struct Setup {
+    listing: Listing,
+    buyer: User,
+    manager: User,
+    org: Org,
+}
+
+async fn setup(app: &TestApp) -> Setup {
+    let org = app.cooperative("htx-lua-van-phuc", "00577").await;
+    let listing = ketnoi_tests::published_listing(app, &org, "Khăn lụa tơ tằm").await;
+    let buyer = app
+        .user("nguoimua@example.com", PlatformRole::User, None)
+        .await;
+    let manager = app
+        .user("quanly@example.com", PlatformRole::User, None)
+        .await;
+    app.member(&org, &manager, MemberRole::Manager).await;
+    Setup {
+        listing,
+        buyer,
+        manager,
+        org,
+    }
+}
+
+/// Posts the buyer's question from the listing page; returns the conversation id.
+async fn ask(buyer: &Client, listing: &Listing, question: &str) -> i64 {
+    let page = buyer.get(&format!("/listings/{}", listing.id)).await;
+    assert!(page.body.contains("data-testid=\"inquiry-form\""));
+    let res = buyer
+        .post_form(
+            &format!("/listings/{}/inquiry", listing.id),
+            &[("csrf", csrf_in(&page.body).as_str()), ("body", question)],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let to = res.location.expect("redirect");
+    to.trim_start_matches("/conversations/")
+        .parse()
+        .expect("conversation id")
+}
+
+async fn send(client: &Client, conversation: i64, text: &str) -> serde_json::Value {
+    let page = client.get(&format!("/conversations/{conversation}")).await;
+    let res = client
+        .http
+        .post(client.url(&format!("/conversations/{conversation}/messages")))
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "csrf={}&body={}",
+            csrf_in(&page.body),
+            urlencode(text)
+        ))
+        .send()
+        .await
+        .unwrap();
+    let res = Client::page(res).await;
+    assert_eq!(res.status, 201, "{}", res.body);
+    res.json()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn a_buyer_asks_and_the_cooperative_answers(app: TestApp) {
+    let s = setup(&app).await;
+    let buyer = app.client_as(&s.buyer).await;
+    let manager = app.client_as(&s.manager).await;
+    let id = ask(&buyer, &s.listing, "Khăn này có màu xanh không?").await;
+
+    // The manager sees it in the inbox, unread, and in the thread with the listing card.
+    let inbox = manager.get("/conversations").await;
+    assert_eq!(inbox.status, 200);
+    assert!(inbox.body.contains("Khăn lụa tơ tằm"), "{}", inbox.body);
+    assert!(
+        inbox.body.contains("data-testid=\"unread\">1<"),
+        "{}",
+        inbox.body
+    );
+    let thread = manager.get(&format!("/conversations/{id}")).await;
+    assert_eq!(thread.status, 200);
+    assert!(thread.body.contains("Khăn này có màu xanh không?"));
+    assert!(thread.body.contains("data-testid=\"listing-card\""));
+    assert!(
+        !manager
+            .get("/conversations")
+            .await
+            .body
+            .contains("data-testid=\"unread\""),
+        "read once opened"
+    );
+
+    // The buyer's page is live: the manager's answer arrives over the socket.
+    let mut live = buyer.live(id, 1).await.expect("live connection");
+    let answer = send(&manager, id, "Dạ có ạ, màu xanh ngọc.").await;
+    assert_eq!(answer["seq"], 2);
+    let frame = next_frame(&mut live).await;
+    assert_eq!(frame["type"], "message");
+    assert_eq!(frame["seq"], 2);
+    assert_eq!(frame["body"], "Dạ có ạ, màu xanh ngọc.");
+    assert_eq!(frame["sender_id"], s.manager.id);
+    let inbox = buyer.get("/conversations").await;
+    assert!(
+        inbox.body.contains("data-testid=\"unread\">1<"),
+        "{}",
+        inbox.body
+    );
+
+    // Asking again about the same listing continues the same conversation.
+    assert_eq!(ask(&buyer, &s.listing, "Giá sỉ bao nhiêu?").await, id);
+    let frame = next_frame(&mut live).await;
+    assert_eq!(frame["seq"], 3);
+    let _ = s.org;
+}
+
+async fn outsiders_cannot_read_post_or_listen(app: TestApp) {
+    let s = setup(&app).await;
+    let buyer = app.client_as(&s.buyer).await;
+    let id = ask(&buyer, &s.listing, "Còn hàng không?").await;
+    let stranger = app
+        .user("nguoila@example.com", PlatformRole::User, None)
+        .await;
+    let member = app
+        .user("thanhvien@example.com", PlatformRole::User, None)
+        .await;
+    // A plain member of the cooperative (not a manager) is not part of inquiries either.
+    app.member(&s.org, &member, MemberRole::Member).await;
+    for user in [&stranger, &member] {
+        let c = app.client_as(user).await;
+        assert_eq!(c.get(&format!("/conversations/{id}")).await.status, 404);
+        let token = c.known_csrf();
+        let posted = c
+            .post_form(
+                &format!("/conversations/{id}/messages"),
+                &[("csrf", token.as_str()), ("body", "xin chào")],
+            )
+            .await;
+        assert_eq!(posted.status, 404);
+        assert!(c.live(id, 0).await.is_err(), "no live connection");
+        assert!(
+            !c.get("/conversations")
+                .await
+                .body
+                .contains("Còn hàng không?"),
+            "not in their inbox"
+        );
+    }
+    // Signed out: sent to sign in; no socket.
+    let anonymous = app.client();
+    let page = anonymous.get(&format!("/conversations/{id}")).await;
+    assert_eq!(page.status, 303);
+    assert!(anonymous.live(id, 0).await.is_err());
+    // A page of another site cannot open the socket with the buyer's cookies.
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "ws://{}/conversations/{id}/live",
+            app.addr
+        ))
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", buyer.cookie_header().parse().unwrap());
+    request
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(request).await.is_err());
+    // Nothing was added by any of them.
+    let thread = buyer.get(&format!("/conversations/{id}")).await;
+    assert_eq!(thread.body.matches("data-testid=\"message\"").count(), 1);
+}
+
+async fn a_reconnecting_client_gets_exactly_what_it_missed(app: TestApp) {
+    let s = setup(&app).await;
+    let buyer = app.client_as(&s.buyer).await;
+    let manager = app.client_as(&s.manager).await;
+    let id = ask(&buyer, &s.listing, "Tin nhắn đầu tiên").await;
+    let mut live = buyer.live(id, 0).await.expect("live");
+    assert_eq!(next_frame(&mut live).await["seq"], 1);
+    drop(live);
+    // (Through the store: the site allows one user 30 messages a minute.)
+    for i in 1..=50 {
+        let m = ketnoi_db::messaging::post(&app.db, id, s.manager.id, &format!("tin {i}"), None)
+            .await
+            .unwrap();
+        ketnoi_web::realtime::stored(&app.db, &app.state.hub, &m);
+    }
+    let mut live = buyer.live(id, 1).await.expect("reconnect");
+    for i in 1..=50 {
+        let frame = next_frame(&mut live).await;
+        assert_eq!(frame["seq"], i + 1);
+        assert_eq!(frame["body"], format!("tin {i}"));
+    }
+    // Then live again, with nothing repeated in between.
+    send(&manager, id, "tin mới").await;
+    let frame = next_frame(&mut live).await;
+    assert_eq!(
+        (frame["seq"].as_i64(), frame["body"].as_str()),
+        (Some(52), Some("tin mới"))
+    );
+}
+
+async fn bad_messages_are_refused_and_the_text_is_kept(app: TestApp) {
+    let s = setup(&app).await;
+    let buyer = app.client_as(&s.buyer).await;
+    let id = ask(&buyer, &s.listing, "Xin chào").await;
+    let page = buyer.get(&format!("/conversations/{id}")).await;
+    let token = csrf_in(&page.body);
+    let long = "ơ".repeat(2001);
+    let res = buyer
+        .post_form(
+            &format!("/conversations/{id}/messages"),
+            &[("csrf", token.as_str()), ("body", long.as_str())],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("data-testid=\"body-error\""));
+    assert!(res.body.contains(&long), "the text comes back in the form");
+    let empty = buyer
+        .post_form(
+            &format!("/conversations/{id}/messages"),
+            &[("csrf", token.as_str()), ("body", "   ")],
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    let forged = buyer
+        .post_form(
+            &format!("/conversations/{id}/messages"),
+            &[("csrf", "0000"), ("body", "xin chào")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    // NFC at the boundary: a decomposed "ệ" is stored composed.
+    let decomposed = "Vie\u{0323}\u{0302}t";
+    let m = send(&buyer, id, decomposed).await;
+    assert_eq!(m["body"], "Việt");
+    let thread = buyer.get(&format!("/conversations/{id}")).await;
+    assert_eq!(thread.body.matches("data-testid=\"message\"").count(), 2);
+}
+
+async fn a_user_posting_too_fast_is_slowed_down_and_keeps_the_text(app: TestApp) {
+    let s = setup(&app).await;
+    let buyer = app.client_as(&s.buyer).await;
+    let id = ask(&buyer, &s.listing, "tin 1").await;
+    for i in 2..=30 {
+        send(&buyer, id, &format!("tin {i}")).await;
+    }
+    let page = buyer.get(&format!("/conversations/{id}")).await;
+    let res = buyer
+        .post_form(
+            &format!("/conversations/{id}/messages"),
+            &[("csrf", csrf_in(&page.body).as_str()), ("body", "tin 31")],
+        )
+        .await;
+    assert_eq!(res.status, 429);
+    assert!(res.body.contains(">tin 31</textarea>"), "the text is kept");
+    assert!(res.body.contains("data-testid=\"body-error\""));
+    let thread = buyer.get(&format!("/conversations/{id}")).await;
+    assert_eq!(thread.body.matches("data-testid=\"message\"").count(), 30);
+}
+
+/// PostgreSQL only: a message posted through one server reaches a live connection opened on
+/// another server of the same database (LISTEN/NOTIFY).
+#[tokio::test]
+async fn a_message_reaches_a_live_connection_on_another_server() {
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let s = setup(&app).await;
+    let buyer = app.client_as(&s.buyer).await;
+    let manager = app.client_as(&s.manager).await;
+    let id = ask(&buyer, &s.listing, "Hỏi qua máy chủ thứ nhất").await;
+    let other = app.other_server().await;
+    let mut live = buyer.live_on(&other.url, id, 1).await.expect("live on B");
+    send(&manager, id, "Trả lời qua máy chủ A").await;
+    let frame = next_frame(&mut live).await;
+    assert_eq!(frame["seq"], 2);
+    assert_eq!(frame["body"], "Trả lời qua máy chủ A");
+}

@@ -1,0 +1,96 @@
+// Makes a conversation page live: new messages arrive over a WebSocket and the reply form
+// posts without reloading. Without JavaScript the page still works (post, then reload).
+(function () {
+  "use strict";
+  var root = document.querySelector(".conversation[data-conversation]");
+  if (!root || !window.WebSocket || !window.fetch) return;
+  var id = root.getAttribute("data-conversation");
+  var csrf = root.getAttribute("data-csrf");
+  var last = parseInt(root.getAttribute("data-last-seq"), 10) || 0;
+  var list = document.getElementById("messages");
+  var form = document.getElementById("reply");
+  var status = document.getElementById("live-status");
+  var retry = 500;
+  var readTimer = null;
+
+  function append(m) {
+    if (m.seq <= last || document.getElementById("m" + m.seq)) return;
+    last = m.seq;
+    var empty = document.getElementById("no-messages");
+    if (empty) empty.remove();
+    var li = document.createElement("li");
+    li.id = "m" + m.seq;
+    li.setAttribute("data-seq", String(m.seq));
+    li.setAttribute("data-testid", "message");
+    var small = document.createElement("small");
+    var who = document.createElement("strong");
+    who.textContent = m.sender_name || "";
+    small.appendChild(who);
+    small.appendChild(document.createTextNode(" · " + (m.time || "")));
+    var p = document.createElement("p");
+    p.textContent = m.body;
+    li.appendChild(small);
+    li.appendChild(p);
+    list.appendChild(li);
+    li.scrollIntoView({ block: "nearest" });
+    markRead();
+  }
+
+  function markRead() {
+    if (readTimer) return;
+    readTimer = setTimeout(function () {
+      readTimer = null;
+      var body = new URLSearchParams({ csrf: csrf, seq: String(last) });
+      fetch("/conversations/" + id + "/read", { method: "POST", body: body, credentials: "same-origin" });
+    }, 300);
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var ws = new WebSocket(scheme + location.host + "/conversations/" + id + "/live?after=" + last);
+    ws.onopen = function () { retry = 500; root.setAttribute("data-live", "1"); };
+    ws.onmessage = function (e) {
+      try {
+        var m = JSON.parse(e.data);
+        if (m.type === "message") append(m);
+      } catch (_) { /* ignore a malformed frame */ }
+    };
+    ws.onclose = function () {
+      root.removeAttribute("data-live");
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10000);
+    };
+  }
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var text = form.elements["body"].value;
+    if (!text.trim()) return;
+    var button = form.querySelector("button");
+    button.disabled = true;
+    fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      headers: { Accept: "application/json" },
+      credentials: "same-origin"
+    }).then(function (r) {
+      if (r.status === 201) {
+        return r.json().then(function (m) {
+          form.elements["body"].value = "";
+          status.textContent = "";
+          // The socket delivers it too; whichever comes first shows it once.
+          m.time = m.time || "";
+          if (m.seq === last + 1) append(m);
+        });
+      }
+      return r.json().then(function (e) {
+        status.textContent = (e && e.error && e.error.message) || String(r.status);
+      }, function () { status.textContent = String(r.status); });
+    }).catch(function () {
+      // Offline: keep the text; the button comes back for another try.
+      status.textContent = "…";
+    }).then(function () { button.disabled = false; });
+  });
+
+  connect();
+})();
