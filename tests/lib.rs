@@ -344,6 +344,22 @@ impl Client {
             .map(|(ws, _)| ws)
     }
 
+    /// Opens the inbox's live connection with this client's cookies.
+    pub async fn live_inbox(&self) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!(
+            "{}/conversations/live",
+            self.base.replacen("http://", "ws://", 1)
+        );
+        let mut request = url.into_client_request()?;
+        if let Ok(v) = self.cookie_header().parse() {
+            request.headers_mut().insert("cookie", v);
+        }
+        tokio_tungstenite::connect_async(request)
+            .await
+            .map(|(ws, _)| ws)
+    }
+
     pub async fn live(
         &self,
         conversation: i64,

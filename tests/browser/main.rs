@@ -163,7 +163,80 @@ on_both_backends!(
     the_language_switch_changes_and_remembers_the_language,
     a_forgotten_password_is_reset_from_the_emailed_link,
     search_suggests_as_you_type_and_finds_without_diacritics,
+    a_buyer_and_a_cooperative_talk_live_in_two_browsers,
 );
+
+/// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
+/// open, sees the inquiry arrive without reloading, opens it and replies; the buyer's open
+/// conversation shows the reply live.
+async fn a_buyer_and_a_cooperative_talk_live_in_two_browsers(app: TestApp) {
+    let org = app.cooperative("htx-lua-van-phuc", "00577").await;
+    let listing = ketnoi_tests::published_listing(&app, &org, "Khăn lụa tơ tằm Vạn Phúc").await;
+    app.user("nguoimua@example.com", PlatformRole::User, None)
+        .await;
+    let manager = app
+        .user("quanly@example.com", PlatformRole::User, None)
+        .await;
+    app.member(&org, &manager, ketnoi_domain::role::MemberRole::Manager)
+        .await;
+    let Some(buyer) = Browser::open(&app).await else {
+        return;
+    };
+    let Some(coop) = Browser::open(&app).await else {
+        return;
+    };
+    coop.sign_in("quanly@example.com").await;
+    coop.goto("/conversations").await;
+    coop.text("[data-testid=inbox-empty]").await;
+    wait_for_attr(&coop, "[data-live-inbox]", "data-live").await;
+
+    buyer.sign_in("nguoimua@example.com").await;
+    buyer.goto(&format!("/listings/{}", listing.id)).await;
+    buyer.fill("body", "Khăn có màu xanh ngọc không ạ?").await;
+    buyer.click("[data-testid=ask]").await;
+    buyer
+        .wait_for_text("[data-testid=messages]", "Khăn có màu xanh ngọc không ạ?")
+        .await;
+    wait_for_attr(&buyer, ".conversation", "data-live").await;
+
+    // The manager's inbox shows it without a reload.
+    coop.wait_for_text("[data-testid=inbox]", "Khăn lụa tơ tằm Vạn Phúc")
+        .await;
+    coop.click("[data-testid=inbox-row] a").await;
+    coop.wait_for_text("[data-testid=messages]", "xanh ngọc")
+        .await;
+    wait_for_attr(&coop, ".conversation", "data-live").await;
+    coop.fill("body", "Dạ có ạ, còn 12 chiếc.").await;
+    coop.click("[data-testid=send]").await;
+
+    // The buyer sees the reply live, on the page they already have open.
+    buyer
+        .wait_for_text("[data-testid=messages]", "Dạ có ạ, còn 12 chiếc.")
+        .await;
+    // The manager's own page shows it once (from the answer and the socket).
+    coop.wait_for_text("[data-testid=messages]", "còn 12 chiếc")
+        .await;
+    let shown = coop
+        .c
+        .find_all(Locator::Css("[data-testid=message]"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(shown, 2);
+    buyer.close().await;
+    coop.close().await;
+}
+
+/// Waits until the element has the attribute (e.g. a live connection is open).
+async fn wait_for_attr(b: &Browser, css: &str, attr: &str) {
+    let c = &b.c;
+    eventually(&format!("{css} to have {attr}"), WAIT, || async move {
+        let e = c.find(Locator::Css(css)).await.ok()?;
+        e.attr(attr).await.ok()?.map(|_| ())
+    })
+    .await
+    .unwrap();
+}
 
 /// The header's box searches without JavaScript; on the results page, typing offers
 /// suggestions from the API in the box's list.

@@ -15,6 +15,7 @@ on_both_backends!(
     a_reconnecting_client_gets_exactly_what_it_missed,
     bad_messages_are_refused_and_the_text_is_kept,
     a_user_posting_too_fast_is_slowed_down_and_keeps_the_text,
+    an_open_inbox_hears_only_of_its_own_conversations,
 );
 
 struct Setup {
@@ -284,6 +285,45 @@ async fn a_user_posting_too_fast_is_slowed_down_and_keeps_the_text(app: TestApp)
     assert!(res.body.contains("data-testid=\"body-error\""));
     let thread = buyer.get(&format!("/conversations/{id}")).await;
     assert_eq!(thread.body.matches("data-testid=\"message\"").count(), 30);
+}
+
+async fn an_open_inbox_hears_only_of_its_own_conversations(app: TestApp) {
+    let s = setup(&app).await;
+    let buyer = app.client_as(&s.buyer).await;
+    let manager = app.client_as(&s.manager).await;
+    let other_org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let other_listing = ketnoi_tests::published_listing(&app, &other_org, "Bình gốm").await;
+    let other_manager = app
+        .user("quanly2@example.com", PlatformRole::User, None)
+        .await;
+    app.member(&other_org, &other_manager, MemberRole::Owner)
+        .await;
+    let other = app.client_as(&other_manager).await;
+
+    let mut manager_inbox = manager.live_inbox().await.expect("inbox socket");
+    let mut other_inbox = other.live_inbox().await.expect("inbox socket");
+    wait_for_inboxes(&app, 2).await;
+    let first = ask(&buyer, &s.listing, "Câu hỏi cho HTX lụa").await;
+    let second = ask(&buyer, &other_listing, "Câu hỏi cho HTX gốm").await;
+    // Each inbox hears of its own cooperative's inquiry only: the other manager's first
+    // frame is the second conversation, although the first was announced before it.
+    assert_eq!(next_frame(&mut manager_inbox).await["id"], first);
+    let frame = next_frame(&mut other_inbox).await;
+    assert_eq!(
+        (frame["type"].as_str(), frame["id"].as_i64()),
+        (Some("conversation"), Some(second))
+    );
+}
+
+/// Waits until `n` inbox pages are connected to this app's hub.
+async fn wait_for_inboxes(app: &TestApp, n: usize) {
+    ketnoi_tests::support::eventually(
+        "the inbox sockets to connect",
+        std::time::Duration::from_secs(10),
+        || async { (app.state.hub.inbox_listeners() >= n).then_some(()) },
+    )
+    .await
+    .unwrap();
 }
 
 /// PostgreSQL only: a message posted through one server reaches a live connection opened on

@@ -2,6 +2,40 @@
 // posts without reloading. Without JavaScript the page still works (post, then reload).
 (function () {
   "use strict";
+  // The inbox: when one of the user's conversations gets a message, reload the list.
+  var inbox = document.querySelector("[data-live-inbox]");
+  if (inbox && window.WebSocket && window.fetch && window.DOMParser) {
+    var inboxRetry = 500;
+    var refresh = function () {
+      fetch("/conversations", { credentials: "same-origin" })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.getElementById("inbox-list");
+          var list = document.getElementById("inbox-list");
+          if (fresh && list) list.innerHTML = fresh.innerHTML;
+        });
+    };
+    var connectInbox = function () {
+      var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+      var ws = new WebSocket(scheme + location.host + "/conversations/live");
+      ws.onopen = function () {
+        // After a reconnect, what arrived meanwhile.
+        if (inboxRetry > 500 || inbox.hasAttribute("data-was-live")) refresh();
+        inboxRetry = 500;
+        inbox.setAttribute("data-live", "1");
+        inbox.setAttribute("data-was-live", "1");
+      };
+      ws.onmessage = refresh;
+      ws.onclose = function () {
+        inbox.removeAttribute("data-live");
+        setTimeout(connectInbox, inboxRetry);
+        inboxRetry = Math.min(inboxRetry * 2, 10000);
+      };
+    };
+    connectInbox();
+    return;
+  }
   var root = document.querySelector(".conversation[data-conversation]");
   if (!root || !window.WebSocket || !window.fetch) return;
   var id = root.getAttribute("data-conversation");

@@ -24,13 +24,37 @@ const CHANNEL_CAPACITY: usize = 256;
 /// Messages read from the database per catch-up query.
 const CATCH_UP_BATCH: i64 = 500;
 
-/// The conversations with open pages in this process.
-#[derive(Default)]
+/// The conversations with open pages in this process, and the open inboxes.
 pub struct Hub {
     channels: Mutex<HashMap<i64, broadcast::Sender<Arc<Message>>>>,
+    /// Ids of conversations with a new message, for open inbox pages (each checks whether
+    /// its user takes part).
+    inbox: broadcast::Sender<i64>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            channels: Mutex::default(),
+            inbox: broadcast::channel(CHANNEL_CAPACITY).0,
+        }
+    }
 }
 
 impl Hub {
+    pub fn subscribe_inbox(&self) -> broadcast::Receiver<i64> {
+        self.inbox.subscribe()
+    }
+
+    pub fn inbox_listeners(&self) -> usize {
+        self.inbox.receiver_count()
+    }
+
+    /// Tells open inboxes that a conversation has a new message.
+    pub fn touch(&self, conversation_id: i64) {
+        let _ = self.inbox.send(conversation_id);
+    }
+
     pub fn subscribe(&self, conversation_id: i64) -> broadcast::Receiver<Arc<Message>> {
         let mut channels = self
             .channels
@@ -42,8 +66,10 @@ impl Hub {
             .subscribe()
     }
 
-    /// Hands `m` to the open pages of its conversation in this process.
+    /// Hands `m` to the open pages of its conversation in this process, and tells the open
+    /// inboxes.
     pub fn publish(&self, m: Arc<Message>) {
+        self.touch(m.conversation_id);
         let mut channels = self
             .channels
             .lock()
@@ -97,6 +123,7 @@ pub async fn listen(db: Db, hub: Arc<Hub>) {
             match listener.recv().await {
                 Ok(Some((conversation, seq))) => {
                     if hub.listeners(conversation) == 0 {
+                        hub.touch(conversation);
                         continue;
                     }
                     match messaging::message(db.conn(), conversation, seq).await {
@@ -170,6 +197,49 @@ pub async fn serve_socket(
                     Err(broadcast::error::RecvError::Closed) => Err(()),
                 };
                 if sent.is_err() {
+                    return;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+/// Serves an open inbox page of `user_id`: a `{"type":"conversation","id":…}` frame when one
+/// of the user's conversations has a new message (`{"type":"refresh"}` after falling behind).
+pub async fn serve_inbox(mut socket: WebSocket, db: Db, hub: Arc<Hub>, user_id: i64) {
+    let mut live = hub.subscribe_inbox();
+    let mut allowed: HashMap<i64, bool> = HashMap::new();
+    loop {
+        tokio::select! {
+            received = live.recv() => {
+                let text = match received {
+                    Ok(id) => {
+                        let ok = match allowed.get(&id) {
+                            Some(ok) => *ok,
+                            None => {
+                                let ok = match messaging::get(db.conn(), id).await {
+                                    Ok(Some(c)) => messaging::can_access(db.conn(), &c, user_id)
+                                        .await
+                                        .unwrap_or(false),
+                                    _ => false,
+                                };
+                                allowed.insert(id, ok);
+                                ok
+                            }
+                        };
+                        if !ok {
+                            continue;
+                        }
+                        format!(r#"{{"type":"conversation","id":{id}}}"#)
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => r#"{"type":"refresh"}"#.to_owned(),
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                if socket.send(WsMessage::Text(Utf8Bytes::from(text))).await.is_err() {
                     return;
                 }
             }

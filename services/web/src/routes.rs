@@ -89,6 +89,7 @@ route_map! {
     // Conversations: each handler checks that the user takes part in the conversation.
     post "/listings/{id}/inquiry" => pages::messages::create_inquiry, SignedIn;
     get "/conversations" => pages::messages::show_inbox, SignedIn;
+    get "/conversations/live" => pages::messages::live_inbox, SignedIn;
     get "/conversations/{id}" => pages::messages::show_conversation, SignedIn;
     post "/conversations/{id}/messages" => pages::messages::post_message, SignedIn;
     post "/conversations/{id}/read" => pages::messages::mark_read, SignedIn;

@@ -340,6 +340,22 @@ fn same_origin(headers: &HeaderMap) -> bool {
     host.is_some() && origin_host == host
 }
 
+/// `GET /conversations/live`: the WebSocket of an open inbox page.
+pub async fn live_inbox(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    if !same_origin(&headers) {
+        return Err(AppError::Forbidden);
+    }
+    let (db, hub) = (state.db.clone(), state.hub.clone());
+    Ok(ws
+        .max_message_size(4096)
+        .on_upgrade(move |socket| realtime::serve_inbox(socket, db, hub, user.id)))
+}
+
 /// `GET /conversations/{id}/live?after=n`: the WebSocket of an open conversation page.
 pub async fn live(
     State(state): State<AppState>,
