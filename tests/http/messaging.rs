@@ -16,6 +16,7 @@ on_both_backends!(
     bad_messages_are_refused_and_the_text_is_kept,
     a_user_posting_too_fast_is_slowed_down_and_keeps_the_text,
     an_open_inbox_hears_only_of_its_own_conversations,
+    announcement_counts_follow_three_recipients,
 );
 
 struct Setup {
@@ -343,4 +344,104 @@ async fn a_message_reaches_a_live_connection_on_another_server() {
     let frame = next_frame(&mut live).await;
     assert_eq!(frame["seq"], 2);
     assert_eq!(frame["body"], "Trả lời qua máy chủ A");
+}
+
+/// An officer announces to three cooperative leaders, who read and confirm at different
+/// times; the officer's counts follow each step exactly.
+async fn announcement_counts_follow_three_recipients(app: TestApp) {
+    let officer = app
+        .user("canbo@example.com", PlatformRole::UnionOfficer, None)
+        .await;
+    let mut leaders = Vec::new();
+    for (i, slug) in ["htx-a", "htx-b", "htx-c"].iter().enumerate() {
+        let org = app.cooperative(slug, "00577").await;
+        let u = app
+            .user(
+                &format!("chunhiem{i}@example.com"),
+                PlatformRole::User,
+                None,
+            )
+            .await;
+        app.member(&org, &u, MemberRole::Owner).await;
+        leaders.push(app.client_as(&u).await);
+    }
+    // Not a leader: a plain member of a cooperative gets nothing.
+    let plain = app
+        .user("thanhvien@example.com", PlatformRole::User, None)
+        .await;
+    let org = app.cooperative("htx-d", "00577").await;
+    app.member(&org, &plain, MemberRole::Member).await;
+
+    let o = app.client_as(&officer).await;
+    let page = o.get("/union/announcements").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let res = o
+        .post_form(
+            "/union/announcements",
+            &[
+                ("csrf", csrf_in(&page.body).as_str()),
+                ("title", "Hội chợ OCOP tháng 12"),
+                ("body", "Đăng ký gian hàng trước ngày 5/12."),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let status_page = res.location.expect("redirect");
+    let id: i64 = status_page
+        .trim_start_matches("/union/announcements/")
+        .parse()
+        .unwrap();
+    let summary = |body: &str| -> String {
+        let start = body
+            .find("data-testid=\"ann-summary\"><strong>")
+            .expect("summary")
+            + 34;
+        body[start..].split('<').next().unwrap().to_owned()
+    };
+    let counts = || async { summary(&o.get(&status_page).await.body) };
+    assert_eq!(counts().await, "0/3 đã đọc, 0 đã xác nhận");
+
+    // The first reads.
+    let first = leaders[0].get(&format!("/conversations/{id}")).await;
+    assert!(first.body.contains("Đăng ký gian hàng trước ngày 5/12."));
+    assert!(
+        !first.body.contains("data-testid=\"reply-form\""),
+        "recipients do not post"
+    );
+    assert_eq!(counts().await, "1/3 đã đọc, 0 đã xác nhận");
+    // The second reads and confirms (twice: counted once).
+    let second = leaders[1].get(&format!("/conversations/{id}")).await;
+    for _ in 0..2 {
+        let r = leaders[1]
+            .post_form(
+                &format!("/conversations/{id}/confirm"),
+                &[("csrf", csrf_in(&second.body).as_str()), ("seq", "1")],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    assert_eq!(counts().await, "2/3 đã đọc, 1 đã xác nhận");
+    // The third confirms straight from a link (confirming is reading).
+    let token = leaders[2].known_csrf();
+    let r = leaders[2]
+        .post_form(
+            &format!("/conversations/{id}/confirm"),
+            &[("csrf", token.as_str()), ("seq", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(counts().await, "3/3 đã đọc, 2 đã xác nhận");
+    let detail = o.get(&status_page).await;
+    assert_eq!(detail.body.matches("data-testid=\"receipt\"").count(), 3);
+    // A recipient cannot post, nor see the officer's status page; a non-leader sees nothing.
+    let r = leaders[0]
+        .post_form(
+            &format!("/conversations/{id}/messages"),
+            &[("csrf", csrf_in(&first.body).as_str()), ("body", "trả lời")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(leaders[0].get(&status_page).await.status, 403);
+    let p = app.client_as(&plain).await;
+    assert_eq!(p.get(&format!("/conversations/{id}")).await.status, 404);
 }

@@ -96,7 +96,7 @@
     };
   }
 
-  form.addEventListener("submit", function (ev) {
+  if (form) form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var text = form.elements["body"].value;
     if (!text.trim()) return;

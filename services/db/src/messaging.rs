@@ -317,3 +317,143 @@ impl Listener {
             .and_then(|(c, s)| Some((c.parse().ok()?, s.parse().ok()?))))
     }
 }
+
+/// `user_id`'s role in the conversation's member list (`member` or `admin`), if listed.
+pub async fn member_role(
+    conn: Conn<'_>,
+    conversation_id: i64,
+    user_id: i64,
+) -> Result<Option<String>> {
+    Ok(on!(conn, e => sqlx::query_scalar(
+        "SELECT role FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
+        .bind(conversation_id)
+        .bind(user_id)
+        .fetch_optional(e)
+        .await)?)
+}
+
+/// An announcement channel from `sender_id` (its admin) to `recipients`, with the first
+/// announcement; returns the conversation id.
+pub async fn create_announcement(
+    db: &Db,
+    sender_id: i64,
+    title: &str,
+    recipients: &[i64],
+) -> Result<i64> {
+    let mut tx = db.begin().await?;
+    let now = crate::now();
+    let id: i64 = on!(tx.conn(), e => sqlx::query_scalar(
+        "INSERT INTO conversations (kind, title, created_by, last_seq, created_at) \
+         VALUES ('announcement', $1, $2, 0, $3) RETURNING id")
+        .bind(title)
+        .bind(sender_id)
+        .bind(now)
+        .fetch_one(e)
+        .await)?;
+    let members = std::iter::once((sender_id, "admin")).chain(
+        recipients
+            .iter()
+            .filter(|r| **r != sender_id)
+            .map(|r| (*r, "member")),
+    );
+    for (user, role) in members {
+        on!(tx.conn(), e => sqlx::query(
+            "INSERT INTO conversation_members (conversation_id, user_id, role, last_read_seq, joined_at) \
+             VALUES ($1, $2, $3, 0, $4) ON CONFLICT (conversation_id, user_id) DO NOTHING")
+            .bind(id)
+            .bind(user)
+            .bind(role)
+            .bind(now)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Records that `user_id` confirmed message `seq` (once; a repeat changes nothing). Returns
+/// whether this call recorded it.
+pub async fn confirm(conn: Conn<'_>, conversation_id: i64, seq: i64, user_id: i64) -> Result<bool> {
+    let n = on!(conn, e => sqlx::query(
+        "INSERT INTO message_confirmations (conversation_id, seq, user_id, confirmed_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id, seq, user_id) DO NOTHING")
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(user_id)
+        .bind(crate::now())
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// One recipient's status for one announcement.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Receipt {
+    pub user_id: i64,
+    pub display_name: String,
+    pub read: bool,
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+/// Every recipient (members other than admins) of message `seq`, with whether they have read
+/// it and when they confirmed it.
+pub async fn receipts(conn: Conn<'_>, conversation_id: i64, seq: i64) -> Result<Vec<Receipt>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT cm.user_id, u.display_name, (cm.last_read_seq >= $2) AS read, mc.confirmed_at \
+         FROM conversation_members cm JOIN users u ON u.id = cm.user_id \
+         LEFT JOIN message_confirmations mc ON mc.conversation_id = cm.conversation_id \
+           AND mc.seq = $2 AND mc.user_id = cm.user_id \
+         WHERE cm.conversation_id = $1 AND cm.role = 'member' ORDER BY u.display_name, cm.user_id")
+        .bind(conversation_id)
+        .bind(seq)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Whether `user_id` confirmed message `seq`.
+pub async fn confirmed(
+    conn: Conn<'_>,
+    conversation_id: i64,
+    seq: i64,
+    user_id: i64,
+) -> Result<bool> {
+    let n: i64 = on!(conn, e => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM message_confirmations WHERE conversation_id = $1 AND seq = $2 AND user_id = $3")
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(user_id)
+        .fetch_one(e)
+        .await)?;
+    Ok(n > 0)
+}
+
+/// Announcement channels `sender_id` administers, newest first.
+pub async fn announcements_by(conn: Conn<'_>, sender_id: i64) -> Result<Vec<Conversation>> {
+    let sql = format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE kind = 'announcement' AND id IN \
+         (SELECT conversation_id FROM conversation_members WHERE user_id = $1 AND role = 'admin') \
+         ORDER BY id DESC LIMIT 100"
+    );
+    Ok(on!(conn, e => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(sender_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Owners and managers of cooperatives (HTX, THT), in one ward/commune or city-wide: the
+/// women leaders an announcement can go to. `(user id, name)`.
+pub async fn cooperative_leaders(
+    conn: Conn<'_>,
+    commune: Option<&str>,
+) -> Result<Vec<(i64, String)>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT DISTINCT u.id, u.display_name FROM users u \
+         JOIN memberships m ON m.user_id = u.id AND m.role IN ('owner', 'manager') \
+         JOIN organisations o ON o.id = m.org_id AND o.kind IN ('htx', 'tht') \
+         WHERE $1 IS NULL OR o.commune_code = $1 ORDER BY u.display_name, u.id")
+        .bind(commune)
+        .fetch_all(e)
+        .await)?)
+}

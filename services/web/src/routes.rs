@@ -93,6 +93,7 @@ route_map! {
     get "/conversations/{id}" => pages::messages::show_conversation, SignedIn;
     post "/conversations/{id}/messages" => pages::messages::post_message, SignedIn;
     post "/conversations/{id}/read" => pages::messages::mark_read, SignedIn;
+    post "/conversations/{id}/confirm" => pages::messages::confirm, SignedIn;
     get "/conversations/{id}/live" => pages::messages::live, SignedIn;
     post "/orgs" => pages::orgs::create_org, SignedIn;
 
@@ -120,6 +121,9 @@ route_map! {
     // Union officers and administrators.
     get "/union" => pages::union::show_dashboard, Officer;
     get "/union/badges" => pages::union::list_badge_claims, Officer;
+    get "/union/announcements" => pages::announcements::list_announcements, Officer;
+    post "/union/announcements" => pages::announcements::create_announcement, Officer;
+    get "/union/announcements/{id}" => pages::announcements::show_announcement, Officer;
     post "/union/badges/{id}/decision" => pages::union::decide_badge, Officer;
     post "/union/listings/{id}/hide" => pages::union::hide_listing, Officer;
     get "/union/evidence/{key}" => pages::union::show_evidence, Officer;

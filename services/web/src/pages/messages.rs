@@ -182,6 +182,12 @@ struct ConversationPage {
     last_seq: i64,
     draft: String,
     errors: Vec<String>,
+    /// The user may post here (in an announcement channel, only its senders).
+    can_post: bool,
+    /// An announcement channel the user receives: each message can be confirmed.
+    confirmable: bool,
+    /// The messages this user has confirmed.
+    confirmed: Vec<i64>,
 }
 
 async fn conversation_page(
@@ -211,6 +217,17 @@ async fn conversation_page(
         let title = localized(ctx.locale, &l.title_vi, l.title_en.as_deref());
         (l.id, title)
     });
+    let role = messaging::member_role(state.db.conn(), c.id, user_id).await?;
+    let announcement = c.kind == "announcement";
+    let is_admin = role.as_deref() == Some("admin");
+    let mut confirmed = Vec::new();
+    if announcement && !is_admin {
+        for m in &messages {
+            if messaging::confirmed(state.db.conn(), c.id, m.seq, user_id).await? {
+                confirmed.push(m.seq);
+            }
+        }
+    }
     let heading = c
         .title
         .clone()
@@ -227,7 +244,42 @@ async fn conversation_page(
         last_seq: c.last_seq,
         draft,
         errors,
+        can_post: !announcement || is_admin,
+        confirmable: announcement && !is_admin,
+        confirmed,
     })
+}
+
+/// Whether `user_id` may post in `c`: anyone taking part, except in an announcement
+/// channel, where only its senders (admins) write.
+async fn may_post(state: &AppState, c: &Conversation, user_id: i64) -> Result<bool, AppError> {
+    if c.kind != "announcement" {
+        return Ok(true);
+    }
+    Ok(messaging::member_role(state.db.conn(), c.id, user_id)
+        .await?
+        .as_deref()
+        == Some("admin"))
+}
+
+/// `POST /conversations/{id}/confirm`: a recipient confirms an announcement (`seq`).
+pub async fn confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    Form(form): Form<ReadForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let c = conversation_for(&state, id, user.id).await?;
+    if c.kind != "announcement" || !(1..=c.last_seq).contains(&form.seq) {
+        return Err(AppError::NotFound);
+    }
+    messaging::confirm(state.db.conn(), c.id, form.seq, user.id).await?;
+    messaging::mark_read(state.db.conn(), c.id, user.id, form.seq).await?;
+    Ok(see_other(&format!("/conversations/{}#m{}", c.id, form.seq)))
 }
 
 /// `GET /conversations/{id}`: the messages, the reply form; marks them read.
@@ -265,6 +317,9 @@ pub async fn post_message(
         return Err(AppError::Csrf);
     }
     let c = conversation_for(&state, id, user.id).await?;
+    if !may_post(&state, &c, user.id).await? {
+        return Err(AppError::Forbidden);
+    }
     let json = wants_json(&headers);
     let body = match message_body(&form.body) {
         Ok(b) => b,

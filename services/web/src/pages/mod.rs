@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod announcements;
 pub mod assets;
 pub mod auth;
 pub mod directory;
