@@ -135,6 +135,10 @@ async fn a_buyer_asks_and_the_cooperative_answers(app: TestApp) {
         "{}",
         inbox.body
     );
+    assert!(
+        inbox.body.contains("data-testid=\"header-unread\">1<"),
+        "the header counts it too"
+    );
 
     // Asking again about the same listing continues the same conversation.
     assert_eq!(ask(&buyer, &s.listing, "Giá sỉ bao nhiêu?").await, id);

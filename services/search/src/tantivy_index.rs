@@ -757,10 +757,26 @@ struct SortKey {
     score: Score,
 }
 
-struct SortBy(Sort);
+/// The first pass's order. With `defer_ties`, a relevance sort leaves the newest-first
+/// tie-break to [`Inner::rescore`], which reads publication dates for its candidates only
+/// instead of for every match.
+struct SortBy {
+    sort: Sort,
+    defer_ties: bool,
+}
+
+impl SortBy {
+    fn new(sort: Sort) -> Self {
+        SortBy {
+            sort,
+            defer_ties: false,
+        }
+    }
+}
 
 struct SegmentSortBy {
     sort: Sort,
+    defer_ties: bool,
     price: Option<Column<i64>>,
     published: Option<Column<i64>>,
     lat: Option<Column<f64>>,
@@ -773,20 +789,26 @@ impl SortKeyComputer for SortBy {
     type Comparator = NaturalComparator;
 
     fn requires_scoring(&self) -> bool {
-        !matches!(self.0, Sort::PriceAsc | Sort::PriceDesc)
+        !matches!(self.sort, Sort::PriceAsc | Sort::PriceDesc)
     }
 
     fn segment_sort_key_computer(&self, reader: &SegmentReader) -> tantivy::Result<SegmentSortBy> {
         let ff = reader.fast_fields();
-        let (price, lat, lon) = match self.0 {
+        let (price, lat, lon) = match self.sort {
             Sort::PriceAsc | Sort::PriceDesc => (ff.column_opt(F_PRICE)?, None, None),
             Sort::Distance { .. } => (None, ff.column_opt(F_LAT)?, ff.column_opt(F_LON)?),
             Sort::Relevance | Sort::Newest => (None, None, None),
         };
+        let deferred = self.defer_ties && self.sort == Sort::Relevance;
         Ok(SegmentSortBy {
-            sort: self.0,
+            sort: self.sort,
+            defer_ties: self.defer_ties,
             price,
-            published: ff.column_opt(F_PUBLISHED)?,
+            published: if deferred {
+                None
+            } else {
+                ff.column_opt(F_PUBLISHED)?
+            },
             lat,
             lon,
         })
@@ -811,6 +833,7 @@ impl SegmentSortKeyComputer for SegmentSortBy {
 
     fn segment_sort_key(&mut self, doc: DocId, score: Score) -> SortKey {
         let (primary, secondary) = match self.sort {
+            Sort::Relevance if self.defer_ties => (f64::from(score), 0.0),
             Sort::Relevance => (f64::from(score), self.published(doc)),
             Sort::Newest => (self.published(doc), f64::from(score)),
             Sort::PriceAsc | Sort::PriceDesc => {
@@ -1736,7 +1759,7 @@ impl Inner {
         offset: usize,
         facets: bool,
     ) -> Result<(u64, Vec<Hit>, Facets)> {
-        let rescore = !bonus.is_empty() && SortBy(sort).requires_scoring();
+        let rescore = !bonus.is_empty() && SortBy::new(sort).requires_scoring();
         let window = if rescore {
             (offset + limit).max(RESCORE_WINDOW)
         } else {
@@ -1744,7 +1767,10 @@ impl Inner {
         };
         let top = TopDocs::with_limit(window)
             .and_offset(if rescore { 0 } else { offset })
-            .order_by(SortBy(sort));
+            .order_by(SortBy {
+                sort,
+                defer_ties: rescore,
+            });
         let facet_collector = facets.then_some(FacetCollector);
         let (mut docs, count, facets) = searcher
             .search(query, &(top, Count, facet_collector))
@@ -1780,12 +1806,26 @@ impl Inner {
         let mut order: Vec<usize> = (0..docs.len()).collect();
         order.sort_by_key(|&i| (docs[i].1.segment_ord, docs[i].1.doc_id));
         let mut extra = vec![0.0f32; docs.len()];
-        for group in order.chunk_by(|&a, &b| docs[a].1.segment_ord == docs[b].1.segment_ord) {
+        let segment_of: Vec<u32> = docs.iter().map(|d| d.1.segment_ord).collect();
+        for group in order.chunk_by(|&a, &b| segment_of[a] == segment_of[b]) {
             let Some(&first) = group.first() else {
                 continue;
             };
-            let reader = searcher.segment_reader(docs[first].1.segment_ord);
+            let reader = searcher.segment_reader(segment_of[first]);
             let ids: Vec<DocId> = group.iter().map(|&i| docs[i].1.doc_id).collect();
+            if sort == Sort::Relevance {
+                // The tie-break the first pass left out (see `SortBy::defer_ties`).
+                let published: Option<Column<i64>> = reader
+                    .fast_fields()
+                    .column_opt(F_PUBLISHED)
+                    .map_err(index_err)?;
+                for &i in group {
+                    docs[i].0.secondary = published
+                        .as_ref()
+                        .and_then(|c| c.first(docs[i].1.doc_id))
+                        .map_or(f64::NEG_INFINITY, |v| v as f64);
+                }
+            }
             for weight in &weights {
                 // The candidates drive the intersection, which asks the clause about each of
                 // them only (a phrase reads positions there and nowhere else).

@@ -164,6 +164,27 @@ async fn tantivy_result_cache_follows_the_index() {
     assert!(contract::ids(&idx, "khan lua").await.is_empty());
 }
 
+/// Equal scores rank the newest first, whether the query has score-only clauses (exact
+/// diacritics: the tie-break happens in the rescoring pass) or not.
+#[tokio::test]
+async fn tantivy_equal_scores_rank_newest_first() {
+    let idx = TantivyIndex::in_memory().unwrap();
+    let mut docs = Vec::new();
+    for (id, published) in [(1, 30), (2, 10), (3, 50), (4, 20)] {
+        let mut d = contract::listing(id, "Mật ong hoa nhãn");
+        d.published_at = contract::EPOCH + published;
+        docs.push(d);
+    }
+    contract::reset(&idx, docs).await;
+    for text in ["mật ong", "mat ong", "mat ong "] {
+        assert_eq!(
+            contract::ids(&idx, text).await,
+            vec![3, 1, 4, 2],
+            "{text:?}"
+        );
+    }
+}
+
 /// Works without a Tokio runtime too (blocking calls run inline).
 #[test]
 fn tantivy_without_runtime() {

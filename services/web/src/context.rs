@@ -29,6 +29,8 @@ pub struct Ctx {
     pub request_id: Option<String>,
     pub client_ip: IpAddr,
     pub is_api: bool,
+    /// Unread messages over the user's conversations, for the header (pages only).
+    pub unread_messages: i64,
 }
 
 impl Ctx {
@@ -150,7 +152,24 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
             Err(e) => return render_error(e, locale, is_api, request_id, &path, None),
         },
     };
+    // The header's unread count, on pages only (not the API, assets or live connections);
+    // a failure leaves the badge out rather than the page.
+    let unread_messages = match &user {
+        Some(u)
+            if req.method() == axum::http::Method::GET
+                && !is_api
+                && !path.starts_with("/static/")
+                && !path.starts_with("/media/")
+                && !req.uri().path().ends_with("/live") =>
+        {
+            ketnoi_db::messaging::unread_total(state.db.conn(), u.id)
+                .await
+                .unwrap_or(0)
+        }
+        _ => 0,
+    };
     let ctx = Ctx {
+        unread_messages,
         user,
         locale,
         csrf_token: csrf::token(state.config.secret_key.expose(), &csrf_anchor),

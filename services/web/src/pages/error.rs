@@ -45,6 +45,7 @@ pub(crate) fn render(
             is_officer: false,
             csrf: String::new(),
             path: "/".to_owned(),
+            unread: 0,
         },
     };
     let message = err.message(locale);

@@ -41,6 +41,8 @@ pub struct Layout {
     pub csrf: String,
     /// Where the language switch returns to.
     pub path: String,
+    /// Unread messages, shown beside "Tin nhắn".
+    pub unread: i64,
 }
 
 impl Layout {
@@ -54,6 +56,7 @@ impl Layout {
             is_officer: matches!(role, Some(PlatformRole::UnionOfficer | PlatformRole::Admin)),
             csrf: ctx.csrf_token.clone(),
             path: ctx.path.clone(),
+            unread: ctx.unread_messages,
         }
     }
     pub fn titled(ctx: &Ctx, key: &str) -> Layout {
