@@ -167,7 +167,7 @@ async fn main() {
         .unwrap()
         .port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_ketnoi"))
+    let server = std::process::Command::new(env!("CARGO_BIN_EXE_ketnoi"))
         .args(["serve", "--no-worker"])
         .env("DATA_DIR", dir.path())
         .env("DATABASE_URL", &url)
@@ -177,7 +177,9 @@ async fn main() {
         .env("RUST_LOG", "warn")
         .spawn()
         .unwrap();
-    let pid = server.id();
+    // Stopped however this ends, a failed assertion included.
+    let server = KillOnDrop(server);
+    let pid = server.0.id();
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while http.get(format!("{base}/healthz")).send().await.is_err() {
@@ -293,6 +295,14 @@ async fn main() {
         open_members.as_secs_f64(),
         open_all.as_secs_f64(),
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
