@@ -211,6 +211,14 @@ async fn a_reconnecting_client_gets_exactly_what_it_missed(app: TestApp) {
     let mut live = buyer.live(id, 0).await.expect("live");
     assert_eq!(next_frame(&mut live).await["seq"], 1);
     drop(live);
+    // The server notices the closed page and forgets the conversation's channel.
+    ketnoi_tests::support::eventually(
+        "the closed page's channel to be released",
+        std::time::Duration::from_secs(10),
+        || async { (app.state.hub.open_conversations() == 0).then_some(()) },
+    )
+    .await
+    .unwrap();
     // (Through the store: the site allows one user 30 messages a minute.)
     for i in 1..=50 {
         let m = ketnoi_db::messaging::post(&app.db, id, s.manager.id, &format!("tin {i}"), None)

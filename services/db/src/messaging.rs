@@ -412,21 +412,18 @@ pub async fn receipts(conn: Conn<'_>, conversation_id: i64, seq: i64) -> Result<
         .await)?)
 }
 
-/// Whether `user_id` confirmed message `seq`.
-pub async fn confirmed(
+/// The messages of the conversation that `user_id` has confirmed, in order.
+pub async fn confirmed_seqs(
     conn: Conn<'_>,
     conversation_id: i64,
-    seq: i64,
     user_id: i64,
-) -> Result<bool> {
-    let n: i64 = on!(conn, e => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM message_confirmations WHERE conversation_id = $1 AND seq = $2 AND user_id = $3")
+) -> Result<Vec<i64>> {
+    Ok(on!(conn, e => sqlx::query_scalar(
+        "SELECT seq FROM message_confirmations WHERE conversation_id = $1 AND user_id = $2 ORDER BY seq")
         .bind(conversation_id)
-        .bind(seq)
         .bind(user_id)
-        .fetch_one(e)
-        .await)?;
-    Ok(n > 0)
+        .fetch_all(e)
+        .await)?)
 }
 
 /// Announcement channels `sender_id` administers, newest first.

@@ -82,6 +82,28 @@ impl Hub {
         }
     }
 
+    /// Forgets a conversation's channel once its last page has closed.
+    fn release(&self, conversation_id: i64) {
+        let mut channels = self
+            .channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if channels
+            .get(&conversation_id)
+            .is_some_and(|tx| tx.receiver_count() == 0)
+        {
+            channels.remove(&conversation_id);
+        }
+    }
+
+    /// Conversations with a channel in this process (closed pages release theirs).
+    pub fn open_conversations(&self) -> usize {
+        self.channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
     /// Open pages (live connections) of a conversation in this process.
     pub fn listeners(&self, conversation_id: i64) -> usize {
         let channels = self
@@ -167,15 +189,27 @@ pub fn frame(m: &Message) -> String {
 /// Serves one live connection to `conversation_id` for a client that has seen up to
 /// `after` (see the module documentation).
 pub async fn serve_socket(
-    mut socket: WebSocket,
+    socket: WebSocket,
     db: Db,
     hub: Arc<Hub>,
     conversation_id: i64,
     after: i64,
 ) {
-    let mut live = hub.subscribe(conversation_id);
+    let live = hub.subscribe(conversation_id);
+    forward(socket, &db, live, conversation_id, after).await;
+    // The receiver is dropped: forget the channel if it was the last.
+    hub.release(conversation_id);
+}
+
+async fn forward(
+    mut socket: WebSocket,
+    db: &Db,
+    mut live: broadcast::Receiver<Arc<Message>>,
+    conversation_id: i64,
+    after: i64,
+) {
     let mut last = after;
-    if catch_up(&mut socket, &db, conversation_id, &mut last)
+    if catch_up(&mut socket, db, conversation_id, &mut last)
         .await
         .is_err()
     {
@@ -192,7 +226,7 @@ pub async fn serve_socket(
                     Ok(m) if m.seq <= last => Ok(()),
                     // A gap, or fallen behind the channel: the database has it all.
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                        catch_up(&mut socket, &db, conversation_id, &mut last).await
+                        catch_up(&mut socket, db, conversation_id, &mut last).await
                     }
                     Err(broadcast::error::RecvError::Closed) => Err(()),
                 };

@@ -224,14 +224,11 @@ async fn conversation_page(
     let role = messaging::member_role(state.db.conn(), c.id, user_id).await?;
     let announcement = c.kind == "announcement";
     let is_admin = role.as_deref() == Some("admin");
-    let mut confirmed = Vec::new();
-    if announcement && !is_admin {
-        for m in &messages {
-            if messaging::confirmed(state.db.conn(), c.id, m.seq, user_id).await? {
-                confirmed.push(m.seq);
-            }
-        }
-    }
+    let confirmed = if announcement && !is_admin {
+        messaging::confirmed_seqs(state.db.conn(), c.id, user_id).await?
+    } else {
+        Vec::new()
+    };
     let heading = c
         .title
         .clone()
