@@ -67,9 +67,6 @@ impl TestApp {
             }
         };
         let db = Db::connect_and_migrate(&url).await.expect("database");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let base = format!("http://{addr}");
         let search: std::sync::Arc<dyn ketnoi_search::SearchIndex> = std::sync::Arc::new(
             ketnoi_search::tantivy_index::TantivyIndex::in_memory().expect("search index"),
         );
@@ -80,16 +77,7 @@ impl TestApp {
             std::time::Duration::from_millis(20),
             indexer_stopped,
         ));
-        let state = AppState::new(
-            db.clone(),
-            ketnoi_media::MediaStore::in_memory(),
-            search.clone(),
-            AppConfig::local(base.clone(), Secret::new(SECRET.to_vec())),
-        );
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(ketnoi_web::serve(listener, state.clone(), async move {
-            let _ = stopped.await;
-        }));
+        let (addr, base, state, stop) = serve(db.clone(), search.clone()).await;
         Some(TestApp {
             addr,
             url: base,
@@ -255,6 +243,28 @@ pub async fn published_listing(
     listing
 }
 
+/// Serves the app over `db` and `search` on a free loopback port: its address, base URL,
+/// state, and the sender that stops it.
+async fn serve(
+    db: Db,
+    search: std::sync::Arc<dyn ketnoi_search::SearchIndex>,
+) -> (SocketAddr, String, AppState, oneshot::Sender<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let base = format!("http://{addr}");
+    let state = AppState::new(
+        db,
+        ketnoi_media::MediaStore::in_memory(),
+        search,
+        AppConfig::local(base.clone(), Secret::new(SECRET.to_vec())),
+    );
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(ketnoi_web::serve(listener, state.clone(), async move {
+        let _ = stopped.await;
+    }));
+    (addr, base, state, stop)
+}
+
 /// A second server on the same database, as another process would be: its own pool, its
 /// own live-delivery hub and listener, its own port. Stops when dropped.
 pub struct OtherServer {
@@ -273,18 +283,7 @@ impl Drop for OtherServer {
 impl TestApp {
     pub async fn other_server(&self) -> OtherServer {
         let db = Db::connect(&self.database_url).await.expect("database");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let state = AppState::new(
-            db,
-            ketnoi_media::MediaStore::in_memory(),
-            self.search.clone(),
-            AppConfig::local(base.clone(), Secret::new(SECRET.to_vec())),
-        );
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(ketnoi_web::serve(listener, state, async move {
-            let _ = stopped.await;
-        }));
+        let (_, base, _, stop) = serve(db, self.search.clone()).await;
         OtherServer {
             url: base,
             stop: Some(stop),
@@ -330,27 +329,26 @@ impl Client {
         conversation: i64,
         after: i64,
     ) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let url = format!(
-            "{}/conversations/{conversation}/live?after={after}",
-            server.replacen("http://", "ws://", 1)
-        );
-        let mut request = url.into_client_request()?;
-        if let Ok(v) = self.cookie_header().parse() {
-            request.headers_mut().insert("cookie", v);
-        }
-        tokio_tungstenite::connect_async(request)
-            .await
-            .map(|(ws, _)| ws)
+        self.socket(
+            server,
+            &format!("/conversations/{conversation}/live?after={after}"),
+        )
+        .await
     }
 
     /// Opens the inbox's live connection with this client's cookies.
     pub async fn live_inbox(&self) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
+        self.socket(&self.base, "/conversations/live").await
+    }
+
+    /// A WebSocket to `path` on `server`, with this client's cookies.
+    async fn socket(
+        &self,
+        server: &str,
+        path: &str,
+    ) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let url = format!(
-            "{}/conversations/live",
-            self.base.replacen("http://", "ws://", 1)
-        );
+        let url = format!("{}{path}", server.replacen("http://", "ws://", 1));
         let mut request = url.into_client_request()?;
         if let Ok(v) = self.cookie_header().parse() {
             request.headers_mut().insert("cookie", v);
@@ -365,7 +363,7 @@ impl Client {
         conversation: i64,
         after: i64,
     ) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
-        self.live_on(&self.base.clone(), conversation, after).await
+        self.live_on(&self.base, conversation, after).await
     }
 
     /// Puts a cookie in this client's jar, as the server would have.

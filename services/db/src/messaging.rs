@@ -13,9 +13,6 @@ use chrono::{DateTime, Utc};
 /// The PostgreSQL notification channel of new messages; payload `"<conversation>:<seq>"`.
 pub const CHANNEL: &str = "ketnoi_messages";
 
-/// The kinds of conversation.
-pub const INQUIRY: &str = "inquiry";
-
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Conversation {
     pub id: i64,
@@ -29,6 +26,13 @@ pub struct Conversation {
     pub last_seq: i64,
     pub last_message_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+impl Conversation {
+    /// An announcement channel: its admins write, its members read and confirm.
+    pub fn is_announcement(&self) -> bool {
+        self.kind == "announcement"
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
@@ -48,22 +52,37 @@ pub struct Message {
 /// A line of someone's inbox.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct InboxEntry {
-    pub id: i64,
-    pub kind: String,
-    pub title: Option<String>,
+    #[sqlx(flatten)]
+    pub conversation: Conversation,
     pub org_name: Option<String>,
-    pub org_slug: Option<String>,
     pub listing_title: Option<String>,
-    pub buyer_name: Option<String>,
     /// Who opened the conversation (the buyer of an inquiry).
-    pub created_by: Option<i64>,
-    pub last_seq: i64,
-    pub last_message_at: Option<DateTime<Utc>>,
+    pub buyer_name: Option<String>,
     pub unread: i64,
 }
 
-const CONVERSATION_COLUMNS: &str =
-    "id, kind, title, org_id, listing_id, created_by, last_seq, last_message_at, created_at";
+/// The columns of [`Conversation`], of the table aliased `c`.
+macro_rules! conversation_columns {
+    () => {
+        "c.id, c.kind, c.title, c.org_id, c.listing_id, c.created_by, c.last_seq, \
+         c.last_message_at, c.created_at"
+    };
+}
+
+/// `FROM` the conversations `$1` (a user id) takes part in: those where the user is on the
+/// member list, and those of a cooperative the user owns or manages (inquiries). `$joins` go
+/// between the member join and the condition; the user's member row is `cm`.
+macro_rules! participating {
+    ($joins:literal) => {
+        concat!(
+            " FROM conversations c \
+             LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1 ",
+            $joins,
+            " WHERE (cm.user_id IS NOT NULL OR c.org_id IN \
+               (SELECT org_id FROM memberships WHERE user_id = $1 AND role IN ('owner', 'manager')))"
+        )
+    };
+}
 
 macro_rules! select_messages {
     ($rest:literal) => {
@@ -77,8 +96,19 @@ macro_rules! select_messages {
 }
 
 pub async fn get(conn: Conn<'_>, id: i64) -> Result<Option<Conversation>> {
-    let sql = format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1");
-    Ok(on!(conn, e => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    Ok(on!(conn, e => sqlx::query_as(concat!(
+        "SELECT ", conversation_columns!(), " FROM conversations c WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(e)
+        .await)?)
+}
+
+/// The conversation, if `user_id` takes part in it (see [`participating`]): one query for
+/// both the row and the permission.
+pub async fn get_for(conn: Conn<'_>, id: i64, user_id: i64) -> Result<Option<Conversation>> {
+    Ok(on!(conn, e => sqlx::query_as(concat!(
+        "SELECT ", conversation_columns!(), participating!(""), " AND c.id = $2"))
+        .bind(user_id)
         .bind(id)
         .fetch_optional(e)
         .await)?)
@@ -128,20 +158,6 @@ pub async fn open_inquiry(
     Ok(id)
 }
 
-/// Whether `user_id` takes part in the conversation: a member of it, or an owner or manager
-/// of its cooperative.
-pub async fn can_access(conn: Conn<'_>, c: &Conversation, user_id: i64) -> Result<bool> {
-    let n: i64 = on!(conn, e => sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM conversation_members WHERE conversation_id = $1 AND user_id = $2) \
-         + (SELECT COUNT(*) FROM memberships WHERE org_id = $3 AND user_id = $2 AND role IN ('owner', 'manager'))")
-        .bind(c.id)
-        .bind(user_id)
-        .bind(c.org_id)
-        .fetch_one(e)
-        .await)?;
-    Ok(n > 0)
-}
-
 /// Stores a message and returns it; the conversation's next `seq` is taken in the same
 /// transaction, and the sender has read everything up to it.
 pub async fn post(
@@ -162,18 +178,19 @@ pub async fn post(
         .await)?;
     let seq = seq.ok_or(crate::DbError::NotFound)?;
     let reply_to_seq = reply_to_seq.filter(|r| (1..seq).contains(r));
-    let id: i64 = on!(tx.conn(), e => sqlx::query_scalar(
+    on!(tx.conn(), e => sqlx::query(
         "INSERT INTO messages (conversation_id, seq, sender_id, body, reply_to_seq, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+         VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(conversation_id)
         .bind(seq)
         .bind(sender_id)
         .bind(body)
         .bind(reply_to_seq)
         .bind(now)
-        .fetch_one(e)
-        .await)?;
-    mark_read_in(tx.conn(), conversation_id, sender_id, seq).await?;
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    mark_read(tx.conn(), conversation_id, sender_id, seq).await?;
     if let Db::Postgres(_) = db {
         on!(tx.conn(), e => sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
@@ -182,27 +199,16 @@ pub async fn post(
             .await
             .map(|r| r.rows_affected()))?;
     }
-    let sender_name: Option<String> = on!(tx.conn(), e => sqlx::query_scalar(
-        "SELECT display_name FROM users WHERE id = $1")
-        .bind(sender_id)
-        .fetch_optional(e)
-        .await)?;
+    // As every reader sees it (with the sender's name).
+    let stored = message(tx.conn(), conversation_id, seq)
+        .await?
+        .ok_or(crate::DbError::NotFound)?;
     tx.commit().await?;
-    Ok(Message {
-        id,
-        conversation_id,
-        seq,
-        sender_id: Some(sender_id),
-        sender_name,
-        body: body.to_owned(),
-        reply_to_seq,
-        created_at: now,
-        edited_at: None,
-        deleted_at: None,
-    })
+    Ok(stored)
 }
 
-async fn mark_read_in(conn: Conn<'_>, conversation_id: i64, user_id: i64, seq: i64) -> Result<()> {
+/// Records that `user_id` has read the conversation up to `seq` (never moves back).
+pub async fn mark_read(conn: Conn<'_>, conversation_id: i64, user_id: i64, seq: i64) -> Result<()> {
     on!(conn, e => sqlx::query(
         "INSERT INTO conversation_members (conversation_id, user_id, role, last_read_seq, joined_at) \
          VALUES ($1, $2, 'member', $3, $4) \
@@ -217,11 +223,6 @@ async fn mark_read_in(conn: Conn<'_>, conversation_id: i64, user_id: i64, seq: i
         .await
         .map(|r| r.rows_affected()))?;
     Ok(())
-}
-
-/// Records that `user_id` has read the conversation up to `seq` (never moves back).
-pub async fn mark_read(conn: Conn<'_>, conversation_id: i64, user_id: i64, seq: i64) -> Result<()> {
-    mark_read_in(conn, conversation_id, user_id, seq).await
 }
 
 /// Up to `limit` messages after `after_seq`, in order.
@@ -264,18 +265,15 @@ pub async fn message(conn: Conn<'_>, conversation_id: i64, seq: i64) -> Result<O
 
 /// The conversations `user_id` takes part in, most recent first, with unread counts.
 pub async fn inbox(conn: Conn<'_>, user_id: i64) -> Result<Vec<InboxEntry>> {
-    Ok(on!(conn, e => sqlx::query_as(
-        "SELECT c.id, c.kind, c.title, o.name AS org_name, o.slug AS org_slug, \
-         l.title_vi AS listing_title, b.display_name AS buyer_name, c.created_by, c.last_seq, c.last_message_at, \
-         c.last_seq - COALESCE(cm.last_read_seq, 0) AS unread \
-         FROM conversations c \
-         LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1 \
-         LEFT JOIN organisations o ON o.id = c.org_id \
-         LEFT JOIN listings l ON l.id = c.listing_id \
-         LEFT JOIN users b ON b.id = c.created_by \
-         WHERE cm.user_id IS NOT NULL OR c.org_id IN \
-           (SELECT org_id FROM memberships WHERE user_id = $1 AND role IN ('owner', 'manager')) \
-         ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC LIMIT 200")
+    Ok(on!(conn, e => sqlx::query_as(concat!(
+        "SELECT ", conversation_columns!(), ", o.name AS org_name, l.title_vi AS listing_title, \
+         b.display_name AS buyer_name, c.last_seq - COALESCE(cm.last_read_seq, 0) AS unread",
+        participating!(
+            "LEFT JOIN organisations o ON o.id = c.org_id \
+             LEFT JOIN listings l ON l.id = c.listing_id \
+             LEFT JOIN users b ON b.id = c.created_by"
+        ),
+        " ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC LIMIT 200"))
         .bind(user_id)
         .fetch_all(e)
         .await)?)
@@ -283,12 +281,9 @@ pub async fn inbox(conn: Conn<'_>, user_id: i64) -> Result<Vec<InboxEntry>> {
 
 /// Unread messages over all of `user_id`'s conversations.
 pub async fn unread_total(conn: Conn<'_>, user_id: i64) -> Result<i64> {
-    let n: Option<i64> = on!(conn, e => sqlx::query_scalar(
-        "SELECT CAST(SUM(c.last_seq - COALESCE(cm.last_read_seq, 0)) AS BIGINT) \
-         FROM conversations c \
-         LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = $1 \
-         WHERE cm.user_id IS NOT NULL OR c.org_id IN \
-           (SELECT org_id FROM memberships WHERE user_id = $1 AND role IN ('owner', 'manager'))")
+    let n: Option<i64> = on!(conn, e => sqlx::query_scalar(concat!(
+        "SELECT CAST(SUM(c.last_seq - COALESCE(cm.last_read_seq, 0)) AS BIGINT)",
+        participating!("")))
         .bind(user_id)
         .fetch_one(e)
         .await)?;
@@ -318,18 +313,16 @@ impl Listener {
     }
 }
 
-/// `user_id`'s role in the conversation's member list (`member` or `admin`), if listed.
-pub async fn member_role(
-    conn: Conn<'_>,
-    conversation_id: i64,
-    user_id: i64,
-) -> Result<Option<String>> {
-    Ok(on!(conn, e => sqlx::query_scalar(
-        "SELECT role FROM conversation_members WHERE conversation_id = $1 AND user_id = $2")
+/// Whether `user_id` is an admin of the conversation (an announcement channel's sender).
+pub async fn is_admin(conn: Conn<'_>, conversation_id: i64, user_id: i64) -> Result<bool> {
+    let n: i64 = on!(conn, e => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM conversation_members \
+         WHERE conversation_id = $1 AND user_id = $2 AND role = 'admin'")
         .bind(conversation_id)
         .bind(user_id)
-        .fetch_optional(e)
-        .await)?)
+        .fetch_one(e)
+        .await)?;
+    Ok(n > 0)
 }
 
 /// An announcement channel from `sender_id` (its admin) to `recipients`, with the first
@@ -426,14 +419,47 @@ pub async fn confirmed_seqs(
         .await)?)
 }
 
-/// Announcement channels `sender_id` administers, newest first.
-pub async fn announcements_by(conn: Conn<'_>, sender_id: i64) -> Result<Vec<Conversation>> {
-    let sql = format!(
-        "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE kind = 'announcement' AND id IN \
-         (SELECT conversation_id FROM conversation_members WHERE user_id = $1 AND role = 'admin') \
-         ORDER BY id DESC LIMIT 100"
-    );
-    Ok(on!(conn, e => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+/// How many recipients of an announcement have read and confirmed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
+pub struct Tally {
+    pub total: i64,
+    pub read: i64,
+    pub confirmed: i64,
+}
+
+impl Tally {
+    pub fn of(receipts: &[Receipt]) -> Tally {
+        let count = |f: fn(&Receipt) -> bool| receipts.iter().filter(|r| f(r)).count() as i64;
+        Tally {
+            total: receipts.len() as i64,
+            read: count(|r| r.read),
+            confirmed: count(|r| r.confirmed_at.is_some()),
+        }
+    }
+}
+
+/// An announcement channel with the tally of its latest announcement.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ChannelTally {
+    pub id: i64,
+    pub title: Option<String>,
+    #[sqlx(flatten)]
+    pub tally: Tally,
+}
+
+/// Announcement channels `sender_id` administers, newest first, each with the tally of its
+/// latest announcement (one query for the whole list).
+pub async fn announcements_by(conn: Conn<'_>, sender_id: i64) -> Result<Vec<ChannelTally>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT c.id, c.title, CAST(COUNT(r.user_id) AS BIGINT) AS total, \
+         CAST(COALESCE(SUM(CASE WHEN r.last_read_seq >= c.last_seq THEN 1 ELSE 0 END), 0) AS BIGINT) AS read, \
+         CAST(COUNT(mc.user_id) AS BIGINT) AS confirmed \
+         FROM conversations c \
+         JOIN conversation_members a ON a.conversation_id = c.id AND a.user_id = $1 AND a.role = 'admin' \
+         LEFT JOIN conversation_members r ON r.conversation_id = c.id AND r.role = 'member' \
+         LEFT JOIN message_confirmations mc ON mc.conversation_id = c.id AND mc.seq = c.last_seq \
+           AND mc.user_id = r.user_id \
+         WHERE c.kind = 'announcement' GROUP BY c.id, c.title ORDER BY c.id DESC LIMIT 100")
         .bind(sender_id)
         .fetch_all(e)
         .await)?)

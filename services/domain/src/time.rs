@@ -20,9 +20,9 @@ pub fn format_hanoi(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// A UTC time on Hanoi's clock.
-pub fn to_hanoi(t: DateTime<Utc>) -> DateTime<FixedOffset> {
-    t.with_timezone(&hanoi())
+/// `HH:MM dd/mm` in Hanoi time: when a message was sent, as a conversation shows it.
+pub fn format_hanoi_short(t: DateTime<Utc>) -> String {
+    t.with_timezone(&hanoi()).format("%H:%M %d/%m").to_string()
 }
 
 /// `dd/mm/yyyy` in Hanoi time.

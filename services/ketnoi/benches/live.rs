@@ -25,29 +25,9 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const SECRET: &str = "bench-secret-key-bench-secret-key-0123456789";
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn status_mib(pid: u32, field: &str) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::{env_usize, percentile};
 
 async fn session(db: &Db, user_id: i64) -> String {
     let token = ketnoi_web::session::random_token().unwrap();
@@ -179,14 +159,14 @@ async fn main() {
         .unwrap();
     // Stopped however this ends, a failed assertion included.
     let server = KillOnDrop(server);
-    let pid = server.0.id();
+    let pid = server.0.id().to_string();
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while http.get(format!("{base}/healthz")).send().await.is_err() {
         assert!(Instant::now() < deadline, "server did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let rss_idle = status_mib(pid, "VmRSS:");
+    let rss_idle = common::status_mib(&pid, "VmRSS:");
 
     // 1. Fan-out to one connection per member.
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -263,8 +243,8 @@ async fn main() {
     }
     let open_all = t.elapsed();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let rss_now = status_mib(pid, "VmRSS:");
-    let rss_peak = status_mib(pid, "VmHWM:");
+    let rss_now = common::status_mib(&pid, "VmRSS:");
+    let rss_peak = common::status_mib(&pid, "VmHWM:");
 
     println!(
         "ketnoi serve (release, SQLite), {members} members of one announcement channel, {} UTC",

@@ -16,17 +16,9 @@ use ketnoi_search::tantivy_index::TantivyIndex;
 use ketnoi_search::{SearchIndex, SearchQuery, eval};
 use std::time::{Duration, Instant};
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::{env_usize, percentile};
 
 fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1000.0)
@@ -34,16 +26,12 @@ fn ms(d: Duration) -> String {
 
 /// Peak resident memory of this process so far (`VmHWM`), in MiB.
 fn peak_rss_mib() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| format!("{:.0}", kb / 1024.0))
-        .unwrap_or_else(|| "?".into())
+    let mib = common::status_mib("self", "VmHWM:");
+    if mib.is_nan() {
+        "?".into()
+    } else {
+        format!("{mib:.0}")
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -765,19 +765,25 @@ struct SortBy {
     defer_ties: bool,
 }
 
-impl SortBy {
-    fn new(sort: Sort) -> Self {
-        SortBy {
-            sort,
-            defer_ties: false,
-        }
-    }
+/// Whether ordering by `sort` needs scores (a price sort does not).
+fn scores(sort: Sort) -> bool {
+    !matches!(sort, Sort::PriceAsc | Sort::PriceDesc)
+}
+
+/// A document's publication time as a sort key (oldest for none, or without the column).
+fn published_at(column: Option<&Column<i64>>, doc: DocId) -> f64 {
+    let value = match column {
+        Some(c) if matches!(c.index, ColumnIndex::Full) => Some(c.values.get_val(doc)),
+        Some(c) => c.first(doc),
+        None => None,
+    };
+    value.map_or(f64::NEG_INFINITY, |v| v as f64)
 }
 
 struct SegmentSortBy {
     sort: Sort,
-    defer_ties: bool,
     price: Option<Column<i64>>,
+    /// `None` when the tie-break is deferred: every key then ties on it.
     published: Option<Column<i64>>,
     lat: Option<Column<f64>>,
     lon: Option<Column<f64>>,
@@ -789,7 +795,7 @@ impl SortKeyComputer for SortBy {
     type Comparator = NaturalComparator;
 
     fn requires_scoring(&self) -> bool {
-        !matches!(self.sort, Sort::PriceAsc | Sort::PriceDesc)
+        scores(self.sort)
     }
 
     fn segment_sort_key_computer(&self, reader: &SegmentReader) -> tantivy::Result<SegmentSortBy> {
@@ -802,7 +808,6 @@ impl SortKeyComputer for SortBy {
         let deferred = self.defer_ties && self.sort == Sort::Relevance;
         Ok(SegmentSortBy {
             sort: self.sort,
-            defer_ties: self.defer_ties,
             price,
             published: if deferred {
                 None
@@ -817,12 +822,7 @@ impl SortKeyComputer for SortBy {
 
 impl SegmentSortBy {
     fn published(&self, doc: DocId) -> f64 {
-        let value = match &self.published {
-            Some(c) if matches!(c.index, ColumnIndex::Full) => Some(c.values.get_val(doc)),
-            Some(c) => c.first(doc),
-            None => None,
-        };
-        value.map_or(f64::NEG_INFINITY, |v| v as f64)
+        published_at(self.published.as_ref(), doc)
     }
 }
 
@@ -833,7 +833,6 @@ impl SegmentSortKeyComputer for SegmentSortBy {
 
     fn segment_sort_key(&mut self, doc: DocId, score: Score) -> SortKey {
         let (primary, secondary) = match self.sort {
-            Sort::Relevance if self.defer_ties => (f64::from(score), 0.0),
             Sort::Relevance => (f64::from(score), self.published(doc)),
             Sort::Newest => (self.published(doc), f64::from(score)),
             Sort::PriceAsc | Sort::PriceDesc => {
@@ -1759,7 +1758,7 @@ impl Inner {
         offset: usize,
         facets: bool,
     ) -> Result<(u64, Vec<Hit>, Facets)> {
-        let rescore = !bonus.is_empty() && SortBy::new(sort).requires_scoring();
+        let rescore = !bonus.is_empty() && scores(sort);
         let window = if rescore {
             (offset + limit).max(RESCORE_WINDOW)
         } else {
@@ -1820,10 +1819,7 @@ impl Inner {
                     .column_opt(F_PUBLISHED)
                     .map_err(index_err)?;
                 for &i in group {
-                    docs[i].0.secondary = published
-                        .as_ref()
-                        .and_then(|c| c.first(docs[i].1.doc_id))
-                        .map_or(f64::NEG_INFINITY, |v| v as f64);
+                    docs[i].0.secondary = published_at(published.as_ref(), docs[i].1.doc_id);
                 }
             }
             for weight in &weights {
@@ -2087,24 +2083,23 @@ impl SearchIndex for TantivyIndex {
     }
 
     fn search<'a>(&'a self, q: &'a SearchQuery) -> BoxFuture<'a, Result<SearchResults>> {
-        if let Some(cache) = &self.inner.results {
-            let key = format!(
-                "{}\u{1f}{q:?}",
-                self.inner.reader.searcher().generation().generation_id()
-            );
-            if let Some(hit) = cache.get(&key) {
-                return Box::pin(async move { Ok(SearchResults::clone(&hit)) });
-            }
-            let cache = cache.clone();
-            let q = q.clone();
-            return Box::pin(async move {
-                let results = self.blocking(move |inner| inner.search(&q)).await?;
-                cache.insert(key, Arc::new(results.clone()));
-                Ok(results)
+        Box::pin(async move {
+            let cache = self.inner.results.as_ref().map(|cache| {
+                let generation = self.inner.reader.searcher().generation().generation_id();
+                (cache, format!("{generation}\u{1f}{q:?}"))
             });
-        }
-        let q = q.clone();
-        Box::pin(async move { self.blocking(move |inner| inner.search(&q)).await })
+            if let Some((cache, key)) = &cache
+                && let Some(hit) = cache.get(key)
+            {
+                return Ok(SearchResults::clone(&hit));
+            }
+            let query = q.clone();
+            let results = self.blocking(move |inner| inner.search(&query)).await?;
+            if let Some((cache, key)) = cache {
+                cache.insert(key, Arc::new(results.clone()));
+            }
+            Ok(results)
+        })
     }
 
     fn optimize(&self) -> BoxFuture<'_, Result<()>> {

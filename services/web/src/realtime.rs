@@ -42,6 +42,13 @@ impl Default for Hub {
 }
 
 impl Hub {
+    /// The channels (a panic elsewhere leaves the map usable: it holds no invariant).
+    fn channels(&self) -> std::sync::MutexGuard<'_, HashMap<i64, broadcast::Sender<Arc<Message>>>> {
+        self.channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub fn subscribe_inbox(&self) -> broadcast::Receiver<i64> {
         self.inbox.subscribe()
     }
@@ -56,10 +63,7 @@ impl Hub {
     }
 
     pub fn subscribe(&self, conversation_id: i64) -> broadcast::Receiver<Arc<Message>> {
-        let mut channels = self
-            .channels
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut channels = self.channels();
         channels
             .entry(conversation_id)
             .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
@@ -70,10 +74,7 @@ impl Hub {
     /// inboxes.
     pub fn publish(&self, m: Arc<Message>) {
         self.touch(m.conversation_id);
-        let mut channels = self
-            .channels
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut channels = self.channels();
         if let Some(tx) = channels.get(&m.conversation_id)
             && tx.send(m.clone()).is_err()
         {
@@ -84,10 +85,7 @@ impl Hub {
 
     /// Forgets a conversation's channel once its last page has closed.
     fn release(&self, conversation_id: i64) {
-        let mut channels = self
-            .channels
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut channels = self.channels();
         if channels
             .get(&conversation_id)
             .is_some_and(|tx| tx.receiver_count() == 0)
@@ -98,19 +96,12 @@ impl Hub {
 
     /// Conversations with a channel in this process (closed pages release theirs).
     pub fn open_conversations(&self) -> usize {
-        self.channels
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .len()
+        self.channels().len()
     }
 
     /// Open pages (live connections) of a conversation in this process.
     pub fn listeners(&self, conversation_id: i64) -> usize {
-        let channels = self
-            .channels
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        channels
+        self.channels()
             .get(&conversation_id)
             .map_or(0, broadcast::Sender::receiver_count)
     }
@@ -179,9 +170,7 @@ pub fn frame(m: &Message) -> String {
     let frame = Frame {
         kind: "message",
         message: m,
-        time: ketnoi_domain::time::to_hanoi(m.created_at)
-            .format("%H:%M %d/%m")
-            .to_string(),
+        time: ketnoi_domain::time::format_hanoi_short(m.created_at),
     };
     serde_json::to_string(&frame).unwrap_or_default()
 }
@@ -234,9 +223,8 @@ async fn forward(
                     return;
                 }
             }
-            incoming = socket.recv() => match incoming {
-                None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => return,
-                Some(Ok(_)) => {}
+            incoming = socket.recv() => if closed(incoming) {
+                return;
             },
         }
     }
@@ -255,14 +243,11 @@ pub async fn serve_inbox(mut socket: WebSocket, db: Db, hub: Arc<Hub>, user_id: 
                         let ok = match allowed.get(&id) {
                             Some(ok) => *ok,
                             None => {
-                                let ok = match messaging::get(db.conn(), id).await {
-                                    Ok(Some(c)) => messaging::can_access(db.conn(), &c, user_id)
-                                        .await
-                                        .unwrap_or(false),
-                                    _ => false,
-                                };
-                                allowed.insert(id, ok);
-                                ok
+                                let ok = matches!(
+                                    messaging::get_for(db.conn(), id, user_id).await,
+                                    Ok(Some(_))
+                                );
+                                *allowed.entry(id).or_insert(ok)
                             }
                         };
                         if !ok {
@@ -277,12 +262,19 @@ pub async fn serve_inbox(mut socket: WebSocket, db: Db, hub: Arc<Hub>, user_id: 
                     return;
                 }
             }
-            incoming = socket.recv() => match incoming {
-                None | Some(Err(_)) | Some(Ok(WsMessage::Close(_))) => return,
-                Some(Ok(_)) => {}
+            incoming = socket.recv() => if closed(incoming) {
+                return;
             },
         }
     }
+}
+
+/// Whether what the page sent ends the connection (pages send nothing else of interest).
+fn closed(incoming: Option<Result<WsMessage, axum::Error>>) -> bool {
+    matches!(
+        incoming,
+        None | Some(Err(_)) | Some(Ok(WsMessage::Close(_)))
+    )
 }
 
 async fn send(socket: &mut WebSocket, m: &Message) -> Result<(), ()> {

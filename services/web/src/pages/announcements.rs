@@ -44,16 +44,14 @@ struct ListPage {
 }
 
 /// "read/total đã đọc, confirmed đã xác nhận" for the last announcement of a channel.
-fn summary(locale: ketnoi_domain::Locale, receipts: &[messaging::Receipt]) -> String {
-    let read = receipts.iter().filter(|r| r.read).count();
-    let confirmed = receipts.iter().filter(|r| r.confirmed_at.is_some()).count();
+fn summary(locale: ketnoi_domain::Locale, t: messaging::Tally) -> String {
     i18n::t_args(
         locale,
         "ann-summary",
         &[
-            ("read", read.to_string()),
-            ("total", receipts.len().to_string()),
-            ("confirmed", confirmed.to_string()),
+            ("read", t.read.to_string()),
+            ("total", t.total.to_string()),
+            ("confirmed", t.confirmed.to_string()),
         ],
     )
 }
@@ -65,16 +63,15 @@ async fn list_page(
     form: AnnouncementForm,
     errors: FieldErrors,
 ) -> Result<ListPage, AppError> {
-    let channels = messaging::announcements_by(state.db.conn(), user.id).await?;
-    let mut rows = Vec::with_capacity(channels.len());
-    for c in channels {
-        let receipts = messaging::receipts(state.db.conn(), c.id, c.last_seq).await?;
-        rows.push(Row {
+    let rows = messaging::announcements_by(state.db.conn(), user.id)
+        .await?
+        .into_iter()
+        .map(|c| Row {
             id: c.id,
             title: c.title.unwrap_or_default(),
-            summary: summary(ctx.locale, &receipts),
-        });
-    }
+            summary: summary(ctx.locale, c.tally),
+        })
+        .collect();
     let recipients =
         messaging::cooperative_leaders(state.db.conn(), user.officer_commune_code.as_deref())
             .await?
@@ -122,11 +119,7 @@ pub async fn create_announcement(
         "title",
         ketnoi_domain::text::required_line(&form.title, 200),
     );
-    let body = errors.check(
-        "body",
-        ketnoi_domain::text::optional_block(&form.body, crate::pages::messages::MAX_MESSAGE_CHARS)
-            .and_then(|b| b.ok_or(ketnoi_domain::text::TextError::Required)),
-    );
+    let body = errors.check("body", crate::pages::messages::message_text(&form.body));
     let (Some(title), Some(body)) = (title, body) else {
         let page = list_page(&state, &ctx, &user, form, errors).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
@@ -167,13 +160,9 @@ pub async fn show_announcement(
 ) -> Result<Response, AppError> {
     let c = messaging::get(state.db.conn(), id)
         .await?
-        .filter(|c| c.kind == "announcement")
+        .filter(messaging::Conversation::is_announcement)
         .ok_or(AppError::NotFound)?;
-    if messaging::member_role(state.db.conn(), c.id, user.id)
-        .await?
-        .as_deref()
-        != Some("admin")
-    {
+    if !messaging::is_admin(state.db.conn(), c.id, user.id).await? {
         return Err(AppError::NotFound);
     }
     let receipts = messaging::receipts(state.db.conn(), c.id, c.last_seq).await?;
@@ -181,7 +170,7 @@ pub async fn show_announcement(
     render(&ShowPage {
         layout: Layout::new(&ctx, title),
         id: c.id,
-        summary: summary(ctx.locale, &receipts),
+        summary: summary(ctx.locale, messaging::Tally::of(&receipts)),
         receipts: receipts
             .into_iter()
             .map(|r| ReceiptRow {

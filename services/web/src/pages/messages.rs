@@ -19,6 +19,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ketnoi_db::messaging::{self, Conversation, Message};
 use ketnoi_db::{listings, orgs};
+use ketnoi_domain::text::TextError;
 use serde::Deserialize;
 
 /// Longest message, in characters.
@@ -53,17 +54,18 @@ fn view(m: &Message, me: i64) -> MessageView {
         sender: m.sender_name.clone().unwrap_or_default(),
         mine: m.sender_id == Some(me),
         body: m.body.clone(),
-        time: ketnoi_domain::time::to_hanoi(m.created_at)
-            .format("%H:%M %d/%m")
-            .to_string(),
+        time: ketnoi_domain::time::format_hanoi_short(m.created_at),
     }
 }
 
-/// Checks a message's text: NFC, trimmed, not empty, at most [`MAX_MESSAGE_CHARS`].
+/// Checks a message's text (a message, an announcement): NFC, trimmed, not empty, at most
+/// [`MAX_MESSAGE_CHARS`].
+pub(crate) fn message_text(raw: &str) -> Result<String, TextError> {
+    ketnoi_domain::text::optional_block(raw, MAX_MESSAGE_CHARS)?.ok_or(TextError::Required)
+}
+
 fn message_body(raw: &str) -> Result<String, FieldErrors> {
-    ketnoi_domain::text::optional_block(raw, MAX_MESSAGE_CHARS)
-        .map_err(|e| FieldErrors::single("body", e))?
-        .ok_or_else(|| FieldErrors::single("body", ketnoi_domain::text::TextError::Required))
+    message_text(raw).map_err(|e| FieldErrors::single("body", e))
 }
 
 /// The conversation, if `user_id` takes part in it; otherwise "not found".
@@ -72,13 +74,24 @@ async fn conversation_for(
     id: i64,
     user_id: i64,
 ) -> Result<Conversation, AppError> {
-    let c = messaging::get(state.db.conn(), id)
+    messaging::get_for(state.db.conn(), id, user_id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    if !messaging::can_access(state.db.conn(), &c, user_id).await? {
-        return Err(AppError::NotFound);
+        .ok_or(AppError::NotFound)
+}
+
+/// A form post about a conversation: the CSRF token checked, then the conversation, if
+/// `user_id` takes part in it.
+async fn posted_to(
+    state: &AppState,
+    ctx: &Ctx,
+    csrf: &str,
+    id: i64,
+    user_id: i64,
+) -> Result<Conversation, AppError> {
+    if !ctx.verify_csrf(state, csrf) {
+        return Err(AppError::Csrf);
     }
-    Ok(c)
+    conversation_for(state, id, user_id).await
 }
 
 /// Stores a message from `user_id`, within the rate limit, and hands it to live pages.
@@ -144,8 +157,9 @@ pub async fn show_inbox(
         .await?
         .into_iter()
         .map(|e| {
-            let mine = e.created_by == Some(user.id);
-            let title = e
+            let c = &e.conversation;
+            let mine = c.created_by == Some(user.id);
+            let title = c
                 .title
                 .clone()
                 .or_else(|| e.listing_title.clone())
@@ -157,11 +171,11 @@ pub async fn show_inbox(
                 _ => String::new(),
             };
             InboxRow {
-                id: e.id,
+                id: c.id,
                 title,
                 subtitle,
                 unread: e.unread.max(0),
-                time: e
+                time: c
                     .last_message_at
                     .map(ketnoi_domain::time::format_hanoi)
                     .unwrap_or_default(),
@@ -221,9 +235,8 @@ async fn conversation_page(
         let title = localized(ctx.locale, &l.title_vi, l.title_en.as_deref());
         (l.id, title)
     });
-    let role = messaging::member_role(state.db.conn(), c.id, user_id).await?;
-    let announcement = c.kind == "announcement";
-    let is_admin = role.as_deref() == Some("admin");
+    let announcement = c.is_announcement();
+    let is_admin = messaging::is_admin(state.db.conn(), c.id, user_id).await?;
     let confirmed = if announcement && !is_admin {
         messaging::confirmed_seqs(state.db.conn(), c.id, user_id).await?
     } else {
@@ -254,13 +267,7 @@ async fn conversation_page(
 /// Whether `user_id` may post in `c`: anyone taking part, except in an announcement
 /// channel, where only its senders (admins) write.
 async fn may_post(state: &AppState, c: &Conversation, user_id: i64) -> Result<bool, AppError> {
-    if c.kind != "announcement" {
-        return Ok(true);
-    }
-    Ok(messaging::member_role(state.db.conn(), c.id, user_id)
-        .await?
-        .as_deref()
-        == Some("admin"))
+    Ok(!c.is_announcement() || messaging::is_admin(state.db.conn(), c.id, user_id).await?)
 }
 
 /// `POST /conversations/{id}/confirm`: a recipient confirms an announcement (`seq`).
@@ -271,11 +278,8 @@ pub async fn confirm(
     PathId(id): PathId,
     Form(form): Form<ReadForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
-    let c = conversation_for(&state, id, user.id).await?;
-    if c.kind != "announcement" || !(1..=c.last_seq).contains(&form.seq) {
+    let c = posted_to(&state, &ctx, &form.csrf, id, user.id).await?;
+    if !c.is_announcement() || !(1..=c.last_seq).contains(&form.seq) {
         return Err(AppError::NotFound);
     }
     messaging::confirm(state.db.conn(), c.id, form.seq, user.id).await?;
@@ -314,10 +318,7 @@ pub async fn post_message(
     headers: HeaderMap,
     Form(form): Form<MessageForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
-    let c = conversation_for(&state, id, user.id).await?;
+    let c = posted_to(&state, &ctx, &form.csrf, id, user.id).await?;
     if !may_post(&state, &c, user.id).await? {
         return Err(AppError::Forbidden);
     }
@@ -362,10 +363,7 @@ pub async fn mark_read(
     PathId(id): PathId,
     Form(form): Form<ReadForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
-    let c = conversation_for(&state, id, user.id).await?;
+    let c = posted_to(&state, &ctx, &form.csrf, id, user.id).await?;
     messaging::mark_read(
         state.db.conn(),
         c.id,
@@ -396,6 +394,18 @@ fn same_origin(headers: &HeaderMap) -> bool {
     host.is_some() && origin_host == host
 }
 
+/// A live page's WebSocket upgrade: refused from another site's page; small buffers and
+/// frames (pages send nothing but pings and closes).
+fn live_upgrade(headers: &HeaderMap, ws: WebSocketUpgrade) -> Result<WebSocketUpgrade, AppError> {
+    if !same_origin(headers) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(ws
+        .max_message_size(SOCKET_BUFFER)
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(SOCKET_BUFFER))
+}
+
 /// `GET /conversations/live`: the WebSocket of an open inbox page.
 pub async fn live_inbox(
     State(state): State<AppState>,
@@ -403,15 +413,9 @@ pub async fn live_inbox(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    if !same_origin(&headers) {
-        return Err(AppError::Forbidden);
-    }
+    let ws = live_upgrade(&headers, ws)?;
     let (db, hub) = (state.db.clone(), state.hub.clone());
-    Ok(ws
-        .max_message_size(4096)
-        .read_buffer_size(SOCKET_BUFFER)
-        .write_buffer_size(SOCKET_BUFFER)
-        .on_upgrade(move |socket| realtime::serve_inbox(socket, db, hub, user.id)))
+    Ok(ws.on_upgrade(move |socket| realtime::serve_inbox(socket, db, hub, user.id)))
 }
 
 /// `GET /conversations/{id}/live?after=n`: the WebSocket of an open conversation page.
@@ -423,15 +427,9 @@ pub async fn live(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    if !same_origin(&headers) {
-        return Err(AppError::Forbidden);
-    }
+    let ws = live_upgrade(&headers, ws)?;
     let c = conversation_for(&state, id, user.id).await?;
     let (db, hub) = (state.db.clone(), state.hub.clone());
     let after = q.after.max(0);
-    Ok(ws
-        .max_message_size(4096)
-        .read_buffer_size(SOCKET_BUFFER)
-        .write_buffer_size(SOCKET_BUFFER)
-        .on_upgrade(move |socket| realtime::serve_socket(socket, db, hub, c.id, after)))
+    Ok(ws.on_upgrade(move |socket| realtime::serve_socket(socket, db, hub, c.id, after)))
 }
