@@ -35,6 +35,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::ops::Bound;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use serde::Deserialize;
@@ -45,9 +46,9 @@ use tantivy::collector::{
 use tantivy::columnar::{Column, ColumnIndex, StrColumn};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, ConstScorer, EnableScoring,
-    FuzzyTermQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, Scorer, TermQuery,
-    intersect_scorers,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, ConstScorer, EmptyScorer, EnableScoring,
+    Explanation, FuzzyTermQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, Scorer,
+    TermQuery, Weight, intersect_scorers,
 };
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
@@ -579,6 +580,17 @@ fn raw_term(field: Field, value: &str) -> Box<dyn Query> {
     ))
 }
 
+/// Documents matching any of `clauses`, scored by the sum of those that match (see
+/// [`LazyUnion`]).
+fn union(mut clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if clauses.len() == 1
+        && let Some(only) = clauses.pop()
+    {
+        return only;
+    }
+    boxed(LazyUnion(clauses))
+}
+
 fn bool_of(occur: Occur, mut clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     if clauses.len() == 1
         && let Some(only) = clauses.pop()
@@ -743,6 +755,136 @@ impl DocSet for Candidates {
 
     fn size_hint(&self) -> u32 {
         u32::try_from(self.ids.len()).unwrap_or(u32::MAX)
+    }
+}
+
+/// A union of queries that moves its clauses one document at a time and scores a document
+/// only when asked. Each syllable of a query matches through such a union (its folded,
+/// English, typo and prefix terms), and the syllables' unions are intersected: there, the
+/// intersection seeks each union to the few documents the rarest syllable allows. tantivy's
+/// `BooleanQuery` union scores windows of 4,096 documents ahead, and clears its window on
+/// every long seek, which cost about a quarter of a query's time here.
+#[derive(Debug)]
+struct LazyUnion(Vec<Box<dyn Query>>);
+
+impl Clone for LazyUnion {
+    fn clone(&self) -> Self {
+        LazyUnion(self.0.iter().map(|q| q.box_clone()).collect())
+    }
+}
+
+impl Query for LazyUnion {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let weights = self
+            .0
+            .iter()
+            .map(|q| q.weight(scoring))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(Box::new(LazyUnionWeight(weights)))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for q in &self.0 {
+            q.query_terms(visitor);
+        }
+    }
+}
+
+struct LazyUnionWeight(Vec<Box<dyn Weight>>);
+
+impl Weight for LazyUnionWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut scorers = Vec::with_capacity(self.0.len());
+        for weight in &self.0 {
+            let scorer = weight.scorer(reader, boost)?;
+            if scorer.doc() != TERMINATED {
+                scorers.push(scorer);
+            }
+        }
+        Ok(match scorers.len() {
+            0 => Box::new(EmptyScorer),
+            1 => scorers.swap_remove(0),
+            _ => Box::new(LazyUnionScorer::new(scorers)),
+        })
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(TantivyError::InvalidArgument(format!(
+                "document {doc} does not match"
+            )));
+        }
+        Ok(Explanation::new("union", scorer.score()))
+    }
+}
+
+struct LazyUnionScorer {
+    scorers: Vec<Box<dyn Scorer>>,
+    doc: DocId,
+}
+
+impl LazyUnionScorer {
+    fn new(scorers: Vec<Box<dyn Scorer>>) -> Self {
+        let doc = scorers.iter().map(|s| s.doc()).min().unwrap_or(TERMINATED);
+        LazyUnionScorer { scorers, doc }
+    }
+}
+
+impl DocSet for LazyUnionScorer {
+    fn advance(&mut self) -> DocId {
+        let current = self.doc;
+        let mut next = TERMINATED;
+        for scorer in &mut self.scorers {
+            let mut doc = scorer.doc();
+            if doc == current {
+                doc = scorer.advance();
+            }
+            next = next.min(doc);
+        }
+        self.doc = next;
+        next
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc >= target {
+            return self.doc;
+        }
+        let mut next = TERMINATED;
+        for scorer in &mut self.scorers {
+            let mut doc = scorer.doc();
+            if doc < target {
+                doc = scorer.seek(target);
+            }
+            next = next.min(doc);
+        }
+        self.doc = next;
+        next
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.scorers
+            .iter()
+            .fold(0u32, |sum, s| sum.saturating_add(s.size_hint()))
+    }
+
+    fn cost(&self) -> u64 {
+        self.scorers.iter().map(|s| s.cost()).sum()
+    }
+}
+
+impl Scorer for LazyUnionScorer {
+    fn score(&mut self) -> Score {
+        let doc = self.doc;
+        self.scorers
+            .iter_mut()
+            .filter(|s| s.doc() == doc)
+            .map(|s| s.score())
+            .sum()
     }
 }
 
@@ -1040,6 +1182,10 @@ impl SegmentCollector for FacetSegment {
 /// The embedded tantivy index. Cheap to share: clone the `Arc` around it, or share `&self`.
 pub struct TantivyIndex {
     inner: Arc<Inner>,
+    /// One permit per search thread: searches beyond that wait their turn, first come first
+    /// served (as Elasticsearch's search thread pool and its queue), instead of all sharing
+    /// the cores at once, which would make every one of them slow.
+    searching: Arc<tokio::sync::Semaphore>,
 }
 
 struct Inner {
@@ -1050,6 +1196,65 @@ struct Inner {
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
     en: TextAnalyzer,
+    /// Searches running now (see [`Inner::executor`]).
+    running: AtomicUsize,
+    /// Helpers that search a query's other segments while the calling thread searches its
+    /// first (none on one core).
+    helpers: Option<rayon::ThreadPool>,
+}
+
+/// `Searcher::search_with_executor`, with the calling thread searching the first segment
+/// while `helpers` search the others: one thread to wake instead of one per segment, and
+/// the caller does not sit idle. Without helpers, the segments one after the other.
+fn search_segments<C: Collector>(
+    searcher: &Searcher,
+    query: &dyn Query,
+    collector: &C,
+    helpers: Option<&rayon::ThreadPool>,
+    scoring: EnableScoring,
+) -> tantivy::Result<C::Fruit> {
+    let weight = query.weight(scoring)?;
+    let weight = weight.as_ref();
+    let readers = searcher.segment_readers();
+    let collect = |ord: usize| {
+        let reader = &readers[ord];
+        collector.collect_segment(weight, ord as u32, reader)
+    };
+    let fruits = match helpers {
+        Some(pool) if readers.len() > 1 => {
+            let mut slots: Vec<Option<tantivy::Result<_>>> = Vec::new();
+            slots.resize_with(readers.len(), || None);
+            let (first, rest) = slots.split_at_mut(1);
+            pool.in_place_scope(|scope| {
+                for (i, slot) in rest.iter_mut().enumerate() {
+                    let collect = &collect;
+                    scope.spawn(move |_| *slot = Some(collect(i + 1)));
+                }
+                first[0] = Some(collect(0));
+            });
+            slots
+                .into_iter()
+                .map(|slot| {
+                    slot.unwrap_or_else(|| {
+                        Err(TantivyError::InternalError("segment not searched".into()))
+                    })
+                })
+                .collect::<tantivy::Result<Vec<_>>>()?
+        }
+        _ => (0..readers.len())
+            .map(collect)
+            .collect::<tantivy::Result<Vec<_>>>()?,
+    };
+    collector.merge_fruits(fruits)
+}
+
+/// Counts a running search for as long as it lives.
+struct Running<'a>(&'a AtomicUsize);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for TantivyIndex {
@@ -1129,16 +1334,21 @@ impl TantivyIndex {
         Self::with_index(index, fields)
     }
 
-    fn with_index(mut index: Index, fields: Fields) -> Result<Self> {
+    fn with_index(index: Index, fields: Fields) -> Result<Self> {
         register_tokenizers(&index);
         // A query's segments are searched in parallel (as Lucene's and Elasticsearch's
         // concurrent segment search): on two cores, a query over two segments answers in
-        // about half the time. Its CPU cost, and so the throughput under load, is the same.
-        if search_threads() > 1 {
-            index
-                .set_multithread_executor(search_threads())
+        // about half the time, when it runs alone (see `Inner::executor`).
+        let helpers = if search_threads() > 1 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(search_threads() - 1)
+                .thread_name(|i| format!("search-{i}"))
+                .build()
                 .map_err(index_err)?;
-        }
+            Some(pool)
+        } else {
+            None
+        };
         let en = index
             .tokenizers()
             .get(TOKENIZER_EN)
@@ -1154,6 +1364,7 @@ impl TantivyIndex {
             .try_into()
             .map_err(index_err)?;
         Ok(TantivyIndex {
+            searching: Arc::new(tokio::sync::Semaphore::new(2 * search_threads())),
             inner: Arc::new(Inner {
                 typos: Mutex::new(TypoCache::default()),
                 results: None,
@@ -1161,6 +1372,8 @@ impl TantivyIndex {
                 writer: Mutex::new(writer),
                 reader,
                 en,
+                running: AtomicUsize::new(0),
+                helpers,
             }),
         })
     }
@@ -1183,6 +1396,20 @@ impl TantivyIndex {
     }
 
     /// Runs blocking index work off the async runtime's worker threads.
+    /// [`Self::blocking`] for a search: waits for a free search thread first.
+    async fn searching<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T> + Send + 'static,
+    {
+        let _permit = self
+            .searching
+            .acquire()
+            .await
+            .map_err(|e| SearchError::Index(format!("search queue closed: {e}")))?;
+        self.blocking(f).await
+    }
+
     async fn blocking<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -1480,10 +1707,7 @@ impl Inner {
                 // A union of postings at a constant score: for a few terms, cheaper than a
                 // `TermSetQuery` (which builds an FST per query).
                 let terms = typos.iter().map(|t| raw_term(field, t)).collect::<Vec<_>>();
-                clauses.push(boxed(ConstScoreQuery::new(
-                    bool_of(Occur::Should, terms),
-                    w * FUZZY,
-                )));
+                clauses.push(boxed(ConstScoreQuery::new(union(terms), w * FUZZY)));
             }
         }
         if prefix {
@@ -1497,7 +1721,7 @@ impl Inner {
                 clauses.push(prefix_query(field, prefixes, &s.folded, w * PREFIX));
             }
         }
-        Ok(bool_of(Occur::Should, clauses))
+        Ok(union(clauses))
     }
 
     /// Score-only clauses: the exact (diacritics) forms of the syllables that have some, and
@@ -1547,7 +1771,7 @@ impl Inner {
                 clauses.push(pairs_query(field, &words, w * SYNONYM));
             }
         }
-        bool_of(Occur::Should, clauses)
+        union(clauses)
     }
 
     /// The match units of `syllables[from..to]`: one per syllable, except that a span that a
@@ -1597,7 +1821,7 @@ impl Inner {
                     };
                     let mut alternatives = vec![bool_of(Occur::Must, inner)];
                     alternatives.extend(values.iter().map(|v| self.synonym_clause(v, body)));
-                    units.push(bool_of(Occur::Should, alternatives));
+                    units.push(union(alternatives));
                     i += len;
                 }
                 None => {
@@ -1640,14 +1864,22 @@ impl Inner {
             n,
             mode.body,
         )?;
-        let matcher = bool_of(
-            if mode.strict {
-                Occur::Must
-            } else {
-                Occur::Should
+        let matcher = match <[_; 1]>::try_from(units) {
+            // One unit is visited whole, document after document, and never sought: tantivy's
+            // windowed union is the faster one there (see `LazyUnion`).
+            Ok([unit]) => match unit.downcast::<LazyUnion>() {
+                Ok(lazy) => bool_of(Occur::Should, lazy.0),
+                Err(unit) => unit,
             },
-            units,
-        );
+            Err(units) => bool_of(
+                if mode.strict {
+                    Occur::Must
+                } else {
+                    Occur::Should
+                },
+                units,
+            ),
+        };
 
         let mut clauses = self.scoring(&mut analyzer, syllables, mode.body);
         // Proximity on titles only: reading positions is the costliest part of a query. While
@@ -1751,6 +1983,7 @@ impl Inner {
     fn run(
         &self,
         searcher: &Searcher,
+        executor: Option<&rayon::ThreadPool>,
         query: &dyn Query,
         bonus: &[Box<dyn Query>],
         sort: Sort,
@@ -1771,9 +2004,14 @@ impl Inner {
                 defer_ties: rescore,
             });
         let facet_collector = facets.then_some(FacetCollector);
-        let (mut docs, count, facets) = searcher
-            .search(query, &(top, Count, facet_collector))
-            .map_err(index_err)?;
+        let collector = (top, Count, facet_collector);
+        let scoring = if collector.requires_scoring() {
+            EnableScoring::enabled_from_searcher(searcher)
+        } else {
+            EnableScoring::disabled_from_searcher(searcher)
+        };
+        let (mut docs, count, facets) =
+            search_segments(searcher, query, &collector, executor, scoring).map_err(index_err)?;
         if rescore {
             self.rescore(searcher, bonus, sort, &mut docs)?;
             docs = docs.into_iter().skip(offset).take(limit).collect();
@@ -1882,8 +2120,24 @@ impl Inner {
         })
     }
 
+    /// The executor for a search starting now: its segments in parallel when it runs alone
+    /// (half the wait on two cores), one after the other when other searches are running
+    /// (the cores are busy anyway, and handing segments between threads costs about a
+    /// tenth of a query's CPU time). Returns the guard that counts this search as running.
+    fn executor(&self) -> (Option<&rayon::ThreadPool>, Running<'_>) {
+        let others = self.running.fetch_add(1, Ordering::Relaxed);
+        let running = Running(&self.running);
+        let helpers = if others == 0 {
+            self.helpers.as_ref()
+        } else {
+            None
+        };
+        (helpers, running)
+    }
+
     fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
+        let (executor, _running) = self.executor();
         let limit = effective_limit(q.limit);
         let filters = self.filters(q);
         let (syllables, typing) = query_syllables(&q.text);
@@ -1891,6 +2145,7 @@ impl Inner {
             let query = Self::with_filters(boxed(AllQuery), &filters);
             let (total, hits, facets) = self.run(
                 &searcher,
+                executor,
                 query.as_ref(),
                 &[],
                 q.sort,
@@ -1914,6 +2169,7 @@ impl Inner {
             let query = Self::with_filters(text.matcher, &filters);
             (total, hits, facets) = self.run(
                 &searcher,
+                executor,
                 query.as_ref(),
                 &text.bonus,
                 q.sort,
@@ -2030,7 +2286,7 @@ impl Inner {
                     W_TITLE * PREFIX,
                 ));
             }
-            clauses.push((Occur::Must, bool_of(Occur::Should, alternatives)));
+            clauses.push((Occur::Must, union(alternatives)));
         }
         if n >= 2 {
             let terms = syllables
@@ -2046,8 +2302,10 @@ impl Inner {
         }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
+        let (executor, _running) = self.executor();
         let (_, hits, _) = self.run(
             &searcher,
+            executor,
             &query,
             &[],
             Sort::Relevance,
@@ -2094,7 +2352,7 @@ impl SearchIndex for TantivyIndex {
                 return Ok(SearchResults::clone(&hit));
             }
             let query = q.clone();
-            let results = self.blocking(move |inner| inner.search(&query)).await?;
+            let results = self.searching(move |inner| inner.search(&query)).await?;
             if let Some((cache, key)) = cache {
                 cache.insert(key, Arc::new(results.clone()));
             }
@@ -2113,7 +2371,7 @@ impl SearchIndex for TantivyIndex {
     fn suggest<'a>(&'a self, prefix: &'a str, limit: usize) -> BoxFuture<'a, Result<Vec<Hit>>> {
         let prefix = prefix.to_owned();
         Box::pin(async move {
-            self.blocking(move |inner| inner.suggest(&prefix, limit))
+            self.searching(move |inner| inner.suggest(&prefix, limit))
                 .await
         })
     }
@@ -2139,6 +2397,63 @@ mod tests {
             Some(1)
         );
         assert!(SYNONYMS.longest_at(&["gom"], 3).is_none());
+    }
+
+    /// The lazy union matches and scores exactly as tantivy's own union, alone and when an
+    /// intersection seeks it.
+    #[test]
+    fn lazy_union_matches_and_scores_as_a_boolean_union() {
+        let mut b = Schema::builder();
+        let body = b.add_text_field("body", tantivy::schema::TEXT);
+        let index = Index::create_in_ram(b.build());
+        let mut writer: IndexWriter = index
+            .writer_with_num_threads(1, 15_000_000)
+            .expect("writer");
+        let words = ["a", "b", "c", "d"];
+        for i in 0..10_000u32 {
+            // Dense and sparse words, some documents with several: long seeks and overlaps.
+            let text: Vec<&str> = words
+                .iter()
+                .enumerate()
+                .filter(|&(w, _)| i % (3 + 97 * w as u32) == 0 || (w == 0 && i % 2 == 0))
+                .map(|(_, word)| *word)
+                .collect();
+            writer
+                .add_document(tantivy::doc!(body => text.join(" ")))
+                .expect("add");
+        }
+        writer.commit().expect("commit");
+        let searcher = index.reader().expect("reader").searcher();
+        let term = |w: &str, weight| term_query(body, w, weight);
+        let clauses = || vec![term("b", 2.0), term("c", 1.0), term("d", 0.5)];
+        let everything = |q: &dyn Query| {
+            let scoring = EnableScoring::enabled_from_searcher(&searcher);
+            let weight = q.weight(scoring).expect("weight");
+            let mut out = Vec::new();
+            for reader in searcher.segment_readers() {
+                let mut scorer = weight.scorer(reader, 1.0).expect("scorer");
+                while scorer.doc() != TERMINATED {
+                    out.push((scorer.doc(), (scorer.score() * 1000.0).round() as i64));
+                    scorer.advance();
+                }
+            }
+            out
+        };
+        let lazy = boxed(LazyUnion(clauses()));
+        let eager = bool_of(Occur::Should, clauses());
+        let alone = everything(lazy.as_ref());
+        assert!(alone.len() > 100, "{}", alone.len());
+        assert_eq!(alone, everything(eager.as_ref()));
+        // Intersected with the sparse word "d" leading: the union is sought, not walked.
+        let sparse = || term("d", 1.0);
+        let lazy_and = bool_of(Occur::Must, vec![sparse(), boxed(LazyUnion(clauses()))]);
+        let eager_and = bool_of(
+            Occur::Must,
+            vec![sparse(), bool_of(Occur::Should, clauses())],
+        );
+        let both = everything(lazy_and.as_ref());
+        assert!(!both.is_empty() && both.len() < alone.len());
+        assert_eq!(both, everything(eager_and.as_ref()));
     }
 
     #[test]

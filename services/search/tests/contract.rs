@@ -185,6 +185,43 @@ async fn tantivy_equal_scores_rank_newest_first() {
     }
 }
 
+/// Many searches at once (more than the search threads: some wait their turn, some run
+/// their segments one after the other) give the same answers as each alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tantivy_concurrent_searches_answer_as_alone() {
+    let idx = std::sync::Arc::new(TantivyIndex::in_memory().unwrap());
+    let titles = [
+        "Gốm sứ Bát Tràng",
+        "Mật ong hoa nhãn",
+        "Khăn lụa tơ tằm",
+        "Trà sen Tây Hồ",
+    ];
+    let mut docs = Vec::new();
+    for id in 1..=200 {
+        docs.push(contract::listing(id, titles[id as usize % titles.len()]));
+    }
+    contract::reset(idx.as_ref(), docs).await;
+    let texts = ["gom su", "mat ong", "khan lua", "tra sen", "lụa", "mat"];
+    let mut alone = Vec::new();
+    for text in texts {
+        alone.push(idx.search(&contract::query(text)).await.unwrap());
+    }
+    assert!(alone.iter().all(|r| r.total > 0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for round in 0..48 {
+        let idx = std::sync::Arc::clone(&idx);
+        let at = round % texts.len();
+        tasks.spawn(async move { (at, idx.search(&contract::query(texts[at])).await.unwrap()) });
+    }
+    let mut answered = 0;
+    while let Some(done) = tasks.join_next().await {
+        let (at, got) = done.unwrap();
+        assert_eq!(got, alone[at], "{:?}", texts[at]);
+        answered += 1;
+    }
+    assert_eq!(answered, 48);
+}
+
 /// Works without a Tokio runtime too (blocking calls run inline).
 #[test]
 fn tantivy_without_runtime() {
