@@ -10,6 +10,7 @@ mod imports;
 mod malformed;
 mod manage;
 mod messaging;
+mod network;
 mod page_cache;
 mod search;
 mod shell;

@@ -16,6 +16,7 @@ pub mod import_jobs;
 pub mod listings;
 pub mod media;
 pub mod messaging;
+pub mod network;
 pub mod orgs;
 pub mod outbox;
 pub mod password_resets;

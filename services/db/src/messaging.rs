@@ -58,6 +58,8 @@ pub struct InboxEntry {
     pub listing_title: Option<String>,
     /// Who opened the conversation (the buyer of an inquiry).
     pub buyer_name: Option<String>,
+    /// The other person of a direct conversation.
+    pub peer_name: Option<String>,
     pub unread: i64,
 }
 
@@ -145,17 +147,31 @@ pub async fn open_inquiry(
         .bind(now)
         .fetch_one(e)
         .await)?;
-    on!(tx.conn(), e => sqlx::query(
+    add_member(tx.conn(), id, buyer_id, "member", now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Puts `user_id` on the conversation's member list with `role` (`member`, `admin`), unless
+/// she is there already. Returns whether she was added.
+pub async fn add_member(
+    conn: Conn<'_>,
+    conversation_id: i64,
+    user_id: i64,
+    role: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let n = on!(conn, e => sqlx::query(
         "INSERT INTO conversation_members (conversation_id, user_id, role, last_read_seq, joined_at) \
-         VALUES ($1, $2, 'member', 0, $3)")
-        .bind(id)
-        .bind(buyer_id)
+         VALUES ($1, $2, $3, 0, $4) ON CONFLICT (conversation_id, user_id) DO NOTHING")
+        .bind(conversation_id)
+        .bind(user_id)
+        .bind(role)
         .bind(now)
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
-    tx.commit().await?;
-    Ok(id)
+    Ok(n == 1)
 }
 
 /// Stores a message and returns it; the conversation's next `seq` is taken in the same
@@ -267,7 +283,11 @@ pub async fn message(conn: Conn<'_>, conversation_id: i64, seq: i64) -> Result<O
 pub async fn inbox(conn: Conn<'_>, user_id: i64) -> Result<Vec<InboxEntry>> {
     Ok(on!(conn, e => sqlx::query_as(concat!(
         "SELECT ", conversation_columns!(), ", o.name AS org_name, l.title_vi AS listing_title, \
-         b.display_name AS buyer_name, c.last_seq - COALESCE(cm.last_read_seq, 0) AS unread",
+         b.display_name AS buyer_name, \
+         CASE WHEN c.kind = 'direct' THEN (SELECT pu.display_name FROM conversation_members pm \
+           JOIN users pu ON pu.id = pm.user_id WHERE pm.conversation_id = c.id AND pm.user_id <> $1 \
+           LIMIT 1) END AS peer_name, \
+         c.last_seq - COALESCE(cm.last_read_seq, 0) AS unread",
         participating!(
             "LEFT JOIN organisations o ON o.id = c.org_id \
              LEFT JOIN listings l ON l.id = c.listing_id \
@@ -350,16 +370,7 @@ pub async fn create_announcement(
             .map(|r| (*r, "member")),
     );
     for (user, role) in members {
-        on!(tx.conn(), e => sqlx::query(
-            "INSERT INTO conversation_members (conversation_id, user_id, role, last_read_seq, joined_at) \
-             VALUES ($1, $2, $3, 0, $4) ON CONFLICT (conversation_id, user_id) DO NOTHING")
-            .bind(id)
-            .bind(user)
-            .bind(role)
-            .bind(now)
-            .execute(e)
-            .await
-            .map(|r| r.rows_affected()))?;
+        add_member(tx.conn(), id, user, role, now).await?;
     }
     tx.commit().await?;
     Ok(id)

@@ -13,6 +13,7 @@
 //! | `MEILISEARCH_KEY` | (none) | Meilisearch API key; never logged |
 //! | `PAGE_CACHE_SECONDS` | `10` | how long anonymous visitors get stored public pages; 0: off |
 //! | `MESSAGES_PER_MINUTE` | `30` | messages one user may post per minute |
+//! | `GROUP_MAX_MEMBERS` | `2000` | most members a network group may have |
 //! | `SEARCH_CACHE_ENTRIES` | `10000` | answers the embedded search index keeps per index version; 0: off |
 //! | `TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
 //! | `SIGNIN_PER_ACCOUNT_PER_MINUTE` | `5` | sign-in attempts per account |
@@ -72,6 +73,10 @@ pub struct Config {
     /// Messages one user may post per minute.
     #[arg(long, env = "MESSAGES_PER_MINUTE", global = true, default_value_t = 30)]
     pub messages_per_minute: u32,
+
+    /// Most members a network group may have.
+    #[arg(long, env = "GROUP_MAX_MEMBERS", global = true, default_value_t = 2000)]
+    pub group_max_members: i64,
 
     /// Answers the embedded search index keeps (per index version; 0: none).
     #[arg(
@@ -188,6 +193,7 @@ impl Config {
             trust_proxy: self.trust_proxy,
             page_cache_ttl: std::time::Duration::from_secs(self.page_cache_seconds),
             messages_per_minute: self.messages_per_minute,
+            group_max_members: self.group_max_members,
         })
     }
 }

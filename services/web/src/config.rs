@@ -38,6 +38,8 @@ pub struct AppConfig {
     pub page_cache_ttl: std::time::Duration,
     /// Messages one user may post per minute (all conversations together).
     pub messages_per_minute: u32,
+    /// Most members a network group may have.
+    pub group_max_members: i64,
 }
 
 impl AppConfig {
@@ -56,6 +58,7 @@ impl AppConfig {
             trust_proxy: false,
             page_cache_ttl: std::time::Duration::from_secs(10),
             messages_per_minute: 30,
+            group_max_members: 2000,
         }
     }
 }

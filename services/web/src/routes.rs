@@ -95,6 +95,16 @@ route_map! {
     post "/conversations/{id}/read" => pages::messages::mark_read, SignedIn;
     post "/conversations/{id}/confirm" => pages::messages::confirm, SignedIn;
     get "/conversations/{id}/live" => pages::messages::live, SignedIn;
+    get "/network" => pages::network::show_network, SignedIn;
+    post "/network/join" => pages::network::join, SignedIn;
+    post "/network/members/{id}/message" => pages::network::message_member, SignedIn;
+    get "/network/groups" => pages::network::show_groups, SignedIn;
+    post "/network/groups" => pages::network::create_group, Officer;
+    post "/network/groups/{id}/join" => pages::network::join_group, SignedIn;
+    post "/network/groups/{id}/leave" => pages::network::leave_group, SignedIn;
+    post "/network/groups/{id}/admins" => pages::network::add_group_admin, SignedIn;
+    post "/users/{id}/block" => pages::network::block, SignedIn;
+    post "/users/{id}/unblock" => pages::network::unblock, SignedIn;
     post "/orgs" => pages::orgs::create_org, SignedIn;
 
     // Organisation managers and owners.
@@ -124,6 +134,8 @@ route_map! {
     get "/union/announcements" => pages::announcements::list_announcements, Officer;
     post "/union/announcements" => pages::announcements::create_announcement, Officer;
     get "/union/announcements/{id}" => pages::announcements::show_announcement, Officer;
+    get "/union/network" => pages::network::show_requests, Officer;
+    post "/union/network/{id}/decision" => pages::network::decide, Officer;
     post "/union/badges/{id}/decision" => pages::union::decide_badge, Officer;
     post "/union/listings/{id}/hide" => pages::union::hide_listing, Officer;
     get "/union/evidence/{key}" => pages::union::show_evidence, Officer;

@@ -18,6 +18,7 @@ use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ketnoi_db::messaging::{self, Conversation, Message};
+use ketnoi_db::network;
 use ketnoi_db::{listings, orgs};
 use ketnoi_domain::text::TextError;
 use serde::Deserialize;
@@ -94,17 +95,46 @@ async fn posted_to(
     conversation_for(state, id, user_id).await
 }
 
-/// Stores a message from `user_id`, within the rate limit, and hands it to live pages.
+/// Why a message was not stored.
+enum Refused {
+    /// Over the rate limit.
+    TooMany,
+    /// The other side of a one-to-one conversation has blocked the sender.
+    Blocked,
+    Error(AppError),
+}
+
+impl From<ketnoi_db::DbError> for Refused {
+    fn from(e: ketnoi_db::DbError) -> Refused {
+        Refused::Error(e.into())
+    }
+}
+
+impl From<Refused> for AppError {
+    fn from(r: Refused) -> AppError {
+        match r {
+            Refused::TooMany => AppError::TooManyRequests,
+            Refused::Blocked => AppError::Forbidden,
+            Refused::Error(e) => e,
+        }
+    }
+}
+
+/// Stores a message from `user_id`, within the rate limit and unless the other side has
+/// blocked her, and hands it to live pages.
 async fn post_checked(
     state: &AppState,
-    conversation_id: i64,
+    c: &Conversation,
     user_id: i64,
     body: &str,
-) -> Result<Message, AppError> {
-    if state.messages_by_user.check_key(&user_id).is_err() {
-        return Err(AppError::TooManyRequests);
+) -> Result<Message, Refused> {
+    if network::blocked_in(state.db.conn(), c, user_id).await? {
+        return Err(Refused::Blocked);
     }
-    let m = messaging::post(&state.db, conversation_id, user_id, body, None).await?;
+    if state.messages_by_user.check_key(&user_id).is_err() {
+        return Err(Refused::TooMany);
+    }
+    let m = messaging::post(&state.db, c.id, user_id, body, None).await?;
     realtime::stored(&state.db, &state.hub, &m);
     Ok(m)
 }
@@ -127,7 +157,8 @@ pub async fn create_inquiry(
         .ok_or(AppError::NotFound)?;
     let body = message_body(&form.body).map_err(AppError::Validation)?;
     let id = messaging::open_inquiry(&state.db, user.id, listing.org_id, Some(listing.id)).await?;
-    post_checked(&state, id, user.id, &body).await?;
+    let c = conversation_for(&state, id, user.id).await?;
+    post_checked(&state, &c, user.id, &body).await?;
     Ok(see_other(&format!("/conversations/{id}")))
 }
 
@@ -162,6 +193,7 @@ pub async fn show_inbox(
             let title = c
                 .title
                 .clone()
+                .or_else(|| e.peer_name.clone())
                 .or_else(|| e.listing_title.clone())
                 .or_else(|| e.org_name.clone())
                 .unwrap_or_else(|| t.get("msg-conversation"));
@@ -206,6 +238,13 @@ struct ConversationPage {
     confirmable: bool,
     /// The messages this user has confirmed.
     confirmed: Vec<i64>,
+    /// A group's members: `(user id, name, role)`.
+    members: Vec<(i64, String, String)>,
+    /// The user is an admin of this group or channel.
+    is_admin: bool,
+    /// The other person of a one-to-one conversation, whom this user may block: `(user id,
+    /// name, already blocked)`.
+    counterpart: Option<(i64, String, bool)>,
 }
 
 async fn conversation_page(
@@ -242,9 +281,39 @@ async fn conversation_page(
     } else {
         Vec::new()
     };
+    let members = match c.kind.as_str() {
+        "group" | "direct" => network::members_of(state.db.conn(), c.id).await?,
+        _ => Vec::new(),
+    };
+    let other = match c.kind.as_str() {
+        "direct" => members
+            .iter()
+            .find(|m| m.0 != user_id)
+            .map(|m| (m.0, m.1.clone())),
+        // The cooperative's side of an inquiry may block the buyer.
+        "inquiry" if c.created_by != Some(user_id) => match c.created_by {
+            Some(buyer) => ketnoi_db::users::find(state.db.conn(), buyer)
+                .await?
+                .map(|u| (u.id, u.display_name)),
+            None => None,
+        },
+        _ => None,
+    };
+    let counterpart = match other {
+        Some((id, name)) => {
+            let blocked = network::has_blocked(state.db.conn(), user_id, id).await?;
+            Some((id, name, blocked))
+        }
+        None => None,
+    };
     let heading = c
         .title
         .clone()
+        .or_else(|| {
+            (c.kind == "direct")
+                .then(|| other_name(&counterpart))
+                .flatten()
+        })
         .or_else(|| listing.as_ref().map(|(_, t)| t.clone()))
         .or_else(|| org.as_ref().map(|o| o.name.clone()))
         .unwrap_or_else(|| ctx.tr().get("msg-conversation"));
@@ -261,7 +330,18 @@ async fn conversation_page(
         can_post: !announcement || is_admin,
         confirmable: announcement && !is_admin,
         confirmed,
+        members: if c.kind == "group" {
+            members
+        } else {
+            Vec::new()
+        },
+        is_admin,
+        counterpart,
     })
+}
+
+fn other_name(counterpart: &Option<(i64, String, bool)>) -> Option<String> {
+    counterpart.as_ref().map(|c| c.1.clone())
 }
 
 /// Whether `user_id` may post in `c`: anyone taking part, except in an announcement
@@ -333,13 +413,20 @@ pub async fn post_message(
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let m = match post_checked(&state, c.id, user.id, &body).await {
-        Err(AppError::TooManyRequests) if !json => {
-            let messages = vec![ctx.tr().get("msg-too-many")];
+    let m = match post_checked(&state, &c, user.id, &body).await {
+        Ok(m) => m,
+        Err(Refused::Error(e)) => return Err(e),
+        Err(refused) if json => return Err(refused.into()),
+        // Nothing is lost here either: the page says why, with the text as typed.
+        Err(refused) => {
+            let (status, key) = match refused {
+                Refused::Blocked => (StatusCode::FORBIDDEN, "msg-blocked"),
+                _ => (StatusCode::TOO_MANY_REQUESTS, "msg-too-many"),
+            };
+            let messages = vec![ctx.tr().get(key)];
             let page = conversation_page(&state, &ctx, user.id, &c, form.body, messages).await?;
-            return render_status(StatusCode::TOO_MANY_REQUESTS, &page);
+            return render_status(status, &page);
         }
-        other => other?,
     };
     if json {
         return Ok((StatusCode::CREATED, Json(m)).into_response());

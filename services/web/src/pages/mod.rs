@@ -17,6 +17,7 @@ pub mod listings;
 pub mod manage;
 pub mod media;
 pub mod messages;
+pub mod network;
 pub mod orgs;
 pub mod password;
 pub mod search;

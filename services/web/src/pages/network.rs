@@ -1,0 +1,551 @@
+//! The women leaders' network: joining (a leader asks, an officer of her ward/commune or of
+//! the city approves), the members' directory with the contact details each member chooses
+//! to show, direct conversations, groups that members join and leave, and blocks.
+//!
+//! Who sees what: approved members and Union officers see the directory and the groups;
+//! anyone else signed in sees how to join. Officers decide join requests of their scope only.
+
+use crate::AppState;
+use crate::context::{Ctx, CurrentUser};
+use crate::error::{AppError, FieldErrors};
+use crate::extract::{Form, PathId};
+use crate::pages::directory::commune_name;
+use crate::pages::{Layout, render, render_status, see_other};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use ketnoi_db::network::{self, DirectoryEntry, Group, Joined, NetworkMember, Profile};
+use ketnoi_db::orgs::Org;
+use ketnoi_db::users::User;
+use ketnoi_domain::role::{MemberRole, PlatformRole};
+use serde::Deserialize;
+
+/// Longest introduction, in characters.
+const MAX_INTRO_CHARS: usize = 500;
+
+fn is_officer(user: &User) -> bool {
+    matches!(user.role, PlatformRole::UnionOfficer | PlatformRole::Admin)
+}
+
+/// Whether `user` may see the directory and the groups: an approved member or an officer.
+async fn inside(state: &AppState, user: &User) -> Result<bool, AppError> {
+    Ok(is_officer(user) || network::is_member(state.db.conn(), user.id).await?)
+}
+
+async fn require_inside(state: &AppState, user: &User) -> Result<(), AppError> {
+    if inside(state, user).await? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The cooperatives (HTX, THT) `user` owns or manages: those she can join the network for.
+async fn led_cooperatives(state: &AppState, user_id: i64) -> Result<Vec<Org>, AppError> {
+    Ok(ketnoi_db::orgs::of_user(state.db.conn(), user_id)
+        .await?
+        .into_iter()
+        .filter(|(o, role)| {
+            o.kind.is_cooperative() && matches!(role, MemberRole::Owner | MemberRole::Manager)
+        })
+        .map(|(o, _)| o)
+        .collect())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub org_id: i64,
+    #[serde(default)]
+    pub intro: String,
+    /// Checkboxes: present when ticked.
+    pub show_phone: Option<String>,
+    pub show_email: Option<String>,
+}
+
+pub struct EntryView {
+    pub user_id: i64,
+    pub name: String,
+    pub org_name: String,
+    pub org_slug: String,
+    pub commune: String,
+    pub intro: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub me: bool,
+}
+
+fn entry_view(e: DirectoryEntry, me: i64) -> EntryView {
+    EntryView {
+        me: e.user_id == me,
+        user_id: e.user_id,
+        name: e.display_name,
+        org_name: e.org_name,
+        org_slug: e.org_slug,
+        commune: commune_name(e.commune_code.as_deref()),
+        intro: e.intro.unwrap_or_default(),
+        phone: e.phone,
+        email: e.email,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "network/index.html")]
+struct NetworkPage {
+    layout: Layout,
+    /// Approved member or officer: the directory shows.
+    inside: bool,
+    officer: bool,
+    member: Option<NetworkMember>,
+    /// Cooperatives she leads (the join form's choices); empty: she cannot join.
+    cooperatives: Vec<(i64, String)>,
+    entries: Vec<EntryView>,
+    form: ProfileForm,
+    intro_errors: Vec<String>,
+}
+
+async fn network_page(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    form: Option<ProfileForm>,
+    errors: FieldErrors,
+) -> Result<NetworkPage, AppError> {
+    let member = network::member(state.db.conn(), user.id).await?;
+    let officer = is_officer(user);
+    let inside = officer || member.as_ref().is_some_and(NetworkMember::is_approved);
+    let entries = if inside {
+        network::directory(state.db.conn(), None)
+            .await?
+            .into_iter()
+            .map(|e| entry_view(e, user.id))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let cooperatives = led_cooperatives(state, user.id)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    // The form starts from what she has on record.
+    let form = form.unwrap_or_else(|| ProfileForm {
+        org_id: member.as_ref().map_or(0, |m| m.org_id),
+        intro: member
+            .as_ref()
+            .and_then(|m| m.intro.clone())
+            .unwrap_or_default(),
+        show_phone: member
+            .as_ref()
+            .filter(|m| m.show_phone)
+            .map(|_| "on".into()),
+        show_email: member
+            .as_ref()
+            .filter(|m| m.show_email)
+            .map(|_| "on".into()),
+        ..ProfileForm::default()
+    });
+    Ok(NetworkPage {
+        layout: Layout::titled(ctx, "net-title"),
+        inside,
+        officer,
+        member,
+        cooperatives,
+        entries,
+        intro_errors: errors.for_field("intro", ctx.locale),
+        form,
+    })
+}
+
+/// `GET /network`: the directory for those inside; how to join (or where the request
+/// stands) for the others.
+pub async fn show_network(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    render(&network_page(&state, &ctx, &user, None, FieldErrors::default()).await?)
+}
+
+/// `POST /network/join`: asks to join for one of her cooperatives, or (once approved)
+/// updates her introduction and which contact details show.
+pub async fn join(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    if !led_cooperatives(&state, user.id)
+        .await?
+        .iter()
+        .any(|o| o.id == form.org_id)
+    {
+        return Err(AppError::Forbidden);
+    }
+    let intro = match ketnoi_domain::text::optional_block(&form.intro, MAX_INTRO_CHARS) {
+        Ok(intro) => intro,
+        Err(e) => {
+            let errors = FieldErrors::single("intro", e);
+            let page = network_page(&state, &ctx, &user, Some(form), errors).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let profile = Profile {
+        intro: intro.as_deref(),
+        show_phone: form.show_phone.is_some(),
+        show_email: form.show_email.is_some(),
+    };
+    network::request_join(state.db.conn(), user.id, form.org_id, profile).await?;
+    Ok(see_other("/network"))
+}
+
+/// `POST /network/members/{id}/message`: the direct conversation with a member.
+pub async fn message_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(other): PathId,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    require_inside(&state, &user).await?;
+    if other == user.id || !network::is_member(state.db.conn(), other).await? {
+        return Err(AppError::NotFound);
+    }
+    let id = network::open_direct(&state.db, user.id, other).await?;
+    Ok(see_other(&format!("/conversations/{id}")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+// -- groups ------------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+pub struct GroupForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Template)]
+#[template(path = "network/groups.html")]
+struct GroupsPage {
+    layout: Layout,
+    groups: Vec<Group>,
+    officer: bool,
+    max_members: i64,
+    form: GroupForm,
+    title_errors: Vec<String>,
+    description_errors: Vec<String>,
+    /// A group that was full when she tried to join.
+    full: Option<i64>,
+}
+
+async fn groups_page(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &User,
+    form: GroupForm,
+    errors: FieldErrors,
+    full: Option<i64>,
+) -> Result<GroupsPage, AppError> {
+    Ok(GroupsPage {
+        layout: Layout::titled(ctx, "net-groups-title"),
+        groups: network::groups(state.db.conn(), user.id).await?,
+        officer: is_officer(user),
+        max_members: state.config.group_max_members,
+        title_errors: errors.for_field("title", ctx.locale),
+        description_errors: errors.for_field("description", ctx.locale),
+        form,
+        full,
+    })
+}
+
+/// `GET /network/groups`
+pub async fn show_groups(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    require_inside(&state, &user).await?;
+    let page = groups_page(
+        &state,
+        &ctx,
+        &user,
+        GroupForm::default(),
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    render(&page)
+}
+
+/// `POST /network/groups`: an officer opens a group (by sector, by ward/commune…) and is
+/// its first admin.
+pub async fn create_group(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Form(form): Form<GroupForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    if !is_officer(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FieldErrors::default();
+    let title = errors.check(
+        "title",
+        ketnoi_domain::text::required_line(&form.title, 120),
+    );
+    let description = errors.check(
+        "description",
+        ketnoi_domain::text::optional_block(&form.description, MAX_INTRO_CHARS),
+    );
+    let (Some(title), Some(description)) = (title, description) else {
+        let page = groups_page(&state, &ctx, &user, form, errors, None).await?;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    let id = network::create_group(&state.db, user.id, &title, description.as_deref()).await?;
+    Ok(see_other(&format!("/conversations/{id}")))
+}
+
+/// `POST /network/groups/{id}/join`
+pub async fn join_group(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    require_inside(&state, &user).await?;
+    let joined = network::join_group(&state.db, id, user.id, state.config.group_max_members)
+        .await
+        .map_err(|e| match e {
+            ketnoi_db::DbError::NotFound => AppError::NotFound,
+            e => e.into(),
+        })?;
+    match joined {
+        Joined::Joined | Joined::AlreadyMember => Ok(see_other(&format!("/conversations/{id}"))),
+        Joined::Full => {
+            let page = groups_page(
+                &state,
+                &ctx,
+                &user,
+                GroupForm::default(),
+                FieldErrors::default(),
+                Some(id),
+            )
+            .await?;
+            render_status(StatusCode::CONFLICT, &page)
+        }
+    }
+}
+
+/// `POST /network/groups/{id}/leave`
+pub async fn leave_group(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    if !network::leave_group(state.db.conn(), id, user.id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other("/network/groups"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub user_id: i64,
+}
+
+/// `POST /network/groups/{id}/admins`: a group admin makes another member an admin.
+pub async fn add_group_admin(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    Form(form): Form<MemberForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let c = ketnoi_db::messaging::get_for(state.db.conn(), id, user.id)
+        .await?
+        .filter(|c| c.kind == "group")
+        .ok_or(AppError::NotFound)?;
+    if !ketnoi_db::messaging::is_admin(state.db.conn(), c.id, user.id).await? {
+        return Err(AppError::Forbidden);
+    }
+    if !network::set_role(state.db.conn(), c.id, form.user_id, true).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other(&format!("/conversations/{}", c.id)))
+}
+
+// -- blocks ------------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BlockForm {
+    #[serde(default)]
+    pub csrf: String,
+    /// Where to go back to (a conversation).
+    #[serde(default)]
+    pub back: i64,
+}
+
+/// `POST /users/{id}/block`: she no longer receives messages from this person in one-to-one
+/// conversations (direct, inquiries).
+pub async fn block(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(other): PathId,
+    Form(form): Form<BlockForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    if other == user.id
+        || ketnoi_db::users::find(state.db.conn(), other)
+            .await?
+            .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    network::block(state.db.conn(), user.id, other).await?;
+    Ok(see_other(&back_to(form.back)))
+}
+
+/// `POST /users/{id}/unblock`
+pub async fn unblock(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(other): PathId,
+    Form(form): Form<BlockForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    network::unblock(state.db.conn(), user.id, other).await?;
+    Ok(see_other(&back_to(form.back)))
+}
+
+fn back_to(conversation: i64) -> String {
+    if conversation > 0 {
+        format!("/conversations/{conversation}")
+    } else {
+        "/conversations".into()
+    }
+}
+
+// -- officers ----------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "union/network.html")]
+struct RequestsPage {
+    layout: Layout,
+    requests: Vec<RequestView>,
+}
+
+pub struct RequestView {
+    pub user_id: i64,
+    pub name: String,
+    pub org_name: String,
+    pub org_slug: String,
+    pub commune: String,
+    pub intro: String,
+    pub requested: String,
+}
+
+/// `GET /union/network`: join requests from cooperatives in the officer's scope.
+pub async fn show_requests(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let requests = network::pending(state.db.conn(), user.officer_commune_code.as_deref())
+        .await?
+        .into_iter()
+        .map(|r| RequestView {
+            user_id: r.user_id,
+            name: r.display_name,
+            org_name: r.org_name,
+            org_slug: r.org_slug,
+            commune: commune_name(r.commune_code.as_deref()),
+            intro: r.intro.unwrap_or_default(),
+            requested: ketnoi_domain::time::format_hanoi(r.requested_at),
+        })
+        .collect();
+    render(&RequestsPage {
+        layout: Layout::titled(&ctx, "net-requests-title"),
+        requests,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub decision: String,
+}
+
+/// `POST /union/network/{user_id}/decision`: approve or reject (`decision`), within scope.
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(member): PathId,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let approve = match form.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(AppError::Validation(FieldErrors::single(
+                "decision",
+                crate::error::Msg::new("err-invalid-choice"),
+            )));
+        }
+    };
+    let scope = match user.role {
+        PlatformRole::Admin => None,
+        _ => user.officer_commune_code.as_deref(),
+    };
+    if !network::decide(state.db.conn(), member, user.id, scope, approve).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other("/union/network"))
+}
