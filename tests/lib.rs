@@ -36,8 +36,6 @@ pub struct TestApp {
     pub state: AppState,
     /// The search index the app serves, fed by an indexer task from the change log.
     pub search: std::sync::Arc<dyn ketnoi_search::SearchIndex>,
-    /// The database's URL (another server can be started on it).
-    pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     stop_indexer: tokio::sync::watch::Sender<bool>,
     _sqlite: Option<TempSqlite>,
@@ -84,7 +82,6 @@ impl TestApp {
             db,
             state,
             search,
-            database_url: url,
             stop: Some(stop),
             stop_indexer,
             _sqlite: sqlite,
@@ -265,32 +262,6 @@ async fn serve(
     (addr, base, state, stop)
 }
 
-/// A second server on the same database, as another process would be: its own pool, its
-/// own live-delivery hub and listener, its own port. Stops when dropped.
-pub struct OtherServer {
-    pub url: String,
-    stop: Option<oneshot::Sender<()>>,
-}
-
-impl Drop for OtherServer {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-    }
-}
-
-impl TestApp {
-    pub async fn other_server(&self) -> OtherServer {
-        let db = Db::connect(&self.database_url).await.expect("database");
-        let (_, base, _, stop) = serve(db, self.search.clone()).await;
-        OtherServer {
-            url: base,
-            stop: Some(stop),
-        }
-    }
-}
-
 /// A live conversation connection (WebSocket) of a test client.
 pub type LiveSocket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -321,21 +292,6 @@ impl Client {
             .unwrap_or_default()
     }
 
-    /// Opens `conversation`'s live connection on `server` (this client's app by default)
-    /// with this client's cookies, as a page that has seen messages up to `after`.
-    pub async fn live_on(
-        &self,
-        server: &str,
-        conversation: i64,
-        after: i64,
-    ) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
-        self.socket(
-            server,
-            &format!("/conversations/{conversation}/live?after={after}"),
-        )
-        .await
-    }
-
     /// Opens the inbox's live connection with this client's cookies.
     pub async fn live_inbox(&self) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
         self.socket(&self.base, "/conversations/live").await
@@ -358,12 +314,15 @@ impl Client {
             .map(|(ws, _)| ws)
     }
 
+    /// Opens `conversation`'s live connection with this client's cookies, as a page that
+    /// has seen messages up to `after`.
     pub async fn live(
         &self,
         conversation: i64,
         after: i64,
     ) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
-        self.live_on(&self.base, conversation, after).await
+        let path = format!("/conversations/{conversation}/live?after={after}");
+        self.socket(&self.base, &path).await
     }
 
     /// Puts a cookie in this client's jar, as the server would have.

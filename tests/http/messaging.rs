@@ -1,13 +1,13 @@
 //! Conversations over HTTP and WebSocket: a buyer's inquiry reaches the cooperative's
 //! managers, nobody else reads or posts, live connections catch up exactly, bad messages are
-//! refused with the text kept, and on PostgreSQL a message posted through one server
-//! reaches a live connection on another.
+//! refused with the text kept. (Two server processes on PostgreSQL:
+//! `services/ketnoi/tests/two_servers.rs`.)
 
 use ketnoi_db::listings::Listing;
 use ketnoi_db::orgs::Org;
 use ketnoi_db::users::User;
 use ketnoi_domain::role::{MemberRole, PlatformRole};
-use ketnoi_tests::{Backend, Client, TestApp, csrf_in, next_frame, on_both_backends};
+use ketnoi_tests::{Client, TestApp, csrf_in, next_frame, on_both_backends};
 
 on_both_backends!(
     a_buyer_asks_and_the_cooperative_answers,
@@ -337,25 +337,6 @@ async fn wait_for_inboxes(app: &TestApp, n: usize) {
     )
     .await
     .unwrap();
-}
-
-/// PostgreSQL only: a message posted through one server reaches a live connection opened on
-/// another server of the same database (LISTEN/NOTIFY).
-#[tokio::test]
-async fn a_message_reaches_a_live_connection_on_another_server() {
-    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
-        return;
-    };
-    let s = setup(&app).await;
-    let buyer = app.client_as(&s.buyer).await;
-    let manager = app.client_as(&s.manager).await;
-    let id = ask(&buyer, &s.listing, "Hỏi qua máy chủ thứ nhất").await;
-    let other = app.other_server().await;
-    let mut live = buyer.live_on(&other.url, id, 1).await.expect("live on B");
-    send(&manager, id, "Trả lời qua máy chủ A").await;
-    let frame = next_frame(&mut live).await;
-    assert_eq!(frame["seq"], 2);
-    assert_eq!(frame["body"], "Trả lời qua máy chủ A");
 }
 
 /// An officer announces to three cooperative leaders, who read and confirm at different

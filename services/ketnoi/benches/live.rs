@@ -1,8 +1,9 @@
 //! Live messaging benchmark against a real `ketnoi serve` process (SQLite):
 //!
-//! 1. fan-out: 1,000 recipients of one announcement channel each hold a WebSocket; the
-//!    officer posts `BENCH_MESSAGES` messages through the site (one every 100 ms); for every
-//!    message and recipient, the time from sending the POST to the frame's arrival;
+//! 1. fan-out: the 1,000 members of one network group (an officer who opened it and 999
+//!    leaders who joined it) each hold a WebSocket; the officer posts `BENCH_MESSAGES`
+//!    messages through the site (one every 100 ms); for every message and member, the time
+//!    from sending the POST to the frame's arrival (the sender's own page included);
 //! 2. capacity: connections are added up to `BENCH_CONNECTIONS` (10 per recipient), and the
 //!    server's resident memory is read from `/proc/<pid>/status`.
 //!
@@ -117,27 +118,22 @@ async fn main() {
         }
     };
     let officer = user("officer@example.com", PlatformRole::UnionOfficer).await;
-    let mut recipients = Vec::with_capacity(members);
-    for i in 1..=members {
-        recipients.push(
-            user(&format!("leader{i}@example.com"), PlatformRole::User)
-                .await
-                .id,
-        );
-    }
-    let channel = ketnoi_db::messaging::create_announcement(
-        &db,
-        officer.id,
-        "Thông báo thử tải",
-        &recipients,
-    )
-    .await
-    .unwrap();
+    let channel = ketnoi_db::network::create_group(&db, officer.id, "Nhóm thử tải", None)
+        .await
+        .unwrap();
     let mut tokens = Vec::with_capacity(members);
-    for id in &recipients {
-        tokens.push(session(&db, *id).await);
-    }
     let officer_token = session(&db, officer.id).await;
+    tokens.push(officer_token.clone());
+    for i in 1..members {
+        let id = user(&format!("leader{i}@example.com"), PlatformRole::User)
+            .await
+            .id;
+        let joined = ketnoi_db::network::join_group(&db, channel, id, members as i64)
+            .await
+            .unwrap();
+        assert_eq!(joined, ketnoi_db::network::Joined::Joined);
+        tokens.push(session(&db, id).await);
+    }
     db.close().await;
 
     // The server: the release binary of this package, as a separate process.
@@ -247,7 +243,7 @@ async fn main() {
     let rss_peak = common::status_mib(&pid, "VmHWM:");
 
     println!(
-        "ketnoi serve (release, SQLite), {members} members of one announcement channel, {} UTC",
+        "ketnoi serve (release, SQLite), one network group of {members} members, {} UTC",
         chrono::Utc::now().format("%Y-%m-%d %H:%M")
     );
     println!();
