@@ -10,6 +10,7 @@ mod pool;
 pub mod audit;
 pub mod badges;
 pub mod demo;
+pub mod digests;
 pub mod events;
 pub mod import;
 pub mod import_jobs;

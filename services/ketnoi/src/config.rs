@@ -7,7 +7,10 @@
 //! | `PUBLIC_URL` | `http://<BIND>` | address users reach; `https://` makes cookies Secure |
 //! | `SECRET_KEY` | generated into `<DATA_DIR>/secret_key` | signs CSRF tokens; never logged |
 //! | `DATA_DIR` | `data` | local state: SQLite file, secret key, mail |
-//! | `MAIL_DIR` | `<DATA_DIR>/mail` | where the development mail sink writes messages |
+//! | `MAIL_DIR` | `<DATA_DIR>/mail` | where messages go without `SMTP_URL` (and messages to phones, until an SMS/Zalo channel exists) |
+//! | `SMTP_URL` | (none) | e-mail over SMTP: `smtp://host:25`, `smtp://user:pass@host:587?tls=required`, `smtps://…`; never logged |
+//! | `MAIL_FROM` | `Ketnoi <no-reply@ketnoi.vn>` | the sender of e-mails |
+//! | `DIGEST_DELAY_MINUTES` | `15` | how long a message stays unread before it goes into an e-mail digest |
 //! | `MEDIA_URL` | `<DATA_DIR>/media` | uploads: a directory, `file:///…`, or `s3://bucket?endpoint=…&region=…` |
 //! | `SEARCH_URL` | (empty: tantivy in `<DATA_DIR>/search`) | `http://…` of a Meilisearch server |
 //! | `MEILISEARCH_KEY` | (none) | Meilisearch API key; never logged |
@@ -51,6 +54,28 @@ pub struct Config {
     /// Directory the development mail sink writes messages to [default: <DATA_DIR>/mail].
     #[arg(long, env = "MAIL_DIR", global = true)]
     pub mail_dir: Option<PathBuf>,
+
+    /// E-mail over SMTP (`smtp://host:port`, `smtps://user:pass@host`); never logged.
+    #[arg(long, env = "SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of e-mails.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        global = true,
+        default_value = "Ketnoi <no-reply@ketnoi.vn>"
+    )]
+    pub mail_from: String,
+
+    /// Minutes a message stays unread before it goes into an e-mail digest.
+    #[arg(
+        long,
+        env = "DIGEST_DELAY_MINUTES",
+        global = true,
+        default_value_t = 15
+    )]
+    pub digest_delay_minutes: u64,
     /// Where uploads are stored: a directory, `file:///abs/path`, or
     /// `s3://bucket[/prefix]?endpoint=…&region=…` (credentials from AWS_* variables) [default: <DATA_DIR>/media].
     #[arg(long, env = "MEDIA_URL", global = true)]
@@ -150,12 +175,19 @@ impl Config {
         ketnoi_media::MediaStore::from_url(&url).map_err(|e| anyhow::anyhow!("MEDIA_URL: {e}"))
     }
 
-    pub fn sink(&self) -> ketnoi_notify::Sink {
-        ketnoi_notify::Sink::Directory(
-            self.mail_dir
-                .clone()
-                .unwrap_or_else(|| self.data_dir.join("mail")),
-        )
+    /// E-mail through `SMTP_URL` if set, else everything into `MAIL_DIR`.
+    pub fn channels(&self) -> anyhow::Result<ketnoi_notify::Channels> {
+        let dir = self
+            .mail_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("mail"));
+        let mut channels = ketnoi_notify::Channels::mailbox(dir);
+        if let Some(url) = self.smtp_url.as_deref().filter(|u| !u.is_empty()) {
+            let smtp = ketnoi_notify::Smtp::new(url, &self.mail_from)
+                .map_err(|e| anyhow::anyhow!("SMTP_URL or MAIL_FROM: {e}"))?;
+            channels.email = std::sync::Arc::new(smtp);
+        }
+        Ok(channels)
     }
 
     fn secret(&self) -> anyhow::Result<Secret> {

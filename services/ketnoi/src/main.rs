@@ -109,6 +109,48 @@ enum UserCommand {
     },
 }
 
+/// How often the worker looks for unread messages to put into e-mail digests.
+const DIGEST_EVERY: Duration = Duration::from_secs(60);
+
+/// The worker's jobs until `stop` turns true: the outbox every 2 s, e-mail digests of unread
+/// messages every minute.
+fn spawn_jobs(
+    db: &ketnoi_db::Db,
+    config: &Config,
+    public_url: String,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let mut rx = stop.clone();
+    let outbox = tokio::spawn(ketnoi_notify::run(
+        db.clone(),
+        config.channels()?,
+        Duration::from_secs(2),
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        },
+    ));
+    let delay = Duration::from_secs(config.digest_delay_minutes.saturating_mul(60));
+    let db = db.clone();
+    let mut rx = stop;
+    let digests = tokio::spawn(async move {
+        loop {
+            match ketnoi_web::digest::enqueue_due(&db, &public_url, delay).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(digests = n, "digests queued"),
+                Err(e) => tracing::error!(error = %e, "digests failed"),
+            }
+            tokio::select! {
+                _ = rx.wait_for(|s| *s) => return,
+                _ = tokio::time::sleep(DIGEST_EVERY) => {}
+            }
+        }
+    });
+    Ok(tokio::spawn(async move {
+        let _ = outbox.await;
+        let _ = digests.await;
+    }))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // object_store's S3 client uses rustls; name its crypto provider once for the process.
@@ -133,14 +175,11 @@ async fn main() -> anyhow::Result<()> {
                     stop_rx,
                 )))
             };
-            ketnoi_notify::run(
-                db.clone(),
-                cli.config.sink(),
-                Duration::from_secs(2),
-                shutdown_signal(),
-            )
-            .await;
+            let public_url = cli.config.app_config()?.public_url;
+            let jobs = spawn_jobs(&db, &cli.config, public_url, stop_tx.subscribe())?;
+            shutdown_signal().await;
             let _ = stop_tx.send(true);
+            let _ = jobs.await;
             if let Some(i) = indexer {
                 let _ = i.await;
             }
@@ -239,17 +278,16 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
             stop_rx.clone(),
         ))
     });
-    let jobs = worker.then(|| {
-        let mut rx = stop_rx.clone();
-        tokio::spawn(ketnoi_notify::run(
-            db.clone(),
-            config.sink(),
-            Duration::from_secs(2),
-            async move {
-                let _ = rx.wait_for(|s| *s).await;
-            },
-        ))
-    });
+    let jobs = if worker {
+        Some(spawn_jobs(
+            &db,
+            config,
+            public_url.clone(),
+            stop_rx.clone(),
+        )?)
+    } else {
+        None
+    };
     ketnoi_web::serve(listener, state, async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);

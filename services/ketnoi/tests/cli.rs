@@ -36,6 +36,11 @@ fn help_lists_every_configuration_variable() {
         "SIGNIN_PER_ACCOUNT_PER_MINUTE",
         "SIGNIN_PER_IP_PER_MINUTE",
         "LOG_FORMAT",
+        "SMTP_URL",
+        "MAIL_FROM",
+        "DIGEST_DELAY_MINUTES",
+        "GROUP_MAX_MEMBERS",
+        "MESSAGES_PER_MINUTE",
     ] {
         assert!(
             help.contains(&format!("env: {var}")),

@@ -1,49 +1,158 @@
-//! Delivers the outbox. Until e-mail, Zalo and SMS exist, the sink writes each message to a
-//! file in a directory (a developer's mailbox) and logs only its id and kind, so links with
-//! secrets in them never reach the logs.
+//! Delivers the outbox through [`Channel`]s: e-mail over SMTP ([`Smtp`], lettre) when
+//! `SMTP_URL` is set, otherwise a directory of text files ([`Mailbox`], a developer's
+//! mailbox). Messages to phone numbers go to the phone channel, a [`Mailbox`] until a Zalo or
+//! SMS provider is added behind the same trait. Only a message's id and kind are logged, so
+//! links with secrets in them never reach the logs.
 
 use ketnoi_db::Db;
 use ketnoi_db::outbox::{self, Message};
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
     #[error(transparent)]
     Db(#[from] ketnoi_db::DbError),
-    #[error("sink: {0}")]
-    Sink(#[from] std::io::Error),
+    #[error("channel: {0}")]
+    Channel(#[from] ChannelError),
 }
 
-/// Where messages go.
+/// Why a channel could not send a message (it is retried later, with backoff).
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("address: {0}")]
+    Address(String),
+    #[error("smtp: {0}")]
+    Smtp(String),
+}
+
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), ChannelError>> + Send + 'a>>;
+
+/// A way out of the platform: e-mail, a directory, later Zalo or SMS.
+pub trait Channel: Send + Sync {
+    fn send<'a>(&'a self, m: &'a Message) -> SendFuture<'a>;
+}
+
+/// One `<id>.txt` file per message in a directory.
 #[derive(Debug, Clone)]
-pub enum Sink {
-    /// One `<id>.txt` file per message in this directory.
-    Directory(PathBuf),
+pub struct Mailbox(pub PathBuf);
+
+impl Channel for Mailbox {
+    fn send<'a>(&'a self, m: &'a Message) -> SendFuture<'a> {
+        Box::pin(async move {
+            tokio::fs::create_dir_all(&self.0).await?;
+            let text = format!(
+                "To: {}\nSubject: {}\nKind: {}\n\n{}\n",
+                m.recipient, m.subject, m.kind, m.body
+            );
+            tokio::fs::write(self.0.join(format!("{:08}.txt", m.id)), text).await?;
+            Ok(())
+        })
+    }
 }
 
-impl Sink {
-    async fn send(&self, m: &Message) -> Result<(), std::io::Error> {
-        match self {
-            Sink::Directory(dir) => {
-                tokio::fs::create_dir_all(dir).await?;
-                let text = format!(
-                    "To: {}\nSubject: {}\nKind: {}\n\n{}\n",
-                    m.recipient, m.subject, m.kind, m.body
-                );
-                tokio::fs::write(dir.join(format!("{:08}.txt", m.id)), text).await
-            }
+/// E-mail over SMTP (lettre). `url`: `smtp://host:port` (plain, a local relay),
+/// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host` (TLS).
+pub struct Smtp {
+    transport: lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+    from: lettre::message::Mailbox,
+}
+
+impl Smtp {
+    pub fn new(url: &str, from: &str) -> Result<Smtp, ChannelError> {
+        let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(url)
+            .map_err(|e| ChannelError::Smtp(e.to_string()))?
+            .timeout(Some(Duration::from_secs(20)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e: lettre::address::AddressError| ChannelError::Address(e.to_string()))?;
+        Ok(Smtp { transport, from })
+    }
+}
+
+impl Channel for Smtp {
+    fn send<'a>(&'a self, m: &'a Message) -> SendFuture<'a> {
+        use lettre::AsyncTransport;
+        Box::pin(async move {
+            let to = m
+                .recipient
+                .parse()
+                .map_err(|e: lettre::address::AddressError| ChannelError::Address(e.to_string()))?;
+            let email = lettre::Message::builder()
+                .from(self.from.clone())
+                .to(to)
+                .subject(&m.subject)
+                .header(lettre::message::header::ContentType::TEXT_PLAIN)
+                .header(ContentLanguage(m.locale.clone()))
+                .body(m.body.clone())
+                .map_err(|e| ChannelError::Smtp(e.to_string()))?;
+            self.transport
+                .send(email)
+                .await
+                .map_err(|e| ChannelError::Smtp(e.to_string()))?;
+            Ok(())
+        })
+    }
+}
+
+/// `Content-Language`, so a mail client knows a Vietnamese message from an English one.
+#[derive(Debug, Clone)]
+struct ContentLanguage(String);
+
+impl lettre::message::header::Header for ContentLanguage {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Content-Language")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ContentLanguage(s.to_owned()))
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// The channel for each kind of recipient.
+#[derive(Clone)]
+pub struct Channels {
+    pub email: Arc<dyn Channel>,
+    /// Phone numbers (a sign-up by phone): no provider yet.
+    pub phone: Arc<dyn Channel>,
+}
+
+impl Channels {
+    /// Everything into one directory (development, tests).
+    pub fn mailbox(dir: PathBuf) -> Channels {
+        let mailbox: Arc<dyn Channel> = Arc::new(Mailbox(dir));
+        Channels {
+            email: mailbox.clone(),
+            phone: mailbox,
+        }
+    }
+
+    fn for_recipient(&self, recipient: &str) -> &dyn Channel {
+        if recipient.contains('@') {
+            self.email.as_ref()
+        } else {
+            self.phone.as_ref()
         }
     }
 }
 
 /// Sends every due message once; failures are rescheduled with backoff. Returns how many
 /// were sent.
-pub async fn deliver_due(db: &Db, sink: &Sink) -> Result<usize, NotifyError> {
+pub async fn deliver_due(db: &Db, channels: &Channels) -> Result<usize, NotifyError> {
     let due = outbox::due(db.conn(), ketnoi_db::now(), 50).await?;
     let mut sent = 0;
     for m in due {
-        match sink.send(&m).await {
+        match channels.for_recipient(&m.recipient).send(&m).await {
             Ok(()) => {
                 if outbox::mark_sent(db.conn(), m.id, ketnoi_db::now()).await? {
                     sent += 1;
@@ -51,7 +160,7 @@ pub async fn deliver_due(db: &Db, sink: &Sink) -> Result<usize, NotifyError> {
                 }
             }
             Err(e) => {
-                tracing::warn!(id = m.id, error = %e, "delivery failed; will retry");
+                tracing::warn!(id = m.id, kind = %m.kind, error = %e, "delivery failed; will retry");
                 outbox::mark_failed(db.conn(), m.id, m.attempts, &e.to_string()).await?;
             }
         }
@@ -60,10 +169,15 @@ pub async fn deliver_due(db: &Db, sink: &Sink) -> Result<usize, NotifyError> {
 }
 
 /// Delivers the outbox every `every` until `stop` resolves.
-pub async fn run(db: Db, sink: Sink, every: Duration, stop: impl std::future::Future<Output = ()>) {
+pub async fn run(
+    db: Db,
+    channels: Channels,
+    every: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) {
     tokio::pin!(stop);
     loop {
-        if let Err(e) = deliver_due(&db, &sink).await {
+        if let Err(e) = deliver_due(&db, &channels).await {
             tracing::error!(error = %e, "outbox delivery failed");
         }
         tokio::select! {

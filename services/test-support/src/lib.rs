@@ -1,5 +1,6 @@
 //! Dev-only test harness for Ketnoi: temporary SQLite and PostgreSQL databases,
-//! a shared chromedriver with headless Chromium profiles, and async polling.
+//! a shared chromedriver with headless Chromium profiles, a local SMTP server (aiosmtpd),
+//! and async polling.
 //!
 //! Depends on no other workspace crate (they use it as a dev-dependency).
 //! Services that cannot be found (PostgreSQL, chromedriver/Chromium) make the
@@ -11,6 +12,7 @@
 mod browser;
 mod eventually;
 mod postgres;
+mod smtp;
 mod sqlite;
 mod sys;
 
@@ -19,4 +21,5 @@ pub use browser::{
 };
 pub use eventually::{eventually, eventually_true};
 pub use postgres::{PG_BIN_DIR_ENV, REQUIRE_POSTGRES_ENV, TempPostgres};
+pub use smtp::{REQUIRE_SMTP_ENV, TempSmtp};
 pub use sqlite::TempSqlite;

@@ -7,6 +7,7 @@ pub mod api;
 pub mod config;
 mod context;
 pub mod csrf;
+pub mod digest;
 mod error;
 mod extract;
 pub mod i18n;

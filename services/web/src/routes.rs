@@ -84,6 +84,7 @@ route_map! {
     // Signed-in users.
     post "/signout" => pages::auth::delete_session, SignedIn;
     get "/account" => pages::account::show_account, SignedIn;
+    post "/account/notifications" => pages::account::update_notifications, SignedIn;
     get "/orgs/new" => pages::orgs::new_org, SignedIn;
 
     // Conversations: each handler checks that the user takes part in the conversation.

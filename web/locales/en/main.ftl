@@ -418,3 +418,11 @@ msg-block = Block this person
 msg-unblock = Unblock
 msg-you-blocked = You have blocked this person.
 msg-members = Members
+
+## E-mail digests
+digest-subject = Ketnoi: { $count } unread messages
+digest-intro = Hello, you have unread messages on Ketnoi:
+digest-line = • { $title }: { $count } new
+digest-footer = Rather not receive these digests? Turn them off at { $link }
+acct-digest = E-mail me a digest when I have unread messages
+acct-digest-save = Save

@@ -418,3 +418,11 @@ msg-block = Chặn người này
 msg-unblock = Bỏ chặn
 msg-you-blocked = Bạn đã chặn người này.
 msg-members = Thành viên
+
+## E-mail digests
+digest-subject = Ketnoi: { $count } tin nhắn chưa đọc
+digest-intro = Chào chị, chị có tin nhắn chưa đọc trên Ketnoi:
+digest-line = • { $title }: { $count } tin mới
+digest-footer = Không muốn nhận thư tóm tắt này nữa? Tắt tại { $link }
+acct-digest = Gửi thư tóm tắt khi tôi có tin nhắn chưa đọc
+acct-digest-save = Lưu

@@ -1,12 +1,15 @@
-//! The signed-in user's own page: who they are and the organisations they belong to.
+//! The signed-in user's own page: who they are, the organisations they belong to, and
+//! whether they get e-mail digests of unread messages.
 
-use super::{Layout, render};
+use super::{Layout, render, see_other};
 use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
 use crate::error::AppError;
+use crate::extract::Form;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use serde::Deserialize;
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -15,6 +18,10 @@ struct AccountPage {
     login: String,
     role: String,
     orgs: Vec<(String, String, String)>,
+    /// E-mail digests of unread messages are on.
+    digest: bool,
+    /// She has an e-mail address (digests go nowhere otherwise).
+    has_email: bool,
 }
 
 pub async fn show_account(
@@ -23,6 +30,7 @@ pub async fn show_account(
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, AppError> {
     let orgs = ketnoi_db::orgs::of_user(state.db.conn(), user.id).await?;
+    let digest = ketnoi_db::digests::email_digest(state.db.conn(), user.id).await?;
     let login = user
         .email
         .clone()
@@ -47,5 +55,29 @@ pub async fn show_account(
                 )
             })
             .collect(),
+        digest,
+        has_email: user.email.is_some(),
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NotificationsForm {
+    #[serde(default)]
+    pub csrf: String,
+    /// Checkbox: present when ticked.
+    pub digest: Option<String>,
+}
+
+/// `POST /account/notifications`: turns e-mail digests on or off.
+pub async fn update_notifications(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Form(form): Form<NotificationsForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    ketnoi_db::digests::set_email_digest(state.db.conn(), user.id, form.digest.is_some()).await?;
+    Ok(see_other("/account"))
 }
