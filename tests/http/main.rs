@@ -10,6 +10,7 @@ mod digests;
 mod imports;
 mod malformed;
 mod manage;
+mod message_actions;
 mod messaging;
 mod network;
 mod page_cache;

@@ -61,13 +61,44 @@
     who.textContent = m.sender_name || "";
     small.appendChild(who);
     small.appendChild(document.createTextNode(" · " + (m.time || "")));
-    var p = document.createElement("p");
-    p.textContent = m.body;
     li.appendChild(small);
+    if (m.reply_to_seq) {
+      var quote = document.createElement("blockquote");
+      quote.className = "reply-quote";
+      quote.textContent = "↪ " + (m.reply_body || "…");
+      li.appendChild(quote);
+    }
+    var p = document.createElement("p");
+    p.setAttribute("data-testid", "body");
+    p.textContent = m.body;
     li.appendChild(p);
     list.appendChild(li);
     li.scrollIntoView({ block: "nearest" });
     markRead();
+  }
+
+  // An earlier message edited or deleted: its text changes in place.
+  function update(m) {
+    var li = document.getElementById("m" + m.seq);
+    if (!li) return;
+    var p = li.querySelector("p");
+    if (!p) return;
+    if (m.deleted_at) {
+      p.textContent = root.getAttribute("data-deleted-text") || "";
+      p.setAttribute("data-testid", "deleted");
+      var actions = li.querySelector(".actions");
+      if (actions) actions.remove();
+    } else {
+      p.textContent = m.body;
+      var small = li.querySelector("small");
+      if (small && !li.querySelector("[data-testid=edited]")) {
+        var em = document.createElement("em");
+        em.setAttribute("data-testid", "edited");
+        em.textContent = root.getAttribute("data-edited-text") || "";
+        small.appendChild(document.createTextNode(" · "));
+        small.appendChild(em);
+      }
+    }
   }
 
   function markRead() {
@@ -87,6 +118,7 @@
       try {
         var m = JSON.parse(e.data);
         if (m.type === "message") append(m);
+        else if (m.type === "update") update(m);
       } catch (_) { /* ignore a malformed frame */ }
     };
     ws.onclose = function () {

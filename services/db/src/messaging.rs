@@ -44,6 +44,8 @@ pub struct Message {
     pub sender_name: Option<String>,
     pub body: String,
     pub reply_to_seq: Option<i64>,
+    /// The text of the message replied to (none if it was deleted).
+    pub reply_body: Option<String>,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -90,8 +92,10 @@ macro_rules! select_messages {
     ($rest:literal) => {
         concat!(
             "SELECT m.id, m.conversation_id, m.seq, m.sender_id, u.display_name AS sender_name, \
-             m.body, m.reply_to_seq, m.created_at, m.edited_at, m.deleted_at \
-             FROM messages m LEFT JOIN users u ON u.id = m.sender_id ",
+             m.body, m.reply_to_seq, r.body AS reply_body, m.created_at, m.edited_at, m.deleted_at \
+             FROM messages m LEFT JOIN users u ON u.id = m.sender_id \
+             LEFT JOIN messages r ON r.conversation_id = m.conversation_id \
+               AND r.seq = m.reply_to_seq AND r.deleted_at IS NULL ",
             $rest
         )
     };
@@ -195,18 +199,32 @@ pub async fn post(
     let seq = seq.ok_or(crate::DbError::NotFound)?;
     let reply_to_seq = reply_to_seq.filter(|r| (1..seq).contains(r));
     on!(tx.conn(), e => sqlx::query(
-        "INSERT INTO messages (conversation_id, seq, sender_id, body, reply_to_seq, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)")
+        "INSERT INTO messages \
+         (conversation_id, seq, sender_id, body, body_folded, reply_to_seq, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(conversation_id)
         .bind(seq)
         .bind(sender_id)
         .bind(body)
+        .bind(ketnoi_search::text::fold(body))
         .bind(reply_to_seq)
         .bind(now)
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
     mark_read(tx.conn(), conversation_id, sender_id, seq).await?;
+    notify(db, &mut tx, conversation_id, seq).await?;
+    // As every reader sees it (with the sender's name).
+    let stored = message(tx.conn(), conversation_id, seq)
+        .await?
+        .ok_or(crate::DbError::NotFound)?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// PostgreSQL: tells every server process that message `seq` is new or changed, when (and
+/// only if) `tx` commits.
+async fn notify(db: &Db, tx: &mut crate::Tx, conversation_id: i64, seq: i64) -> Result<()> {
     if let Db::Postgres(_) = db {
         on!(tx.conn(), e => sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
@@ -215,12 +233,185 @@ pub async fn post(
             .await
             .map(|r| r.rows_affected()))?;
     }
-    // As every reader sees it (with the sender's name).
+    Ok(())
+}
+
+/// How long after posting its sender may edit a message.
+pub const EDIT_WINDOW_MINUTES: i64 = 15;
+
+/// Why a message could not be changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such message, or it is deleted.
+    NotFound,
+    /// Someone else's message.
+    NotYours,
+    /// Older than [`EDIT_WINDOW_MINUTES`].
+    TooLate,
+}
+
+/// The sender edits her message within [`EDIT_WINDOW_MINUTES`]; returns it as stored.
+pub async fn edit(
+    db: &Db,
+    conversation_id: i64,
+    seq: i64,
+    sender_id: i64,
+    body: &str,
+) -> Result<std::result::Result<Message, Refusal>> {
+    let mut tx = db.begin().await?;
+    let Some(m) = message(tx.conn(), conversation_id, seq).await? else {
+        return Ok(Err(Refusal::NotFound));
+    };
+    let now = crate::now();
+    if m.deleted_at.is_some() {
+        return Ok(Err(Refusal::NotFound));
+    }
+    if m.sender_id != Some(sender_id) {
+        return Ok(Err(Refusal::NotYours));
+    }
+    if now - m.created_at > chrono::Duration::minutes(EDIT_WINDOW_MINUTES) {
+        return Ok(Err(Refusal::TooLate));
+    }
+    on!(tx.conn(), e => sqlx::query(
+        "UPDATE messages SET body = $3, body_folded = $4, edited_at = $5 \
+         WHERE conversation_id = $1 AND seq = $2")
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(body)
+        .bind(ketnoi_search::text::fold(body))
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    notify(db, &mut tx, conversation_id, seq).await?;
     let stored = message(tx.conn(), conversation_id, seq)
         .await?
         .ok_or(crate::DbError::NotFound)?;
     tx.commit().await?;
-    Ok(stored)
+    Ok(Ok(stored))
+}
+
+/// Deletes a message (its sender, or with `moderator` an admin of the conversation): the
+/// text is erased, a placeholder stays in its place. Returns it as stored.
+pub async fn delete(
+    db: &Db,
+    conversation_id: i64,
+    seq: i64,
+    by: i64,
+    moderator: bool,
+) -> Result<std::result::Result<Message, Refusal>> {
+    let mut tx = db.begin().await?;
+    let Some(m) = message(tx.conn(), conversation_id, seq).await? else {
+        return Ok(Err(Refusal::NotFound));
+    };
+    if m.deleted_at.is_some() {
+        return Ok(Err(Refusal::NotFound));
+    }
+    if m.sender_id != Some(by) && !moderator {
+        return Ok(Err(Refusal::NotYours));
+    }
+    on!(tx.conn(), e => sqlx::query(
+        "UPDATE messages SET body = '', body_folded = '', deleted_at = $3 \
+         WHERE conversation_id = $1 AND seq = $2")
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(crate::now())
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    notify(db, &mut tx, conversation_id, seq).await?;
+    let stored = message(tx.conn(), conversation_id, seq)
+        .await?
+        .ok_or(crate::DbError::NotFound)?;
+    tx.commit().await?;
+    Ok(Ok(stored))
+}
+
+/// `reporter_id` reports message `seq` (once; a repeat changes nothing). Returns whether
+/// this call recorded it.
+pub async fn report(
+    conn: Conn<'_>,
+    conversation_id: i64,
+    seq: i64,
+    reporter_id: i64,
+    reason: &str,
+) -> Result<bool> {
+    let n = on!(conn, e => sqlx::query(
+        "INSERT INTO message_reports (conversation_id, seq, reporter_id, reason, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (conversation_id, seq, reporter_id) DO NOTHING")
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(reporter_id)
+        .bind(reason)
+        .bind(crate::now())
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// A reported message, as moderators see it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Report {
+    pub conversation_id: i64,
+    pub seq: i64,
+    pub reporter: String,
+    pub reason: String,
+    pub sender: Option<String>,
+    pub body: String,
+    pub deleted: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The latest reports, newest first.
+pub async fn reports(conn: Conn<'_>, limit: i64) -> Result<Vec<Report>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT r.conversation_id, r.seq, ru.display_name AS reporter, r.reason, \
+         su.display_name AS sender, m.body, (m.deleted_at IS NOT NULL) AS deleted, r.created_at \
+         FROM message_reports r JOIN users ru ON ru.id = r.reporter_id \
+         JOIN messages m ON m.conversation_id = r.conversation_id AND m.seq = r.seq \
+         LEFT JOIN users su ON su.id = m.sender_id \
+         ORDER BY r.created_at DESC LIMIT $1")
+        .bind(limit)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// A message found by [`search`], with where it is.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Found {
+    #[sqlx(flatten)]
+    pub message: Message,
+    pub conversation_title: Option<String>,
+}
+
+/// Messages of `user_id`'s conversations containing `text` (with or without diacritics,
+/// any case), newest first.
+pub async fn search(conn: Conn<'_>, user_id: i64, text: &str, limit: i64) -> Result<Vec<Found>> {
+    let folded = ketnoi_search::text::fold(text);
+    let pattern = format!(
+        "%{}%",
+        folded
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    Ok(on!(conn, e => sqlx::query_as(concat!(
+        "SELECT m.id, m.conversation_id, m.seq, m.sender_id, u.display_name AS sender_name, \
+         m.body, m.reply_to_seq, NULL AS reply_body, m.created_at, m.edited_at, m.deleted_at, \
+         COALESCE(c.title, l.title_vi, o.name) AS conversation_title \
+         FROM messages m JOIN (SELECT c.id ", participating!(""), ") mine ON mine.id = m.conversation_id \
+         JOIN conversations c ON c.id = m.conversation_id \
+         LEFT JOIN users u ON u.id = m.sender_id \
+         LEFT JOIN listings l ON l.id = c.listing_id \
+         LEFT JOIN organisations o ON o.id = c.org_id \
+         WHERE m.deleted_at IS NULL AND m.body_folded LIKE $2 ESCAPE '\\' \
+         ORDER BY m.created_at DESC, m.id DESC LIMIT $3"))
+        .bind(user_id)
+        .bind(pattern)
+        .bind(limit)
+        .fetch_all(e)
+        .await)?)
 }
 
 /// Records that `user_id` has read the conversation up to `seq` (never moves back).

@@ -126,17 +126,38 @@ pub struct PathId(pub i64);
 impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+        path_number(parts, state, |k| k.ends_with("id"))
             .await
-            .map_err(|_| AppError::NotFound)?;
-        params
-            .iter()
-            .find(|(k, _)| k.ends_with("id"))
-            .and_then(|(_, v)| v.parse::<i64>().ok())
-            .filter(|v| *v > 0)
             .map(PathId)
-            .ok_or(AppError::NotFound)
     }
+}
+
+/// A message's number (`{seq}`) in the path; anything else is a 404.
+#[derive(Debug, Clone, Copy)]
+pub struct PathSeq(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathSeq {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        path_number(parts, state, |k| k == "seq").await.map(PathSeq)
+    }
+}
+
+/// The positive number in the path parameter `wanted` picks.
+async fn path_number<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<i64, AppError> {
+    let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    params
+        .iter()
+        .find(|(k, _)| wanted(k))
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+        .filter(|v| *v > 0)
+        .ok_or(AppError::NotFound)
 }
 
 /// A slug from the path: lower-case ASCII letters, digits and dashes, at most 120 long.

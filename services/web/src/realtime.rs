@@ -167,8 +167,13 @@ pub struct Frame<'a> {
 }
 
 pub fn frame(m: &Message) -> String {
+    frame_of("message", m)
+}
+
+/// A frame of `kind`: `message` (new) or `update` (an earlier message edited or deleted).
+fn frame_of(kind: &'static str, m: &Message) -> String {
     let frame = Frame {
-        kind: "message",
+        kind,
         message: m,
         time: ketnoi_domain::time::format_hanoi_short(m.created_at),
     };
@@ -211,6 +216,10 @@ async fn forward(
                     Ok(m) if m.seq == last + 1 => {
                         last = m.seq;
                         send(&mut socket, &m).await
+                    }
+                    // An earlier message, edited or deleted since.
+                    Ok(m) if m.seq <= last && (m.edited_at.is_some() || m.deleted_at.is_some()) => {
+                        send_frame(&mut socket, frame_of("update", &m)).await
                     }
                     Ok(m) if m.seq <= last => Ok(()),
                     // A gap, or fallen behind the channel: the database has it all.
@@ -278,8 +287,12 @@ fn closed(incoming: Option<Result<WsMessage, axum::Error>>) -> bool {
 }
 
 async fn send(socket: &mut WebSocket, m: &Message) -> Result<(), ()> {
+    send_frame(socket, frame(m)).await
+}
+
+async fn send_frame(socket: &mut WebSocket, frame: String) -> Result<(), ()> {
     socket
-        .send(WsMessage::Text(Utf8Bytes::from(frame(m))))
+        .send(WsMessage::Text(Utf8Bytes::from(frame)))
         .await
         .map_err(|_| ())
 }

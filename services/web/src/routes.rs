@@ -91,10 +91,15 @@ route_map! {
     post "/listings/{id}/inquiry" => pages::messages::create_inquiry, SignedIn;
     get "/conversations" => pages::messages::show_inbox, SignedIn;
     get "/conversations/live" => pages::messages::live_inbox, SignedIn;
+    get "/conversations/search" => pages::messages::search_messages, SignedIn;
     get "/conversations/{id}" => pages::messages::show_conversation, SignedIn;
     post "/conversations/{id}/messages" => pages::messages::post_message, SignedIn;
     post "/conversations/{id}/read" => pages::messages::mark_read, SignedIn;
     post "/conversations/{id}/confirm" => pages::messages::confirm, SignedIn;
+    get "/conversations/{id}/messages/{seq}/edit" => pages::messages::edit_form, SignedIn;
+    post "/conversations/{id}/messages/{seq}/edit" => pages::messages::edit_message, SignedIn;
+    post "/conversations/{id}/messages/{seq}/delete" => pages::messages::delete_message, SignedIn;
+    post "/conversations/{id}/messages/{seq}/report" => pages::messages::report_message, SignedIn;
     get "/conversations/{id}/live" => pages::messages::live, SignedIn;
     get "/network" => pages::network::show_network, SignedIn;
     post "/network/join" => pages::network::join, SignedIn;
@@ -136,6 +141,7 @@ route_map! {
     post "/union/announcements" => pages::announcements::create_announcement, Officer;
     get "/union/announcements/{id}" => pages::announcements::show_announcement, Officer;
     get "/union/network" => pages::network::show_requests, Officer;
+    get "/union/reports" => pages::network::show_reports, Officer;
     post "/union/network/{id}/decision" => pages::network::decide, Officer;
     post "/union/badges/{id}/decision" => pages::union::decide_badge, Officer;
     post "/union/listings/{id}/hide" => pages::union::hide_listing, Officer;

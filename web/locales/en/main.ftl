@@ -426,3 +426,25 @@ digest-line = • { $title }: { $count } new
 digest-footer = Rather not receive these digests? Turn them off at { $link }
 acct-digest = E-mail me a digest when I have unread messages
 acct-digest-save = Save
+
+## Message actions and search
+msg-reply = Reply
+msg-edit = Edit
+msg-edit-title = Edit message
+msg-edit-label = Text
+msg-edit-save = Save
+msg-edited = edited
+msg-delete = Delete
+msg-deleted = This message was deleted
+msg-report = Report
+msg-report-reason = Reason (optional)
+msg-report-send = Send report
+msg-too-late = A message can only be edited within 15 minutes of sending it.
+msg-back = Back to the conversation
+msg-search = Search
+msg-search-title = Search messages
+msg-search-label = Search my messages
+msg-search-none = No messages found.
+rep-title = Reported messages
+rep-none = No reports.
+rep-by = reported by

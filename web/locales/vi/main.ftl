@@ -426,3 +426,25 @@ digest-line = • { $title }: { $count } tin mới
 digest-footer = Không muốn nhận thư tóm tắt này nữa? Tắt tại { $link }
 acct-digest = Gửi thư tóm tắt khi tôi có tin nhắn chưa đọc
 acct-digest-save = Lưu
+
+## Message actions and search
+msg-reply = Trả lời
+msg-edit = Sửa
+msg-edit-title = Sửa tin nhắn
+msg-edit-label = Nội dung
+msg-edit-save = Lưu
+msg-edited = đã sửa
+msg-delete = Xóa
+msg-deleted = Tin nhắn đã bị xóa
+msg-report = Báo cáo
+msg-report-reason = Lý do (không bắt buộc)
+msg-report-send = Gửi báo cáo
+msg-too-late = Chỉ sửa được tin nhắn trong vòng 15 phút sau khi gửi.
+msg-back = Quay lại cuộc trò chuyện
+msg-search = Tìm
+msg-search-title = Tìm trong tin nhắn
+msg-search-label = Tìm trong tin nhắn của tôi
+msg-search-none = Không thấy tin nhắn nào.
+rep-title = Tin nhắn bị báo cáo
+rep-none = Chưa có báo cáo nào.
+rep-by = báo cáo bởi

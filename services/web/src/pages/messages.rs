@@ -9,12 +9,12 @@
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors};
 use crate::extract::{Form, PathId};
+use crate::extract::{PathSeq, Query};
 use crate::pages::directory::localized;
 use crate::pages::{Layout, render, render_status, see_other};
 use crate::{AppState, realtime};
 use askama::Template;
-use axum::Json;
-use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ketnoi_db::messaging::{self, Conversation, Message};
@@ -38,6 +38,9 @@ pub struct MessageForm {
     pub csrf: String,
     #[serde(default)]
     pub body: String,
+    /// The message this one answers (0: none).
+    #[serde(default)]
+    pub reply_to: i64,
 }
 
 /// A message as the page shows it.
@@ -47,15 +50,45 @@ pub struct MessageView {
     pub mine: bool,
     pub body: String,
     pub time: String,
+    pub edited: bool,
+    pub deleted: bool,
+    /// The start of the message it answers.
+    pub reply: Option<(i64, String)>,
+    pub can_edit: bool,
+    pub can_delete: bool,
 }
 
-fn view(m: &Message, me: i64) -> MessageView {
+/// Characters of a replied-to message shown above the reply.
+const QUOTE_CHARS: usize = 80;
+
+fn quote(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars.by_ref().take(QUOTE_CHARS).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// `moderator`: the viewer administers the conversation (may delete anyone's message).
+fn view(m: &Message, me: i64, moderator: bool) -> MessageView {
+    let mine = m.sender_id == Some(me);
+    let deleted = m.deleted_at.is_some();
+    let editable = ketnoi_db::now() - m.created_at
+        <= chrono::Duration::minutes(messaging::EDIT_WINDOW_MINUTES);
     MessageView {
         seq: m.seq,
         sender: m.sender_name.clone().unwrap_or_default(),
-        mine: m.sender_id == Some(me),
+        mine,
         body: m.body.clone(),
         time: ketnoi_domain::time::format_hanoi_short(m.created_at),
+        edited: m.edited_at.is_some(),
+        deleted,
+        reply: m
+            .reply_to_seq
+            .map(|seq| (seq, m.reply_body.as_deref().map(quote).unwrap_or_default())),
+        can_edit: mine && !deleted && editable,
+        can_delete: (mine || moderator) && !deleted,
     }
 }
 
@@ -127,6 +160,7 @@ async fn post_checked(
     c: &Conversation,
     user_id: i64,
     body: &str,
+    reply_to: Option<i64>,
 ) -> Result<Message, Refused> {
     if network::blocked_in(state.db.conn(), c, user_id).await? {
         return Err(Refused::Blocked);
@@ -134,7 +168,7 @@ async fn post_checked(
     if state.messages_by_user.check_key(&user_id).is_err() {
         return Err(Refused::TooMany);
     }
-    let m = messaging::post(&state.db, c.id, user_id, body, None).await?;
+    let m = messaging::post(&state.db, c.id, user_id, body, reply_to).await?;
     realtime::stored(&state.db, &state.hub, &m);
     Ok(m)
 }
@@ -158,7 +192,7 @@ pub async fn create_inquiry(
     let body = message_body(&form.body).map_err(AppError::Validation)?;
     let id = messaging::open_inquiry(&state.db, user.id, listing.org_id, Some(listing.id)).await?;
     let c = conversation_for(&state, id, user.id).await?;
-    post_checked(&state, &c, user.id, &body).await?;
+    post_checked(&state, &c, user.id, &body, None).await?;
     Ok(see_other(&format!("/conversations/{id}")))
 }
 
@@ -245,6 +279,8 @@ struct ConversationPage {
     /// The other person of a one-to-one conversation, whom this user may block: `(user id,
     /// name, already blocked)`.
     counterpart: Option<(i64, String, bool)>,
+    /// The message the reply form answers (`?reply=seq`): `(seq, start of its text)`.
+    reply_to: Option<(i64, String)>,
 }
 
 async fn conversation_page(
@@ -254,6 +290,7 @@ async fn conversation_page(
     c: &Conversation,
     draft: String,
     errors: Vec<String>,
+    reply_to: i64,
 ) -> Result<ConversationPage, AppError> {
     let (messages, org, listing) = tokio::try_join!(
         messaging::latest(state.db.conn(), c.id, PAGE_MESSAGES),
@@ -323,7 +360,14 @@ async fn conversation_page(
         heading,
         listing,
         org: org.map(|o| (o.slug, o.name)),
-        messages: messages.iter().map(|m| view(m, user_id)).collect(),
+        reply_to: messages
+            .iter()
+            .find(|m| m.seq == reply_to && m.deleted_at.is_none())
+            .map(|m| (m.seq, quote(&m.body))),
+        messages: messages
+            .iter()
+            .map(|m| view(m, user_id, is_admin))
+            .collect(),
         last_seq: c.last_seq,
         draft,
         errors,
@@ -367,15 +411,32 @@ pub async fn confirm(
     Ok(see_other(&format!("/conversations/{}#m{}", c.id, form.seq)))
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowQuery {
+    /// Answer this message (the reply form quotes it).
+    #[serde(default)]
+    pub reply: i64,
+}
+
 /// `GET /conversations/{id}`: the messages, the reply form; marks them read.
 pub async fn show_conversation(
     State(state): State<AppState>,
     ctx: Ctx,
     CurrentUser(user): CurrentUser,
     PathId(id): PathId,
+    Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
     let c = conversation_for(&state, id, user.id).await?;
-    let page = conversation_page(&state, &ctx, user.id, &c, String::new(), Vec::new()).await?;
+    let page = conversation_page(
+        &state,
+        &ctx,
+        user.id,
+        &c,
+        String::new(),
+        Vec::new(),
+        q.reply,
+    )
+    .await?;
     messaging::mark_read(state.db.conn(), c.id, user.id, c.last_seq).await?;
     render(&page)
 }
@@ -409,11 +470,21 @@ pub async fn post_message(
         Err(errors) => {
             // Nothing is lost: the page comes back with the text as typed.
             let messages = errors.for_field("body", ctx.locale);
-            let page = conversation_page(&state, &ctx, user.id, &c, form.body, messages).await?;
+            let page = conversation_page(
+                &state,
+                &ctx,
+                user.id,
+                &c,
+                form.body,
+                messages,
+                form.reply_to,
+            )
+            .await?;
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let m = match post_checked(&state, &c, user.id, &body).await {
+    let reply_to = (form.reply_to > 0).then_some(form.reply_to);
+    let m = match post_checked(&state, &c, user.id, &body, reply_to).await {
         Ok(m) => m,
         Err(Refused::Error(e)) => return Err(e),
         Err(refused) if json => return Err(refused.into()),
@@ -424,12 +495,23 @@ pub async fn post_message(
                 _ => (StatusCode::TOO_MANY_REQUESTS, "msg-too-many"),
             };
             let messages = vec![ctx.tr().get(key)];
-            let page = conversation_page(&state, &ctx, user.id, &c, form.body, messages).await?;
+            let page = conversation_page(
+                &state,
+                &ctx,
+                user.id,
+                &c,
+                form.body,
+                messages,
+                form.reply_to,
+            )
+            .await?;
             return render_status(status, &page);
         }
     };
     if json {
-        return Ok((StatusCode::CREATED, Json(m)).into_response());
+        // The same frame a live page receives (with the time as shown in Hanoi).
+        let headers = [(header::CONTENT_TYPE, "application/json")];
+        return Ok((StatusCode::CREATED, headers, realtime::frame(&m)).into_response());
     }
     Ok(see_other(&format!("/conversations/{}#m{}", c.id, m.seq)))
 }
@@ -519,4 +601,224 @@ pub async fn live(
     let (db, hub) = (state.db.clone(), state.hub.clone());
     let after = q.after.max(0);
     Ok(ws.on_upgrade(move |socket| realtime::serve_socket(socket, db, hub, c.id, after)))
+}
+
+// -- a message's actions: edit, delete, report ----------------------------------------------
+
+#[derive(Template)]
+#[template(path = "messages/edit.html")]
+struct EditPage {
+    layout: Layout,
+    id: i64,
+    seq: i64,
+    draft: String,
+    errors: Vec<String>,
+}
+
+fn edit_page(ctx: &Ctx, id: i64, seq: i64, draft: String, errors: Vec<String>) -> EditPage {
+    EditPage {
+        layout: Layout::titled(ctx, "msg-edit-title"),
+        id,
+        seq,
+        draft,
+        errors,
+    }
+}
+
+/// Why an action on a message was refused, as an error page (or JSON).
+fn refusal(r: messaging::Refusal) -> AppError {
+    match r {
+        messaging::Refusal::NotFound => AppError::NotFound,
+        messaging::Refusal::NotYours => AppError::Forbidden,
+        messaging::Refusal::TooLate => AppError::Conflict(FieldErrors::single(
+            "body",
+            crate::error::Msg::new("msg-too-late"),
+        )),
+    }
+}
+
+/// `GET /conversations/{id}/messages/{seq}/edit`: the sender's own message in a form, within
+/// the edit window.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    PathSeq(seq): PathSeq,
+) -> Result<Response, AppError> {
+    let c = conversation_for(&state, id, user.id).await?;
+    let m = messaging::message(state.db.conn(), c.id, seq)
+        .await?
+        .filter(|m| m.deleted_at.is_none())
+        .ok_or(AppError::NotFound)?;
+    if !view(&m, user.id, false).can_edit {
+        return Err(refusal(if m.sender_id == Some(user.id) {
+            messaging::Refusal::TooLate
+        } else {
+            messaging::Refusal::NotYours
+        }));
+    }
+    render(&edit_page(&ctx, c.id, seq, m.body, Vec::new()))
+}
+
+/// `POST /conversations/{id}/messages/{seq}/edit`: saves the new text; open pages show it.
+pub async fn edit_message(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    PathSeq(seq): PathSeq,
+    Form(form): Form<MessageForm>,
+) -> Result<Response, AppError> {
+    let c = posted_to(&state, &ctx, &form.csrf, id, user.id).await?;
+    let body = match message_body(&form.body) {
+        Ok(b) => b,
+        Err(errors) => {
+            let messages = errors.for_field("body", ctx.locale);
+            let page = edit_page(&ctx, c.id, seq, form.body, messages);
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    match messaging::edit(&state.db, c.id, seq, user.id, &body).await? {
+        Ok(m) => {
+            realtime::stored(&state.db, &state.hub, &m);
+            Ok(see_other(&format!("/conversations/{}#m{seq}", c.id)))
+        }
+        Err(messaging::Refusal::TooLate) => {
+            // Nothing is lost: the text comes back with the reason.
+            let page = edit_page(
+                &ctx,
+                c.id,
+                seq,
+                form.body,
+                vec![ctx.tr().get("msg-too-late")],
+            );
+            render_status(StatusCode::CONFLICT, &page)
+        }
+        Err(r) => Err(refusal(r)),
+    }
+}
+
+/// `POST /conversations/{id}/messages/{seq}/delete`: by its sender, or an admin of the
+/// group or channel. The text is erased; open pages show the placeholder.
+pub async fn delete_message(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    PathSeq(seq): PathSeq,
+    Form(form): Form<ReadForm>,
+) -> Result<Response, AppError> {
+    let c = posted_to(&state, &ctx, &form.csrf, id, user.id).await?;
+    let moderator = messaging::is_admin(state.db.conn(), c.id, user.id).await?;
+    match messaging::delete(&state.db, c.id, seq, user.id, moderator).await? {
+        Ok(m) => {
+            realtime::stored(&state.db, &state.hub, &m);
+            Ok(see_other(&format!("/conversations/{}#m{seq}", c.id)))
+        }
+        Err(r) => Err(refusal(r)),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /conversations/{id}/messages/{seq}/report`: someone taking part reports a message
+/// to the moderators (once).
+pub async fn report_message(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    PathSeq(seq): PathSeq,
+    Form(form): Form<ReportForm>,
+) -> Result<Response, AppError> {
+    let c = posted_to(&state, &ctx, &form.csrf, id, user.id).await?;
+    let reason = ketnoi_domain::text::optional_line(&form.reason, 300)
+        .map_err(|e| AppError::Validation(FieldErrors::single("reason", e)))?
+        .unwrap_or_default();
+    messaging::message(state.db.conn(), c.id, seq)
+        .await?
+        .filter(|m| m.sender_id != Some(user.id))
+        .ok_or(AppError::NotFound)?;
+    messaging::report(state.db.conn(), c.id, seq, user.id, &reason).await?;
+    Ok(see_other(&format!(
+        "/conversations/{}?reported={seq}#m{seq}",
+        c.id
+    )))
+}
+
+// -- search ------------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    pub q: String,
+}
+
+pub struct FoundView {
+    pub conversation_id: i64,
+    pub seq: i64,
+    pub title: String,
+    pub sender: String,
+    pub body: String,
+    pub time: String,
+}
+
+#[derive(Template)]
+#[template(path = "messages/search.html")]
+struct SearchPage {
+    layout: Layout,
+    q: String,
+    found: Vec<FoundView>,
+    errors: Vec<String>,
+}
+
+/// Messages shown for one search.
+const SEARCH_LIMIT: i64 = 50;
+
+/// `GET /conversations/search?q=`: the user's own conversations' messages containing the
+/// words, with or without diacritics.
+pub async fn search_messages(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    let (text, errors) = match ketnoi_domain::text::optional_line(&q.q, 100) {
+        Ok(t) => (t.unwrap_or_default(), Vec::new()),
+        Err(e) => (
+            String::new(),
+            vec![crate::error::Msg::from(e).render(ctx.locale)],
+        ),
+    };
+    let found = if text.chars().count() >= 2 {
+        messaging::search(state.db.conn(), user.id, &text, SEARCH_LIMIT)
+            .await?
+            .into_iter()
+            .map(|f| FoundView {
+                conversation_id: f.message.conversation_id,
+                seq: f.message.seq,
+                title: f
+                    .conversation_title
+                    .unwrap_or_else(|| ctx.tr().get("msg-conversation")),
+                sender: f.message.sender_name.unwrap_or_default(),
+                body: f.message.body,
+                time: ketnoi_domain::time::format_hanoi_short(f.message.created_at),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    render(&SearchPage {
+        layout: Layout::titled(&ctx, "msg-search-title"),
+        q: q.q,
+        found,
+        errors,
+    })
 }

@@ -549,3 +549,50 @@ pub async fn decide(
     }
     Ok(see_other("/union/network"))
 }
+
+// -- reported messages -------------------------------------------------------------------------
+
+pub struct ReportView {
+    pub conversation_id: i64,
+    pub seq: i64,
+    pub reporter: String,
+    pub reason: String,
+    pub sender: String,
+    pub body: String,
+    pub deleted: bool,
+    pub time: String,
+}
+
+#[derive(Template)]
+#[template(path = "union/reports.html")]
+struct ReportsPage {
+    layout: Layout,
+    reports: Vec<ReportView>,
+}
+
+/// `GET /union/reports`: reported messages, newest first, with their text (moderators see
+/// what was reported, not the rest of the conversation).
+pub async fn show_reports(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(_user): CurrentUser,
+) -> Result<Response, AppError> {
+    let reports = ketnoi_db::messaging::reports(state.db.conn(), 200)
+        .await?
+        .into_iter()
+        .map(|r| ReportView {
+            conversation_id: r.conversation_id,
+            seq: r.seq,
+            reporter: r.reporter,
+            reason: r.reason,
+            sender: r.sender.unwrap_or_default(),
+            body: r.body,
+            deleted: r.deleted,
+            time: ketnoi_domain::time::format_hanoi(r.created_at),
+        })
+        .collect();
+    render(&ReportsPage {
+        layout: Layout::titled(&ctx, "rep-title"),
+        reports,
+    })
+}
