@@ -64,7 +64,7 @@ async fn setup(app: &TestApp) -> (ketnoi_db::orgs::Org, Client) {
     (org, app.client_as(&manager).await)
 }
 
-async fn upload(
+pub async fn upload(
     c: &Client,
     page: &str,
     action: &str,

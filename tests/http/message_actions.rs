@@ -13,6 +13,7 @@ on_both_backends!(
     a_deleted_message_leaves_a_placeholder_and_only_its_sender_or_an_admin_deletes,
     a_reply_quotes_its_message_and_a_report_is_kept_once,
     search_finds_ones_own_messages_with_or_without_accents,
+    a_picture_is_checked_by_content_and_shown_only_to_participants,
 );
 
 async fn two(app: &TestApp) -> (User, User, i64) {
@@ -325,4 +326,88 @@ async fn search_finds_ones_own_messages_with_or_without_accents(app: TestApp) {
         page.body.matches("data-testid=\"found-message\"").count(),
         2
     );
+}
+
+async fn a_picture_is_checked_by_content_and_shown_only_to_participants(app: TestApp) {
+    use crate::manage::{jpeg, upload};
+    let (hoa, mai, conv) = two(&app).await;
+    let (hoa_c, mai_c) = (app.client_as(&hoa).await, app.client_as(&mai).await);
+    let page = format!("/conversations/{conv}");
+    let action = format!("/conversations/{conv}/attachments");
+    let mut live = mai_c.live(conv, 0).await.expect("live");
+
+    // Not a picture (whatever its name says): refused, the caption kept, nothing stored.
+    let res = upload(
+        &hoa_c,
+        &page,
+        &action,
+        vec![("photo", "anh.jpg", b"%PDF-1.4 not a picture".to_vec())],
+        &[("caption", "Mẫu khăn mới")],
+    )
+    .await;
+    assert_eq!(res.status, 422, "{}", res.body);
+    assert!(res.body.contains("Mẫu khăn mới"));
+    assert!(
+        messaging::latest(app.db.conn(), conv, 5)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Over the size limit (5 MiB by default): refused.
+    let res = upload(
+        &hoa_c,
+        &page,
+        &action,
+        vec![("photo", "to.jpg", vec![0xFF; 6 * 1024 * 1024])],
+        &[],
+    )
+    .await;
+    assert_eq!(res.status, 422);
+
+    let res = upload(
+        &hoa_c,
+        &page,
+        &action,
+        vec![("photo", "khan.jpg", jpeg(640, 480, 200))],
+        &[("caption", "Mẫu khăn mới")],
+    )
+    .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let frame = next_frame(&mut live).await;
+    assert_eq!(frame["body"], "Mẫu khăn mới");
+    let seq = frame["seq"].as_i64().unwrap();
+    assert!(frame["attachment"].as_str().unwrap().ends_with(".jpg"));
+    let shown = mai_c.get(&page).await;
+    assert!(shown.body.contains("data-testid=\"attachment\""));
+    for path in [
+        format!("/conversations/{conv}/attachments/{seq}"),
+        format!("/conversations/{conv}/attachments/{seq}?thumb=1"),
+    ] {
+        let res = mai_c.http.get(mai_c.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(res.headers()["content-type"], "image/jpeg");
+        assert!(
+            res.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .starts_with("private")
+        );
+        let bytes = res.bytes().await.unwrap();
+        assert!(
+            image::load_from_memory(&bytes).is_ok(),
+            "{path} is a picture"
+        );
+    }
+    // Outsiders: not found; the public media route does not serve it either.
+    let other = app
+        .user("ngoai@example.com", PlatformRole::User, None)
+        .await;
+    let other_c = app.client_as(&other).await;
+    let res = other_c
+        .get(&format!("/conversations/{conv}/attachments/{seq}"))
+        .await;
+    assert_eq!(res.status, 404);
+    let file = frame["attachment"].as_str().unwrap();
+    assert_eq!(other_c.get(&format!("/media/msg/{file}")).await.status, 404);
+    assert_eq!(other_c.get(&format!("/media/img/{file}")).await.status, 404);
 }

@@ -68,6 +68,16 @@
       quote.textContent = "↪ " + (m.reply_body || "…");
       li.appendChild(quote);
     }
+    if (m.attachment) {
+      var link = document.createElement("a");
+      link.href = "/conversations/" + id + "/attachments/" + m.seq;
+      var img = document.createElement("img");
+      img.src = link.href + "?thumb=1";
+      img.className = "attachment";
+      img.alt = "";
+      link.appendChild(img);
+      li.appendChild(link);
+    }
     var p = document.createElement("p");
     p.setAttribute("data-testid", "body");
     p.textContent = m.body;

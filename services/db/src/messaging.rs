@@ -46,6 +46,8 @@ pub struct Message {
     pub reply_to_seq: Option<i64>,
     /// The text of the message replied to (none if it was deleted).
     pub reply_body: Option<String>,
+    /// An attached picture's file name (`<sha-256>.<ext>`, under `msg/` in the media store).
+    pub attachment: Option<String>,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -92,7 +94,8 @@ macro_rules! select_messages {
     ($rest:literal) => {
         concat!(
             "SELECT m.id, m.conversation_id, m.seq, m.sender_id, u.display_name AS sender_name, \
-             m.body, m.reply_to_seq, r.body AS reply_body, m.created_at, m.edited_at, m.deleted_at \
+             m.body, m.reply_to_seq, r.body AS reply_body, m.attachment, m.created_at, \
+             m.edited_at, m.deleted_at \
              FROM messages m LEFT JOIN users u ON u.id = m.sender_id \
              LEFT JOIN messages r ON r.conversation_id = m.conversation_id \
                AND r.seq = m.reply_to_seq AND r.deleted_at IS NULL ",
@@ -187,6 +190,36 @@ pub async fn post(
     body: &str,
     reply_to_seq: Option<i64>,
 ) -> Result<Message> {
+    insert(db, conversation_id, sender_id, body, reply_to_seq, None).await
+}
+
+/// [`post`] with a picture (its file name in the media store) and an optional caption.
+pub async fn post_picture(
+    db: &Db,
+    conversation_id: i64,
+    sender_id: i64,
+    caption: &str,
+    attachment: &str,
+) -> Result<Message> {
+    insert(
+        db,
+        conversation_id,
+        sender_id,
+        caption,
+        None,
+        Some(attachment),
+    )
+    .await
+}
+
+async fn insert(
+    db: &Db,
+    conversation_id: i64,
+    sender_id: i64,
+    body: &str,
+    reply_to_seq: Option<i64>,
+    attachment: Option<&str>,
+) -> Result<Message> {
     let mut tx = db.begin().await?;
     let now = crate::now();
     let seq: Option<i64> = on!(tx.conn(), e => sqlx::query_scalar(
@@ -200,14 +233,15 @@ pub async fn post(
     let reply_to_seq = reply_to_seq.filter(|r| (1..seq).contains(r));
     on!(tx.conn(), e => sqlx::query(
         "INSERT INTO messages \
-         (conversation_id, seq, sender_id, body, body_folded, reply_to_seq, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)")
+         (conversation_id, seq, sender_id, body, body_folded, reply_to_seq, attachment, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(conversation_id)
         .bind(seq)
         .bind(sender_id)
         .bind(body)
         .bind(ketnoi_search::text::fold(body))
         .bind(reply_to_seq)
+        .bind(attachment)
         .bind(now)
         .execute(e)
         .await
@@ -311,7 +345,7 @@ pub async fn delete(
         return Ok(Err(Refusal::NotYours));
     }
     on!(tx.conn(), e => sqlx::query(
-        "UPDATE messages SET body = '', body_folded = '', deleted_at = $3 \
+        "UPDATE messages SET body = '', body_folded = '', attachment = NULL, deleted_at = $3 \
          WHERE conversation_id = $1 AND seq = $2")
         .bind(conversation_id)
         .bind(seq)
@@ -398,7 +432,8 @@ pub async fn search(conn: Conn<'_>, user_id: i64, text: &str, limit: i64) -> Res
     );
     Ok(on!(conn, e => sqlx::query_as(concat!(
         "SELECT m.id, m.conversation_id, m.seq, m.sender_id, u.display_name AS sender_name, \
-         m.body, m.reply_to_seq, NULL AS reply_body, m.created_at, m.edited_at, m.deleted_at, \
+         m.body, m.reply_to_seq, NULL AS reply_body, m.attachment, m.created_at, m.edited_at, \
+         m.deleted_at, \
          COALESCE(c.title, l.title_vi, o.name) AS conversation_title \
          FROM messages m JOIN (SELECT c.id ", participating!(""), ") mine ON mine.id = m.conversation_id \
          JOIN conversations c ON c.id = m.conversation_id \

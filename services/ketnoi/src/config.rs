@@ -17,6 +17,7 @@
 //! | `PAGE_CACHE_SECONDS` | `10` | how long anonymous visitors get stored public pages; 0: off |
 //! | `MESSAGES_PER_MINUTE` | `30` | messages one user may post per minute |
 //! | `GROUP_MAX_MEMBERS` | `2000` | most members a network group may have |
+//! | `ATTACHMENT_MAX_MB` | `5` | largest picture a message may carry |
 //! | `SEARCH_CACHE_ENTRIES` | `10000` | answers the embedded search index keeps per index version; 0: off |
 //! | `TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
 //! | `SIGNIN_PER_ACCOUNT_PER_MINUTE` | `5` | sign-in attempts per account |
@@ -102,6 +103,10 @@ pub struct Config {
     /// Most members a network group may have.
     #[arg(long, env = "GROUP_MAX_MEMBERS", global = true, default_value_t = 2000)]
     pub group_max_members: i64,
+
+    /// Largest picture a message may carry, in MiB.
+    #[arg(long, env = "ATTACHMENT_MAX_MB", global = true, default_value_t = 5)]
+    pub attachment_max_mb: usize,
 
     /// Answers the embedded search index keeps (per index version; 0: none).
     #[arg(
@@ -226,6 +231,7 @@ impl Config {
             page_cache_ttl: std::time::Duration::from_secs(self.page_cache_seconds),
             messages_per_minute: self.messages_per_minute,
             group_max_members: self.group_max_members,
+            attachment_max_bytes: self.attachment_max_mb.saturating_mul(1024 * 1024),
         })
     }
 }

@@ -40,6 +40,8 @@ pub struct AppConfig {
     pub messages_per_minute: u32,
     /// Most members a network group may have.
     pub group_max_members: i64,
+    /// Largest picture a message may carry, in bytes.
+    pub attachment_max_bytes: usize,
 }
 
 impl AppConfig {
@@ -59,6 +61,7 @@ impl AppConfig {
             page_cache_ttl: std::time::Duration::from_secs(10),
             messages_per_minute: 30,
             group_max_members: 2000,
+            attachment_max_bytes: 5 * 1024 * 1024,
         }
     }
 }

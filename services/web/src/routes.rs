@@ -96,6 +96,8 @@ route_map! {
     post "/conversations/{id}/messages" => pages::messages::post_message, SignedIn;
     post "/conversations/{id}/read" => pages::messages::mark_read, SignedIn;
     post "/conversations/{id}/confirm" => pages::messages::confirm, SignedIn;
+    post "/conversations/{id}/attachments" => pages::messages::post_attachment, SignedIn, UPLOAD_LIMIT;
+    get "/conversations/{id}/attachments/{seq}" => pages::messages::show_attachment, SignedIn;
     get "/conversations/{id}/messages/{seq}/edit" => pages::messages::edit_form, SignedIn;
     post "/conversations/{id}/messages/{seq}/edit" => pages::messages::edit_message, SignedIn;
     post "/conversations/{id}/messages/{seq}/delete" => pages::messages::delete_message, SignedIn;
