@@ -14,6 +14,7 @@ on_both_backends!(
     members_talk_directly_until_one_blocks_the_other,
     groups_are_joined_left_and_read_by_their_members_only,
     a_group_never_grows_past_its_limit,
+    a_mentoring_request_opens_a_conversation_once_accepted,
 );
 
 /// A cooperative in `commune` with `login` as its manager.
@@ -425,5 +426,82 @@ async fn a_group_never_grows_past_its_limit(app: TestApp) {
         } else {
             Joined::Full
         }
+    );
+}
+
+async fn a_mentoring_request_opens_a_conversation_once_accepted(app: TestApp) {
+    let (_, hoa) = approved(&app, "htx-gom-bat-trang", "hoa@example.com", false).await;
+    let (_, mai) = approved(&app, "htx-che-thai", "mai@example.com", false).await;
+    let (hoa_c, mai_c) = (app.client_as(&hoa).await, app.client_as(&mai).await);
+    let ask = |topic: &'static str| {
+        let hoa_c = &hoa_c;
+        let mai_id = mai.id;
+        async move {
+            let page = hoa_c.get("/network").await;
+            hoa_c
+                .post_form(
+                    &format!("/network/members/{mai_id}/mentoring"),
+                    &[("csrf", &csrf_in(&page.body)), ("topic", topic)],
+                )
+                .await
+        }
+    };
+    // No topic: the page comes back saying so.
+    let res = ask("  ").await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("data-testid=\"mentoring-error\""));
+    assert_eq!(ask("Cách đăng ký sản phẩm OCOP").await.status, 303);
+
+    // Mai sees it and accepts: their conversation opens with Hoa's request.
+    let page = mai_c.get("/network").await;
+    assert!(page.body.contains("Cách đăng ký sản phẩm OCOP"));
+    assert!(page.body.contains("data-testid=\"accept-mentoring\""));
+    let requests = ketnoi_db::network::mentoring_of(app.db.conn(), mai.id)
+        .await
+        .unwrap();
+    let id = requests[0].id;
+    // Hoa cannot answer her own request.
+    let hoa_page = hoa_c.get("/network").await;
+    assert!(!hoa_page.body.contains("data-testid=\"accept-mentoring\""));
+    let res = hoa_c
+        .post_form(
+            &format!("/network/mentoring/{id}/answer"),
+            &[("csrf", &csrf_in(&hoa_page.body)), ("decision", "accept")],
+        )
+        .await;
+    assert_eq!(res.status, 404);
+    let res = mai_c
+        .post_form(
+            &format!("/network/mentoring/{id}/answer"),
+            &[("csrf", &csrf_in(&page.body)), ("decision", "accept")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let conv: i64 = res
+        .location
+        .unwrap()
+        .trim_start_matches("/conversations/")
+        .parse()
+        .unwrap();
+    let first = ketnoi_db::messaging::latest(app.db.conn(), conv, 5)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].body, "Cách đăng ký sản phẩm OCOP");
+    assert_eq!(first[0].sender_id, Some(hoa.id));
+    // Answered once: a second answer finds nothing pending.
+    let res = mai_c
+        .post_form(
+            &format!("/network/mentoring/{id}/answer"),
+            &[("csrf", &csrf_in(&page.body)), ("decision", "decline")],
+        )
+        .await;
+    assert_eq!(res.status, 404);
+    assert!(
+        hoa_c
+            .get("/network")
+            .await
+            .body
+            .contains("data-status=\"accepted\"")
     );
 }

@@ -389,3 +389,87 @@ pub async fn members_of(
         .fetch_all(e)
         .await)?)
 }
+
+// -- mentoring ---------------------------------------------------------------------------------
+
+/// A mentoring request, with both names.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Mentoring {
+    pub id: i64,
+    pub mentee_id: i64,
+    pub mentee_name: String,
+    pub mentor_id: i64,
+    pub mentor_name: String,
+    pub topic: String,
+    /// `pending`, `accepted` or `declined`.
+    pub status: String,
+    pub conversation_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `mentee_id` asks `mentor_id` for guidance on `topic`. Returns the request's id.
+pub async fn ask_mentoring(
+    conn: Conn<'_>,
+    mentee_id: i64,
+    mentor_id: i64,
+    topic: &str,
+) -> Result<i64> {
+    Ok(on!(conn, e => sqlx::query_scalar(
+        "INSERT INTO mentoring_requests (mentee_id, mentor_id, topic, status, created_at) \
+         VALUES ($1, $2, $3, 'pending', $4) RETURNING id")
+        .bind(mentee_id)
+        .bind(mentor_id)
+        .bind(topic)
+        .bind(crate::now())
+        .fetch_one(e)
+        .await)?)
+}
+
+/// Requests `user_id` made or received, newest first.
+pub async fn mentoring_of(conn: Conn<'_>, user_id: i64) -> Result<Vec<Mentoring>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT r.id, r.mentee_id, a.display_name AS mentee_name, r.mentor_id, \
+         b.display_name AS mentor_name, r.topic, r.status, r.conversation_id, r.created_at \
+         FROM mentoring_requests r JOIN users a ON a.id = r.mentee_id \
+         JOIN users b ON b.id = r.mentor_id \
+         WHERE r.mentee_id = $1 OR r.mentor_id = $1 ORDER BY r.id DESC LIMIT 100")
+        .bind(user_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// The mentor answers a pending request addressed to her. Accepting opens (or reuses) the
+/// direct conversation of the two, which gets the request's topic as a message from the
+/// mentee. Returns the conversation (accepted), or `None` (declined); `NotFound` when there
+/// is no such pending request for this mentor.
+pub async fn answer_mentoring(
+    db: &Db,
+    request_id: i64,
+    mentor_id: i64,
+    accept: bool,
+) -> Result<Option<messaging::Message>> {
+    // Claimed by one answer only, even when two arrive at once.
+    let claimed: Option<(i64, String)> = on!(db.conn(), e => sqlx::query_as(
+        "UPDATE mentoring_requests SET status = $3, decided_at = $4 \
+         WHERE id = $1 AND mentor_id = $2 AND status = 'pending' RETURNING mentee_id, topic")
+        .bind(request_id)
+        .bind(mentor_id)
+        .bind(if accept { "accepted" } else { "declined" })
+        .bind(crate::now())
+        .fetch_optional(e)
+        .await)?;
+    let (mentee_id, topic) = claimed.ok_or(DbError::NotFound)?;
+    if !accept {
+        return Ok(None);
+    }
+    let conversation = open_direct(db, mentee_id, mentor_id).await?;
+    let first = messaging::post(db, conversation, mentee_id, &topic, None).await?;
+    on!(db.conn(), e => sqlx::query(
+        "UPDATE mentoring_requests SET conversation_id = $2 WHERE id = $1")
+        .bind(request_id)
+        .bind(conversation)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(Some(first))
+}

@@ -106,6 +106,8 @@ route_map! {
     get "/network" => pages::network::show_network, SignedIn;
     post "/network/join" => pages::network::join, SignedIn;
     post "/network/members/{id}/message" => pages::network::message_member, SignedIn;
+    post "/network/members/{id}/mentoring" => pages::network::ask_mentoring, SignedIn;
+    post "/network/mentoring/{id}/answer" => pages::network::answer_mentoring, SignedIn;
     get "/network/groups" => pages::network::show_groups, SignedIn;
     post "/network/groups" => pages::network::create_group, Officer;
     post "/network/groups/{id}/join" => pages::network::join_group, SignedIn;

@@ -105,6 +105,12 @@ struct NetworkPage {
     entries: Vec<EntryView>,
     form: ProfileForm,
     intro_errors: Vec<String>,
+    /// Mentoring requests she made or received.
+    mentoring: Vec<network::Mentoring>,
+    /// The viewer's user id.
+    me: i64,
+    /// A refused mentoring request: `(mentor's user id, the reason, the topic as typed)`.
+    mentoring_error: Option<(i64, String, String)>,
 }
 
 async fn network_page(
@@ -113,6 +119,7 @@ async fn network_page(
     user: &User,
     form: Option<ProfileForm>,
     errors: FieldErrors,
+    mentoring_error: Option<(i64, String, String)>,
 ) -> Result<NetworkPage, AppError> {
     let member = network::member(state.db.conn(), user.id).await?;
     let officer = is_officer(user);
@@ -148,8 +155,16 @@ async fn network_page(
             .map(|_| "on".into()),
         ..ProfileForm::default()
     });
+    let mentoring = if inside {
+        network::mentoring_of(state.db.conn(), user.id).await?
+    } else {
+        Vec::new()
+    };
     Ok(NetworkPage {
         layout: Layout::titled(ctx, "net-title"),
+        mentoring,
+        mentoring_error,
+        me: user.id,
         inside,
         officer,
         member,
@@ -167,7 +182,7 @@ pub async fn show_network(
     ctx: Ctx,
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, AppError> {
-    render(&network_page(&state, &ctx, &user, None, FieldErrors::default()).await?)
+    render(&network_page(&state, &ctx, &user, None, FieldErrors::default(), None).await?)
 }
 
 /// `POST /network/join`: asks to join for one of her cooperatives, or (once approved)
@@ -192,7 +207,7 @@ pub async fn join(
         Ok(intro) => intro,
         Err(e) => {
             let errors = FieldErrors::single("intro", e);
-            let page = network_page(&state, &ctx, &user, Some(form), errors).await?;
+            let page = network_page(&state, &ctx, &user, Some(form), errors, None).await?;
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
@@ -595,4 +610,84 @@ pub async fn show_reports(
         layout: Layout::titled(&ctx, "rep-title"),
         reports,
     })
+}
+
+// -- mentoring ---------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MentoringForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub topic: String,
+}
+
+/// `POST /network/members/{id}/mentoring`: asks a member for guidance on a topic. A topic
+/// that is missing or too long brings the page back with the text kept.
+pub async fn ask_mentoring(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(mentor): PathId,
+    Form(form): Form<MentoringForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    require_inside(&state, &user).await?;
+    if mentor == user.id || !network::is_member(state.db.conn(), mentor).await? {
+        return Err(AppError::NotFound);
+    }
+    let topic = match ketnoi_domain::text::required_line(&form.topic, 300) {
+        Ok(t) => t,
+        Err(e) => {
+            let reason = crate::error::Msg::from(e).render(ctx.locale);
+            let kept = Some((mentor, reason, form.topic));
+            let page =
+                network_page(&state, &ctx, &user, None, FieldErrors::default(), kept).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    network::ask_mentoring(state.db.conn(), user.id, mentor, &topic).await?;
+    Ok(see_other("/network#mentoring"))
+}
+
+/// `POST /network/mentoring/{id}/answer`: the mentor accepts (`decision=accept`: their
+/// direct conversation opens with the request) or declines.
+pub async fn answer_mentoring(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(request): PathId,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, AppError> {
+    if !ctx.verify_csrf(&state, &form.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let accept = match form.decision.as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => {
+            return Err(AppError::Validation(FieldErrors::single(
+                "decision",
+                crate::error::Msg::new("err-invalid-choice"),
+            )));
+        }
+    };
+    let answered = network::answer_mentoring(&state.db, request, user.id, accept)
+        .await
+        .map_err(|e| match e {
+            ketnoi_db::DbError::NotFound => AppError::NotFound,
+            e => e.into(),
+        })?;
+    match answered {
+        Some(first) => {
+            crate::realtime::stored(&state.db, &state.hub, &first);
+            Ok(see_other(&format!(
+                "/conversations/{}",
+                first.conversation_id
+            )))
+        }
+        None => Ok(see_other("/network#mentoring")),
+    }
 }
