@@ -51,6 +51,10 @@ fn expected(access: Access) -> [Outcome; 9] {
         Access::OrgOfficer => [
             SignIn, Denied, Denied, Denied, Denied, Denied, Allowed, Allowed, Allowed,
         ],
+        // The fixture's users are not network members: officers and the admin are let in.
+        Access::NetworkMember => [
+            SignIn, Denied, Denied, Denied, Denied, Allowed, Allowed, Allowed, Allowed,
+        ],
         Access::Admin => [
             SignIn, Denied, Denied, Denied, Denied, Denied, Denied, Denied, Allowed,
         ],

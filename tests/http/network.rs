@@ -76,7 +76,7 @@ async fn a_leader_joins_once_an_officer_of_her_commune_approves(app: TestApp) {
     let buyer = app.user("mua@example.com", PlatformRole::User, None).await;
     let buyer_c = app.client_as(&buyer).await;
     assert!(!buyer_c.get("/network").await.body.contains("join-form"));
-    assert_eq!(ask_to_join(&buyer_c, &org, &[]).await.status, 403);
+    assert_eq!(ask_to_join(&buyer_c, &org, &[]).await.status, 422);
 
     // An officer of another ward neither sees nor decides the request.
     let elsewhere = app

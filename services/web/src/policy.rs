@@ -34,6 +34,8 @@ pub enum Access {
     /// Union officers whose scope (city-wide, or the ward/commune) covers the cooperative in
     /// the path.
     OrgOfficer,
+    /// Approved members of the women leaders' network, and Union officers (who run it).
+    NetworkMember,
     /// Platform administrators.
     Admin,
 }
@@ -49,6 +51,8 @@ pub struct Actor {
     pub membership: Option<MemberRole>,
     /// The organisation granted this officer proxy rights (to manage it on its behalf).
     pub proxy: bool,
+    /// An approved member of the women leaders' network (read for network routes only).
+    pub network: bool,
 }
 
 /// What the organisation a route is about looks like to the policy.
@@ -109,6 +113,7 @@ pub fn decide(access: Access, actor: &Actor, org: Option<OrgFacts<'_>>) -> Decis
             Access::OrgOfficer => {
                 org.is_some_and(|o| o.is_cooperative && officer_scope_covers(actor, o))
             }
+            Access::NetworkMember => actor.network || role == PlatformRole::UnionOfficer,
             Access::Admin => false,
         };
     if allowed { Allow } else { Deny }
@@ -122,6 +127,7 @@ impl Actor {
             officer_commune: user.and_then(|u| u.officer_commune_code.clone()),
             membership,
             proxy: false,
+            network: false,
         }
     }
 }
@@ -239,6 +245,15 @@ pub async fn authorize(
             Err(e) => return e.into_response(),
         }
     }
+    if access == Access::NetworkMember
+        && let Some(user) = &ctx.user
+        && user.role == PlatformRole::User
+    {
+        actor.network = match ketnoi_db::network::is_member(state.db.conn(), user.id).await {
+            Ok(yes) => yes,
+            Err(e) => return AppError::from(e).into_response(),
+        };
+    }
     let facts = scope.as_ref().map(|s| OrgFacts::of(&s.org));
     match decide(access, &actor, facts) {
         Decision::Allow => {}
@@ -263,6 +278,7 @@ mod tests {
             officer_commune: commune.map(str::to_owned),
             membership: m,
             proxy: false,
+            network: false,
         }
     }
 
@@ -289,7 +305,7 @@ mod tests {
             ("officer-city", actor(o, None, None)),
             ("admin", actor(Some(PlatformRole::Admin), None, None)),
         ];
-        let expected: [(Access, [Decision; 9]); 8] = [
+        let expected: [(Access, [Decision; 9]); 9] = [
             (
                 Access::Public,
                 [
@@ -323,6 +339,10 @@ mod tests {
                 [SignIn, Deny, Deny, Deny, Deny, Deny, Allow, Allow, Allow],
             ),
             (
+                Access::NetworkMember,
+                [SignIn, Deny, Deny, Deny, Deny, Allow, Allow, Allow, Allow],
+            ),
+            (
                 Access::Admin,
                 [SignIn, Deny, Deny, Deny, Deny, Deny, Deny, Deny, Allow],
             ),
@@ -336,6 +356,18 @@ mod tests {
                 assert_eq!(decide(access, a, Some(coop)), want, "{access:?} for {name}");
             }
         }
+    }
+
+    /// An approved network member is let into network routes, whatever her other roles.
+    #[test]
+    fn network_members_pass_network_routes() {
+        let member = Actor {
+            network: true,
+            ..actor(Some(PlatformRole::User), None, None)
+        };
+        assert_eq!(decide(Access::NetworkMember, &member, None), Allow);
+        let outsider = actor(Some(PlatformRole::User), None, Some(MemberRole::Owner));
+        assert_eq!(decide(Access::NetworkMember, &outsider, None), Deny);
     }
 
     #[test]

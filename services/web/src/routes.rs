@@ -105,12 +105,12 @@ route_map! {
     get "/conversations/{id}/live" => pages::messages::live, SignedIn;
     get "/network" => pages::network::show_network, SignedIn;
     post "/network/join" => pages::network::join, SignedIn;
-    post "/network/members/{id}/message" => pages::network::message_member, SignedIn;
-    post "/network/members/{id}/mentoring" => pages::network::ask_mentoring, SignedIn;
+    post "/network/members/{id}/message" => pages::network::message_member, NetworkMember;
+    post "/network/members/{id}/mentoring" => pages::network::ask_mentoring, NetworkMember;
     post "/network/mentoring/{id}/answer" => pages::network::answer_mentoring, SignedIn;
-    get "/network/groups" => pages::network::show_groups, SignedIn;
+    get "/network/groups" => pages::network::show_groups, NetworkMember;
     post "/network/groups" => pages::network::create_group, Officer;
-    post "/network/groups/{id}/join" => pages::network::join_group, SignedIn;
+    post "/network/groups/{id}/join" => pages::network::join_group, NetworkMember;
     post "/network/groups/{id}/leave" => pages::network::leave_group, SignedIn;
     post "/network/groups/{id}/admins" => pages::network::add_group_admin, SignedIn;
     post "/users/{id}/block" => pages::network::block, SignedIn;

@@ -2,8 +2,9 @@
 //! the city approves), the members' directory with the contact details each member chooses
 //! to show, direct conversations, groups that members join and leave, and blocks.
 //!
-//! Who sees what: approved members and Union officers see the directory and the groups;
-//! anyone else signed in sees how to join. Officers decide join requests of their scope only.
+//! Who sees what: approved members and Union officers see the directory and the groups
+//! (the routes' `Access::NetworkMember`); anyone else signed in sees how to join. Officers
+//! decide join requests of their scope only.
 
 use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
@@ -26,19 +27,6 @@ const MAX_INTRO_CHARS: usize = 500;
 
 fn is_officer(user: &User) -> bool {
     matches!(user.role, PlatformRole::UnionOfficer | PlatformRole::Admin)
-}
-
-/// Whether `user` may see the directory and the groups: an approved member or an officer.
-async fn inside(state: &AppState, user: &User) -> Result<bool, AppError> {
-    Ok(is_officer(user) || network::is_member(state.db.conn(), user.id).await?)
-}
-
-async fn require_inside(state: &AppState, user: &User) -> Result<(), AppError> {
-    if inside(state, user).await? {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
 }
 
 /// The cooperatives (HTX, THT) `user` owns or manages: those she can join the network for.
@@ -201,7 +189,11 @@ pub async fn join(
         .iter()
         .any(|o| o.id == form.org_id)
     {
-        return Err(AppError::Forbidden);
+        // Only a cooperative she leads can be chosen.
+        return Err(AppError::Validation(FieldErrors::single(
+            "org_id",
+            crate::error::Msg::new("err-invalid-choice"),
+        )));
     }
     let intro = match ketnoi_domain::text::optional_block(&form.intro, MAX_INTRO_CHARS) {
         Ok(intro) => intro,
@@ -231,7 +223,6 @@ pub async fn message_member(
     if !ctx.verify_csrf(&state, &form.csrf) {
         return Err(AppError::Csrf);
     }
-    require_inside(&state, &user).await?;
     if other == user.id || !network::is_member(state.db.conn(), other).await? {
         return Err(AppError::NotFound);
     }
@@ -297,7 +288,6 @@ pub async fn show_groups(
     ctx: Ctx,
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, AppError> {
-    require_inside(&state, &user).await?;
     let page = groups_page(
         &state,
         &ctx,
@@ -352,7 +342,6 @@ pub async fn join_group(
     if !ctx.verify_csrf(&state, &form.csrf) {
         return Err(AppError::Csrf);
     }
-    require_inside(&state, &user).await?;
     let joined = network::join_group(&state.db, id, user.id, state.config.group_max_members)
         .await
         .map_err(|e| match e {
@@ -634,7 +623,6 @@ pub async fn ask_mentoring(
     if !ctx.verify_csrf(&state, &form.csrf) {
         return Err(AppError::Csrf);
     }
-    require_inside(&state, &user).await?;
     if mentor == user.id || !network::is_member(state.db.conn(), mentor).await? {
         return Err(AppError::NotFound);
     }
