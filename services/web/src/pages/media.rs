@@ -29,16 +29,25 @@ pub async fn show_media(
     if !valid_path(&path) {
         return Err(AppError::NotFound);
     }
+    stored(&state, &path, "public, max-age=31536000, immutable").await
+}
+
+/// The stored object at `path` with its content type and `cache_control`; 404 if missing.
+pub async fn stored(
+    state: &AppState,
+    path: &str,
+    cache_control: &'static str,
+) -> Result<Response, AppError> {
     let bytes = state
         .media
-        .get(&path)
+        .get(path)
         .await
         .map_err(|e| AppError::internal(anyhow::anyhow!("media store: {e}")))?
         .ok_or(AppError::NotFound)?;
     Ok((
         [
-            (header::CONTENT_TYPE, ketnoi_media::content_type_for(&path)),
-            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            (header::CONTENT_TYPE, ketnoi_media::content_type_for(path)),
+            (header::CACHE_CONTROL, cache_control),
         ],
         bytes,
     )

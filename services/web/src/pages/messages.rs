@@ -391,6 +391,27 @@ fn other_name(counterpart: &Option<(i64, String, bool)>) -> Option<String> {
     counterpart.as_ref().map(|c| c.1.clone())
 }
 
+/// What the person had typed, to give back with the page.
+struct Draft {
+    text: String,
+    reply_to: i64,
+}
+
+/// The conversation's page again, with `errors` and the draft as typed, under `status`.
+async fn page_again(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: i64,
+    c: &Conversation,
+    draft: Draft,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let page =
+        conversation_page(state, ctx, user_id, c, draft.text, errors, draft.reply_to).await?;
+    render_status(status, &page)
+}
+
 /// Whether `user_id` may post in `c`: anyone taking part, except in an announcement
 /// channel, where only its senders (admins) write.
 async fn may_post(state: &AppState, c: &Conversation, user_id: i64) -> Result<bool, AppError> {
@@ -473,17 +494,12 @@ pub async fn post_message(
         Err(errors) => {
             // Nothing is lost: the page comes back with the text as typed.
             let messages = errors.for_field("body", ctx.locale);
-            let page = conversation_page(
-                &state,
-                &ctx,
-                user.id,
-                &c,
-                form.body,
-                messages,
-                form.reply_to,
-            )
-            .await?;
-            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            let again = Draft {
+                text: form.body,
+                reply_to: form.reply_to,
+            };
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return page_again(&state, &ctx, user.id, &c, again, messages, status).await;
         }
     };
     let reply_to = (form.reply_to > 0).then_some(form.reply_to);
@@ -498,17 +514,11 @@ pub async fn post_message(
                 _ => (StatusCode::TOO_MANY_REQUESTS, "msg-too-many"),
             };
             let messages = vec![ctx.tr().get(key)];
-            let page = conversation_page(
-                &state,
-                &ctx,
-                user.id,
-                &c,
-                form.body,
-                messages,
-                form.reply_to,
-            )
-            .await?;
-            return render_status(status, &page);
+            let again = Draft {
+                text: form.body,
+                reply_to: form.reply_to,
+            };
+            return page_again(&state, &ctx, user.id, &c, again, messages, status).await;
         }
     };
     if json {
@@ -855,11 +865,11 @@ pub async fn post_attachment(
     let caption = up.field("caption").to_owned();
     let user_id = user.id;
     let refuse = |message: String, status: StatusCode| {
-        let (state, ctx, c, caption) = (&state, &ctx, &c, caption.clone());
-        async move {
-            let page = conversation_page(state, ctx, user_id, c, caption, vec![message], 0).await?;
-            render_status(status, &page)
-        }
+        let again = Draft {
+            text: caption.clone(),
+            reply_to: 0,
+        };
+        page_again(&state, &ctx, user_id, &c, again, vec![message], status)
     };
     let caption_text = match ketnoi_domain::text::optional_block(&caption, MAX_MESSAGE_CHARS) {
         Ok(t) => t.unwrap_or_default(),
@@ -942,19 +952,6 @@ pub async fn show_attachment(
         .and_then(|m| m.attachment)
         .ok_or(AppError::NotFound)?;
     let path = attachment_path(&file, q.thumb == 1);
-    let bytes = state
-        .media
-        .get(&path)
-        .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!("media store: {e}")))?
-        .ok_or(AppError::NotFound)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, ketnoi_media::content_type_for(&path)),
-            // The bytes never change (content-addressed), but only this person may keep them.
-            (header::CACHE_CONTROL, "private, max-age=86400"),
-        ],
-        bytes,
-    )
-        .into_response())
+    // The bytes never change (content-addressed), but only this person may keep them.
+    crate::pages::media::stored(&state, &path, "private, max-age=86400").await
 }

@@ -523,6 +523,20 @@ pub struct DecisionForm {
     pub decision: String,
 }
 
+impl DecisionForm {
+    /// `true` for `yes`, `false` for `no`; anything else is a 422.
+    fn choice(&self, yes: &str, no: &str) -> Result<bool, AppError> {
+        match self.decision.as_str() {
+            d if d == yes => Ok(true),
+            d if d == no => Ok(false),
+            _ => Err(AppError::Validation(FieldErrors::single(
+                "decision",
+                crate::error::Msg::new("err-invalid-choice"),
+            ))),
+        }
+    }
+}
+
 /// `POST /union/network/{user_id}/decision`: approve or reject (`decision`), within scope.
 pub async fn decide(
     State(state): State<AppState>,
@@ -534,16 +548,7 @@ pub async fn decide(
     if !ctx.verify_csrf(&state, &form.csrf) {
         return Err(AppError::Csrf);
     }
-    let approve = match form.decision.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => {
-            return Err(AppError::Validation(FieldErrors::single(
-                "decision",
-                crate::error::Msg::new("err-invalid-choice"),
-            )));
-        }
-    };
+    let approve = form.choice("approve", "reject")?;
     let scope = match user.role {
         PlatformRole::Admin => None,
         _ => user.officer_commune_code.as_deref(),
@@ -652,16 +657,7 @@ pub async fn answer_mentoring(
     if !ctx.verify_csrf(&state, &form.csrf) {
         return Err(AppError::Csrf);
     }
-    let accept = match form.decision.as_str() {
-        "accept" => true,
-        "decline" => false,
-        _ => {
-            return Err(AppError::Validation(FieldErrors::single(
-                "decision",
-                crate::error::Msg::new("err-invalid-choice"),
-            )));
-        }
-    };
+    let accept = form.choice("accept", "decline")?;
     let answered = network::answer_mentoring(&state.db, request, user.id, accept)
         .await
         .map_err(|e| match e {
