@@ -1,6 +1,8 @@
 //! The payments boundary. One [`PaymentProvider`] trait for Stripe (international cards),
 //! VietQR bank transfer and cash on delivery; implementations arrive with the orders issue.
 
+pub mod vietqr;
+
 use ketnoi_domain::Vnd;
 
 #[derive(Debug, thiserror::Error)]
