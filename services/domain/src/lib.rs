@@ -7,6 +7,7 @@ pub mod contact;
 pub mod import;
 pub mod locale;
 pub mod money;
+pub mod order;
 pub mod org;
 pub mod role;
 pub mod text;

@@ -1,0 +1,374 @@
+//! An order's life as a state machine: which step may follow which, and who may take it.
+//! Every change of an order goes through [`next`]; the store records each step with its
+//! actor and time, and both sides see them as a timeline.
+//!
+//! Goods: `placed → confirmed → (awaiting payment → paid) → shipped → delivered →
+//! completed`. Cash on delivery skips the payment steps: the money changes hands on
+//! delivery. Before payment an order can be cancelled; after it, refunded. Experiences
+//! (a visit, a workshop): `booked → confirmed → attended`, or cancelled.
+
+use serde::{Deserialize, Serialize};
+
+/// What was ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderKind {
+    Goods,
+    Experience,
+}
+
+/// How the buyer pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// Bank transfer scanned from the order's VietQR code; the cooperative marks it received.
+    VietQr,
+    /// Cash on delivery.
+    Cod,
+    /// An international card through Stripe; its webhook marks it paid.
+    Stripe,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Placed,
+    Booked,
+    Confirmed,
+    AwaitingPayment,
+    Paid,
+    Shipped,
+    Delivered,
+    Completed,
+    Attended,
+    Cancelled,
+    Refunded,
+}
+
+impl Status {
+    pub const ALL: [Status; 11] = [
+        Status::Placed,
+        Status::Booked,
+        Status::Confirmed,
+        Status::AwaitingPayment,
+        Status::Paid,
+        Status::Shipped,
+        Status::Delivered,
+        Status::Completed,
+        Status::Attended,
+        Status::Cancelled,
+        Status::Refunded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Placed => "placed",
+            Status::Booked => "booked",
+            Status::Confirmed => "confirmed",
+            Status::AwaitingPayment => "awaiting_payment",
+            Status::Paid => "paid",
+            Status::Shipped => "shipped",
+            Status::Delivered => "delivered",
+            Status::Completed => "completed",
+            Status::Attended => "attended",
+            Status::Cancelled => "cancelled",
+            Status::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Nothing follows: the order is over.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Status::Completed | Status::Attended | Status::Cancelled | Status::Refunded
+        )
+    }
+
+    /// Where an order of `kind` starts.
+    pub fn initial(kind: OrderKind) -> Status {
+        match kind {
+            OrderKind::Goods => Status::Placed,
+            OrderKind::Experience => Status::Booked,
+        }
+    }
+}
+
+/// Who takes a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    Buyer,
+    /// An owner or manager of the selling cooperative.
+    Cooperative,
+    /// A Union officer acting for the cooperative (proxy mode).
+    Proxy,
+    /// The platform itself: timers, the payment provider's confirmed webhook.
+    System,
+}
+
+/// A step someone asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Confirm,
+    /// The money arrived (a transfer the cooperative saw, or Stripe's webhook).
+    MarkPaid,
+    Ship,
+    Deliver,
+    Complete,
+    Attend,
+    Cancel,
+    Refund,
+}
+
+/// Why a step was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("this step does not follow from the order's state")]
+    NotNow,
+    #[error("this person may not take this step")]
+    NotYours,
+}
+
+/// The order the facts describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order {
+    pub kind: OrderKind,
+    pub payment: PaymentMethod,
+    pub status: Status,
+}
+
+fn seller(a: Actor) -> bool {
+    matches!(a, Actor::Cooperative | Actor::Proxy)
+}
+
+/// The state after `step` by `actor`, or why not. Confirming an order paid in advance
+/// (VietQR, Stripe) moves it to awaiting payment; cash on delivery goes from confirmed to
+/// shipped, and its delivery is its payment.
+pub fn next(order: Order, step: Step, actor: Actor) -> Result<Status, Refused> {
+    use OrderKind::*;
+    use Status::*;
+    use Step::*;
+    let prepaid = order.payment != PaymentMethod::Cod;
+    // (the state it leads to, whether this actor may take it)
+    let (to, allowed) = match (order.kind, order.status, step) {
+        (Goods, Placed, Confirm) => (
+            if prepaid { AwaitingPayment } else { Confirmed },
+            seller(actor),
+        ),
+        (Experience, Booked, Confirm) => (Confirmed, seller(actor)),
+        // A transfer is marked by the cooperative; a card payment by Stripe's webhook only.
+        (Goods, AwaitingPayment, MarkPaid) => (
+            Paid,
+            match order.payment {
+                PaymentMethod::VietQr => seller(actor) || actor == Actor::System,
+                PaymentMethod::Stripe => actor == Actor::System,
+                PaymentMethod::Cod => false,
+            },
+        ),
+        (Goods, Paid, Ship) => (Shipped, seller(actor)),
+        (Goods, Confirmed, Ship) if !prepaid => (Shipped, seller(actor)),
+        (Goods, Shipped, Deliver) => (Delivered, seller(actor) || actor == Actor::Buyer),
+        (Goods, Delivered, Complete) => {
+            (Completed, actor == Actor::Buyer || actor == Actor::System)
+        }
+        (Experience, Confirmed, Attend) => (Attended, seller(actor)),
+        // Before any money moved, either side (or the confirmation timer) cancels.
+        (Goods, Placed | AwaitingPayment, Cancel)
+        | (Goods, Confirmed, Cancel)
+        | (Experience, Booked | Confirmed, Cancel) => (Cancelled, true),
+        // Once paid, the cooperative (or an officer for it) refunds instead.
+        (Goods, Paid | Shipped | Delivered, Refund) => (Refunded, seller(actor)),
+        _ => return Err(Refused::NotNow),
+    };
+    if allowed {
+        Ok(to)
+    } else {
+        Err(Refused::NotYours)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Actor::*;
+    use Status::*;
+    use Step::*;
+
+    fn goods(payment: PaymentMethod, status: Status) -> Order {
+        Order {
+            kind: OrderKind::Goods,
+            payment,
+            status,
+        }
+    }
+
+    /// Walks `steps` from the start; every step must be allowed. Returns the states passed.
+    fn walk(kind: OrderKind, payment: PaymentMethod, steps: &[(Step, Actor)]) -> Vec<Status> {
+        let mut order = Order {
+            kind,
+            payment,
+            status: Status::initial(kind),
+        };
+        let mut seen = vec![order.status];
+        for &(step, actor) in steps {
+            order.status = next(order, step, actor)
+                .unwrap_or_else(|e| panic!("{step:?} by {actor:?} from {:?}: {e}", order.status));
+            seen.push(order.status);
+        }
+        seen
+    }
+
+    #[test]
+    fn the_happy_paths() {
+        let vietqr = walk(
+            OrderKind::Goods,
+            PaymentMethod::VietQr,
+            &[
+                (Confirm, Cooperative),
+                (MarkPaid, Cooperative),
+                (Ship, Cooperative),
+                (Deliver, Buyer),
+                (Complete, Buyer),
+            ],
+        );
+        assert_eq!(
+            vietqr,
+            [Placed, AwaitingPayment, Paid, Shipped, Delivered, Completed]
+        );
+        let cod = walk(
+            OrderKind::Goods,
+            PaymentMethod::Cod,
+            &[
+                (Confirm, Proxy),
+                (Ship, Cooperative),
+                (Deliver, Cooperative),
+                (Complete, System),
+            ],
+        );
+        assert_eq!(cod, [Placed, Confirmed, Shipped, Delivered, Completed]);
+        let stripe = walk(
+            OrderKind::Goods,
+            PaymentMethod::Stripe,
+            &[
+                (Confirm, Cooperative),
+                (MarkPaid, System),
+                (Refund, Cooperative),
+            ],
+        );
+        assert_eq!(stripe, [Placed, AwaitingPayment, Paid, Refunded]);
+        let visit = walk(
+            OrderKind::Experience,
+            PaymentMethod::Cod,
+            &[(Confirm, Cooperative), (Attend, Cooperative)],
+        );
+        assert_eq!(visit, [Booked, Confirmed, Attended]);
+    }
+
+    #[test]
+    fn who_may_take_a_step() {
+        let placed = goods(PaymentMethod::VietQr, Placed);
+        assert_eq!(next(placed, Confirm, Buyer), Err(Refused::NotYours));
+        assert_eq!(next(placed, Cancel, Buyer), Ok(Cancelled));
+        assert_eq!(
+            next(placed, Cancel, System),
+            Ok(Cancelled),
+            "the confirmation timer"
+        );
+        let awaiting = goods(PaymentMethod::VietQr, AwaitingPayment);
+        assert_eq!(next(awaiting, MarkPaid, Buyer), Err(Refused::NotYours));
+        let card = goods(PaymentMethod::Stripe, AwaitingPayment);
+        assert_eq!(
+            next(card, MarkPaid, Cooperative),
+            Err(Refused::NotYours),
+            "only Stripe says a card paid"
+        );
+        assert_eq!(
+            next(goods(PaymentMethod::Cod, Paid), Refund, Buyer),
+            Err(Refused::NotYours)
+        );
+    }
+
+    #[test]
+    fn steps_out_of_order_are_refused() {
+        assert_eq!(
+            next(goods(PaymentMethod::VietQr, Placed), Ship, Cooperative),
+            Err(Refused::NotNow)
+        );
+        assert_eq!(
+            next(goods(PaymentMethod::VietQr, Confirmed), Ship, Cooperative),
+            Err(Refused::NotNow),
+            "a prepaid order ships once paid"
+        );
+        assert_eq!(
+            next(goods(PaymentMethod::Cod, Confirmed), MarkPaid, Cooperative),
+            Err(Refused::NotNow)
+        );
+        assert_eq!(
+            next(goods(PaymentMethod::VietQr, Paid), Cancel, Buyer),
+            Err(Refused::NotNow),
+            "paid: refund, not cancel"
+        );
+        assert_eq!(
+            next(goods(PaymentMethod::VietQr, Placed), Refund, Cooperative),
+            Err(Refused::NotNow)
+        );
+        assert_eq!(
+            next(
+                Order {
+                    kind: OrderKind::Experience,
+                    payment: PaymentMethod::Cod,
+                    status: Booked
+                },
+                Ship,
+                Cooperative
+            ),
+            Err(Refused::NotNow)
+        );
+    }
+
+    /// Nothing follows a final state, whoever asks.
+    #[test]
+    fn final_states_are_final() {
+        let steps = [
+            Confirm, MarkPaid, Ship, Deliver, Complete, Attend, Cancel, Refund,
+        ];
+        let actors = [Buyer, Cooperative, Proxy, System];
+        for kind in [OrderKind::Goods, OrderKind::Experience] {
+            for payment in [
+                PaymentMethod::VietQr,
+                PaymentMethod::Cod,
+                PaymentMethod::Stripe,
+            ] {
+                for status in Status::ALL.into_iter().filter(|s| s.is_final()) {
+                    for step in steps {
+                        for actor in actors {
+                            let order = Order {
+                                kind,
+                                payment,
+                                status,
+                            };
+                            assert_eq!(
+                                next(order, step, actor),
+                                Err(Refused::NotNow),
+                                "{order:?} {step:?} {actor:?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Status::parse("shipping"), None);
+    }
+}
