@@ -45,6 +45,7 @@ fn concrete(path: &str) -> String {
     path.replace("{slug}", "htx-thu")
         .replace("{user_id}", "1")
         .replace("{id}", "1")
+        .replace("{seq}", "1")
 }
 
 /// Multipart bodies for upload routes: a boundary, the token, and a small text file.
