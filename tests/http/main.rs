@@ -13,6 +13,7 @@ mod manage;
 mod message_actions;
 mod messaging;
 mod network;
+mod orders;
 mod page_cache;
 mod search;
 mod shell;

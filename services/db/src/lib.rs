@@ -18,6 +18,7 @@ pub mod listings;
 pub mod media;
 pub mod messaging;
 pub mod network;
+pub mod orders;
 pub mod orgs;
 pub mod outbox;
 pub mod password_resets;

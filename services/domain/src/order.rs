@@ -134,6 +134,69 @@ pub enum Refused {
     NotYours,
 }
 
+impl OrderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderKind::Goods => "goods",
+            OrderKind::Experience => "experience",
+        }
+    }
+}
+
+impl PaymentMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::VietQr => "viet_qr",
+            PaymentMethod::Cod => "cod",
+            PaymentMethod::Stripe => "stripe",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PaymentMethod> {
+        [
+            PaymentMethod::VietQr,
+            PaymentMethod::Cod,
+            PaymentMethod::Stripe,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+impl OrderKind {
+    pub fn parse(s: &str) -> Option<OrderKind> {
+        [OrderKind::Goods, OrderKind::Experience]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+impl Actor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Actor::Buyer => "buyer",
+            Actor::Cooperative => "cooperative",
+            Actor::Proxy => "proxy",
+            Actor::System => "system",
+        }
+    }
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Confirm => "confirm",
+            Step::MarkPaid => "mark_paid",
+            Step::Ship => "ship",
+            Step::Deliver => "deliver",
+            Step::Complete => "complete",
+            Step::Attend => "attend",
+            Step::Cancel => "cancel",
+            Step::Refund => "refund",
+        }
+    }
+}
+
 /// The order the facts describe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Order {

@@ -1,0 +1,178 @@
+//! Orders in the store: never oversold under concurrency, steps that follow the state
+//! machine with a timeline, and stock back on cancellation. Both engines.
+
+use ketnoi_db::orders::{self, NewOrder, Unavailable};
+use ketnoi_domain::order::{Actor, OrderKind, PaymentMethod, Refused, Status, Step};
+use ketnoi_domain::role::PlatformRole;
+use ketnoi_tests::{TestApp, on_both_backends};
+
+on_both_backends!(
+    two_hundred_orders_for_fifty_units_leave_exactly_fifty_accepted,
+    an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back,
+);
+
+async fn stock(app: &TestApp, listing_id: i64) -> Option<i64> {
+    ketnoi_db::listings::find(app.db.conn(), listing_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .stock
+}
+
+async fn two_hundred_orders_for_fifty_units_leave_exactly_fifty_accepted(app: TestApp) {
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let listing = ketnoi_tests::published_listing(&app, &org, "Bình gốm men lam").await;
+    assert_eq!(stock(&app, listing.id).await, Some(50));
+    let mut buyers = Vec::new();
+    for i in 0..20 {
+        buyers.push(
+            app.user(&format!("mua{i}@example.com"), PlatformRole::User, None)
+                .await
+                .id,
+        );
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..200 {
+        let (db, buyer, org_id, listing_id) = (app.db.clone(), buyers[n % 20], org.id, listing.id);
+        tasks.spawn(async move {
+            let items = [(listing_id, 1)];
+            let order = NewOrder {
+                buyer_id: buyer,
+                org_id,
+                kind: OrderKind::Goods,
+                payment: PaymentMethod::Cod,
+                items: &items,
+                delivery_commune: Some("00577"),
+                delivery_street: Some("Thôn 3"),
+                contact_phone: Some("0912345678"),
+            };
+            orders::place(&db, &order).await
+        });
+    }
+    let (mut accepted, mut refused) = (0, 0);
+    while let Some(done) = tasks.join_next().await {
+        match done.unwrap().unwrap() {
+            Ok(o) => {
+                assert_eq!(o.total, 250_000);
+                accepted += 1;
+            }
+            Err(Unavailable::OutOfStock { listing_id }) => {
+                assert_eq!(listing_id, listing.id);
+                refused += 1;
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((accepted, refused), (50, 150));
+    assert_eq!(stock(&app, listing.id).await, Some(0));
+}
+
+async fn an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back(app: TestApp) {
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let vase = ketnoi_tests::published_listing(&app, &org, "Bình gốm men lam").await;
+    let cup = ketnoi_tests::published_listing(&app, &org, "Chén trà").await;
+    let buyer = app.user("mua@example.com", PlatformRole::User, None).await;
+    let items = [(vase.id, 3), (cup.id, 2)];
+    let new = NewOrder {
+        buyer_id: buyer.id,
+        org_id: org.id,
+        kind: OrderKind::Goods,
+        payment: PaymentMethod::VietQr,
+        items: &items,
+        delivery_commune: Some("00577"),
+        delivery_street: None,
+        contact_phone: None,
+    };
+    let placed = orders::place(&app.db, &new).await.unwrap().unwrap();
+    assert_eq!(placed.total, 5 * 250_000);
+    assert_eq!(placed.code, Some(format!("KN{:06}", placed.id)));
+    assert_eq!(placed.status, "placed");
+    assert_eq!(stock(&app, vase.id).await, Some(47));
+
+    // Too many of one line: nothing is taken from the other either.
+    let greedy_items = [(cup.id, 1), (vase.id, 48)];
+    let greedy = NewOrder {
+        items: &greedy_items,
+        ..new.clone()
+    };
+    assert_eq!(
+        orders::place(&app.db, &greedy).await.unwrap(),
+        Err(Unavailable::OutOfStock {
+            listing_id: vase.id
+        })
+    );
+    assert_eq!(stock(&app, cup.id).await, Some(48));
+    // Another cooperative's listing, or nothing at all: refused.
+    let other = app.cooperative("htx-khac", "00577").await;
+    let foreign = NewOrder {
+        org_id: other.id,
+        ..new.clone()
+    };
+    assert_eq!(
+        orders::place(&app.db, &foreign).await.unwrap(),
+        Err(Unavailable::NotOrderable {
+            listing_id: vase.id
+        })
+    );
+    assert_eq!(
+        orders::place(
+            &app.db,
+            &NewOrder {
+                items: &[],
+                ..new.clone()
+            }
+        )
+        .await
+        .unwrap(),
+        Err(Unavailable::Empty)
+    );
+
+    let step = |s, a| orders::step(&app.db, placed.id, s, a, None);
+    assert_eq!(
+        step(Step::Confirm, Actor::Buyer).await.unwrap(),
+        Err(Refused::NotYours)
+    );
+    assert_eq!(
+        step(Step::Confirm, Actor::Cooperative).await.unwrap(),
+        Ok(Status::AwaitingPayment)
+    );
+    assert_eq!(
+        step(Step::Ship, Actor::Cooperative).await.unwrap(),
+        Err(Refused::NotNow)
+    );
+    assert_eq!(
+        step(Step::MarkPaid, Actor::Cooperative).await.unwrap(),
+        Ok(Status::Paid)
+    );
+    assert_eq!(
+        step(Step::Cancel, Actor::Buyer).await.unwrap(),
+        Err(Refused::NotNow)
+    );
+    let timeline = orders::timeline(app.db.conn(), placed.id).await.unwrap();
+    let statuses: Vec<&str> = timeline.iter().map(|e| e.status.as_str()).collect();
+    assert_eq!(statuses, ["placed", "awaiting_payment", "paid"]);
+    assert_eq!(timeline[1].actor, "cooperative");
+    assert_eq!(timeline[1].step.as_deref(), Some("confirm"));
+
+    // A second order is cancelled before payment: its stock comes back.
+    let second = orders::place(&app.db, &new).await.unwrap().unwrap();
+    assert_eq!(stock(&app, vase.id).await, Some(44));
+    let cancelled = orders::step(
+        &app.db,
+        second.id,
+        Step::Cancel,
+        Actor::Buyer,
+        Some(buyer.id),
+    )
+    .await
+    .unwrap();
+    assert_eq!(cancelled, Ok(Status::Cancelled));
+    assert_eq!(stock(&app, vase.id).await, Some(47));
+    assert_eq!(stock(&app, cup.id).await, Some(48));
+    // Cancelled is final.
+    let again = orders::step(&app.db, second.id, Step::Cancel, Actor::Buyer, None)
+        .await
+        .unwrap();
+    assert_eq!(again, Err(Refused::NotNow));
+    assert_eq!(stock(&app, vase.id).await, Some(47), "not given back twice");
+}
