@@ -158,15 +158,9 @@ impl TestApp {
     /// A client already signed in as `user`, through a session written straight to the
     /// database (no password check, no rate limit).
     pub async fn client_as(&self, user: &User) -> Client {
-        let token = ketnoi_web::session::random_token().unwrap();
-        ketnoi_db::sessions::create(
-            self.db.conn(),
-            &ketnoi_web::session::hash_token(&token),
-            user.id,
-            ketnoi_db::now() + chrono::Duration::days(1),
-        )
-        .await
-        .unwrap();
+        let token = ketnoi_web::session::create(&self.db, user.id)
+            .await
+            .unwrap();
         let client = self.client();
         client.set_cookie(ketnoi_web::session::SESSION_COOKIE, &token);
         client

@@ -284,6 +284,89 @@ pub enum Refusal {
     TooLate,
 }
 
+impl Message {
+    /// Whether `by` may edit this message at `now`: her own, not deleted, within
+    /// [`EDIT_WINDOW_MINUTES`] of sending it.
+    pub fn editable_by(&self, by: i64, now: DateTime<Utc>) -> std::result::Result<(), Refusal> {
+        if self.deleted_at.is_some() {
+            Err(Refusal::NotFound)
+        } else if self.sender_id != Some(by) {
+            Err(Refusal::NotYours)
+        } else if now - self.created_at > chrono::Duration::minutes(EDIT_WINDOW_MINUTES) {
+            Err(Refusal::TooLate)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether `by` may delete this message: her own, or anyone's for a `moderator` (an admin
+    /// of the conversation); not already deleted.
+    pub fn deletable_by(&self, by: i64, moderator: bool) -> std::result::Result<(), Refusal> {
+        if self.deleted_at.is_some() {
+            Err(Refusal::NotFound)
+        } else if self.sender_id != Some(by) && !moderator {
+            Err(Refusal::NotYours)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// What [`rewrite`] does to a message.
+enum Rewrite<'a> {
+    /// New text (an edit).
+    Text(&'a str),
+    /// Erase text and picture (a deletion).
+    Erase,
+}
+
+/// Changes message `seq` if `allowed` says so, tells the other server processes, and
+/// returns it as stored.
+async fn rewrite(
+    db: &Db,
+    conversation_id: i64,
+    seq: i64,
+    allowed: impl FnOnce(&Message) -> std::result::Result<(), Refusal>,
+    change: Rewrite<'_>,
+) -> Result<std::result::Result<Message, Refusal>> {
+    let mut tx = db.begin().await?;
+    let Some(m) = message(tx.conn(), conversation_id, seq).await? else {
+        return Ok(Err(Refusal::NotFound));
+    };
+    if let Err(refused) = allowed(&m) {
+        return Ok(Err(refused));
+    }
+    let now = crate::now();
+    match change {
+        Rewrite::Text(body) => on!(tx.conn(), e => sqlx::query(
+            "UPDATE messages SET body = $3, body_folded = $4, edited_at = $5 \
+             WHERE conversation_id = $1 AND seq = $2")
+            .bind(conversation_id)
+            .bind(seq)
+            .bind(body)
+            .bind(ketnoi_search::text::fold(body))
+            .bind(now)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?,
+        Rewrite::Erase => on!(tx.conn(), e => sqlx::query(
+            "UPDATE messages SET body = '', body_folded = '', attachment = NULL, deleted_at = $3 \
+             WHERE conversation_id = $1 AND seq = $2")
+            .bind(conversation_id)
+            .bind(seq)
+            .bind(now)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?,
+    };
+    notify(db, &mut tx, conversation_id, seq).await?;
+    let stored = message(tx.conn(), conversation_id, seq)
+        .await?
+        .ok_or(crate::DbError::NotFound)?;
+    tx.commit().await?;
+    Ok(Ok(stored))
+}
+
 /// The sender edits her message within [`EDIT_WINDOW_MINUTES`]; returns it as stored.
 pub async fn edit(
     db: &Db,
@@ -292,37 +375,8 @@ pub async fn edit(
     sender_id: i64,
     body: &str,
 ) -> Result<std::result::Result<Message, Refusal>> {
-    let mut tx = db.begin().await?;
-    let Some(m) = message(tx.conn(), conversation_id, seq).await? else {
-        return Ok(Err(Refusal::NotFound));
-    };
-    let now = crate::now();
-    if m.deleted_at.is_some() {
-        return Ok(Err(Refusal::NotFound));
-    }
-    if m.sender_id != Some(sender_id) {
-        return Ok(Err(Refusal::NotYours));
-    }
-    if now - m.created_at > chrono::Duration::minutes(EDIT_WINDOW_MINUTES) {
-        return Ok(Err(Refusal::TooLate));
-    }
-    on!(tx.conn(), e => sqlx::query(
-        "UPDATE messages SET body = $3, body_folded = $4, edited_at = $5 \
-         WHERE conversation_id = $1 AND seq = $2")
-        .bind(conversation_id)
-        .bind(seq)
-        .bind(body)
-        .bind(ketnoi_search::text::fold(body))
-        .bind(now)
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected()))?;
-    notify(db, &mut tx, conversation_id, seq).await?;
-    let stored = message(tx.conn(), conversation_id, seq)
-        .await?
-        .ok_or(crate::DbError::NotFound)?;
-    tx.commit().await?;
-    Ok(Ok(stored))
+    let allowed = |m: &Message| m.editable_by(sender_id, crate::now());
+    rewrite(db, conversation_id, seq, allowed, Rewrite::Text(body)).await
 }
 
 /// Deletes a message (its sender, or with `moderator` an admin of the conversation): the
@@ -334,31 +388,8 @@ pub async fn delete(
     by: i64,
     moderator: bool,
 ) -> Result<std::result::Result<Message, Refusal>> {
-    let mut tx = db.begin().await?;
-    let Some(m) = message(tx.conn(), conversation_id, seq).await? else {
-        return Ok(Err(Refusal::NotFound));
-    };
-    if m.deleted_at.is_some() {
-        return Ok(Err(Refusal::NotFound));
-    }
-    if m.sender_id != Some(by) && !moderator {
-        return Ok(Err(Refusal::NotYours));
-    }
-    on!(tx.conn(), e => sqlx::query(
-        "UPDATE messages SET body = '', body_folded = '', attachment = NULL, deleted_at = $3 \
-         WHERE conversation_id = $1 AND seq = $2")
-        .bind(conversation_id)
-        .bind(seq)
-        .bind(crate::now())
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected()))?;
-    notify(db, &mut tx, conversation_id, seq).await?;
-    let stored = message(tx.conn(), conversation_id, seq)
-        .await?
-        .ok_or(crate::DbError::NotFound)?;
-    tx.commit().await?;
-    Ok(Ok(stored))
+    let allowed = |m: &Message| m.deletable_by(by, moderator);
+    rewrite(db, conversation_id, seq, allowed, Rewrite::Erase).await
 }
 
 /// `reporter_id` reports message `seq` (once; a repeat changes nothing). Returns whether

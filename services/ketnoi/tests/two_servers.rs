@@ -83,16 +83,7 @@ async fn user(db: &Db, email: &str) -> i64 {
 }
 
 async fn session(db: &Db, user_id: i64) -> String {
-    let token = ketnoi_web::session::random_token().unwrap();
-    ketnoi_db::sessions::create(
-        db.conn(),
-        &ketnoi_web::session::hash_token(&token),
-        user_id,
-        ketnoi_db::now() + chrono::Duration::days(1),
-    )
-    .await
-    .unwrap();
-    token
+    ketnoi_web::session::create(db, user_id).await.unwrap()
 }
 
 #[tokio::test]

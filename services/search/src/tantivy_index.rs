@@ -35,7 +35,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use serde::Deserialize;
@@ -1182,10 +1181,11 @@ impl SegmentCollector for FacetSegment {
 /// The embedded tantivy index. Cheap to share: clone the `Arc` around it, or share `&self`.
 pub struct TantivyIndex {
     inner: Arc<Inner>,
-    /// One permit per search thread: searches beyond that wait their turn, first come first
-    /// served (as Elasticsearch's search thread pool and its queue), instead of all sharing
-    /// the cores at once, which would make every one of them slow.
-    searching: Arc<tokio::sync::Semaphore>,
+}
+
+/// Searches that may run at once (see [`Inner::searching`]).
+fn search_permits() -> usize {
+    2 * search_threads()
 }
 
 struct Inner {
@@ -1196,8 +1196,11 @@ struct Inner {
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
     en: TextAnalyzer,
-    /// Searches running now (see [`Inner::executor`]).
-    running: AtomicUsize,
+    /// Searches beyond [`search_permits`] wait their turn, first come first served (as
+    /// Elasticsearch's search thread pool and its queue), instead of all sharing the cores at
+    /// once, which would make every one of them slow. The permits in use are also the
+    /// searches running now (see [`Inner::executor`]).
+    searching: tokio::sync::Semaphore,
     /// Helpers that search a query's other segments while the calling thread searches its
     /// first (none on one core).
     helpers: Option<rayon::ThreadPool>,
@@ -1246,15 +1249,6 @@ fn search_segments<C: Collector>(
             .collect::<tantivy::Result<Vec<_>>>()?,
     };
     collector.merge_fruits(fruits)
-}
-
-/// Counts a running search for as long as it lives.
-struct Running<'a>(&'a AtomicUsize);
-
-impl Drop for Running<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
 }
 
 impl std::fmt::Debug for TantivyIndex {
@@ -1364,7 +1358,6 @@ impl TantivyIndex {
             .try_into()
             .map_err(index_err)?;
         Ok(TantivyIndex {
-            searching: Arc::new(tokio::sync::Semaphore::new(2 * search_threads())),
             inner: Arc::new(Inner {
                 typos: Mutex::new(TypoCache::default()),
                 results: None,
@@ -1372,7 +1365,7 @@ impl TantivyIndex {
                 writer: Mutex::new(writer),
                 reader,
                 en,
-                running: AtomicUsize::new(0),
+                searching: tokio::sync::Semaphore::new(search_permits()),
                 helpers,
             }),
         })
@@ -1403,6 +1396,7 @@ impl TantivyIndex {
         F: FnOnce(&Inner) -> Result<T> + Send + 'static,
     {
         let _permit = self
+            .inner
             .searching
             .acquire()
             .await
@@ -2123,21 +2117,20 @@ impl Inner {
     /// The executor for a search starting now: its segments in parallel when it runs alone
     /// (half the wait on two cores), one after the other when other searches are running
     /// (the cores are busy anyway, and handing segments between threads costs about a
-    /// tenth of a query's CPU time). Returns the guard that counts this search as running.
-    fn executor(&self) -> (Option<&rayon::ThreadPool>, Running<'_>) {
-        let others = self.running.fetch_add(1, Ordering::Relaxed);
-        let running = Running(&self.running);
-        let helpers = if others == 0 {
+    /// tenth of a query's CPU time). This search holds one of the permits in use (none when
+    /// called without a runtime, where nothing else runs).
+    fn executor(&self) -> Option<&rayon::ThreadPool> {
+        let in_use = search_permits().saturating_sub(self.searching.available_permits());
+        if in_use <= 1 {
             self.helpers.as_ref()
         } else {
             None
-        };
-        (helpers, running)
+        }
     }
 
     fn search(&self, q: &SearchQuery) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
-        let (executor, _running) = self.executor();
+        let executor = self.executor();
         let limit = effective_limit(q.limit);
         let filters = self.filters(q);
         let (syllables, typing) = query_syllables(&q.text);
@@ -2302,7 +2295,7 @@ impl Inner {
         }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let (executor, _running) = self.executor();
+        let executor = self.executor();
         let (_, hits, _) = self.run(
             &searcher,
             executor,

@@ -41,6 +41,15 @@ impl Ctx {
             submitted,
         )
     }
+    /// [`Ctx::verify_csrf`] as a guard: a wrong token is [`AppError::Csrf`] (403, "the form
+    /// has expired").
+    pub fn require_csrf(&self, state: &AppState, submitted: &str) -> Result<(), AppError> {
+        if self.verify_csrf(state, submitted) {
+            Ok(())
+        } else {
+            Err(AppError::Csrf)
+        }
+    }
     pub fn tr(&self) -> crate::i18n::Tr {
         crate::i18n::Tr {
             locale: self.locale,

@@ -60,8 +60,15 @@ fn time_days(days: i64) -> cookie::time::Duration {
 
 /// Starts a session for `user_id` and returns the cookie that carries it.
 pub async fn start(state: &AppState, user_id: i64) -> Result<Cookie<'static>, AppError> {
+    let token = create(&state.db, user_id).await?;
+    Ok(cookie(state, SESSION_COOKIE, token, SESSION_DAYS))
+}
+
+/// Stores a new session for `user_id` (only its token's hash) and returns the token, the
+/// value of the [`SESSION_COOKIE`]. Tools and tests sign someone in with it directly.
+pub async fn create(db: &ketnoi_db::Db, user_id: i64) -> Result<String, AppError> {
     let token = random_token()?;
     let expires = ketnoi_db::now() + Duration::days(SESSION_DAYS);
-    ketnoi_db::sessions::create(state.db.conn(), &hash_token(&token), user_id, expires).await?;
-    Ok(cookie(state, SESSION_COOKIE, token, SESSION_DAYS))
+    ketnoi_db::sessions::create(db.conn(), &hash_token(&token), user_id, expires).await?;
+    Ok(token)
 }

@@ -75,9 +75,7 @@ pub async fn update_notifications(
     CurrentUser(user): CurrentUser,
     Form(form): Form<NotificationsForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     ketnoi_db::digests::set_email_digest(state.db.conn(), user.id, form.digest.is_some()).await?;
     Ok(see_other("/account"))
 }

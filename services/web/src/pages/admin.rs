@@ -43,9 +43,7 @@ pub async fn update_role(
     PathId(user_id): PathId,
     Form(form): Form<RoleForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     let mut e = FieldErrors::default();
     let role = e.check(
         "role",

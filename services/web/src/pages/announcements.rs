@@ -111,9 +111,7 @@ pub async fn create_announcement(
     CurrentUser(user): CurrentUser,
     Form(form): Form<AnnouncementForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     let mut errors = FieldErrors::default();
     let title = errors.check(
         "title",

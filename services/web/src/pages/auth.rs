@@ -179,9 +179,7 @@ pub async fn delete_session(
     ctx: Ctx,
     Form(form): Form<SignOutForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     if let Some(hash) = &ctx.session_hash {
         ketnoi_db::sessions::delete(state.db.conn(), hash).await?;
     }

@@ -193,9 +193,7 @@ async fn read_upload(state: &AppState, ctx: &Ctx, req: Request) -> Result<Upload
         // Not a file upload (a stale form, a script): the token is still checked first, so
         // a forged post is told so; a genuine one is asked for the file.
         let Form(form) = Form::<TokenOnly>::from_request(req, state).await?;
-        if !ctx.verify_csrf(state, &form.csrf) {
-            return Err(AppError::Csrf.into());
-        }
+        ctx.require_csrf(state, &form.csrf)?;
         return Err(Refusal::Form(
             StatusCode::UNPROCESSABLE_ENTITY,
             FieldErrors::single("file", Msg::new("imports-err-no-file")),

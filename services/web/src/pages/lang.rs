@@ -25,9 +25,7 @@ pub async fn switch_language(
     ctx: Ctx,
     Form(form): Form<LangForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     let Some(locale) = Locale::from_code(&form.lang) else {
         return Err(AppError::Validation(crate::FieldErrors::single(
             "lang",

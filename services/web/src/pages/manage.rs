@@ -60,14 +60,6 @@ async fn audit(
     Ok(())
 }
 
-fn check_csrf(state: &AppState, ctx: &Ctx, token: &str) -> Result<(), AppError> {
-    if ctx.verify_csrf(state, token) {
-        Ok(())
-    } else {
-        Err(AppError::Csrf)
-    }
-}
-
 // ----- dashboard -----
 
 pub struct ListingRow {
@@ -611,7 +603,7 @@ pub async fn update_profile(
     scope: OrgScope,
     Form(form): Form<ProfileForm>,
 ) -> Result<Response, AppError> {
-    let result = match check_csrf(&state, &ctx, &form.csrf) {
+    let result = match ctx.require_csrf(&state, &form.csrf) {
         Err(e) => Err(e),
         Ok(()) => validate_profile(&form, &scope.org).map_err(AppError::Validation),
     };
@@ -665,7 +657,7 @@ pub async fn upload_logo(
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let up = uploads::read(mp).await?;
-    check_csrf(&state, &ctx, up.field("csrf"))?;
+    ctx.require_csrf(&state, up.field("csrf"))?;
     let Some((_, _, bytes)) = up.files.into_iter().find(|(name, _, _)| name == "logo") else {
         return Err(AppError::Validation(FieldErrors::single(
             "logo",
@@ -1071,7 +1063,7 @@ pub async fn create_listing(
     scope: OrgScope,
     Form(form): Form<ListingForm>,
 ) -> Result<Response, AppError> {
-    let result = match check_csrf(&state, &ctx, &form.csrf) {
+    let result = match ctx.require_csrf(&state, &form.csrf) {
         Err(e) => Err(e),
         Ok(()) => validate_listing(&form).map_err(AppError::Validation),
     };
@@ -1142,7 +1134,7 @@ pub async fn update_listing(
     PathId(id): PathId,
     Form(form): Form<ListingForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&state, &ctx, &form.csrf)?;
+    ctx.require_csrf(&state, &form.csrf)?;
     let l = own_listing(&state, &scope, id).await?;
     let result = validate_listing(&form).map_err(AppError::Validation);
     let draft = match result {
@@ -1191,7 +1183,7 @@ pub async fn add_photos(
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let up = uploads::read(mp).await?;
-    check_csrf(&state, &ctx, up.field("csrf"))?;
+    ctx.require_csrf(&state, up.field("csrf"))?;
     let l = own_listing(&state, &scope, id).await?;
     let mut photos = listings::photos(state.db.conn(), l.id).await?;
     let files: Vec<Vec<u8>> = up
@@ -1281,7 +1273,7 @@ pub async fn update_listing_status(
     PathId(id): PathId,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&state, &ctx, &form.csrf)?;
+    ctx.require_csrf(&state, &form.csrf)?;
     let l = own_listing(&state, &scope, id).await?;
     let status = ListingStatus::parse(&form.status).ok_or_else(|| {
         AppError::Validation(FieldErrors::single(
@@ -1386,7 +1378,7 @@ pub async fn submit_badge(
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let up = uploads::read(mp).await?;
-    check_csrf(&state, &ctx, up.field("csrf"))?;
+    ctx.require_csrf(&state, up.field("csrf"))?;
     let form = BadgeForm {
         kind: up.field("kind").to_owned(),
         number: up.field("number").to_owned(),
@@ -1471,7 +1463,7 @@ pub async fn grant_proxy(
     scope: OrgScope,
     Form(form): Form<ProxyForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&state, &ctx, &form.csrf)?;
+    ctx.require_csrf(&state, &form.csrf)?;
     let officer = match Login::parse(&form.login) {
         Ok(Login::Email(m)) => ketnoi_db::users::find_by_email(state.db.conn(), m.as_str()).await?,
         Ok(Login::Phone(p)) => ketnoi_db::users::find_by_phone(state.db.conn(), p.as_str()).await?,
@@ -1521,7 +1513,7 @@ pub async fn revoke_proxy(
     PathId(user_id): PathId,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    check_csrf(&state, &ctx, &form.csrf)?;
+    ctx.require_csrf(&state, &form.csrf)?;
     if !orgs::revoke_proxy(state.db.conn(), scope.org.id, user_id).await? {
         return Err(AppError::NotFound);
     }
@@ -1559,7 +1551,7 @@ pub async fn order_photos(
     PathId(id): PathId,
     Form(form): Form<PhotoOrderForm>,
 ) -> Result<Response, AppError> {
-    check_csrf(&state, &ctx, &form.csrf)?;
+    ctx.require_csrf(&state, &form.csrf)?;
     let l = own_listing(&state, &scope, id).await?;
     let mut photos = listings::photos(state.db.conn(), l.id).await?;
     let before = photos.clone();

@@ -17,6 +17,7 @@ use askama::Template;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use ketnoi_db::messaging::{self, Conversation, Message};
 use ketnoi_db::network;
 use ketnoi_db::{listings, orgs};
@@ -73,11 +74,9 @@ fn quote(text: &str) -> String {
 }
 
 /// `moderator`: the viewer administers the conversation (may delete anyone's message).
-fn view(m: &Message, me: i64, moderator: bool) -> MessageView {
+fn view(m: &Message, me: i64, moderator: bool, now: DateTime<Utc>) -> MessageView {
     let mine = m.sender_id == Some(me);
     let deleted = m.deleted_at.is_some();
-    let editable = ketnoi_db::now() - m.created_at
-        <= chrono::Duration::minutes(messaging::EDIT_WINDOW_MINUTES);
     MessageView {
         seq: m.seq,
         sender: m.sender_name.clone().unwrap_or_default(),
@@ -89,9 +88,9 @@ fn view(m: &Message, me: i64, moderator: bool) -> MessageView {
         reply: m
             .reply_to_seq
             .map(|seq| (seq, m.reply_body.as_deref().map(quote).unwrap_or_default())),
-        can_edit: mine && !deleted && editable,
+        can_edit: m.editable_by(me, now).is_ok(),
         picture: m.attachment.is_some(),
-        can_delete: (mine || moderator) && !deleted,
+        can_delete: m.deletable_by(me, moderator).is_ok(),
     }
 }
 
@@ -125,9 +124,7 @@ async fn posted_to(
     id: i64,
     user_id: i64,
 ) -> Result<Conversation, AppError> {
-    if !ctx.verify_csrf(state, csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(state, csrf)?;
     conversation_for(state, id, user_id).await
 }
 
@@ -138,6 +135,17 @@ enum Refused {
     /// The other side of a one-to-one conversation has blocked the sender.
     Blocked,
     Error(AppError),
+}
+
+impl Refused {
+    /// The status and the message a page shows for a refusal.
+    fn explained(&self) -> (StatusCode, &'static str) {
+        match self {
+            Refused::Blocked => (StatusCode::FORBIDDEN, "msg-blocked"),
+            Refused::TooMany => (StatusCode::TOO_MANY_REQUESTS, "msg-too-many"),
+            Refused::Error(e) => (e.status(), "err-bad-request"),
+        }
+    }
 }
 
 impl From<ketnoi_db::DbError> for Refused {
@@ -156,6 +164,18 @@ impl From<Refused> for AppError {
     }
 }
 
+/// Whether `user_id` may send a message to `c` now: not blocked by the other side, within
+/// the rate limit (which this counts against).
+async fn may_send(state: &AppState, c: &Conversation, user_id: i64) -> Result<(), Refused> {
+    if network::blocked_in(state.db.conn(), c, user_id).await? {
+        return Err(Refused::Blocked);
+    }
+    if state.messages_by_user.check_key(&user_id).is_err() {
+        return Err(Refused::TooMany);
+    }
+    Ok(())
+}
+
 /// Stores a message from `user_id`, within the rate limit and unless the other side has
 /// blocked her, and hands it to live pages.
 async fn post_checked(
@@ -165,12 +185,7 @@ async fn post_checked(
     body: &str,
     reply_to: Option<i64>,
 ) -> Result<Message, Refused> {
-    if network::blocked_in(state.db.conn(), c, user_id).await? {
-        return Err(Refused::Blocked);
-    }
-    if state.messages_by_user.check_key(&user_id).is_err() {
-        return Err(Refused::TooMany);
-    }
+    may_send(state, c, user_id).await?;
     let m = messaging::post(&state.db, c.id, user_id, body, reply_to).await?;
     realtime::stored(&state.db, &state.hub, &m);
     Ok(m)
@@ -185,9 +200,7 @@ pub async fn create_inquiry(
     PathId(listing_id): PathId,
     Form(form): Form<MessageForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     let listing = listings::find(state.db.conn(), listing_id)
         .await?
         .filter(|l| l.is_public())
@@ -315,6 +328,7 @@ async fn conversation_page(
         (l.id, title)
     });
     let announcement = c.is_announcement();
+    let now = ketnoi_db::now();
     let is_admin = messaging::is_admin(state.db.conn(), c.id, user_id).await?;
     let confirmed = if announcement && !is_admin {
         messaging::confirmed_seqs(state.db.conn(), c.id, user_id).await?
@@ -369,7 +383,7 @@ async fn conversation_page(
             .map(|m| (m.seq, quote(&m.body))),
         messages: messages
             .iter()
-            .map(|m| view(m, user_id, is_admin))
+            .map(|m| view(m, user_id, is_admin, now))
             .collect(),
         last_seq: c.last_seq,
         draft,
@@ -509,10 +523,7 @@ pub async fn post_message(
         Err(refused) if json => return Err(refused.into()),
         // Nothing is lost here either: the page says why, with the text as typed.
         Err(refused) => {
-            let (status, key) = match refused {
-                Refused::Blocked => (StatusCode::FORBIDDEN, "msg-blocked"),
-                _ => (StatusCode::TOO_MANY_REQUESTS, "msg-too-many"),
-            };
+            let (status, key) = refused.explained();
             let messages = vec![ctx.tr().get(key)];
             let again = Draft {
                 text: form.body,
@@ -662,15 +673,8 @@ pub async fn edit_form(
     let c = conversation_for(&state, id, user.id).await?;
     let m = messaging::message(state.db.conn(), c.id, seq)
         .await?
-        .filter(|m| m.deleted_at.is_none())
         .ok_or(AppError::NotFound)?;
-    if !view(&m, user.id, false).can_edit {
-        return Err(refusal(if m.sender_id == Some(user.id) {
-            messaging::Refusal::TooLate
-        } else {
-            messaging::Refusal::NotYours
-        }));
-    }
+    m.editable_by(user.id, ketnoi_db::now()).map_err(refusal)?;
     render(&edit_page(&ctx, c.id, seq, m.body, Vec::new()))
 }
 
@@ -878,6 +882,15 @@ pub async fn post_attachment(
             return refuse(message, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
+    // Before any decoding or storing: a blocked or too hasty sender costs nothing more.
+    match may_send(&state, &c, user.id).await {
+        Ok(()) => {}
+        Err(Refused::Error(e)) => return Err(e),
+        Err(refused) => {
+            let (status, key) = refused.explained();
+            return refuse(ctx.tr().get(key), status).await;
+        }
+    }
     let Some((_, _, bytes)) = up.files.into_iter().find(|(name, _, _)| name == "photo") else {
         return refuse(
             ctx.tr().get("msg-photo-required"),
@@ -920,12 +933,6 @@ pub async fn post_attachment(
         .put(&attachment_path(&file, false), processed.original.clone())
         .await
         .map_err(media_error)?;
-    if network::blocked_in(state.db.conn(), &c, user.id).await? {
-        return refuse(ctx.tr().get("msg-blocked"), StatusCode::FORBIDDEN).await;
-    }
-    if state.messages_by_user.check_key(&user.id).is_err() {
-        return refuse(ctx.tr().get("msg-too-many"), StatusCode::TOO_MANY_REQUESTS).await;
-    }
     let m = messaging::post_picture(&state.db, c.id, user.id, &caption_text, &file).await?;
     realtime::stored(&state.db, &state.hub, &m);
     Ok(see_other(&format!("/conversations/{}#m{}", c.id, m.seq)))

@@ -12,6 +12,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::extract::{Form, PathId};
 use crate::pages::directory::commune_name;
 use crate::pages::{Layout, render, render_status, see_other};
+use crate::policy::{self, Access, Actor};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -25,8 +26,14 @@ use serde::Deserialize;
 /// Longest introduction, in characters.
 const MAX_INTRO_CHARS: usize = 500;
 
-fn is_officer(user: &User) -> bool {
-    matches!(user.role, PlatformRole::UnionOfficer | PlatformRole::Admin)
+/// Whether `user` may do what `access` guards, by the route policy (one rule for the route
+/// map and for what a page offers).
+fn allowed(access: Access, user: &User, network_member: bool) -> bool {
+    let actor = Actor {
+        network: network_member,
+        ..Actor::of(Some(user), None)
+    };
+    policy::decide(access, &actor, None) == policy::Decision::Allow
 }
 
 /// The cooperatives (HTX, THT) `user` owns or manages: those she can join the network for.
@@ -110,8 +117,9 @@ async fn network_page(
     mentoring_error: Option<(i64, String, String)>,
 ) -> Result<NetworkPage, AppError> {
     let member = network::member(state.db.conn(), user.id).await?;
-    let officer = is_officer(user);
-    let inside = officer || member.as_ref().is_some_and(NetworkMember::is_approved);
+    let approved = member.as_ref().is_some_and(NetworkMember::is_approved);
+    let officer = allowed(Access::Officer, user, approved);
+    let inside = allowed(Access::NetworkMember, user, approved);
     let entries = if inside {
         network::directory(state.db.conn(), None)
             .await?
@@ -181,9 +189,7 @@ pub async fn join(
     CurrentUser(user): CurrentUser,
     Form(form): Form<ProfileForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     if !led_cooperatives(&state, user.id)
         .await?
         .iter()
@@ -220,9 +226,7 @@ pub async fn message_member(
     PathId(other): PathId,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     if other == user.id || !network::is_member(state.db.conn(), other).await? {
         return Err(AppError::NotFound);
     }
@@ -273,7 +277,7 @@ async fn groups_page(
     Ok(GroupsPage {
         layout: Layout::titled(ctx, "net-groups-title"),
         groups: network::groups(state.db.conn(), user.id).await?,
-        officer: is_officer(user),
+        officer: allowed(Access::Officer, user, false),
         max_members: state.config.group_max_members,
         title_errors: errors.for_field("title", ctx.locale),
         description_errors: errors.for_field("description", ctx.locale),
@@ -308,12 +312,7 @@ pub async fn create_group(
     CurrentUser(user): CurrentUser,
     Form(form): Form<GroupForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
-    if !is_officer(&user) {
-        return Err(AppError::Forbidden);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     let mut errors = FieldErrors::default();
     let title = errors.check(
         "title",
@@ -339,9 +338,7 @@ pub async fn join_group(
     PathId(id): PathId,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     let joined = network::join_group(&state.db, id, user.id, state.config.group_max_members)
         .await
         .map_err(|e| match e {
@@ -373,9 +370,7 @@ pub async fn leave_group(
     PathId(id): PathId,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     if !network::leave_group(state.db.conn(), id, user.id).await? {
         return Err(AppError::NotFound);
     }
@@ -398,9 +393,7 @@ pub async fn add_group_admin(
     PathId(id): PathId,
     Form(form): Form<MemberForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     let c = ketnoi_db::messaging::get_for(state.db.conn(), id, user.id)
         .await?
         .filter(|c| c.kind == "group")
@@ -434,9 +427,7 @@ pub async fn block(
     PathId(other): PathId,
     Form(form): Form<BlockForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     if other == user.id
         || ketnoi_db::users::find(state.db.conn(), other)
             .await?
@@ -456,9 +447,7 @@ pub async fn unblock(
     PathId(other): PathId,
     Form(form): Form<BlockForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     network::unblock(state.db.conn(), user.id, other).await?;
     Ok(see_other(&back_to(form.back)))
 }
@@ -545,9 +534,7 @@ pub async fn decide(
     PathId(member): PathId,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     let approve = form.choice("approve", "reject")?;
     let scope = match user.role {
         PlatformRole::Admin => None,
@@ -625,9 +612,7 @@ pub async fn ask_mentoring(
     PathId(mentor): PathId,
     Form(form): Form<MentoringForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     if mentor == user.id || !network::is_member(state.db.conn(), mentor).await? {
         return Err(AppError::NotFound);
     }
@@ -654,9 +639,7 @@ pub async fn answer_mentoring(
     PathId(request): PathId,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     let accept = form.choice("accept", "decline")?;
     let answered = network::answer_mentoring(&state.db, request, user.id, accept)
         .await

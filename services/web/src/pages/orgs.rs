@@ -274,9 +274,7 @@ async fn add_member_checked(
     scope: &OrgScope,
     form: &AddMemberForm,
 ) -> Result<(), AppError> {
-    if !ctx.verify_csrf(state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(state, &form.csrf)?;
     let actor = scope.actor(ctx);
     let mut e = FieldErrors::default();
     let role = e.check(
@@ -319,9 +317,7 @@ pub async fn remove_member(
     PathId(user_id): PathId,
     Form(form): Form<RemoveMemberForm>,
 ) -> Result<Response, AppError> {
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     let owners = orgs::members(state.db.conn(), scope.org.id)
         .await?
         .into_iter()

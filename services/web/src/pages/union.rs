@@ -126,9 +126,7 @@ pub async fn decide_badge(
 ) -> Result<Response, AppError> {
     use crate::error::{FieldErrors, Msg};
     use ketnoi_domain::catalog::BadgeStatus;
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     let badge = ketnoi_db::badges::find(state.db.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -214,9 +212,7 @@ pub async fn hide_listing(
     crate::extract::Form(form): crate::extract::Form<HideForm>,
 ) -> Result<Response, AppError> {
     use crate::error::FieldErrors;
-    if !ctx.verify_csrf(&state, &form.csrf) {
-        return Err(AppError::Csrf);
-    }
+    ctx.require_csrf(&state, &form.csrf)?;
     let listing = ketnoi_db::listings::find(state.db.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
