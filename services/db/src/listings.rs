@@ -338,6 +338,15 @@ pub async fn of_org(conn: Conn<'_>, org_id: i64) -> Result<Vec<Listing>> {
 }
 
 pub async fn offers(conn: Conn<'_>, listing_id: i64) -> Result<Vec<Offer>> {
+    Ok(offers_with_ids(conn, listing_id)
+        .await?
+        .into_iter()
+        .map(|(_, o)| o)
+        .collect())
+}
+
+/// The listing's offers with their ids (what a cart line names), in order.
+pub async fn offers_with_ids(conn: Conn<'_>, listing_id: i64) -> Result<Vec<(i64, Offer)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
@@ -359,20 +368,8 @@ pub async fn offers(conn: Conn<'_>, listing_id: i64) -> Result<Vec<Offer>> {
         .await)?;
     rows.into_iter()
         .map(|r| {
-            let _ = r.id;
-            let tiers = r
-                .tiers
-                .unwrap_or_default()
-                .split('|')
-                .filter_map(|t| {
-                    let (q, p) = t.split_once(':')?;
-                    Some(PriceTier {
-                        min_qty: q.parse().ok()?,
-                        price: Vnd(p.parse().ok()?),
-                    })
-                })
-                .collect();
-            Ok(Offer {
+            let tiers = parse_tiers(r.tiers.as_deref());
+            Ok((r.id, Offer {
                 kind: OfferKind::parse(&r.kind)
                     .ok_or_else(|| DbError::Corrupt(format!("offer kind {}", r.kind)))?,
                 price: Vnd(r.price),
@@ -381,6 +378,20 @@ pub async fn offers(conn: Conn<'_>, listing_id: i64) -> Result<Vec<Offer>> {
                 duration_hours: r.duration_hours,
                 max_group_size: r.max_group_size,
                 tiers,
+            }))
+        })
+        .collect()
+}
+
+/// Tiers as the offer queries aggregate them: `"qty:price|qty:price"`.
+pub(crate) fn parse_tiers(text: Option<&str>) -> Vec<PriceTier> {
+    text.unwrap_or_default()
+        .split('|')
+        .filter_map(|t| {
+            let (q, p) = t.split_once(':')?;
+            Some(PriceTier {
+                min_qty: q.parse().ok()?,
+                price: Vnd(p.parse().ok()?),
             })
         })
         .collect()

@@ -159,6 +159,25 @@ pub async fn open_inquiry(
     Ok(id)
 }
 
+/// A new inquiry thread between the buyer and the cooperative about one order, titled
+/// `title` (the order's code). Returns its id.
+pub async fn open_order_thread(db: &Db, buyer_id: i64, org_id: i64, title: &str) -> Result<i64> {
+    let mut tx = db.begin().await?;
+    let now = crate::now();
+    let id: i64 = on!(tx.conn(), e => sqlx::query_scalar(
+        "INSERT INTO conversations (kind, title, org_id, created_by, last_seq, created_at) \
+         VALUES ('inquiry', $1, $2, $3, 0, $4) RETURNING id")
+        .bind(title)
+        .bind(org_id)
+        .bind(buyer_id)
+        .bind(now)
+        .fetch_one(e)
+        .await)?;
+    add_member(tx.conn(), id, buyer_id, "member", now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// Puts `user_id` on the conversation's member list with `role` (`member`, `admin`), unless
 /// she is there already. Returns whether she was added.
 pub async fn add_member(

@@ -2,8 +2,9 @@
 //! steps through [`ketnoi_domain::order::next`], and its timeline.
 
 use crate::{Conn, Db, Result, on};
-use chrono::{DateTime, Utc};
-use ketnoi_domain::order::{self, Actor, OrderKind, PaymentMethod, Status, Step};
+use chrono::{DateTime, NaiveDate, Utc};
+use ketnoi_domain::catalog::OfferKind;
+use ketnoi_domain::order::{self, Actor, LineRefused, OrderKind, PaymentMethod, Status, Step};
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Order {
@@ -16,17 +17,45 @@ pub struct Order {
     pub status: String,
     /// Đồng.
     pub total: i64,
+    pub delivery_commune: Option<String>,
+    pub delivery_street: Option<String>,
+    pub contact_phone: Option<String>,
+    pub experience_date: Option<NaiveDate>,
+    pub buyer_note: Option<String>,
+    pub conversation_id: Option<i64>,
+    pub confirmed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+}
+
+impl Order {
+    /// The order's code, `KN000123`.
+    pub fn code(&self) -> String {
+        self.code.clone().unwrap_or_else(|| format!("KN{:06}", self.id))
+    }
+    pub fn status(&self) -> Option<Status> {
+        Status::parse(&self.status)
+    }
+    pub fn payment(&self) -> Option<PaymentMethod> {
+        PaymentMethod::parse(&self.payment)
+    }
 }
 
 macro_rules! select_orders {
     ($rest:literal) => {
         concat!(
-            "SELECT id, code, buyer_id, org_id, kind, payment, status, total, created_at \
-             FROM orders ",
+            "SELECT o.id, o.code, o.buyer_id, o.org_id, o.kind, o.payment, o.status, o.total, \
+             o.delivery_commune, o.delivery_street, o.contact_phone, o.experience_date, \
+             o.buyer_note, o.conversation_id, o.confirmed_at, o.created_at FROM orders o ",
             $rest
         )
     };
+}
+
+/// One line: so many of an offer (units, or people for an experience).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub offer_id: i64,
+    pub quantity: i64,
 }
 
 /// What a buyer orders from one cooperative.
@@ -36,11 +65,13 @@ pub struct NewOrder<'a> {
     pub org_id: i64,
     pub kind: OrderKind,
     pub payment: PaymentMethod,
-    /// `(listing id, quantity)`; quantities above zero.
-    pub items: &'a [(i64, i64)],
+    pub lines: &'a [Line],
+    /// The day of the visit (experiences only).
+    pub experience_date: Option<NaiveDate>,
     pub delivery_commune: Option<&'a str>,
     pub delivery_street: Option<&'a str>,
     pub contact_phone: Option<&'a str>,
+    pub buyer_note: Option<&'a str>,
 }
 
 /// Why an order could not be placed (nothing was taken or written).
@@ -48,9 +79,14 @@ pub struct NewOrder<'a> {
 pub enum Unavailable {
     /// Not enough of this listing left.
     OutOfStock { listing_id: i64 },
-    /// Not a published listing of this cooperative, or a quantity below one.
-    NotOrderable { listing_id: i64 },
-    /// No items.
+    /// Not an offer of a published listing of this cooperative, or not of the order's kind
+    /// (an experience without a date, goods with one).
+    NotOrderable { offer_id: i64 },
+    /// The line breaks the offer's terms (cases, minimum, group size, quantity).
+    Terms { offer_id: i64, refused: LineRefused },
+    /// The experience has only `left` places left on that day.
+    Full { offer_id: i64, left: i64 },
+    /// No lines.
     Empty,
 }
 
@@ -60,44 +96,164 @@ pub enum Unavailable {
 /// quantity`, which the database evaluates under the row's write lock, so concurrent orders
 /// never take more than there is, on either engine.
 pub async fn place(db: &Db, o: &NewOrder<'_>) -> Result<std::result::Result<Order, Unavailable>> {
-    if o.items.is_empty() {
+    let mut tx = db.begin().await?;
+    let placed = place_in(&mut tx, o).await?;
+    if placed.is_ok() {
+        tx.commit().await?;
+    }
+    Ok(placed)
+}
+
+/// A whole checkout: every order placed, and the buyer's cart emptied, in one transaction;
+/// or, when one line cannot be had, nothing at all (the cart stays as it was).
+pub async fn checkout(
+    db: &Db,
+    buyer_id: i64,
+    orders: &[NewOrder<'_>],
+    notices: &(dyn Fn(&Order) -> Vec<Notice> + Sync),
+) -> Result<std::result::Result<Vec<Order>, Unavailable>> {
+    let mut tx = db.begin().await?;
+    let mut placed = Vec::with_capacity(orders.len());
+    for o in orders {
+        debug_assert_eq!(o.buyer_id, buyer_id);
+        match place_in(&mut tx, o).await? {
+            Ok(order) => placed.push(order),
+            // Dropped without commit: everything taken so far comes back.
+            Err(why) => return Ok(Err(why)),
+        }
+    }
+    on!(tx.conn(), e => sqlx::query("DELETE FROM cart_items WHERE user_id = $1")
+        .bind(buyer_id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    for o in &placed {
+        for n in notices(o) {
+            enqueue_notice(tx.conn(), &n).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Ok(placed))
+}
+
+async fn enqueue_notice(conn: Conn<'_>, n: &Notice) -> Result<i64> {
+    crate::outbox::enqueue(
+        conn,
+        &crate::outbox::NewMessage {
+            kind: "order",
+            recipient: &n.recipient,
+            locale: &n.locale,
+            subject: &n.subject,
+            body: &n.body,
+        },
+    )
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+struct OfferRow {
+    listing_id: i64,
+    kind: String,
+    price: i64,
+    case_size: Option<i64>,
+    min_order_qty: Option<i64>,
+    max_group_size: Option<i64>,
+    title_vi: String,
+    unit: String,
+    tiers: Option<String>,
+}
+
+async fn place_in(
+    tx: &mut crate::Tx,
+    o: &NewOrder<'_>,
+) -> Result<std::result::Result<Order, Unavailable>> {
+    if o.lines.is_empty() {
         return Ok(Err(Unavailable::Empty));
     }
-    let mut tx = db.begin().await?;
     let now = crate::now();
     let mut total: i64 = 0;
-    let mut lines = Vec::with_capacity(o.items.len());
-    for &(listing_id, quantity) in o.items {
-        let row: Option<(String, i64)> = on!(tx.conn(), e => sqlx::query_as(
-            "SELECT title_vi, min_price FROM listings \
-             WHERE id = $1 AND org_id = $2 AND status = 'published' AND hidden_reason IS NULL")
-            .bind(listing_id)
+    let mut items = Vec::with_capacity(o.lines.len());
+    for &Line { offer_id, quantity } in o.lines {
+        let row: Option<OfferRow> = on!(tx.conn(), e => sqlx::query_as(
+            "SELECT f.listing_id, f.kind, f.price, f.case_size, f.min_order_qty, f.max_group_size, \
+               l.title_vi, l.unit, \
+               (SELECT string_agg(t.min_qty || ':' || t.price, '|' ORDER BY t.min_qty) \
+                  FROM price_tiers t WHERE t.offer_id = f.id) AS tiers \
+             FROM offers f JOIN listings l ON l.id = f.listing_id \
+             WHERE f.id = $1 AND l.org_id = $2 AND l.status = 'published' AND l.hidden_reason IS NULL")
+            .bind(offer_id)
             .bind(o.org_id)
             .fetch_optional(e)
             .await)?;
-        let Some((title, price)) = row.filter(|_| quantity > 0) else {
-            return Ok(Err(Unavailable::NotOrderable { listing_id }));
+        let Some(row) = row else {
+            return Ok(Err(Unavailable::NotOrderable { offer_id }));
         };
-        let taken = on!(tx.conn(), e => sqlx::query(
-            "UPDATE listings SET stock = stock - $2 \
-             WHERE id = $1 AND (stock IS NULL OR stock >= $2)")
-            .bind(listing_id)
-            .bind(quantity)
-            .execute(e)
-            .await
-            .map(|r| r.rows_affected()))?;
-        if taken == 0 {
-            // Dropped without commit: the stock already taken for earlier lines comes back.
-            return Ok(Err(Unavailable::OutOfStock { listing_id }));
+        let Some(kind) = OfferKind::parse(&row.kind) else {
+            return Err(crate::DbError::Corrupt(format!("offer kind {}", row.kind)));
+        };
+        let experience = kind == OfferKind::Experience;
+        if experience != (o.kind == OrderKind::Experience)
+            || experience != o.experience_date.is_some()
+        {
+            return Ok(Err(Unavailable::NotOrderable { offer_id }));
         }
-        total = total.saturating_add(price.saturating_mul(quantity));
-        lines.push((listing_id, title, quantity, price));
+        let tiers = crate::listings::parse_tiers(row.tiers.as_deref());
+        let terms = order::Terms {
+            kind,
+            price: row.price,
+            case_size: row.case_size,
+            min_order_qty: row.min_order_qty,
+            max_group_size: row.max_group_size,
+            tiers: &tiers,
+        };
+        let unit_price = match order::unit_price(&terms, quantity) {
+            Ok(p) => p,
+            Err(refused) => return Ok(Err(Unavailable::Terms { offer_id, refused })),
+        };
+        if let (true, Some(day), Some(capacity)) = (experience, o.experience_date, row.max_group_size)
+        {
+            // Lock the offer so two bookings for the same day are counted one after the other.
+            on!(tx.conn(), e => sqlx::query("UPDATE offers SET position = position WHERE id = $1")
+                .bind(offer_id)
+                .execute(e)
+                .await
+                .map(|r| r.rows_affected()))?;
+            let booked: i64 = on!(tx.conn(), e => sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(i.quantity), 0) AS BIGINT) FROM order_items i \
+                 JOIN orders o ON o.id = i.order_id \
+                 WHERE i.offer_id = $1 AND o.experience_date = $2 AND o.status <> 'cancelled'")
+                .bind(offer_id)
+                .bind(day)
+                .fetch_one(e)
+                .await)?;
+            if booked + quantity > capacity {
+                let left = (capacity - booked).max(0);
+                return Ok(Err(Unavailable::Full { offer_id, left }));
+            }
+        }
+        if !experience {
+            let taken = on!(tx.conn(), e => sqlx::query(
+                "UPDATE listings SET stock = stock - $2 \
+                 WHERE id = $1 AND (stock IS NULL OR stock >= $2)")
+                .bind(row.listing_id)
+                .bind(quantity)
+                .execute(e)
+                .await
+                .map(|r| r.rows_affected()))?;
+            if taken == 0 {
+                return Ok(Err(Unavailable::OutOfStock {
+                    listing_id: row.listing_id,
+                }));
+            }
+        }
+        total = total.saturating_add(unit_price.saturating_mul(quantity));
+        items.push((row, offer_id, quantity, unit_price));
     }
     let status = Status::initial(o.kind);
     let id: i64 = on!(tx.conn(), e => sqlx::query_scalar(
         "INSERT INTO orders (buyer_id, org_id, kind, payment, status, total, delivery_commune, \
-         delivery_street, contact_phone, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id")
+         delivery_street, contact_phone, experience_date, buyer_note, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id")
         .bind(o.buyer_id)
         .bind(o.org_id)
         .bind(o.kind.as_str())
@@ -107,6 +263,8 @@ pub async fn place(db: &Db, o: &NewOrder<'_>) -> Result<std::result::Result<Orde
         .bind(o.delivery_commune)
         .bind(o.delivery_street)
         .bind(o.contact_phone)
+        .bind(o.experience_date)
+        .bind(o.buyer_note)
         .bind(now)
         .fetch_one(e)
         .await)?;
@@ -116,15 +274,18 @@ pub async fn place(db: &Db, o: &NewOrder<'_>) -> Result<std::result::Result<Orde
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
-    for (listing_id, title, quantity, price) in lines {
+    for (row, offer_id, quantity, unit_price) in items {
         on!(tx.conn(), e => sqlx::query(
-            "INSERT INTO order_items (order_id, listing_id, title, quantity, unit_price) \
-             VALUES ($1, $2, $3, $4, $5)")
+            "INSERT INTO order_items (order_id, listing_id, offer_id, offer_kind, title, unit, \
+             quantity, unit_price) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(id)
-            .bind(listing_id)
-            .bind(title)
+            .bind(row.listing_id)
+            .bind(offer_id)
+            .bind(&row.kind)
+            .bind(&row.title_vi)
+            .bind(&row.unit)
             .bind(quantity)
-            .bind(price)
+            .bind(unit_price)
             .execute(e)
             .await
             .map(|r| r.rows_affected()))?;
@@ -140,7 +301,6 @@ pub async fn place(db: &Db, o: &NewOrder<'_>) -> Result<std::result::Result<Orde
     )
     .await?;
     let placed = find(tx.conn(), id).await?.ok_or(crate::DbError::NotFound)?;
-    tx.commit().await?;
     Ok(Ok(placed))
 }
 
@@ -170,11 +330,20 @@ async fn record(
 
 pub async fn find(conn: Conn<'_>, id: i64) -> Result<Option<Order>> {
     Ok(
-        on!(conn, e => sqlx::query_as(select_orders!("WHERE id = $1"))
+        on!(conn, e => sqlx::query_as(select_orders!("WHERE o.id = $1"))
         .bind(id)
         .fetch_optional(e)
         .await)?,
     )
+}
+
+/// A message to send because of a step, written to the outbox in the step's transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub recipient: String,
+    pub locale: String,
+    pub subject: String,
+    pub body: String,
 }
 
 /// Takes `step` on the order as `actor` (see [`order::next`]) and records it on the
@@ -185,6 +354,20 @@ pub async fn step(
     step: Step,
     actor: Actor,
     actor_id: Option<i64>,
+) -> Result<std::result::Result<Status, order::Refused>> {
+    step_notifying(db, order_id, step, actor, actor_id, &|_, _| Vec::new()).await
+}
+
+/// [`step`], and the messages `notices` composes for the order and its new status go to the
+/// outbox in the same transaction. A card payment's sale (when paid) and refund (when
+/// refunded) go on the cooperative's payout ledger in the same transaction too.
+pub async fn step_notifying(
+    db: &Db,
+    order_id: i64,
+    step: Step,
+    actor: Actor,
+    actor_id: Option<i64>,
+    notices: &(dyn Fn(&Order, Status) -> Vec<Notice> + Sync),
 ) -> Result<std::result::Result<Status, order::Refused>> {
     let mut tx = db.begin().await?;
     // Locks the row on PostgreSQL (SQLite's write transaction already holds the database).
@@ -212,24 +395,53 @@ pub async fn step(
         Err(refused) => return Ok(Err(refused)),
     };
     let now = crate::now();
-    on!(tx.conn(), e => sqlx::query("UPDATE orders SET status = $2, updated_at = $3 WHERE id = $1")
+    on!(tx.conn(), e => sqlx::query(
+        "UPDATE orders SET status = $2, updated_at = $3, \
+         confirmed_at = CASE WHEN $4 = 1 AND confirmed_at IS NULL THEN $3 ELSE confirmed_at END \
+         WHERE id = $1")
         .bind(order_id)
         .bind(to.as_str())
         .bind(now)
+        .bind(i64::from(step == Step::Confirm))
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
     if to == Status::Cancelled {
         on!(tx.conn(), e => sqlx::query(
-            "UPDATE listings SET stock = stock + (SELECT i.quantity FROM order_items i \
-               WHERE i.order_id = $1 AND i.listing_id = listings.id) \
-             WHERE stock IS NOT NULL AND id IN (SELECT listing_id FROM order_items WHERE order_id = $1)")
+            "UPDATE listings SET stock = stock + (SELECT SUM(i.quantity) FROM order_items i \
+               WHERE i.order_id = $1 AND i.listing_id = listings.id AND i.offer_kind <> 'experience') \
+             WHERE stock IS NOT NULL AND id IN (SELECT listing_id FROM order_items \
+               WHERE order_id = $1 AND offer_kind <> 'experience')")
             .bind(order_id)
             .execute(e)
             .await
             .map(|r| r.rows_affected()))?;
     }
+    if payment == PaymentMethod::Stripe && matches!(to, Status::Paid | Status::Refunded) {
+        let (entry, sign) = if to == Status::Paid {
+            ("sale", 1)
+        } else {
+            ("refund", -1)
+        };
+        on!(tx.conn(), e => sqlx::query(
+            "INSERT INTO payout_ledger (org_id, order_id, kind, amount, created_at) \
+             SELECT org_id, id, $2, total * $3, $4 FROM orders WHERE id = $1 \
+             ON CONFLICT (order_id, kind) DO NOTHING")
+            .bind(order_id)
+            .bind(entry)
+            .bind(sign)
+            .bind(now)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
     record(tx.conn(), order_id, to, Some(step), actor, actor_id, now).await?;
+    let order = find(tx.conn(), order_id)
+        .await?
+        .ok_or(crate::DbError::NotFound)?;
+    for n in notices(&order, to) {
+        enqueue_notice(tx.conn(), &n).await?;
+    }
     tx.commit().await?;
     Ok(Ok(to))
 }
@@ -251,4 +463,89 @@ pub async fn timeline(conn: Conn<'_>, order_id: i64) -> Result<Vec<Event>> {
         .bind(order_id)
         .fetch_all(e)
         .await)?)
+}
+
+/// One line of a placed order.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Item {
+    pub listing_id: i64,
+    pub offer_id: Option<i64>,
+    pub offer_kind: String,
+    pub title: String,
+    pub unit: String,
+    pub quantity: i64,
+    /// Đồng.
+    pub unit_price: i64,
+}
+
+pub async fn items(conn: Conn<'_>, order_id: i64) -> Result<Vec<Item>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT listing_id, offer_id, offer_kind, title, unit, quantity, unit_price \
+         FROM order_items WHERE order_id = $1 ORDER BY id")
+        .bind(order_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// An order in a list, with who sells and who buys.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Listed {
+    #[sqlx(flatten)]
+    pub order: Order,
+    pub org_name: String,
+    pub org_slug: String,
+    pub buyer_name: String,
+}
+
+/// The buyer's orders, newest first.
+pub async fn of_buyer(conn: Conn<'_>, buyer_id: i64, limit: i64) -> Result<Vec<Listed>> {
+    Ok(on!(conn, e => sqlx::query_as(select_orders!(
+        ", g.name AS org_name, g.slug AS org_slug, u.display_name AS buyer_name \
+         FROM orders o JOIN organisations g ON g.id = o.org_id JOIN users u ON u.id = o.buyer_id \
+         WHERE o.buyer_id = $1 ORDER BY o.id DESC LIMIT $2"))
+        .bind(buyer_id)
+        .bind(limit)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// The cooperative's orders, newest first.
+pub async fn of_org(conn: Conn<'_>, org_id: i64, limit: i64) -> Result<Vec<Listed>> {
+    Ok(on!(conn, e => sqlx::query_as(select_orders!(
+        ", g.name AS org_name, g.slug AS org_slug, u.display_name AS buyer_name \
+         FROM orders o JOIN organisations g ON g.id = o.org_id JOIN users u ON u.id = o.buyer_id \
+         WHERE o.org_id = $1 ORDER BY o.id DESC LIMIT $2"))
+        .bind(org_id)
+        .bind(limit)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Links the order to its inquiry thread (order questions go there).
+pub async fn set_conversation(conn: Conn<'_>, order_id: i64, conversation_id: i64) -> Result<()> {
+    on!(conn, e => sqlx::query("UPDATE orders SET conversation_id = $2 WHERE id = $1")
+        .bind(order_id)
+        .bind(conversation_id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The median time from placing to confirming, over the cooperative's last 100 confirmed
+/// orders; `None` before the first.
+pub async fn median_confirmation(conn: Conn<'_>, org_id: i64) -> Result<Option<chrono::Duration>> {
+    let rows: Vec<(DateTime<Utc>, DateTime<Utc>)> = on!(conn, e => sqlx::query_as(
+        "SELECT created_at, confirmed_at FROM orders \
+         WHERE org_id = $1 AND confirmed_at IS NOT NULL ORDER BY id DESC LIMIT 100")
+        .bind(org_id)
+        .fetch_all(e)
+        .await)?;
+    let mut waits: Vec<chrono::Duration> = rows.into_iter().map(|(a, b)| b - a).collect();
+    waits.sort();
+    Ok(match waits.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(waits[n / 2]),
+        n => Some((waits[n / 2 - 1] + waits[n / 2]) / 2),
+    })
 }

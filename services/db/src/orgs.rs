@@ -595,3 +595,64 @@ pub async fn find_by_any_key(conn: Conn<'_>, key: &str) -> Result<Option<Org>> {
         .await)?;
     row.map(TryInto::try_into).transpose()
 }
+
+/// Where a cooperative's VietQR codes send the money.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BankAccount {
+    /// NAPAS BIN of the bank (six digits).
+    pub bin: String,
+    pub account: String,
+    pub account_name: String,
+}
+
+pub async fn bank_account(conn: Conn<'_>, org_id: i64) -> Result<Option<BankAccount>> {
+    let row: Option<(Option<String>, Option<String>, Option<String>)> = on!(conn, e => sqlx::query_as(
+        "SELECT bank_bin, bank_account, bank_account_name FROM organisations WHERE id = $1")
+        .bind(org_id)
+        .fetch_optional(e)
+        .await)?;
+    Ok(match row {
+        Some((Some(bin), Some(account), name)) => Some(BankAccount {
+            bin,
+            account,
+            account_name: name.unwrap_or_default(),
+        }),
+        _ => None,
+    })
+}
+
+/// Sets (or, with `None`, clears) the cooperative's bank account.
+pub async fn set_bank_account(conn: Conn<'_>, org_id: i64, bank: Option<&BankAccount>) -> Result<()> {
+    on!(conn, e => sqlx::query(
+        "UPDATE organisations SET bank_bin = $2, bank_account = $3, bank_account_name = $4 WHERE id = $1")
+        .bind(org_id)
+        .bind(bank.map(|b| b.bin.as_str()))
+        .bind(bank.map(|b| b.account.as_str()))
+        .bind(bank.map(|b| b.account_name.as_str()))
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// E-mail addresses and languages of the organisation's owners and managers who have one
+/// (order notices go to them).
+pub async fn manager_contacts(conn: Conn<'_>, org_id: i64) -> Result<Vec<(String, String)>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT u.email, u.locale FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.org_id = $1 AND m.role IN ('owner', 'manager') AND u.email IS NOT NULL \
+         ORDER BY u.id")
+        .bind(org_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// E-mail addresses and languages of the officers the organisation granted proxy rights.
+pub async fn proxy_contacts(conn: Conn<'_>, org_id: i64) -> Result<Vec<(String, String)>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT u.email, u.locale FROM proxy_grants p JOIN users u ON u.id = p.officer_id \
+         WHERE p.org_id = $1 AND u.email IS NOT NULL ORDER BY u.id")
+        .bind(org_id)
+        .fetch_all(e)
+        .await)?)
+}

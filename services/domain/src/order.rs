@@ -183,6 +183,19 @@ impl Actor {
 }
 
 impl Step {
+    pub const ALL: [Step; 8] = [
+        Step::Confirm,
+        Step::MarkPaid,
+        Step::Ship,
+        Step::Deliver,
+        Step::Complete,
+        Step::Attend,
+        Step::Cancel,
+        Step::Refund,
+    ];
+    pub fn parse(s: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|st| st.as_str() == s)
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             Step::Confirm => "confirm",
@@ -252,6 +265,72 @@ pub fn next(order: Order, step: Step, actor: Actor) -> Result<Status, Refused> {
         Ok(to)
     } else {
         Err(Refused::NotYours)
+    }
+}
+
+/// What an offer asks of a line: the terms a cart line is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct Terms<'a> {
+    pub kind: crate::catalog::OfferKind,
+    /// Đồng per unit (per person, for experiences).
+    pub price: i64,
+    pub case_size: Option<i64>,
+    pub min_order_qty: Option<i64>,
+    pub max_group_size: Option<i64>,
+    /// Rising in quantity (see [`crate::catalog::tiers_are_valid`]).
+    pub tiers: &'a [crate::catalog::PriceTier],
+}
+
+/// Why a line cannot be ordered as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LineRefused {
+    #[error("the quantity must be a whole number from 1 to 100000")]
+    BadQuantity,
+    #[error("at least {0} must be ordered")]
+    BelowMinimum(i64),
+    #[error("wholesale is sold in cases of {0}")]
+    NotWholeCases(i64),
+    #[error("groups of at most {0}")]
+    GroupTooLarge(i64),
+}
+
+/// The most anyone orders of one thing in one line.
+pub const MAX_LINE_QUANTITY: i64 = 100_000;
+
+/// The unit price of `quantity` on these terms, or why the line cannot be ordered: wholesale
+/// lines are whole cases, at least the minimum order, priced by the highest tier reached;
+/// experience lines are a group within the offer's group size.
+pub fn unit_price(terms: &Terms<'_>, quantity: i64) -> Result<i64, LineRefused> {
+    use crate::catalog::OfferKind;
+    if !(1..=MAX_LINE_QUANTITY).contains(&quantity) {
+        return Err(LineRefused::BadQuantity);
+    }
+    match terms.kind {
+        OfferKind::Retail => Ok(terms.price),
+        OfferKind::Experience => match terms.max_group_size {
+            Some(max) if quantity > max => Err(LineRefused::GroupTooLarge(max)),
+            _ => Ok(terms.price),
+        },
+        OfferKind::Wholesale => {
+            let minimum = terms
+                .min_order_qty
+                .or_else(|| terms.tiers.first().map(|t| t.min_qty))
+                .unwrap_or(1);
+            if quantity < minimum {
+                return Err(LineRefused::BelowMinimum(minimum));
+            }
+            if let Some(case) = terms.case_size.filter(|c| *c > 1)
+                && quantity % case != 0
+            {
+                return Err(LineRefused::NotWholeCases(case));
+            }
+            Ok(terms
+                .tiers
+                .iter()
+                .rev()
+                .find(|t| t.min_qty <= quantity)
+                .map_or(terms.price, |t| t.price.0))
+        }
     }
 }
 
@@ -433,5 +512,53 @@ mod tests {
             assert_eq!(Status::parse(s.as_str()), Some(s));
         }
         assert_eq!(Status::parse("shipping"), None);
+    }
+
+    #[test]
+    fn wholesale_lines_are_whole_cases_above_the_minimum_at_the_tier_reached() {
+        use crate::Vnd;
+        use crate::catalog::{OfferKind, PriceTier};
+        let tiers = [
+            PriceTier { min_qty: 20, price: Vnd(90_000) },
+            PriceTier { min_qty: 100, price: Vnd(80_000) },
+        ];
+        let terms = Terms {
+            kind: OfferKind::Wholesale,
+            price: 95_000,
+            case_size: Some(10),
+            min_order_qty: Some(20),
+            max_group_size: None,
+            tiers: &tiers,
+        };
+        assert_eq!(unit_price(&terms, 10), Err(LineRefused::BelowMinimum(20)));
+        assert_eq!(unit_price(&terms, 25), Err(LineRefused::NotWholeCases(10)));
+        assert_eq!(unit_price(&terms, 20), Ok(90_000));
+        assert_eq!(unit_price(&terms, 90), Ok(90_000));
+        assert_eq!(unit_price(&terms, 100), Ok(80_000));
+        assert_eq!(unit_price(&terms, 0), Err(LineRefused::BadQuantity));
+        assert_eq!(unit_price(&terms, MAX_LINE_QUANTITY + 10), Err(LineRefused::BadQuantity));
+        let no_minimum = Terms { min_order_qty: None, ..terms };
+        assert_eq!(unit_price(&no_minimum, 10), Err(LineRefused::BelowMinimum(20)));
+    }
+
+    #[test]
+    fn retail_is_one_price_and_experiences_limit_the_group() {
+        use crate::catalog::OfferKind;
+        let retail = Terms {
+            kind: OfferKind::Retail,
+            price: 50_000,
+            case_size: Some(12),
+            min_order_qty: None,
+            max_group_size: None,
+            tiers: &[],
+        };
+        assert_eq!(unit_price(&retail, 3), Ok(50_000));
+        let visit = Terms {
+            kind: OfferKind::Experience,
+            max_group_size: Some(15),
+            ..retail
+        };
+        assert_eq!(unit_price(&visit, 15), Ok(50_000));
+        assert_eq!(unit_price(&visit, 16), Err(LineRefused::GroupTooLarge(15)));
     }
 }

@@ -16,7 +16,8 @@ static BANKS_CSV: &str = include_str!("../../../data/banks_napas.csv");
 /// Longest transfer reference banks carry through (and the reference field allows).
 pub const MAX_REFERENCE_CHARS: usize = 19;
 /// Longest account number in the payload.
-const MAX_ACCOUNT_CHARS: usize = 19;
+/// The longest account number field 38 carries.
+pub const MAX_ACCOUNT_CHARS: usize = 19;
 
 /// A NAPAS member bank.
 #[derive(Debug, Clone, PartialEq, Eq)]

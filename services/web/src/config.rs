@@ -42,6 +42,31 @@ pub struct AppConfig {
     pub group_max_members: i64,
     /// Largest picture a message may carry, in bytes.
     pub attachment_max_bytes: usize,
+    /// Card payments through Stripe; `None` offers no card option.
+    pub stripe: Option<ketnoi_payments::stripe::StripeConfig>,
+    /// Signs bank notifications (`POST /webhooks/bank`); `None` turns the endpoint off.
+    pub bank_webhook_secret: Option<Secret>,
+    /// When an unconfirmed order reminds its cooperative, then its proxy officers, then
+    /// cancels itself.
+    pub confirm_timer: ConfirmTimer,
+}
+
+/// The confirmation timer's steps, counted from when the order was placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfirmTimer {
+    pub remind_after: chrono::Duration,
+    pub escalate_after: chrono::Duration,
+    pub cancel_after: chrono::Duration,
+}
+
+impl Default for ConfirmTimer {
+    fn default() -> ConfirmTimer {
+        ConfirmTimer {
+            remind_after: chrono::Duration::hours(12),
+            escalate_after: chrono::Duration::hours(24),
+            cancel_after: chrono::Duration::hours(48),
+        }
+    }
 }
 
 impl AppConfig {
@@ -62,6 +87,9 @@ impl AppConfig {
             messages_per_minute: 30,
             group_max_members: 2000,
             attachment_max_bytes: 5 * 1024 * 1024,
+            stripe: None,
+            bank_webhook_secret: None,
+            confirm_timer: ConfirmTimer::default(),
         }
     }
 }

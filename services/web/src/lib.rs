@@ -12,6 +12,7 @@ mod error;
 mod extract;
 pub mod i18n;
 pub mod imports;
+pub mod order_mail;
 mod middleware;
 pub mod page_cache;
 pub mod pages;

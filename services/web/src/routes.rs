@@ -60,6 +60,7 @@ route_map! {
     get "/static/app.css" => pages::assets::stylesheet, Public;
     get "/static/search.js" => pages::assets::search_script, Public;
     get "/static/chat.js" => pages::assets::chat_script, Public;
+    get "/static/card.js" => pages::assets::card_script, Public;
     get "/search" => pages::search::search_page, Public;
     get "/media/{*path}" => pages::media::show_media, Public;
     post "/lang" => pages::lang::switch_language, Public;
@@ -117,6 +118,22 @@ route_map! {
     post "/users/{id}/unblock" => pages::network::unblock, SignedIn;
     post "/orgs" => pages::orgs::create_org, SignedIn;
 
+    // Cart, checkout and orders: each order handler checks that the user is its buyer, a
+    // manager of its cooperative, or an officer with the cooperative's proxy.
+    get "/cart" => pages::cart::show_cart, SignedIn;
+    post "/cart" => pages::cart::add_to_cart, SignedIn;
+    post "/cart/lines" => pages::cart::update_line, SignedIn;
+    post "/checkout" => pages::cart::checkout, SignedIn;
+    get "/orders" => pages::orders::list_orders, SignedIn;
+    get "/orders/{id}" => pages::orders::show_order, SignedIn;
+    post "/orders/{id}/steps" => pages::orders::step_order, SignedIn;
+    post "/orders/{id}/inquiry" => pages::orders::ask_about_order, SignedIn;
+    get "/orders/{id}/card" => pages::payments::show_card, SignedIn;
+
+    // Signed by their senders (Stripe; a bank), not by a session: no CSRF token.
+    post "/webhooks/stripe" => pages::payments::stripe_webhook, Public;
+    post "/webhooks/bank" => pages::payments::bank_webhook, Public;
+
     // Organisation managers and owners.
     get "/orgs/{slug}/members" => pages::orgs::list_members, OrgManager;
     post "/orgs/{slug}/members" => pages::orgs::add_member, OrgManager;
@@ -135,6 +152,9 @@ route_map! {
     post "/orgs/{slug}/listings/{id}/status" => pages::manage::update_listing_status, OrgManager;
     post "/orgs/{slug}/listings/{id}/photos/order" => pages::manage::order_photos, OrgManager;
     post "/orgs/{slug}/badges" => pages::manage::submit_badge, OrgManager, UPLOAD_LIMIT;
+    get "/orgs/{slug}/orders" => pages::orders::list_org_orders, OrgManager;
+    get "/orgs/{slug}/bank" => pages::orders::edit_bank, OrgManager;
+    post "/orgs/{slug}/bank" => pages::orders::update_bank, OrgManager;
     post "/orgs/{slug}/proxies" => pages::manage::grant_proxy, OrgOwner;
     post "/orgs/{slug}/proxies/{user_id}/revoke" => pages::manage::revoke_proxy, OrgOwner;
 
@@ -151,6 +171,8 @@ route_map! {
     post "/union/listings/{id}/hide" => pages::union::hide_listing, Officer;
     get "/union/evidence/{key}" => pages::union::show_evidence, Officer;
     get "/union/audit/{slug}" => pages::union::show_audit, OrgOfficer;
+    get "/union/payouts" => pages::payments::show_payouts, Officer;
+    post "/union/payouts/{id}/paid" => pages::payments::mark_payout_paid, Officer;
     get "/admin/users" => pages::admin::list_users, Admin;
     post "/admin/users/{user_id}/role" => pages::admin::update_role, Admin;
 

@@ -27,6 +27,13 @@ pub struct Inner {
     pub messages_by_user: DefaultKeyedRateLimiter<i64>,
     /// Live delivery of new messages to the open pages of this process.
     pub hub: Arc<crate::realtime::Hub>,
+    pub payments: Payments,
+}
+
+/// The ways to pay this deployment offers besides transfer and cash.
+pub struct Payments {
+    /// Cards, when Stripe is configured.
+    pub stripe: Option<ketnoi_payments::stripe::Stripe>,
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -46,7 +53,13 @@ impl AppState {
         {
             runtime.spawn(crate::realtime::listen(db.clone(), Arc::clone(&hub)));
         }
+        let stripe = config.stripe.clone().and_then(|c| {
+            ketnoi_payments::stripe::Stripe::new(c)
+                .inspect_err(|e| tracing::error!(error = %e, "stripe is configured but unusable"))
+                .ok()
+        });
         AppState(Arc::new(Inner {
+            payments: Payments { stripe },
             hub,
             messages_by_user: RateLimiter::keyed(per_minute(config.messages_per_minute)),
             search,

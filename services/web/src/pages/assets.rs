@@ -7,6 +7,18 @@ static APP_CSS: &str = include_str!("../../../../web/static/app.css");
 
 static SEARCH_JS: &str = include_str!("../../../../web/static/search.js");
 static CHAT_JS: &str = include_str!("../../../../web/static/chat.js");
+static CARD_JS: &str = include_str!("../../../../web/static/card.js");
+
+/// The card page's Stripe.js glue.
+pub async fn card_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CARD_JS,
+    )
+}
 
 /// The conversation page's live updates.
 pub async fn chat_script() -> impl IntoResponse {

@@ -188,6 +188,14 @@ pub async fn show_category(
 
 /// One offer as the listing page shows it.
 pub struct OfferView {
+    pub offer_id: i64,
+    pub experience: bool,
+    /// The quantity input's start and step (a wholesale minimum and case).
+    pub min_qty: i64,
+    pub step: i64,
+    pub max_qty: Option<i64>,
+    /// The listing is public (drafts shown to their cooperative take no orders).
+    pub orderable: bool,
     pub kind: String,
     pub price: String,
     pub lines: Vec<String>,
@@ -230,7 +238,7 @@ pub async fn show_listing(
     // round trips on separate pooled connections, not one after another).
     let (org, offers, photos, stars) = tokio::try_join!(
         ketnoi_db::orgs::find(state.db.conn(), listing.org_id),
-        listings::offers(state.db.conn(), listing.id),
+        listings::offers_with_ids(state.db.conn(), listing.id),
         listings::photos(state.db.conn(), listing.id),
         listings::ocop_stars(state.db.conn(), listing.id, today),
     )?;
@@ -261,7 +269,7 @@ pub async fn show_listing(
     );
     let offer_views: Vec<OfferView> = offers
         .iter()
-        .map(|o| {
+        .map(|(offer_id, o)| {
             let mut lines = Vec::new();
             if let Some(n) = o.min_order_qty {
                 lines.push(format!("{} {n} {}", t.get("offer-min-order"), listing.unit));
@@ -275,7 +283,23 @@ pub async fn show_listing(
             if let Some(g) = o.max_group_size {
                 lines.push(t.with("offer-group", "people", &g.to_string()));
             }
+            let wholesale = o.kind == OfferKind::Wholesale;
+            let step = o.case_size.filter(|c| wholesale && *c > 1).unwrap_or(1);
+            let min_qty = if wholesale {
+                o.min_order_qty
+                    .or_else(|| o.tiers.first().map(|t| t.min_qty))
+                    .unwrap_or(step)
+                    .max(step)
+            } else {
+                1
+            };
             OfferView {
+                offer_id: *offer_id,
+                experience: o.kind == OfferKind::Experience,
+                min_qty,
+                step,
+                max_qty: o.max_group_size.filter(|_| o.kind == OfferKind::Experience),
+                orderable: listing.is_public(),
                 kind: t.get(&format!("offer-{}", o.kind.as_str())),
                 price: format!("{} / {}", o.price, listing.unit),
                 lines,
@@ -322,7 +346,7 @@ pub async fn show_listing(
         "image": images,
         "category": category.map(|c| c.name_en.clone()),
         "brand": {"@type": "Organization", "name": org.name},
-        "offers": offers.iter().map(|o| serde_json::json!({
+        "offers": offers.iter().map(|(_, o)| serde_json::json!({
             "@type": "Offer",
             "price": o.price.0,
             "priceCurrency": "VND",

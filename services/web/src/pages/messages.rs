@@ -191,6 +191,19 @@ async fn post_checked(
     Ok(m)
 }
 
+/// Posts `body` as `user_id` in the conversation, checked like any message (she takes part,
+/// nobody blocked, within the rate limit).
+pub async fn post_as(
+    state: &AppState,
+    conversation_id: i64,
+    user_id: i64,
+    body: &str,
+) -> Result<(), AppError> {
+    let c = conversation_for(state, conversation_id, user_id).await?;
+    post_checked(state, &c, user_id, body, None).await?;
+    Ok(())
+}
+
 /// `POST /listings/{id}/inquiry`: opens (or reopens) the buyer's conversation with the
 /// listing's cooperative, with the question as its first message.
 pub async fn create_inquiry(

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod announcements;
 pub mod assets;
 pub mod auth;
+pub mod cart;
 pub mod directory;
 pub mod error;
 pub mod events;
@@ -18,8 +19,10 @@ pub mod manage;
 pub mod media;
 pub mod messages;
 pub mod network;
+pub mod orders;
 pub mod orgs;
 pub mod password;
+pub mod payments;
 pub mod search;
 pub mod union;
 

@@ -1,0 +1,529 @@
+//! The cart and checkout. A cart spans cooperatives; checkout splits it into one order per
+//! cooperative for goods (each paid its own way: VietQR transfer, cash on delivery, or a card
+//! through Stripe) and one booking per experience and day, all placed in one transaction.
+
+use super::directory::localized;
+use super::{Layout, render, render_status, see_other};
+use crate::AppState;
+use crate::context::{Ctx, CurrentUser};
+use crate::error::{AppError, FieldErrors, Msg};
+use crate::extract::Form;
+use crate::order_mail;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::NaiveDate;
+use ketnoi_db::cart::{self, CartLine};
+use ketnoi_db::orders::{self, Line, NewOrder, Unavailable};
+use ketnoi_domain::admin_units;
+use ketnoi_domain::catalog::OfferKind;
+use ketnoi_domain::order::{self, LineRefused, OrderKind, PaymentMethod, Terms};
+use ketnoi_domain::{Vnd, text};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AddForm {
+    pub csrf: String,
+    pub offer_id: String,
+    pub quantity: String,
+    /// `YYYY-MM-DD`, experiences only.
+    pub date: String,
+}
+
+/// How far ahead an experience can be booked.
+const BOOKING_HORIZON_DAYS: i64 = 366;
+
+fn parse_quantity(raw: &str) -> Result<i64, Msg> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|q| (1..=order::MAX_LINE_QUANTITY).contains(q))
+        .ok_or(Msg::new("err-quantity"))
+}
+
+/// A day for a visit: from tomorrow (Hanoi time) to a year ahead.
+fn parse_visit_date(raw: &str) -> Result<NaiveDate, Msg> {
+    let day = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| Msg::new("err-visit-date"))?;
+    let today = ketnoi_domain::time::today_hanoi();
+    let ahead = (day - today).num_days();
+    if (1..=BOOKING_HORIZON_DAYS).contains(&ahead) {
+        Ok(day)
+    } else {
+        Err(Msg::new("err-visit-date"))
+    }
+}
+
+/// `POST /cart`: puts so many of an offer in the cart (a line already there grows).
+pub async fn add_to_cart(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Form(form): Form<AddForm>,
+) -> Result<Response, AppError> {
+    ctx.require_csrf(&state, &form.csrf)?;
+    let offer_id: i64 = form.offer_id.trim().parse().map_err(|_| AppError::NotFound)?;
+    let (_listing_id, kind) = cart::orderable_offer(state.db.conn(), offer_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut e = FieldErrors::default();
+    let quantity = e.check("quantity", parse_quantity(&form.quantity));
+    let date = if kind == OfferKind::Experience.as_str() {
+        e.check("date", parse_visit_date(&form.date))
+            .map(|d| d.to_string())
+    } else {
+        Some(String::new())
+    };
+    let (Some(quantity), Some(date)) = (quantity, date) else {
+        return Err(AppError::Validation(e));
+    };
+    cart::add(state.db.conn(), user.id, offer_id, &date, quantity).await?;
+    Ok(see_other("/cart"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LineForm {
+    pub csrf: String,
+    pub offer_id: String,
+    pub date: String,
+    pub quantity: String,
+}
+
+/// `POST /cart/lines`: changes a line's quantity; 0 removes it.
+pub async fn update_line(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Form(form): Form<LineForm>,
+) -> Result<Response, AppError> {
+    ctx.require_csrf(&state, &form.csrf)?;
+    let offer_id: i64 = form.offer_id.trim().parse().map_err(|_| AppError::NotFound)?;
+    let quantity = match form.quantity.trim() {
+        "0" => 0,
+        q => parse_quantity(q).map_err(|m| AppError::Validation(FieldErrors::single("quantity", m)))?,
+    };
+    let date = form.date.trim();
+    if !date.is_empty() && NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
+        return Err(AppError::NotFound);
+    }
+    if !cart::set_quantity(state.db.conn(), user.id, offer_id, date, quantity).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other("/cart"))
+}
+
+/// A cart line as the page shows it.
+pub struct LineView {
+    pub offer_id: i64,
+    pub listing_id: i64,
+    pub date: String,
+    pub title: String,
+    pub kind: String,
+    pub quantity: i64,
+    pub unit: String,
+    pub unit_price: String,
+    pub line_total: String,
+    /// Why this line cannot be ordered as it is (shown by the line; checkout waits).
+    pub problem: Option<String>,
+    /// The quantity input's step (a wholesale case).
+    pub step: i64,
+}
+
+/// One cooperative's part of the cart.
+pub struct GroupView {
+    pub org_id: i64,
+    pub org_name: String,
+    pub org_slug: String,
+    pub lines: Vec<LineView>,
+    pub total: String,
+    /// Goods lines (delivered, paid as chosen); experiences are paid at the visit.
+    pub has_goods: bool,
+    /// The cooperative has a bank account for VietQR transfers.
+    pub viet_qr: bool,
+    pub payment: String,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct CheckoutValues {
+    pub commune_code: String,
+    pub street: String,
+    pub phone: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "cart/show.html")]
+struct CartPage {
+    layout: Layout,
+    groups: Vec<GroupView>,
+    total: String,
+    ready: bool,
+    stripe: bool,
+    any_goods: bool,
+    form: CheckoutValues,
+    errors: FieldErrors,
+    communes: &'static [admin_units::Commune],
+}
+
+fn terms_of(l: &CartLine) -> Option<Terms<'_>> {
+    Some(Terms {
+        kind: OfferKind::parse(&l.kind)?,
+        price: l.price,
+        case_size: l.case_size,
+        min_order_qty: l.min_order_qty,
+        max_group_size: l.max_group_size,
+        tiers: &l.tiers,
+    })
+}
+
+fn refused_msg(r: LineRefused) -> Msg {
+    match r {
+        LineRefused::BadQuantity => Msg::new("err-quantity"),
+        LineRefused::BelowMinimum(n) => Msg {
+            key: "err-below-minimum",
+            args: vec![("n", n.to_string())],
+        },
+        LineRefused::NotWholeCases(n) => Msg {
+            key: "err-whole-cases",
+            args: vec![("n", n.to_string())],
+        },
+        LineRefused::GroupTooLarge(n) => Msg {
+            key: "err-group-too-large",
+            args: vec![("n", n.to_string())],
+        },
+    }
+}
+
+async fn cart_page(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: i64,
+    form: CheckoutValues,
+    payments: &BTreeMap<String, String>,
+    errors: FieldErrors,
+    line_problems: &BTreeMap<(i64, String), Msg>,
+) -> Result<(CartPage, Vec<CartLine>), AppError> {
+    let lines = cart::lines(state.db.conn(), user_id).await?;
+    let mut groups: Vec<GroupView> = Vec::new();
+    let (mut grand, mut ready) = (0i64, !lines.is_empty());
+    for l in &lines {
+        let priced = terms_of(l)
+            .ok_or(LineRefused::BadQuantity)
+            .and_then(|t| order::unit_price(&t, l.quantity));
+        let mut problem = match (&priced, l.available) {
+            (_, false) => Some(Msg::new("err-no-longer-offered")),
+            (Err(r), _) => Some(refused_msg(*r)),
+            (Ok(_), true) => match l.stock {
+                Some(s) if l.kind != "experience" && s < l.quantity => Some(Msg {
+                    key: "err-only-left",
+                    args: vec![("n", s.to_string())],
+                }),
+                _ => None,
+            },
+        };
+        if let Some(p) = line_problems.get(&(l.offer_id, l.experience_date.clone())) {
+            problem = Some(p.clone());
+        }
+        ready &= problem.is_none();
+        let unit_price = priced.unwrap_or(l.price);
+        let line_total = unit_price.saturating_mul(l.quantity);
+        grand = grand.saturating_add(line_total);
+        let view = LineView {
+            offer_id: l.offer_id,
+            listing_id: l.listing_id,
+            date: l.experience_date.clone(),
+            title: localized(ctx.locale, &l.title_vi, l.title_en.as_deref()),
+            kind: ctx.tr().get(&format!("offer-{}", l.kind)),
+            quantity: l.quantity,
+            unit: if l.kind == "experience" {
+                ctx.tr().get("cart-people")
+            } else {
+                l.unit.clone()
+            },
+            unit_price: Vnd(unit_price).to_string(),
+            line_total: Vnd(line_total).to_string(),
+            problem: problem.map(|m| m.render(ctx.locale)),
+            step: l.case_size.filter(|c| *c > 1 && l.kind == "wholesale").unwrap_or(1),
+        };
+        let goods = l.kind != "experience";
+        match groups.last_mut().filter(|g| g.org_id == l.org_id) {
+            Some(g) => {
+                g.has_goods |= goods;
+                g.lines.push(view);
+            }
+            None => groups.push(GroupView {
+                org_id: l.org_id,
+                org_name: l.org_name.clone(),
+                org_slug: l.org_slug.clone(),
+                lines: vec![view],
+                total: String::new(),
+                has_goods: goods,
+                viet_qr: false,
+                payment: payments
+                    .get(&format!("pay_{}", l.org_id))
+                    .cloned()
+                    .unwrap_or_default(),
+            }),
+        }
+    }
+    for g in &mut groups {
+        let sum: i64 = lines
+            .iter()
+            .filter(|l| l.org_id == g.org_id)
+            .map(|l| {
+                terms_of(l)
+                    .and_then(|t| order::unit_price(&t, l.quantity).ok())
+                    .unwrap_or(l.price)
+                    .saturating_mul(l.quantity)
+            })
+            .sum();
+        g.total = Vnd(sum).to_string();
+        g.viet_qr = ketnoi_db::orgs::bank_account(state.db.conn(), g.org_id)
+            .await?
+            .is_some();
+        if g.payment.is_empty() {
+            g.payment = if g.viet_qr { "viet_qr" } else { "cod" }.into();
+        }
+    }
+    let any_goods = groups.iter().any(|g| g.has_goods);
+    let page = CartPage {
+        layout: Layout::titled(ctx, "cart-title"),
+        groups,
+        total: Vnd(grand).to_string(),
+        ready,
+        stripe: state.payments.stripe.is_some(),
+        any_goods,
+        form,
+        errors,
+        communes: admin_units::hanoi_communes(),
+    };
+    Ok((page, lines))
+}
+
+/// `GET /cart`: the cart, grouped by cooperative, with the checkout form.
+pub async fn show_cart(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
+    let form = CheckoutValues {
+        phone: user
+            .phone
+            .as_deref()
+            .and_then(|p| ketnoi_domain::contact::Phone::parse(p).ok())
+            .map(|p| p.national())
+            .unwrap_or_default(),
+        ..CheckoutValues::default()
+    };
+    let (page, _) = cart_page(
+        &state,
+        &ctx,
+        user.id,
+        form,
+        &BTreeMap::new(),
+        FieldErrors::default(),
+        &BTreeMap::new(),
+    )
+    .await?;
+    render(&page)
+}
+
+/// `POST /checkout`: the whole cart becomes orders (one per cooperative for goods, one per
+/// booking for experiences), or nothing does and the cart shows why.
+pub async fn checkout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Form(fields): Form<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    let field = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
+    ctx.require_csrf(&state, field("csrf"))?;
+    let values = CheckoutValues {
+        commune_code: field("commune_code").trim().to_owned(),
+        street: field("street").to_owned(),
+        phone: field("phone").to_owned(),
+        note: field("note").to_owned(),
+    };
+    let lines = cart::lines(state.db.conn(), user.id).await?;
+    if lines.is_empty() {
+        return Ok(see_other("/cart"));
+    }
+    let any_goods = lines.iter().any(|l| l.kind != "experience");
+    let mut e = FieldErrors::default();
+    let phone = e
+        .check(
+            "phone",
+            ketnoi_domain::contact::Phone::parse(&values.phone)
+                .map_err(|_| Msg::new("err-phone-invalid")),
+        )
+        .map(|p| p.as_str().to_owned());
+    let note = e
+        .check("note", text::optional_block(&values.note, 1000))
+        .flatten();
+    let (mut commune, mut street) = (None, None);
+    if any_goods {
+        commune = e.check(
+            "commune_code",
+            admin_units::commune(&values.commune_code)
+                .map(|c| c.code.clone())
+                .ok_or(Msg::new("err-invalid-choice")),
+        );
+        street = e.check("street", text::required_line(&values.street, 200));
+    }
+    // How each cooperative's goods are paid.
+    let mut payment_of: BTreeMap<i64, PaymentMethod> = BTreeMap::new();
+    for l in lines.iter().filter(|l| l.kind != "experience") {
+        if payment_of.contains_key(&l.org_id) {
+            continue;
+        }
+        let key = format!("pay_{}", l.org_id);
+        let method = PaymentMethod::parse(field(&key)).filter(|m| match m {
+            PaymentMethod::Cod => true,
+            PaymentMethod::Stripe => state.payments.stripe.is_some(),
+            PaymentMethod::VietQr => true,
+        });
+        let method = match method {
+            Some(PaymentMethod::VietQr)
+                if ketnoi_db::orgs::bank_account(state.db.conn(), l.org_id)
+                    .await?
+                    .is_none() =>
+            {
+                None
+            }
+            m => m,
+        };
+        match method {
+            Some(m) => {
+                payment_of.insert(l.org_id, m);
+            }
+            None => e.add(&key, Msg::new("err-invalid-choice")),
+        }
+    }
+    if !e.is_empty() {
+        return invalid_cart(&state, &ctx, user.id, values, &fields, e, &BTreeMap::new()).await;
+    }
+    // One order per cooperative for goods; one per experience line (its own day).
+    let mut plans: Vec<(i64, OrderKind, PaymentMethod, Option<NaiveDate>, Vec<Line>)> = Vec::new();
+    for l in &lines {
+        let line = Line {
+            offer_id: l.offer_id,
+            quantity: l.quantity,
+        };
+        if l.kind == "experience" {
+            let day = NaiveDate::parse_from_str(&l.experience_date, "%Y-%m-%d").ok();
+            plans.push((l.org_id, OrderKind::Experience, PaymentMethod::Cod, day, vec![line]));
+        } else {
+            match plans
+                .iter_mut()
+                .find(|p| p.0 == l.org_id && p.1 == OrderKind::Goods)
+            {
+                Some(p) => p.4.push(line),
+                None => plans.push((
+                    l.org_id,
+                    OrderKind::Goods,
+                    payment_of.get(&l.org_id).copied().unwrap_or(PaymentMethod::Cod),
+                    None,
+                    vec![line],
+                )),
+            }
+        }
+    }
+    let orders_to_place: Vec<NewOrder<'_>> = plans
+        .iter()
+        .map(|(org_id, kind, payment, day, lines)| {
+            let goods = *kind == OrderKind::Goods;
+            NewOrder {
+                buyer_id: user.id,
+                org_id: *org_id,
+                kind: *kind,
+                payment: *payment,
+                lines,
+                experience_date: *day,
+                delivery_commune: commune.as_deref().filter(|_| goods),
+                delivery_street: street.as_deref().filter(|_| goods),
+                contact_phone: phone.as_deref(),
+                buyer_note: note.as_deref(),
+            }
+        })
+        .collect();
+    let mut recipients = BTreeMap::new();
+    for o in &orders_to_place {
+        if !recipients.contains_key(&o.org_id) {
+            let r = order_mail::recipients(&state, o.org_id, user.id).await?;
+            recipients.insert(o.org_id, r);
+        }
+    }
+    let url = state.config.public_url.clone();
+    let notices = |o: &ketnoi_db::orders::Order| {
+        recipients
+            .get(&o.org_id)
+            .map(|r| order_mail::placed(&url, r, o))
+            .unwrap_or_default()
+    };
+    match orders::checkout(&state.db, user.id, &orders_to_place, &notices).await? {
+        Ok(placed) => {
+            let to = match placed.as_slice() {
+                [one] => format!("/orders/{}", one.id),
+                _ => "/orders?placed=1".into(),
+            };
+            Ok(see_other(&to))
+        }
+        Err(why) => {
+            let mut problems = BTreeMap::new();
+            let (offer, msg) = match why {
+                Unavailable::OutOfStock { listing_id } => {
+                    let left = ketnoi_db::listings::find(state.db.conn(), listing_id)
+                        .await?
+                        .and_then(|l| l.stock)
+                        .unwrap_or(0);
+                    let offer = lines
+                        .iter()
+                        .find(|l| l.listing_id == listing_id)
+                        .map(|l| l.offer_id);
+                    (
+                        offer,
+                        Msg {
+                            key: "err-only-left",
+                            args: vec![("n", left.to_string())],
+                        },
+                    )
+                }
+                Unavailable::NotOrderable { offer_id } => {
+                    (Some(offer_id), Msg::new("err-no-longer-offered"))
+                }
+                Unavailable::Terms { offer_id, refused } => (Some(offer_id), refused_msg(refused)),
+                Unavailable::Full { offer_id, left } => (
+                    Some(offer_id),
+                    Msg {
+                        key: "err-places-left",
+                        args: vec![("n", left.to_string())],
+                    },
+                ),
+                Unavailable::Empty => (None, Msg::new("err-cart-empty")),
+            };
+            for l in lines.iter().filter(|l| Some(l.offer_id) == offer) {
+                problems.insert((l.offer_id, l.experience_date.clone()), msg.clone());
+            }
+            let mut e = FieldErrors::default();
+            e.add("_form", Msg::new("err-cart-changed"));
+            invalid_cart(&state, &ctx, user.id, values, &fields, e, &problems).await
+        }
+    }
+}
+
+async fn invalid_cart(
+    state: &AppState,
+    ctx: &Ctx,
+    user_id: i64,
+    values: CheckoutValues,
+    fields: &BTreeMap<String, String>,
+    e: FieldErrors,
+    problems: &BTreeMap<(i64, String), Msg>,
+) -> Result<Response, AppError> {
+    let (page, _) = cart_page(state, ctx, user_id, values, fields, e, problems).await?;
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}

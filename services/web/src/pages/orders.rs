@@ -1,0 +1,575 @@
+//! Orders as both sides see them: the buyer's list, a cooperative's list, one order with its
+//! lines, payment (the VietQR code to scan, or the card form) and timeline, and the steps
+//! each side may take. Every step goes through the domain state machine, which also decides
+//! which buttons a page shows.
+
+use super::{Layout, render, render_status, see_other};
+use crate::AppState;
+use crate::context::{Ctx, CurrentUser};
+use crate::error::{AppError, FieldErrors, Msg};
+use crate::extract::{Form, PathId, Query};
+use crate::order_mail;
+use crate::policy::OrgScope;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use ketnoi_db::orders::{self, Listed, Order};
+use ketnoi_db::users::User;
+use ketnoi_domain::order::{self as rules, Actor, OrderKind, PaymentMethod, Status, Step};
+use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_domain::time::{format_hanoi, format_hanoi_short};
+use ketnoi_domain::{Vnd, text};
+use ketnoi_payments::vietqr;
+use serde::Deserialize;
+
+/// Who the signed-in user is to this order, or `NotFound` (an order is nobody else's
+/// business, so it is not even confirmed to exist).
+pub async fn viewer(state: &AppState, user: &User, order: &Order) -> Result<Actor, AppError> {
+    if order.buyer_id == user.id {
+        return Ok(Actor::Buyer);
+    }
+    let role = ketnoi_db::orgs::member_role(state.db.conn(), order.org_id, user.id).await?;
+    if matches!(role, Some(MemberRole::Owner | MemberRole::Manager)) {
+        return Ok(Actor::Cooperative);
+    }
+    let proxy = user.role == PlatformRole::Admin
+        || (user.role == PlatformRole::UnionOfficer
+            && ketnoi_db::orgs::has_proxy(state.db.conn(), order.org_id, user.id).await?);
+    if proxy {
+        return Ok(Actor::Proxy);
+    }
+    Err(AppError::NotFound)
+}
+
+/// The order and who the user is to it.
+pub async fn order_for(
+    state: &AppState,
+    user: &User,
+    id: i64,
+) -> Result<(Order, Actor), AppError> {
+    let order = orders::find(state.db.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actor = viewer(state, user, &order).await?;
+    Ok((order, actor))
+}
+
+fn facts(order: &Order) -> Result<rules::Order, AppError> {
+    let kind = OrderKind::parse(&order.kind);
+    match (kind, order.payment(), order.status()) {
+        (Some(kind), Some(payment), Some(status)) => Ok(rules::Order {
+            kind,
+            payment,
+            status,
+        }),
+        _ => Err(AppError::Internal(anyhow::anyhow!("order {} is corrupt", order.id).into())),
+    }
+}
+
+/// A row of an order list.
+pub struct OrderRow {
+    pub id: i64,
+    pub code: String,
+    pub party: String,
+    pub status: String,
+    pub status_key: String,
+    pub total: String,
+    pub placed: String,
+    pub payment: String,
+}
+
+fn row(ctx: &Ctx, l: &Listed, party: &str) -> OrderRow {
+    let t = ctx.tr();
+    OrderRow {
+        id: l.order.id,
+        code: l.order.code(),
+        party: party.to_owned(),
+        status: t.get(&format!("order-status-{}", l.order.status)),
+        status_key: l.order.status.clone(),
+        total: Vnd(l.order.total).to_string(),
+        placed: format_hanoi_short(l.order.created_at),
+        payment: t.get(&format!("payment-{}", l.order.payment)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "orders/list.html")]
+struct ListPage {
+    layout: Layout,
+    heading: String,
+    rows: Vec<OrderRow>,
+    placed: bool,
+    seller: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub placed: String,
+}
+
+/// `GET /orders`: the buyer's orders.
+pub async fn list_orders(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let rows = orders::of_buyer(state.db.conn(), user.id, 200).await?;
+    render(&ListPage {
+        layout: Layout::titled(&ctx, "orders-title"),
+        heading: ctx.tr().get("orders-title"),
+        rows: rows.iter().map(|l| row(&ctx, l, &l.org_name)).collect(),
+        placed: q.placed == "1",
+        seller: false,
+    })
+}
+
+/// `GET /orgs/{slug}/orders`: the cooperative's orders.
+pub async fn list_org_orders(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    scope: OrgScope,
+) -> Result<Response, AppError> {
+    let rows = orders::of_org(state.db.conn(), scope.org.id, 200).await?;
+    let heading = ctx.tr().with("org-orders-title", "org", &scope.org.name);
+    render(&ListPage {
+        layout: Layout::new(&ctx, heading.clone()),
+        heading,
+        rows: rows.iter().map(|l| row(&ctx, l, &l.buyer_name)).collect(),
+        placed: false,
+        seller: true,
+    })
+}
+
+pub struct ItemView {
+    pub title: String,
+    pub listing_id: i64,
+    pub quantity: i64,
+    pub unit: String,
+    pub unit_price: String,
+    pub total: String,
+}
+
+pub struct EventView {
+    pub status: String,
+    pub actor: String,
+    pub at: String,
+}
+
+/// What the page shows to pay by transfer.
+pub struct QrView {
+    pub svg: String,
+    pub bank: String,
+    pub account: String,
+    pub account_name: String,
+    pub amount: String,
+    pub reference: String,
+}
+
+#[derive(Template)]
+#[template(path = "orders/show.html")]
+struct ShowPage {
+    layout: Layout,
+    id: i64,
+    code: String,
+    org_name: String,
+    org_slug: String,
+    buyer_name: String,
+    status: String,
+    status_key: String,
+    payment: String,
+    total: String,
+    items: Vec<ItemView>,
+    delivery: String,
+    phone: String,
+    note: String,
+    visit_date: String,
+    timeline: Vec<EventView>,
+    /// Steps this viewer may take now: `(step, label)`.
+    actions: Vec<(String, String)>,
+    qr: Option<QrView>,
+    /// Pay by card (the buyer, when the order awaits a card payment).
+    card: bool,
+    is_buyer: bool,
+    errors: FieldErrors,
+}
+
+fn actor_label(ctx: &Ctx, actor: &str) -> String {
+    ctx.tr().get(&format!("order-actor-{actor}"))
+}
+
+/// The reference a transfer for this order carries: its code, so the cooperative can match
+/// the money to the order on her bank statement.
+pub fn transfer_reference(order: &Order) -> String {
+    vietqr::reference(&format!("{} Ketnoi", order.code()))
+}
+
+async fn qr_for(state: &AppState, order: &Order) -> Result<Option<QrView>, AppError> {
+    let Some(account) = ketnoi_db::orgs::bank_account(state.db.conn(), order.org_id).await? else {
+        return Ok(None);
+    };
+    let reference = transfer_reference(order);
+    let transfer = vietqr::Transfer {
+        bin: &account.bin,
+        account: &account.account,
+        amount: order.total,
+        reference: &reference,
+    };
+    let Ok(payload) = vietqr::payload(&transfer) else {
+        return Ok(None);
+    };
+    let svg = vietqr::svg(&payload)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("qr: {e}").into()))?;
+    Ok(Some(QrView {
+        svg,
+        bank: vietqr::bank(&account.bin)
+            .map(|b| format!("{} ({})", b.short_name, b.name))
+            .unwrap_or_default(),
+        account: account.account,
+        account_name: account.account_name,
+        amount: Vnd(order.total).to_string(),
+        reference,
+    }))
+}
+
+pub async fn order_page(
+    state: &AppState,
+    ctx: &Ctx,
+    order: &Order,
+    actor: Actor,
+    errors: FieldErrors,
+) -> Result<ShowPageOut, AppError> {
+    let t = ctx.tr();
+    let f = facts(order)?;
+    let org = ketnoi_db::orgs::find(state.db.conn(), order.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let buyer = ketnoi_db::users::find(state.db.conn(), order.buyer_id).await?;
+    let items = orders::items(state.db.conn(), order.id).await?;
+    let timeline = orders::timeline(state.db.conn(), order.id).await?;
+    let mut actions = Vec::new();
+    for step in Step::ALL {
+        // Marking a card payment paid is Stripe's webhook's; refunding a card goes through
+        // Stripe too, offered only when Stripe is configured.
+        let offered = match (step, f.payment) {
+            (Step::Refund, PaymentMethod::Stripe) => state.payments.stripe.is_some(),
+            _ => true,
+        };
+        if offered && rules::next(f, step, actor).is_ok() {
+            actions.push((
+                step.as_str().to_owned(),
+                t.get(&format!("order-step-{}", step.as_str())),
+            ));
+        }
+    }
+    let awaiting = f.status == Status::AwaitingPayment;
+    let qr = if awaiting && f.payment == PaymentMethod::VietQr {
+        qr_for(state, order).await?
+    } else {
+        None
+    };
+    let delivery = match (&order.delivery_street, &order.delivery_commune) {
+        (Some(s), c) => {
+            let commune = super::directory::commune_name(c.as_deref());
+            if commune.is_empty() {
+                s.clone()
+            } else {
+                format!("{s}, {commune}")
+            }
+        }
+        _ => String::new(),
+    };
+    let page = ShowPage {
+        layout: Layout::new(ctx, t.with("order-title", "code", &order.code())),
+        id: order.id,
+        code: order.code(),
+        org_name: org.name.clone(),
+        org_slug: org.slug.clone(),
+        buyer_name: buyer.map(|b| b.display_name).unwrap_or_default(),
+        status: t.get(&format!("order-status-{}", order.status)),
+        status_key: order.status.clone(),
+        payment: t.get(&format!("payment-{}", order.payment)),
+        total: Vnd(order.total).to_string(),
+        items: items
+            .iter()
+            .map(|i| ItemView {
+                title: i.title.clone(),
+                listing_id: i.listing_id,
+                quantity: i.quantity,
+                unit: if i.offer_kind == "experience" {
+                    t.get("cart-people")
+                } else {
+                    i.unit.clone()
+                },
+                unit_price: Vnd(i.unit_price).to_string(),
+                total: Vnd(i.unit_price.saturating_mul(i.quantity)).to_string(),
+            })
+            .collect(),
+        delivery,
+        phone: order
+            .contact_phone
+            .as_deref()
+            .and_then(|p| ketnoi_domain::contact::Phone::parse(p).ok())
+            .map(|p| p.national())
+            .unwrap_or_default(),
+        note: order.buyer_note.clone().unwrap_or_default(),
+        visit_date: order
+            .experience_date
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default(),
+        timeline: timeline
+            .iter()
+            .map(|e| EventView {
+                status: t.get(&format!("order-status-{}", e.status)),
+                actor: actor_label(ctx, &e.actor),
+                at: format_hanoi(e.at),
+            })
+            .collect(),
+        actions,
+        qr,
+        card: awaiting
+            && f.payment == PaymentMethod::Stripe
+            && actor == Actor::Buyer
+            && state.payments.stripe.is_some(),
+        is_buyer: actor == Actor::Buyer,
+        errors,
+    };
+    Ok(ShowPageOut(page))
+}
+
+/// A rendered-to-be order page (kept opaque outside this module).
+pub struct ShowPageOut(ShowPage);
+
+impl ShowPageOut {
+    pub fn render(&self, status: StatusCode) -> Result<Response, AppError> {
+        render_status(status, &self.0)
+    }
+}
+
+/// `GET /orders/{id}`: one order, for its buyer, its cooperative, or a proxy officer.
+pub async fn show_order(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+) -> Result<Response, AppError> {
+    let (order, actor) = order_for(&state, &user, id).await?;
+    order_page(&state, &ctx, &order, actor, FieldErrors::default())
+        .await?
+        .render(StatusCode::OK)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct StepForm {
+    pub csrf: String,
+    pub step: String,
+}
+
+/// Takes a step with its e-mails, as `actor` (`user_id` is `None` for the system).
+pub async fn take_step(
+    state: &AppState,
+    order: &Order,
+    step: Step,
+    actor: Actor,
+    user_id: Option<i64>,
+) -> Result<Result<Status, rules::Refused>, AppError> {
+    let recipients = order_mail::recipients(state, order.org_id, order.buyer_id).await?;
+    let url = state.config.public_url.clone();
+    let notices = move |o: &Order, s: Status| order_mail::stepped(&url, &recipients, o, s);
+    Ok(orders::step_notifying(&state.db, order.id, step, actor, user_id, &notices).await?)
+}
+
+/// `POST /orders/{id}/steps`: confirm, mark paid, ship, deliver, complete, cancel, refund.
+pub async fn step_order(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    Form(form): Form<StepForm>,
+) -> Result<Response, AppError> {
+    ctx.require_csrf(&state, &form.csrf)?;
+    let (order, actor) = order_for(&state, &user, id).await?;
+    let Some(step) = Step::parse(&form.step) else {
+        return Err(AppError::Validation(FieldErrors::single(
+            "step",
+            Msg::new("err-invalid-choice"),
+        )));
+    };
+    let f = facts(&order)?;
+    if let Err(refused) = rules::next(f, step, actor) {
+        return refused_page(&state, &ctx, &order, actor, refused).await;
+    }
+    if step == Step::Refund && f.payment == PaymentMethod::Stripe {
+        // The money goes back through Stripe first; the order follows.
+        crate::pages::payments::refund_card(&state, &order).await?;
+    }
+    match take_step(&state, &order, step, actor, Some(user.id)).await? {
+        Ok(_) => Ok(see_other(&format!("/orders/{id}"))),
+        Err(refused) => refused_page(&state, &ctx, &order, actor, refused).await,
+    }
+}
+
+async fn refused_page(
+    state: &AppState,
+    ctx: &Ctx,
+    order: &Order,
+    actor: Actor,
+    refused: rules::Refused,
+) -> Result<Response, AppError> {
+    // Someone else may have moved the order meanwhile: show it as it is now.
+    let current = orders::find(state.db.conn(), order.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let key = match refused {
+        rules::Refused::NotNow => "err-order-step-not-now",
+        rules::Refused::NotYours => "err-order-step-not-yours",
+    };
+    order_page(
+        state,
+        ctx,
+        &current,
+        actor,
+        FieldErrors::single("_form", Msg::new(key)),
+    )
+    .await?
+    .render(StatusCode::CONFLICT)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct InquiryForm {
+    pub csrf: String,
+    pub body: String,
+}
+
+/// `POST /orders/{id}/inquiry`: a question about the order, in its own thread with the
+/// cooperative (opened on the first question, linked from the order page).
+pub async fn ask_about_order(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    Form(form): Form<InquiryForm>,
+) -> Result<Response, AppError> {
+    ctx.require_csrf(&state, &form.csrf)?;
+    let (order, actor) = order_for(&state, &user, id).await?;
+    let conversation = match order.conversation_id {
+        Some(c) => c,
+        None if actor == Actor::Buyer => {
+            let c = ketnoi_db::messaging::open_order_thread(
+                &state.db,
+                order.buyer_id,
+                order.org_id,
+                &ctx.tr().with("order-thread-title", "code", &order.code()),
+            )
+            .await?;
+            orders::set_conversation(state.db.conn(), order.id, c).await?;
+            c
+        }
+        None => return Err(AppError::NotFound),
+    };
+    let body = text::optional_block(&form.body, 2000)
+        .map_err(|e| AppError::Validation(FieldErrors::single("body", e)))?;
+    if let Some(body) = body {
+        crate::pages::messages::post_as(&state, conversation, user.id, &body).await?;
+    }
+    Ok(see_other(&format!("/conversations/{conversation}")))
+}
+
+#[derive(Template)]
+#[template(path = "manage/bank.html")]
+struct BankPage {
+    layout: Layout,
+    slug: String,
+    banks: &'static [vietqr::Bank],
+    bin: String,
+    account: String,
+    account_name: String,
+    errors: FieldErrors,
+    saved: bool,
+}
+
+/// `GET /orgs/{slug}/bank`: the account the cooperative's VietQR codes pay into.
+pub async fn edit_bank(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    scope: OrgScope,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let current = ketnoi_db::orgs::bank_account(state.db.conn(), scope.org.id).await?;
+    let (bin, account, account_name) = current
+        .map(|b| (b.bin, b.account, b.account_name))
+        .unwrap_or_default();
+    render(&BankPage {
+        layout: Layout::titled(&ctx, "bank-title"),
+        slug: scope.org.slug.clone(),
+        banks: vietqr::banks(),
+        bin,
+        account,
+        account_name,
+        errors: FieldErrors::default(),
+        saved: q.placed == "1",
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BankForm {
+    pub csrf: String,
+    pub bin: String,
+    pub account: String,
+    pub account_name: String,
+}
+
+/// `POST /orgs/{slug}/bank`: sets the account (or clears it, with every field empty).
+pub async fn update_bank(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    scope: OrgScope,
+    Form(f): Form<BankForm>,
+) -> Result<Response, AppError> {
+    ctx.require_csrf(&state, &f.csrf)?;
+    let account: String = f.account.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut e = FieldErrors::default();
+    let clearing = f.bin.trim().is_empty() && account.is_empty();
+    if !clearing {
+        if vietqr::bank(f.bin.trim()).is_none() {
+            e.add("bin", Msg::new("err-invalid-choice"));
+        }
+        if account.is_empty()
+            || account.len() > vietqr::MAX_ACCOUNT_CHARS
+            || !account.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            e.add("account", Msg::new("err-bank-account"));
+        }
+    }
+    let name = e
+        .check("account_name", text::optional_line(&f.account_name, 100))
+        .flatten()
+        .unwrap_or_default();
+    if !e.is_empty() {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &BankPage {
+                layout: Layout::titled(&ctx, "bank-title"),
+                slug: scope.org.slug.clone(),
+                banks: vietqr::banks(),
+                bin: f.bin,
+                account,
+                account_name: f.account_name,
+                errors: e,
+                saved: false,
+            },
+        );
+    }
+    let bank = (!clearing).then(|| ketnoi_db::orgs::BankAccount {
+        bin: f.bin.trim().to_owned(),
+        account,
+        account_name: vietqr::reference(&name),
+    });
+    ketnoi_db::orgs::set_bank_account(state.db.conn(), scope.org.id, bank.as_ref()).await?;
+    Ok(see_other(&format!("/orgs/{}/bank?placed=1", scope.org.slug)))
+}
