@@ -54,6 +54,14 @@ impl Drop for TestApp {
 impl TestApp {
     /// `None` when the backend is PostgreSQL and it is not available (and not required).
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_with(backend, |_| {}).await
+    }
+
+    /// [`TestApp::spawn`] with a configuration changed by `configure` (e.g. Stripe turned on).
+    pub async fn spawn_with(
+        backend: Backend,
+        configure: impl FnOnce(&mut AppConfig),
+    ) -> Option<TestApp> {
         let (url, sqlite, pg) = match backend {
             Backend::Sqlite => {
                 let t = TempSqlite::new();
@@ -75,7 +83,7 @@ impl TestApp {
             std::time::Duration::from_millis(20),
             indexer_stopped,
         ));
-        let (addr, base, state, stop) = serve(db.clone(), search.clone()).await;
+        let (addr, base, state, stop) = serve(db.clone(), search.clone(), configure).await;
         Some(TestApp {
             addr,
             url: base,
@@ -202,7 +210,33 @@ pub async fn published_listing(
     org: &Org,
     title: &str,
 ) -> ketnoi_db::listings::Listing {
-    use ketnoi_domain::catalog::{ListingStatus, Months, OfferKind};
+    listing_with_offer(
+        app,
+        org,
+        title,
+        ketnoi_db::listings::Offer {
+            kind: ketnoi_domain::catalog::OfferKind::Retail,
+            price: ketnoi_domain::Vnd(250_000),
+            case_size: None,
+            min_order_qty: None,
+            duration_hours: None,
+            max_group_size: None,
+            tiers: vec![],
+        },
+        Some(50),
+    )
+    .await
+}
+
+/// A published listing with one `offer` and `stock`; returns it with the offer's id.
+pub async fn listing_with_offer(
+    app: &TestApp,
+    org: &Org,
+    title: &str,
+    offer: ketnoi_db::listings::Offer,
+    stock: Option<i64>,
+) -> ketnoi_db::listings::Listing {
+    use ketnoi_domain::catalog::{ListingStatus, Months};
     let draft = ketnoi_db::listings::Draft {
         title_vi: title.into(),
         title_en: None,
@@ -210,20 +244,12 @@ pub async fn published_listing(
         description_en: None,
         category_id: "gom-su".into(),
         unit: "chiếc".into(),
-        stock: Some(50),
+        stock,
         months: Months::ALL,
         origin_commune_code: Some("00577".into()),
         certifications: vec![],
         ocop_claim: None,
-        offers: vec![ketnoi_db::listings::Offer {
-            kind: OfferKind::Retail,
-            price: ketnoi_domain::Vnd(250_000),
-            case_size: None,
-            min_order_qty: None,
-            duration_hours: None,
-            max_group_size: None,
-            tiers: vec![],
-        }],
+        offers: vec![offer],
     };
     let mut tx = app.db.begin().await.unwrap();
     let listing =
@@ -239,16 +265,14 @@ pub async fn published_listing(
 async fn serve(
     db: Db,
     search: std::sync::Arc<dyn ketnoi_search::SearchIndex>,
+    configure: impl FnOnce(&mut AppConfig),
 ) -> (SocketAddr, String, AppState, oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let base = format!("http://{addr}");
-    let state = AppState::new(
-        db,
-        ketnoi_media::MediaStore::in_memory(),
-        search,
-        AppConfig::local(base.clone(), Secret::new(SECRET.to_vec())),
-    );
+    let mut config = AppConfig::local(base.clone(), Secret::new(SECRET.to_vec()));
+    configure(&mut config);
+    let state = AppState::new(db, ketnoi_media::MediaStore::in_memory(), search, config);
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(ketnoi_web::serve(listener, state.clone(), async move {
         let _ = stopped.await;

@@ -6,6 +6,7 @@ mod accounts;
 mod api;
 mod authorization;
 mod catalogue;
+mod checkout;
 mod digests;
 mod imports;
 mod malformed;

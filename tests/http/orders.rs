@@ -1,7 +1,7 @@
 //! Orders in the store: never oversold under concurrency, steps that follow the state
 //! machine with a timeline, and stock back on cancellation. Both engines.
 
-use ketnoi_db::orders::{self, NewOrder, Unavailable};
+use ketnoi_db::orders::{self, Line, NewOrder, Unavailable};
 use ketnoi_domain::order::{Actor, OrderKind, PaymentMethod, Refused, Status, Step};
 use ketnoi_domain::role::PlatformRole;
 use ketnoi_tests::{TestApp, on_both_backends};
@@ -10,6 +10,14 @@ on_both_backends!(
     two_hundred_orders_for_fifty_units_leave_exactly_fifty_accepted,
     an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back,
 );
+
+/// The listing's first offer (what a cart line names).
+pub async fn offer_of(app: &TestApp, listing_id: i64) -> i64 {
+    ketnoi_db::listings::offers_with_ids(app.db.conn(), listing_id)
+        .await
+        .unwrap()[0]
+        .0
+}
 
 async fn stock(app: &TestApp, listing_id: i64) -> Option<i64> {
     ketnoi_db::listings::find(app.db.conn(), listing_id)
@@ -31,20 +39,26 @@ async fn two_hundred_orders_for_fifty_units_leave_exactly_fifty_accepted(app: Te
                 .id,
         );
     }
+    let offer_id = offer_of(&app, listing.id).await;
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..200 {
-        let (db, buyer, org_id, listing_id) = (app.db.clone(), buyers[n % 20], org.id, listing.id);
+        let (db, buyer, org_id) = (app.db.clone(), buyers[n % 20], org.id);
         tasks.spawn(async move {
-            let items = [(listing_id, 1)];
+            let lines = [Line {
+                offer_id,
+                quantity: 1,
+            }];
             let order = NewOrder {
                 buyer_id: buyer,
                 org_id,
                 kind: OrderKind::Goods,
                 payment: PaymentMethod::Cod,
-                items: &items,
+                lines: &lines,
+                experience_date: None,
                 delivery_commune: Some("00577"),
                 delivery_street: Some("Thôn 3"),
                 contact_phone: Some("0912345678"),
+                buyer_note: None,
             };
             orders::place(&db, &order).await
         });
@@ -72,16 +86,20 @@ async fn an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back
     let vase = ketnoi_tests::published_listing(&app, &org, "Bình gốm men lam").await;
     let cup = ketnoi_tests::published_listing(&app, &org, "Chén trà").await;
     let buyer = app.user("mua@example.com", PlatformRole::User, None).await;
-    let items = [(vase.id, 3), (cup.id, 2)];
+    let (vase_offer, cup_offer) = (offer_of(&app, vase.id).await, offer_of(&app, cup.id).await);
+    let line = |offer_id, quantity| Line { offer_id, quantity };
+    let items = [line(vase_offer, 3), line(cup_offer, 2)];
     let new = NewOrder {
         buyer_id: buyer.id,
         org_id: org.id,
         kind: OrderKind::Goods,
         payment: PaymentMethod::VietQr,
-        items: &items,
+        lines: &items,
+        experience_date: None,
         delivery_commune: Some("00577"),
         delivery_street: None,
         contact_phone: None,
+        buyer_note: None,
     };
     let placed = orders::place(&app.db, &new).await.unwrap().unwrap();
     assert_eq!(placed.total, 5 * 250_000);
@@ -90,9 +108,9 @@ async fn an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back
     assert_eq!(stock(&app, vase.id).await, Some(47));
 
     // Too many of one line: nothing is taken from the other either.
-    let greedy_items = [(cup.id, 1), (vase.id, 48)];
+    let greedy_items = [line(cup_offer, 1), line(vase_offer, 48)];
     let greedy = NewOrder {
-        items: &greedy_items,
+        lines: &greedy_items,
         ..new.clone()
     };
     assert_eq!(
@@ -111,14 +129,14 @@ async fn an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back
     assert_eq!(
         orders::place(&app.db, &foreign).await.unwrap(),
         Err(Unavailable::NotOrderable {
-            listing_id: vase.id
+            offer_id: vase_offer
         })
     );
     assert_eq!(
         orders::place(
             &app.db,
             &NewOrder {
-                items: &[],
+                lines: &[],
                 ..new.clone()
             }
         )

@@ -60,7 +60,7 @@ pub async fn lines(conn: Conn<'_>, user_id: i64) -> Result<Vec<CartLine>> {
            (SELECT string_agg(t.min_qty || ':' || t.price, '|' ORDER BY t.min_qty) \
               FROM price_tiers t WHERE t.offer_id = f.id) AS tiers, \
            l.stock, \
-           CASE WHEN l.status = 'published' AND l.hidden_reason IS NULL THEN 1 ELSE 0 END AS available \
+           CAST(CASE WHEN l.status = 'published' AND l.hidden_reason IS NULL THEN 1 ELSE 0 END AS BIGINT) AS available \
          FROM cart_items c JOIN offers f ON f.id = c.offer_id JOIN listings l ON l.id = f.listing_id \
            JOIN organisations g ON g.id = l.org_id \
          WHERE c.user_id = $1 ORDER BY g.name, l.org_id, c.added_at, c.offer_id, c.experience_date")

@@ -40,12 +40,14 @@ impl Order {
     }
 }
 
+/// `SELECT <every order column, as o> <rest>`: `rest` names the tables (`FROM orders o …`)
+/// and may add columns first.
 macro_rules! select_orders {
     ($rest:literal) => {
         concat!(
             "SELECT o.id, o.code, o.buyer_id, o.org_id, o.kind, o.payment, o.status, o.total, \
              o.delivery_commune, o.delivery_street, o.contact_phone, o.experience_date, \
-             o.buyer_note, o.conversation_id, o.confirmed_at, o.created_at FROM orders o ",
+             o.buyer_note, o.conversation_id, o.confirmed_at, o.created_at ",
             $rest
         )
     };
@@ -330,7 +332,7 @@ async fn record(
 
 pub async fn find(conn: Conn<'_>, id: i64) -> Result<Option<Order>> {
     Ok(
-        on!(conn, e => sqlx::query_as(select_orders!("WHERE o.id = $1"))
+        on!(conn, e => sqlx::query_as(select_orders!("FROM orders o WHERE o.id = $1"))
         .bind(id)
         .fetch_optional(e)
         .await)?,
@@ -548,4 +550,66 @@ pub async fn median_confirmation(conn: Conn<'_>, org_id: i64) -> Result<Option<c
         n if n % 2 == 1 => Some(waits[n / 2]),
         n => Some((waits[n / 2 - 1] + waits[n / 2]) / 2),
     })
+}
+
+/// Orders still waiting for their cooperative's confirmation that were placed at or before
+/// `placed_before`, oldest first, with when they were reminded and escalated.
+pub async fn unconfirmed(
+    conn: Conn<'_>,
+    placed_before: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(Order, Option<DateTime<Utc>>, Option<DateTime<Utc>>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        order: Order,
+        reminded_at: Option<DateTime<Utc>>,
+        escalated_at: Option<DateTime<Utc>>,
+    }
+    let rows: Vec<Row> = on!(conn, e => sqlx::query_as(select_orders!(
+        ", o.reminded_at, o.escalated_at FROM orders o \
+         WHERE o.status IN ('placed', 'booked') AND o.created_at <= $1 ORDER BY o.created_at LIMIT $2"))
+        .bind(placed_before)
+        .bind(limit)
+        .fetch_all(e)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.order, r.reminded_at, r.escalated_at))
+        .collect())
+}
+
+/// Records a reminder (or, with `escalate`, the escalation to the proxy officers) and writes
+/// its notices, once: a second worker finds it done and sends nothing. Returns whether this
+/// call did it.
+pub async fn remind(db: &Db, order_id: i64, escalate: bool, notices: &[Notice]) -> Result<bool> {
+    let mut tx = db.begin().await?;
+    let now = crate::now();
+    let n = if escalate {
+        on!(tx.conn(), e => sqlx::query(
+            "UPDATE orders SET escalated_at = $2, reminded_at = COALESCE(reminded_at, $2) \
+             WHERE id = $1 AND escalated_at IS NULL AND status IN ('placed', 'booked')")
+            .bind(order_id)
+            .bind(now)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?
+    } else {
+        on!(tx.conn(), e => sqlx::query(
+            "UPDATE orders SET reminded_at = $2 \
+             WHERE id = $1 AND reminded_at IS NULL AND status IN ('placed', 'booked')")
+            .bind(order_id)
+            .bind(now)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?
+    };
+    if n == 0 {
+        return Ok(false);
+    }
+    for notice in notices {
+        enqueue_notice(tx.conn(), notice).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }

@@ -16,6 +16,11 @@
 //! | `MEILISEARCH_KEY` | (none) | Meilisearch API key; never logged |
 //! | `PAGE_CACHE_SECONDS` | `10` | how long anonymous visitors get stored public pages; 0: off |
 //! | `MESSAGES_PER_MINUTE` | `30` | messages one user may post per minute |
+//! | `STRIPE_SECRET_KEY`, `STRIPE_PUBLISHABLE_KEY`, `STRIPE_WEBHOOK_SECRET` | (none) | all three turn on card payments; secrets never logged |
+//! | `STRIPE_API_BASE` | Stripe's | the Stripe API's address (localstripe in development) |
+//! | `STRIPE_JS_URL` | `https://js.stripe.com/v3/` | where browsers load Stripe.js |
+//! | `BANK_WEBHOOK_SECRET` | (none) | HMAC secret of bank notifications; unset turns the endpoint off |
+//! | `ORDER_REMIND_HOURS`, `ORDER_ESCALATE_HOURS`, `ORDER_CANCEL_HOURS` | `12`, `24`, `48` | an unconfirmed order reminds the cooperative, then its proxy officers, then cancels itself |
 //! | `GROUP_MAX_MEMBERS` | `2000` | most members a network group may have |
 //! | `ATTACHMENT_MAX_MB` | `5` | largest picture a message may carry |
 //! | `SEARCH_CACHE_ENTRIES` | `10000` | answers the embedded search index keeps per index version; 0: off |
@@ -99,6 +104,43 @@ pub struct Config {
     /// Messages one user may post per minute.
     #[arg(long, env = "MESSAGES_PER_MINUTE", global = true, default_value_t = 30)]
     pub messages_per_minute: u32,
+
+    /// Stripe secret key (`sk_…`); with the publishable key and webhook secret, turns on
+    /// card payments.
+    #[arg(long, env = "STRIPE_SECRET_KEY", global = true, hide_env_values = true)]
+    pub stripe_secret_key: Option<String>,
+
+    /// Stripe publishable key (`pk_…`), given to Stripe.js on the card page.
+    #[arg(long, env = "STRIPE_PUBLISHABLE_KEY", global = true)]
+    pub stripe_publishable_key: Option<String>,
+
+    /// Secret that signs Stripe's webhook deliveries (`whsec_…`).
+    #[arg(long, env = "STRIPE_WEBHOOK_SECRET", global = true, hide_env_values = true)]
+    pub stripe_webhook_secret: Option<String>,
+
+    /// Stripe API base URL (a localstripe address in development).
+    #[arg(long, env = "STRIPE_API_BASE", global = true)]
+    pub stripe_api_base: Option<String>,
+
+    /// Where browsers load Stripe.js from.
+    #[arg(long, env = "STRIPE_JS_URL", global = true, default_value = "https://js.stripe.com/v3/")]
+    pub stripe_js_url: String,
+
+    /// HMAC-SHA256 secret of bank notifications (`POST /webhooks/bank`); unset: endpoint off.
+    #[arg(long, env = "BANK_WEBHOOK_SECRET", global = true, hide_env_values = true)]
+    pub bank_webhook_secret: Option<String>,
+
+    /// Hours after which an unconfirmed order reminds its cooperative.
+    #[arg(long, env = "ORDER_REMIND_HOURS", global = true, default_value_t = 12)]
+    pub order_remind_hours: i64,
+
+    /// Hours after which an unconfirmed order is escalated to the cooperative's proxy officers.
+    #[arg(long, env = "ORDER_ESCALATE_HOURS", global = true, default_value_t = 24)]
+    pub order_escalate_hours: i64,
+
+    /// Hours after which an unconfirmed order cancels itself.
+    #[arg(long, env = "ORDER_CANCEL_HOURS", global = true, default_value_t = 48)]
+    pub order_cancel_hours: i64,
 
     /// Most members a network group may have.
     #[arg(long, env = "GROUP_MAX_MEMBERS", global = true, default_value_t = 2000)]
@@ -232,6 +274,41 @@ impl Config {
             messages_per_minute: self.messages_per_minute,
             group_max_members: self.group_max_members,
             attachment_max_bytes: self.attachment_max_mb.saturating_mul(1024 * 1024),
+            stripe: self.stripe(),
+            bank_webhook_secret: self
+                .bank_webhook_secret
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| Secret::new(s.as_bytes().to_vec())),
+            confirm_timer: self.confirm_timer()?,
+        })
+    }
+
+    fn stripe(&self) -> Option<ketnoi_payments::stripe::StripeConfig> {
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        Some(ketnoi_payments::stripe::StripeConfig {
+            secret_key: nonempty(&self.stripe_secret_key)?,
+            publishable_key: nonempty(&self.stripe_publishable_key)?,
+            webhook_secret: nonempty(&self.stripe_webhook_secret)?,
+            api_base: nonempty(&self.stripe_api_base),
+            js_url: self.stripe_js_url.clone(),
+        })
+    }
+
+    pub fn confirm_timer(&self) -> anyhow::Result<ketnoi_web::config::ConfirmTimer> {
+        let (r, e, c) = (
+            self.order_remind_hours,
+            self.order_escalate_hours,
+            self.order_cancel_hours,
+        );
+        anyhow::ensure!(
+            0 < r && r <= e && e <= c,
+            "ORDER_REMIND_HOURS <= ORDER_ESCALATE_HOURS <= ORDER_CANCEL_HOURS, all above 0"
+        );
+        Ok(ketnoi_web::config::ConfirmTimer {
+            remind_after: chrono::Duration::hours(r),
+            escalate_after: chrono::Duration::hours(e),
+            cancel_after: chrono::Duration::hours(c),
         })
     }
 }

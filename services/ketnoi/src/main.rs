@@ -112,8 +112,8 @@ enum UserCommand {
 /// How often the worker looks for unread messages to put into e-mail digests.
 const DIGEST_EVERY: Duration = Duration::from_secs(60);
 
-/// The worker's jobs until `stop` turns true: the outbox every 2 s, e-mail digests of unread
-/// messages every minute.
+/// The worker's jobs until `stop` turns true: the outbox every 2 s; e-mail digests of unread
+/// messages and the orders' confirmation timer every minute.
 fn spawn_jobs(
     db: &ketnoi_db::Db,
     config: &Config,
@@ -130,6 +130,7 @@ fn spawn_jobs(
         },
     ));
     let delay = Duration::from_secs(config.digest_delay_minutes.saturating_mul(60));
+    let timer = config.confirm_timer()?;
     let db = db.clone();
     let mut rx = stop;
     let digests = tokio::spawn(async move {
@@ -138,6 +139,12 @@ fn spawn_jobs(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(digests = n, "digests queued"),
                 Err(e) => tracing::error!(error = %e, "digests failed"),
+            }
+            let now = chrono::Utc::now();
+            match ketnoi_web::order_timer::run_due(&db, &public_url, &timer, now).await {
+                Ok(p) if p == ketnoi_web::order_timer::Pass::default() => {}
+                Ok(p) => tracing::info!(reminded = p.reminded, escalated = p.escalated, cancelled = p.cancelled, "order timer"),
+                Err(e) => tracing::error!(error = %e, "order timer failed"),
             }
             tokio::select! {
                 _ = rx.wait_for(|s| *s) => return,

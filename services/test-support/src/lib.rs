@@ -1,6 +1,6 @@
 //! Dev-only test harness for Ketnoi: temporary SQLite and PostgreSQL databases,
 //! a shared chromedriver with headless Chromium profiles, a local SMTP server (aiosmtpd),
-//! and async polling.
+//! a local Stripe API (localstripe), and async polling.
 //!
 //! Depends on no other workspace crate (they use it as a dev-dependency).
 //! Services that cannot be found (PostgreSQL, chromedriver/Chromium) make the
@@ -14,6 +14,7 @@ mod eventually;
 mod postgres;
 mod smtp;
 mod sqlite;
+mod stripe;
 mod sys;
 
 pub use browser::{
@@ -23,3 +24,4 @@ pub use eventually::{eventually, eventually_true};
 pub use postgres::{PG_BIN_DIR_ENV, REQUIRE_POSTGRES_ENV, TempPostgres};
 pub use smtp::{REQUIRE_SMTP_ENV, TempSmtp};
 pub use sqlite::TempSqlite;
+pub use stripe::{REQUIRE_STRIPE_ENV, TempStripe};

@@ -13,6 +13,7 @@ mod extract;
 pub mod i18n;
 pub mod imports;
 pub mod order_mail;
+pub mod order_timer;
 mod middleware;
 pub mod page_cache;
 pub mod pages;

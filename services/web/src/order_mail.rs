@@ -2,9 +2,9 @@
 //! language. They are composed here and written to the outbox in the transaction of the step
 //! (see [`ketnoi_db::orders::step_notifying`]).
 
-use crate::AppState;
 use crate::error::AppError;
 use crate::i18n;
+use ketnoi_db::Db;
 use ketnoi_db::orders::{Notice, Order};
 use ketnoi_domain::Locale;
 use ketnoi_domain::Vnd;
@@ -25,16 +25,16 @@ fn contacts(rows: Vec<(String, String)>) -> Vec<(String, Locale)> {
         .collect()
 }
 
-pub async fn recipients(state: &AppState, org_id: i64, buyer_id: i64) -> Result<Recipients, AppError> {
-    let buyer = ketnoi_db::users::find(state.db.conn(), buyer_id)
+pub async fn recipients(db: &Db, org_id: i64, buyer_id: i64) -> Result<Recipients, AppError> {
+    let buyer = ketnoi_db::users::find(db.conn(), buyer_id)
         .await?
         .and_then(|u| u.email.map(|e| (e, u.locale)))
         .into_iter()
         .collect();
     Ok(Recipients {
         buyer,
-        sellers: contacts(ketnoi_db::orgs::manager_contacts(state.db.conn(), org_id).await?),
-        proxies: contacts(ketnoi_db::orgs::proxy_contacts(state.db.conn(), org_id).await?),
+        sellers: contacts(ketnoi_db::orgs::manager_contacts(db.conn(), org_id).await?),
+        proxies: contacts(ketnoi_db::orgs::proxy_contacts(db.conn(), org_id).await?),
     })
 }
 

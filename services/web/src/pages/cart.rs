@@ -453,7 +453,7 @@ pub async fn checkout(
     let mut recipients = BTreeMap::new();
     for o in &orders_to_place {
         if !recipients.contains_key(&o.org_id) {
-            let r = order_mail::recipients(&state, o.org_id, user.id).await?;
+            let r = order_mail::recipients(&state.db, o.org_id, user.id).await?;
             recipients.insert(o.org_id, r);
         }
     }

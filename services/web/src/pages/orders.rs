@@ -376,7 +376,7 @@ pub async fn take_step(
     actor: Actor,
     user_id: Option<i64>,
 ) -> Result<Result<Status, rules::Refused>, AppError> {
-    let recipients = order_mail::recipients(state, order.org_id, order.buyer_id).await?;
+    let recipients = order_mail::recipients(&state.db, order.org_id, order.buyer_id).await?;
     let url = state.config.public_url.clone();
     let notices = move |o: &Order, s: Status| order_mail::stepped(&url, &recipients, o, s);
     Ok(orders::step_notifying(&state.db, order.id, step, actor, user_id, &notices).await?)

@@ -1,0 +1,467 @@
+//! The cart and checkout over HTTP: a cart across two cooperatives split into one order
+//! each, wholesale terms and tiers enforced, experiences within their day's capacity, the
+//! order page's steps for each side, VietQR on the order page, order e-mails in the outbox,
+//! and the confirmation timer. Both engines.
+
+use ketnoi_db::listings::Offer;
+use ketnoi_domain::Vnd;
+use ketnoi_domain::catalog::{OfferKind, PriceTier};
+use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_tests::{Client, TestApp, listing_with_offer, on_both_backends};
+
+on_both_backends!(
+    a_cart_across_two_cooperatives_becomes_one_order_each,
+    wholesale_terms_and_experience_capacity_are_enforced,
+    each_side_takes_only_its_own_steps_and_strangers_see_nothing,
+    the_confirmation_timer_reminds_escalates_and_cancels,
+);
+
+fn offer(kind: OfferKind, price: i64) -> Offer {
+    Offer {
+        kind,
+        price: Vnd(price),
+        case_size: None,
+        min_order_qty: None,
+        duration_hours: None,
+        max_group_size: None,
+        tiers: vec![],
+    }
+}
+
+async fn offer_id(app: &TestApp, listing_id: i64) -> String {
+    crate::orders::offer_of(app, listing_id).await.to_string()
+}
+
+async fn add(c: &Client, offer: &str, quantity: &str, date: &str) -> ketnoi_tests::Page {
+    c.submit(
+        "/cart",
+        "/cart",
+        &[("offer_id", offer), ("quantity", quantity), ("date", date)],
+    )
+    .await
+}
+
+struct Shop {
+    buyer: Client,
+    coop_a: Client,
+    a_vase: i64,
+    b_rice: i64,
+    org_a: ketnoi_db::orgs::Org,
+    org_b: ketnoi_db::orgs::Org,
+}
+
+/// Two cooperatives (A takes VietQR transfers, B does not), a buyer, and a manager of A.
+async fn shop(app: &TestApp) -> Shop {
+    let org_a = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let org_b = app.cooperative("htx-gao-soc-son", "00577").await;
+    ketnoi_db::orgs::set_bank_account(
+        app.db.conn(),
+        org_a.id,
+        Some(&ketnoi_db::orgs::BankAccount {
+            bin: "970436".into(),
+            account: "0011004455667".into(),
+            account_name: "HTX GOM BAT TRANG".into(),
+        }),
+    )
+    .await
+    .unwrap();
+    let vase = ketnoi_tests::published_listing(app, &org_a, "Bình gốm men lam").await;
+    let rice = listing_with_offer(
+        app,
+        &org_b,
+        "Gạo nếp cái hoa vàng",
+        Offer {
+            case_size: Some(10),
+            min_order_qty: Some(20),
+            tiers: vec![
+                PriceTier {
+                    min_qty: 20,
+                    price: Vnd(90_000),
+                },
+                PriceTier {
+                    min_qty: 100,
+                    price: Vnd(80_000),
+                },
+            ],
+            ..offer(OfferKind::Wholesale, 95_000)
+        },
+        Some(1_000),
+    )
+    .await;
+    let buyer = app
+        .user("nguoimua@example.com", PlatformRole::User, None)
+        .await;
+    let manager = app
+        .user("quanly@example.com", PlatformRole::User, None)
+        .await;
+    app.member(&org_a, &manager, MemberRole::Manager).await;
+    Shop {
+        buyer: app.client_as(&buyer).await,
+        coop_a: app.client_as(&manager).await,
+        a_vase: vase.id,
+        b_rice: rice.id,
+        org_a,
+        org_b,
+    }
+}
+
+async fn orders_of(app: &TestApp, buyer: &str) -> Vec<ketnoi_db::orders::Listed> {
+    let u = ketnoi_db::users::find_by_email(app.db.conn(), buyer)
+        .await
+        .unwrap()
+        .unwrap();
+    ketnoi_db::orders::of_buyer(app.db.conn(), u.id, 50)
+        .await
+        .unwrap()
+}
+
+async fn a_cart_across_two_cooperatives_becomes_one_order_each(app: TestApp) {
+    let s = shop(&app).await;
+    let vase = offer_id(&app, s.a_vase).await;
+    let rice = offer_id(&app, s.b_rice).await;
+    assert_eq!(add(&s.buyer, &vase, "2", "").await.status, 303);
+    assert_eq!(add(&s.buyer, &rice, "100", "").await.status, 303);
+    let cart = s.buyer.get("/cart").await;
+    assert_eq!(cart.status, 200);
+    assert_eq!(cart.body.matches("data-testid=\"cart-group\"").count(), 2);
+    // 2 × 250,000 and 100 × 80,000 (the 100+ tier): 8,500,000 ₫.
+    assert!(cart.body.contains("8.500.000"), "{}", cart.body);
+    // B has no bank account: no VietQR choice for it.
+    assert_eq!(cart.body.matches("data-testid=\"pay-viet_qr\"").count(), 1);
+
+    // A missing phone: nothing is ordered and the cart is kept.
+    let pay_a = format!("pay_{}", s.org_a.id);
+    let pay_b = format!("pay_{}", s.org_b.id);
+    let bad = s
+        .buyer
+        .submit(
+            "/cart",
+            "/checkout",
+            &[
+                (&pay_a, "viet_qr"),
+                (&pay_b, "cod"),
+                ("commune_code", "00577"),
+                ("street", "Số 5, ngõ 12"),
+                ("phone", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("field-error"));
+    assert!(orders_of(&app, "nguoimua@example.com").await.is_empty());
+    // VietQR for a cooperative without an account is refused too.
+    let no_bank = s
+        .buyer
+        .submit(
+            "/cart",
+            "/checkout",
+            &[
+                (&pay_a, "cod"),
+                (&pay_b, "viet_qr"),
+                ("commune_code", "00577"),
+                ("street", "Số 5, ngõ 12"),
+                ("phone", "0912345678"),
+            ],
+        )
+        .await;
+    assert_eq!(no_bank.status, 422);
+
+    let placed = s
+        .buyer
+        .submit(
+            "/cart",
+            "/checkout",
+            &[
+                (&pay_a, "viet_qr"),
+                (&pay_b, "cod"),
+                ("commune_code", "00577"),
+                ("street", "Số 5, ngõ 12"),
+                ("phone", "0912345678"),
+                ("note", "Giao giờ hành chính"),
+            ],
+        )
+        .await;
+    assert_eq!(placed.status, 303, "{}", placed.body);
+    assert_eq!(placed.header("location"), Some("/orders?placed=1"));
+    let orders = orders_of(&app, "nguoimua@example.com").await;
+    assert_eq!(orders.len(), 2);
+    let a = orders.iter().find(|o| o.order.org_id == s.org_a.id).unwrap();
+    let b = orders.iter().find(|o| o.order.org_id == s.org_b.id).unwrap();
+    assert_eq!((a.order.total, a.order.payment.as_str()), (500_000, "viet_qr"));
+    assert_eq!((b.order.total, b.order.payment.as_str()), (8_000_000, "cod"));
+    assert_eq!(a.order.contact_phone.as_deref(), Some("+84912345678"));
+    assert_eq!(a.order.delivery_street.as_deref(), Some("Số 5, ngõ 12"));
+    let cart = s.buyer.get("/cart").await;
+    assert!(cart.body.contains("data-testid=\"cart-empty\""));
+    let stock = ketnoi_db::listings::find(app.db.conn(), s.a_vase)
+        .await
+        .unwrap()
+        .unwrap()
+        .stock;
+    assert_eq!(stock, Some(48));
+    // The cooperative's manager and the buyer are told, in the outbox.
+    let due = ketnoi_db::outbox::due(app.db.conn(), chrono::Utc::now(), 50)
+        .await
+        .unwrap();
+    let to = |who: &str| {
+        due.iter()
+            .filter(|m| m.kind == "order" && m.recipient == who)
+            .count()
+    };
+    assert_eq!(to("quanly@example.com"), 1);
+    assert_eq!(to("nguoimua@example.com"), 2);
+    let list = s.buyer.get("/orders?placed=1").await;
+    assert_eq!(list.body.matches("data-testid=\"order-row\"").count(), 2);
+    let org_list = s.coop_a.get("/orgs/htx-gom-bat-trang/orders").await;
+    assert_eq!(org_list.body.matches("data-testid=\"order-row\"").count(), 1);
+}
+
+async fn wholesale_terms_and_experience_capacity_are_enforced(app: TestApp) {
+    let s = shop(&app).await;
+    let rice = offer_id(&app, s.b_rice).await;
+    add(&s.buyer, &rice, "25", "").await;
+    let cart = s.buyer.get("/cart").await;
+    assert!(cart.body.contains("data-testid=\"line-problem\""));
+    assert!(!cart.body.contains("data-testid=\"place-order\""));
+    // Checking out anyway is refused by the store, and the cart stays.
+    let pay_b = format!("pay_{}", s.org_b.id);
+    let refused = s
+        .buyer
+        .submit(
+            "/cart",
+            "/checkout",
+            &[
+                (&pay_b, "cod"),
+                ("commune_code", "00577"),
+                ("street", "Thôn 2"),
+                ("phone", "0912345678"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("data-testid=\"line-problem\""));
+    // 25 + 5 = 30: whole cases of 10, above the minimum of 20: the 90,000 tier.
+    add(&s.buyer, &rice, "5", "").await;
+    let cart = s.buyer.get("/cart").await;
+    assert!(!cart.body.contains("data-testid=\"line-problem\""), "{}", cart.body);
+    assert!(cart.body.contains("2.700.000"));
+    assert_eq!(add(&s.buyer, &rice, "0", "").await.status, 422);
+    assert_eq!(add(&s.buyer, &rice, "abc", "").await.status, 422);
+    assert_eq!(add(&s.buyer, "999999", "1", "").await.status, 404);
+
+    // An experience for 10 people a day.
+    let visit = listing_with_offer(
+        &app,
+        &s.org_a,
+        "Trải nghiệm làm gốm",
+        Offer {
+            max_group_size: Some(10),
+            duration_hours: Some(3),
+            ..offer(OfferKind::Experience, 150_000)
+        },
+        None,
+    )
+    .await;
+    let visit_offer = offer_id(&app, visit.id).await;
+    let day = (ketnoi_domain::time::today_hanoi() + chrono::Duration::days(7)).to_string();
+    assert_eq!(add(&s.buyer, &visit_offer, "6", "").await.status, 422, "a date is needed");
+    assert_eq!(add(&s.buyer, &visit_offer, "6", "2001-01-01").await.status, 422);
+    assert_eq!(add(&s.buyer, &visit_offer, "6", &day).await.status, 303);
+    let other = app
+        .user("khach@example.com", PlatformRole::User, None)
+        .await;
+    let other = app.client_as(&other).await;
+    assert_eq!(add(&other, &visit_offer, "6", &day).await.status, 303);
+    let checkout = |c: Client| async move {
+        c.submit(
+            "/cart",
+            "/checkout",
+            &[("phone", "0987654321")],
+        )
+        .await
+    };
+    // The buyer's cart also holds the rice: pay it on delivery.
+    let placed = s
+        .buyer
+        .submit(
+            "/cart",
+            "/checkout",
+            &[
+                (&pay_b, "cod"),
+                ("commune_code", "00577"),
+                ("street", "Thôn 2"),
+                ("phone", "0912345678"),
+            ],
+        )
+        .await;
+    assert_eq!(placed.status, 303, "{}", placed.body);
+    // Six of ten places are taken: six more do not fit, and nothing is booked.
+    let full = checkout(other.clone()).await;
+    assert_eq!(full.status, 422);
+    assert!(full.body.contains("data-testid=\"line-problem\""), "{}", full.body);
+    let u = ketnoi_db::users::find_by_email(app.db.conn(), "khach@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        ketnoi_db::orders::of_buyer(app.db.conn(), u.id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    other
+        .submit(
+            "/cart",
+            "/cart/lines",
+            &[("offer_id", &visit_offer), ("date", &day), ("quantity", "4")],
+        )
+        .await;
+    assert_eq!(checkout(other.clone()).await.status, 303);
+    let booked = ketnoi_db::orders::of_buyer(app.db.conn(), u.id, 10)
+        .await
+        .unwrap();
+    assert_eq!(booked.len(), 1);
+    assert_eq!(booked[0].order.status, "booked");
+    assert_eq!(booked[0].order.total, 600_000);
+}
+
+async fn each_side_takes_only_its_own_steps_and_strangers_see_nothing(app: TestApp) {
+    let s = shop(&app).await;
+    let vase = offer_id(&app, s.a_vase).await;
+    add(&s.buyer, &vase, "2", "").await;
+    let pay_a = format!("pay_{}", s.org_a.id);
+    let placed = s
+        .buyer
+        .submit(
+            "/cart",
+            "/checkout",
+            &[
+                (&pay_a, "viet_qr"),
+                ("commune_code", "00577"),
+                ("street", "Số 5"),
+                ("phone", "0912345678"),
+            ],
+        )
+        .await;
+    let path = placed.header("location").unwrap().to_owned();
+    assert!(path.starts_with("/orders/"), "{path}");
+    let step = |c: &Client, step: &'static str| {
+        let (c, path) = (c.clone(), path.clone());
+        async move {
+            c.submit(&path, &format!("{path}/steps"), &[("step", step)])
+                .await
+        }
+    };
+    // The buyer cannot confirm; the cooperative can.
+    assert_eq!(step(&s.buyer, "confirm").await.status, 409);
+    assert_eq!(step(&s.coop_a, "confirm").await.status, 303);
+    // Awaiting the transfer: the buyer sees the VietQR code for the exact amount.
+    let page = s.buyer.get(&path).await;
+    assert!(page.body.contains("data-testid=\"vietqr\""), "{}", page.body);
+    assert!(page.body.contains("<svg"));
+    assert!(page.body.contains("500.000"));
+    let order = orders_of(&app, "nguoimua@example.com").await.remove(0).order;
+    assert!(page.body.contains(&format!("{} KETNOI", order.code())));
+    // Only the cooperative marks the money received.
+    assert_eq!(step(&s.buyer, "mark_paid").await.status, 409);
+    assert_eq!(step(&s.coop_a, "mark_paid").await.status, 303);
+    assert_eq!(step(&s.coop_a, "mark_paid").await.status, 409, "not twice");
+    assert_eq!(step(&s.coop_a, "ship").await.status, 303);
+    assert_eq!(step(&s.buyer, "deliver").await.status, 303);
+    assert_eq!(step(&s.buyer, "complete").await.status, 303);
+    let page = s.coop_a.get(&path).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.body.matches("data-testid=\"timeline-entry\"").count(),
+        6,
+        "placed, awaiting payment, paid, shipped, delivered, completed"
+    );
+    assert!(page.body.contains("Hoàn tất"));
+    // A bogus step is a field error; a stranger (even a member of another cooperative)
+    // finds no such order.
+    assert_eq!(step(&s.coop_a, "fly").await.status, 422);
+    let stranger = app
+        .user("la@example.com", PlatformRole::User, None)
+        .await;
+    let stranger = app.client_as(&stranger).await;
+    assert_eq!(stranger.get(&path).await.status, 404);
+    let token = stranger.known_csrf();
+    let r = stranger
+        .post_form(&format!("{path}/steps"), &[("csrf", &token), ("step", "cancel")])
+        .await;
+    assert_eq!(r.status, 404);
+    // Order questions go to the order's own thread with the cooperative.
+    let asked = s
+        .buyer
+        .submit(&path, &format!("{path}/inquiry"), &[("body", "Khi nào giao ạ?")])
+        .await;
+    assert_eq!(asked.status, 303);
+    let thread = asked.header("location").unwrap().to_owned();
+    let seen = s.coop_a.get(&thread).await;
+    assert_eq!(seen.status, 200);
+    assert!(seen.body.contains("Khi nào giao ạ?"));
+}
+
+async fn the_confirmation_timer_reminds_escalates_and_cancels(app: TestApp) {
+    use ketnoi_web::order_timer::{Pass, run_due};
+    let s = shop(&app).await;
+    let officer = app
+        .user("canbo@example.com", PlatformRole::UnionOfficer, None)
+        .await;
+    ketnoi_db::orgs::grant_proxy(app.db.conn(), s.org_a.id, officer.id, officer.id)
+        .await
+        .unwrap();
+    let vase = offer_id(&app, s.a_vase).await;
+    add(&s.buyer, &vase, "3", "").await;
+    let pay_a = format!("pay_{}", s.org_a.id);
+    s.buyer
+        .submit(
+            "/cart",
+            "/checkout",
+            &[
+                (&pay_a, "cod"),
+                ("commune_code", "00577"),
+                ("street", "Số 5"),
+                ("phone", "0912345678"),
+            ],
+        )
+        .await;
+    let timer = ketnoi_web::config::ConfirmTimer::default();
+    let placed = chrono::Utc::now();
+    let at = |h: i64| placed + chrono::Duration::hours(h) + chrono::Duration::minutes(1);
+    let url = &app.url;
+    assert_eq!(run_due(&app.db, url, &timer, at(1)).await.unwrap(), Pass::default());
+    let reminded = Pass { reminded: 1, ..Pass::default() };
+    assert_eq!(run_due(&app.db, url, &timer, at(12)).await.unwrap(), reminded);
+    assert_eq!(run_due(&app.db, url, &timer, at(13)).await.unwrap(), Pass::default());
+    let escalated = Pass { escalated: 1, ..Pass::default() };
+    assert_eq!(run_due(&app.db, url, &timer, at(24)).await.unwrap(), escalated);
+    let cancelled = Pass { cancelled: 1, ..Pass::default() };
+    assert_eq!(run_due(&app.db, url, &timer, at(48)).await.unwrap(), cancelled);
+    assert_eq!(run_due(&app.db, url, &timer, at(49)).await.unwrap(), Pass::default());
+    let order = orders_of(&app, "nguoimua@example.com").await.remove(0).order;
+    assert_eq!(order.status, "cancelled");
+    let stock = ketnoi_db::listings::find(app.db.conn(), s.a_vase)
+        .await
+        .unwrap()
+        .unwrap()
+        .stock;
+    assert_eq!(stock, Some(50), "the stock is back");
+    let timeline = ketnoi_db::orders::timeline(app.db.conn(), order.id).await.unwrap();
+    assert_eq!(timeline.last().unwrap().actor, "system");
+    let due = ketnoi_db::outbox::due(app.db.conn(), chrono::Utc::now(), 50)
+        .await
+        .unwrap();
+    let subjects: Vec<(&str, &str)> = due
+        .iter()
+        .map(|m| (m.recipient.as_str(), m.subject.as_str()))
+        .collect();
+    assert!(subjects.iter().any(|(r, s)| *r == "quanly@example.com" && s.starts_with("Nhắc")), "{subjects:?}");
+    assert!(subjects.iter().any(|(r, _)| *r == "canbo@example.com"), "{subjects:?}");
+    assert!(subjects.iter().any(|(r, s)| *r == "nguoimua@example.com" && s.contains("hủy")), "{subjects:?}");
+    // A confirmed order is left alone, and its confirmation time counts for the median.
+    let median = ketnoi_db::orders::median_confirmation(app.db.conn(), s.org_a.id)
+        .await
+        .unwrap();
+    assert_eq!(median, None);
+}
