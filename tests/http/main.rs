@@ -18,3 +18,4 @@ mod orders;
 mod page_cache;
 mod search;
 mod shell;
+mod stripe;

@@ -232,3 +232,11 @@ pub async fn order_by_reference(conn: Conn<'_>, reference: &str) -> Result<Optio
         .fetch_optional(e)
         .await)?)
 }
+
+/// The body of a stored webhook event, as it arrived.
+pub async fn event_payload(conn: Conn<'_>, id: &str) -> Result<Option<String>> {
+    Ok(on!(conn, e => sqlx::query_scalar("SELECT payload FROM stripe_events WHERE id = $1")
+        .bind(id)
+        .fetch_optional(e)
+        .await)?)
+}

@@ -182,6 +182,9 @@ fn idempotent(key: &str) -> Result<RequestStrategy, PaymentError> {
 
 impl Stripe {
     pub fn new(config: StripeConfig) -> Result<Stripe, PaymentError> {
+        // Both rustls providers are in the graph (see docs/architecture.md): name one for the
+        // process before the first TLS client is built, unless the binary already did.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let mut builder = ClientBuilder::new(&config.secret_key);
         if let Some(base) = &config.api_base {
             builder = builder.url(base);
