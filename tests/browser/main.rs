@@ -164,6 +164,7 @@ on_both_backends!(
     a_forgotten_password_is_reset_from_the_emailed_link,
     search_suggests_as_you_type_and_finds_without_diacritics,
     a_buyer_and_a_cooperative_talk_live_in_two_browsers,
+    a_buyer_orders_from_two_cooperatives_paying_by_vietqr_and_on_delivery,
 );
 
 /// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
@@ -548,4 +549,204 @@ async fn a_cooperative_publishes_a_listing_and_an_officer_verifies_its_ocop_star
     b.goto(&format!("/listings/{id}")).await;
     assert_eq!(b.text("[data-testid=ocop-stars]").await, "OCOP ★★★★");
     b.close().await;
+}
+
+/// What the timeline of the order at `path` says, entry by entry.
+async fn timeline(b: &Browser, path: &str) -> Vec<String> {
+    b.goto(path).await;
+    b.text("[data-testid=timeline]").await;
+    let mut out = Vec::new();
+    for e in
+        b.c.find_all(Locator::Css("[data-testid=timeline-entry] strong"))
+            .await
+            .unwrap()
+    {
+        out.push(e.text().await.unwrap());
+    }
+    out
+}
+
+/// A buyer finds two cooperatives' products by searching without diacritics, puts both in
+/// her cart and checks out, paying one cooperative by VietQR transfer and the other on
+/// delivery. Each cooperative's manager confirms her own order (the first also marks the
+/// transfer received); both sides' timelines say what happened, in order.
+async fn a_buyer_orders_from_two_cooperatives_paying_by_vietqr_and_on_delivery(app: TestApp) {
+    use ketnoi_domain::role::MemberRole;
+    let pottery = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let rice = app.cooperative("htx-gao-soc-son", "00577").await;
+    ketnoi_db::orgs::set_bank_account(
+        app.db.conn(),
+        pottery.id,
+        Some(&ketnoi_db::orgs::BankAccount {
+            bin: "970436".into(),
+            account: "0011004455667".into(),
+            account_name: "HTX GOM BAT TRANG".into(),
+        }),
+    )
+    .await
+    .unwrap();
+    ketnoi_tests::published_listing(&app, &pottery, "Bình gốm men lam Bát Tràng").await;
+    ketnoi_tests::published_listing(&app, &rice, "Gạo nếp cái hoa vàng Sóc Sơn").await;
+    app.user("nguoimua@example.com", PlatformRole::User, None)
+        .await;
+    for (org, login) in [(&pottery, "gom@example.com"), (&rice, "gao@example.com")] {
+        let m = app.user(login, PlatformRole::User, None).await;
+        app.member(org, &m, MemberRole::Manager).await;
+    }
+    eventually("the search index to catch up", WAIT * 2, || async {
+        let n = ketnoi_db::search_feed::pending(app.db.conn(), ketnoi_db::search_feed::INDEXER)
+            .await
+            .ok()?;
+        (n == 0).then_some(())
+    })
+    .await
+    .unwrap();
+    let Some(buyer) = Browser::open(&app).await else {
+        return;
+    };
+    let Some(coop) = Browser::open(&app).await else {
+        return;
+    };
+    buyer.sign_in("nguoimua@example.com").await;
+    for (query, title) in [
+        ("binh gom men lam", "Bình gốm men lam Bát Tràng"),
+        ("gao nep cai hoa vang", "Gạo nếp cái hoa vàng Sóc Sơn"),
+    ] {
+        buyer
+            .goto(&format!("/search?q={}", query.replace(' ', "+")))
+            .await;
+        buyer
+            .wait_for_text("[data-testid=search-results]", title)
+            .await;
+        buyer
+            .c
+            .find(Locator::LinkText(title))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        buyer
+            .wait_for_text("[data-testid=listing-title]", title)
+            .await;
+        buyer.fill("quantity", "2").await;
+        buyer.click("[data-testid=add]").await;
+        buyer.wait_for_path("/cart").await;
+    }
+    buyer.text("[data-testid=cart-total]").await;
+    assert_eq!(
+        buyer
+            .c
+            .find_all(Locator::Css("[data-testid=cart-group]"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    buyer
+        .click("[data-org=htx-gom-bat-trang] [data-testid=pay-viet_qr]")
+        .await;
+    buyer
+        .click("[data-org=htx-gao-soc-son] [data-testid=pay-cod]")
+        .await;
+    buyer.select("commune_code", "00577").await;
+    buyer.fill("street", "Số 5, ngõ 12 Hàng Gai").await;
+    buyer.fill("phone", "0912345678").await;
+    buyer.click("[data-testid=place-order]").await;
+    buyer.wait_for_path("/orders?placed=1").await;
+    let mut orders = Vec::new();
+    for row in buyer
+        .c
+        .find_all(Locator::Css("[data-testid=order-link]"))
+        .await
+        .unwrap()
+    {
+        orders.push(row.attr("href").await.unwrap().unwrap());
+    }
+    assert_eq!(orders.len(), 2);
+    // Newest first: the rice order, then the pottery one (cooperatives in cart order).
+    let by_party = |party: &'static str| {
+        let b = &buyer;
+        async move {
+            for row in
+                b.c.find_all(Locator::Css("[data-testid=order-row]"))
+                    .await
+                    .unwrap()
+            {
+                let text = row.text().await.unwrap();
+                if text.contains(party) {
+                    let link = row
+                        .find(Locator::Css("[data-testid=order-link]"))
+                        .await
+                        .unwrap();
+                    return link.attr("href").await.unwrap().unwrap();
+                }
+            }
+            panic!("no order from {party}");
+        }
+    };
+    let pottery_order = by_party("htx-gom-bat-trang").await;
+    let rice_order = by_party("htx-gao-soc-son").await;
+
+    // The pottery cooperative confirms; the buyer then sees the VietQR code to pay.
+    coop.sign_in("gom@example.com").await;
+    coop.goto("/orgs/htx-gom-bat-trang/orders").await;
+    coop.click("[data-testid=order-link]").await;
+    coop.wait_for_path(&pottery_order).await;
+    coop.click("[data-testid=step-confirm]").await;
+    coop.wait_for_text("[data-testid=order-status]", "Chờ thanh toán")
+        .await;
+    buyer.goto(&pottery_order).await;
+    assert!(
+        buyer
+            .text("[data-testid=vietqr-amount]")
+            .await
+            .contains("500.000")
+    );
+    assert!(
+        buyer
+            .text("[data-testid=vietqr-reference]")
+            .await
+            .starts_with("KN")
+    );
+    buyer
+        .c
+        .find(Locator::Css("[data-testid=vietqr] svg"))
+        .await
+        .unwrap();
+    // The transfer arrives; she marks it received.
+    coop.click("[data-testid=step-mark_paid]").await;
+    coop.wait_for_text("[data-testid=order-status]", "Đã thanh toán")
+        .await;
+    coop.sign_out().await;
+
+    // The rice cooperative confirms the cash-on-delivery order.
+    coop.sign_in("gao@example.com").await;
+    coop.goto("/orgs/htx-gao-soc-son/orders").await;
+    coop.click("[data-testid=order-link]").await;
+    coop.wait_for_path(&rice_order).await;
+    assert!(
+        coop.c
+            .find(Locator::Css("[data-testid=vietqr]"))
+            .await
+            .is_err()
+    );
+    coop.click("[data-testid=step-confirm]").await;
+    coop.wait_for_text("[data-testid=order-status]", "Đã xác nhận")
+        .await;
+
+    // Both timelines, as the buyer and as the cooperative see them.
+    let pottery_steps = ["Đã đặt", "Chờ thanh toán", "Đã thanh toán"];
+    assert_eq!(timeline(&buyer, &pottery_order).await, pottery_steps);
+    let rice_steps = ["Đã đặt", "Đã xác nhận"];
+    assert_eq!(timeline(&buyer, &rice_order).await, rice_steps);
+    assert_eq!(timeline(&coop, &rice_order).await, rice_steps);
+    buyer.goto("/orders").await;
+    let statuses = buyer.text("table.orders").await;
+    assert!(
+        statuses.contains("Đã thanh toán") && statuses.contains("Đã xác nhận"),
+        "{statuses}"
+    );
+    buyer.close().await;
+    coop.close().await;
 }

@@ -185,10 +185,22 @@ async fn a_cart_across_two_cooperatives_becomes_one_order_each(app: TestApp) {
     assert_eq!(placed.header("location"), Some("/orders?placed=1"));
     let orders = orders_of(&app, "nguoimua@example.com").await;
     assert_eq!(orders.len(), 2);
-    let a = orders.iter().find(|o| o.order.org_id == s.org_a.id).unwrap();
-    let b = orders.iter().find(|o| o.order.org_id == s.org_b.id).unwrap();
-    assert_eq!((a.order.total, a.order.payment.as_str()), (500_000, "viet_qr"));
-    assert_eq!((b.order.total, b.order.payment.as_str()), (8_000_000, "cod"));
+    let a = orders
+        .iter()
+        .find(|o| o.order.org_id == s.org_a.id)
+        .unwrap();
+    let b = orders
+        .iter()
+        .find(|o| o.order.org_id == s.org_b.id)
+        .unwrap();
+    assert_eq!(
+        (a.order.total, a.order.payment.as_str()),
+        (500_000, "viet_qr")
+    );
+    assert_eq!(
+        (b.order.total, b.order.payment.as_str()),
+        (8_000_000, "cod")
+    );
     assert_eq!(a.order.contact_phone.as_deref(), Some("+84912345678"));
     assert_eq!(a.order.delivery_street.as_deref(), Some("Số 5, ngõ 12"));
     let cart = s.buyer.get("/cart").await;
@@ -213,7 +225,10 @@ async fn a_cart_across_two_cooperatives_becomes_one_order_each(app: TestApp) {
     let list = s.buyer.get("/orders?placed=1").await;
     assert_eq!(list.body.matches("data-testid=\"order-row\"").count(), 2);
     let org_list = s.coop_a.get("/orgs/htx-gom-bat-trang/orders").await;
-    assert_eq!(org_list.body.matches("data-testid=\"order-row\"").count(), 1);
+    assert_eq!(
+        org_list.body.matches("data-testid=\"order-row\"").count(),
+        1
+    );
 }
 
 async fn wholesale_terms_and_experience_capacity_are_enforced(app: TestApp) {
@@ -243,7 +258,11 @@ async fn wholesale_terms_and_experience_capacity_are_enforced(app: TestApp) {
     // 25 + 5 = 30: whole cases of 10, above the minimum of 20: the 90,000 tier.
     add(&s.buyer, &rice, "5", "").await;
     let cart = s.buyer.get("/cart").await;
-    assert!(!cart.body.contains("data-testid=\"line-problem\""), "{}", cart.body);
+    assert!(
+        !cart.body.contains("data-testid=\"line-problem\""),
+        "{}",
+        cart.body
+    );
     assert!(cart.body.contains("2.700.000"));
     assert_eq!(add(&s.buyer, &rice, "0", "").await.status, 422);
     assert_eq!(add(&s.buyer, &rice, "abc", "").await.status, 422);
@@ -264,8 +283,15 @@ async fn wholesale_terms_and_experience_capacity_are_enforced(app: TestApp) {
     .await;
     let visit_offer = offer_id(&app, visit.id).await;
     let day = (ketnoi_domain::time::today_hanoi() + chrono::Duration::days(7)).to_string();
-    assert_eq!(add(&s.buyer, &visit_offer, "6", "").await.status, 422, "a date is needed");
-    assert_eq!(add(&s.buyer, &visit_offer, "6", "2001-01-01").await.status, 422);
+    assert_eq!(
+        add(&s.buyer, &visit_offer, "6", "").await.status,
+        422,
+        "a date is needed"
+    );
+    assert_eq!(
+        add(&s.buyer, &visit_offer, "6", "2001-01-01").await.status,
+        422
+    );
     assert_eq!(add(&s.buyer, &visit_offer, "6", &day).await.status, 303);
     let other = app
         .user("khach@example.com", PlatformRole::User, None)
@@ -273,12 +299,8 @@ async fn wholesale_terms_and_experience_capacity_are_enforced(app: TestApp) {
     let other = app.client_as(&other).await;
     assert_eq!(add(&other, &visit_offer, "6", &day).await.status, 303);
     let checkout = |c: Client| async move {
-        c.submit(
-            "/cart",
-            "/checkout",
-            &[("phone", "0987654321")],
-        )
-        .await
+        c.submit("/cart", "/checkout", &[("phone", "0987654321")])
+            .await
     };
     // The buyer's cart also holds the rice: pay it on delivery.
     let placed = s
@@ -298,7 +320,11 @@ async fn wholesale_terms_and_experience_capacity_are_enforced(app: TestApp) {
     // Six of ten places are taken: six more do not fit, and nothing is booked.
     let full = checkout(other.clone()).await;
     assert_eq!(full.status, 422);
-    assert!(full.body.contains("data-testid=\"line-problem\""), "{}", full.body);
+    assert!(
+        full.body.contains("data-testid=\"line-problem\""),
+        "{}",
+        full.body
+    );
     let u = ketnoi_db::users::find_by_email(app.db.conn(), "khach@example.com")
         .await
         .unwrap()
@@ -313,7 +339,11 @@ async fn wholesale_terms_and_experience_capacity_are_enforced(app: TestApp) {
         .submit(
             "/cart",
             "/cart/lines",
-            &[("offer_id", &visit_offer), ("date", &day), ("quantity", "4")],
+            &[
+                ("offer_id", &visit_offer),
+                ("date", &day),
+                ("quantity", "4"),
+            ],
         )
         .await;
     assert_eq!(checkout(other.clone()).await.status, 303);
@@ -357,10 +387,17 @@ async fn each_side_takes_only_its_own_steps_and_strangers_see_nothing(app: TestA
     assert_eq!(step(&s.coop_a, "confirm").await.status, 303);
     // Awaiting the transfer: the buyer sees the VietQR code for the exact amount.
     let page = s.buyer.get(&path).await;
-    assert!(page.body.contains("data-testid=\"vietqr\""), "{}", page.body);
+    assert!(
+        page.body.contains("data-testid=\"vietqr\""),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("<svg"));
     assert!(page.body.contains("500.000"));
-    let order = orders_of(&app, "nguoimua@example.com").await.remove(0).order;
+    let order = orders_of(&app, "nguoimua@example.com")
+        .await
+        .remove(0)
+        .order;
     assert!(page.body.contains(&format!("{} KETNOI", order.code())));
     // Only the cooperative marks the money received.
     assert_eq!(step(&s.buyer, "mark_paid").await.status, 409);
@@ -380,20 +417,25 @@ async fn each_side_takes_only_its_own_steps_and_strangers_see_nothing(app: TestA
     // A bogus step is a field error; a stranger (even a member of another cooperative)
     // finds no such order.
     assert_eq!(step(&s.coop_a, "fly").await.status, 422);
-    let stranger = app
-        .user("la@example.com", PlatformRole::User, None)
-        .await;
+    let stranger = app.user("la@example.com", PlatformRole::User, None).await;
     let stranger = app.client_as(&stranger).await;
     assert_eq!(stranger.get(&path).await.status, 404);
     let token = stranger.known_csrf();
     let r = stranger
-        .post_form(&format!("{path}/steps"), &[("csrf", &token), ("step", "cancel")])
+        .post_form(
+            &format!("{path}/steps"),
+            &[("csrf", &token), ("step", "cancel")],
+        )
         .await;
     assert_eq!(r.status, 404);
     // Order questions go to the order's own thread with the cooperative.
     let asked = s
         .buyer
-        .submit(&path, &format!("{path}/inquiry"), &[("body", "Khi nào giao ạ?")])
+        .submit(
+            &path,
+            &format!("{path}/inquiry"),
+            &[("body", "Khi nào giao ạ?")],
+        )
         .await;
     assert_eq!(asked.status, 303);
     let thread = asked.header("location").unwrap().to_owned();
@@ -430,16 +472,46 @@ async fn the_confirmation_timer_reminds_escalates_and_cancels(app: TestApp) {
     let placed = chrono::Utc::now();
     let at = |h: i64| placed + chrono::Duration::hours(h) + chrono::Duration::minutes(1);
     let url = &app.url;
-    assert_eq!(run_due(&app.db, url, &timer, at(1)).await.unwrap(), Pass::default());
-    let reminded = Pass { reminded: 1, ..Pass::default() };
-    assert_eq!(run_due(&app.db, url, &timer, at(12)).await.unwrap(), reminded);
-    assert_eq!(run_due(&app.db, url, &timer, at(13)).await.unwrap(), Pass::default());
-    let escalated = Pass { escalated: 1, ..Pass::default() };
-    assert_eq!(run_due(&app.db, url, &timer, at(24)).await.unwrap(), escalated);
-    let cancelled = Pass { cancelled: 1, ..Pass::default() };
-    assert_eq!(run_due(&app.db, url, &timer, at(48)).await.unwrap(), cancelled);
-    assert_eq!(run_due(&app.db, url, &timer, at(49)).await.unwrap(), Pass::default());
-    let order = orders_of(&app, "nguoimua@example.com").await.remove(0).order;
+    assert_eq!(
+        run_due(&app.db, url, &timer, at(1)).await.unwrap(),
+        Pass::default()
+    );
+    let reminded = Pass {
+        reminded: 1,
+        ..Pass::default()
+    };
+    assert_eq!(
+        run_due(&app.db, url, &timer, at(12)).await.unwrap(),
+        reminded
+    );
+    assert_eq!(
+        run_due(&app.db, url, &timer, at(13)).await.unwrap(),
+        Pass::default()
+    );
+    let escalated = Pass {
+        escalated: 1,
+        ..Pass::default()
+    };
+    assert_eq!(
+        run_due(&app.db, url, &timer, at(24)).await.unwrap(),
+        escalated
+    );
+    let cancelled = Pass {
+        cancelled: 1,
+        ..Pass::default()
+    };
+    assert_eq!(
+        run_due(&app.db, url, &timer, at(48)).await.unwrap(),
+        cancelled
+    );
+    assert_eq!(
+        run_due(&app.db, url, &timer, at(49)).await.unwrap(),
+        Pass::default()
+    );
+    let order = orders_of(&app, "nguoimua@example.com")
+        .await
+        .remove(0)
+        .order;
     assert_eq!(order.status, "cancelled");
     let stock = ketnoi_db::listings::find(app.db.conn(), s.a_vase)
         .await
@@ -447,7 +519,9 @@ async fn the_confirmation_timer_reminds_escalates_and_cancels(app: TestApp) {
         .unwrap()
         .stock;
     assert_eq!(stock, Some(50), "the stock is back");
-    let timeline = ketnoi_db::orders::timeline(app.db.conn(), order.id).await.unwrap();
+    let timeline = ketnoi_db::orders::timeline(app.db.conn(), order.id)
+        .await
+        .unwrap();
     assert_eq!(timeline.last().unwrap().actor, "system");
     let due = ketnoi_db::outbox::due(app.db.conn(), chrono::Utc::now(), 50)
         .await
@@ -456,9 +530,22 @@ async fn the_confirmation_timer_reminds_escalates_and_cancels(app: TestApp) {
         .iter()
         .map(|m| (m.recipient.as_str(), m.subject.as_str()))
         .collect();
-    assert!(subjects.iter().any(|(r, s)| *r == "quanly@example.com" && s.starts_with("Nhắc")), "{subjects:?}");
-    assert!(subjects.iter().any(|(r, _)| *r == "canbo@example.com"), "{subjects:?}");
-    assert!(subjects.iter().any(|(r, s)| *r == "nguoimua@example.com" && s.contains("hủy")), "{subjects:?}");
+    assert!(
+        subjects
+            .iter()
+            .any(|(r, s)| *r == "quanly@example.com" && s.starts_with("Nhắc")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.iter().any(|(r, _)| *r == "canbo@example.com"),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects
+            .iter()
+            .any(|(r, s)| *r == "nguoimua@example.com" && s.contains("hủy")),
+        "{subjects:?}"
+    );
     // A confirmed order is left alone, and its confirmation time counts for the median.
     let median = ketnoi_db::orders::median_confirmation(app.db.conn(), s.org_a.id)
         .await

@@ -67,7 +67,9 @@ fn is_upload(path: &str) -> bool {
 fn form_routes() -> impl Iterator<Item = String> {
     ROUTES
         .iter()
-        .filter(|r| r.method == "post" && !r.path.starts_with("/api/"))
+        .filter(|r| {
+            r.method == "post" && !r.path.starts_with("/api/") && !r.path.starts_with("/webhooks/")
+        })
         .map(|r| concrete(r.path))
 }
 

@@ -101,7 +101,11 @@ async fn card_payment(backend: Backend) {
         .unwrap()
         .unwrap();
     assert!(card.body.contains(&intent.client_secret));
-    assert!(card.header("content-security-policy").unwrap().contains("127.0.0.1"));
+    assert!(
+        card.header("content-security-policy")
+            .unwrap()
+            .contains("127.0.0.1")
+    );
     // VND is zero-decimal: 3 × 250,000 ₫ is amount 750000.
     assert_eq!(intent.amount, 750_000);
     // Opening the page again reuses the intent.
@@ -120,7 +124,10 @@ async fn card_payment(backend: Backend) {
         .retrieve(&intent.intent_id)
         .await
         .unwrap();
-    assert_eq!((remote.amount, remote.currency.as_deref()), (750_000, Some("vnd")));
+    assert_eq!(
+        (remote.amount, remote.currency.as_deref()),
+        (750_000, Some("vnd"))
+    );
 
     // The buyer's card, as Stripe.js would confirm it.
     let paid = app
@@ -134,13 +141,17 @@ async fn card_payment(backend: Backend) {
         .unwrap();
     assert_eq!(paid.status, "succeeded");
     let db = app.db.clone();
-    eventually("the webhook to mark the order paid", Duration::from_secs(20), || {
-        let db = db.clone();
-        async move {
-            let o = ketnoi_db::orders::find(db.conn(), order_id).await.ok()??;
-            (o.status == "paid").then_some(())
-        }
-    })
+    eventually(
+        "the webhook to mark the order paid",
+        Duration::from_secs(20),
+        || {
+            let db = db.clone();
+            async move {
+                let o = ketnoi_db::orders::find(db.conn(), order_id).await.ok()??;
+                (o.status == "paid").then_some(())
+            }
+        },
+    )
     .await
     .unwrap();
     let events = ketnoi_db::payments::events_of(app.db.conn(), &intent.intent_id)
@@ -149,11 +160,18 @@ async fn card_payment(backend: Backend) {
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0].1, "payment_intent.succeeded");
     assert_eq!(events[0].2.as_deref(), Some("paid"));
-    let timeline = ketnoi_db::orders::timeline(app.db.conn(), order_id).await.unwrap();
+    let timeline = ketnoi_db::orders::timeline(app.db.conn(), order_id)
+        .await
+        .unwrap();
     assert_eq!(timeline.last().unwrap().actor, "system");
-    let ledger = ketnoi_db::payments::ledger(app.db.conn(), 10).await.unwrap();
+    let ledger = ketnoi_db::payments::ledger(app.db.conn(), 10)
+        .await
+        .unwrap();
     assert_eq!(ledger.len(), 1);
-    assert_eq!((ledger[0].kind.as_str(), ledger[0].amount), ("sale", 750_000));
+    assert_eq!(
+        (ledger[0].kind.as_str(), ledger[0].amount),
+        ("sale", 750_000)
+    );
 
     // The same event delivered again (Stripe retries): acknowledged, nothing happens twice.
     let payload: String = stored_payload(&app, &events[0].0).await;
@@ -170,25 +188,57 @@ async fn card_payment(backend: Backend) {
         }
     };
     let now = chrono::Utc::now().timestamp();
-    let replay = post(payload.clone(), sign(payload.as_bytes(), WEBHOOK_SECRET, now)).await;
+    let replay = post(
+        payload.clone(),
+        sign(payload.as_bytes(), WEBHOOK_SECRET, now),
+    )
+    .await;
     assert_eq!(replay.status(), 200);
     assert_eq!(replay.text().await.unwrap(), "already received");
-    let timeline_after = ketnoi_db::orders::timeline(app.db.conn(), order_id).await.unwrap();
+    let timeline_after = ketnoi_db::orders::timeline(app.db.conn(), order_id)
+        .await
+        .unwrap();
     assert_eq!(timeline_after.len(), timeline.len());
-    assert_eq!(ketnoi_db::payments::ledger(app.db.conn(), 10).await.unwrap().len(), 1);
+    assert_eq!(
+        ketnoi_db::payments::ledger(app.db.conn(), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     // A forged or stale signature is refused before anything is read.
-    let forged = post(payload.clone(), sign(payload.as_bytes(), "whsec_wrong", now)).await;
+    let forged = post(
+        payload.clone(),
+        sign(payload.as_bytes(), "whsec_wrong", now),
+    )
+    .await;
     assert_eq!(forged.status(), 400);
-    let stale = post(payload.clone(), sign(payload.as_bytes(), WEBHOOK_SECRET, now - 3600)).await;
+    let stale = post(
+        payload.clone(),
+        sign(payload.as_bytes(), WEBHOOK_SECRET, now - 3600),
+    )
+    .await;
     assert_eq!(stale.status(), 400);
-    assert_eq!(post("{".into(), sign(b"{", WEBHOOK_SECRET, now)).await.status(), 400);
+    assert_eq!(
+        post("{".into(), sign(b"{", WEBHOOK_SECRET, now))
+            .await
+            .status(),
+        400
+    );
     // A late failure event for the same intent (out of order) changes nothing.
     let late = payload
         .replacen(&events[0].0, "evt_late_failure", 1)
-        .replacen("payment_intent.succeeded", "payment_intent.payment_failed", 1);
+        .replacen(
+            "payment_intent.succeeded",
+            "payment_intent.payment_failed",
+            1,
+        );
     let r = post(late.clone(), sign(late.as_bytes(), WEBHOOK_SECRET, now)).await;
     assert_eq!(r.status(), 200);
-    let o = ketnoi_db::orders::find(app.db.conn(), order_id).await.unwrap().unwrap();
+    let o = ketnoi_db::orders::find(app.db.conn(), order_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(o.status, "paid");
 
     // The cooperative refunds: the money goes back through Stripe, the order and the ledger
@@ -197,7 +247,10 @@ async fn card_payment(backend: Backend) {
         .submit(&path, &format!("{path}/steps"), &[("step", "refund")])
         .await;
     assert_eq!(refunded.status, 303, "{}", refunded.body);
-    let o = ketnoi_db::orders::find(app.db.conn(), order_id).await.unwrap().unwrap();
+    let o = ketnoi_db::orders::find(app.db.conn(), order_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(o.status, "refunded");
     let p = ketnoi_db::payments::card_payment(app.db.conn(), order_id)
         .await
@@ -205,7 +258,10 @@ async fn card_payment(backend: Backend) {
         .unwrap();
     assert!(p.refund_id.as_deref().is_some_and(|r| r.starts_with("re_")));
     let refunds: serde_json::Value = http
-        .get(format!("{api}v1/refunds?payment_intent={}", intent.intent_id))
+        .get(format!(
+            "{api}v1/refunds?payment_intent={}",
+            intent.intent_id
+        ))
         .bearer_auth("sk_test_ketnoi")
         .send()
         .await
@@ -213,13 +269,19 @@ async fn card_payment(backend: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(refunds["data"].as_array().map(Vec::len), Some(1), "{refunds}");
+    assert_eq!(
+        refunds["data"].as_array().map(Vec::len),
+        Some(1),
+        "{refunds}"
+    );
     assert_eq!(refunds["data"][0]["amount"], 750_000);
     let again = coop
         .submit(&path, &format!("{path}/steps"), &[("step", "refund")])
         .await;
     assert_eq!(again.status, 409, "a second refund is refused");
-    let ledger = ketnoi_db::payments::ledger(app.db.conn(), 10).await.unwrap();
+    let ledger = ketnoi_db::payments::ledger(app.db.conn(), 10)
+        .await
+        .unwrap();
     let total: i64 = ledger.iter().map(|l| l.amount).sum();
     assert_eq!((ledger.len(), total), (2, 0));
 
@@ -231,7 +293,10 @@ async fn card_payment(backend: Backend) {
     let officer = app.client_as(&officer).await;
     let payouts = officer.get("/union/payouts").await;
     assert_eq!(payouts.status, 200);
-    assert_eq!(payouts.body.matches("data-testid=\"ledger-row\"").count(), 2);
+    assert_eq!(
+        payouts.body.matches("data-testid=\"ledger-row\"").count(),
+        2
+    );
     let settled = officer
         .submit(
             "/union/payouts",
@@ -240,7 +305,12 @@ async fn card_payment(backend: Backend) {
         )
         .await;
     assert_eq!(settled.status, 303);
-    assert!(ketnoi_db::payments::owed(app.db.conn()).await.unwrap().is_empty());
+    assert!(
+        ketnoi_db::payments::owed(app.db.conn())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn stored_payload(app: &TestApp, event_id: &str) -> String {

@@ -9,6 +9,7 @@ mod pool;
 
 pub mod audit;
 pub mod badges;
+pub mod cart;
 pub mod demo;
 pub mod digests;
 pub mod events;
@@ -18,7 +19,6 @@ pub mod listings;
 pub mod media;
 pub mod messaging;
 pub mod network;
-pub mod cart;
 pub mod orders;
 pub mod orgs;
 pub mod outbox;

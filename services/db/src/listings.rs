@@ -369,16 +369,19 @@ pub async fn offers_with_ids(conn: Conn<'_>, listing_id: i64) -> Result<Vec<(i64
     rows.into_iter()
         .map(|r| {
             let tiers = parse_tiers(r.tiers.as_deref());
-            Ok((r.id, Offer {
-                kind: OfferKind::parse(&r.kind)
-                    .ok_or_else(|| DbError::Corrupt(format!("offer kind {}", r.kind)))?,
-                price: Vnd(r.price),
-                case_size: r.case_size,
-                min_order_qty: r.min_order_qty,
-                duration_hours: r.duration_hours,
-                max_group_size: r.max_group_size,
-                tiers,
-            }))
+            Ok((
+                r.id,
+                Offer {
+                    kind: OfferKind::parse(&r.kind)
+                        .ok_or_else(|| DbError::Corrupt(format!("offer kind {}", r.kind)))?,
+                    price: Vnd(r.price),
+                    case_size: r.case_size,
+                    min_order_qty: r.min_order_qty,
+                    duration_hours: r.duration_hours,
+                    max_group_size: r.max_group_size,
+                    tiers,
+                },
+            ))
         })
         .collect()
 }

@@ -30,7 +30,9 @@ pub struct Order {
 impl Order {
     /// The order's code, `KN000123`.
     pub fn code(&self) -> String {
-        self.code.clone().unwrap_or_else(|| format!("KN{:06}", self.id))
+        self.code
+            .clone()
+            .unwrap_or_else(|| format!("KN{:06}", self.id))
     }
     pub fn status(&self) -> Option<Status> {
         Status::parse(&self.status)
@@ -212,7 +214,8 @@ async fn place_in(
             Ok(p) => p,
             Err(refused) => return Ok(Err(Unavailable::Terms { offer_id, refused })),
         };
-        if let (true, Some(day), Some(capacity)) = (experience, o.experience_date, row.max_group_size)
+        if let (true, Some(day), Some(capacity)) =
+            (experience, o.experience_date, row.max_group_size)
         {
             // Lock the offer so two bookings for the same day are counted one after the other.
             on!(tx.conn(), e => sqlx::query("UPDATE offers SET position = position WHERE id = $1")

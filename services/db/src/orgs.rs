@@ -622,7 +622,11 @@ pub async fn bank_account(conn: Conn<'_>, org_id: i64) -> Result<Option<BankAcco
 }
 
 /// Sets (or, with `None`, clears) the cooperative's bank account.
-pub async fn set_bank_account(conn: Conn<'_>, org_id: i64, bank: Option<&BankAccount>) -> Result<()> {
+pub async fn set_bank_account(
+    conn: Conn<'_>,
+    org_id: i64,
+    bank: Option<&BankAccount>,
+) -> Result<()> {
     on!(conn, e => sqlx::query(
         "UPDATE organisations SET bank_bin = $2, bank_account = $3, bank_account_name = $4 WHERE id = $1")
         .bind(org_id)

@@ -24,7 +24,10 @@ pub async fn card_payment(conn: Conn<'_>, order_id: i64) -> Result<Option<CardPa
         .await)?)
 }
 
-pub async fn card_payment_by_intent(conn: Conn<'_>, intent_id: &str) -> Result<Option<CardPayment>> {
+pub async fn card_payment_by_intent(
+    conn: Conn<'_>,
+    intent_id: &str,
+) -> Result<Option<CardPayment>> {
     Ok(on!(conn, e => sqlx::query_as(
         "SELECT order_id, intent_id, client_secret, amount, status, refund_id FROM card_payments \
          WHERE intent_id = $1")
@@ -81,7 +84,13 @@ pub async fn set_refund(conn: Conn<'_>, order_id: i64, refund_id: &str) -> Resul
 
 /// Stores a verified webhook event unless it is already stored. Returns whether this call
 /// claimed it for processing: a new event, or one stored earlier whose processing failed.
-pub async fn claim_event(conn: Conn<'_>, id: &str, kind: &str, intent_id: Option<&str>, payload: &str) -> Result<bool> {
+pub async fn claim_event(
+    conn: Conn<'_>,
+    id: &str,
+    kind: &str,
+    intent_id: Option<&str>,
+    payload: &str,
+) -> Result<bool> {
     let now = crate::now();
     let inserted = on!(conn, e => sqlx::query(
         "INSERT INTO stripe_events (id, kind, intent_id, payload, received_at, processed_at) \
@@ -134,7 +143,10 @@ pub async fn release_event(conn: Conn<'_>, id: &str) -> Result<()> {
 }
 
 /// Events stored for an intent, oldest first: `(id, kind, outcome)`.
-pub async fn events_of(conn: Conn<'_>, intent_id: &str) -> Result<Vec<(String, String, Option<String>)>> {
+pub async fn events_of(
+    conn: Conn<'_>,
+    intent_id: &str,
+) -> Result<Vec<(String, String, Option<String>)>> {
     Ok(on!(conn, e => sqlx::query_as(
         "SELECT id, kind, outcome FROM stripe_events WHERE intent_id = $1 ORDER BY received_at, id")
         .bind(intent_id)
@@ -227,16 +239,20 @@ pub async fn order_by_reference(conn: Conn<'_>, reference: &str) -> Result<Optio
     if code.len() != 8 || !code[2..].bytes().all(|b| b.is_ascii_digit()) {
         return Ok(None);
     }
-    Ok(on!(conn, e => sqlx::query_scalar("SELECT id FROM orders WHERE code = $1")
+    Ok(
+        on!(conn, e => sqlx::query_scalar("SELECT id FROM orders WHERE code = $1")
         .bind(code)
         .fetch_optional(e)
-        .await)?)
+        .await)?,
+    )
 }
 
 /// The body of a stored webhook event, as it arrived.
 pub async fn event_payload(conn: Conn<'_>, id: &str) -> Result<Option<String>> {
-    Ok(on!(conn, e => sqlx::query_scalar("SELECT payload FROM stripe_events WHERE id = $1")
+    Ok(
+        on!(conn, e => sqlx::query_scalar("SELECT payload FROM stripe_events WHERE id = $1")
         .bind(id)
         .fetch_optional(e)
-        .await)?)
+        .await)?,
+    )
 }

@@ -519,8 +519,14 @@ mod tests {
         use crate::Vnd;
         use crate::catalog::{OfferKind, PriceTier};
         let tiers = [
-            PriceTier { min_qty: 20, price: Vnd(90_000) },
-            PriceTier { min_qty: 100, price: Vnd(80_000) },
+            PriceTier {
+                min_qty: 20,
+                price: Vnd(90_000),
+            },
+            PriceTier {
+                min_qty: 100,
+                price: Vnd(80_000),
+            },
         ];
         let terms = Terms {
             kind: OfferKind::Wholesale,
@@ -536,9 +542,18 @@ mod tests {
         assert_eq!(unit_price(&terms, 90), Ok(90_000));
         assert_eq!(unit_price(&terms, 100), Ok(80_000));
         assert_eq!(unit_price(&terms, 0), Err(LineRefused::BadQuantity));
-        assert_eq!(unit_price(&terms, MAX_LINE_QUANTITY + 10), Err(LineRefused::BadQuantity));
-        let no_minimum = Terms { min_order_qty: None, ..terms };
-        assert_eq!(unit_price(&no_minimum, 10), Err(LineRefused::BelowMinimum(20)));
+        assert_eq!(
+            unit_price(&terms, MAX_LINE_QUANTITY + 10),
+            Err(LineRefused::BadQuantity)
+        );
+        let no_minimum = Terms {
+            min_order_qty: None,
+            ..terms
+        };
+        assert_eq!(
+            unit_price(&no_minimum, 10),
+            Err(LineRefused::BelowMinimum(20))
+        );
     }
 
     #[test]

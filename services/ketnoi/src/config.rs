@@ -115,7 +115,12 @@ pub struct Config {
     pub stripe_publishable_key: Option<String>,
 
     /// Secret that signs Stripe's webhook deliveries (`whsec_…`).
-    #[arg(long, env = "STRIPE_WEBHOOK_SECRET", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "STRIPE_WEBHOOK_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
     pub stripe_webhook_secret: Option<String>,
 
     /// Stripe API base URL (a localstripe address in development).
@@ -123,11 +128,21 @@ pub struct Config {
     pub stripe_api_base: Option<String>,
 
     /// Where browsers load Stripe.js from.
-    #[arg(long, env = "STRIPE_JS_URL", global = true, default_value = "https://js.stripe.com/v3/")]
+    #[arg(
+        long,
+        env = "STRIPE_JS_URL",
+        global = true,
+        default_value = "https://js.stripe.com/v3/"
+    )]
     pub stripe_js_url: String,
 
     /// HMAC-SHA256 secret of bank notifications (`POST /webhooks/bank`); unset: endpoint off.
-    #[arg(long, env = "BANK_WEBHOOK_SECRET", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "BANK_WEBHOOK_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
     pub bank_webhook_secret: Option<String>,
 
     /// Hours after which an unconfirmed order reminds its cooperative.
@@ -135,7 +150,12 @@ pub struct Config {
     pub order_remind_hours: i64,
 
     /// Hours after which an unconfirmed order is escalated to the cooperative's proxy officers.
-    #[arg(long, env = "ORDER_ESCALATE_HOURS", global = true, default_value_t = 24)]
+    #[arg(
+        long,
+        env = "ORDER_ESCALATE_HOURS",
+        global = true,
+        default_value_t = 24
+    )]
     pub order_escalate_hours: i64,
 
     /// Hours after which an unconfirmed order cancels itself.

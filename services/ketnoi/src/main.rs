@@ -143,7 +143,12 @@ fn spawn_jobs(
             let now = chrono::Utc::now();
             match ketnoi_web::order_timer::run_due(&db, &public_url, &timer, now).await {
                 Ok(p) if p == ketnoi_web::order_timer::Pass::default() => {}
-                Ok(p) => tracing::info!(reminded = p.reminded, escalated = p.escalated, cancelled = p.cancelled, "order timer"),
+                Ok(p) => tracing::info!(
+                    reminded = p.reminded,
+                    escalated = p.escalated,
+                    cancelled = p.cancelled,
+                    "order timer"
+                ),
                 Err(e) => tracing::error!(error = %e, "order timer failed"),
             }
             tokio::select! {

@@ -114,7 +114,13 @@ pub fn parse_event(payload: &[u8]) -> Result<Event, PaymentError> {
 
 /// Checks `Stripe-Signature` for `payload`: one of its `v1` signatures must be
 /// HMAC-SHA256(secret, "t.payload") and `t` within `tolerance` seconds of `now`.
-pub fn verify_signature(payload: &[u8], header: &str, secret: &str, now: i64, tolerance: i64) -> bool {
+pub fn verify_signature(
+    payload: &[u8],
+    header: &str,
+    secret: &str,
+    now: i64,
+    tolerance: i64,
+) -> bool {
     use hmac::{Hmac, KeyInit, Mac};
     let (mut t, mut v1s) = (None::<i64>, Vec::new());
     for part in header.split(',') {
@@ -160,7 +166,9 @@ pub struct Stripe {
 
 impl std::fmt::Debug for Stripe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stripe").field("config", &self.config).finish()
+        f.debug_struct("Stripe")
+            .field("config", &self.config)
+            .finish()
     }
 }
 
@@ -228,32 +236,50 @@ impl Stripe {
 
     /// The PaymentIntent for an order, in VND. Its idempotency key is the order's, so asking
     /// twice gives the same intent at Stripe.
-    pub async fn create_intent(&self, order_id: i64, code: &str, amount: Vnd) -> Result<Intent, PaymentError> {
+    pub async fn create_intent(
+        &self,
+        order_id: i64,
+        code: &str,
+        amount: Vnd,
+    ) -> Result<Intent, PaymentError> {
         if amount < MIN_AMOUNT || amount > MAX_AMOUNT {
-            return Err(PaymentError::Refused(format!("amount {amount} outside card limits")));
+            return Err(PaymentError::Refused(format!(
+                "amount {amount} outside card limits"
+            )));
         }
         let req = CreatePaymentIntent::new(amount.0, Currency::VND).metadata(HashMap::from([
             ("order_id".to_owned(), order_id.to_string()),
             ("order_code".to_owned(), code.to_owned()),
         ]));
-        self.send_as(&req, Some(idempotent(&format!("ketnoi-order-{order_id}-intent"))?))
-            .await
+        self.send_as(
+            &req,
+            Some(idempotent(&format!("ketnoi-order-{order_id}-intent"))?),
+        )
+        .await
     }
 
     pub async fn retrieve(&self, intent_id: &str) -> Result<Intent, PaymentError> {
-        self.send_as(&RetrievePaymentIntent::new(intent_id), None).await
+        self.send_as(&RetrievePaymentIntent::new(intent_id), None)
+            .await
     }
 
     /// Refunds the whole intent; the key makes a retried refund the same refund.
     pub async fn refund(&self, order_id: i64, intent_id: &str) -> Result<Refund, PaymentError> {
         let req = CreateRefund::new().payment_intent(intent_id);
-        self.send_as(&req, Some(idempotent(&format!("ketnoi-order-{order_id}-refund"))?))
-            .await
+        self.send_as(
+            &req,
+            Some(idempotent(&format!("ketnoi-order-{order_id}-refund"))?),
+        )
+        .await
     }
 
     /// What Stripe.js does in the buyer's browser with a test card: a card payment method
     /// put on the intent, then confirmed. Used by tests and the demo against localstripe.
-    pub async fn pay_with_test_card(&self, intent_id: &str, number: &str) -> Result<Intent, PaymentError> {
+    pub async fn pay_with_test_card(
+        &self,
+        intent_id: &str,
+        number: &str,
+    ) -> Result<Intent, PaymentError> {
         let mut card = CreatePaymentMethodCardDetailsParams::new(12, 2034, number);
         card.cvc = Some("123".to_owned());
         let req = CreatePaymentMethod::new()
@@ -261,9 +287,13 @@ impl Stripe {
             .card(CreatePaymentMethodCard::CardDetailsParams(card));
         let pm: PaymentMethodRef = self.send_as(&req, None).await?;
         let _: Intent = self
-            .send_as(&UpdatePaymentIntent::new(intent_id).payment_method(pm.id), None)
+            .send_as(
+                &UpdatePaymentIntent::new(intent_id).payment_method(pm.id),
+                None,
+            )
             .await?;
-        self.send_as(&ConfirmPaymentIntent::new(intent_id), None).await
+        self.send_as(&ConfirmPaymentIntent::new(intent_id), None)
+            .await
     }
 }
 
@@ -273,7 +303,9 @@ impl crate::PaymentProvider for Stripe {
     }
     fn accepts(&self, amount: Vnd) -> Result<(), PaymentError> {
         if amount < MIN_AMOUNT || amount > MAX_AMOUNT {
-            Err(PaymentError::Refused(format!("amount {amount} outside card limits")))
+            Err(PaymentError::Refused(format!(
+                "amount {amount} outside card limits"
+            )))
         } else {
             Ok(())
         }
@@ -290,10 +322,22 @@ mod tests {
         let header = sign(body, "whsec_test", 1_000);
         assert!(verify_signature(body, &header, "whsec_test", 1_010, 300));
         assert!(!verify_signature(body, &header, "whsec_other", 1_010, 300));
-        assert!(!verify_signature(br#"{"id":"evt_2"}"#, &header, "whsec_test", 1_010, 300));
+        assert!(!verify_signature(
+            br#"{"id":"evt_2"}"#,
+            &header,
+            "whsec_test",
+            1_010,
+            300
+        ));
         assert!(!verify_signature(body, &header, "whsec_test", 1_400, 300));
         assert!(!verify_signature(body, "v1=abc", "whsec_test", 1_000, 300));
-        assert!(!verify_signature(body, "t=1000,v1=zz", "whsec_test", 1_000, 300));
+        assert!(!verify_signature(
+            body,
+            "t=1000,v1=zz",
+            "whsec_test",
+            1_000,
+            300
+        ));
         // Several signatures (during a secret's rotation): one good one is enough.
         let both = format!("{header},v1=00ff");
         assert!(verify_signature(body, &both, "whsec_test", 1_000, 300));

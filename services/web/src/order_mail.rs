@@ -84,7 +84,11 @@ pub fn stepped(public_url: &str, r: &Recipients, order: &Order, status: Status) 
         out.extend(r.buyer.iter().map(|to| notice(public_url, to, order, key)));
     }
     if let Some(key) = to_seller {
-        out.extend(r.sellers.iter().map(|to| notice(public_url, to, order, key)));
+        out.extend(
+            r.sellers
+                .iter()
+                .map(|to| notice(public_url, to, order, key)),
+        );
     }
     out
 }

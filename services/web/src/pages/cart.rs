@@ -65,7 +65,11 @@ pub async fn add_to_cart(
     Form(form): Form<AddForm>,
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
-    let offer_id: i64 = form.offer_id.trim().parse().map_err(|_| AppError::NotFound)?;
+    let offer_id: i64 = form
+        .offer_id
+        .trim()
+        .parse()
+        .map_err(|_| AppError::NotFound)?;
     let (_listing_id, kind) = cart::orderable_offer(state.db.conn(), offer_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -101,10 +105,15 @@ pub async fn update_line(
     Form(form): Form<LineForm>,
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
-    let offer_id: i64 = form.offer_id.trim().parse().map_err(|_| AppError::NotFound)?;
+    let offer_id: i64 = form
+        .offer_id
+        .trim()
+        .parse()
+        .map_err(|_| AppError::NotFound)?;
     let quantity = match form.quantity.trim() {
         "0" => 0,
-        q => parse_quantity(q).map_err(|m| AppError::Validation(FieldErrors::single("quantity", m)))?,
+        q => parse_quantity(q)
+            .map_err(|m| AppError::Validation(FieldErrors::single("quantity", m)))?,
     };
     let date = form.date.trim();
     if !date.is_empty() && NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
@@ -247,7 +256,10 @@ async fn cart_page(
             unit_price: Vnd(unit_price).to_string(),
             line_total: Vnd(line_total).to_string(),
             problem: problem.map(|m| m.render(ctx.locale)),
-            step: l.case_size.filter(|c| *c > 1 && l.kind == "wholesale").unwrap_or(1),
+            step: l
+                .case_size
+                .filter(|c| *c > 1 && l.kind == "wholesale")
+                .unwrap_or(1),
         };
         let goods = l.kind != "experience";
         match groups.last_mut().filter(|g| g.org_id == l.org_id) {
@@ -332,6 +344,9 @@ pub async fn show_cart(
     render(&page)
 }
 
+/// One order to place: cooperative, kind, payment, day (experiences), lines.
+type Plan = (i64, OrderKind, PaymentMethod, Option<NaiveDate>, Vec<Line>);
+
 /// `POST /checkout`: the whole cart becomes orders (one per cooperative for goods, one per
 /// booking for experiences), or nothing does and the cart shows why.
 pub async fn checkout(
@@ -407,7 +422,7 @@ pub async fn checkout(
         return invalid_cart(&state, &ctx, user.id, values, &fields, e, &BTreeMap::new()).await;
     }
     // One order per cooperative for goods; one per experience line (its own day).
-    let mut plans: Vec<(i64, OrderKind, PaymentMethod, Option<NaiveDate>, Vec<Line>)> = Vec::new();
+    let mut plans: Vec<Plan> = Vec::new();
     for l in &lines {
         let line = Line {
             offer_id: l.offer_id,
@@ -415,7 +430,13 @@ pub async fn checkout(
         };
         if l.kind == "experience" {
             let day = NaiveDate::parse_from_str(&l.experience_date, "%Y-%m-%d").ok();
-            plans.push((l.org_id, OrderKind::Experience, PaymentMethod::Cod, day, vec![line]));
+            plans.push((
+                l.org_id,
+                OrderKind::Experience,
+                PaymentMethod::Cod,
+                day,
+                vec![line],
+            ));
         } else {
             match plans
                 .iter_mut()
@@ -425,7 +446,10 @@ pub async fn checkout(
                 None => plans.push((
                     l.org_id,
                     OrderKind::Goods,
-                    payment_of.get(&l.org_id).copied().unwrap_or(PaymentMethod::Cod),
+                    payment_of
+                        .get(&l.org_id)
+                        .copied()
+                        .unwrap_or(PaymentMethod::Cod),
                     None,
                     vec![line],
                 )),
@@ -452,9 +476,8 @@ pub async fn checkout(
         .collect();
     let mut recipients = BTreeMap::new();
     for o in &orders_to_place {
-        if !recipients.contains_key(&o.org_id) {
-            let r = order_mail::recipients(&state.db, o.org_id, user.id).await?;
-            recipients.insert(o.org_id, r);
+        if let std::collections::btree_map::Entry::Vacant(slot) = recipients.entry(o.org_id) {
+            slot.insert(order_mail::recipients(&state.db, o.org_id, user.id).await?);
         }
     }
     let url = state.config.public_url.clone();

@@ -43,11 +43,7 @@ pub async fn viewer(state: &AppState, user: &User, order: &Order) -> Result<Acto
 }
 
 /// The order and who the user is to it.
-pub async fn order_for(
-    state: &AppState,
-    user: &User,
-    id: i64,
-) -> Result<(Order, Actor), AppError> {
+pub async fn order_for(state: &AppState, user: &User, id: i64) -> Result<(Order, Actor), AppError> {
     let order = orders::find(state.db.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -63,7 +59,10 @@ fn facts(order: &Order) -> Result<rules::Order, AppError> {
             payment,
             status,
         }),
-        _ => Err(AppError::Internal(anyhow::anyhow!("order {} is corrupt", order.id).into())),
+        _ => Err(AppError::Internal(anyhow::anyhow!(
+            "order {} is corrupt",
+            order.id
+        ))),
     }
 }
 
@@ -220,8 +219,7 @@ async fn qr_for(state: &AppState, order: &Order) -> Result<Option<QrView>, AppEr
     let Ok(payload) = vietqr::payload(&transfer) else {
         return Ok(None);
     };
-    let svg = vietqr::svg(&payload)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("qr: {e}").into()))?;
+    let svg = vietqr::svg(&payload).map_err(|e| AppError::Internal(anyhow::anyhow!("qr: {e}")))?;
     Ok(Some(QrView {
         svg,
         bank: vietqr::bank(&account.bin)
@@ -571,5 +569,8 @@ pub async fn update_bank(
         account_name: vietqr::reference(&name),
     });
     ketnoi_db::orgs::set_bank_account(state.db.conn(), scope.org.id, bank.as_ref()).await?;
-    Ok(see_other(&format!("/orgs/{}/bank?placed=1", scope.org.slug)))
+    Ok(see_other(&format!(
+        "/orgs/{}/bank?placed=1",
+        scope.org.slug
+    )))
 }

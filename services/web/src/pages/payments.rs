@@ -73,7 +73,7 @@ struct CardPage {
 }
 
 fn origin(url: &str) -> String {
-    let rest = url.split_once("://").map(|(s, r)| (s, r));
+    let rest = url.split_once("://");
     match rest {
         Some((scheme, r)) => {
             let host = r.split('/').next().unwrap_or_default();
@@ -147,7 +147,12 @@ pub async fn refund_card(state: &AppState, order: &Order) -> Result<(), AppError
 }
 
 fn webhook_answer(status: StatusCode, text: &'static str) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
 }
 
 /// `POST /webhooks/stripe`: Stripe's signed events. The signature is checked, the event stored
@@ -215,7 +220,12 @@ async fn act_on(
     match kind {
         "payment_intent.succeeded" => {
             if intent.amount != order.total {
-                tracing::error!(order = order.id, paid = intent.amount, total = order.total, "card amount differs from the order");
+                tracing::error!(
+                    order = order.id,
+                    paid = intent.amount,
+                    total = order.total,
+                    "card amount differs from the order"
+                );
                 return Ok("held: amount differs from the order");
             }
             payments::set_card_status(state.db.conn(), &intent.id, "succeeded").await?;
@@ -274,10 +284,16 @@ pub async fn bank_webhook(
         return Ok(webhook_answer(StatusCode::BAD_REQUEST, "bad signature"));
     }
     let Ok(n) = serde_json::from_slice::<BankNotification>(&body) else {
-        return Ok(webhook_answer(StatusCode::BAD_REQUEST, "unreadable notification"));
+        return Ok(webhook_answer(
+            StatusCode::BAD_REQUEST,
+            "unreadable notification",
+        ));
     };
     if n.id.is_empty() || n.id.len() > 100 || n.reference.len() > 200 {
-        return Ok(webhook_answer(StatusCode::BAD_REQUEST, "unreadable notification"));
+        return Ok(webhook_answer(
+            StatusCode::BAD_REQUEST,
+            "unreadable notification",
+        ));
     }
     let order_id = payments::order_by_reference(state.db.conn(), &n.reference).await?;
     let order = match order_id {
@@ -290,8 +306,15 @@ pub async fn bank_webhook(
             && o.total == n.amount
     });
     let outcome = if matches { "paid" } else { "unmatched" };
-    if !payments::record_bank_notification(state.db.conn(), &n.id, &n.reference, n.amount, order_id, outcome)
-        .await?
+    if !payments::record_bank_notification(
+        state.db.conn(),
+        &n.id,
+        &n.reference,
+        n.amount,
+        order_id,
+        outcome,
+    )
+    .await?
     {
         return Ok(webhook_answer(StatusCode::OK, "already received"));
     }
