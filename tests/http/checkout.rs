@@ -385,6 +385,13 @@ async fn each_side_takes_only_its_own_steps_and_strangers_see_nothing(app: TestA
     // The buyer cannot confirm; the cooperative can.
     assert_eq!(step(&s.buyer, "confirm").await.status, 409);
     assert_eq!(step(&s.coop_a, "confirm").await.status, 303);
+    // Her confirmation time now shows on the cooperative's profile (a minute at most here).
+    let profile = app.client().get("/orgs/htx-gom-bat-trang").await;
+    assert!(
+        profile.body.contains("data-testid=\"confirms-in\">1 phút"),
+        "{}",
+        profile.body
+    );
     // Awaiting the transfer: the buyer sees the VietQR code for the exact amount.
     let page = s.buyer.get(&path).await;
     assert!(

@@ -583,3 +583,6 @@ mail-order-reminder-subject = Reminder: order { $code } awaits confirmation
 mail-order-reminder-body = Order { $code } ({ $total }) has not been confirmed. It cancels itself if nobody confirms it. { $url }
 mail-order-escalated-subject = A cooperative's order { $code } is unconfirmed
 mail-order-escalated-body = A cooperative you support has not confirmed order { $code } ({ $total }). You can confirm it for them: { $url }
+org-confirms-in = Usually confirms orders within
+duration-hours = { $h } h
+duration-minutes = { $m } min

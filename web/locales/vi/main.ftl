@@ -583,3 +583,6 @@ mail-order-reminder-subject = Nhắc: đơn hàng { $code } đang chờ xác nh�
 mail-order-reminder-body = Đơn hàng { $code } ({ $total }) chưa được xác nhận. Đơn sẽ tự hủy nếu không được xác nhận. { $url }
 mail-order-escalated-subject = Đơn hàng { $code } của hợp tác xã chưa được xác nhận
 mail-order-escalated-body = Hợp tác xã bạn hỗ trợ chưa xác nhận đơn hàng { $code } ({ $total }). Bạn có thể xác nhận thay: { $url }
+org-confirms-in = Thường xác nhận đơn trong
+duration-hours = { $h } giờ
+duration-minutes = { $m } phút

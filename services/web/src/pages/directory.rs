@@ -345,6 +345,24 @@ struct ProfilePage {
     json_ld: String,
     og_description: String,
     og_image: Option<String>,
+    /// How long the cooperative usually takes to confirm an order (median), when known.
+    confirms_in: Option<String>,
+}
+
+/// "3 giờ 20 phút" / "3 h 20 min": a confirmation time in words.
+fn duration_words(ctx: &Ctx, d: chrono::Duration) -> String {
+    let minutes = d.num_minutes().max(1);
+    let (h, m) = (minutes / 60, minutes % 60);
+    let t = ctx.tr();
+    match (h, m) {
+        (0, m) => t.with("duration-minutes", "m", &m.to_string()),
+        (h, 0) => t.with("duration-hours", "h", &h.to_string()),
+        (h, m) => format!(
+            "{} {}",
+            t.with("duration-hours", "h", &h.to_string()),
+            t.with("duration-minutes", "m", &m.to_string())
+        ),
+    }
 }
 
 fn national(phone: Option<&str>) -> Option<String> {
@@ -456,7 +474,11 @@ pub async fn show_org(
         "geo": org.profile.lat.zip(org.profile.lon).map(|(lat, lon)| serde_json::json!({"@type": "GeoCoordinates", "latitude": lat, "longitude": lon})),
         "numberOfEmployees": org.members_total,
     });
+    let confirms_in = ketnoi_db::orders::median_confirmation(state.db.conn(), org.id)
+        .await?
+        .map(|d| duration_words(&ctx, d));
     render(&ProfilePage {
+        confirms_in,
         layout: Layout::new(&ctx, org.name.clone()),
         kind_label: ctx.tr().get(&format!("kind-{}", org.kind.as_str())),
         legacy_district: commune.map(|c| c.legacy_district_main.clone()),
