@@ -243,14 +243,7 @@ async fn wait_for_attr(b: &Browser, css: &str, attr: &str) {
 /// suggestions from the API in the box's list.
 async fn search_suggests_as_you_type_and_finds_without_diacritics(app: TestApp) {
     ketnoi_db::demo::import(&app.db).await.unwrap();
-    eventually("the search index to catch up", WAIT * 2, || async {
-        let n = ketnoi_db::search_feed::pending(app.db.conn(), ketnoi_db::search_feed::INDEXER)
-            .await
-            .ok()?;
-        (n == 0).then_some(())
-    })
-    .await
-    .unwrap();
+    search_caught_up(&app).await;
     let Some(b) = Browser::open(&app).await else {
         return;
     };
@@ -551,6 +544,18 @@ async fn a_cooperative_publishes_a_listing_and_an_officer_verifies_its_ocop_star
     b.close().await;
 }
 
+/// Waits until the search index has every change.
+async fn search_caught_up(app: &TestApp) {
+    eventually("the search index to catch up", WAIT * 2, || async {
+        let n = ketnoi_db::search_feed::pending(app.db.conn(), ketnoi_db::search_feed::INDEXER)
+            .await
+            .ok()?;
+        (n == 0).then_some(())
+    })
+    .await
+    .unwrap();
+}
+
 /// What the timeline of the order at `path` says, entry by entry.
 async fn timeline(b: &Browser, path: &str) -> Vec<String> {
     b.goto(path).await;
@@ -593,14 +598,7 @@ async fn a_buyer_orders_from_two_cooperatives_paying_by_vietqr_and_on_delivery(a
         let m = app.user(login, PlatformRole::User, None).await;
         app.member(org, &m, MemberRole::Manager).await;
     }
-    eventually("the search index to catch up", WAIT * 2, || async {
-        let n = ketnoi_db::search_feed::pending(app.db.conn(), ketnoi_db::search_feed::INDEXER)
-            .await
-            .ok()?;
-        (n == 0).then_some(())
-    })
-    .await
-    .unwrap();
+    search_caught_up(&app).await;
     let Some(buyer) = Browser::open(&app).await else {
         return;
     };

@@ -41,6 +41,18 @@ async fn add(c: &Client, offer: &str, quantity: &str, date: &str) -> ketnoi_test
     .await
 }
 
+/// Checks the cart out to a street in ward 00577 with `phone` and the other `fields` (how
+/// each cooperative is paid, a note).
+async fn check_out(c: &Client, phone: &str, fields: &[(&str, &str)]) -> ketnoi_tests::Page {
+    let mut all = vec![
+        ("commune_code", "00577"),
+        ("street", "Số 5, ngõ 12"),
+        ("phone", phone),
+    ];
+    all.extend_from_slice(fields);
+    c.submit("/cart", "/checkout", &all).await
+}
+
 struct Shop {
     buyer: Client,
     coop_a: Client,
@@ -132,55 +144,29 @@ async fn a_cart_across_two_cooperatives_becomes_one_order_each(app: TestApp) {
     // A missing phone: nothing is ordered and the cart is kept.
     let pay_a = format!("pay_{}", s.org_a.id);
     let pay_b = format!("pay_{}", s.org_b.id);
-    let bad = s
-        .buyer
-        .submit(
-            "/cart",
-            "/checkout",
-            &[
-                (&pay_a, "viet_qr"),
-                (&pay_b, "cod"),
-                ("commune_code", "00577"),
-                ("street", "Số 5, ngõ 12"),
-                ("phone", "12"),
-            ],
-        )
-        .await;
+    let bad = check_out(&s.buyer, "12", &[(&pay_a, "viet_qr"), (&pay_b, "cod")]).await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("field-error"));
     assert!(orders_of(&app, "nguoimua@example.com").await.is_empty());
     // VietQR for a cooperative without an account is refused too.
-    let no_bank = s
-        .buyer
-        .submit(
-            "/cart",
-            "/checkout",
-            &[
-                (&pay_a, "cod"),
-                (&pay_b, "viet_qr"),
-                ("commune_code", "00577"),
-                ("street", "Số 5, ngõ 12"),
-                ("phone", "0912345678"),
-            ],
-        )
-        .await;
+    let no_bank = check_out(
+        &s.buyer,
+        "0912345678",
+        &[(&pay_a, "cod"), (&pay_b, "viet_qr")],
+    )
+    .await;
     assert_eq!(no_bank.status, 422);
 
-    let placed = s
-        .buyer
-        .submit(
-            "/cart",
-            "/checkout",
-            &[
-                (&pay_a, "viet_qr"),
-                (&pay_b, "cod"),
-                ("commune_code", "00577"),
-                ("street", "Số 5, ngõ 12"),
-                ("phone", "0912345678"),
-                ("note", "Giao giờ hành chính"),
-            ],
-        )
-        .await;
+    let placed = check_out(
+        &s.buyer,
+        "0912345678",
+        &[
+            (&pay_a, "viet_qr"),
+            (&pay_b, "cod"),
+            ("note", "Giao giờ hành chính"),
+        ],
+    )
+    .await;
     assert_eq!(placed.status, 303, "{}", placed.body);
     assert_eq!(placed.header("location"), Some("/orders?placed=1"));
     let orders = orders_of(&app, "nguoimua@example.com").await;
@@ -240,19 +226,7 @@ async fn wholesale_terms_and_experience_capacity_are_enforced(app: TestApp) {
     assert!(!cart.body.contains("data-testid=\"place-order\""));
     // Checking out anyway is refused by the store, and the cart stays.
     let pay_b = format!("pay_{}", s.org_b.id);
-    let refused = s
-        .buyer
-        .submit(
-            "/cart",
-            "/checkout",
-            &[
-                (&pay_b, "cod"),
-                ("commune_code", "00577"),
-                ("street", "Thôn 2"),
-                ("phone", "0912345678"),
-            ],
-        )
-        .await;
+    let refused = check_out(&s.buyer, "0912345678", &[(&pay_b, "cod")]).await;
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("data-testid=\"line-problem\""));
     // 25 + 5 = 30: whole cases of 10, above the minimum of 20: the 90,000 tier.
@@ -298,24 +272,9 @@ async fn wholesale_terms_and_experience_capacity_are_enforced(app: TestApp) {
         .await;
     let other = app.client_as(&other).await;
     assert_eq!(add(&other, &visit_offer, "6", &day).await.status, 303);
-    let checkout = |c: Client| async move {
-        c.submit("/cart", "/checkout", &[("phone", "0987654321")])
-            .await
-    };
+    let checkout = |c: Client| async move { check_out(&c, "0987654321", &[]).await };
     // The buyer's cart also holds the rice: pay it on delivery.
-    let placed = s
-        .buyer
-        .submit(
-            "/cart",
-            "/checkout",
-            &[
-                (&pay_b, "cod"),
-                ("commune_code", "00577"),
-                ("street", "Thôn 2"),
-                ("phone", "0912345678"),
-            ],
-        )
-        .await;
+    let placed = check_out(&s.buyer, "0912345678", &[(&pay_b, "cod")]).await;
     assert_eq!(placed.status, 303, "{}", placed.body);
     // Six of ten places are taken: six more do not fit, and nothing is booked.
     let full = checkout(other.clone()).await;
@@ -360,19 +319,7 @@ async fn each_side_takes_only_its_own_steps_and_strangers_see_nothing(app: TestA
     let vase = offer_id(&app, s.a_vase).await;
     add(&s.buyer, &vase, "2", "").await;
     let pay_a = format!("pay_{}", s.org_a.id);
-    let placed = s
-        .buyer
-        .submit(
-            "/cart",
-            "/checkout",
-            &[
-                (&pay_a, "viet_qr"),
-                ("commune_code", "00577"),
-                ("street", "Số 5"),
-                ("phone", "0912345678"),
-            ],
-        )
-        .await;
+    let placed = check_out(&s.buyer, "0912345678", &[(&pay_a, "viet_qr")]).await;
     let path = placed.header("location").unwrap().to_owned();
     assert!(path.starts_with("/orders/"), "{path}");
     let step = |c: &Client, step: &'static str| {
@@ -463,18 +410,7 @@ async fn the_confirmation_timer_reminds_escalates_and_cancels(app: TestApp) {
     let vase = offer_id(&app, s.a_vase).await;
     add(&s.buyer, &vase, "3", "").await;
     let pay_a = format!("pay_{}", s.org_a.id);
-    s.buyer
-        .submit(
-            "/cart",
-            "/checkout",
-            &[
-                (&pay_a, "cod"),
-                ("commune_code", "00577"),
-                ("street", "Số 5"),
-                ("phone", "0912345678"),
-            ],
-        )
-        .await;
+    check_out(&s.buyer, "0912345678", &[(&pay_a, "cod")]).await;
     let timer = ketnoi_web::config::ConfirmTimer::default();
     let placed = chrono::Utc::now();
     let at = |h: i64| placed + chrono::Duration::hours(h) + chrono::Duration::minutes(1);

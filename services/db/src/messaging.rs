@@ -124,7 +124,8 @@ pub async fn get_for(conn: Conn<'_>, id: i64, user_id: i64) -> Result<Option<Con
 }
 
 /// The buyer's inquiry about `listing_id` (or about the cooperative, without one): the open
-/// one if it exists, else a new one. Returns its id.
+/// one if it exists (order threads, which carry a title, are their own), else a new one.
+/// Returns its id.
 pub async fn open_inquiry(
     db: &Db,
     buyer_id: i64,
@@ -134,27 +135,17 @@ pub async fn open_inquiry(
     let mut tx = db.begin().await?;
     let existing: Option<i64> = on!(tx.conn(), e => sqlx::query_scalar(
         "SELECT id FROM conversations WHERE kind = 'inquiry' AND created_by = $1 AND org_id = $2 \
-         AND ((listing_id IS NULL AND $3 IS NULL) OR listing_id = $3) ORDER BY id LIMIT 1")
+         AND title IS NULL AND ((listing_id IS NULL AND $3 IS NULL) OR listing_id = $3) \
+         ORDER BY id LIMIT 1")
         .bind(buyer_id)
         .bind(org_id)
         .bind(listing_id)
         .fetch_optional(e)
         .await)?;
-    if let Some(id) = existing {
-        tx.commit().await?;
-        return Ok(id);
-    }
-    let now = crate::now();
-    let id: i64 = on!(tx.conn(), e => sqlx::query_scalar(
-        "INSERT INTO conversations (kind, org_id, listing_id, created_by, last_seq, created_at) \
-         VALUES ('inquiry', $1, $2, $3, 0, $4) RETURNING id")
-        .bind(org_id)
-        .bind(listing_id)
-        .bind(buyer_id)
-        .bind(now)
-        .fetch_one(e)
-        .await)?;
-    add_member(tx.conn(), id, buyer_id, "member", now).await?;
+    let id = match existing {
+        Some(id) => id,
+        None => new_inquiry(&mut tx, buyer_id, org_id, listing_id, None).await?,
+    };
     tx.commit().await?;
     Ok(id)
 }
@@ -163,18 +154,30 @@ pub async fn open_inquiry(
 /// `title` (the order's code). Returns its id.
 pub async fn open_order_thread(db: &Db, buyer_id: i64, org_id: i64, title: &str) -> Result<i64> {
     let mut tx = db.begin().await?;
+    let id = new_inquiry(&mut tx, buyer_id, org_id, None, Some(title)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn new_inquiry(
+    tx: &mut crate::Tx,
+    buyer_id: i64,
+    org_id: i64,
+    listing_id: Option<i64>,
+    title: Option<&str>,
+) -> Result<i64> {
     let now = crate::now();
     let id: i64 = on!(tx.conn(), e => sqlx::query_scalar(
-        "INSERT INTO conversations (kind, title, org_id, created_by, last_seq, created_at) \
-         VALUES ('inquiry', $1, $2, $3, 0, $4) RETURNING id")
+        "INSERT INTO conversations (kind, title, org_id, listing_id, created_by, last_seq, created_at) \
+         VALUES ('inquiry', $1, $2, $3, $4, 0, $5) RETURNING id")
         .bind(title)
         .bind(org_id)
+        .bind(listing_id)
         .bind(buyer_id)
         .bind(now)
         .fetch_one(e)
         .await)?;
     add_member(tx.conn(), id, buyer_id, "member", now).await?;
-    tx.commit().await?;
     Ok(id)
 }
 
