@@ -489,9 +489,42 @@ async fn the_confirmation_timer_reminds_escalates_and_cancels(app: TestApp) {
             .any(|(r, s)| *r == "nguoimua@example.com" && s.contains("hủy")),
         "{subjects:?}"
     );
-    // A confirmed order is left alone, and its confirmation time counts for the median.
-    let median = ketnoi_db::orders::median_confirmation(app.db.conn(), s.org_a.id)
+    assert_eq!(
+        ketnoi_db::orders::median_confirmation(app.db.conn(), s.org_a.id)
+            .await
+            .unwrap(),
+        None,
+        "a cancelled order was never confirmed"
+    );
+
+    // The officer the cooperative granted proxy rights confirms for it: recorded as such,
+    // and the timer leaves a confirmed order alone.
+    add(&s.buyer, &vase, "1", "").await;
+    let placed = check_out(&s.buyer, "0912345678", &[(&pay_a, "cod")]).await;
+    let path = placed.header("location").unwrap().to_owned();
+    let officer = app.client_as(&officer).await;
+    let confirmed = officer
+        .submit(&path, &format!("{path}/steps"), &[("step", "confirm")])
+        .await;
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    let second = orders_of(&app, "nguoimua@example.com")
+        .await
+        .remove(0)
+        .order;
+    assert_eq!(second.status, "confirmed");
+    let timeline = ketnoi_db::orders::timeline(app.db.conn(), second.id)
         .await
         .unwrap();
-    assert_eq!(median, None);
+    assert_eq!(timeline.last().unwrap().actor, "proxy");
+    let later = chrono::Utc::now() + chrono::Duration::hours(100);
+    assert_eq!(
+        run_due(&app.db, url, &timer, later).await.unwrap(),
+        Pass::default()
+    );
+    assert!(
+        ketnoi_db::orders::median_confirmation(app.db.conn(), s.org_a.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }

@@ -5,6 +5,7 @@
 mod accounts;
 mod api;
 mod authorization;
+mod bank;
 mod catalogue;
 mod checkout;
 mod digests;

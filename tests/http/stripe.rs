@@ -311,6 +311,76 @@ async fn card_payment(backend: Backend) {
             .unwrap()
             .is_empty()
     );
+
+    // A card payment that succeeds after the order was cancelled goes straight back.
+    b.submit("/cart", "/cart", &[("offer_id", &offer), ("quantity", "1")])
+        .await;
+    let placed = b
+        .submit(
+            "/cart",
+            "/checkout",
+            &[
+                (&format!("pay_{}", org.id), "stripe"),
+                ("commune_code", "00577"),
+                ("street", "12 Hàng Gai"),
+                ("phone", "0912345678"),
+            ],
+        )
+        .await;
+    let path = placed.header("location").unwrap().to_owned();
+    let second: i64 = path.trim_start_matches("/orders/").parse().unwrap();
+    coop.submit(&path, &format!("{path}/steps"), &[("step", "confirm")])
+        .await;
+    assert_eq!(b.get(&format!("{path}/card")).await.status, 200);
+    let intent = ketnoi_db::payments::card_payment(app.db.conn(), second)
+        .await
+        .unwrap()
+        .unwrap();
+    let cancelled = b
+        .submit(&path, &format!("{path}/steps"), &[("step", "cancel")])
+        .await;
+    assert_eq!(cancelled.status, 303);
+    app.state
+        .payments
+        .stripe
+        .as_ref()
+        .unwrap()
+        .pay_with_test_card(&intent.intent_id, "4242424242424242")
+        .await
+        .unwrap();
+    eventually(
+        "the late payment to be refunded",
+        Duration::from_secs(20),
+        || {
+            let db = db.clone();
+            async move {
+                let p = ketnoi_db::payments::card_payment(db.conn(), second)
+                    .await
+                    .ok()??;
+                p.refund_id.map(|_| ())
+            }
+        },
+    )
+    .await
+    .unwrap();
+    let o = ketnoi_db::orders::find(app.db.conn(), second)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(o.status, "cancelled");
+    let events = ketnoi_db::payments::events_of(app.db.conn(), &intent.intent_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        events[0].2.as_deref(),
+        Some("refunded: the order was cancelled")
+    );
+    assert!(
+        ketnoi_db::payments::owed(app.db.conn())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn stored_payload(app: &TestApp, event_id: &str) -> String {

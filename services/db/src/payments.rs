@@ -231,14 +231,9 @@ pub async fn record_bank_notification(
 
 /// The order a transfer reference names (`KN000123` anywhere in it).
 pub async fn order_by_reference(conn: Conn<'_>, reference: &str) -> Result<Option<i64>> {
-    let upper = reference.to_ascii_uppercase();
-    let Some(at) = upper.find("KN") else {
+    let Some(code) = order_code_in(reference) else {
         return Ok(None);
     };
-    let code: String = upper[at..].chars().take(8).collect();
-    if code.len() != 8 || !code[2..].bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(None);
-    }
     Ok(
         on!(conn, e => sqlx::query_scalar("SELECT id FROM orders WHERE code = $1")
         .bind(code)
@@ -255,4 +250,37 @@ pub async fn event_payload(conn: Conn<'_>, id: &str) -> Result<Option<String>> {
         .fetch_optional(e)
         .await)?,
     )
+}
+
+/// The first order code (`KN` and six digits, not inside a longer number) in a transfer's
+/// reference, as banks pass it on (often with their own words around it).
+pub fn order_code_in(reference: &str) -> Option<String> {
+    let upper = reference.to_ascii_uppercase();
+    let bytes = upper.as_bytes();
+    upper.match_indices("KN").find_map(|(at, _)| {
+        let digits = bytes.get(at + 2..at + 8)?;
+        let after = bytes.get(at + 8);
+        (digits.iter().all(u8::is_ascii_digit) && !after.is_some_and(u8::is_ascii_digit))
+            .then(|| upper[at..at + 8].to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn order_codes_are_found_in_bank_references() {
+        use super::order_code_in;
+        assert_eq!(
+            order_code_in("KN000123 KETNOI").as_deref(),
+            Some("KN000123")
+        );
+        assert_eq!(
+            order_code_in("ck kn000123 ketnoi").as_deref(),
+            Some("KN000123")
+        );
+        assert_eq!(order_code_in("BKNX KN000042").as_deref(), Some("KN000042"));
+        assert_eq!(order_code_in("KN0001234"), None);
+        assert_eq!(order_code_in("KN12"), None);
+        assert_eq!(order_code_in("thanh toan"), None);
+    }
 }

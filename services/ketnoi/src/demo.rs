@@ -30,6 +30,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
             None,
             Some("htx-gom-su-men-lam-bat-trang"),
         ),
+        ("nguoimua@example.com", "Trần Thu Hà", "user", None, None),
     ];
     for (login, name, role, commune, owns) in accounts {
         if ketnoi_db::users::find_by_email(db.conn(), login)
@@ -44,6 +45,18 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         {
             ketnoi_db::orgs::add_member(db.conn(), org.id, user_id, MemberRole::Owner).await?;
         }
+    }
+    // The demo cooperative takes VietQR transfers (a made-up account at Vietcombank), so an
+    // order to it shows a scannable code.
+    if let Some(org) =
+        ketnoi_db::orgs::find_by_slug(db.conn(), "htx-gom-su-men-lam-bat-trang").await?
+    {
+        let bank = ketnoi_db::orgs::BankAccount {
+            bin: "970436".into(),
+            account: "0011000000001".into(),
+            account_name: "HTX GOM SU MEN LAM".into(),
+        };
+        ketnoi_db::orgs::set_bank_account(db.conn(), org.id, Some(&bank)).await?;
     }
     tracing::info!("demo accounts ready (password: {DEMO_PASSWORD})");
     Ok(())
