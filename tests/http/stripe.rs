@@ -312,6 +312,51 @@ async fn card_payment(backend: Backend) {
             .is_empty()
     );
 
+    // Below a card's minimum (about US$0.50), the card is refused at checkout.
+    let sweet = ketnoi_tests::listing_with_offer(
+        &app,
+        &org,
+        "Kẹo lạc",
+        ketnoi_db::listings::Offer {
+            kind: ketnoi_domain::catalog::OfferKind::Retail,
+            price: ketnoi_domain::Vnd(5_000),
+            case_size: None,
+            min_order_qty: None,
+            duration_hours: None,
+            max_group_size: None,
+            tiers: vec![],
+        },
+        None,
+    )
+    .await;
+    let sweet_offer = crate::orders::offer_of(&app, sweet.id).await.to_string();
+    b.submit(
+        "/cart",
+        "/cart",
+        &[("offer_id", &sweet_offer), ("quantity", "2")],
+    )
+    .await;
+    let small = b
+        .submit(
+            "/cart",
+            "/checkout",
+            &[
+                (&format!("pay_{}", org.id), "stripe"),
+                ("commune_code", "00577"),
+                ("street", "12 Hàng Gai"),
+                ("phone", "0912345678"),
+            ],
+        )
+        .await;
+    assert_eq!(small.status, 422);
+    assert!(small.body.contains("13.000"), "{}", small.body);
+    b.submit(
+        "/cart",
+        "/cart/lines",
+        &[("offer_id", &sweet_offer), ("quantity", "0")],
+    )
+    .await;
+
     // A card payment that succeeds after the order was cancelled goes straight back.
     b.submit("/cart", "/cart", &[("offer_id", &offer), ("quantity", "1")])
         .await;

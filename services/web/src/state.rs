@@ -30,10 +30,30 @@ pub struct Inner {
     pub payments: Payments,
 }
 
-/// The ways to pay this deployment offers besides transfer and cash.
+/// The ways to pay this deployment offers: transfer and cash always, cards when Stripe is
+/// configured.
 pub struct Payments {
-    /// Cards, when Stripe is configured.
     pub stripe: Option<ketnoi_payments::stripe::Stripe>,
+    viet_qr: ketnoi_payments::VietQrTransfer,
+    cash: ketnoi_payments::CashOnDelivery,
+}
+
+impl Payments {
+    /// The provider behind a way to pay, if this deployment offers it.
+    pub fn provider(
+        &self,
+        method: ketnoi_domain::order::PaymentMethod,
+    ) -> Option<&dyn ketnoi_payments::PaymentProvider> {
+        use ketnoi_domain::order::PaymentMethod;
+        match method {
+            PaymentMethod::VietQr => Some(&self.viet_qr),
+            PaymentMethod::Cod => Some(&self.cash),
+            PaymentMethod::Stripe => self
+                .stripe
+                .as_ref()
+                .map(|s| s as &dyn ketnoi_payments::PaymentProvider),
+        }
+    }
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -59,7 +79,11 @@ impl AppState {
                 .ok()
         });
         AppState(Arc::new(Inner {
-            payments: Payments { stripe },
+            payments: Payments {
+                stripe,
+                viet_qr: ketnoi_payments::VietQrTransfer,
+                cash: ketnoi_payments::CashOnDelivery,
+            },
             hub,
             messages_by_user: RateLimiter::keyed(per_minute(config.messages_per_minute)),
             search,

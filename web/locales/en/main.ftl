@@ -586,3 +586,4 @@ mail-order-escalated-body = A cooperative you support has not confirmed order { 
 org-confirms-in = Usually confirms orders within
 duration-hours = { $h } h
 duration-minutes = { $m } min
+err-payment-amount = This way to pay does not take the order's amount (cards: 13,000 ₫ to 99,999,999 ₫).

@@ -586,3 +586,4 @@ mail-order-escalated-body = Hợp tác xã bạn hỗ trợ chưa xác nhận đ
 org-confirms-in = Thường xác nhận đơn trong
 duration-hours = { $h } giờ
 duration-minutes = { $m } phút
+err-payment-amount = Cách thanh toán này không nhận số tiền của đơn (thẻ: từ 13.000 ₫ đến 99.999.999 ₫).

@@ -396,11 +396,8 @@ pub async fn checkout(
             continue;
         }
         let key = format!("pay_{}", l.org_id);
-        let method = PaymentMethod::parse(field(&key)).filter(|m| match m {
-            PaymentMethod::Cod => true,
-            PaymentMethod::Stripe => state.payments.stripe.is_some(),
-            PaymentMethod::VietQr => true,
-        });
+        let method =
+            PaymentMethod::parse(field(&key)).filter(|m| state.payments.provider(*m).is_some());
         let method = match method {
             Some(PaymentMethod::VietQr)
                 if ketnoi_db::orgs::bank_account(state.db.conn(), l.org_id)
@@ -411,11 +408,29 @@ pub async fn checkout(
             }
             m => m,
         };
-        match method {
-            Some(m) => {
-                payment_of.insert(l.org_id, m);
+        let Some(method) = method else {
+            e.add(&key, Msg::new("err-invalid-choice"));
+            continue;
+        };
+        // The cooperative's goods total, as the store will price it; the way to pay must
+        // take it (a card has a minimum and a maximum).
+        let total: i64 = lines
+            .iter()
+            .filter(|g| g.org_id == l.org_id && g.kind != "experience")
+            .filter_map(|g| {
+                let price = order::unit_price(&terms_of(g)?, g.quantity).ok()?;
+                Some(price.saturating_mul(g.quantity))
+            })
+            .sum();
+        let accepted = state
+            .payments
+            .provider(method)
+            .map(|p| p.accepts(Vnd(total)));
+        match accepted {
+            Some(Ok(())) => {
+                payment_of.insert(l.org_id, method);
             }
-            None => e.add(&key, Msg::new("err-invalid-choice")),
+            _ => e.add(&key, Msg::new("err-payment-amount")),
         }
     }
     if !e.is_empty() {
