@@ -748,3 +748,86 @@ async fn a_buyer_orders_from_two_cooperatives_paying_by_vietqr_and_on_delivery(a
     buyer.close().await;
     coop.close().await;
 }
+
+#[tokio::test]
+async fn the_card_page_mounts_stripe_js_under_its_content_policy_sqlite() {
+    card_page(ketnoi_tests::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_card_page_mounts_stripe_js_under_its_content_policy_postgres() {
+    card_page(ketnoi_tests::Backend::Postgres).await;
+}
+
+/// The card page loads Stripe.js from its own origin (localstripe's stand-in here), which the
+/// page's Content-Security-Policy must allow, and our script mounts the card field. (The
+/// payment itself is confirmed against localstripe's API in the HTTP tests: its Stripe.js
+/// stand-in cannot create a card payment method.)
+async fn card_page(backend: ketnoi_tests::Backend) {
+    use ketnoi_domain::order::{Actor, OrderKind, PaymentMethod, Step};
+    let Some(stripe) = ketnoi_tests::support::TempStripe::new() else {
+        return;
+    };
+    let (api, js) = (stripe.url(), stripe.js_url());
+    let Some(app) = TestApp::spawn_with(backend, |c| {
+        c.stripe = Some(ketnoi_payments::stripe::StripeConfig {
+            secret_key: "sk_test_ketnoi".into(),
+            publishable_key: "pk_test_ketnoi".into(),
+            webhook_secret: "whsec_ketnoi".into(),
+            api_base: Some(api),
+            js_url: js,
+        });
+    })
+    .await
+    else {
+        return;
+    };
+    let org = app.cooperative("htx-lua-van-phuc", "00577").await;
+    let scarf = ketnoi_tests::published_listing(&app, &org, "Khăn lụa").await;
+    let buyer = app
+        .user("buyer@example.com", PlatformRole::User, None)
+        .await;
+    let offer_id = ketnoi_db::listings::offers_with_ids(app.db.conn(), scarf.id)
+        .await
+        .unwrap()[0]
+        .0;
+    let lines = [ketnoi_db::orders::Line {
+        offer_id,
+        quantity: 1,
+    }];
+    let order = ketnoi_db::orders::place(
+        &app.db,
+        &ketnoi_db::orders::NewOrder {
+            buyer_id: buyer.id,
+            org_id: org.id,
+            kind: OrderKind::Goods,
+            payment: PaymentMethod::Stripe,
+            lines: &lines,
+            experience_date: None,
+            delivery_commune: Some("00577"),
+            delivery_street: Some("12 Hàng Gai"),
+            contact_phone: Some("+84912345678"),
+            buyer_note: None,
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    ketnoi_db::orders::step(&app.db, order.id, Step::Confirm, Actor::Cooperative, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let Some(b) = Browser::open(&app).await else {
+        return;
+    };
+    b.sign_in("buyer@example.com").await;
+    b.goto(&format!("/orders/{}", order.id)).await;
+    b.click("[data-testid=pay-card]").await;
+    b.wait_for_path(&format!("/orders/{}/card", order.id)).await;
+    b.c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#card-element input[placeholder=number]"))
+        .await
+        .unwrap();
+    b.close().await;
+}

@@ -22,6 +22,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// Largest upload form: up to 10 photos of at most 10 MiB would not fit, so photos are
 /// added a few at a time; this is the size of one upload request.
 pub const UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
+/// Webhook deliveries (Stripe's events run to tens of KiB; a refused one would be retried
+/// and refused again).
+pub const WEBHOOK_LIMIT: usize = 1024 * 1024;
 
 pub fn stack(app: Router<AppState>, state: AppState) -> Router<AppState> {
     let layers = ServiceBuilder::new()

@@ -13,7 +13,8 @@ pub struct RouteSpec {
     pub method: &'static str,
     pub path: &'static str,
     pub access: Access,
-    /// The route takes `multipart/form-data` (file uploads).
+    /// The route has a larger body limit: it takes `multipart/form-data` (file uploads) or,
+    /// under `/webhooks/`, signed deliveries from a payment provider or bank.
     pub upload: bool,
 }
 
@@ -131,8 +132,8 @@ route_map! {
     get "/orders/{id}/card" => pages::payments::show_card, SignedIn;
 
     // Signed by their senders (Stripe; a bank), not by a session: no CSRF token.
-    post "/webhooks/stripe" => pages::payments::stripe_webhook, Public;
-    post "/webhooks/bank" => pages::payments::bank_webhook, Public;
+    post "/webhooks/stripe" => pages::payments::stripe_webhook, Public, WEBHOOK_LIMIT;
+    post "/webhooks/bank" => pages::payments::bank_webhook, Public, WEBHOOK_LIMIT;
 
     // Organisation managers and owners.
     get "/orgs/{slug}/members" => pages::orgs::list_members, OrgManager;
