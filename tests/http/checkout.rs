@@ -210,6 +210,12 @@ async fn a_cart_across_two_cooperatives_becomes_one_order_each(app: TestApp) {
     assert_eq!(to("nguoimua@example.com"), 2);
     let list = s.buyer.get("/orders?placed=1").await;
     assert_eq!(list.body.matches("data-testid=\"order-row\"").count(), 2);
+    let dashboard = s.coop_a.get("/orgs/htx-gom-bat-trang/manage").await;
+    assert!(
+        dashboard.body.contains("data-testid=\"unconfirmed\">1<"),
+        "{}",
+        dashboard.body
+    );
     let org_list = s.coop_a.get("/orgs/htx-gom-bat-trang/orders").await;
     assert_eq!(
         org_list.body.matches("data-testid=\"order-row\"").count(),

@@ -616,3 +616,12 @@ pub async fn remind(db: &Db, order_id: i64, escalate: bool, notices: &[Notice]) 
     tx.commit().await?;
     Ok(true)
 }
+
+/// How many of the cooperative's orders wait for it to confirm them.
+pub async fn unconfirmed_count(conn: Conn<'_>, org_id: i64) -> Result<i64> {
+    Ok(on!(conn, e => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM orders WHERE org_id = $1 AND status IN ('placed', 'booked')")
+        .bind(org_id)
+        .fetch_one(e)
+        .await)?)
+}

@@ -97,6 +97,8 @@ struct DashboardPage {
     badge_form: BadgeForm,
     proxy_login: String,
     errors: FieldErrors,
+    /// Orders waiting for the cooperative to confirm them.
+    unconfirmed: i64,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -168,6 +170,7 @@ async fn dashboard(
             })
             .collect(),
         proxies: orgs::proxies(state.db.conn(), scope.org.id).await?,
+        unconfirmed: ketnoi_db::orders::unconfirmed_count(state.db.conn(), scope.org.id).await?,
         audit: log.into_iter().map(|a| audit_row(a, ctx)).collect(),
         badge_form,
         proxy_login,
