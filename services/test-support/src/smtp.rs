@@ -13,6 +13,21 @@ pub const REQUIRE_SMTP_ENV: &str = "KETNOI_REQUIRE_SMTP";
 
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// aiosmtpd storing into the Maildir named by the first argument, on a port of its choosing,
+/// which it prints.
+const RUN: &str = r#"
+import asyncio, os, sys
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import SMTP
+async def main():
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(Mailbox(sys.argv[1])), "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    await server.serve_forever()
+asyncio.run(main())
+"#;
+
 /// A running aiosmtpd on 127.0.0.1.
 #[derive(Debug)]
 pub struct TempSmtp {
@@ -40,16 +55,23 @@ impl TempSmtp {
             return None;
         }
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temporary directory: {e}"));
-        let port = sys::free_port().unwrap_or_else(|e| panic!("a free port: {e}"));
-        let child = Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        // The server binds port 0 itself and says which port it got: a port picked here and
+        // handed over could be taken by another test's listener in between.
+        let mut child = Command::new("python3")
+            .args(["-c", RUN])
             .arg(dir.path().join("maildir"))
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("starting aiosmtpd: {e}"));
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line);
+        }
+        let port: u16 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("aiosmtpd did not say its port: {line:?}"));
         let mut smtp = TempSmtp { child, port, dir };
         let deadline = Instant::now() + READY_TIMEOUT;
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {

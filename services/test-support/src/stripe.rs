@@ -13,14 +13,16 @@ pub const REQUIRE_STRIPE_ENV: &str = "KETNOI_REQUIRE_STRIPE";
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
 const RUN: &str = r#"
-import socket, sys
+import os, socket
 import localstripe.resources as r
 r.Store.dump_to_disk = lambda self: None
 from aiohttp import web
 from localstripe.server import app
 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-sock.bind(("127.0.0.1", int(sys.argv[1])))
+sock.bind(("127.0.0.1", 0))
+print(sock.getsockname()[1], flush=True)
+os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # nobody reads stdout after the port
 web.run_app(app, sock=sock, print=None, access_log=None)
 "#;
 
@@ -49,14 +51,22 @@ impl TempStripe {
             eprintln!("SKIPPED: localstripe not available: {reason}");
             return None;
         }
-        let port = sys::free_port().unwrap_or_else(|e| panic!("a free port: {e}"));
-        let child = Command::new("python3")
+        // The server binds port 0 itself and says which port it got: a port picked here and
+        // handed over could be taken by another test's listener in between.
+        let mut child = Command::new("python3")
             .args(["-c", RUN])
-            .arg(port.to_string())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("starting localstripe: {e}"));
+        let mut line = String::new();
+        if let Some(out) = child.stdout.take() {
+            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line);
+        }
+        let port: u16 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("localstripe did not say its port: {line:?}"));
         let mut stripe = TempStripe { child, port };
         let deadline = Instant::now() + READY_TIMEOUT;
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
