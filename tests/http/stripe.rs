@@ -84,7 +84,16 @@ async fn card_payment(backend: Backend) {
     assert_eq!(placed.status, 303, "{}", placed.body);
     let path = placed.header("location").unwrap().to_owned();
     let order_id: i64 = path.trim_start_matches("/orders/").parse().unwrap();
-    // No card form before the cooperative confirms (stock and delivery are hers to confirm).
+    // No card payment before the cooperative confirms (stock and delivery are hers to
+    // confirm): starting one goes back to the order, and nothing is created at Stripe.
+    let early = b.submit(&path, &format!("{path}/card"), &[]).await;
+    assert_eq!(early.header("location"), Some(path.as_str()));
+    assert!(
+        ketnoi_db::payments::card_payment(app.db.conn(), order_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert_eq!(b.get(&format!("{path}/card")).await.status, 303);
     assert_eq!(
         coop.submit(&path, &format!("{path}/steps"), &[("step", "confirm")])
@@ -94,6 +103,11 @@ async fn card_payment(backend: Backend) {
     );
     let page = b.get(&path).await;
     assert!(page.body.contains("data-testid=\"pay-card\""));
+    let started = b.submit(&path, &format!("{path}/card"), &[]).await;
+    assert_eq!(
+        started.header("location"),
+        Some(format!("{path}/card").as_str())
+    );
     let card = b.get(&format!("{path}/card")).await;
     assert_eq!(card.status, 200, "{}", card.body);
     let intent = ketnoi_db::payments::card_payment(app.db.conn(), order_id)
@@ -108,8 +122,8 @@ async fn card_payment(backend: Backend) {
     );
     // VND is zero-decimal: 3 × 250,000 ₫ is amount 750000.
     assert_eq!(intent.amount, 750_000);
-    // Opening the page again reuses the intent.
-    b.get(&format!("{path}/card")).await;
+    // Starting again reuses the intent.
+    b.submit(&path, &format!("{path}/card"), &[]).await;
     let again = ketnoi_db::payments::card_payment(app.db.conn(), order_id)
         .await
         .unwrap()
@@ -291,8 +305,21 @@ async fn card_payment(backend: Backend) {
         .user("canbo@example.com", PlatformRole::UnionOfficer, None)
         .await;
     let officer = app.client_as(&officer).await;
+    ketnoi_db::orgs::set_bank_account(
+        app.db.conn(),
+        org.id,
+        Some(&ketnoi_db::orgs::BankAccount {
+            bin: "970415".into(),
+            account: "108002345678".into(),
+            account_name: "HTX LUA VAN PHUC".into(),
+        }),
+    )
+    .await
+    .unwrap();
     let payouts = officer.get("/union/payouts").await;
     assert_eq!(payouts.status, 200);
+    // Where to send the money is on the page.
+    assert!(payouts.body.contains("108002345678"), "{}", payouts.body);
     assert_eq!(
         payouts.body.matches("data-testid=\"ledger-row\"").count(),
         2
@@ -376,6 +403,7 @@ async fn card_payment(backend: Backend) {
     let second: i64 = path.trim_start_matches("/orders/").parse().unwrap();
     coop.submit(&path, &format!("{path}/steps"), &[("step", "confirm")])
         .await;
+    b.submit(&path, &format!("{path}/card"), &[]).await;
     assert_eq!(b.get(&format!("{path}/card")).await.status, 200);
     let intent = ketnoi_db::payments::card_payment(app.db.conn(), second)
         .await

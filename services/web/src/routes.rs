@@ -129,6 +129,7 @@ route_map! {
     get "/orders/{id}" => pages::orders::show_order, SignedIn;
     post "/orders/{id}/steps" => pages::orders::step_order, SignedIn;
     post "/orders/{id}/inquiry" => pages::orders::ask_about_order, SignedIn;
+    post "/orders/{id}/card" => pages::payments::start_card, SignedIn;
     get "/orders/{id}/card" => pages::payments::show_card, SignedIn;
 
     // Signed by their senders (Stripe; a bank), not by a session: no CSRF token.

@@ -587,3 +587,4 @@ org-confirms-in = Usually confirms orders within
 duration-hours = { $h } h
 duration-minutes = { $m } min
 err-payment-amount = This way to pay does not take the order's amount (cards: 13,000 ₫ to 99,999,999 ₫).
+payouts-no-bank = The cooperative has not given a bank account yet

@@ -587,3 +587,4 @@ org-confirms-in = Thường xác nhận đơn trong
 duration-hours = { $h } giờ
 duration-minutes = { $m } phút
 err-payment-amount = Cách thanh toán này không nhận số tiền của đơn (thẻ: từ 13.000 ₫ đến 99.999.999 ₫).
+payouts-no-bank = Hợp tác xã chưa khai báo tài khoản ngân hàng

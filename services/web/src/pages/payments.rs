@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ketnoi_db::orders::{self, Order};
 use ketnoi_db::payments::{self, CardPayment};
+use ketnoi_db::users::User;
 use ketnoi_domain::Vnd;
 use ketnoi_domain::order::{Actor, PaymentMethod, Status, Step};
 use ketnoi_payments::PaymentError;
@@ -83,22 +84,50 @@ fn origin(url: &str) -> String {
     }
 }
 
-/// `GET /orders/{id}/card`: the card form for an order awaiting a card payment (its buyer).
+/// The order, when its buyer may pay it by card now.
+async fn payable(state: &AppState, user: &User, id: i64) -> Result<Option<Order>, AppError> {
+    let (order, actor) = order_for(state, user, id).await?;
+    let ok = actor == Actor::Buyer
+        && order.payment() == Some(PaymentMethod::Stripe)
+        && order.status() == Some(Status::AwaitingPayment);
+    Ok(ok.then_some(order))
+}
+
+/// `POST /orders/{id}/card`: the buyer starts paying by card: the order's PaymentIntent is
+/// created (once; Stripe's idempotency key is the order's), then the card form.
+pub async fn start_card(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+    Form(form): Form<PaidForm>,
+) -> Result<Response, AppError> {
+    ctx.require_csrf(&state, &form.csrf)?;
+    stripe(&state)?;
+    match payable(&state, &user, id).await? {
+        Some(order) => {
+            intent_for(&state, &order).await?;
+            Ok(see_other(&format!("/orders/{id}/card")))
+        }
+        None => Ok(see_other(&format!("/orders/{id}"))),
+    }
+}
+
+/// `GET /orders/{id}/card`: the card form for the order's PaymentIntent (made by
+/// [`start_card`]; without one, back to the order).
 pub async fn show_card(
     State(state): State<AppState>,
     ctx: Ctx,
     CurrentUser(user): CurrentUser,
     PathId(id): PathId,
 ) -> Result<Response, AppError> {
-    let (order, actor) = order_for(&state, &user, id).await?;
     let s = stripe(&state)?;
-    let payable = actor == Actor::Buyer
-        && order.payment() == Some(PaymentMethod::Stripe)
-        && order.status() == Some(Status::AwaitingPayment);
-    if !payable {
+    let Some(order) = payable(&state, &user, id).await? else {
         return Ok(see_other(&format!("/orders/{id}")));
-    }
-    let p = intent_for(&state, &order).await?;
+    };
+    let Some(p) = payments::card_payment(state.db.conn(), order.id).await? else {
+        return Ok(see_other(&format!("/orders/{id}")));
+    };
     let page = CardPage {
         layout: Layout::new(&ctx, ctx.tr().with("order-title", "code", &order.code())),
         id,
@@ -328,6 +357,9 @@ pub struct OwedRow {
     pub org_id: i64,
     pub org_name: String,
     pub amount: String,
+    /// Where to transfer it: bank, account number, holder (empty when the cooperative has
+    /// not given an account yet).
+    pub bank: String,
 }
 
 pub struct LedgerRow {
@@ -352,18 +384,28 @@ struct PayoutsPage {
 /// ledger behind it.
 pub async fn show_payouts(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     let t = ctx.tr();
-    let owed = payments::owed(state.db.conn()).await?;
     let lines = payments::ledger(state.db.conn(), 500).await?;
+    let mut owed = Vec::new();
+    for (org_id, org_name, amount) in payments::owed(state.db.conn()).await? {
+        let bank = ketnoi_db::orgs::bank_account(state.db.conn(), org_id)
+            .await?
+            .map(|b| {
+                let bank = ketnoi_payments::vietqr::bank(&b.bin)
+                    .map(|k| k.short_name.clone())
+                    .unwrap_or(b.bin);
+                format!("{bank} · {} · {}", b.account, b.account_name)
+            })
+            .unwrap_or_default();
+        owed.push(OwedRow {
+            org_id,
+            org_name,
+            amount: Vnd(amount).to_string(),
+            bank,
+        });
+    }
     render(&PayoutsPage {
         layout: Layout::titled(&ctx, "payouts-title"),
-        owed: owed
-            .into_iter()
-            .map(|(org_id, org_name, amount)| OwedRow {
-                org_id,
-                org_name,
-                amount: Vnd(amount).to_string(),
-            })
-            .collect(),
+        owed,
         lines: lines
             .into_iter()
             .map(|l| LedgerRow {
