@@ -228,7 +228,23 @@ pub async fn published_listing(
     .await
 }
 
-/// A published listing with one `offer` and `stock`; returns it with the offer's id.
+/// Gives the cooperative a bank account (`bin` from the NAPAS list) so its orders can be paid
+/// by VietQR transfer.
+pub async fn bank_account(app: &TestApp, org: &Org, bin: &str, account: &str) {
+    ketnoi_db::orgs::set_bank_account(
+        app.db.conn(),
+        org.id,
+        Some(&ketnoi_db::orgs::BankAccount {
+            bin: bin.into(),
+            account: account.into(),
+            account_name: "HTX".into(),
+        }),
+    )
+    .await
+    .unwrap();
+}
+
+/// A published listing with one `offer` and `stock`.
 pub async fn listing_with_offer(
     app: &TestApp,
     org: &Org,

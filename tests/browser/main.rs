@@ -579,17 +579,7 @@ async fn a_buyer_orders_from_two_cooperatives_paying_by_vietqr_and_on_delivery(a
     use ketnoi_domain::role::MemberRole;
     let pottery = app.cooperative("htx-gom-bat-trang", "00577").await;
     let rice = app.cooperative("htx-gao-soc-son", "00577").await;
-    ketnoi_db::orgs::set_bank_account(
-        app.db.conn(),
-        pottery.id,
-        Some(&ketnoi_db::orgs::BankAccount {
-            bin: "970436".into(),
-            account: "0011004455667".into(),
-            account_name: "HTX GOM BAT TRANG".into(),
-        }),
-    )
-    .await
-    .unwrap();
+    ketnoi_tests::bank_account(&app, &pottery, "970436", "0011004455667").await;
     ketnoi_tests::published_listing(&app, &pottery, "Bình gốm men lam Bát Tràng").await;
     ketnoi_tests::published_listing(&app, &rice, "Gạo nếp cái hoa vàng Sóc Sơn").await;
     app.user("nguoimua@example.com", PlatformRole::User, None)

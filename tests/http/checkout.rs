@@ -66,17 +66,7 @@ struct Shop {
 async fn shop(app: &TestApp) -> Shop {
     let org_a = app.cooperative("htx-gom-bat-trang", "00577").await;
     let org_b = app.cooperative("htx-gao-soc-son", "00577").await;
-    ketnoi_db::orgs::set_bank_account(
-        app.db.conn(),
-        org_a.id,
-        Some(&ketnoi_db::orgs::BankAccount {
-            bin: "970436".into(),
-            account: "0011004455667".into(),
-            account_name: "HTX GOM BAT TRANG".into(),
-        }),
-    )
-    .await
-    .unwrap();
+    ketnoi_tests::bank_account(app, &org_a, "970436", "0011004455667").await;
     let vase = ketnoi_tests::published_listing(app, &org_a, "Bình gốm men lam").await;
     let rice = listing_with_offer(
         app,
@@ -374,12 +364,33 @@ async fn each_side_takes_only_its_own_steps_and_strangers_see_nothing(app: TestA
         "placed, awaiting payment, paid, shipped, delivered, completed"
     );
     assert!(page.body.contains("Hoàn tất"));
+    // The same order over the JSON API, for the buyer's own systems; nobody else's.
+    let id = path.trim_start_matches("/orders/");
+    let json = s.buyer.get(&format!("/api/v1/orders/{id}")).await;
+    assert_eq!(json.status, 200, "{}", json.body);
+    let json = json.json();
+    assert_eq!(json["status"], "completed");
+    assert_eq!(json["total_vnd"], 500_000);
+    assert_eq!(json["lines"][0]["quantity"], 2);
+    assert_eq!(json["timeline"].as_array().map(Vec::len), Some(6));
+    assert_eq!(json["timeline"][1]["actor"], "cooperative");
+    let mine = s.buyer.get("/api/v1/orders").await.json();
+    assert_eq!(mine["orders"].as_array().map(Vec::len), Some(1));
     // A bogus step is a field error; a stranger (even a member of another cooperative)
     // finds no such order.
     assert_eq!(step(&s.coop_a, "fly").await.status, 422);
     let stranger = app.user("la@example.com", PlatformRole::User, None).await;
     let stranger = app.client_as(&stranger).await;
     assert_eq!(stranger.get(&path).await.status, 404);
+    let theirs = stranger.get(&format!("/api/v1/orders/{id}")).await;
+    assert_eq!(theirs.status, 404);
+    assert_eq!(theirs.json()["error"]["code"], "not_found");
+    assert_eq!(
+        stranger.get("/api/v1/orders").await.json()["orders"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
     let token = stranger.known_csrf();
     let r = stranger
         .post_form(

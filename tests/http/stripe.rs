@@ -69,18 +69,7 @@ async fn card_payment(backend: Backend) {
         .await;
     let cart = b.get("/cart").await;
     assert!(cart.body.contains("data-testid=\"pay-stripe\""));
-    let placed = b
-        .submit(
-            "/cart",
-            "/checkout",
-            &[
-                (&format!("pay_{}", org.id), "stripe"),
-                ("commune_code", "00577"),
-                ("street", "12 Hàng Gai"),
-                ("phone", "0912345678"),
-            ],
-        )
-        .await;
+    let placed = pay_by_card(&b, org.id).await;
     assert_eq!(placed.status, 303, "{}", placed.body);
     let path = placed.header("location").unwrap().to_owned();
     let order_id: i64 = path.trim_start_matches("/orders/").parse().unwrap();
@@ -305,17 +294,7 @@ async fn card_payment(backend: Backend) {
         .user("canbo@example.com", PlatformRole::UnionOfficer, None)
         .await;
     let officer = app.client_as(&officer).await;
-    ketnoi_db::orgs::set_bank_account(
-        app.db.conn(),
-        org.id,
-        Some(&ketnoi_db::orgs::BankAccount {
-            bin: "970415".into(),
-            account: "108002345678".into(),
-            account_name: "HTX LUA VAN PHUC".into(),
-        }),
-    )
-    .await
-    .unwrap();
+    ketnoi_tests::bank_account(&app, &org, "970415", "108002345678").await;
     let payouts = officer.get("/union/payouts").await;
     assert_eq!(payouts.status, 200);
     // Where to send the money is on the page.
@@ -363,18 +342,7 @@ async fn card_payment(backend: Backend) {
         &[("offer_id", &sweet_offer), ("quantity", "2")],
     )
     .await;
-    let small = b
-        .submit(
-            "/cart",
-            "/checkout",
-            &[
-                (&format!("pay_{}", org.id), "stripe"),
-                ("commune_code", "00577"),
-                ("street", "12 Hàng Gai"),
-                ("phone", "0912345678"),
-            ],
-        )
-        .await;
+    let small = pay_by_card(&b, org.id).await;
     assert_eq!(small.status, 422);
     assert!(small.body.contains("13.000"), "{}", small.body);
     b.submit(
@@ -387,18 +355,7 @@ async fn card_payment(backend: Backend) {
     // A card payment that succeeds after the order was cancelled goes straight back.
     b.submit("/cart", "/cart", &[("offer_id", &offer), ("quantity", "1")])
         .await;
-    let placed = b
-        .submit(
-            "/cart",
-            "/checkout",
-            &[
-                (&format!("pay_{}", org.id), "stripe"),
-                ("commune_code", "00577"),
-                ("street", "12 Hàng Gai"),
-                ("phone", "0912345678"),
-            ],
-        )
-        .await;
+    let placed = pay_by_card(&b, org.id).await;
     let path = placed.header("location").unwrap().to_owned();
     let second: i64 = path.trim_start_matches("/orders/").parse().unwrap();
     coop.submit(&path, &format!("{path}/steps"), &[("step", "confirm")])
@@ -454,6 +411,22 @@ async fn card_payment(backend: Backend) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Checks the cart out to be paid by card.
+async fn pay_by_card(b: &ketnoi_tests::Client, org_id: i64) -> ketnoi_tests::Page {
+    let pay = format!("pay_{org_id}");
+    b.submit(
+        "/cart",
+        "/checkout",
+        &[
+            (pay.as_str(), "stripe"),
+            ("commune_code", "00577"),
+            ("street", "12 Hàng Gai"),
+            ("phone", "0912345678"),
+        ],
+    )
+    .await
 }
 
 async fn stored_payload(app: &TestApp, event_id: &str) -> String {

@@ -202,6 +202,8 @@ route_map! {
     post "/api/v1/session" => api::accounts::create_session, Public;
     delete "/api/v1/session" => api::accounts::delete_session, SignedIn;
     get "/api/v1/me" => api::accounts::show_me, SignedIn;
+    get "/api/v1/orders" => api::orders::list_orders, SignedIn;
+    get "/api/v1/orders/{id}" => api::orders::show_order, SignedIn;
 }
 
 /// The whole application: the route map under the middleware stack.

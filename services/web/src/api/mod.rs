@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod listings;
 pub mod openapi;
+pub mod orders;
 pub mod orgs;
 pub mod reference;
 pub mod search;

@@ -26,6 +26,8 @@ use utoipa::OpenApi;
         super::accounts::create_session,
         super::accounts::delete_session,
         super::accounts::show_me,
+        super::orders::list_orders,
+        super::orders::show_order,
         openapi_json,
     ),
     components(schemas(
