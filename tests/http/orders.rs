@@ -8,6 +8,7 @@ use ketnoi_tests::{TestApp, on_both_backends};
 
 on_both_backends!(
     two_hundred_orders_for_fifty_units_leave_exactly_fifty_accepted,
+    concurrent_orders_taking_the_same_listings_in_opposite_orders_all_go_through,
     an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back,
 );
 
@@ -193,4 +194,64 @@ async fn an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back
         .unwrap();
     assert_eq!(again, Err(Refused::NotNow));
     assert_eq!(stock(&app, vase.id).await, Some(47), "not given back twice");
+}
+
+/// Buyers whose carts hold the same two listings, listed in opposite orders, check out at
+/// once: the rows are locked in one order (by id), so nobody waits on anybody in a cycle and
+/// every order goes through (on PostgreSQL a lock cycle would abort one as a deadlock).
+async fn concurrent_orders_taking_the_same_listings_in_opposite_orders_all_go_through(
+    app: TestApp,
+) {
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let vase = ketnoi_tests::published_listing(&app, &org, "Bình gốm").await;
+    let cup = ketnoi_tests::published_listing(&app, &org, "Chén trà").await;
+    let (a, b) = (offer_of(&app, vase.id).await, offer_of(&app, cup.id).await);
+    let mut buyers = Vec::new();
+    for i in 0..40 {
+        buyers.push(
+            app.user(&format!("mua{i}@example.com"), PlatformRole::User, None)
+                .await
+                .id,
+        );
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, buyer) in buyers.into_iter().enumerate() {
+        let (db, org_id) = (app.db.clone(), org.id);
+        tasks.spawn(async move {
+            let line = |offer_id| Line {
+                offer_id,
+                quantity: 1,
+            };
+            let lines = if n % 2 == 0 {
+                [line(a), line(b)]
+            } else {
+                [line(b), line(a)]
+            };
+            let order = NewOrder {
+                buyer_id: buyer,
+                org_id,
+                kind: OrderKind::Goods,
+                payment: PaymentMethod::Cod,
+                lines: &lines,
+                experience_date: None,
+                delivery_commune: Some("00577"),
+                delivery_street: Some("Thôn 3"),
+                contact_phone: Some("+84912345678"),
+                buyer_note: None,
+            };
+            orders::checkout(&db, buyer, &[order], &|_| Vec::new()).await
+        });
+    }
+    let mut placed = 0;
+    while let Some(done) = tasks.join_next().await {
+        let result = done.unwrap();
+        assert!(
+            matches!(result, Ok(Ok(_))),
+            "every checkout goes through: {result:?}"
+        );
+        placed += 1;
+    }
+    assert_eq!(placed, 40);
+    assert_eq!(stock(&app, vase.id).await, Some(10));
+    assert_eq!(stock(&app, cup.id).await, Some(10));
 }

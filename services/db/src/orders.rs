@@ -101,6 +101,7 @@ pub enum Unavailable {
 /// never take more than there is, on either engine.
 pub async fn place(db: &Db, o: &NewOrder<'_>) -> Result<std::result::Result<Order, Unavailable>> {
     let mut tx = db.begin().await?;
+    lock_for(&mut tx, std::slice::from_ref(o)).await?;
     let placed = place_in(&mut tx, o).await?;
     if placed.is_ok() {
         tx.commit().await?;
@@ -117,6 +118,7 @@ pub async fn checkout(
     notices: &(dyn Fn(&Order) -> Vec<Notice> + Sync),
 ) -> Result<std::result::Result<Vec<Order>, Unavailable>> {
     let mut tx = db.begin().await?;
+    lock_for(&mut tx, orders).await?;
     let mut placed = Vec::with_capacity(orders.len());
     for o in orders {
         debug_assert_eq!(o.buyer_id, buyer_id);
@@ -152,6 +154,65 @@ async fn enqueue_notice(conn: Conn<'_>, n: &Notice) -> Result<i64> {
         },
     )
     .await
+}
+
+/// Which rows [`lock_rows`] locks.
+#[derive(Debug, Clone, Copy)]
+enum Locked {
+    Listings,
+    Offers,
+}
+
+/// Locks the rows, one by one in ascending id order. On PostgreSQL, transactions that take
+/// the same rows then always take them in the same order, so none waits on another in a cycle
+/// (which PostgreSQL would abort as a deadlock). SQLite's write transaction (`BEGIN
+/// IMMEDIATE`) already holds the whole database: nothing to do there.
+async fn lock_rows(tx: &mut crate::Tx, table: Locked, ids: &mut Vec<i64>) -> Result<()> {
+    if !matches!(tx, crate::Tx::Postgres(_)) {
+        return Ok(());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    for &id in ids.iter() {
+        match table {
+            Locked::Listings => on!(tx.conn(), e => sqlx::query(
+                "SELECT id FROM listings WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .execute(e)
+                .await
+                .map(|r| r.rows_affected()))?,
+            Locked::Offers => on!(tx.conn(), e => sqlx::query(
+                "SELECT id FROM offers WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .execute(e)
+                .await
+                .map(|r| r.rows_affected()))?,
+        };
+    }
+    Ok(())
+}
+
+/// Locks, before anything is taken, every listing whose stock the orders take and every
+/// experience offer they book (listings first, then offers, each by id).
+async fn lock_for(tx: &mut crate::Tx, orders: &[NewOrder<'_>]) -> Result<()> {
+    if !matches!(tx, crate::Tx::Postgres(_)) {
+        return Ok(());
+    }
+    let (mut listings, mut offers) = (Vec::new(), Vec::new());
+    for line in orders.iter().flat_map(|o| o.lines) {
+        let row: Option<(i64, String)> = on!(tx.conn(), e => sqlx::query_as(
+            "SELECT listing_id, kind FROM offers WHERE id = $1")
+            .bind(line.offer_id)
+            .fetch_optional(e)
+            .await)?;
+        match row {
+            Some((_, kind)) if kind == OfferKind::Experience.as_str() => offers.push(line.offer_id),
+            Some((listing, _)) => listings.push(listing),
+            None => {}
+        }
+    }
+    lock_rows(tx, Locked::Listings, &mut listings).await?;
+    lock_rows(tx, Locked::Offers, &mut offers).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -217,12 +278,8 @@ async fn place_in(
         if let (true, Some(day), Some(capacity)) =
             (experience, o.experience_date, row.max_group_size)
         {
-            // Lock the offer so two bookings for the same day are counted one after the other.
-            on!(tx.conn(), e => sqlx::query("UPDATE offers SET position = position WHERE id = $1")
-                .bind(offer_id)
-                .execute(e)
-                .await
-                .map(|r| r.rows_affected()))?;
+            // The offer is locked (see `lock_for`): two bookings for the same day are counted
+            // one after the other.
             let booked: i64 = on!(tx.conn(), e => sqlx::query_scalar(
                 "SELECT CAST(COALESCE(SUM(i.quantity), 0) AS BIGINT) FROM order_items i \
                  JOIN orders o ON o.id = i.order_id \
@@ -412,6 +469,12 @@ pub async fn step_notifying(
         .await
         .map(|r| r.rows_affected()))?;
     if to == Status::Cancelled {
+        let mut listings: Vec<i64> = on!(tx.conn(), e => sqlx::query_scalar(
+            "SELECT listing_id FROM order_items WHERE order_id = $1 AND offer_kind <> 'experience'")
+            .bind(order_id)
+            .fetch_all(e)
+            .await)?;
+        lock_rows(&mut tx, Locked::Listings, &mut listings).await?;
         on!(tx.conn(), e => sqlx::query(
             "UPDATE listings SET stock = stock + (SELECT SUM(i.quantity) FROM order_items i \
                WHERE i.order_id = $1 AND i.listing_id = listings.id AND i.offer_kind <> 'experience') \
