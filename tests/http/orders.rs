@@ -9,6 +9,7 @@ use ketnoi_tests::{TestApp, on_both_backends};
 on_both_backends!(
     two_hundred_orders_for_fifty_units_leave_exactly_fifty_accepted,
     concurrent_orders_taking_the_same_listings_in_opposite_orders_all_go_through,
+    a_checkout_submitted_twice_places_its_orders_once,
     an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back,
 );
 
@@ -208,11 +209,16 @@ async fn concurrent_orders_taking_the_same_listings_in_opposite_orders_all_go_th
     let (a, b) = (offer_of(&app, vase.id).await, offer_of(&app, cup.id).await);
     let mut buyers = Vec::new();
     for i in 0..40 {
-        buyers.push(
-            app.user(&format!("mua{i}@example.com"), PlatformRole::User, None)
+        let id = app
+            .user(&format!("mua{i}@example.com"), PlatformRole::User, None)
+            .await
+            .id;
+        for offer in [a, b] {
+            ketnoi_db::cart::add(app.db.conn(), id, offer, "", 1)
                 .await
-                .id,
-        );
+                .unwrap();
+        }
+        buyers.push(id);
     }
     let mut tasks = tokio::task::JoinSet::new();
     for (n, buyer) in buyers.into_iter().enumerate() {
@@ -254,4 +260,81 @@ async fn concurrent_orders_taking_the_same_listings_in_opposite_orders_all_go_th
     assert_eq!(placed, 40);
     assert_eq!(stock(&app, vase.id).await, Some(10));
     assert_eq!(stock(&app, cup.id).await, Some(10));
+}
+
+/// The same checkout twice (a double click, a retried request): the first takes its lines out
+/// of the cart and places the order; the second finds them gone and places nothing. A line
+/// that was not part of the checkout stays in the cart.
+async fn a_checkout_submitted_twice_places_its_orders_once(app: TestApp) {
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let vase = ketnoi_tests::published_listing(&app, &org, "Bình gốm").await;
+    let cup = ketnoi_tests::published_listing(&app, &org, "Chén trà").await;
+    let (a, b) = (offer_of(&app, vase.id).await, offer_of(&app, cup.id).await);
+    let buyer = app.user("mua@example.com", PlatformRole::User, None).await;
+    ketnoi_db::cart::add(app.db.conn(), buyer.id, a, "", 2)
+        .await
+        .unwrap();
+    ketnoi_db::cart::add(app.db.conn(), buyer.id, b, "", 1)
+        .await
+        .unwrap();
+    let lines = [Line {
+        offer_id: a,
+        quantity: 2,
+    }];
+    let order = NewOrder {
+        buyer_id: buyer.id,
+        org_id: org.id,
+        kind: OrderKind::Goods,
+        payment: PaymentMethod::Cod,
+        lines: &lines,
+        experience_date: None,
+        delivery_commune: Some("00577"),
+        delivery_street: Some("Thôn 3"),
+        contact_phone: Some("+84912345678"),
+        buyer_note: None,
+    };
+    let orders_list = std::slice::from_ref(&order);
+    let first = orders::checkout(&app.db, buyer.id, orders_list, &|_| Vec::new())
+        .await
+        .unwrap();
+    assert!(first.is_ok());
+    let second = orders::checkout(&app.db, buyer.id, orders_list, &|_| Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(second.err(), Some(Unavailable::CartChanged));
+    assert_eq!(
+        orders::of_buyer(app.db.conn(), buyer.id, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(stock(&app, vase.id).await, Some(48));
+    let left = ketnoi_db::cart::lines(app.db.conn(), buyer.id)
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].offer_id, b);
+    // A line whose quantity changed since the page was shown is not ordered either.
+    ketnoi_db::cart::set_quantity(app.db.conn(), buyer.id, b, "", 3)
+        .await
+        .unwrap();
+    let stale = [Line {
+        offer_id: b,
+        quantity: 1,
+    }];
+    let stale_order = NewOrder {
+        lines: &stale,
+        ..order.clone()
+    };
+    let r = orders::checkout(
+        &app.db,
+        buyer.id,
+        std::slice::from_ref(&stale_order),
+        &|_| Vec::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.err(), Some(Unavailable::CartChanged));
+    assert_eq!(stock(&app, cup.id).await, Some(50));
 }

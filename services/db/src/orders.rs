@@ -92,6 +92,9 @@ pub enum Unavailable {
     Full { offer_id: i64, left: i64 },
     /// No lines.
     Empty,
+    /// The cart no longer holds these lines as they were (changed meanwhile, or already
+    /// checked out by an earlier submission of the same form).
+    CartChanged,
 }
 
 /// Places the order: each listing's stock goes down by its quantity (a listing without a
@@ -109,8 +112,10 @@ pub async fn place(db: &Db, o: &NewOrder<'_>) -> Result<std::result::Result<Orde
     Ok(placed)
 }
 
-/// A whole checkout: every order placed, and the buyer's cart emptied, in one transaction;
-/// or, when one line cannot be had, nothing at all (the cart stays as it was).
+/// A whole checkout: every order placed, and its lines taken out of the buyer's cart, in one
+/// transaction; or, when one line cannot be had, nothing at all (the cart stays as it was).
+/// Each line must still be in the cart with the same quantity: a second submission of the
+/// same checkout finds them gone and places nothing twice, and a line added meanwhile stays.
 pub async fn checkout(
     db: &Db,
     buyer_id: i64,
@@ -118,6 +123,24 @@ pub async fn checkout(
     notices: &(dyn Fn(&Order) -> Vec<Notice> + Sync),
 ) -> Result<std::result::Result<Vec<Order>, Unavailable>> {
     let mut tx = db.begin().await?;
+    for o in orders {
+        let day = o.experience_date.map(|d| d.to_string()).unwrap_or_default();
+        for line in o.lines {
+            let taken = on!(tx.conn(), e => sqlx::query(
+                "DELETE FROM cart_items \
+                 WHERE user_id = $1 AND offer_id = $2 AND experience_date = $3 AND quantity = $4")
+                .bind(buyer_id)
+                .bind(line.offer_id)
+                .bind(&day)
+                .bind(line.quantity)
+                .execute(e)
+                .await
+                .map(|r| r.rows_affected()))?;
+            if taken != 1 {
+                return Ok(Err(Unavailable::CartChanged));
+            }
+        }
+    }
     lock_for(&mut tx, orders).await?;
     let mut placed = Vec::with_capacity(orders.len());
     for o in orders {
@@ -128,11 +151,6 @@ pub async fn checkout(
             Err(why) => return Ok(Err(why)),
         }
     }
-    on!(tx.conn(), e => sqlx::query("DELETE FROM cart_items WHERE user_id = $1")
-        .bind(buyer_id)
-        .execute(e)
-        .await
-        .map(|r| r.rows_affected()))?;
     for o in &placed {
         for n in notices(o) {
             enqueue_notice(tx.conn(), &n).await?;

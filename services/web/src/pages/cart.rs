@@ -510,6 +510,12 @@ pub async fn checkout(
             };
             Ok(see_other(&to))
         }
+        Err(Unavailable::CartChanged)
+            if cart::lines(state.db.conn(), user.id).await?.is_empty() =>
+        {
+            // The same checkout submitted twice: the first placed the orders.
+            Ok(see_other("/orders"))
+        }
         Err(why) => {
             let mut problems = BTreeMap::new();
             let (offer, msg) = match why {
@@ -541,7 +547,7 @@ pub async fn checkout(
                         args: vec![("n", left.to_string())],
                     },
                 ),
-                Unavailable::Empty => (None, Msg::new("err-cart-empty")),
+                Unavailable::Empty | Unavailable::CartChanged => (None, Msg::new("err-cart-empty")),
             };
             for l in lines.iter().filter(|l| Some(l.offer_id) == offer) {
                 problems.insert((l.offer_id, l.experience_date.clone()), msg.clone());
