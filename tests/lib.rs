@@ -228,6 +228,27 @@ pub async fn published_listing(
     .await
 }
 
+/// An order of goods from `org_id`, delivered to a street in ward 00577, paid by `payment`.
+pub fn goods_order<'a>(
+    buyer_id: i64,
+    org_id: i64,
+    payment: ketnoi_domain::order::PaymentMethod,
+    lines: &'a [ketnoi_db::orders::Line],
+) -> ketnoi_db::orders::NewOrder<'a> {
+    ketnoi_db::orders::NewOrder {
+        buyer_id,
+        org_id,
+        kind: ketnoi_domain::order::OrderKind::Goods,
+        payment,
+        lines,
+        experience_date: None,
+        delivery_commune: Some("00577"),
+        delivery_street: Some("Thôn 3"),
+        contact_phone: Some("+84912345678"),
+        buyer_note: None,
+    }
+}
+
 /// Gives the cooperative a bank account (`bin` from the NAPAS list) so its orders can be paid
 /// by VietQR transfer.
 pub async fn bank_account(app: &TestApp, org: &Org, bin: &str, account: &str) {

@@ -754,7 +754,7 @@ async fn the_card_page_mounts_stripe_js_under_its_content_policy_postgres() {
 /// payment itself is confirmed against localstripe's API in the HTTP tests: its Stripe.js
 /// stand-in cannot create a card payment method.)
 async fn card_page(backend: ketnoi_tests::Backend) {
-    use ketnoi_domain::order::{Actor, OrderKind, PaymentMethod, Step};
+    use ketnoi_domain::order::{Actor, PaymentMethod, Step};
     let Some(stripe) = ketnoi_tests::support::TempStripe::new() else {
         return;
     };
@@ -787,18 +787,7 @@ async fn card_page(backend: ketnoi_tests::Backend) {
     }];
     let order = ketnoi_db::orders::place(
         &app.db,
-        &ketnoi_db::orders::NewOrder {
-            buyer_id: buyer.id,
-            org_id: org.id,
-            kind: OrderKind::Goods,
-            payment: PaymentMethod::Stripe,
-            lines: &lines,
-            experience_date: None,
-            delivery_commune: Some("00577"),
-            delivery_street: Some("12 Hàng Gai"),
-            contact_phone: Some("+84912345678"),
-            buyer_note: None,
-        },
+        &ketnoi_tests::goods_order(buyer.id, org.id, PaymentMethod::Stripe, &lines),
     )
     .await
     .unwrap()

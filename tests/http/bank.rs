@@ -47,18 +47,7 @@ async fn bank_notification(backend: Backend) {
     }];
     let order = ketnoi_db::orders::place(
         &app.db,
-        &ketnoi_db::orders::NewOrder {
-            buyer_id: buyer.id,
-            org_id: org.id,
-            kind: ketnoi_domain::order::OrderKind::Goods,
-            payment: PaymentMethod::VietQr,
-            lines: &lines,
-            experience_date: None,
-            delivery_commune: Some("00577"),
-            delivery_street: Some("Số 5"),
-            contact_phone: Some("+84912345678"),
-            buyer_note: None,
-        },
+        &ketnoi_tests::goods_order(buyer.id, org.id, PaymentMethod::VietQr, &lines),
     )
     .await
     .unwrap()

@@ -50,18 +50,7 @@ async fn two_hundred_orders_for_fifty_units_leave_exactly_fifty_accepted(app: Te
                 offer_id,
                 quantity: 1,
             }];
-            let order = NewOrder {
-                buyer_id: buyer,
-                org_id,
-                kind: OrderKind::Goods,
-                payment: PaymentMethod::Cod,
-                lines: &lines,
-                experience_date: None,
-                delivery_commune: Some("00577"),
-                delivery_street: Some("Thôn 3"),
-                contact_phone: Some("0912345678"),
-                buyer_note: None,
-            };
+            let order = ketnoi_tests::goods_order(buyer, org_id, PaymentMethod::Cod, &lines);
             orders::place(&db, &order).await
         });
     }
@@ -233,18 +222,7 @@ async fn concurrent_orders_taking_the_same_listings_in_opposite_orders_all_go_th
             } else {
                 [line(b), line(a)]
             };
-            let order = NewOrder {
-                buyer_id: buyer,
-                org_id,
-                kind: OrderKind::Goods,
-                payment: PaymentMethod::Cod,
-                lines: &lines,
-                experience_date: None,
-                delivery_commune: Some("00577"),
-                delivery_street: Some("Thôn 3"),
-                contact_phone: Some("+84912345678"),
-                buyer_note: None,
-            };
+            let order = ketnoi_tests::goods_order(buyer, org_id, PaymentMethod::Cod, &lines);
             orders::checkout(&db, buyer, &[order], &|_| Vec::new()).await
         });
     }
@@ -281,18 +259,7 @@ async fn a_checkout_submitted_twice_places_its_orders_once(app: TestApp) {
         offer_id: a,
         quantity: 2,
     }];
-    let order = NewOrder {
-        buyer_id: buyer.id,
-        org_id: org.id,
-        kind: OrderKind::Goods,
-        payment: PaymentMethod::Cod,
-        lines: &lines,
-        experience_date: None,
-        delivery_commune: Some("00577"),
-        delivery_street: Some("Thôn 3"),
-        contact_phone: Some("+84912345678"),
-        buyer_note: None,
-    };
+    let order = ketnoi_tests::goods_order(buyer.id, org.id, PaymentMethod::Cod, &lines);
     let orders_list = std::slice::from_ref(&order);
     let first = orders::checkout(&app.db, buyer.id, orders_list, &|_| Vec::new())
         .await
