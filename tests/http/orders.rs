@@ -223,7 +223,7 @@ async fn concurrent_orders_taking_the_same_listings_in_opposite_orders_all_go_th
                 [line(b), line(a)]
             };
             let order = ketnoi_tests::goods_order(buyer, org_id, PaymentMethod::Cod, &lines);
-            orders::checkout(&db, buyer, &[order], &|_| Vec::new()).await
+            orders::checkout(&db, buyer, &[order], &|_, _| Vec::new()).await
         });
     }
     let mut placed = 0;
@@ -261,11 +261,11 @@ async fn a_checkout_submitted_twice_places_its_orders_once(app: TestApp) {
     }];
     let order = ketnoi_tests::goods_order(buyer.id, org.id, PaymentMethod::Cod, &lines);
     let orders_list = std::slice::from_ref(&order);
-    let first = orders::checkout(&app.db, buyer.id, orders_list, &|_| Vec::new())
+    let first = orders::checkout(&app.db, buyer.id, orders_list, &|_, _| Vec::new())
         .await
         .unwrap();
     assert!(first.is_ok());
-    let second = orders::checkout(&app.db, buyer.id, orders_list, &|_| Vec::new())
+    let second = orders::checkout(&app.db, buyer.id, orders_list, &|_, _| Vec::new())
         .await
         .unwrap();
     assert_eq!(second.err(), Some(Unavailable::CartChanged));
@@ -298,7 +298,7 @@ async fn a_checkout_submitted_twice_places_its_orders_once(app: TestApp) {
         &app.db,
         buyer.id,
         std::slice::from_ref(&stale_order),
-        &|_| Vec::new(),
+        &|_, _| Vec::new(),
     )
     .await
     .unwrap();

@@ -120,7 +120,7 @@ pub async fn checkout(
     db: &Db,
     buyer_id: i64,
     orders: &[NewOrder<'_>],
-    notices: &(dyn Fn(&Order) -> Vec<Notice> + Sync),
+    notices: &(dyn Fn(&Order, &[Item]) -> Vec<Notice> + Sync),
 ) -> Result<std::result::Result<Vec<Order>, Unavailable>> {
     let mut tx = db.begin().await?;
     for o in orders {
@@ -152,7 +152,8 @@ pub async fn checkout(
         }
     }
     for o in &placed {
-        for n in notices(o) {
+        let lines = items(tx.conn(), o.id).await?;
+        for n in notices(o, &lines) {
             enqueue_notice(tx.conn(), &n).await?;
         }
     }

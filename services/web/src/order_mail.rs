@@ -5,7 +5,7 @@
 use crate::error::AppError;
 use crate::i18n;
 use ketnoi_db::Db;
-use ketnoi_db::orders::{Notice, Order};
+use ketnoi_db::orders::{Item, Notice, Order};
 use ketnoi_domain::Locale;
 use ketnoi_domain::Vnd;
 use ketnoi_domain::order::Status;
@@ -53,17 +53,73 @@ fn notice(public_url: &str, to: &(String, Locale), order: &Order, key: &'static 
     }
 }
 
-/// A new order: the cooperative is asked to confirm it; the buyer gets a receipt.
-pub fn placed(public_url: &str, r: &Recipients, order: &Order) -> Vec<Notice> {
+/// What was ordered, where to and how to reach the buyer, as lines of plain text (the
+/// e-mail's details, in the recipient's language).
+fn details(locale: Locale, order: &Order, lines: &[Item]) -> String {
+    let mut out: Vec<String> = lines
+        .iter()
+        .map(|i| {
+            let unit = if i.offer_kind == "experience" {
+                i18n::t(locale, "cart-people")
+            } else {
+                i.unit.clone()
+            };
+            format!(
+                "- {} {unit} × {} ({})",
+                i.quantity,
+                i.title,
+                Vnd(i.unit_price.saturating_mul(i.quantity))
+            )
+        })
+        .collect();
+    if let Some(day) = order.experience_date {
+        out.push(format!(
+            "{}: {}",
+            i18n::t(locale, "cart-visit-date"),
+            day.format("%d/%m/%Y")
+        ));
+    }
+    if let Some(street) = &order.delivery_street {
+        let commune = order
+            .delivery_commune
+            .as_deref()
+            .and_then(ketnoi_domain::admin_units::commune)
+            .map(|c| format!(", {}", c.name))
+            .unwrap_or_default();
+        out.push(format!(
+            "{}: {street}{commune}",
+            i18n::t(locale, "cart-delivery")
+        ));
+    }
+    if let Some(phone) = &order.contact_phone {
+        let shown = ketnoi_domain::contact::Phone::parse(phone)
+            .map(|p| p.national())
+            .unwrap_or_else(|_| phone.clone());
+        out.push(format!("{}: {shown}", i18n::t(locale, "cart-phone")));
+    }
+    if let Some(note) = &order.buyer_note {
+        out.push(format!("{}: {note}", i18n::t(locale, "cart-note")));
+    }
+    out.join("\n")
+}
+
+/// A new order: the cooperative is asked to confirm it (with what, where to and whom to
+/// call); the buyer gets a receipt with the same details.
+pub fn placed(public_url: &str, r: &Recipients, order: &Order, lines: &[Item]) -> Vec<Notice> {
+    let with_details = |to: &(String, Locale), key| {
+        let mut n = notice(public_url, to, order, key);
+        n.body = format!("{}\n\n{}", n.body, details(to.1, order, lines));
+        n
+    };
     let mut out: Vec<Notice> = r
         .sellers
         .iter()
-        .map(|to| notice(public_url, to, order, "mail-order-new"))
+        .map(|to| with_details(to, "mail-order-new"))
         .collect();
     out.extend(
         r.buyer
             .iter()
-            .map(|to| notice(public_url, to, order, "mail-order-placed")),
+            .map(|to| with_details(to, "mail-order-placed")),
     );
     out
 }
@@ -105,5 +161,73 @@ pub fn reminder(public_url: &str, r: &Recipients, order: &Order, escalate: bool)
             .iter()
             .map(|to| notice(public_url, to, order, "mail-order-reminder"))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order() -> Order {
+        Order {
+            id: 7,
+            code: Some("KN000007".into()),
+            buyer_id: 1,
+            org_id: 2,
+            kind: "goods".into(),
+            payment: "cod".into(),
+            status: "placed".into(),
+            total: 500_000,
+            delivery_commune: Some("00577".into()),
+            delivery_street: Some("Số 5, ngõ 12".into()),
+            contact_phone: Some("+84912345678".into()),
+            experience_date: None,
+            buyer_note: Some("Giao giờ hành chính".into()),
+            conversation_id: None,
+            confirmed_at: None,
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_new_order_mail_says_what_where_and_whom_to_call() {
+        let lines = [Item {
+            listing_id: 1,
+            offer_id: Some(1),
+            offer_kind: "retail".into(),
+            title: "Bình gốm men lam".into(),
+            unit: "chiếc".into(),
+            quantity: 2,
+            unit_price: 250_000,
+        }];
+        let r = Recipients {
+            buyer: vec![("mua@example.com".into(), Locale::En)],
+            sellers: vec![("htx@example.com".into(), Locale::Vi)],
+            proxies: vec![],
+        };
+        let mails = placed("https://ketnoi.vn", &r, &order(), &lines);
+        assert_eq!(mails.len(), 2);
+        let to_seller = &mails[0];
+        assert_eq!(to_seller.recipient, "htx@example.com");
+        assert!(to_seller.subject.contains("KN000007"));
+        for part in [
+            "2 chiếc × Bình gốm men lam (500.000 ₫)",
+            "Số 5, ngõ 12, Xã Bát Tràng",
+            "0912 345 678",
+            "Giao giờ hành chính",
+            "https://ketnoi.vn/orders/7",
+        ] {
+            assert!(
+                to_seller.body.contains(part),
+                "{part:?} in {}",
+                to_seller.body
+            );
+        }
+        // The buyer reads hers in English.
+        assert!(
+            mails[1].body.contains("Delivery: Số 5"),
+            "{}",
+            mails[1].body
+        );
     }
 }

@@ -496,10 +496,10 @@ pub async fn checkout(
         }
     }
     let url = state.config.public_url.clone();
-    let notices = |o: &ketnoi_db::orders::Order| {
+    let notices = |o: &ketnoi_db::orders::Order, lines: &[ketnoi_db::orders::Item]| {
         recipients
             .get(&o.org_id)
-            .map(|r| order_mail::placed(&url, r, o))
+            .map(|r| order_mail::placed(&url, r, o, lines))
             .unwrap_or_default()
     };
     match orders::checkout(&state.db, user.id, &orders_to_place, &notices).await? {
