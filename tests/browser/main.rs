@@ -224,6 +224,35 @@ async fn a_buyer_and_a_cooperative_talk_live_in_two_browsers(app: TestApp) {
         .unwrap()
         .len();
     assert_eq!(shown, 2);
+    // Messages that arrived live carry the same links as the page's own: the buyer may
+    // report the reply; the manager may edit or delete hers.
+    buyer
+        .c
+        .find(Locator::Css("#m2 [data-testid=report-link]"))
+        .await
+        .unwrap();
+    assert!(
+        buyer
+            .c
+            .find(Locator::Css("#m2 [data-testid=edit-link]"))
+            .await
+            .is_err()
+    );
+    let edit = coop
+        .c
+        .find(Locator::Css("#m2 [data-testid=edit-link]"))
+        .await
+        .unwrap();
+    assert!(
+        edit.attr("href")
+            .await
+            .unwrap()
+            .is_some_and(|h| h.ends_with("/messages/2/edit"))
+    );
+    // Deleting from the live-added link works, and the buyer's page hears of it.
+    coop.click("#m2 [data-testid=delete]").await;
+    buyer.wait_for_text("#m2", "Tin nhắn đã bị xóa").await;
+    coop.wait_for_text("#m2", "Tin nhắn đã bị xóa").await;
     buyer.close().await;
     coop.close().await;
 }

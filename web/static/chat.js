@@ -56,6 +56,7 @@
     li.id = "m" + m.seq;
     li.setAttribute("data-seq", String(m.seq));
     li.setAttribute("data-testid", "message");
+    if (String(m.sender_id) === root.getAttribute("data-viewer")) li.className = "mine";
     var small = document.createElement("small");
     var who = document.createElement("strong");
     who.textContent = m.sender_name || "";
@@ -82,9 +83,73 @@
     p.setAttribute("data-testid", "body");
     p.textContent = m.body;
     li.appendChild(p);
+    li.appendChild(actions(m));
     list.appendChild(li);
     li.scrollIntoView({ block: "nearest" });
     markRead();
+  }
+
+  // The links the page itself gives a message: reply; edit and delete for one's own (a new
+  // message is within its edit window); report for someone else's.
+  function actions(m) {
+    var label = function (k) { return root.getAttribute("data-l-" + k) || k; };
+    var base = "/conversations/" + id + "/messages/" + m.seq;
+    var box = document.createElement("div");
+    box.className = "actions";
+    var link = function (href, key, testid) {
+      var a = document.createElement("a");
+      a.href = href;
+      a.textContent = label(key);
+      a.setAttribute("data-testid", testid);
+      box.appendChild(a);
+      box.appendChild(document.createTextNode(" "));
+    };
+    var postForm = function (action) {
+      var f = document.createElement("form");
+      f.method = "post";
+      f.action = action;
+      f.className = "inline";
+      var token = document.createElement("input");
+      token.type = "hidden";
+      token.name = "csrf";
+      token.value = csrf;
+      f.appendChild(token);
+      return f;
+    };
+    var button = function (key, testid) {
+      var b = document.createElement("button");
+      b.type = "submit";
+      b.className = "link";
+      b.textContent = label(key);
+      b.setAttribute("data-testid", testid);
+      return b;
+    };
+    if (root.hasAttribute("data-can-post")) {
+      link("/conversations/" + id + "?reply=" + m.seq + "#reply", "reply", "reply-link");
+    }
+    if (String(m.sender_id) === root.getAttribute("data-viewer")) {
+      link(base + "/edit", "edit", "edit-link");
+      var del = postForm(base + "/delete");
+      del.appendChild(button("delete", "delete"));
+      box.appendChild(del);
+    } else {
+      var details = document.createElement("details");
+      details.className = "inline";
+      var summary = document.createElement("summary");
+      summary.textContent = label("report");
+      summary.setAttribute("data-testid", "report-link");
+      details.appendChild(summary);
+      var rep = postForm(base + "/report");
+      var reason = document.createElement("input");
+      reason.name = "reason";
+      reason.maxLength = 300;
+      reason.placeholder = label("report-reason");
+      rep.appendChild(reason);
+      rep.appendChild(button("report-send", "report"));
+      details.appendChild(rep);
+      box.appendChild(details);
+    }
+    return box;
   }
 
   // An earlier message edited or deleted: its text changes in place.

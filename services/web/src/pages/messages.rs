@@ -310,6 +310,8 @@ struct ConversationPage {
     counterpart: Option<(i64, String, bool)>,
     /// The message the reply form answers (`?reply=seq`): `(seq, start of its text)`.
     reply_to: Option<(i64, String)>,
+    /// Who is looking (live messages get their action links from it).
+    viewer_id: i64,
 }
 
 async fn conversation_page(
@@ -386,6 +388,7 @@ async fn conversation_page(
         .unwrap_or_else(|| ctx.tr().get("msg-conversation"));
     Ok(ConversationPage {
         layout: Layout::new(ctx, heading.clone()),
+        viewer_id: user_id,
         id: c.id,
         heading,
         listing,
