@@ -40,12 +40,25 @@ impl Order {
     pub fn payment(&self) -> Option<PaymentMethod> {
         PaymentMethod::parse(&self.payment)
     }
+    /// What the state machine needs of the order (`None` for a row it cannot read).
+    pub fn facts(&self) -> Option<order::Order> {
+        facts(&self.kind, &self.payment, &self.status)
+    }
+}
+
+/// The state machine's view of an order's stored kind, payment and status.
+fn facts(kind: &str, payment: &str, status: &str) -> Option<order::Order> {
+    Some(order::Order {
+        kind: OrderKind::parse(kind)?,
+        payment: PaymentMethod::parse(payment)?,
+        status: Status::parse(status)?,
+    })
 }
 
 /// `SELECT <every order column, as o> <rest>`: `rest` names the tables (`FROM orders o …`)
 /// and may add columns first.
 macro_rules! select_orders {
-    ($rest:literal) => {
+    ($rest:expr) => {
         concat!(
             "SELECT o.id, o.code, o.buyer_id, o.org_id, o.kind, o.payment, o.status, o.total, \
              o.delivery_commune, o.delivery_street, o.contact_phone, o.experience_date, \
@@ -192,21 +205,16 @@ async fn lock_rows(tx: &mut crate::Tx, table: Locked, ids: &mut Vec<i64>) -> Res
     }
     ids.sort_unstable();
     ids.dedup();
+    let sql = match table {
+        Locked::Listings => "SELECT id FROM listings WHERE id = $1 FOR UPDATE",
+        Locked::Offers => "SELECT id FROM offers WHERE id = $1 FOR UPDATE",
+    };
     for &id in ids.iter() {
-        match table {
-            Locked::Listings => on!(tx.conn(), e => sqlx::query(
-                "SELECT id FROM listings WHERE id = $1 FOR UPDATE")
-                .bind(id)
-                .execute(e)
-                .await
-                .map(|r| r.rows_affected()))?,
-            Locked::Offers => on!(tx.conn(), e => sqlx::query(
-                "SELECT id FROM offers WHERE id = $1 FOR UPDATE")
-                .bind(id)
-                .execute(e)
-                .await
-                .map(|r| r.rows_affected()))?,
-        };
+        on!(tx.conn(), e => sqlx::query(sql)
+            .bind(id)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
@@ -458,19 +466,9 @@ pub async fn step_notifying(
         .fetch_optional(e)
         .await)?;
     let (kind, payment, status) = row.ok_or(crate::DbError::NotFound)?;
-    let facts = (
-        OrderKind::parse(&kind),
-        PaymentMethod::parse(&payment),
-        Status::parse(&status),
-    );
-    let (Some(kind), Some(payment), Some(status)) = facts else {
-        return Err(crate::DbError::Corrupt(format!("order {order_id}")));
-    };
-    let current = order::Order {
-        kind,
-        payment,
-        status,
-    };
+    let current = facts(&kind, &payment, &status)
+        .ok_or_else(|| crate::DbError::Corrupt(format!("order {order_id}")))?;
+    let payment = current.payment;
     let to = match order::next(current, step, actor) {
         Ok(to) => to,
         Err(refused) => return Ok(Err(refused)),
@@ -584,28 +582,35 @@ pub struct Listed {
     pub buyer_name: String,
 }
 
-/// The buyer's orders, newest first.
-pub async fn of_buyer(conn: Conn<'_>, buyer_id: i64, limit: i64) -> Result<Vec<Listed>> {
-    Ok(on!(conn, e => sqlx::query_as(select_orders!(
-        ", g.name AS org_name, g.slug AS org_slug, u.display_name AS buyer_name \
-         FROM orders o JOIN organisations g ON g.id = o.org_id JOIN users u ON u.id = o.buyer_id \
-         WHERE o.buyer_id = $1 ORDER BY o.id DESC LIMIT $2"))
-        .bind(buyer_id)
+/// Orders with their cooperative's and buyer's names where `$who = $1`, newest first.
+macro_rules! select_listed {
+    ($who:literal) => {
+        select_orders!(concat!(
+            ", g.name AS org_name, g.slug AS org_slug, u.display_name AS buyer_name \
+             FROM orders o JOIN organisations g ON g.id = o.org_id JOIN users u ON u.id = o.buyer_id \
+             WHERE ",
+            $who,
+            " = $1 ORDER BY o.id DESC LIMIT $2"
+        ))
+    };
+}
+
+async fn listed(conn: Conn<'_>, sql: &'static str, id: i64, limit: i64) -> Result<Vec<Listed>> {
+    Ok(on!(conn, e => sqlx::query_as(sql)
+        .bind(id)
         .bind(limit)
         .fetch_all(e)
         .await)?)
 }
 
+/// The buyer's orders, newest first.
+pub async fn of_buyer(conn: Conn<'_>, buyer_id: i64, limit: i64) -> Result<Vec<Listed>> {
+    listed(conn, select_listed!("o.buyer_id"), buyer_id, limit).await
+}
+
 /// The cooperative's orders, newest first.
 pub async fn of_org(conn: Conn<'_>, org_id: i64, limit: i64) -> Result<Vec<Listed>> {
-    Ok(on!(conn, e => sqlx::query_as(select_orders!(
-        ", g.name AS org_name, g.slug AS org_slug, u.display_name AS buyer_name \
-         FROM orders o JOIN organisations g ON g.id = o.org_id JOIN users u ON u.id = o.buyer_id \
-         WHERE o.org_id = $1 ORDER BY o.id DESC LIMIT $2"))
-        .bind(org_id)
-        .bind(limit)
-        .fetch_all(e)
-        .await)?)
+    listed(conn, select_listed!("o.org_id"), org_id, limit).await
 }
 
 /// Links the order to its inquiry thread (order questions go there).

@@ -103,10 +103,7 @@ pub async fn claim_event(
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
-    if inserted == 1 {
-        return Ok(true);
-    }
-    Ok(false)
+    Ok(inserted == 1)
 }
 
 /// Claims an event stored earlier whose processing failed (see [`release_event`]).

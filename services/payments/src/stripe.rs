@@ -242,11 +242,7 @@ impl Stripe {
         code: &str,
         amount: Vnd,
     ) -> Result<Intent, PaymentError> {
-        if amount < MIN_AMOUNT || amount > MAX_AMOUNT {
-            return Err(PaymentError::Refused(format!(
-                "amount {amount} outside card limits"
-            )));
-        }
+        crate::PaymentProvider::accepts(self, amount)?;
         let req = CreatePaymentIntent::new(amount.0, Currency::VND).metadata(HashMap::from([
             ("order_id".to_owned(), order_id.to_string()),
             ("order_code".to_owned(), code.to_owned()),

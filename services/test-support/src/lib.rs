@@ -12,6 +12,7 @@
 mod browser;
 mod eventually;
 mod postgres;
+mod python;
 mod smtp;
 mod sqlite;
 mod stripe;

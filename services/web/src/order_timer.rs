@@ -19,6 +19,14 @@ pub struct Pass {
     pub cancelled: usize,
 }
 
+/// The timer's next step for one order.
+#[derive(Debug, Clone, Copy)]
+enum Due {
+    Remind,
+    Escalate,
+    Cancel,
+}
+
 /// One pass of the timer at `now`.
 pub async fn run_due(
     db: &Db,
@@ -30,24 +38,44 @@ pub async fn run_due(
     let due = orders::unconfirmed(db.conn(), now - timer.remind_after, 500).await?;
     for (order, reminded, escalated) in due {
         let age = now - order.created_at;
-        let r = order_mail::recipients(db, order.org_id, order.buyer_id).await?;
-        if age >= timer.cancel_after {
-            let notices = |o: &orders::Order, s: Status| order_mail::stepped(public_url, &r, o, s);
-            let done =
-                orders::step_notifying(db, order.id, Step::Cancel, Actor::System, None, &notices)
-                    .await?;
-            if done.is_ok() {
-                pass.cancelled += 1;
-            }
+        let due = if age >= timer.cancel_after {
+            Due::Cancel
         } else if age >= timer.escalate_after && escalated.is_none() {
-            let notices = order_mail::reminder(public_url, &r, &order, true);
-            if orders::remind(db, order.id, true, &notices).await? {
-                pass.escalated += 1;
-            }
+            Due::Escalate
         } else if reminded.is_none() {
-            let notices = order_mail::reminder(public_url, &r, &order, false);
-            if orders::remind(db, order.id, false, &notices).await? {
-                pass.reminded += 1;
+            Due::Remind
+        } else {
+            // Reminded, not yet time for the next step: nothing to look up.
+            continue;
+        };
+        let r = order_mail::recipients(db, order.org_id, order.buyer_id).await?;
+        match due {
+            Due::Cancel => {
+                let notices =
+                    |o: &orders::Order, s: Status| order_mail::stepped(public_url, &r, o, s);
+                let done = orders::step_notifying(
+                    db,
+                    order.id,
+                    Step::Cancel,
+                    Actor::System,
+                    None,
+                    &notices,
+                )
+                .await?;
+                if done.is_ok() {
+                    pass.cancelled += 1;
+                }
+            }
+            Due::Escalate | Due::Remind => {
+                let escalate = matches!(due, Due::Escalate);
+                let notices = order_mail::reminder(public_url, &r, &order, escalate);
+                if orders::remind(db, order.id, escalate, &notices).await? {
+                    if escalate {
+                        pass.escalated += 1;
+                    } else {
+                        pass.reminded += 1;
+                    }
+                }
             }
         }
     }

@@ -65,11 +65,7 @@ pub async fn add_to_cart(
     Form(form): Form<AddForm>,
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
-    let offer_id: i64 = form
-        .offer_id
-        .trim()
-        .parse()
-        .map_err(|_| AppError::NotFound)?;
+    let offer_id = offer_id(&form.offer_id)?;
     let (_listing_id, kind) = cart::orderable_offer(state.db.conn(), offer_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -105,11 +101,7 @@ pub async fn update_line(
     Form(form): Form<LineForm>,
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
-    let offer_id: i64 = form
-        .offer_id
-        .trim()
-        .parse()
-        .map_err(|_| AppError::NotFound)?;
+    let offer_id = offer_id(&form.offer_id)?;
     let quantity = match form.quantity.trim() {
         "0" => 0,
         q => parse_quantity(q)
@@ -148,7 +140,7 @@ pub struct GroupView {
     pub org_name: String,
     pub org_slug: String,
     pub lines: Vec<LineView>,
-    pub total: String,
+    pub total: Vnd,
     /// Goods lines (delivered, paid as chosen); experiences are paid at the visit.
     pub has_goods: bool,
     /// The cooperative has a bank account for VietQR transfers.
@@ -178,15 +170,24 @@ struct CartPage {
     communes: &'static [admin_units::Commune],
 }
 
-fn terms_of(l: &CartLine) -> Option<Terms<'_>> {
-    Some(Terms {
-        kind: OfferKind::parse(&l.kind)?,
+/// The line's unit price on its offer's terms (as the store will price it), or why the line
+/// cannot be ordered as it is.
+fn unit_price(l: &CartLine) -> Result<i64, LineRefused> {
+    let kind = OfferKind::parse(&l.kind).ok_or(LineRefused::BadQuantity)?;
+    let terms = Terms {
+        kind,
         price: l.price,
         case_size: l.case_size,
         min_order_qty: l.min_order_qty,
         max_group_size: l.max_group_size,
         tiers: &l.tiers,
-    })
+    };
+    order::unit_price(&terms, l.quantity)
+}
+
+/// The offer an add-to-cart or cart-line form names (an unknown one is not found).
+fn offer_id(raw: &str) -> Result<i64, AppError> {
+    raw.trim().parse().map_err(|_| AppError::NotFound)
 }
 
 fn refused_msg(r: LineRefused) -> Msg {
@@ -220,9 +221,7 @@ async fn cart_page(
     let mut groups: Vec<GroupView> = Vec::new();
     let (mut grand, mut ready) = (0i64, !lines.is_empty());
     for l in &lines {
-        let priced = terms_of(l)
-            .ok_or(LineRefused::BadQuantity)
-            .and_then(|t| order::unit_price(&t, l.quantity));
+        let priced = unit_price(l);
         let mut problem = match (&priced, l.available) {
             (_, false) => Some(Msg::new("err-no-longer-offered")),
             (Err(r), _) => Some(refused_msg(*r)),
@@ -265,6 +264,7 @@ async fn cart_page(
         match groups.last_mut().filter(|g| g.org_id == l.org_id) {
             Some(g) => {
                 g.has_goods |= goods;
+                g.total = Vnd(g.total.0.saturating_add(line_total));
                 g.lines.push(view);
             }
             None => groups.push(GroupView {
@@ -272,7 +272,7 @@ async fn cart_page(
                 org_name: l.org_name.clone(),
                 org_slug: l.org_slug.clone(),
                 lines: vec![view],
-                total: String::new(),
+                total: Vnd(line_total),
                 has_goods: goods,
                 viet_qr: false,
                 payment: payments
@@ -283,17 +283,6 @@ async fn cart_page(
         }
     }
     for g in &mut groups {
-        let sum: i64 = lines
-            .iter()
-            .filter(|l| l.org_id == g.org_id)
-            .map(|l| {
-                terms_of(l)
-                    .and_then(|t| order::unit_price(&t, l.quantity).ok())
-                    .unwrap_or(l.price)
-                    .saturating_mul(l.quantity)
-            })
-            .sum();
-        g.total = Vnd(sum).to_string();
         g.viet_qr = ketnoi_db::orgs::bank_account(state.db.conn(), g.org_id)
             .await?
             .is_some();
@@ -417,10 +406,7 @@ pub async fn checkout(
         let total: i64 = lines
             .iter()
             .filter(|g| g.org_id == l.org_id && g.kind != "experience")
-            .filter_map(|g| {
-                let price = order::unit_price(&terms_of(g)?, g.quantity).ok()?;
-                Some(price.saturating_mul(g.quantity))
-            })
+            .filter_map(|g| Some(unit_price(g).ok()?.saturating_mul(g.quantity)))
             .sum();
         let accepted = state
             .payments

@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use ketnoi_db::orders::{self, Listed, Order};
 use ketnoi_db::users::User;
-use ketnoi_domain::order::{self as rules, Actor, OrderKind, PaymentMethod, Status, Step};
+use ketnoi_domain::order::{self as rules, Actor, PaymentMethod, Status, Step};
 use ketnoi_domain::role::{MemberRole, PlatformRole};
 use ketnoi_domain::time::{format_hanoi, format_hanoi_short};
 use ketnoi_domain::{Vnd, text};
@@ -52,18 +52,9 @@ pub async fn order_for(state: &AppState, user: &User, id: i64) -> Result<(Order,
 }
 
 fn facts(order: &Order) -> Result<rules::Order, AppError> {
-    let kind = OrderKind::parse(&order.kind);
-    match (kind, order.payment(), order.status()) {
-        (Some(kind), Some(payment), Some(status)) => Ok(rules::Order {
-            kind,
-            payment,
-            status,
-        }),
-        _ => Err(AppError::Internal(anyhow::anyhow!(
-            "order {} is corrupt",
-            order.id
-        ))),
-    }
+    order
+        .facts()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("order {} is corrupt", order.id)))
 }
 
 /// A row of an order list.
@@ -232,13 +223,15 @@ async fn qr_for(state: &AppState, order: &Order) -> Result<Option<QrView>, AppEr
     }))
 }
 
-pub async fn order_page(
+/// The order page, answered with `status` (409 after a refused step).
+async fn order_page(
     state: &AppState,
     ctx: &Ctx,
     order: &Order,
     actor: Actor,
     errors: FieldErrors,
-) -> Result<ShowPageOut, AppError> {
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let t = ctx.tr();
     let f = facts(order)?;
     let org = ketnoi_db::orgs::find(state.db.conn(), order.org_id)
@@ -334,16 +327,7 @@ pub async fn order_page(
         is_buyer: actor == Actor::Buyer,
         errors,
     };
-    Ok(ShowPageOut(page))
-}
-
-/// A rendered-to-be order page (kept opaque outside this module).
-pub struct ShowPageOut(ShowPage);
-
-impl ShowPageOut {
-    pub fn render(&self, status: StatusCode) -> Result<Response, AppError> {
-        render_status(status, &self.0)
-    }
+    render_status(status, &page)
 }
 
 /// `GET /orders/{id}`: one order, for its buyer, its cooperative, or a proxy officer.
@@ -354,9 +338,15 @@ pub async fn show_order(
     PathId(id): PathId,
 ) -> Result<Response, AppError> {
     let (order, actor) = order_for(&state, &user, id).await?;
-    order_page(&state, &ctx, &order, actor, FieldErrors::default())
-        .await?
-        .render(StatusCode::OK)
+    order_page(
+        &state,
+        &ctx,
+        &order,
+        actor,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -431,9 +421,9 @@ async fn refused_page(
         &current,
         actor,
         FieldErrors::single("_form", Msg::new(key)),
+        StatusCode::CONFLICT,
     )
-    .await?
-    .render(StatusCode::CONFLICT)
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
