@@ -1,0 +1,160 @@
+//! Spreadsheet rows of cooperatives and listings: validated into records on import, and
+//! written back as rows on export, so that an export can be edited in Excel and imported
+//! again. Row numbers are spreadsheet row numbers: the header is row 1, `rows[i]` is row
+//! `i + 2`.
+//!
+//! The work is split along its seams: `sheet` finds the columns under whatever headers the
+//! sheet uses, `cells` reads and checks one row's cells, `cooperatives` and `listings` turn
+//! a row into a record, `export` writes a record back as a row, and `demo` reads the demo
+//! dataset through the same rules.
+
+mod cells;
+mod cooperatives;
+mod demo;
+mod export;
+mod listings;
+mod sheet;
+#[cfg(test)]
+mod testing;
+
+pub use demo::{demo_cooperatives, demo_listings};
+pub use export::{cooperative_row, listing_row};
+
+use crate::catalog::{CooperativeRecord, ListingRecord};
+use sheet::Sheet;
+
+/// What is wrong with one cell (or, on row 1, with the header).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RowError {
+    /// Spreadsheet row number: 1 is the header, 2 the first data row.
+    pub row: usize,
+    /// The canonical column name (see [`COOPERATIVE_COLUMNS`], [`LISTING_COLUMNS`]), even
+    /// when the sheet used an alias.
+    pub column: String,
+    pub message_vi: String,
+    pub message_en: String,
+}
+
+/// The rows that are valid, each with its spreadsheet row number, and what is wrong with the
+/// others. When a required column is missing no row is accepted, but the cells that are
+/// there are still checked, so that one upload reports every problem at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed<T> {
+    pub records: Vec<(usize, T)>,
+    pub errors: Vec<RowError>,
+}
+
+pub const COOPERATIVE_COLUMNS: &[&str] = &[
+    "external_id",
+    "registration_no",
+    "tax_code",
+    "name",
+    "kind",
+    "commune_code",
+    "street",
+    "founded_year",
+    "sector",
+    "story_vi",
+    "story_en",
+    "phone",
+    "email",
+    "lat",
+    "lon",
+    "members_total",
+    "members_female",
+    "jobs_female",
+];
+
+pub const LISTING_COLUMNS: &[&str] = &[
+    "external_id",
+    "cooperative",
+    "kind",
+    "title_vi",
+    "title_en",
+    "description_vi",
+    "description_en",
+    "category",
+    "price_vnd",
+    "unit",
+    "min_order_qty",
+    "price_tiers",
+    "season",
+    "stock",
+    "duration_hours",
+    "max_group_size",
+    "certifications",
+    "ocop_stars",
+    "origin_commune_code",
+];
+
+/// `(alias, canonical)`: the demo dataset's field names, so its JSON exported to a sheet
+/// imports as is.
+const COOPERATIVE_ALIASES: &[(&str, &str)] = &[
+    ("id", "external_id"),
+    ("address", "street"),
+    ("founded", "founded_year"),
+    ("description", "story_vi"),
+];
+const LISTING_ALIASES: &[(&str, &str)] = &[
+    ("id", "external_id"),
+    ("cooperative_id", "cooperative"),
+    ("title", "title_vi"),
+    ("description", "description_vi"),
+    ("commune_code", "origin_commune_code"),
+];
+const COOPERATIVE_REQUIRED: &[&str] = &["name", "kind", "commune_code"];
+const LISTING_REQUIRED: &[&str] = &[
+    "cooperative",
+    "kind",
+    "title_vi",
+    "description_vi",
+    "category",
+    "price_vnd",
+    "unit",
+];
+
+const NAME_MAX: usize = 200;
+const ID_MAX: usize = 100;
+const LONG_TEXT_MAX: usize = 5000;
+
+/// Validates cooperative rows; see [`COOPERATIVE_COLUMNS`] for the columns.
+pub fn cooperatives(headers: &[String], rows: &[Vec<String>]) -> Parsed<CooperativeRecord> {
+    let sheet = Sheet::new(
+        headers,
+        COOPERATIVE_COLUMNS,
+        COOPERATIVE_ALIASES,
+        COOPERATIVE_REQUIRED,
+    );
+    let mut header_errors = sheet.missing_required();
+    if !sheet.has_column("external_id") && !sheet.has_column("registration_no") {
+        header_errors.push(error(
+            1,
+            "external_id",
+            "Cần có cột external_id hoặc registration_no để nhận diện từng hợp tác xã",
+            "Needs an external_id or registration_no column to identify each cooperative",
+        ));
+    }
+    sheet.parse(
+        rows,
+        header_errors,
+        &["external_id", "registration_no"],
+        cooperatives::cooperative,
+    )
+}
+
+/// Validates listing rows; see [`LISTING_COLUMNS`] for the columns. Whether the cooperative
+/// exists is for the caller to check.
+pub fn listings(headers: &[String], rows: &[Vec<String>]) -> Parsed<ListingRecord> {
+    let sheet = Sheet::new(headers, LISTING_COLUMNS, LISTING_ALIASES, LISTING_REQUIRED);
+    let header_errors = sheet.missing_required();
+    sheet.parse(rows, header_errors, &["external_id"], listings::listing)
+}
+
+fn error(row: usize, column: &str, vi: impl Into<String>, en: impl Into<String>) -> RowError {
+    RowError {
+        row,
+        column: column.to_owned(),
+        message_vi: vi.into(),
+        message_en: en.into(),
+    }
+}
