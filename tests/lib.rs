@@ -77,7 +77,7 @@ impl TestApp {
             ketnoi_search::tantivy_index::TantivyIndex::in_memory().expect("search index"),
         );
         let (stop_indexer, indexer_stopped) = tokio::sync::watch::channel(false);
-        tokio::spawn(ketnoi_db::search_feed::follow(
+        tokio::spawn(ketnoi_app::search_feed::follow(
             db.clone(),
             search.clone(),
             std::time::Duration::from_millis(20),
@@ -117,7 +117,7 @@ impl TestApp {
         role: PlatformRole,
         officer_commune: Option<&str>,
     ) -> User {
-        let hash = ketnoi_web::password::hash(PASSWORD.to_owned())
+        let hash = ketnoi_app::password::hash(PASSWORD.to_owned())
             .await
             .unwrap();
         let login = ketnoi_domain::contact::Login::parse(login).unwrap();

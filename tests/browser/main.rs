@@ -10,6 +10,9 @@ use ketnoi_tests::support::{BrowserProfile, chromedriver_url, eventually};
 use ketnoi_tests::{PASSWORD, TestApp, on_both_backends};
 use std::time::Duration;
 
+/// The site the order e-mails link to.
+const SITE: &str = "https://ketnoi.test";
+
 const WAIT: Duration = Duration::from_secs(15);
 
 /// A browser session on the app, closed when the test ends.
@@ -821,10 +824,17 @@ async fn card_page(backend: ketnoi_tests::Backend) {
     .await
     .unwrap()
     .unwrap();
-    ketnoi_db::orders::step(&app.db, order.id, Step::Confirm, Actor::Cooperative, None)
-        .await
-        .unwrap()
-        .unwrap();
+    ketnoi_app::orders::step(
+        &app.db,
+        SITE,
+        order.id,
+        Step::Confirm,
+        Actor::Cooperative,
+        None,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let Some(b) = Browser::open(&app).await else {
         return;
     };

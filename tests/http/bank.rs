@@ -8,6 +8,9 @@ use ketnoi_domain::role::PlatformRole;
 use ketnoi_tests::{Backend, TestApp};
 use ketnoi_web::config::Secret;
 
+/// The site the order e-mails link to.
+const SITE: &str = "https://ketnoi.test";
+
 const SECRET: &[u8] = b"bank-notification-secret-for-tests";
 
 #[tokio::test]
@@ -85,10 +88,17 @@ async fn bank_notification(backend: Backend) {
         200
     );
     assert_eq!(status().await, "placed");
-    ketnoi_db::orders::step(&app.db, order.id, Step::Confirm, Actor::Cooperative, None)
-        .await
-        .unwrap()
-        .unwrap();
+    ketnoi_app::orders::step(
+        &app.db,
+        SITE,
+        order.id,
+        Step::Confirm,
+        Actor::Cooperative,
+        None,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     // Forged, or unreadable: refused.
     let good = notice("tx-1", 500_000);
     assert_eq!(

@@ -416,7 +416,7 @@ async fn each_side_takes_only_its_own_steps_and_strangers_see_nothing(app: TestA
 }
 
 async fn the_confirmation_timer_reminds_escalates_and_cancels(app: TestApp) {
-    use ketnoi_web::order_timer::{Pass, run_due};
+    use ketnoi_app::order_timer::{Pass, run_due};
     let s = shop(&app).await;
     let officer = app
         .user("canbo@example.com", PlatformRole::UnionOfficer, None)
@@ -428,7 +428,7 @@ async fn the_confirmation_timer_reminds_escalates_and_cancels(app: TestApp) {
     add(&s.buyer, &vase, "3", "").await;
     let pay_a = format!("pay_{}", s.org_a.id);
     check_out(&s.buyer, "0912345678", &[(&pay_a, "cod")]).await;
-    let timer = ketnoi_web::config::ConfirmTimer::default();
+    let timer = ketnoi_app::config::ConfirmTimer::default();
     let placed = chrono::Utc::now();
     let at = |h: i64| placed + chrono::Duration::hours(h) + chrono::Duration::minutes(1);
     let url = &app.url;

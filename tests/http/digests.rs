@@ -27,7 +27,7 @@ fn channels(smtp_url: &str, dir: &std::path::Path) -> Channels {
 
 /// Queues due digests (no delay) and delivers the outbox; returns (queued, sent).
 async fn digest_now(app: &TestApp, channels: &Channels) -> (usize, usize) {
-    let queued = ketnoi_web::digest::enqueue_due(&app.db, SITE, Duration::ZERO)
+    let queued = ketnoi_app::digest::enqueue_due(&app.db, SITE, Duration::ZERO)
         .await
         .unwrap();
     let sent = ketnoi_notify::deliver_due(&app.db, channels).await.unwrap();
@@ -177,7 +177,7 @@ async fn a_digest_waits_for_the_delay_and_for_smtp(app: TestApp) {
         .await
         .unwrap();
     // Fifteen minutes have not passed.
-    let queued = ketnoi_web::digest::enqueue_due(&app.db, SITE, Duration::from_secs(15 * 60))
+    let queued = ketnoi_app::digest::enqueue_due(&app.db, SITE, Duration::from_secs(15 * 60))
         .await
         .unwrap();
     assert_eq!(queued, 0);

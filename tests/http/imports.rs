@@ -130,7 +130,7 @@ async fn listing_count(app: &TestApp) -> i64 {
 }
 
 async fn cooperative_count(app: &TestApp) -> i64 {
-    ketnoi_db::orgs::cooperatives_in(app.db.conn(), None, 1000)
+    ketnoi_db::orgs::cooperatives_in(app.db.conn(), &ketnoi_domain::role::Scope::City, 1000)
         .await
         .unwrap()
         .len() as i64

@@ -17,6 +17,7 @@ mod messaging;
 mod network;
 mod orders;
 mod page_cache;
+mod scope;
 mod search;
 mod shell;
 mod stripe;

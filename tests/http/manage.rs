@@ -465,6 +465,25 @@ async fn an_officer_verifies_an_ocop_claim_and_the_stars_show(app: TestApp) {
         200
     );
     assert_eq!(
+        other
+            .get(&format!("/union/evidence/{evidence}"))
+            .await
+            .status,
+        404,
+        "evidence of another ward's cooperative"
+    );
+    let city = app
+        .user("canbo.tp@example.com", PlatformRole::UnionOfficer, None)
+        .await;
+    assert_eq!(
+        app.client_as(&city)
+            .await
+            .get(&format!("/union/evidence/{evidence}"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
         app.client()
             .get(&format!("/union/evidence/{evidence}"))
             .await

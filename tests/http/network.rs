@@ -48,9 +48,15 @@ async fn approved(app: &TestApp, slug: &str, login: &str, show_phone: bool) -> (
         .await
         .unwrap();
     assert!(
-        network::decide(app.db.conn(), user.id, user.id, None, true)
-            .await
-            .unwrap()
+        network::decide(
+            app.db.conn(),
+            user.id,
+            user.id,
+            &ketnoi_domain::role::Scope::City,
+            true
+        )
+        .await
+        .unwrap()
     );
     (org, user)
 }

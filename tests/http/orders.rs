@@ -6,6 +6,9 @@ use ketnoi_domain::order::{Actor, OrderKind, PaymentMethod, Refused, Status, Ste
 use ketnoi_domain::role::PlatformRole;
 use ketnoi_tests::{TestApp, on_both_backends};
 
+/// The site the order e-mails link to.
+const SITE: &str = "https://ketnoi.test";
+
 on_both_backends!(
     two_hundred_orders_for_fifty_units_leave_exactly_fifty_accepted,
     concurrent_orders_taking_the_same_listings_in_opposite_orders_all_go_through,
@@ -136,7 +139,7 @@ async fn an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back
         Err(Unavailable::Empty)
     );
 
-    let step = |s, a| orders::step(&app.db, placed.id, s, a, None);
+    let step = |s, a| ketnoi_app::orders::step(&app.db, SITE, placed.id, s, a, None);
     assert_eq!(
         step(Step::Confirm, Actor::Buyer).await.unwrap(),
         Err(Refused::NotYours)
@@ -166,8 +169,9 @@ async fn an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back
     // A second order is cancelled before payment: its stock comes back.
     let second = orders::place(&app.db, &new).await.unwrap().unwrap();
     assert_eq!(stock(&app, vase.id).await, Some(44));
-    let cancelled = orders::step(
+    let cancelled = ketnoi_app::orders::step(
         &app.db,
+        SITE,
         second.id,
         Step::Cancel,
         Actor::Buyer,
@@ -179,9 +183,10 @@ async fn an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back
     assert_eq!(stock(&app, vase.id).await, Some(47));
     assert_eq!(stock(&app, cup.id).await, Some(48));
     // Cancelled is final.
-    let again = orders::step(&app.db, second.id, Step::Cancel, Actor::Buyer, None)
-        .await
-        .unwrap();
+    let again =
+        ketnoi_app::orders::step(&app.db, SITE, second.id, Step::Cancel, Actor::Buyer, None)
+            .await
+            .unwrap();
     assert_eq!(again, Err(Refused::NotNow));
     assert_eq!(stock(&app, vase.id).await, Some(47), "not given back twice");
 }
@@ -223,7 +228,7 @@ async fn concurrent_orders_taking_the_same_listings_in_opposite_orders_all_go_th
                 [line(b), line(a)]
             };
             let order = ketnoi_tests::goods_order(buyer, org_id, PaymentMethod::Cod, &lines);
-            orders::checkout(&db, buyer, &[order], &|_, _| Vec::new()).await
+            ketnoi_app::orders::checkout(&db, SITE, buyer, &[order]).await
         });
     }
     let mut placed = 0;
@@ -261,11 +266,11 @@ async fn a_checkout_submitted_twice_places_its_orders_once(app: TestApp) {
     }];
     let order = ketnoi_tests::goods_order(buyer.id, org.id, PaymentMethod::Cod, &lines);
     let orders_list = std::slice::from_ref(&order);
-    let first = orders::checkout(&app.db, buyer.id, orders_list, &|_, _| Vec::new())
+    let first = ketnoi_app::orders::checkout(&app.db, SITE, buyer.id, orders_list)
         .await
         .unwrap();
     assert!(first.is_ok());
-    let second = orders::checkout(&app.db, buyer.id, orders_list, &|_, _| Vec::new())
+    let second = ketnoi_app::orders::checkout(&app.db, SITE, buyer.id, orders_list)
         .await
         .unwrap();
     assert_eq!(second.err(), Some(Unavailable::CartChanged));
@@ -294,14 +299,10 @@ async fn a_checkout_submitted_twice_places_its_orders_once(app: TestApp) {
         lines: &stale,
         ..order.clone()
     };
-    let r = orders::checkout(
-        &app.db,
-        buyer.id,
-        std::slice::from_ref(&stale_order),
-        &|_, _| Vec::new(),
-    )
-    .await
-    .unwrap();
+    let r =
+        ketnoi_app::orders::checkout(&app.db, SITE, buyer.id, std::slice::from_ref(&stale_order))
+            .await
+            .unwrap();
     assert_eq!(r.err(), Some(Unavailable::CartChanged));
     assert_eq!(stock(&app, cup.id).await, Some(50));
 }

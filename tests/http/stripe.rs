@@ -167,7 +167,7 @@ async fn card_payment(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(timeline.last().unwrap().actor, "system");
-    let ledger = ketnoi_db::payments::ledger(app.db.conn(), 10)
+    let ledger = ketnoi_db::payments::ledger(app.db.conn(), &ketnoi_domain::role::Scope::City, 10)
         .await
         .unwrap();
     assert_eq!(ledger.len(), 1);
@@ -203,7 +203,7 @@ async fn card_payment(backend: Backend) {
         .unwrap();
     assert_eq!(timeline_after.len(), timeline.len());
     assert_eq!(
-        ketnoi_db::payments::ledger(app.db.conn(), 10)
+        ketnoi_db::payments::ledger(app.db.conn(), &ketnoi_domain::role::Scope::City, 10)
             .await
             .unwrap()
             .len(),
@@ -282,7 +282,7 @@ async fn card_payment(backend: Backend) {
         .submit(&path, &format!("{path}/steps"), &[("step", "refund")])
         .await;
     assert_eq!(again.status, 409, "a second refund is refused");
-    let ledger = ketnoi_db::payments::ledger(app.db.conn(), 10)
+    let ledger = ketnoi_db::payments::ledger(app.db.conn(), &ketnoi_domain::role::Scope::City, 10)
         .await
         .unwrap();
     let total: i64 = ledger.iter().map(|l| l.amount).sum();
@@ -312,7 +312,7 @@ async fn card_payment(backend: Backend) {
         .await;
     assert_eq!(settled.status, 303);
     assert!(
-        ketnoi_db::payments::owed(app.db.conn())
+        ketnoi_db::payments::owed(app.db.conn(), &ketnoi_domain::role::Scope::City)
             .await
             .unwrap()
             .is_empty()
@@ -406,7 +406,7 @@ async fn card_payment(backend: Backend) {
         Some("refunded: the order was cancelled")
     );
     assert!(
-        ketnoi_db::payments::owed(app.db.conn())
+        ketnoi_db::payments::owed(app.db.conn(), &ketnoi_domain::role::Scope::City)
             .await
             .unwrap()
             .is_empty()

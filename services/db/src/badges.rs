@@ -5,6 +5,7 @@
 use crate::{Conn, DbError, Result, on};
 use chrono::{DateTime, NaiveDate, Utc};
 use ketnoi_domain::catalog::{BadgeKind, BadgeStatus};
+use ketnoi_domain::role::Scope;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct BadgeRow {
@@ -164,11 +165,24 @@ pub async fn of_org(conn: Conn<'_>, org_id: i64) -> Result<Vec<Badge>> {
     rows.into_iter().map(TryInto::try_into).collect()
 }
 
-/// Claims waiting for an officer, oldest first, within a ward/commune or city-wide (`None`),
-/// with the cooperative's slug and name.
+/// Whether a badge within `scope` carries the evidence file `key`: officers see the evidence
+/// of the cooperatives they act for, and only theirs.
+pub async fn evidence_in_scope(conn: Conn<'_>, key: &str, scope: &Scope) -> Result<bool> {
+    let n: i64 = on!(conn, e => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM badges b JOIN organisations o ON o.id = b.org_id \
+         WHERE b.evidence_key = $1 AND ($2 IS NULL OR o.commune_code = $2)")
+        .bind(key)
+        .bind(scope.commune())
+        .fetch_one(e)
+        .await)?;
+    Ok(n > 0)
+}
+
+/// Claims waiting for an officer, oldest first, within her scope, with the cooperative's
+/// slug and name.
 pub async fn pending(
     conn: Conn<'_>,
-    commune_code: Option<&str>,
+    scope: &Scope,
     limit: i64,
 ) -> Result<Vec<(Badge, String, String)>> {
     #[derive(sqlx::FromRow)]
@@ -183,7 +197,7 @@ pub async fn pending(
            b.reason, b.verifier_label, b.decided_at, b.created_at, o.slug, o.name \
          FROM badges b JOIN organisations o ON o.id = b.org_id \
          WHERE b.status = 'pending' AND ($1 IS NULL OR o.commune_code = $1) ORDER BY b.created_at, b.id LIMIT $2")
-        .bind(commune_code)
+        .bind(scope.commune())
         .bind(limit)
         .fetch_all(e)
         .await)?;

@@ -165,8 +165,11 @@ pub async fn import(db: &Db) -> Result<usize> {
         .await?;
     }
     for l in &listings {
-        let outcome = crate::import::save_listing(&mut tx, l).await?;
-        if outcome != Some(crate::import::Outcome::Created) {
+        let Some(org) = crate::import::cooperative_by_key(&mut tx, &l.cooperative).await? else {
+            continue;
+        };
+        let (_, outcome) = crate::import::save_listing(&mut tx, &org, l).await?;
+        if outcome != crate::import::Outcome::Created {
             continue;
         }
         let stars = listing_badges
@@ -316,8 +319,9 @@ pub async fn scale_listings(db: &Db, target: usize) -> Result<usize> {
             for t in &mut r.tiers {
                 t.price = ketnoi_domain::Vnd(scale(t.price.0));
             }
-            if crate::import::save_listing(&mut tx, &r).await?
-                == Some(crate::import::Outcome::Created)
+            if let Some(org) = crate::import::cooperative_by_key(&mut tx, &r.cooperative).await?
+                && crate::import::save_listing(&mut tx, &org, &r).await?.1
+                    == crate::import::Outcome::Created
             {
                 added += 1;
             }

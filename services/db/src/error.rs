@@ -16,9 +16,6 @@ pub enum DbError {
     NotFound,
     #[error("stored value is invalid: {0}")]
     Corrupt(String),
-    /// The search index refused a change the indexer applied.
-    #[error(transparent)]
-    Search(#[from] ketnoi_search::SearchError),
 }
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;

@@ -43,8 +43,9 @@ fn new_org(r: &CooperativeRecord, slug: String) -> NewOrg {
     }
 }
 
-/// The record a stored cooperative corresponds to, for comparing with an incoming row.
-fn as_record(o: &Org) -> CooperativeRecord {
+/// The record a stored cooperative corresponds to: compared with an incoming row, written
+/// out by exports, kept as the "before" of an import's audit entry.
+pub fn cooperative_record(o: &Org) -> CooperativeRecord {
     CooperativeRecord {
         external_id: o.external_id.clone(),
         registration_no: o.profile.registration_no.clone(),
@@ -82,7 +83,7 @@ pub async fn save_cooperative(tx: &mut Tx, r: &CooperativeRecord) -> Result<(Org
             if wanted.external_id.is_none() {
                 wanted.external_id = o.external_id.clone();
             }
-            if as_record(&o) == wanted {
+            if cooperative_record(&o) == wanted {
                 return Ok((o, Outcome::Unchanged));
             }
             let mut changes = new_org(&wanted, o.slug.clone());
@@ -121,22 +122,65 @@ pub async fn save_cooperative(tx: &mut Tx, r: &CooperativeRecord) -> Result<(Org
     }
 }
 
-/// Creates or updates the listing a row describes; `None` when its cooperative is unknown.
-pub async fn save_listing(tx: &mut Tx, r: &ListingRecord) -> Result<Option<Outcome>> {
-    let Some(org) = orgs::find_by_any_key(tx.conn(), &r.cooperative)
-        .await?
-        .filter(|o| o.kind.is_cooperative())
-    else {
-        return Ok(None);
-    };
+/// Creates or updates the listing a row describes, in `org` (the cooperative the row names).
+/// Returns the listing's id and what saving did.
+pub async fn save_listing(tx: &mut Tx, org: &Org, r: &ListingRecord) -> Result<(i64, Outcome)> {
     let existed = match r.external_id.as_deref() {
         Some(x) => listings::find_by_external_id(tx.conn(), x).await?.is_some(),
         None => false,
     };
-    let changed = listings::save_record(tx, org.id, r).await?;
-    Ok(Some(match (existed, changed) {
-        (false, _) => Outcome::Created,
-        (true, true) => Outcome::Updated,
-        (true, false) => Outcome::Unchanged,
-    }))
+    let (id, changed) = listings::save_record(tx, org.id, r).await?;
+    Ok((
+        id,
+        match (existed, changed) {
+            (false, _) => Outcome::Created,
+            (true, true) => Outcome::Updated,
+            (true, false) => Outcome::Unchanged,
+        },
+    ))
+}
+
+/// The cooperative (HTX or THT) a row names by `external_id`, registration number or slug.
+pub async fn cooperative_by_key(tx: &mut Tx, key: &str) -> Result<Option<Org>> {
+    Ok(orgs::find_by_any_key(tx.conn(), key)
+        .await?
+        .filter(|o| o.kind.is_cooperative()))
+}
+
+/// How a listing row names its cooperative: the most stable key it has.
+pub fn org_key(o: &Org) -> &str {
+    o.external_id
+        .as_deref()
+        .or(o.profile.registration_no.as_deref())
+        .unwrap_or(&o.slug)
+}
+
+/// A listing as one sheet row: its first offer (a row has room for one).
+pub fn listing_record(
+    l: &listings::Listing,
+    offers: &[listings::Offer],
+    cooperative: &str,
+) -> Option<ListingRecord> {
+    let o = offers.first()?;
+    Some(ListingRecord {
+        external_id: l.external_id.clone(),
+        cooperative: cooperative.to_owned(),
+        kind: o.kind,
+        title_vi: l.title_vi.clone(),
+        title_en: l.title_en.clone(),
+        description_vi: l.description_vi.clone(),
+        description_en: l.description_en.clone(),
+        category: l.category_id.clone(),
+        price: o.price,
+        unit: l.unit.clone(),
+        min_order_qty: o.min_order_qty,
+        tiers: o.tiers.clone(),
+        months: l.months,
+        stock: l.stock,
+        duration_hours: o.duration_hours,
+        max_group_size: o.max_group_size,
+        certifications: l.certifications.clone(),
+        ocop_stars: l.ocop_claim,
+        origin_commune_code: l.origin_commune_code.clone(),
+    })
 }

@@ -109,74 +109,7 @@ impl TryFrom<ListingRow> for Listing {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Offer {
-    pub kind: OfferKind,
-    pub price: Vnd,
-    pub case_size: Option<i64>,
-    pub min_order_qty: Option<i64>,
-    pub duration_hours: Option<i64>,
-    pub max_group_size: Option<i64>,
-    pub tiers: Vec<PriceTier>,
-}
-
-/// Everything a cooperative writes about a listing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Draft {
-    pub title_vi: String,
-    pub title_en: Option<String>,
-    pub description_vi: String,
-    pub description_en: Option<String>,
-    pub category_id: String,
-    pub unit: String,
-    pub stock: Option<i64>,
-    pub months: Months,
-    pub origin_commune_code: Option<String>,
-    pub certifications: Vec<String>,
-    pub ocop_claim: Option<i64>,
-    pub offers: Vec<Offer>,
-}
-
-impl Draft {
-    fn min_price(&self) -> i64 {
-        self.offers
-            .iter()
-            .flat_map(|o| std::iter::once(o.price.0).chain(o.tiers.iter().map(|t| t.price.0)))
-            .min()
-            .unwrap_or(0)
-    }
-    fn group(&self) -> String {
-        ketnoi_domain::catalog::category(&self.category_id)
-            .and_then(|c| c.parent.clone())
-            .unwrap_or_else(|| self.category_id.clone())
-    }
-
-    /// The draft of a spreadsheet or dataset row: one offer of the row's kind.
-    pub fn from_record(r: &ListingRecord) -> Draft {
-        Draft {
-            title_vi: r.title_vi.clone(),
-            title_en: r.title_en.clone(),
-            description_vi: r.description_vi.clone(),
-            description_en: r.description_en.clone(),
-            category_id: r.category.clone(),
-            unit: r.unit.clone(),
-            stock: r.stock,
-            months: r.months,
-            origin_commune_code: r.origin_commune_code.clone(),
-            certifications: r.certifications.clone(),
-            ocop_claim: r.ocop_stars,
-            offers: vec![Offer {
-                kind: r.kind,
-                price: r.price,
-                case_size: None,
-                min_order_qty: r.min_order_qty,
-                duration_hours: r.duration_hours,
-                max_group_size: r.max_group_size,
-                tiers: r.tiers.clone(),
-            }],
-        }
-    }
-}
+pub use ketnoi_domain::listing::{Draft, Offer};
 
 /// Creates a listing with its offers; `external_id` keeps a dataset's id.
 pub async fn create(
@@ -519,7 +452,7 @@ pub async fn count_public(conn: Conn<'_>) -> Result<i64> {
 
 /// Creates or updates the listing a spreadsheet row describes (keyed by `external_id`),
 /// published. Returns whether anything changed.
-pub async fn save_record(tx: &mut Tx, org_id: i64, r: &ListingRecord) -> Result<bool> {
+pub async fn save_record(tx: &mut Tx, org_id: i64, r: &ListingRecord) -> Result<(i64, bool)> {
     let draft = Draft::from_record(r);
     let existing = match r.external_id.as_deref() {
         Some(x) => find_by_external_id(tx.conn(), x).await?,
@@ -531,10 +464,10 @@ pub async fn save_record(tx: &mut Tx, org_id: i64, r: &ListingRecord) -> Result<
             if !same {
                 update(tx, l.id, &draft).await?;
             }
-            Ok(!same)
+            Ok((l.id, !same))
         }
         None => {
-            create(
+            let created = create(
                 tx,
                 org_id,
                 r.external_id.as_deref(),
@@ -542,7 +475,7 @@ pub async fn save_record(tx: &mut Tx, org_id: i64, r: &ListingRecord) -> Result<
                 ListingStatus::Published,
             )
             .await?;
-            Ok(true)
+            Ok((created.id, true))
         }
     }
 }

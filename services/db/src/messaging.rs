@@ -9,6 +9,7 @@
 
 use crate::{Conn, Db, Result, on};
 use chrono::{DateTime, Utc};
+use ketnoi_domain::role::Scope;
 
 /// The PostgreSQL notification channel of new messages; payload `"<conversation>:<seq>"`.
 pub const CHANNEL: &str = "ketnoi_messages";
@@ -261,7 +262,7 @@ async fn insert(
         .bind(seq)
         .bind(sender_id)
         .bind(body)
-        .bind(ketnoi_search::text::fold(body))
+        .bind(ketnoi_domain::text::fold(body))
         .bind(reply_to_seq)
         .bind(attachment)
         .bind(now)
@@ -366,7 +367,7 @@ async fn rewrite(
             .bind(conversation_id)
             .bind(seq)
             .bind(body)
-            .bind(ketnoi_search::text::fold(body))
+            .bind(ketnoi_domain::text::fold(body))
             .bind(now)
             .execute(e)
             .await
@@ -475,7 +476,7 @@ pub struct Found {
 /// Messages of `user_id`'s conversations containing `text` (with or without diacritics,
 /// any case), newest first.
 pub async fn search(conn: Conn<'_>, user_id: i64, text: &str, limit: i64) -> Result<Vec<Found>> {
-    let folded = ketnoi_search::text::fold(text);
+    let folded = ketnoi_domain::text::fold(text);
     let pattern = format!(
         "%{}%",
         folded
@@ -755,18 +756,15 @@ pub async fn announcements_by(conn: Conn<'_>, sender_id: i64) -> Result<Vec<Chan
         .await)?)
 }
 
-/// Owners and managers of cooperatives (HTX, THT), in one ward/commune or city-wide: the
-/// women leaders an announcement can go to. `(user id, name)`.
-pub async fn cooperative_leaders(
-    conn: Conn<'_>,
-    commune: Option<&str>,
-) -> Result<Vec<(i64, String)>> {
+/// Owners and managers of cooperatives (HTX, THT) within an officer's scope: the women
+/// leaders an announcement can go to. `(user id, name)`.
+pub async fn cooperative_leaders(conn: Conn<'_>, scope: &Scope) -> Result<Vec<(i64, String)>> {
     Ok(on!(conn, e => sqlx::query_as(
         "SELECT DISTINCT u.id, u.display_name FROM users u \
          JOIN memberships m ON m.user_id = u.id AND m.role IN ('owner', 'manager') \
          JOIN organisations o ON o.id = m.org_id AND o.kind IN ('htx', 'tht') \
          WHERE $1 IS NULL OR o.commune_code = $1 ORDER BY u.display_name, u.id")
-        .bind(commune)
+        .bind(scope.commune())
         .fetch_all(e)
         .await)?)
 }

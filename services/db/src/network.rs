@@ -8,6 +8,7 @@
 use crate::messaging::{self, Conversation};
 use crate::{Conn, Db, DbError, Result, on};
 use chrono::{DateTime, Utc};
+use ketnoi_domain::role::Scope;
 
 /// A leader's place in the network, or her request for one.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -110,8 +111,8 @@ pub async fn request_join(
     Ok(())
 }
 
-/// Pending requests from cooperatives in `commune` (every commune for `None`), oldest first.
-pub async fn pending(conn: Conn<'_>, commune: Option<&str>) -> Result<Vec<JoinRequest>> {
+/// Pending requests from cooperatives in an officer's scope, oldest first.
+pub async fn pending(conn: Conn<'_>, scope: &Scope) -> Result<Vec<JoinRequest>> {
     Ok(on!(conn, e => sqlx::query_as(
         "SELECT n.user_id, u.display_name, o.name AS org_name, o.slug AS org_slug, \
          o.commune_code, n.intro, n.requested_at \
@@ -119,19 +120,19 @@ pub async fn pending(conn: Conn<'_>, commune: Option<&str>) -> Result<Vec<JoinRe
          JOIN organisations o ON o.id = n.org_id \
          WHERE n.status = 'pending' AND ($1 IS NULL OR o.commune_code = $1) \
          ORDER BY n.requested_at, n.user_id LIMIT 500")
-        .bind(commune)
+        .bind(scope.commune())
         .fetch_all(e)
         .await)?)
 }
 
-/// An officer's decision on a pending request from a cooperative in her scope (`commune`,
-/// or the whole city for `None`). Returns whether a request was decided: `false` when there
-/// is no such pending request in that scope.
+/// An officer's decision on a pending request from a cooperative in her scope. Returns
+/// whether a request was decided: `false` when there is no such pending request in that
+/// scope.
 pub async fn decide(
     conn: Conn<'_>,
     user_id: i64,
     officer_id: i64,
-    commune: Option<&str>,
+    scope: &Scope,
     approve: bool,
 ) -> Result<bool> {
     let n = on!(conn, e => sqlx::query(
@@ -139,7 +140,7 @@ pub async fn decide(
          WHERE user_id = $1 AND status = 'pending' AND org_id IN \
            (SELECT id FROM organisations WHERE $2 IS NULL OR commune_code = $2)")
         .bind(user_id)
-        .bind(commune)
+        .bind(scope.commune())
         .bind(if approve { "approved" } else { "rejected" })
         .bind(officer_id)
         .bind(crate::now())

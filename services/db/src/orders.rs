@@ -129,13 +129,13 @@ pub async fn place(db: &Db, o: &NewOrder<'_>) -> Result<std::result::Result<Orde
 /// transaction; or, when one line cannot be had, nothing at all (the cart stays as it was).
 /// Each line must still be in the cart with the same quantity: a second submission of the
 /// same checkout finds them gone and places nothing twice, and a line added meanwhile stays.
-pub async fn checkout(
-    db: &Db,
+/// Runs in the caller's transaction (`ketnoi_app::orders::checkout`, which also writes the
+/// order e-mails in it); dropping it uncommitted gives everything back.
+pub async fn checkout_in(
+    tx: &mut crate::Tx,
     buyer_id: i64,
     orders: &[NewOrder<'_>],
-    notices: &(dyn Fn(&Order, &[Item]) -> Vec<Notice> + Sync),
 ) -> Result<std::result::Result<Vec<Order>, Unavailable>> {
-    let mut tx = db.begin().await?;
     for o in orders {
         let day = o.experience_date.map(|d| d.to_string()).unwrap_or_default();
         for line in o.lines {
@@ -154,27 +154,21 @@ pub async fn checkout(
             }
         }
     }
-    lock_for(&mut tx, orders).await?;
+    lock_for(tx, orders).await?;
     let mut placed = Vec::with_capacity(orders.len());
     for o in orders {
         debug_assert_eq!(o.buyer_id, buyer_id);
-        match place_in(&mut tx, o).await? {
+        match place_in(tx, o).await? {
             Ok(order) => placed.push(order),
             // Dropped without commit: everything taken so far comes back.
             Err(why) => return Ok(Err(why)),
         }
     }
-    for o in &placed {
-        let lines = items(tx.conn(), o.id).await?;
-        for n in notices(o, &lines) {
-            enqueue_notice(tx.conn(), &n).await?;
-        }
-    }
-    tx.commit().await?;
     Ok(Ok(placed))
 }
 
-async fn enqueue_notice(conn: Conn<'_>, n: &Notice) -> Result<i64> {
+/// Writes an order e-mail to the outbox, in the transaction of the change it tells about.
+pub async fn enqueue_notice(conn: Conn<'_>, n: &Notice) -> Result<i64> {
     crate::outbox::enqueue(
         conn,
         &crate::outbox::NewMessage {
@@ -436,29 +430,17 @@ pub struct Notice {
 }
 
 /// Takes `step` on the order as `actor` (see [`order::next`]) and records it on the
-/// timeline. Cancelling puts the stock back. Returns the new status, or why not.
-pub async fn step(
-    db: &Db,
+/// timeline, in the caller's transaction (`ketnoi_app::orders::step`, which writes the
+/// order e-mails in it). Cancelling puts the stock back; a card payment's sale (when paid)
+/// and refund (when refunded) go on the cooperative's payout ledger. Returns the order as it
+/// is now and its new status, or why not.
+pub async fn step_in(
+    tx: &mut crate::Tx,
     order_id: i64,
     step: Step,
     actor: Actor,
     actor_id: Option<i64>,
-) -> Result<std::result::Result<Status, order::Refused>> {
-    step_notifying(db, order_id, step, actor, actor_id, &|_, _| Vec::new()).await
-}
-
-/// [`step`], and the messages `notices` composes for the order and its new status go to the
-/// outbox in the same transaction. A card payment's sale (when paid) and refund (when
-/// refunded) go on the cooperative's payout ledger in the same transaction too.
-pub async fn step_notifying(
-    db: &Db,
-    order_id: i64,
-    step: Step,
-    actor: Actor,
-    actor_id: Option<i64>,
-    notices: &(dyn Fn(&Order, Status) -> Vec<Notice> + Sync),
-) -> Result<std::result::Result<Status, order::Refused>> {
-    let mut tx = db.begin().await?;
+) -> Result<std::result::Result<(Order, Status), order::Refused>> {
     // Locks the row on PostgreSQL (SQLite's write transaction already holds the database).
     let row: Option<(String, String, String)> = on!(tx.conn(), e => sqlx::query_as(
         "UPDATE orders SET updated_at = updated_at WHERE id = $1 RETURNING kind, payment, status")
@@ -491,7 +473,7 @@ pub async fn step_notifying(
             .bind(order_id)
             .fetch_all(e)
             .await)?;
-        lock_rows(&mut tx, Locked::Listings, &mut listings).await?;
+        lock_rows(tx, Locked::Listings, &mut listings).await?;
         on!(tx.conn(), e => sqlx::query(
             "UPDATE listings SET stock = stock + (SELECT SUM(i.quantity) FROM order_items i \
                WHERE i.order_id = $1 AND i.listing_id = listings.id AND i.offer_kind <> 'experience') \
@@ -524,11 +506,7 @@ pub async fn step_notifying(
     let order = find(tx.conn(), order_id)
         .await?
         .ok_or(crate::DbError::NotFound)?;
-    for n in notices(&order, to) {
-        enqueue_notice(tx.conn(), &n).await?;
-    }
-    tx.commit().await?;
-    Ok(Ok(to))
+    Ok(Ok((order, to)))
 }
 
 /// One entry of an order's timeline.

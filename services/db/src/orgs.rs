@@ -6,6 +6,7 @@ use crate::{Conn, DbError, Result, on};
 use chrono::{DateTime, Utc};
 use ketnoi_domain::org::{BuyerType, OrgKind};
 use ketnoi_domain::role::MemberRole;
+use ketnoi_domain::role::Scope;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct OrgRow {
@@ -348,15 +349,11 @@ pub async fn of_user(conn: Conn<'_>, user_id: i64) -> Result<Vec<(Org, MemberRol
         .collect()
 }
 
-/// Cooperatives (HTX and THT) of one ward/commune, or of the whole city when `None`.
-pub async fn cooperatives_in(
-    conn: Conn<'_>,
-    commune_code: Option<&str>,
-    limit: i64,
-) -> Result<Vec<Org>> {
+/// Cooperatives (HTX and THT) within an officer's scope.
+pub async fn cooperatives_in(conn: Conn<'_>, scope: &Scope, limit: i64) -> Result<Vec<Org>> {
     let rows: Vec<OrgRow> = on!(conn, e => sqlx::query_as(
         select_orgs!("WHERE kind IN ('htx', 'tht') AND ($1 IS NULL OR commune_code = $1) ORDER BY name, id LIMIT $2"))
-        .bind(commune_code)
+        .bind(scope.commune())
         .bind(limit)
         .fetch_all(e)
         .await)?;

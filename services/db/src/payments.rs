@@ -4,6 +4,7 @@
 
 use crate::{Conn, Result, on};
 use chrono::{DateTime, Utc};
+use ketnoi_domain::role::Scope;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CardPayment {
@@ -166,25 +167,30 @@ pub struct LedgerLine {
     pub paid_at: Option<DateTime<Utc>>,
 }
 
-/// The ledger, unpaid lines first, newest first within each.
-pub async fn ledger(conn: Conn<'_>, limit: i64) -> Result<Vec<LedgerLine>> {
+/// The ledger of the cooperatives within `scope`, unpaid lines first, newest first within
+/// each.
+pub async fn ledger(conn: Conn<'_>, scope: &Scope, limit: i64) -> Result<Vec<LedgerLine>> {
     Ok(on!(conn, e => sqlx::query_as(
         "SELECT p.id, p.org_id, g.name AS org_name, p.order_id, o.code AS order_code, p.kind, \
            p.amount, p.created_at, p.paid_at \
          FROM payout_ledger p JOIN organisations g ON g.id = p.org_id JOIN orders o ON o.id = p.order_id \
+         WHERE ($2 IS NULL OR g.commune_code = $2) \
          ORDER BY CASE WHEN p.paid_at IS NULL THEN 0 ELSE 1 END, p.id DESC LIMIT $1")
         .bind(limit)
+        .bind(scope.commune())
         .fetch_all(e)
         .await)?)
 }
 
-/// What the platform owes each cooperative now: `(org_id, org name, đồng)`, unpaid lines
-/// summed (a refund before payout cancels its sale).
-pub async fn owed(conn: Conn<'_>) -> Result<Vec<(i64, String, i64)>> {
+/// What the platform owes each cooperative within `scope` now: `(org_id, org name, đồng)`,
+/// unpaid lines summed (a refund before payout cancels its sale).
+pub async fn owed(conn: Conn<'_>, scope: &Scope) -> Result<Vec<(i64, String, i64)>> {
     Ok(on!(conn, e => sqlx::query_as(
         "SELECT p.org_id, g.name, CAST(SUM(p.amount) AS BIGINT) FROM payout_ledger p \
          JOIN organisations g ON g.id = p.org_id WHERE p.paid_at IS NULL \
+           AND ($1 IS NULL OR g.commune_code = $1) \
          GROUP BY p.org_id, g.name ORDER BY g.name")
+        .bind(scope.commune())
         .fetch_all(e)
         .await)?)
 }

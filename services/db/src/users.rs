@@ -32,6 +32,13 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
+impl User {
+    /// The part of the city this person acts for as a Union officer or administrator.
+    pub fn scope(&self) -> Option<ketnoi_domain::role::Scope> {
+        ketnoi_domain::role::Scope::of(self.role, self.officer_commune_code.as_deref())
+    }
+}
+
 /// `SELECT <every user column> FROM users <rest>`, as one literal for sqlx.
 macro_rules! select_users {
     ($rest:literal) => {

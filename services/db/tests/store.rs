@@ -12,7 +12,7 @@ use ketnoi_db::users::{self, NewUser};
 use ketnoi_db::{Db, now, outbox, password_resets, sessions};
 use ketnoi_domain::Locale;
 use ketnoi_domain::org::OrgKind;
-use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_domain::role::{MemberRole, PlatformRole, Scope};
 use std::collections::BTreeMap;
 
 on_both_backends!(
@@ -241,14 +241,14 @@ async fn organisations_upsert_by_external_id_and_list_by_kind(db: &Db) {
         vec![Some("x-1")]
     );
     assert_eq!(
-        orgs::cooperatives_in(db.conn(), Some("00577"), 10)
+        orgs::cooperatives_in(db.conn(), &Scope::Commune("00577".into()), 10)
             .await
             .unwrap()
             .len(),
         2
     );
     assert_eq!(
-        orgs::cooperatives_in(db.conn(), Some("00004"), 10)
+        orgs::cooperatives_in(db.conn(), &Scope::Commune("00004".into()), 10)
             .await
             .unwrap()
             .len(),
@@ -545,7 +545,7 @@ async fn demo_import_brings_listings_managers_and_verified_badges(db: &Db) {
 }
 
 async fn saving_the_same_rows_twice_changes_nothing(db: &Db) {
-    use ketnoi_db::import::{Outcome, save_cooperative, save_listing};
+    use ketnoi_db::import::{Outcome, save_cooperative};
     let coops = ketnoi_domain::import::demo_cooperatives(include_str!(
         "../../../data/demo/cooperatives.json"
     ))
@@ -572,7 +572,7 @@ async fn saving_the_same_rows_twice_changes_nothing(db: &Db) {
                 .take(5)
                 .any(|c| c.external_id.as_deref() == Some(&l.cooperative))
         }) {
-            let outcome = save_listing(&mut tx, l).await.unwrap();
+            let outcome = save_listing_by_key(&mut tx, l).await;
             assert_eq!(
                 outcome,
                 Some(if round == 0 {
@@ -595,7 +595,7 @@ async fn saving_the_same_rows_twice_changes_nothing(db: &Db) {
     );
     let mut orphan = listings[0].clone();
     orphan.cooperative = "khong-ton-tai".into();
-    assert_eq!(save_listing(&mut tx, &orphan).await.unwrap(), None);
+    assert_eq!(save_listing_by_key(&mut tx, &orphan).await, None);
     tx.commit().await.unwrap();
 }
 
@@ -670,7 +670,7 @@ async fn expired_and_unverified_badges_do_not_show(db: &Db) {
             .unwrap(),
         Some(3)
     );
-    let pending_list = ketnoi_db::badges::pending(db.conn(), Some("00577"), 10)
+    let pending_list = ketnoi_db::badges::pending(db.conn(), &Scope::Commune("00577".into()), 10)
         .await
         .unwrap();
     assert_eq!(
@@ -681,7 +681,7 @@ async fn expired_and_unverified_badges_do_not_show(db: &Db) {
         vec![pending.id]
     );
     assert!(
-        ketnoi_db::badges::pending(db.conn(), Some("00004"), 10)
+        ketnoi_db::badges::pending(db.conn(), &Scope::Commune("00004".into()), 10)
             .await
             .unwrap()
             .is_empty()
@@ -972,4 +972,21 @@ async fn proxy_grants_and_audit_entries_are_kept(db: &Db) {
             .await
             .unwrap()
     );
+}
+
+/// Saves a listing row into the cooperative it names; `None` when there is no such
+/// cooperative (what the importer reports as an unknown cooperative).
+async fn save_listing_by_key(
+    tx: &mut ketnoi_db::Tx,
+    r: &ketnoi_domain::catalog::ListingRecord,
+) -> Option<ketnoi_db::import::Outcome> {
+    let org = ketnoi_db::import::cooperative_by_key(tx, &r.cooperative)
+        .await
+        .unwrap()?;
+    Some(
+        ketnoi_db::import::save_listing(tx, &org, r)
+            .await
+            .unwrap()
+            .1,
+    )
 }

@@ -5,6 +5,7 @@ pub mod admin_units;
 pub mod catalog;
 pub mod contact;
 pub mod import;
+pub mod listing;
 pub mod locale;
 pub mod money;
 pub mod order;

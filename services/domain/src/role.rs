@@ -31,6 +31,47 @@ impl PlatformRole {
     }
 }
 
+/// The part of the city a Union officer acts for: what her lists and exports hold, and the
+/// records she may change. Administrators act for the whole city.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    City,
+    /// One ward or commune, by its code.
+    Commune(String),
+}
+
+impl Scope {
+    /// The scope of someone with this role and officer commune (`None` = city-wide); plain
+    /// users have none.
+    pub fn of(role: PlatformRole, officer_commune: Option<&str>) -> Option<Scope> {
+        match role {
+            PlatformRole::User => None,
+            PlatformRole::Admin => Some(Scope::City),
+            PlatformRole::UnionOfficer => Some(match officer_commune {
+                None => Scope::City,
+                Some(c) => Scope::Commune(c.to_owned()),
+            }),
+        }
+    }
+
+    /// Whether a record in `commune_code` (its organisation's ward/commune) is inside.
+    pub fn covers(&self, commune_code: Option<&str>) -> bool {
+        match self {
+            Scope::City => true,
+            Scope::Commune(c) => commune_code == Some(c.as_str()),
+        }
+    }
+
+    /// The ward/commune a query keeps to; `None` keeps to nothing (the whole city). Queries
+    /// bind it as `($n IS NULL OR o.commune_code = $n)`.
+    pub fn commune(&self) -> Option<&str> {
+        match self {
+            Scope::City => None,
+            Scope::Commune(c) => Some(c),
+        }
+    }
+}
+
 /// A user's role inside one organisation.
 #[derive(
     Debug,
@@ -67,5 +108,32 @@ impl MemberRole {
             "owner" => Some(MemberRole::Owner),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+
+    #[test]
+    fn an_officers_scope_is_her_commune_or_the_city() {
+        let here = Scope::of(PlatformRole::UnionOfficer, Some("00577"));
+        assert_eq!(here, Some(Scope::Commune("00577".into())));
+        let here = here.unwrap_or(Scope::City);
+        assert!(here.covers(Some("00577")));
+        assert!(!here.covers(Some("00004")));
+        assert!(!here.covers(None));
+        assert_eq!(here.commune(), Some("00577"));
+        assert_eq!(
+            Scope::of(PlatformRole::UnionOfficer, None),
+            Some(Scope::City)
+        );
+        assert_eq!(
+            Scope::of(PlatformRole::Admin, Some("00577")),
+            Some(Scope::City)
+        );
+        assert_eq!(Scope::of(PlatformRole::User, Some("00577")), None);
+        assert!(Scope::City.covers(None));
+        assert_eq!(Scope::City.commune(), None);
     }
 }

@@ -8,6 +8,20 @@ pub fn clean(s: &str) -> String {
     s.trim().nfc().collect()
 }
 
+/// Lower-cased, NFC text without diacritics; `đ`/`Đ` become `d`: what text typed without
+/// accents is matched against (search, message search).
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.nfd() {
+        match c {
+            'đ' | 'Đ' => out.push('d'),
+            c if unicode_normalization::char::is_combining_mark(c) => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out.nfc().collect()
+}
+
 /// What is wrong with a piece of user text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {

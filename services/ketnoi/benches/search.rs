@@ -11,7 +11,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
-use ketnoi_db::{Db, search_feed};
+use ketnoi_app::search_feed;
+use ketnoi_db::Db;
 use ketnoi_search::tantivy_index::TantivyIndex;
 use ketnoi_search::{SearchIndex, SearchQuery, eval};
 use std::time::{Duration, Instant};

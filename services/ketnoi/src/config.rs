@@ -315,7 +315,7 @@ impl Config {
         })
     }
 
-    pub fn confirm_timer(&self) -> anyhow::Result<ketnoi_web::config::ConfirmTimer> {
+    pub fn confirm_timer(&self) -> anyhow::Result<ketnoi_app::config::ConfirmTimer> {
         let (r, e, c) = (
             self.order_remind_hours,
             self.order_escalate_hours,
@@ -325,7 +325,7 @@ impl Config {
             0 < r && r <= e && e <= c,
             "ORDER_REMIND_HOURS <= ORDER_ESCALATE_HOURS <= ORDER_CANCEL_HOURS, all above 0"
         );
-        Ok(ketnoi_web::config::ConfirmTimer {
+        Ok(ketnoi_app::config::ConfirmTimer {
             remind_after: chrono::Duration::hours(r),
             escalate_after: chrono::Duration::hours(e),
             cancel_after: chrono::Duration::hours(c),

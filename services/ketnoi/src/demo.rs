@@ -96,7 +96,7 @@ async fn insert_user(
             "unknown ward/commune code {c}"
         );
     }
-    let hash = ketnoi_web::password::hash(password.to_owned()).await?;
+    let hash = ketnoi_app::password::hash(password.to_owned()).await?;
     let (email, phone) = match &login {
         Login::Email(e) => (Some(e.as_str()), None),
         Login::Phone(p) => (None, Some(p.as_str())),

@@ -3,8 +3,8 @@
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ketnoi_app::imports::{self, Format, Kind, Report};
 use ketnoi_db::Db;
-use ketnoi_web::imports::{self, Format, Kind, Report};
 use std::io::Write;
 use std::path::Path;
 
@@ -59,10 +59,15 @@ pub async fn import(db: &Db, kind: Kind, file: &Path, skip_invalid: bool) -> any
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let report = prepared
-        .save(db, skip_invalid, |done, total| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        })
+        .save(
+            db,
+            &imports::Operator::command_line(),
+            skip_invalid,
+            |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            },
+        )
         .await
         .map_err(|e| match e {
             imports::ImportError::Db(e) => anyhow::Error::new(e).context("importing"),
@@ -120,7 +125,7 @@ pub async fn export(
     format: Format,
     output: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let bytes = imports::export(db, kind, format)
+    let bytes = imports::export(db, &ketnoi_domain::role::Scope::City, kind, format)
         .await
         .context("exporting")?;
     match output {

@@ -135,14 +135,14 @@ fn spawn_jobs(
     let mut rx = stop;
     let digests = tokio::spawn(async move {
         loop {
-            match ketnoi_web::digest::enqueue_due(&db, &public_url, delay).await {
+            match ketnoi_app::digest::enqueue_due(&db, &public_url, delay).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(digests = n, "digests queued"),
                 Err(e) => tracing::error!(error = %e, "digests failed"),
             }
             let now = chrono::Utc::now();
-            match ketnoi_web::order_timer::run_due(&db, &public_url, &timer, now).await {
-                Ok(p) if p == ketnoi_web::order_timer::Pass::default() => {}
+            match ketnoi_app::order_timer::run_due(&db, &public_url, &timer, now).await {
+                Ok(p) if p == ketnoi_app::order_timer::Pass::default() => {}
                 Ok(p) => tracing::info!(
                     reminded = p.reminded,
                     escalated = p.escalated,
@@ -180,7 +180,7 @@ async fn main() -> anyhow::Result<()> {
                 None
             } else {
                 let index = cli.config.search_index().await?;
-                Some(tokio::spawn(ketnoi_db::search_feed::follow(
+                Some(tokio::spawn(ketnoi_app::search_feed::follow(
                     db.clone(),
                     index,
                     INDEX_EVERY,
@@ -283,7 +283,7 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     // The embedded index is fed here even with --no-worker: no other process can write it.
     let indexer = (worker || config.search_is_embedded()).then(|| {
-        tokio::spawn(ketnoi_db::search_feed::follow(
+        tokio::spawn(ketnoi_app::search_feed::follow(
             db.clone(),
             index,
             INDEX_EVERY,

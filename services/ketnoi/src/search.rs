@@ -1,8 +1,8 @@
 //! `ketnoi reindex`: rebuilds the search index from the database with a progress bar.
 
 use indicatif::{ProgressBar, ProgressStyle};
+use ketnoi_app::search_feed;
 use ketnoi_db::Db;
-use ketnoi_db::search_feed;
 use ketnoi_search::SearchIndex;
 use std::io::Write;
 use std::time::Instant;

@@ -597,7 +597,7 @@ async fn a_killed_indexer_resumes_and_the_index_matches_the_database() {
             ketnoi_search::tantivy_index::TantivyIndex::open(&store.dir.dir().join("search"))
                 .unwrap();
         let db = ketnoi_db::Db::connect(&store.url).await.unwrap();
-        let want: std::collections::BTreeSet<_> = ketnoi_db::search_feed::all_keys(db.conn())
+        let want: std::collections::BTreeSet<_> = ketnoi_app::search_feed::all_keys(db.conn())
             .await
             .unwrap()
             .into_iter()

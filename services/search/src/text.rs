@@ -12,18 +12,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 /// Tokens longer than this (in bytes) are dropped: they are noise (URLs, hashes).
 pub const MAX_SYLLABLE_BYTES: usize = 40;
 
-/// Lower-cased, NFC text without diacritics; `đ`/`Đ` become `d`.
-pub fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.nfd() {
-        match c {
-            'đ' | 'Đ' => out.push('d'),
-            c if unicode_normalization::char::is_combining_mark(c) => {}
-            c => out.extend(c.to_lowercase()),
-        }
-    }
-    out.nfc().collect()
-}
+pub use ketnoi_domain::text::fold;
 
 /// Whether `s` carries any Vietnamese diacritic (so it must not be matched only folded).
 pub fn has_diacritics(s: &str) -> bool {

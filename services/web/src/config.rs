@@ -1,5 +1,6 @@
 //! Settings the web layer needs. The binary reads them from the environment.
 
+pub use ketnoi_app::config::ConfirmTimer;
 use std::fmt;
 
 /// A secret that never shows itself in logs or debug output.
@@ -49,24 +50,6 @@ pub struct AppConfig {
     /// When an unconfirmed order reminds its cooperative, then its proxy officers, then
     /// cancels itself.
     pub confirm_timer: ConfirmTimer,
-}
-
-/// The confirmation timer's steps, counted from when the order was placed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConfirmTimer {
-    pub remind_after: chrono::Duration,
-    pub escalate_after: chrono::Duration,
-    pub cancel_after: chrono::Duration,
-}
-
-impl Default for ConfirmTimer {
-    fn default() -> ConfirmTimer {
-        ConfirmTimer {
-            remind_after: chrono::Duration::hours(12),
-            escalate_after: chrono::Duration::hours(24),
-            cancel_after: chrono::Duration::hours(48),
-        }
-    }
 }
 
 impl AppConfig {

@@ -6,82 +6,11 @@ use crate::i18n;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ketnoi_domain::Locale;
-use ketnoi_domain::text::TextError;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// One message about one field: a Fluent key and its arguments.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Msg {
-    pub key: &'static str,
-    pub args: Vec<(&'static str, String)>,
-}
-
-impl Msg {
-    pub fn new(key: &'static str) -> Msg {
-        Msg {
-            key,
-            args: Vec::new(),
-        }
-    }
-    pub fn render(&self, locale: Locale) -> String {
-        i18n::t_args(locale, self.key, &self.args)
-    }
-}
-
-impl From<TextError> for Msg {
-    fn from(e: TextError) -> Msg {
-        match e {
-            TextError::Required => Msg::new("err-required"),
-            TextError::TooLong { max } => Msg {
-                key: "err-too-long",
-                args: vec![("max", max.to_string())],
-            },
-            TextError::ControlCharacters => Msg::new("err-control-chars"),
-        }
-    }
-}
-
-/// Messages per field name; `_form` holds messages about the form as a whole.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(pub BTreeMap<String, Vec<Msg>>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &str, msg: impl Into<Msg>) {
-        self.0.entry(field.to_owned()).or_default().push(msg.into());
-    }
-    pub fn single(field: &str, msg: impl Into<Msg>) -> FieldErrors {
-        let mut e = FieldErrors::default();
-        e.add(field, msg);
-        e
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    /// Keeps the value of `r` when it is `Ok`, records its error against `field` otherwise.
-    pub fn check<T, E: Into<Msg>>(&mut self, field: &str, r: Result<T, E>) -> Option<T> {
-        match r {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.add(field, e);
-                None
-            }
-        }
-    }
-    /// The messages for one field in the page's language; templates show them by the input.
-    pub fn of(&self, field: &str, t: &crate::i18n::Tr) -> Vec<String> {
-        self.for_field(field, t.locale)
-    }
-
-    /// The messages for one field, translated.
-    pub fn for_field(&self, field: &str, locale: Locale) -> Vec<String> {
-        self.0
-            .get(field)
-            .map(|v| v.iter().map(|m| m.render(locale)).collect())
-            .unwrap_or_default()
-    }
-}
+pub use ketnoi_app::error::{FieldErrors, Msg};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -193,6 +122,20 @@ impl AppError {
 impl From<ketnoi_db::DbError> for AppError {
     fn from(e: ketnoi_db::DbError) -> Self {
         AppError::Internal(e.into())
+    }
+}
+
+impl From<ketnoi_app::Error> for AppError {
+    fn from(e: ketnoi_app::Error) -> Self {
+        use ketnoi_app::Error as E;
+        match e {
+            E::NotFound => AppError::NotFound,
+            E::Forbidden => AppError::Forbidden,
+            E::Validation(f) => AppError::Validation(f),
+            E::Conflict(f) => AppError::Conflict(f),
+            E::Db(e) => AppError::Internal(e.into()),
+            E::Internal(e) => AppError::Internal(e),
+        }
     }
 }
 

@@ -7,23 +7,20 @@ pub mod api;
 pub mod config;
 mod context;
 pub mod csrf;
-pub mod digest;
 mod error;
 mod extract;
-pub mod i18n;
-pub mod imports;
 mod middleware;
-pub mod order_mail;
-pub mod order_timer;
 pub mod page_cache;
 pub mod pages;
-pub mod password;
 pub mod policy;
 pub mod realtime;
 pub mod routes;
 pub mod session;
 mod state;
 mod uploads;
+
+// Use cases the pages call, under the names the pages have always used.
+use ketnoi_app::{i18n, imports, password};
 
 pub use config::AppConfig;
 pub use error::{AppError, FieldErrors};

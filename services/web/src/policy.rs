@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use ketnoi_db::orgs::Org;
 use ketnoi_db::users::User;
 use ketnoi_domain::org::OrgKind;
-use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_domain::role::{MemberRole, PlatformRole, Scope};
 use std::sync::Arc;
 
 /// Who may use a route.
@@ -77,16 +77,9 @@ fn officer_covers(actor: &Actor, org: Option<OrgFacts<'_>>) -> bool {
 }
 
 /// Whether an officer's scope (city-wide, or one ward/commune) includes this organisation:
-/// officers verify badges and moderate listings only there.
+/// officers verify badges, moderate listings and see records only there.
 pub fn officer_scope_covers(actor: &Actor, org: OrgFacts<'_>) -> bool {
-    match actor.role {
-        Some(PlatformRole::Admin) => true,
-        Some(PlatformRole::UnionOfficer) => match &actor.officer_commune {
-            None => true,
-            Some(scope) => org.commune_code == Some(scope.as_str()),
-        },
-        _ => false,
-    }
+    actor.scope().is_some_and(|s| s.covers(org.commune_code))
 }
 
 pub fn decide(access: Access, actor: &Actor, org: Option<OrgFacts<'_>>) -> Decision {
@@ -120,6 +113,11 @@ pub fn decide(access: Access, actor: &Actor, org: Option<OrgFacts<'_>>) -> Decis
 }
 
 impl Actor {
+    /// The part of the city this actor acts for, if she is an officer or administrator.
+    pub fn scope(&self) -> Option<Scope> {
+        Scope::of(self.role?, self.officer_commune.as_deref())
+    }
+
     /// The actor for a visitor (`None` = anonymous) with a role in the organisation at hand.
     pub fn of(user: Option<&User>, membership: Option<MemberRole>) -> Actor {
         Actor {
@@ -144,6 +142,17 @@ impl<'a> OrgFacts<'a> {
 /// Whether `actor` may do what `access` guards on `org`; pages use it to show or hide links.
 pub fn allows(access: Access, actor: &Actor, org: &Org) -> bool {
     decide(access, actor, Some(OrgFacts::of(org))) == Decision::Allow
+}
+
+/// The scope of a signed-in officer or administrator on an officers' route; anyone else is
+/// refused (the route map lets only officers in, so this is the record-level check).
+pub fn officer_scope(user: &User) -> Result<Scope, AppError> {
+    user.scope().ok_or(AppError::Forbidden)
+}
+
+/// Whether `scope` covers the organisation a record belongs to.
+pub fn covers(scope: &Scope, org: &Org) -> bool {
+    scope.covers(org.commune_code.as_deref())
 }
 
 /// Only owners (and administrators) make someone an owner.

@@ -73,7 +73,7 @@ async fn list_page(
         })
         .collect();
     let recipients =
-        messaging::cooperative_leaders(state.db.conn(), user.officer_commune_code.as_deref())
+        messaging::cooperative_leaders(state.db.conn(), &crate::policy::officer_scope(&user)?)
             .await?
             .len();
     Ok(ListPage {
@@ -123,7 +123,7 @@ pub async fn create_announcement(
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let recipients: Vec<i64> =
-        messaging::cooperative_leaders(state.db.conn(), user.officer_commune_code.as_deref())
+        messaging::cooperative_leaders(state.db.conn(), &crate::policy::officer_scope(&user)?)
             .await?
             .into_iter()
             .map(|(id, _)| id)

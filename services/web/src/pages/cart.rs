@@ -8,14 +8,13 @@ use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors, Msg};
 use crate::extract::Form;
-use crate::order_mail;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
 use ketnoi_db::cart::{self, CartLine};
-use ketnoi_db::orders::{self, Line, NewOrder, Unavailable};
+use ketnoi_db::orders::{Line, NewOrder, Unavailable};
 use ketnoi_domain::admin_units;
 use ketnoi_domain::catalog::OfferKind;
 use ketnoi_domain::order::{self, LineRefused, OrderKind, PaymentMethod, Terms};
@@ -475,20 +474,8 @@ pub async fn checkout(
             }
         })
         .collect();
-    let mut recipients = BTreeMap::new();
-    for o in &orders_to_place {
-        if let std::collections::btree_map::Entry::Vacant(slot) = recipients.entry(o.org_id) {
-            slot.insert(order_mail::recipients(&state.db, o.org_id, user.id).await?);
-        }
-    }
-    let url = state.config.public_url.clone();
-    let notices = |o: &ketnoi_db::orders::Order, lines: &[ketnoi_db::orders::Item]| {
-        recipients
-            .get(&o.org_id)
-            .map(|r| order_mail::placed(&url, r, o, lines))
-            .unwrap_or_default()
-    };
-    match orders::checkout(&state.db, user.id, &orders_to_place, &notices).await? {
+    let url = &state.config.public_url;
+    match ketnoi_app::orders::checkout(&state.db, url, user.id, &orders_to_place).await? {
         Ok(placed) => {
             let to = match placed.as_slice() {
                 [one] => format!("/orders/{}", one.id),

@@ -350,18 +350,34 @@ pub async fn create_import(
     )
     .await?;
     running().insert(running_key(&state, job.id), (0, prepared.total_rows()));
-    tokio::spawn(run_job(state.clone(), job.id, prepared, up.skip_invalid));
+    let by = imports::Operator {
+        scope: crate::policy::officer_scope(&user)?,
+        actor_id: Some(user.id),
+    };
+    tokio::spawn(run_job(
+        state.clone(),
+        job.id,
+        prepared,
+        by,
+        up.skip_invalid,
+    ));
     Ok(see_other(&format!("/union/imports/{}", job.id)))
 }
 
 /// Runs one import to the end and records its report (or its failure) on the job row.
-async fn run_job(state: AppState, id: i64, prepared: Prepared, skip_invalid: bool) {
+async fn run_job(
+    state: AppState,
+    id: i64,
+    prepared: Prepared,
+    by: imports::Operator,
+    skip_invalid: bool,
+) {
     let key = running_key(&state, id);
     let (progress_tx, progress_rx) = tokio::sync::watch::channel((0usize, 0usize));
     let writer = (state.db.backend() == Backend::Postgres)
         .then(|| tokio::spawn(write_progress(state.db.clone(), id, progress_rx)));
     let result = prepared
-        .save(&state.db, skip_invalid, move |done, total| {
+        .save(&state.db, &by, skip_invalid, move |done, total| {
             running().insert(key, (done, total));
             let _ = progress_tx.send((done, total));
         })
@@ -454,11 +470,17 @@ struct ShowImportPage {
 pub async fn show_import(
     State(state): State<AppState>,
     ctx: Ctx,
+    CurrentUser(user): CurrentUser,
     PathId(id): PathId,
 ) -> Result<Response, AppError> {
     let mut job = import_jobs::find(state.db.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // An import's report quotes its rows: it is for the officer who ran it, and the city.
+    let scope = crate::policy::officer_scope(&user)?;
+    if job.created_by != Some(user.id) && scope != ketnoi_domain::role::Scope::City {
+        return Err(AppError::NotFound);
+    }
     let live = running().get(&running_key(&state, id)).copied();
     if job.status == JobStatus::Running
         && live.is_none()
@@ -559,9 +581,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ExportFile {
 
 pub async fn download_export(
     State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
     ExportFile(kind, format): ExportFile,
 ) -> Result<Response, AppError> {
-    let bytes = imports::export(&state.db, kind, format)
+    let scope = crate::policy::officer_scope(&user)?;
+    let bytes = imports::export(&state.db, &scope, kind, format)
         .await
         .map_err(AppError::internal)?;
     // Dated, so that successive exports do not overwrite each other in Downloads.

@@ -23,6 +23,7 @@ use ketnoi_domain::catalog::{
     self, BadgeKind, ListingStatus, ManagerRole, Months, OfferKind, PriceTier,
 };
 use ketnoi_domain::contact::{Email, Login, Phone};
+use ketnoi_domain::listing::{Carried, Field, ListingInput, OfferField, OfferInput};
 use ketnoi_domain::role::PlatformRole;
 use ketnoi_domain::{Vnd, admin_units, text};
 use serde::Deserialize;
@@ -34,6 +35,16 @@ struct Change<'a> {
     action: &'a str,
     before: Option<String>,
     after: Option<String>,
+}
+
+/// Who writes for the cooperative of the path: the signed-in person, on its behalf when she
+/// is an officer acting for it (proxy mode).
+pub(crate) fn editor(ctx: &Ctx, scope: &OrgScope) -> ketnoi_app::listings::Editor {
+    ketnoi_app::listings::Editor {
+        org_id: scope.org.id,
+        actor_id: ctx.user.as_ref().map(|u| u.id),
+        on_behalf_of: scope.role.is_none().then_some(scope.org.id),
+    }
 }
 
 /// Records a change in the audit log: who, on whose behalf (proxy mode), before and after.
@@ -754,7 +765,8 @@ impl ListingForm {
     }
 }
 
-fn money(e: &mut FieldErrors, field: &str, raw: &str, required: bool) -> Option<Vnd> {
+/// A price typed in the form (`150.000 ₫`, `150000đ`): its number of đồng, or why not.
+fn money(e: &mut FieldErrors, field: &str, raw: &str, required: bool) -> Option<i64> {
     let digits = raw
         .trim()
         .trim_end_matches(['₫', 'đ'])
@@ -770,70 +782,49 @@ fn money(e: &mut FieldErrors, field: &str, raw: &str, required: bool) -> Option<
         field,
         digits
             .parse::<i64>()
-            .ok()
-            .filter(|v| (1..=10_000_000_000).contains(v))
-            .map(Vnd)
-            .ok_or(Msg::new("err-price-invalid")),
+            .map_err(|_| Msg::new("err-price-invalid")),
     )
 }
 
-fn validate_listing(f: &ListingForm) -> Result<Draft, FieldErrors> {
-    let mut e = FieldErrors::default();
-    let title_vi = e.check("title_vi", text::required_line(&f.title_vi, 200));
-    let title_en = e
-        .check("title_en", text::optional_line(&f.title_en, 200))
-        .flatten();
-    let description_vi = e
-        .check(
-            "description_vi",
-            text::optional_block(&f.description_vi, 5000),
-        )
-        .flatten();
-    if description_vi.is_none() && !e.0.contains_key("description_vi") {
-        e.add("description_vi", Msg::new("err-required"));
+/// A whole number typed in the form (`1.200`): its value, or why not.
+fn whole(e: &mut FieldErrors, field: &str, raw: &str) -> Option<i64> {
+    opt_num(e, field, raw, i64::MIN..=i64::MAX)
+}
+
+/// The form's input for a field of the listing rules.
+fn form_field(f: Field) -> String {
+    match f {
+        Field::TitleVi => "title_vi",
+        Field::TitleEn => "title_en",
+        Field::DescriptionVi => "description_vi",
+        Field::DescriptionEn => "description_en",
+        Field::Category => "category",
+        Field::Unit => "unit",
+        Field::Stock => "stock",
+        Field::Months => "months",
+        Field::OriginCommune => "origin_commune_code",
+        Field::Certifications => "cert_vietgap",
+        Field::Offers | Field::Offer(_, OfferField::Kind) => "offer_kind",
+        Field::Offer(_, OfferField::Price) => "price",
+        Field::Offer(_, OfferField::CaseSize) => "case_size",
+        Field::Offer(_, OfferField::MinOrderQty) => "min_order_qty",
+        Field::Offer(_, OfferField::Tiers) => "tier_qty_1",
+        Field::Offer(_, OfferField::DurationHours) => "duration_hours",
+        Field::Offer(_, OfferField::MaxGroupSize) => "max_group_size",
     }
-    let description_en = e
-        .check(
-            "description_en",
-            text::optional_block(&f.description_en, 5000),
-        )
-        .flatten();
-    let category = e.check(
-        "category",
-        catalog::category(&f.category)
-            .filter(|c| c.parent.is_some())
-            .map(|c| c.id.clone())
-            .ok_or(Msg::new("err-invalid-choice")),
-    );
-    let unit = e.check(
-        "unit",
-        Some(f.unit.trim())
-            .filter(|u| catalog::is_unit(u))
-            .map(str::to_owned)
-            .ok_or(Msg::new("err-invalid-choice")),
-    );
-    let stock = opt_num(&mut e, "stock", &f.stock, 0..=100_000_000);
-    let origin_commune_code = match f.origin_commune_code.as_str() {
-        "" => None,
-        c => e.check(
-            "origin_commune_code",
-            admin_units::commune(c)
-                .map(|c| c.code.clone())
-                .ok_or(Msg::new("err-invalid-choice")),
-        ),
-    };
-    let chosen: Vec<u32> = f
+    .to_owned()
+}
+
+/// Reads the form into the listing rules' input; what cannot be read (a price or a number
+/// that is not one) is reported in `e`.
+fn listing_input(f: &ListingForm, e: &mut FieldErrors) -> ListingInput {
+    let months = f
         .months()
         .iter()
         .enumerate()
         .filter(|(_, v)| !v.is_empty())
         .map(|(i, _)| i as u32 + 1)
         .collect();
-    let months = if chosen.is_empty() {
-        Months::ALL
-    } else {
-        Months::from_list(&chosen)
-    };
     let mut certifications = Vec::new();
     if !f.cert_vietgap.is_empty() {
         certifications.push("vietgap".to_owned());
@@ -841,25 +832,16 @@ fn validate_listing(f: &ListingForm) -> Result<Draft, FieldErrors> {
     if !f.cert_huu_co.is_empty() {
         certifications.push("huu_co".to_owned());
     }
-    let kind = e.check(
-        "offer_kind",
-        OfferKind::parse(&f.offer_kind).ok_or(Msg::new("err-invalid-choice")),
-    );
-    let price = money(&mut e, "price", &f.price, true);
-    let mut offer = Offer {
-        kind: kind.unwrap_or(OfferKind::Retail),
-        price: price.unwrap_or(Vnd(0)),
-        case_size: None,
-        min_order_qty: None,
-        duration_hours: None,
-        max_group_size: None,
-        tiers: Vec::new(),
+    let kind = OfferKind::parse(&f.offer_kind);
+    let mut offer = OfferInput {
+        kind: f.offer_kind.clone(),
+        price: money(e, "price", &f.price, false),
+        ..OfferInput::default()
     };
     match kind {
         Some(OfferKind::Wholesale) => {
-            offer.case_size = opt_num(&mut e, "case_size", &f.case_size, 1..=1_000_000);
-            offer.min_order_qty =
-                opt_num(&mut e, "min_order_qty", &f.min_order_qty, 1..=100_000_000);
+            offer.case_size = whole(e, "case_size", &f.case_size);
+            offer.min_order_qty = whole(e, "min_order_qty", &f.min_order_qty);
             for (n, (q, p)) in [
                 (&f.tier_qty_1, &f.tier_price_1),
                 (&f.tier_qty_2, &f.tier_price_2),
@@ -872,49 +854,57 @@ fn validate_listing(f: &ListingForm) -> Result<Draft, FieldErrors> {
                 if q.trim().is_empty() && p.trim().is_empty() {
                     continue;
                 }
-                let qty = opt_num(&mut e, &format!("tier_qty_{n}"), q, 1..=100_000_000);
-                if qty.is_none() && !e.0.contains_key(&format!("tier_qty_{n}")) {
-                    e.add(&format!("tier_qty_{n}"), Msg::new("err-required"));
+                let qty_field = format!("tier_qty_{n}");
+                let qty = whole(e, &qty_field, q);
+                if qty.is_none() && !e.0.contains_key(&qty_field) {
+                    e.add(&qty_field, Msg::new("err-required"));
                 }
-                let tier_price = money(&mut e, &format!("tier_price_{n}"), p, true);
-                if let (Some(min_qty), Some(price)) = (qty, tier_price) {
-                    offer.tiers.push(PriceTier { min_qty, price });
+                let price = money(e, &format!("tier_price_{n}"), p, true);
+                if let (Some(min_qty), Some(price)) = (qty, price) {
+                    offer.tiers.push(PriceTier {
+                        min_qty,
+                        price: Vnd(price),
+                    });
                 }
-            }
-            if !catalog::tiers_are_valid(&offer.tiers) {
-                e.add("tier_qty_1", Msg::new("err-tiers-order"));
-            }
-            if let (Some(min), Some(first)) = (offer.min_order_qty, offer.tiers.first())
-                && first.min_qty != min
-            {
-                e.add("tier_qty_1", Msg::new("err-tiers-start"));
             }
         }
         Some(OfferKind::Experience) => {
-            offer.duration_hours = opt_num(&mut e, "duration_hours", &f.duration_hours, 1..=240);
-            offer.max_group_size = opt_num(&mut e, "max_group_size", &f.max_group_size, 1..=1000);
-            if offer.max_group_size.is_none() && !e.0.contains_key("max_group_size") {
-                e.add("max_group_size", Msg::new("err-required"));
-            }
+            offer.duration_hours = whole(e, "duration_hours", &f.duration_hours);
+            offer.max_group_size = whole(e, "max_group_size", &f.max_group_size);
         }
         _ => {}
     }
-    match (title_vi, description_vi, category, unit, e.is_empty()) {
-        (Some(title_vi), Some(description_vi), Some(category_id), Some(unit), true) => Ok(Draft {
-            title_vi,
-            title_en,
-            description_vi,
-            description_en,
-            category_id,
-            unit,
-            stock,
-            months,
-            origin_commune_code,
-            certifications,
-            ocop_claim: None,
-            offers: vec![offer],
-        }),
-        _ => Err(e),
+    ListingInput {
+        title_vi: f.title_vi.clone(),
+        title_en: f.title_en.clone(),
+        description_vi: f.description_vi.clone(),
+        description_en: f.description_en.clone(),
+        category: f.category.clone(),
+        unit: f.unit.clone(),
+        stock: whole(e, "stock", &f.stock),
+        months,
+        origin_commune_code: f.origin_commune_code.clone(),
+        certifications,
+        offers: vec![offer],
+    }
+}
+
+/// The form checked by the listing rules; the draft, or the messages per input.
+fn validate_listing(f: &ListingForm) -> Result<Draft, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let input = listing_input(f, &mut e);
+    match ketnoi_domain::listing::validate(&input) {
+        Ok(draft) if e.is_empty() => Ok(draft),
+        Ok(_) => Err(e),
+        Err(problems) => {
+            // A value the form could not read is reported once, as unreadable.
+            for (field, msgs) in ketnoi_app::listings::field_errors(&problems, form_field).0 {
+                if !e.0.contains_key(&field) {
+                    e.0.insert(field, msgs);
+                }
+            }
+            Err(e)
+        }
     }
 }
 
@@ -1046,20 +1036,6 @@ pub async fn new_listing(ctx: Ctx, scope: OrgScope) -> Result<Response, AppError
     ))
 }
 
-fn draft_json(d: &Draft) -> String {
-    serde_json::json!({
-        "title_vi": d.title_vi, "title_en": d.title_en, "description_vi": d.description_vi, "description_en": d.description_en,
-        "category": d.category_id, "unit": d.unit, "stock": d.stock, "months": d.months.list(),
-        "origin_commune_code": d.origin_commune_code, "certifications": d.certifications,
-        "offers": d.offers.iter().map(|o| serde_json::json!({
-            "kind": o.kind.as_str(), "price": o.price.0, "case_size": o.case_size, "min_order_qty": o.min_order_qty,
-            "duration_hours": o.duration_hours, "max_group_size": o.max_group_size,
-            "tiers": o.tiers.iter().map(|t| [t.min_qty, t.price.0]).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
-    .to_string()
-}
-
 pub async fn create_listing(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1080,23 +1056,7 @@ pub async fn create_listing(
             );
         }
     };
-    let mut tx = state.db.begin().await?;
-    let listing =
-        listings::create(&mut tx, scope.org.id, None, &draft, ListingStatus::Draft).await?;
-    tx.commit().await?;
-    audit(
-        &state,
-        &ctx,
-        &scope,
-        Change {
-            entity: "listing",
-            id: listing.id.to_string(),
-            action: "create",
-            before: None,
-            after: Some(draft_json(&draft)),
-        },
-    )
-    .await?;
+    let listing = ketnoi_app::listings::create(&state.db, &editor(&ctx, &scope), &draft).await?;
     Ok(see_other(&format!(
         "/orgs/{}/listings/{}",
         scope.org.slug, listing.id
@@ -1151,25 +1111,8 @@ pub async fn update_listing(
             );
         }
     };
-    let mut tx = state.db.begin().await?;
-    let mut draft = draft;
-    draft.ocop_claim = l.ocop_claim;
-    let before = listings::current_draft(&mut tx, &l).await?;
-    listings::update(&mut tx, l.id, &draft).await?;
-    tx.commit().await?;
-    audit(
-        &state,
-        &ctx,
-        &scope,
-        Change {
-            entity: "listing",
-            id: l.id.to_string(),
-            action: "update",
-            before: Some(draft_json(&before)),
-            after: Some(draft_json(&draft)),
-        },
-    )
-    .await?;
+    ketnoi_app::listings::update(&state.db, &editor(&ctx, &scope), &l, draft, &Carried::FORM)
+        .await?;
     Ok(see_other(&format!(
         "/orgs/{}/listings/{}",
         scope.org.slug, l.id
@@ -1284,20 +1227,7 @@ pub async fn update_listing_status(
             Msg::new("err-invalid-choice"),
         ))
     })?;
-    listings::set_status(state.db.conn(), l.id, status).await?;
-    audit(
-        &state,
-        &ctx,
-        &scope,
-        Change {
-            entity: "listing",
-            id: l.id.to_string(),
-            action: "status",
-            before: Some(l.status.as_str().to_owned()),
-            after: Some(status.as_str().to_owned()),
-        },
-    )
-    .await?;
+    ketnoi_app::listings::set_status(&state.db, &editor(&ctx, &scope), &l, status).await?;
     Ok(see_other(&format!(
         "/orgs/{}/listings/{}",
         scope.org.slug, l.id

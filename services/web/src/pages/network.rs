@@ -20,7 +20,7 @@ use axum::response::Response;
 use ketnoi_db::network::{self, DirectoryEntry, Group, Joined, NetworkMember, Profile};
 use ketnoi_db::orgs::Org;
 use ketnoi_db::users::User;
-use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_domain::role::MemberRole;
 use serde::Deserialize;
 
 /// Longest introduction, in characters.
@@ -485,7 +485,8 @@ pub async fn show_requests(
     ctx: Ctx,
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, AppError> {
-    let requests = network::pending(state.db.conn(), user.officer_commune_code.as_deref())
+    let scope = crate::policy::officer_scope(&user)?;
+    let requests = network::pending(state.db.conn(), &scope)
         .await?
         .into_iter()
         .map(|r| RequestView {
@@ -536,11 +537,8 @@ pub async fn decide(
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
     let approve = form.choice("approve", "reject")?;
-    let scope = match user.role {
-        PlatformRole::Admin => None,
-        _ => user.officer_commune_code.as_deref(),
-    };
-    if !network::decide(state.db.conn(), member, user.id, scope, approve).await? {
+    let scope = crate::policy::officer_scope(&user)?;
+    if !network::decide(state.db.conn(), member, user.id, &scope, approve).await? {
         return Err(AppError::NotFound);
     }
     Ok(see_other("/union/network"))

@@ -8,7 +8,6 @@ use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors, Msg};
 use crate::extract::{Form, PathId, Query};
-use crate::order_mail;
 use crate::policy::OrgScope;
 use askama::Template;
 use axum::extract::State;
@@ -364,10 +363,8 @@ pub async fn take_step(
     actor: Actor,
     user_id: Option<i64>,
 ) -> Result<Result<Status, rules::Refused>, AppError> {
-    let recipients = order_mail::recipients(&state.db, order.org_id, order.buyer_id).await?;
-    let url = state.config.public_url.clone();
-    let notices = move |o: &Order, s: Status| order_mail::stepped(&url, &recipients, o, s);
-    Ok(orders::step_notifying(&state.db, order.id, step, actor, user_id, &notices).await?)
+    let url = &state.config.public_url;
+    Ok(ketnoi_app::orders::step(&state.db, url, order.id, step, actor, user_id).await?)
 }
 
 /// `POST /orders/{id}/steps`: confirm, mark paid, ship, deliver, complete, cancel, refund.

@@ -382,11 +382,16 @@ struct PayoutsPage {
 
 /// `GET /union/payouts`: what the platform owes each cooperative for card payments, and the
 /// ledger behind it.
-pub async fn show_payouts(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+pub async fn show_payouts(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
     let t = ctx.tr();
-    let lines = payments::ledger(state.db.conn(), 500).await?;
+    let scope = crate::policy::officer_scope(&user)?;
+    let lines = payments::ledger(state.db.conn(), &scope, 500).await?;
     let mut owed = Vec::new();
-    for (org_id, org_name, amount) in payments::owed(state.db.conn()).await? {
+    for (org_id, org_name, amount) in payments::owed(state.db.conn(), &scope).await? {
         let bank = ketnoi_db::orgs::bank_account(state.db.conn(), org_id)
             .await?
             .map(|b| {
@@ -439,6 +444,12 @@ pub async fn mark_payout_paid(
     Form(form): Form<PaidForm>,
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
+    let org = ketnoi_db::orgs::find(state.db.conn(), org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !crate::policy::covers(&crate::policy::officer_scope(&user)?, &org) {
+        return Err(AppError::NotFound);
+    }
     payments::mark_paid(state.db.conn(), org_id, user.id).await?;
     Ok(see_other("/union/payouts"))
 }

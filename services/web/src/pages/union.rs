@@ -23,9 +23,9 @@ pub async fn show_dashboard(
     ctx: Ctx,
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, AppError> {
-    let commune = user.officer_commune_code.as_deref();
-    let orgs = ketnoi_db::orgs::cooperatives_in(state.db.conn(), commune, 200).await?;
-    let scope = match commune.and_then(admin_units::commune) {
+    let scope = crate::policy::officer_scope(&user)?;
+    let orgs = ketnoi_db::orgs::cooperatives_in(state.db.conn(), &scope, 200).await?;
+    let scope = match scope.commune().and_then(admin_units::commune) {
         Some(c) => c.name.clone(),
         None => ctx.tr().get("union-scope-city"),
     };
@@ -61,12 +61,8 @@ async fn badges_page(
     user: &ketnoi_db::users::User,
     errors: crate::error::FieldErrors,
 ) -> Result<BadgesPage, AppError> {
-    let scope = if user.role == ketnoi_domain::role::PlatformRole::Admin {
-        None
-    } else {
-        user.officer_commune_code.as_deref()
-    };
-    let pending = ketnoi_db::badges::pending(state.db.conn(), scope, 200).await?;
+    let scope = crate::policy::officer_scope(user)?;
+    let pending = ketnoi_db::badges::pending(state.db.conn(), &scope, 200).await?;
     Ok(BadgesPage {
         layout: Layout::titled(ctx, "union-badges-title"),
         pending: pending
@@ -262,9 +258,14 @@ pub async fn hide_listing(
 /// A claim's evidence file, for officers only (the public never sees evidence).
 pub async fn show_evidence(
     State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
     axum::extract::Path(key): axum::extract::Path<String>,
 ) -> Result<Response, AppError> {
     if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let scope = crate::policy::officer_scope(&user)?;
+    if !ketnoi_db::badges::evidence_in_scope(state.db.conn(), &key, &scope).await? {
         return Err(AppError::NotFound);
     }
     let media = ketnoi_db::media::find(state.db.conn(), &key)

@@ -4,12 +4,12 @@
 //! worker gets there first.
 
 use crate::config::ConfirmTimer;
-use crate::error::AppError;
+use crate::error::Error;
 use crate::order_mail;
 use chrono::{DateTime, Utc};
 use ketnoi_db::Db;
 use ketnoi_db::orders;
-use ketnoi_domain::order::{Actor, Status, Step};
+use ketnoi_domain::order::{Actor, Step};
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub async fn run_due(
     public_url: &str,
     timer: &ConfirmTimer,
     now: DateTime<Utc>,
-) -> Result<Pass, AppError> {
+) -> Result<Pass, Error> {
     let mut pass = Pass::default();
     let due = orders::unconfirmed(db.conn(), now - timer.remind_after, 500).await?;
     for (order, reminded, escalated) in due {
@@ -51,15 +51,13 @@ pub async fn run_due(
         let r = order_mail::recipients(db, order.org_id, order.buyer_id).await?;
         match due {
             Due::Cancel => {
-                let notices =
-                    |o: &orders::Order, s: Status| order_mail::stepped(public_url, &r, o, s);
-                let done = orders::step_notifying(
+                let done = crate::orders::step(
                     db,
+                    public_url,
                     order.id,
                     Step::Cancel,
                     Actor::System,
                     None,
-                    &notices,
                 )
                 .await?;
                 if done.is_ok() {

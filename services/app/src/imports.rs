@@ -22,13 +22,17 @@
 //! [`LISTING_COLUMNS`]: ketnoi_domain::import::LISTING_COLUMNS
 
 use crate::error::Msg;
-use ketnoi_db::import::{Outcome, save_cooperative, save_listing};
-use ketnoi_db::listings::{Listing, Offer};
+use crate::i18n;
+use ketnoi_db::import::{
+    Outcome, cooperative_by_key, cooperative_record, listing_record, org_key, save_cooperative,
+    save_listing,
+};
 use ketnoi_db::orgs::Org;
 use ketnoi_db::{Db, DbError, Tx};
 use ketnoi_domain::Locale;
 use ketnoi_domain::catalog::{CooperativeRecord, ListingRecord, ListingStatus};
 use ketnoi_domain::import::{self as rules, RowError};
+use ketnoi_domain::role::Scope;
 use ketnoi_sheets::{SheetError, Table};
 use std::collections::{BTreeSet, HashMap};
 
@@ -155,7 +159,7 @@ impl ImportError {
     pub fn message(&self, locale: Locale) -> String {
         match self {
             ImportError::File(m) => m.render(locale),
-            ImportError::Db(_) => crate::i18n::t(locale, "imports-err-internal"),
+            ImportError::Db(_) => i18n::t(locale, "imports-err-internal"),
         }
     }
     pub fn message_vi(&self) -> String {
@@ -165,7 +169,7 @@ impl ImportError {
         self.message(Locale::En)
     }
     /// The message for the upload form, when the problem is the file's.
-    pub(crate) fn file_msg(&self) -> Option<&Msg> {
+    pub fn file_msg(&self) -> Option<&Msg> {
         match self {
             ImportError::File(m) => Some(m),
             ImportError::Db(_) => None,
@@ -298,11 +302,15 @@ impl Prepared {
     }
 
     /// Saves the valid rows in one transaction, calling `progress(done, total)` before the
-    /// first row and after each one. Nothing is saved when the header is wrong (no row can
-    /// be trusted), or when any row has an error and `skip_invalid` is false.
+    /// first row and after each one, with an audit entry (who, which row, before and after)
+    /// for every row that changed something, in the same transaction. Nothing is saved when
+    /// the header is wrong (no row can be trusted), or when any row has an error and
+    /// `skip_invalid` is false. A row about a cooperative outside the operator's scope is
+    /// such an error.
     pub async fn save(
         self,
         db: &Db,
+        by: &Operator,
         skip_invalid: bool,
         mut progress: impl FnMut(usize, usize),
     ) -> Result<Report, ImportError> {
@@ -316,26 +324,36 @@ impl Prepared {
             return Ok(nothing_imported(report, errors));
         }
         let mut tx = db.begin().await?;
-        let report = match self.records {
+        // Every row is checked before anything is written, so that a file naming an unknown
+        // cooperative, or one outside the operator's scope, imports nothing (unless told to
+        // skip such rows).
+        let refused = match &self.records {
             Records::Cooperatives(records) => {
-                save_cooperatives(&mut tx, report, &records, &mut progress).await?
+                cooperatives_outside(&mut tx, &by.scope, records).await?
+            }
+            Records::Listings(records) => listings_refused(&mut tx, &by.scope, records).await?,
+        };
+        if !refused.is_empty() {
+            errors.extend(refused.iter().cloned());
+            if !skip_invalid {
+                return Ok(nothing_imported(report, errors));
+            }
+        }
+        let skip: BTreeSet<usize> = refused.iter().map(|e| e.row).collect();
+        let report = match &self.records {
+            Records::Cooperatives(records) => {
+                let todo: Vec<&(usize, CooperativeRecord)> = records
+                    .iter()
+                    .filter(|(row, _)| !skip.contains(row))
+                    .collect();
+                save_cooperatives(&mut tx, by, report, &todo, &mut progress).await?
             }
             Records::Listings(records) => {
-                // Every cooperative is looked up before anything is written, so that a
-                // file naming an unknown one imports nothing (unless told to skip).
-                let unknown = unknown_cooperatives(&mut tx, &records).await?;
-                if !unknown.is_empty() {
-                    errors.extend(unknown.iter().cloned());
-                    if !skip_invalid {
-                        return Ok(nothing_imported(report, errors));
-                    }
-                }
-                let skip: BTreeSet<usize> = unknown.iter().map(|e| e.row).collect();
                 let todo: Vec<&(usize, ListingRecord)> = records
                     .iter()
                     .filter(|(row, _)| !skip.contains(row))
                     .collect();
-                match save_listings(&mut tx, report, &todo, &mut progress).await? {
+                match save_listings(&mut tx, by, report, &todo, &mut progress).await? {
                     Ok(report) => report,
                     Err((report, late)) => {
                         // A cooperative vanished between the check and the write (deleted
@@ -351,16 +369,97 @@ impl Prepared {
     }
 }
 
+/// Who runs an import or an export: the part of the city whose rows she may read and write,
+/// and the account her audit entries name (`None`: the command line, run by the operator of
+/// the server, city-wide).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub scope: Scope,
+    pub actor_id: Option<i64>,
+}
+
+impl Operator {
+    /// The command line: the whole city, no account.
+    pub fn command_line() -> Operator {
+        Operator {
+            scope: Scope::City,
+            actor_id: None,
+        }
+    }
+}
+
+/// A sheet row as its columns and values, for the audit log.
+fn row_json(columns: &[&str], values: Vec<String>, row: Option<usize>) -> String {
+    let mut map: serde_json::Map<String, serde_json::Value> = columns
+        .iter()
+        .zip(values)
+        .map(|(c, v)| ((*c).to_owned(), serde_json::Value::String(v)))
+        .collect();
+    if let Some(row) = row {
+        map.insert("sheet_row".to_owned(), row.into());
+    }
+    serde_json::Value::Object(map).to_string()
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn audit_row(
+    tx: &mut Tx,
+    by: &Operator,
+    org_id: i64,
+    entity: &'static str,
+    entity_id: i64,
+    before: Option<String>,
+    after: String,
+) -> Result<(), DbError> {
+    ketnoi_db::audit::record(
+        tx.conn(),
+        &ketnoi_db::audit::Entry {
+            org_id: Some(org_id),
+            actor_id: by.actor_id,
+            on_behalf_of: None,
+            entity,
+            entity_id: entity_id.to_string(),
+            action: "import",
+            before,
+            after: Some(after),
+        },
+    )
+    .await
+}
+
 async fn save_cooperatives(
     tx: &mut Tx,
+    by: &Operator,
     mut report: Report,
-    records: &[(usize, CooperativeRecord)],
+    records: &[&(usize, CooperativeRecord)],
     progress: &mut impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
     let total = records.len();
     progress(0, total);
-    for (i, (_, r)) in records.iter().enumerate() {
-        let (_, outcome) = save_cooperative(tx, r).await?;
+    for (i, (row, r)) in records.iter().enumerate() {
+        let before = ketnoi_db::orgs::find_by_key(
+            tx.conn(),
+            r.external_id.as_deref(),
+            r.registration_no.as_deref(),
+        )
+        .await?;
+        let (org, outcome) = save_cooperative(tx, r).await?;
+        if outcome != Outcome::Unchanged {
+            let columns = rules::COOPERATIVE_COLUMNS;
+            let before = before.map(|o| {
+                row_json(
+                    columns,
+                    rules::cooperative_row(&cooperative_record(&o)),
+                    None,
+                )
+            });
+            let after = row_json(
+                columns,
+                rules::cooperative_row(&cooperative_record(&org)),
+                Some(*row),
+            );
+            audit_row(tx, by, org.id, "cooperative", org.id, before, after).await?;
+        }
         report.count(outcome);
         progress(i + 1, total);
     }
@@ -370,6 +469,7 @@ async fn save_cooperatives(
 /// `Err` (inside `Ok`) when a listing's cooperative could not be found at write time.
 async fn save_listings(
     tx: &mut Tx,
+    by: &Operator,
     mut report: Report,
     records: &[&(usize, ListingRecord)],
     progress: &mut impl FnMut(usize, usize),
@@ -377,45 +477,115 @@ async fn save_listings(
     let total = records.len();
     progress(0, total);
     for (i, (row, r)) in records.iter().enumerate() {
-        match save_listing(tx, r).await? {
-            Some(outcome) => report.count(outcome),
-            None => {
-                return Ok(Err((
-                    report,
-                    vec![unknown_cooperative(*row, &r.cooperative)],
-                )));
-            }
+        let Some(org) = cooperative_by_key(tx, &r.cooperative).await? else {
+            return Ok(Err((
+                report,
+                vec![unknown_cooperative(*row, &r.cooperative)],
+            )));
+        };
+        let before = match r.external_id.as_deref() {
+            Some(x) => match ketnoi_db::listings::find_by_external_id(tx.conn(), x).await? {
+                Some(l) => {
+                    let offers = ketnoi_db::listings::offers(tx.conn(), l.id).await?;
+                    listing_record(&l, &offers, &r.cooperative)
+                }
+                None => None,
+            },
+            None => None,
+        };
+        let (id, outcome) = save_listing(tx, &org, r).await?;
+        if outcome != Outcome::Unchanged {
+            let columns = rules::LISTING_COLUMNS;
+            let before = before.map(|b| row_json(columns, rules::listing_row(&b), None));
+            let after = row_json(columns, rules::listing_row(r), Some(*row));
+            audit_row(tx, by, org.id, "listing", id, before, after).await?;
         }
+        report.count(outcome);
         progress(i + 1, total);
     }
     Ok(Ok(report))
 }
 
-/// The rows whose cooperative is not in the database (by `external_id`, registration number
-/// or slug), each reported on the `cooperative` column. Each key is looked up once.
-async fn unknown_cooperatives(
+/// The cooperative rows the operator may not write: the row puts the cooperative in a
+/// ward/commune outside her scope, or the cooperative it updates is outside it now.
+async fn cooperatives_outside(
     tx: &mut Tx,
-    records: &[(usize, ListingRecord)],
+    scope: &Scope,
+    records: &[(usize, CooperativeRecord)],
 ) -> Result<Vec<RowError>, ImportError> {
-    let mut known: HashMap<&str, bool> = HashMap::new();
     let mut errors = Vec::new();
+    if *scope == Scope::City {
+        return Ok(errors);
+    }
     for (row, r) in records {
-        let key = r.cooperative.as_str();
-        let found = match known.get(key) {
-            Some(found) => *found,
-            None => {
-                let found = ketnoi_db::orgs::find_by_any_key(tx.conn(), key)
-                    .await?
-                    .is_some_and(|o| o.kind.is_cooperative());
-                known.insert(key, found);
-                found
-            }
-        };
-        if !found {
-            errors.push(unknown_cooperative(*row, key));
+        let existing = ketnoi_db::orgs::find_by_key(
+            tx.conn(),
+            r.external_id.as_deref(),
+            r.registration_no.as_deref(),
+        )
+        .await?;
+        let inside = scope.covers(Some(&r.commune_code))
+            && existing.is_none_or(|o| scope.covers(o.commune_code.as_deref()));
+        if !inside {
+            errors.push(outside_scope(*row, "commune_code", &r.name));
         }
     }
     Ok(errors)
+}
+
+/// The listing rows that cannot be saved: their cooperative is unknown (by `external_id`,
+/// registration number or slug), or it is outside the operator's scope, or the listing the
+/// row updates belongs to a cooperative outside it. Each key is looked up once.
+async fn listings_refused(
+    tx: &mut Tx,
+    scope: &Scope,
+    records: &[(usize, ListingRecord)],
+) -> Result<Vec<RowError>, ImportError> {
+    let mut known: HashMap<&str, Option<Org>> = HashMap::new();
+    let mut errors = Vec::new();
+    for (row, r) in records {
+        let key = r.cooperative.as_str();
+        let org = match known.get(key) {
+            Some(org) => org.clone(),
+            None => {
+                let org = cooperative_by_key(tx, key).await?;
+                known.insert(key, org.clone());
+                org
+            }
+        };
+        let Some(org) = org else {
+            errors.push(unknown_cooperative(*row, key));
+            continue;
+        };
+        if !scope.covers(org.commune_code.as_deref()) {
+            errors.push(outside_scope(*row, "cooperative", &org.name));
+            continue;
+        }
+        if *scope != Scope::City
+            && let Some(x) = r.external_id.as_deref()
+            && let Some(l) = ketnoi_db::listings::find_by_external_id(tx.conn(), x).await?
+            && l.org_id != org.id
+        {
+            let owner = ketnoi_db::orgs::find(tx.conn(), l.org_id).await?;
+            if owner.is_none_or(|o| !scope.covers(o.commune_code.as_deref())) {
+                errors.push(outside_scope(*row, "external_id", &org.name));
+            }
+        }
+    }
+    Ok(errors)
+}
+
+fn outside_scope(row: usize, column: &str, name: &str) -> RowError {
+    RowError {
+        row,
+        column: column.to_owned(),
+        message_vi: format!(
+            "Ngoài phạm vi của bạn: «{name}» thuộc phường/xã khác; hãy nhờ cán bộ Hội ở đó hoặc cán bộ thành phố nhập dòng này"
+        ),
+        message_en: format!(
+            "Outside your area: «{name}» is in another ward/commune; ask an officer there or a city officer to import this row"
+        ),
+    }
 }
 
 fn unknown_cooperative(row: usize, key: &str) -> RowError {
@@ -457,26 +627,35 @@ fn finish(mut report: Report, mut errors: Vec<RowError>, imported: bool) -> Repo
 /// Reads, validates and saves a file: [`prepare`] then [`Prepared::save`].
 pub async fn import(
     db: &Db,
+    by: &Operator,
     kind: Kind,
     bytes: &[u8],
     skip_invalid: bool,
     progress: impl FnMut(usize, usize),
 ) -> Result<Report, ImportError> {
-    prepare(kind, bytes)?.save(db, skip_invalid, progress).await
+    prepare(kind, bytes)?
+        .save(db, by, skip_invalid, progress)
+        .await
 }
 
-/// The directory as a sheet file; see the module documentation for what is included.
-pub async fn export(db: &Db, kind: Kind, format: Format) -> Result<Vec<u8>, ImportError> {
-    let table = export_table(db, kind).await?;
+/// The directory within `scope` as a sheet file; see the module documentation for what is
+/// included.
+pub async fn export(
+    db: &Db,
+    scope: &Scope,
+    kind: Kind,
+    format: Format,
+) -> Result<Vec<u8>, ImportError> {
+    let table = export_table(db, scope, kind).await?;
     match format {
         Format::Csv => Ok(ketnoi_sheets::write_csv(&table)),
         Format::Xlsx => ketnoi_sheets::write_xlsx(&table, kind.sheet_name()).map_err(sheet_error),
     }
 }
 
-/// The directory as a table under the canonical columns.
-pub async fn export_table(db: &Db, kind: Kind) -> Result<Table, DbError> {
-    let coops = ketnoi_db::orgs::cooperatives_in(db.conn(), None, i64::MAX).await?;
+/// The directory within `scope` as a table under the canonical columns.
+pub async fn export_table(db: &Db, scope: &Scope, kind: Kind) -> Result<Table, DbError> {
+    let coops = ketnoi_db::orgs::cooperatives_in(db.conn(), scope, i64::MAX).await?;
     let rows = match kind {
         Kind::Cooperatives => coops
             .iter()
@@ -508,63 +687,6 @@ pub async fn export_table(db: &Db, kind: Kind) -> Result<Table, DbError> {
     };
     let headers = kind.columns().iter().map(|c| (*c).to_owned()).collect();
     Ok(Table::new(headers, rows))
-}
-
-/// How a listing row names its cooperative: the most stable key it has.
-fn org_key(o: &Org) -> &str {
-    o.external_id
-        .as_deref()
-        .or(o.profile.registration_no.as_deref())
-        .unwrap_or(&o.slug)
-}
-
-fn cooperative_record(o: &Org) -> CooperativeRecord {
-    CooperativeRecord {
-        external_id: o.external_id.clone(),
-        registration_no: o.profile.registration_no.clone(),
-        tax_code: o.profile.tax_code.clone(),
-        name: o.name.clone(),
-        kind: o.kind,
-        commune_code: o.commune_code.clone().unwrap_or_default(),
-        street: o.street.clone(),
-        founded_year: o.founded_year,
-        sector: o.profile.sector.clone(),
-        story_vi: o.description.clone(),
-        story_en: o.profile.story_en.clone(),
-        phone: o.phone.clone(),
-        email: o.email.clone(),
-        lat: o.profile.lat,
-        lon: o.profile.lon,
-        members_total: o.members_total,
-        members_female: o.members_female,
-        jobs_female: o.profile.jobs_female,
-    }
-}
-
-/// A listing as one sheet row: its first offer (a row has room for one).
-fn listing_record(l: &Listing, offers: &[Offer], cooperative: &str) -> Option<ListingRecord> {
-    let o = offers.first()?;
-    Some(ListingRecord {
-        external_id: l.external_id.clone(),
-        cooperative: cooperative.to_owned(),
-        kind: o.kind,
-        title_vi: l.title_vi.clone(),
-        title_en: l.title_en.clone(),
-        description_vi: l.description_vi.clone(),
-        description_en: l.description_en.clone(),
-        category: l.category_id.clone(),
-        price: o.price,
-        unit: l.unit.clone(),
-        min_order_qty: o.min_order_qty,
-        tiers: o.tiers.clone(),
-        months: l.months,
-        stock: l.stock,
-        duration_hours: o.duration_hours,
-        max_group_size: o.max_group_size,
-        certifications: l.certifications.clone(),
-        ocop_stars: l.ocop_claim,
-        origin_commune_code: l.origin_commune_code.clone(),
-    })
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! Order e-mails: who hears of an order's steps, and what they read, in each recipient's own
 //! language. They are composed here and written to the outbox in the transaction of the step
-//! (see [`ketnoi_db::orders::step_notifying`]).
+//! (see [`crate::orders`]).
 
-use crate::error::AppError;
+use crate::error::Error;
 use crate::i18n;
 use ketnoi_db::Db;
 use ketnoi_db::orders::{Item, Notice, Order};
@@ -25,7 +25,7 @@ fn contacts(rows: Vec<(String, String)>) -> Vec<(String, Locale)> {
         .collect()
 }
 
-pub async fn recipients(db: &Db, org_id: i64, buyer_id: i64) -> Result<Recipients, AppError> {
+pub async fn recipients(db: &Db, org_id: i64, buyer_id: i64) -> Result<Recipients, Error> {
     let buyer = ketnoi_db::users::find(db.conn(), buyer_id)
         .await?
         .and_then(|u| u.email.map(|e| (e, u.locale)))

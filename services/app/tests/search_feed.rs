@@ -6,7 +6,8 @@
 
 mod common;
 
-use ketnoi_db::search_feed::{self, INDEXER};
+use ketnoi_app::search_feed::{self as feed, INDEXER};
+use ketnoi_db::search_feed;
 use ketnoi_db::{Db, listings, orgs};
 use ketnoi_domain::catalog::ListingStatus;
 use ketnoi_search::tantivy_index::TantivyIndex;
@@ -97,11 +98,7 @@ async fn every_catalogue_write_is_logged_in_its_own_transaction(db: &Db) {
 
 async fn catch_up(db: &Db, index: &dyn SearchIndex) {
     let today = ketnoi_domain::time::today_hanoi();
-    while search_feed::sync(db, index, INDEXER, 500, today)
-        .await
-        .unwrap()
-        > 0
-    {}
+    while feed::sync(db, index, INDEXER, 500, today).await.unwrap() > 0 {}
 }
 
 async fn index_keys(index: &dyn SearchIndex) -> BTreeSet<DocKey> {
@@ -109,7 +106,7 @@ async fn index_keys(index: &dyn SearchIndex) -> BTreeSet<DocKey> {
 }
 
 async fn db_keys(db: &Db) -> BTreeSet<DocKey> {
-    search_feed::all_keys(db.conn())
+    feed::all_keys(db.conn())
         .await
         .unwrap()
         .into_iter()
@@ -192,7 +189,7 @@ async fn a_rebuild_starts_from_the_log_position_it_read(db: &Db) {
     ketnoi_db::demo::import(db).await.unwrap();
     let index = TantivyIndex::in_memory().unwrap();
     let mut seen = Vec::new();
-    let total = search_feed::rebuild(
+    let total = feed::rebuild(
         db,
         &index,
         INDEXER,
