@@ -18,8 +18,8 @@ pub(super) struct SortKey {
 }
 
 /// The first pass's order. With `defer_ties`, a relevance sort leaves the newest-first
-/// tie-break to [`Inner::rescore`](super::Inner::rescore), which reads publication dates for its candidates only
-/// instead of for every match.
+/// tie-break to [`Inner::rescore`](super::Inner::rescore), which reads publication dates for
+/// its candidates only instead of for every match.
 pub(super) struct SortBy {
     pub(super) sort: Sort,
     pub(super) defer_ties: bool,
