@@ -1,0 +1,235 @@
+//! Documents as Meilisearch stores them, and the writes that add, delete and list them.
+
+use meilisearch_sdk::documents::DocumentsQuery;
+use serde::{Deserialize, Serialize};
+
+use super::tasks::meili_err;
+use super::{MeiliIndex, PRIMARY_KEY};
+use crate::{DocKey, DocKind, Result, SearchDoc, SearchError};
+
+/// Documents per request when adding many.
+const UPSERT_BATCH: usize = 1_000;
+/// Documents per page when listing every key.
+const KEYS_PAGE: usize = 1_000;
+
+/// Vietnamese and English names of the document's categories and sector.
+fn category_names(d: &SearchDoc) -> Vec<String> {
+    d.category_names()
+        .into_iter()
+        .flat_map(|(vi, en)| [vi.to_owned(), en.to_owned()])
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+struct Geo {
+    lat: f64,
+    lng: f64,
+}
+
+/// A document as stored in Meilisearch.
+#[derive(Debug, Clone, Serialize)]
+struct MeiliDoc {
+    key: String,
+    kind: &'static str,
+    id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    title_vi: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title_en: Option<String>,
+    body_vi: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_en: Option<String>,
+    org_name: String,
+    org_slug: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category_group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sector: Option<String>,
+    category_names: Vec<String>,
+    offer_kinds: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commune_code: Option<String>,
+    ocop_stars: u8,
+    certifications: Vec<String>,
+    /// Absent rather than null, so that price order puts it last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_price: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_order_qty: Option<i64>,
+    /// The bit set of [`SearchDoc::months`], kept as is.
+    months: u16,
+    /// The months in season, 1–12 (what filters use).
+    months_list: Vec<u8>,
+    women_managed: bool,
+    #[serde(rename = "_geo", skip_serializing_if = "Option::is_none")]
+    geo: Option<Geo>,
+    published_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
+}
+
+/// The primary key of a document: `listing-12`.
+pub fn doc_id(key: DocKey) -> String {
+    format!("{}-{}", key.kind.as_str(), key.id)
+}
+
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.as_deref().filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+impl MeiliDoc {
+    fn from_doc(d: &SearchDoc) -> Result<MeiliDoc> {
+        let key = d
+            .key
+            .ok_or_else(|| SearchError::Index("document without key".into()))?;
+        let geo = match (d.lat, d.lon) {
+            (Some(lat), Some(lng)) if lat.is_finite() && lng.is_finite() => Some(Geo { lat, lng }),
+            _ => None,
+        };
+        Ok(MeiliDoc {
+            key: doc_id(key),
+            kind: key.kind.as_str(),
+            id: key.id,
+            external_id: d.external_id.clone(),
+            title_vi: d.title_vi.clone(),
+            title_en: non_empty(&d.title_en),
+            body_vi: d.body_vi.clone(),
+            body_en: non_empty(&d.body_en),
+            org_name: d.org_name.clone(),
+            org_slug: d.org_slug.clone(),
+            category_id: non_empty(&d.category_id),
+            category_group: non_empty(&d.category_group),
+            sector: non_empty(&d.sector),
+            category_names: category_names(d),
+            offer_kinds: d.offer_kinds.clone(),
+            commune_code: non_empty(&d.commune_code),
+            ocop_stars: d.ocop_stars,
+            certifications: d.certifications.clone(),
+            min_price: d.min_price,
+            min_order_qty: d.min_order_qty,
+            months: d.months,
+            months_list: (1..=12u8)
+                .filter(|m| d.months & (1 << (m - 1)) != 0)
+                .collect(),
+            women_managed: d.women_managed,
+            geo,
+            published_at: d.published_at,
+            unit: d.unit.clone(),
+            image: d.image.clone(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct KeyDoc {
+    kind: String,
+    id: i64,
+}
+
+pub(super) fn doc_key(kind: &str, id: i64) -> Result<DocKey> {
+    let kind = DocKind::parse(kind)
+        .ok_or_else(|| SearchError::Index(format!("stored document of unknown kind {kind:?}")))?;
+    Ok(DocKey { kind, id })
+}
+
+impl MeiliIndex {
+    pub(super) async fn upsert_docs(&self, docs: Vec<SearchDoc>) -> Result<()> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let docs = docs
+            .iter()
+            .map(MeiliDoc::from_doc)
+            .collect::<Result<Vec<_>>>()?;
+        // Enqueue every batch, then wait for each: Meilisearch runs them in order.
+        let mut tasks = Vec::new();
+        for batch in docs.chunks(UPSERT_BATCH) {
+            tasks.push(
+                self.index
+                    .add_or_replace(batch, Some(PRIMARY_KEY))
+                    .await
+                    .map_err(meili_err)?,
+            );
+        }
+        for task in tasks {
+            self.wait(task).await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn delete_docs(&self, keys: Vec<DocKey>) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = keys.into_iter().map(doc_id).collect();
+        let task = self.index.delete_documents(&ids).await.map_err(meili_err)?;
+        self.wait(task).await
+    }
+
+    pub(super) async fn clear_docs(&self) -> Result<()> {
+        let task = self.index.delete_all_documents().await.map_err(meili_err)?;
+        self.wait(task).await
+    }
+
+    pub(super) async fn all_keys(&self) -> Result<Vec<DocKey>> {
+        let mut keys = Vec::new();
+        let mut offset = 0;
+        loop {
+            let mut query = DocumentsQuery::new(&self.index);
+            query
+                .with_fields(["kind", "id"])
+                .with_limit(KEYS_PAGE)
+                .with_offset(offset);
+            let page = query.execute::<KeyDoc>().await.map_err(meili_err)?;
+            let n = page.results.len();
+            for d in page.results {
+                keys.push(doc_key(&d.kind, d.id)?);
+            }
+            offset += n;
+            if n < KEYS_PAGE || offset >= page.total as usize {
+                break;
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_carry_names_months_and_location() {
+        let d = SearchDoc {
+            key: Some(DocKey {
+                kind: DocKind::Listing,
+                id: 12,
+            }),
+            title_vi: "Bình gốm men lam".into(),
+            title_en: Some(String::new()),
+            category_id: Some("gom-su".into()),
+            category_group: Some("thu-cong".into()),
+            months: 0b1000_0000_0001,
+            lat: Some(21.0),
+            lon: Some(105.8),
+            ..SearchDoc::default()
+        };
+        let m = MeiliDoc::from_doc(&d).expect("document");
+        assert_eq!(m.key, "listing-12");
+        assert_eq!(m.months_list, [1, 12]);
+        assert_eq!(m.title_en, None);
+        assert!(m.category_names.iter().any(|n| n == "Gốm sứ"));
+        assert!(m.category_names.iter().any(|n| n == "Handicrafts"));
+        let json = serde_json::to_value(&m).expect("json");
+        assert_eq!(json["_geo"]["lng"], 105.8);
+        assert!(json.get("min_price").is_none());
+        assert!(MeiliDoc::from_doc(&SearchDoc::default()).is_err());
+    }
+}
