@@ -493,6 +493,68 @@ impl Client {
     }
 }
 
+/// The fields the form posting to `action` sends as the page filled it in: text and hidden
+/// inputs, checked boxes and radios, the selected option of each select, textareas.
+pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let start = html
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form posting to {action}"));
+    let form = &html[start..];
+    let form = &form[..form.find("</form>").unwrap_or(form.len())];
+    let unescape = |s: &str| {
+        s.replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    };
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let marker = format!(" {name}=\"");
+        let at = tag.find(&marker)? + marker.len();
+        Some(unescape(&tag[at..at + tag[at..].find('"')?]))
+    };
+    let mut out = Vec::new();
+    let mut rest = form;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open..];
+        let end = rest.find('>').unwrap_or(rest.len());
+        let tag = &rest[..end];
+        if tag.starts_with("<input") {
+            let kind = attr(tag, "type").unwrap_or_else(|| "text".into());
+            if let Some(name) = attr(tag, "name")
+                && !matches!(kind.as_str(), "file" | "submit")
+                && (!matches!(kind.as_str(), "checkbox" | "radio") || tag.contains(" checked"))
+            {
+                out.push((name, attr(tag, "value").unwrap_or_else(|| "on".into())));
+            }
+        } else if tag.starts_with("<textarea")
+            && let Some(name) = attr(tag, "name")
+        {
+            let body = &rest[end + 1..];
+            let text = &body[..body.find("</textarea>").unwrap_or(0)];
+            out.push((name, unescape(text)));
+        } else if tag.starts_with("<select")
+            && let Some(name) = attr(tag, "name")
+        {
+            let body = &rest[end + 1..];
+            let body = &body[..body.find("</select>").unwrap_or(0)];
+            let chosen = body
+                .split("<option")
+                .find(|o| o.contains(" selected"))
+                .and_then(|o| attr(o, "value"))
+                .unwrap_or_default();
+            out.push((name, chosen));
+        }
+        rest = &rest[end.min(rest.len())..];
+        if rest.len() <= 1 {
+            break;
+        }
+        rest = &rest[1..];
+    }
+    out
+}
+
 /// The CSRF token embedded in a page's forms.
 pub fn csrf_in(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";

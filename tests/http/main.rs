@@ -10,6 +10,7 @@ mod catalogue;
 mod checkout;
 mod digests;
 mod imports;
+mod listing_rules;
 mod malformed;
 mod manage;
 mod message_actions;

@@ -4,7 +4,7 @@
 use super::{RowError, error};
 use crate::Vnd;
 use crate::admin_units::{self, Commune};
-use crate::catalog::{self, Months, PriceTier};
+use crate::catalog::{Months, PriceTier};
 use crate::text::{self, TextError};
 
 pub(super) const NON_NEGATIVE: (&str, &str) = (
@@ -90,28 +90,9 @@ impl Cells {
     ) -> Option<String> {
         match checked {
             Ok(v) => v,
-            Err(TextError::TooLong { max }) => {
-                self.fail(
-                    col,
-                    format!("Dài quá {max} ký tự"),
-                    format!("Longer than {max} characters"),
-                );
-                None
-            }
-            Err(TextError::ControlCharacters) => {
-                self.fail(
-                    col,
-                    "Có ký tự điều khiển hoặc xuống dòng không được phép ở ô này",
-                    "Contains control characters or line breaks, which this cell does not allow",
-                );
-                None
-            }
-            Err(TextError::Required) => {
-                self.fail(
-                    col,
-                    "Bắt buộc: ô này không được để trống",
-                    "Required: this cell must not be empty",
-                );
+            Err(e) => {
+                let (vi, en) = text_messages(e);
+                self.fail(col, vi, en);
                 None
             }
         }
@@ -171,37 +152,12 @@ impl Cells {
         ))
     }
 
-    pub(super) fn certifications(&mut self, col: &str) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        let cell = self.get(col).to_lowercase();
-        for id in cell
-            .split(['|', ',', ';'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            match catalog::certification(id) {
-                Some(_) if out.iter().any(|c| c == id) => {}
-                Some(_) => out.push(id.to_owned()),
-                None => {
-                    let known: Vec<&str> = catalog::certifications()
-                        .iter()
-                        .map(|c| c.id.as_str())
-                        .collect();
-                    self.fail(
-                        col,
-                        format!(
-                            "Chứng nhận không rõ \"{id}\": chỉ nhận {}, cách nhau bởi |",
-                            known.join(", ")
-                        ),
-                        format!(
-                            "Unknown certification \"{id}\": use {}, separated by |",
-                            known.join(", ")
-                        ),
-                    );
-                }
-            }
-        }
-        out
+    /// Puts the row's errors in the sheet's column order, however they were found.
+    pub(super) fn sort_errors(&mut self) {
+        let at = |col: &str| self.columns.iter().position(|c| *c == col);
+        let mut errors = std::mem::take(&mut self.errors);
+        errors.sort_by_key(|e| at(&e.column));
+        self.errors = errors;
     }
 }
 
@@ -250,6 +206,24 @@ fn parse_whole(s: &str) -> Option<i64> {
 
 /// A price in đồng above 0; a trailing `₫`, `đ`, `đồng`, `VND` or `VNĐ` is allowed, so the
 /// amounts Ketnoi itself displays (`150.000 ₫`) read back.
+/// What a cell's text problem reads like, in Vietnamese and English.
+pub(super) fn text_messages(e: TextError) -> (String, String) {
+    match e {
+        TextError::TooLong { max } => (
+            format!("Dài quá {max} ký tự"),
+            format!("Longer than {max} characters"),
+        ),
+        TextError::ControlCharacters => (
+            "Có ký tự điều khiển hoặc xuống dòng không được phép ở ô này".into(),
+            "Contains control characters or line breaks, which this cell does not allow".into(),
+        ),
+        TextError::Required => (
+            "Bắt buộc: ô này không được để trống".into(),
+            "Required: this cell must not be empty".into(),
+        ),
+    }
+}
+
 pub(super) fn parse_price(s: &str) -> Option<i64> {
     let lower = s.to_lowercase();
     let number = ["₫", "đồng", "vnđ", "vnd", "đ"]
@@ -271,7 +245,8 @@ pub(super) fn parse_tiers(s: &str) -> Option<Vec<PriceTier>> {
             price: Vnd(price),
         });
     }
-    catalog::tiers_are_valid(&tiers).then_some(tiers)
+    // Their order is the listing rules' to check.
+    Some(tiers)
 }
 
 /// A season code (`tet`) or a list of months (`2|3|4`); empty means all year.

@@ -1,9 +1,13 @@
 //! A listing row validated into a [`ListingRecord`].
 
-use super::cells::{Cells, NON_NEGATIVE, POSITIVE, parse_months, parse_price, parse_tiers};
-use super::{ID_MAX, LONG_TEXT_MAX, NAME_MAX};
+use super::ID_MAX;
+use super::cells::{
+    Cells, NON_NEGATIVE, POSITIVE, parse_months, parse_price, parse_tiers, text_messages,
+};
 use crate::Vnd;
 use crate::catalog::{self, ListingRecord, Months, OfferKind, PriceTier};
+use crate::listing::{self, Field, Invalid, ListingInput, OfferField, OfferInput};
+use crate::text::TextError;
 
 const TIERS: (&str, &str) = (
     "Bậc giá phải có dạng số_lượng:giá cách nhau bởi |, số lượng tăng dần và giá giảm dần \
@@ -22,57 +26,115 @@ const PRICE: (&str, &str) = (
     "Price must be a whole number of đồng above 0 (e.g. 150000)",
 );
 
-pub(super) fn listing(c: &mut Cells) -> Option<ListingRecord> {
-    let external_id = c.line("external_id", ID_MAX, false);
-    let cooperative = c.line("cooperative", ID_MAX, true);
-    let kind = c.code_of(
-        "kind",
-        true,
-        OfferKind::from_dataset,
-        (
-            "Loại tin phải là product, retail, wholesale hoặc experience",
-            "Kind must be product, retail, wholesale or experience",
-        ),
-    );
-    let title_vi = c.line("title_vi", NAME_MAX, true);
-    let title_en = c.line("title_en", NAME_MAX, false);
-    let description_vi = c.block("description_vi", LONG_TEXT_MAX, true);
-    let description_en = c.block("description_en", LONG_TEXT_MAX, false);
-    let category = c.code_of(
-        "category",
-        true,
-        |s| catalog::category(s).map(|c| c.id.clone()),
-        (
+/// The sheet column of a field of the listing rules (a row holds one offer).
+fn column(f: Field) -> &'static str {
+    match f {
+        Field::TitleVi => "title_vi",
+        Field::TitleEn => "title_en",
+        Field::DescriptionVi => "description_vi",
+        Field::DescriptionEn => "description_en",
+        Field::Category => "category",
+        Field::Unit => "unit",
+        Field::Stock => "stock",
+        Field::Months => "season",
+        Field::OriginCommune => "origin_commune_code",
+        Field::Certifications => "certifications",
+        Field::Offers | Field::Offer(_, OfferField::Kind) => "kind",
+        Field::Offer(_, OfferField::Price) => "price_vnd",
+        Field::Offer(_, OfferField::CaseSize) | Field::Offer(_, OfferField::MinOrderQty) => {
+            "min_order_qty"
+        }
+        Field::Offer(_, OfferField::Tiers) => "price_tiers",
+        Field::Offer(_, OfferField::DurationHours) => "duration_hours",
+        Field::Offer(_, OfferField::MaxGroupSize) => "max_group_size",
+    }
+}
+
+/// What a problem reads like to someone editing the sheet, in Vietnamese and English.
+fn message(field: Field, invalid: &Invalid, input: &OfferInput) -> (String, String) {
+    let pair = |(vi, en): (&str, &str)| (vi.to_owned(), en.to_owned());
+    match (field, invalid) {
+        (Field::Offer(_, OfferField::MaxGroupSize), Invalid::Text(TextError::Required)) => pair((
+            "Trải nghiệm cần số khách tối đa mỗi nhóm (số nguyên lớn hơn 0)",
+            "Experiences need a maximum group size (a whole number above 0)",
+        )),
+        (_, Invalid::Text(e)) => text_messages(*e),
+        (Field::Offer(_, OfferField::Price), _) => pair(PRICE),
+        (Field::Category, _) => pair((
             "Không phải mã danh mục đã biết (ví dụ gom-su, rau-cu-qua, workshop)",
             "Not a known category id (e.g. gom-su, rau-cu-qua, workshop)",
-        ),
-    );
-    let price = c.parsed("price_vnd", parse_price, PRICE);
-    if c.is_empty("price_vnd") && c.has_column("price_vnd") {
-        c.fail("price_vnd", PRICE.0, PRICE.1);
-    }
-    let unit = c.code_of(
-        "unit",
-        true,
-        |u| catalog::is_unit(u).then(|| u.to_owned()),
-        (
-            &format!(
+        )),
+        (Field::Unit, _) => (
+            format!(
                 "Đơn vị không có trong danh sách: {}",
                 catalog::UNITS.join(", ")
             ),
-            &format!(
+            format!(
                 "Not one of the accepted units: {}",
                 catalog::UNITS.join(", ")
             ),
         ),
-    );
-    let min_order_qty = c.whole("min_order_qty", |n| n > 0, POSITIVE);
+        (Field::Certifications, _) => {
+            let known: Vec<&str> = catalog::certifications()
+                .iter()
+                .map(|c| c.id.as_str())
+                .collect();
+            (
+                format!(
+                    "Chứng nhận không rõ: chỉ nhận {}, cách nhau bởi |",
+                    known.join(", ")
+                ),
+                format!(
+                    "Unknown certification: use {}, separated by |",
+                    known.join(", ")
+                ),
+            )
+        }
+        (Field::Months, _) => pair(SEASON),
+        (Field::OriginCommune, _) => pair((
+            "Không phải mã phường/xã của Hà Nội",
+            "Not a Hanoi ward/commune code",
+        )),
+        (Field::Stock, _) => pair(NON_NEGATIVE),
+        (_, Invalid::TiersWholesaleOnly) => pair((
+            "Bậc giá chỉ dùng cho hàng sỉ (kind = wholesale)",
+            "Price tiers are only for wholesale listings (kind = wholesale)",
+        )),
+        (_, Invalid::TiersStart) => {
+            let q = input.tiers.first().map(|t| t.min_qty).unwrap_or_default();
+            (
+                format!("Hàng sỉ: số lượng tối thiểu phải bằng số lượng của bậc giá đầu ({q})"),
+                format!("Wholesale: the minimum order must equal the first tier's quantity ({q})"),
+            )
+        }
+        (_, Invalid::TiersOrder) => pair(TIERS),
+        (Field::Offers | Field::Offer(_, OfferField::Kind), _) => pair(KIND),
+        _ => pair(POSITIVE),
+    }
+}
+
+const KIND: (&str, &str) = (
+    "Loại tin phải là product, retail, wholesale hoặc experience",
+    "Kind must be product, retail, wholesale or experience",
+);
+
+/// A listing row: its cells read (a number, a code, a season), then checked by the listing
+/// rules every surface shares (`crate::listing`), problems reported on their columns.
+pub(super) fn listing(c: &mut Cells) -> Option<ListingRecord> {
+    let external_id = c.line("external_id", ID_MAX, false);
+    let cooperative = c.line("cooperative", ID_MAX, true);
+    let kind = c.code_of("kind", true, OfferKind::from_dataset, KIND);
+    let price = c.parsed("price_vnd", parse_price, PRICE);
+    if c.is_empty("price_vnd") && c.has_column("price_vnd") {
+        c.fail("price_vnd", PRICE.0, PRICE.1);
+    }
+    let any = |_: i64| true;
+    let min_order_qty = c.whole("min_order_qty", any, POSITIVE);
     let tiers = c.parsed("price_tiers", parse_tiers, TIERS);
     let months = c.parsed("season", parse_months, SEASON);
-    let stock = c.whole("stock", |n| n >= 0, NON_NEGATIVE);
-    let duration_hours = c.whole("duration_hours", |n| n > 0, POSITIVE);
-    let max_group_size = c.whole("max_group_size", |n| n > 0, POSITIVE);
-    let certifications = c.certifications("certifications");
+    let stock = c.whole("stock", any, NON_NEGATIVE);
+    let duration_hours = c.whole("duration_hours", any, POSITIVE);
+    let max_group_size = c.whole("max_group_size", any, POSITIVE);
     let ocop_stars = c.whole(
         "ocop_stars",
         |n| matches!(n, 0 | 3 | 4 | 5),
@@ -82,34 +144,19 @@ pub(super) fn listing(c: &mut Cells) -> Option<ListingRecord> {
         ),
     );
     let origin = c.commune("origin_commune_code", false);
+    let certifications: Vec<String> = c
+        .get("certifications")
+        .to_lowercase()
+        .split(['|', ',', ';'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
 
-    if kind == Some(OfferKind::Experience)
-        && max_group_size.is_none()
-        && c.is_empty("max_group_size")
-    {
-        c.fail(
-            "max_group_size",
-            "Trải nghiệm cần số khách tối đa mỗi nhóm (số nguyên lớn hơn 0)",
-            "Experiences need a maximum group size (a whole number above 0)",
-        );
-    }
     // A wholesale offer always sells by tiers, starting at its minimum order; other offers
     // have one price per unit.
     let tiers = tiers.unwrap_or_default();
     let (min_order_qty, tiers) = match (kind, tiers.first().copied()) {
-        (Some(OfferKind::Wholesale), Some(first)) => {
-            if min_order_qty.is_some_and(|m| m != first.min_qty) {
-                let q = first.min_qty;
-                c.fail(
-                    "min_order_qty",
-                    format!("Hàng sỉ: số lượng tối thiểu phải bằng số lượng của bậc giá đầu ({q})"),
-                    format!(
-                        "Wholesale: the minimum order must equal the first tier's quantity ({q})"
-                    ),
-                );
-            }
-            (Some(first.min_qty), tiers)
-        }
         (Some(OfferKind::Wholesale), None) => {
             let min_qty = min_order_qty.unwrap_or(1);
             let tier = price.map(|p| PriceTier {
@@ -118,39 +165,83 @@ pub(super) fn listing(c: &mut Cells) -> Option<ListingRecord> {
             });
             (Some(min_qty), tier.into_iter().collect())
         }
-        (Some(_), Some(_)) => {
-            c.fail(
-                "price_tiers",
-                "Bậc giá chỉ dùng cho hàng sỉ (kind = wholesale)",
-                "Price tiers are only for wholesale listings (kind = wholesale)",
-            );
-            (min_order_qty, tiers)
-        }
         _ => (min_order_qty, tiers),
     };
+    let offer = OfferInput {
+        kind: kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+        price,
+        case_size: None,
+        min_order_qty,
+        duration_hours,
+        max_group_size,
+        tiers,
+    };
+    let input = ListingInput {
+        title_vi: c.get("title_vi").to_owned(),
+        title_en: c.get("title_en").to_owned(),
+        description_vi: c.get("description_vi").to_owned(),
+        description_en: c.get("description_en").to_owned(),
+        category: c.get("category").to_lowercase(),
+        unit: c.get("unit").to_lowercase(),
+        stock,
+        months: months.unwrap_or(Months::ALL).list(),
+        origin_commune_code: origin.map(|o| o.code.clone()).unwrap_or_default(),
+        certifications,
+        offers: vec![offer.clone()],
+    };
+    let draft = match listing::validate(&input) {
+        Ok(draft) => Some(draft),
+        Err(problems) => {
+            for p in &problems.0 {
+                let col = column(p.field);
+                // A missing column is reported once, on the header; a cell that could not
+                // be read, once, as unreadable.
+                if !c.has_column(col) || (kind.is_none() && col == "kind") {
+                    continue;
+                }
+                if matches!(p.field, Field::Offer(_, OfferField::Price)) && price.is_none() {
+                    continue;
+                }
+                let (vi, en) = message(p.field, &p.invalid, &offer);
+                c.fail(col, vi, en);
+            }
+            None
+        }
+    };
+    c.sort_errors();
     if !c.is_ok() {
         return None;
     }
+    let draft = draft?;
+    let offer = draft.offers.into_iter().next()?;
+    let min_order_qty = match offer.kind {
+        OfferKind::Wholesale => offer
+            .tiers
+            .first()
+            .map(|t| t.min_qty)
+            .or(offer.min_order_qty),
+        _ => offer.min_order_qty,
+    };
     Some(ListingRecord {
         external_id,
         cooperative: cooperative?,
-        kind: kind?,
-        title_vi: title_vi?,
-        title_en,
-        description_vi: description_vi?,
-        description_en,
-        category: category?,
-        price: Vnd(price?),
-        unit: unit?,
+        kind: offer.kind,
+        title_vi: draft.title_vi,
+        title_en: draft.title_en,
+        description_vi: draft.description_vi,
+        description_en: draft.description_en,
+        category: draft.category_id,
+        price: offer.price,
+        unit: draft.unit,
         min_order_qty,
-        tiers,
-        months: months.unwrap_or(Months::ALL),
-        stock,
-        duration_hours,
-        max_group_size,
-        certifications,
+        tiers: offer.tiers,
+        months: draft.months,
+        stock: draft.stock,
+        duration_hours: offer.duration_hours,
+        max_group_size: offer.max_group_size,
+        certifications: draft.certifications,
         ocop_stars,
-        origin_commune_code: origin.map(|o| o.code.clone()),
+        origin_commune_code: draft.origin_commune_code,
     })
 }
 

@@ -7,8 +7,10 @@ use crate::pages::listings::{ListingQuery, parse_listing_query};
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
+use ketnoi_app::listings::Editor;
 use ketnoi_db::listings::{self, Filter};
 use ketnoi_domain::catalog::{self, ListingStatus, PriceTier};
+use ketnoi_domain::listing::{Carried, Field, OfferField};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -223,174 +225,78 @@ pub struct ListingInput {
     /// Months in season (1-12); empty = all year.
     pub months: Vec<u32>,
     pub origin_commune_code: Option<String>,
-    /// `vietgap`, `huu_co`
+    /// `vietgap`, `huu_co` or `ocop` (OCOP stars show only from verified badges)
     pub certifications: Vec<String>,
     /// One or more ways of selling it.
     pub offers: Vec<OfferInput>,
 }
 
+/// The JSON path of a field of the listing rules.
+fn api_field(f: Field) -> String {
+    let offer = |n: usize, name: &str| format!("offers[{n}].{name}");
+    match f {
+        Field::TitleVi => "title_vi".into(),
+        Field::TitleEn => "title_en".into(),
+        Field::DescriptionVi => "description_vi".into(),
+        Field::DescriptionEn => "description_en".into(),
+        Field::Category => "category".into(),
+        Field::Unit => "unit".into(),
+        Field::Stock => "stock".into(),
+        Field::Months => "months".into(),
+        Field::OriginCommune => "origin_commune_code".into(),
+        Field::Certifications => "certifications".into(),
+        Field::Offers => "offers".into(),
+        Field::Offer(n, OfferField::Kind) => offer(n, "kind"),
+        Field::Offer(n, OfferField::Price) => offer(n, "price_vnd"),
+        Field::Offer(n, OfferField::CaseSize) => offer(n, "case_size"),
+        Field::Offer(n, OfferField::MinOrderQty) => offer(n, "min_order_qty"),
+        Field::Offer(n, OfferField::Tiers) => offer(n, "price_tiers"),
+        Field::Offer(n, OfferField::DurationHours) => offer(n, "duration_hours"),
+        Field::Offer(n, OfferField::MaxGroupSize) => offer(n, "max_group_size"),
+    }
+}
+
+/// The JSON body checked by the listing rules.
 fn validate_input(i: &ListingInput) -> Result<listings::Draft, FieldErrors> {
-    use ketnoi_domain::text;
-    let mut e = FieldErrors::default();
-    let title_vi = e.check("title_vi", text::required_line(&i.title_vi, 200));
-    let title_en = e
-        .check(
-            "title_en",
-            text::optional_line(i.title_en.as_deref().unwrap_or(""), 200),
-        )
-        .flatten();
-    let description_vi = e.check(
-        "description_vi",
-        text::optional_block(&i.description_vi, 5000)
-            .and_then(|d| d.ok_or(ketnoi_domain::text::TextError::Required)),
-    );
-    let description_en = e
-        .check(
-            "description_en",
-            text::optional_block(i.description_en.as_deref().unwrap_or(""), 5000),
-        )
-        .flatten();
-    let category = e.check(
-        "category",
-        catalog::category(&i.category)
-            .filter(|c| c.parent.is_some())
-            .map(|c| c.id.clone())
-            .ok_or(Msg::new("err-invalid-choice")),
-    );
-    let unit = e.check(
-        "unit",
-        Some(i.unit.trim())
-            .filter(|u| catalog::is_unit(u))
-            .map(str::to_owned)
-            .ok_or(Msg::new("err-invalid-choice")),
-    );
-    if i.stock.is_some_and(|s| s < 0) {
-        e.add("stock", Msg::new("err-invalid-number"));
-    }
-    if i.months.iter().any(|m| !(1..=12).contains(m)) {
-        e.add("months", Msg::new("err-invalid-number"));
-    }
-    let months = if i.months.is_empty() {
-        catalog::Months::ALL
-    } else {
-        catalog::Months::from_list(&i.months)
-    };
-    let origin = match i.origin_commune_code.as_deref() {
-        None | Some("") => None,
-        Some(c) => e.check(
-            "origin_commune_code",
-            ketnoi_domain::admin_units::commune(c)
-                .map(|c| c.code.clone())
-                .ok_or(Msg::new("err-invalid-choice")),
-        ),
-    };
-    if i.certifications
-        .iter()
-        .any(|c| !matches!(c.as_str(), "vietgap" | "huu_co"))
-    {
-        e.add("certifications", Msg::new("err-invalid-choice"));
-    }
-    if i.offers.is_empty() || i.offers.len() > 3 {
-        e.add("offers", Msg::new("err-offers-count"));
-    }
-    let mut offers = Vec::new();
-    for (n, o) in i.offers.iter().enumerate() {
-        let field = |f: &str| format!("offers[{n}].{f}");
-        let kind = e.check(
-            &field("kind"),
-            catalog::OfferKind::parse(&o.kind).ok_or(Msg::new("err-invalid-choice")),
-        );
-        if !(1..=10_000_000_000).contains(&o.price_vnd) {
-            e.add(&field("price_vnd"), Msg::new("err-price-invalid"));
-        }
-        let tiers: Vec<PriceTier> = o
-            .price_tiers
+    let input = ketnoi_domain::listing::ListingInput {
+        title_vi: i.title_vi.clone(),
+        title_en: i.title_en.clone().unwrap_or_default(),
+        description_vi: i.description_vi.clone(),
+        description_en: i.description_en.clone().unwrap_or_default(),
+        category: i.category.clone(),
+        unit: i.unit.clone(),
+        stock: i.stock,
+        months: i.months.clone(),
+        origin_commune_code: i.origin_commune_code.clone().unwrap_or_default(),
+        certifications: i.certifications.clone(),
+        offers: i
+            .offers
             .iter()
-            .map(|t| PriceTier {
-                min_qty: t.min_qty,
-                price: ketnoi_domain::Vnd(t.price_vnd),
-            })
-            .collect();
-        if !catalog::tiers_are_valid(&tiers) {
-            e.add(&field("price_tiers"), Msg::new("err-tiers-order"));
-        }
-        if kind != Some(catalog::OfferKind::Wholesale) && !tiers.is_empty() {
-            e.add(&field("price_tiers"), Msg::new("err-tiers-wholesale-only"));
-        }
-        if let (Some(min), Some(first)) = (o.min_order_qty, tiers.first())
-            && first.min_qty != min
-        {
-            e.add(&field("price_tiers"), Msg::new("err-tiers-start"));
-        }
-        if kind == Some(catalog::OfferKind::Experience) && o.max_group_size.is_none_or(|g| g <= 0) {
-            e.add(&field("max_group_size"), Msg::new("err-required"));
-        }
-        for (f, v) in [
-            ("case_size", o.case_size),
-            ("min_order_qty", o.min_order_qty),
-            ("duration_hours", o.duration_hours),
-        ] {
-            if v.is_some_and(|v| v <= 0) {
-                e.add(&field(f), Msg::new("err-invalid-number"));
-            }
-        }
-        if let Some(kind) = kind {
-            offers.push(listings::Offer {
-                kind,
-                price: ketnoi_domain::Vnd(o.price_vnd),
+            .map(|o| ketnoi_domain::listing::OfferInput {
+                kind: o.kind.clone(),
+                price: Some(o.price_vnd),
                 case_size: o.case_size,
                 min_order_qty: o.min_order_qty,
                 duration_hours: o.duration_hours,
                 max_group_size: o.max_group_size,
-                tiers,
-            });
-        }
-    }
-    match (title_vi, description_vi, category, unit, e.is_empty()) {
-        (Some(title_vi), Some(description_vi), Some(category_id), Some(unit), true) => {
-            Ok(listings::Draft {
-                title_vi,
-                title_en,
-                description_vi,
-                description_en,
-                category_id,
-                unit,
-                stock: i.stock,
-                months,
-                origin_commune_code: origin,
-                certifications: i.certifications.clone(),
-                ocop_claim: None,
-                offers,
+                tiers: o
+                    .price_tiers
+                    .iter()
+                    .map(|t| PriceTier {
+                        min_qty: t.min_qty,
+                        price: ketnoi_domain::Vnd(t.price_vnd),
+                    })
+                    .collect(),
             })
-        }
-        _ => Err(e),
-    }
+            .collect(),
+    };
+    ketnoi_domain::listing::validate(&input)
+        .map_err(|p| ketnoi_app::listings::field_errors(&p, api_field))
 }
 
-/// Audit entry for a change made through the API.
-async fn log_change(
-    state: &AppState,
-    ctx: &crate::context::Ctx,
-    scope: &crate::policy::OrgScope,
-    id: i64,
-    action: &str,
-    after: String,
-) -> Result<(), AppError> {
-    ketnoi_db::audit::record(
-        state.db.conn(),
-        &ketnoi_db::audit::Entry {
-            org_id: Some(scope.org.id),
-            actor_id: ctx.user.as_ref().map(|u| u.id),
-            on_behalf_of: scope.role.is_none().then_some(scope.org.id),
-            entity: "listing",
-            entity_id: id.to_string(),
-            action,
-            before: None,
-            after: Some(after),
-        },
-    )
-    .await?;
-    Ok(())
+/// Who writes through the API for the cooperative of the path.
+fn editor(ctx: &crate::context::Ctx, scope: &crate::policy::OrgScope) -> Editor {
+    crate::pages::manage::editor(ctx, scope)
 }
 
 /// Creates a draft listing for the cooperative (its managers, or an officer with proxy rights).
@@ -406,18 +312,7 @@ pub async fn create_listing(
 ) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
     let draft = validate_input(&input).map_err(AppError::Validation)?;
-    let mut tx = state.db.begin().await?;
-    let l = listings::create(&mut tx, scope.org.id, None, &draft, ListingStatus::Draft).await?;
-    tx.commit().await?;
-    log_change(
-        &state,
-        &ctx,
-        &scope,
-        l.id,
-        "create",
-        format!("{} (API)", l.title_vi),
-    )
-    .await?;
+    let l = ketnoi_app::listings::create(&state.db, &editor(&ctx, &scope), &draft).await?;
     let body = listing_json(&state, l, &scope.org).await?;
     Ok((axum::http::StatusCode::CREATED, Json(body)).into_response())
 }
@@ -437,20 +332,9 @@ pub async fn update_listing(
         .await?
         .filter(|l| l.org_id == scope.org.id)
         .ok_or(AppError::NotFound)?;
-    let mut draft = validate_input(&input).map_err(AppError::Validation)?;
-    draft.ocop_claim = l.ocop_claim;
-    let mut tx = state.db.begin().await?;
-    listings::update(&mut tx, l.id, &draft).await?;
-    tx.commit().await?;
-    log_change(
-        &state,
-        &ctx,
-        &scope,
-        l.id,
-        "update",
-        format!("{} (API)", draft.title_vi),
-    )
-    .await?;
+    let draft = validate_input(&input).map_err(AppError::Validation)?;
+    ketnoi_app::listings::update(&state.db, &editor(&ctx, &scope), &l, draft, &Carried::API)
+        .await?;
     let fresh = listings::find(state.db.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -485,16 +369,7 @@ pub async fn update_listing_status(
             Msg::new("err-invalid-choice"),
         ))
     })?;
-    listings::set_status(state.db.conn(), l.id, status).await?;
-    log_change(
-        &state,
-        &ctx,
-        &scope,
-        l.id,
-        "status",
-        status.as_str().to_owned(),
-    )
-    .await?;
+    ketnoi_app::listings::set_status(&state.db, &editor(&ctx, &scope), &l, status).await?;
     let fresh = listings::find(state.db.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -73,7 +73,7 @@ async fn list_page(
         })
         .collect();
     let recipients =
-        messaging::cooperative_leaders(state.db.conn(), &crate::policy::officer_scope(&user)?)
+        messaging::cooperative_leaders(state.db.conn(), &crate::policy::officer_scope(user)?)
             .await?
             .len();
     Ok(ListPage {

@@ -803,7 +803,7 @@ fn form_field(f: Field) -> String {
         Field::Stock => "stock",
         Field::Months => "months",
         Field::OriginCommune => "origin_commune_code",
-        Field::Certifications => "cert_vietgap",
+        Field::Certifications => "certifications",
         Field::Offers | Field::Offer(_, OfferField::Kind) => "offer_kind",
         Field::Offer(_, OfferField::Price) => "price",
         Field::Offer(_, OfferField::CaseSize) => "case_size",
@@ -899,9 +899,7 @@ fn validate_listing(f: &ListingForm) -> Result<Draft, FieldErrors> {
         Err(problems) => {
             // A value the form could not read is reported once, as unreadable.
             for (field, msgs) in ketnoi_app::listings::field_errors(&problems, form_field).0 {
-                if !e.0.contains_key(&field) {
-                    e.0.insert(field, msgs);
-                }
+                e.0.entry(field).or_insert(msgs);
             }
             Err(e)
         }
