@@ -18,6 +18,7 @@ pub mod routes;
 pub mod session;
 mod state;
 mod uploads;
+pub mod webhooks;
 
 // Use cases the pages call, under the names the pages have always used.
 use ketnoi_app::{i18n, imports, password};

@@ -3,7 +3,7 @@
 //! authorisation-matrix test walks exactly the routes that exist.
 
 use crate::policy::{Access, authorize};
-use crate::{AppState, api, middleware, pages};
+use crate::{AppState, api, middleware, pages, webhooks};
 use axum::Router;
 use axum::routing::{MethodRouter, delete, get, post, put};
 
@@ -133,8 +133,8 @@ route_map! {
     get "/orders/{id}/card" => pages::payments::show_card, SignedIn;
 
     // Signed by their senders (Stripe; a bank), not by a session: no CSRF token.
-    post "/webhooks/stripe" => pages::payments::stripe_webhook, Public, WEBHOOK_LIMIT;
-    post "/webhooks/bank" => pages::payments::bank_webhook, Public, WEBHOOK_LIMIT;
+    post "/webhooks/stripe" => webhooks::stripe_webhook, Public, WEBHOOK_LIMIT;
+    post "/webhooks/bank" => webhooks::bank_webhook, Public, WEBHOOK_LIMIT;
 
     // Organisation managers and owners.
     get "/orgs/{slug}/members" => pages::orgs::list_members, OrgManager;
@@ -163,26 +163,26 @@ route_map! {
     // Union officers and administrators.
     get "/union" => pages::union::show_dashboard, Officer;
     get "/union/badges" => pages::union::list_badge_claims, Officer;
-    get "/union/announcements" => pages::announcements::list_announcements, Officer;
-    post "/union/announcements" => pages::announcements::create_announcement, Officer;
-    get "/union/announcements/{id}" => pages::announcements::show_announcement, Officer;
-    get "/union/network" => pages::network::show_requests, Officer;
-    get "/union/reports" => pages::network::show_reports, Officer;
-    post "/union/network/{id}/decision" => pages::network::decide, Officer;
+    get "/union/announcements" => pages::union::announcements::list_announcements, Officer;
+    post "/union/announcements" => pages::union::announcements::create_announcement, Officer;
+    get "/union/announcements/{id}" => pages::union::announcements::show_announcement, Officer;
+    get "/union/network" => pages::union::network::show_requests, Officer;
+    get "/union/reports" => pages::union::network::show_reports, Officer;
+    post "/union/network/{id}/decision" => pages::union::network::decide, Officer;
     post "/union/badges/{id}/decision" => pages::union::decide_badge, Officer;
     post "/union/listings/{id}/hide" => pages::union::hide_listing, Officer;
     get "/union/evidence/{key}" => pages::union::show_evidence, Officer;
     get "/union/audit/{slug}" => pages::union::show_audit, OrgOfficer;
-    get "/union/payouts" => pages::payments::show_payouts, Officer;
-    post "/union/payouts/{id}/paid" => pages::payments::mark_payout_paid, Officer;
+    get "/union/payouts" => pages::union::payouts::show_payouts, Officer;
+    post "/union/payouts/{id}/paid" => pages::union::payouts::mark_payout_paid, Officer;
     get "/admin/users" => pages::admin::list_users, Admin;
     post "/admin/users/{user_id}/role" => pages::admin::update_role, Admin;
 
     // Imports and exports (Union officers).
-    get "/union/imports" => pages::imports::new_import, Officer;
-    post "/union/imports" => pages::imports::create_import, Officer, UPLOAD_LIMIT;
-    get "/union/imports/{id}" => pages::imports::show_import, Officer;
-    get "/union/exports/{file}" => pages::imports::download_export, Officer;
+    get "/union/imports" => pages::union::imports::new_import, Officer;
+    post "/union/imports" => pages::union::imports::create_import, Officer, UPLOAD_LIMIT;
+    get "/union/imports/{id}" => pages::union::imports::show_import, Officer;
+    get "/union/exports/{file}" => pages::union::imports::download_export, Officer;
     // -- end of imports and exports --
 
     // JSON API.

@@ -1,5 +1,6 @@
 //! Sign up, sign in and sign out.
 
+use super::CsrfForm;
 use super::{Layout, local_path, render, render_status, see_other};
 use crate::context::Ctx;
 use crate::error::{AppError, FieldErrors, Msg};
@@ -168,16 +169,10 @@ pub async fn create_session(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SignOutForm {
-    csrf: String,
-}
-
 pub async fn delete_session(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<SignOutForm>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
     if let Some(hash) = &ctx.session_hash {

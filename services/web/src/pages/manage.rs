@@ -2,6 +2,7 @@
 //! management, the listing editor with offers, price tiers and photos, badge claims with
 //! evidence, proxy grants to Union officers, and the audit log of every change.
 
+use super::CsrfForm;
 use super::auth::form_errors;
 use super::directory::localized;
 use super::{Layout, render, render_status, see_other};
@@ -1431,18 +1432,12 @@ pub async fn grant_proxy(
     Ok(see_other(&format!("/orgs/{}/manage", scope.org.slug)))
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CsrfOnly {
-    csrf: String,
-}
-
 pub async fn revoke_proxy(
     State(state): State<AppState>,
     ctx: Ctx,
     scope: OrgScope,
     PathId(user_id): PathId,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
     if !orgs::revoke_proxy(state.db.conn(), scope.org.id, user_id).await? {

@@ -3,7 +3,6 @@
 
 pub mod account;
 pub mod admin;
-pub mod announcements;
 pub mod assets;
 pub mod auth;
 pub mod cart;
@@ -12,7 +11,6 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod home;
-pub mod imports;
 pub mod lang;
 pub mod listings;
 pub mod manage;
@@ -33,6 +31,14 @@ use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use ketnoi_domain::role::PlatformRole;
+
+/// A form that carries nothing but its CSRF token: a button that acts (sign out, remove a
+/// member, mark a payout transferred, start paying by card).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
 
 /// What every page's frame needs.
 #[derive(Debug, Clone)]

@@ -1,5 +1,6 @@
 //! The directory of organisations, their public pages, and membership management.
 
+use super::CsrfForm;
 use super::auth::form_errors;
 use super::{Layout, render, render_status, see_other};
 use crate::AppState;
@@ -304,18 +305,12 @@ async fn add_member_checked(
     Ok(())
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct RemoveMemberForm {
-    csrf: String,
-}
-
 pub async fn remove_member(
     State(state): State<AppState>,
     ctx: Ctx,
     scope: OrgScope,
     PathId(user_id): PathId,
-    Form(form): Form<RemoveMemberForm>,
+    Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
     let owners = orgs::members(state.db.conn(), scope.org.id)

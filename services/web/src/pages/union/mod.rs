@@ -1,4 +1,11 @@
-//! The Union officer's start page: the cooperatives in their scope.
+//! Union officers' pages (`/union/…`): the start page with the cooperatives of their scope,
+//! badge claims, listing moderation, evidence and audit here; announcements, imports and
+//! exports, the network's join requests and reports, and the payout ledger in submodules.
+
+pub mod announcements;
+pub mod imports;
+pub mod network;
+pub mod payouts;
 
 use super::home::OrgCard;
 use super::{Layout, render};

@@ -2,12 +2,12 @@
 //! background as a job, with progress and a report of row errors), and download the
 //! directory as CSV or XLSX.
 
-use super::{Layout, render, render_status, see_other};
 use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors, Msg};
 use crate::extract::{Form, PathId};
 use crate::imports::{self, Format, Kind, Prepared, Report};
+use crate::pages::{Layout, render, render_status, see_other};
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, Multipart, RawPathParams, Request, State};
 use axum::http::request::Parts;
