@@ -1,0 +1,151 @@
+//! The cooperative's dashboard: its listings, badges, orders waiting for confirmation,
+//! proxy grants and the audit log of every change.
+
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::{AppError, FieldErrors};
+use crate::pages::directory::localized;
+use crate::pages::{Layout, render};
+use crate::policy::OrgScope;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use ketnoi_db::audit;
+use ketnoi_db::listings::{self};
+use ketnoi_db::orgs::{self};
+use ketnoi_domain::catalog::BadgeKind;
+use serde::Deserialize;
+
+pub struct ListingRow {
+    pub id: i64,
+    pub title: String,
+    pub status: String,
+    pub status_code: &'static str,
+    pub hidden_reason: Option<String>,
+}
+
+pub struct BadgeRow {
+    pub label: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+pub struct AuditRow {
+    pub when: String,
+    pub who: String,
+    pub proxy: bool,
+    pub what: String,
+}
+
+#[derive(Template)]
+#[template(path = "manage/dashboard.html")]
+pub(super) struct DashboardPage {
+    layout: Layout,
+    slug: String,
+    name: String,
+    listings: Vec<ListingRow>,
+    badges: Vec<BadgeRow>,
+    proxies: Vec<(i64, String)>,
+    audit: Vec<AuditRow>,
+    listing_choices: Vec<(i64, String)>,
+    badge_form: BadgeForm,
+    proxy_login: String,
+    errors: FieldErrors,
+    /// Orders waiting for the cooperative to confirm them.
+    unconfirmed: i64,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct BadgeForm {
+    pub kind: String,
+    pub number: String,
+    pub issuer: String,
+    pub stars: String,
+    pub product_group: String,
+    pub expires_on: String,
+    pub listing_id: String,
+}
+
+/// One audit entry as people read it.
+pub fn audit_row(a: audit::Logged, ctx: &Ctx) -> AuditRow {
+    let t = ctx.tr();
+    AuditRow {
+        when: ketnoi_domain::time::format_hanoi(a.created_at),
+        who: a.actor_name.unwrap_or_default(),
+        proxy: a.on_behalf_of.is_some(),
+        what: format!(
+            "{} {} #{}",
+            t.get(&format!("audit-{}", a.action)),
+            t.get(&format!("audit-entity-{}", a.entity)),
+            a.entity_id
+        ),
+    }
+}
+
+pub(super) async fn dashboard_page(
+    state: &AppState,
+    ctx: &Ctx,
+    scope: &OrgScope,
+    badge_form: BadgeForm,
+    proxy_login: String,
+    errors: FieldErrors,
+) -> Result<DashboardPage, AppError> {
+    let t = ctx.tr();
+    let all = listings::of_org(state.db.conn(), scope.org.id).await?;
+    let badges = ketnoi_db::badges::of_org(state.db.conn(), scope.org.id).await?;
+    let log = audit::for_org(state.db.conn(), scope.org.id, 50).await?;
+    Ok(DashboardPage {
+        layout: Layout::titled(ctx, "manage-title"),
+        slug: scope.org.slug.clone(),
+        name: scope.org.name.clone(),
+        listing_choices: all.iter().map(|l| (l.id, l.title_vi.clone())).collect(),
+        listings: all
+            .iter()
+            .map(|l| ListingRow {
+                id: l.id,
+                title: localized(ctx.locale, &l.title_vi, l.title_en.as_deref()),
+                status: t.get(&format!("status-{}", l.status.as_str())),
+                status_code: l.status.as_str(),
+                hidden_reason: l.hidden_reason.clone(),
+            })
+            .collect(),
+        badges: badges
+            .iter()
+            .map(|b| BadgeRow {
+                label: match (b.kind, b.stars) {
+                    (BadgeKind::Ocop, Some(s)) => {
+                        t.with("badge-ocop-stars", "stars", &s.to_string())
+                    }
+                    (k, _) => t.get(&format!("badge-{}", k.as_str())),
+                },
+                status: t.get(&format!("badge-status-{}", b.status.as_str())),
+                reason: b.reason.clone(),
+            })
+            .collect(),
+        proxies: orgs::proxies(state.db.conn(), scope.org.id).await?,
+        unconfirmed: ketnoi_db::orders::unconfirmed_count(state.db.conn(), scope.org.id).await?,
+        audit: log.into_iter().map(|a| audit_row(a, ctx)).collect(),
+        badge_form,
+        proxy_login,
+        errors,
+    })
+}
+
+pub async fn show_dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    scope: OrgScope,
+) -> Result<Response, AppError> {
+    render(
+        &dashboard_page(
+            &state,
+            &ctx,
+            &scope,
+            BadgeForm::default(),
+            String::new(),
+            FieldErrors::default(),
+        )
+        .await?,
+    )
+}

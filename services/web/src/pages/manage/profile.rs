@@ -1,0 +1,514 @@
+//! Editing the cooperative's profile: contacts, location, story in both languages, women
+//! in management, and its logo.
+
+use super::*;
+use crate::AppState;
+use crate::context::Ctx;
+use crate::error::{AppError, FieldErrors, Msg};
+use crate::extract::Form;
+use crate::extract::Multipart;
+use crate::pages::auth::form_errors;
+use crate::pages::directory::localized;
+use crate::pages::{Layout, render, render_status, see_other};
+use crate::policy::OrgScope;
+use crate::uploads;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use ketnoi_db::orgs::{self, Manager, NewOrg};
+use ketnoi_domain::catalog::{self, ManagerRole};
+use ketnoi_domain::contact::{Email, Phone};
+use ketnoi_domain::{admin_units, text};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ProfileForm {
+    pub csrf: String,
+    pub name: String,
+    pub registration_no: String,
+    pub tax_code: String,
+    pub commune_code: String,
+    pub street: String,
+    pub lat: String,
+    pub lon: String,
+    pub founded_year: String,
+    pub sector: String,
+    pub story_vi: String,
+    pub story_en: String,
+    pub phone: String,
+    pub zalo: String,
+    pub email: String,
+    pub website: String,
+    pub facebook: String,
+    pub members_total: String,
+    pub members_female: String,
+    pub jobs_female: String,
+    pub manager_name_1: String,
+    pub manager_role_1: String,
+    pub manager_since_1: String,
+    pub manager_name_2: String,
+    pub manager_role_2: String,
+    pub manager_since_2: String,
+    pub manager_name_3: String,
+    pub manager_role_3: String,
+    pub manager_since_3: String,
+    pub manager_name_4: String,
+    pub manager_role_4: String,
+    pub manager_since_4: String,
+}
+
+impl ProfileForm {
+    /// (number, name, role, since) of the four manager rows, for the template.
+    pub fn manager_rows(&self) -> Vec<(usize, String, String, String)> {
+        self.managers()
+            .into_iter()
+            .enumerate()
+            .map(|(i, (n, r, s))| (i + 1, n.to_owned(), r.to_owned(), s.to_owned()))
+            .collect()
+    }
+
+    fn managers(&self) -> [(&str, &str, &str); 4] {
+        [
+            (
+                &self.manager_name_1,
+                &self.manager_role_1,
+                &self.manager_since_1,
+            ),
+            (
+                &self.manager_name_2,
+                &self.manager_role_2,
+                &self.manager_since_2,
+            ),
+            (
+                &self.manager_name_3,
+                &self.manager_role_3,
+                &self.manager_since_3,
+            ),
+            (
+                &self.manager_name_4,
+                &self.manager_role_4,
+                &self.manager_since_4,
+            ),
+        ]
+    }
+}
+
+#[derive(Template)]
+#[template(path = "manage/profile.html")]
+pub(super) struct ProfilePage {
+    layout: Layout,
+    slug: String,
+    logo: Option<String>,
+    form: ProfileForm,
+    communes: &'static [admin_units::Commune],
+    sectors: Vec<(String, String)>,
+    roles: [ManagerRole; 4],
+    errors: FieldErrors,
+}
+
+pub(super) fn opt_num(
+    e: &mut FieldErrors,
+    field: &str,
+    raw: &str,
+    range: std::ops::RangeInclusive<i64>,
+) -> Option<i64> {
+    let raw = raw.trim().replace(['.', ' '], "");
+    if raw.is_empty() {
+        return None;
+    }
+    e.check(
+        field,
+        raw.parse::<i64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or(Msg::new("err-invalid-number")),
+    )
+}
+
+pub(super) fn opt_coord(
+    e: &mut FieldErrors,
+    field: &str,
+    raw: &str,
+    range: std::ops::RangeInclusive<f64>,
+) -> Option<f64> {
+    let raw = raw.trim().replace(',', ".");
+    if raw.is_empty() {
+        return None;
+    }
+    e.check(
+        field,
+        raw.parse::<f64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or(Msg::new("err-invalid-number")),
+    )
+}
+
+pub(super) fn opt_url(e: &mut FieldErrors, field: &str, raw: &str) -> Option<String> {
+    let v = e.check(field, text::optional_line(raw, 300)).flatten()?;
+    e.check(
+        field,
+        Some(v)
+            .filter(|v| v.starts_with("https://") || v.starts_with("http://"))
+            .ok_or(Msg::new("err-url-invalid")),
+    )
+}
+
+pub(super) fn opt_phone(e: &mut FieldErrors, field: &str, raw: &str) -> Option<String> {
+    match raw.trim() {
+        "" => None,
+        p => e.check(
+            field,
+            Phone::parse(p)
+                .map(|p| p.as_str().to_owned())
+                .map_err(|_| Msg::new("err-phone-invalid")),
+        ),
+    }
+}
+
+pub(super) fn validate_profile(
+    f: &ProfileForm,
+    base: &orgs::Org,
+) -> Result<(NewOrg, Vec<Manager>), FieldErrors> {
+    let mut e = FieldErrors::default();
+    let name = e.check("name", text::required_line(&f.name, 200));
+    let commune_code = e.check(
+        "commune_code",
+        admin_units::commune(f.commune_code.trim())
+            .map(|c| c.code.clone())
+            .ok_or(Msg::new("err-invalid-choice")),
+    );
+    let street = e
+        .check("street", text::optional_line(&f.street, 200))
+        .flatten();
+    let registration_no = e
+        .check(
+            "registration_no",
+            text::optional_line(&f.registration_no, 50),
+        )
+        .flatten();
+    let tax_code = e
+        .check("tax_code", text::optional_line(&f.tax_code, 20))
+        .flatten();
+    let lat = opt_coord(&mut e, "lat", &f.lat, 20.5..=21.5);
+    let lon = opt_coord(&mut e, "lon", &f.lon, 105.2..=106.1);
+    if lat.is_some() != lon.is_some() {
+        e.add("lon", Msg::new("err-coords-pair"));
+    }
+    let this_year = i64::from(chrono::Datelike::year(&ketnoi_domain::time::today_hanoi()));
+    let founded_year = opt_num(&mut e, "founded_year", &f.founded_year, 1950..=this_year);
+    let sector = match f.sector.as_str() {
+        "" => None,
+        s => e.check(
+            "sector",
+            catalog::sector(s)
+                .map(|s| s.id.clone())
+                .ok_or(Msg::new("err-invalid-choice")),
+        ),
+    };
+    let story_vi = e
+        .check("story_vi", text::optional_block(&f.story_vi, 5000))
+        .flatten();
+    if story_vi.is_none() && !e.0.contains_key("story_vi") {
+        e.add("story_vi", Msg::new("err-required"));
+    }
+    let story_en = e
+        .check("story_en", text::optional_block(&f.story_en, 5000))
+        .flatten();
+    let phone = opt_phone(&mut e, "phone", &f.phone);
+    let zalo = opt_phone(&mut e, "zalo", &f.zalo);
+    let email = match f.email.trim() {
+        "" => None,
+        m => e.check(
+            "email",
+            Email::parse(m)
+                .map(|m| m.as_str().to_owned())
+                .map_err(|_| Msg::new("err-email-invalid")),
+        ),
+    };
+    let website = opt_url(&mut e, "website", &f.website);
+    let facebook = opt_url(&mut e, "facebook", &f.facebook);
+    let members_total = opt_num(&mut e, "members_total", &f.members_total, 0..=1_000_000);
+    let members_female = opt_num(&mut e, "members_female", &f.members_female, 0..=1_000_000);
+    if let (Some(t), Some(w)) = (members_total, members_female)
+        && w > t
+    {
+        e.add("members_female", Msg::new("err-women-over-total"));
+    }
+    let jobs_female = opt_num(&mut e, "jobs_female", &f.jobs_female, 0..=1_000_000);
+    let mut managers = Vec::new();
+    for (i, (name, role, since)) in f.managers().into_iter().enumerate() {
+        let n = i + 1;
+        let Some(name) = e
+            .check(&format!("manager_name_{n}"), text::optional_line(name, 100))
+            .flatten()
+        else {
+            continue;
+        };
+        let role = e.check(
+            &format!("manager_role_{n}"),
+            ManagerRole::parse(role).ok_or(Msg::new("err-invalid-choice")),
+        );
+        let since_year = opt_num(
+            &mut e,
+            &format!("manager_since_{n}"),
+            since,
+            1950..=this_year,
+        );
+        if let Some(role) = role {
+            managers.push(Manager {
+                name,
+                role: role.as_str().to_owned(),
+                since_year,
+            });
+        }
+    }
+    match (name, commune_code, e.is_empty()) {
+        (Some(name), Some(commune_code), true) => Ok((
+            NewOrg {
+                external_id: base.external_id.clone(),
+                slug: base.slug.clone(),
+                kind: Some(base.kind),
+                buyer_type: base.buyer_type,
+                name,
+                commune_code: Some(commune_code),
+                street,
+                province_code: base.province_code.clone(),
+                phone,
+                email,
+                description: story_vi,
+                founded_year,
+                members_total,
+                members_female,
+                profile: orgs::Profile {
+                    registration_no,
+                    tax_code,
+                    lat,
+                    lon,
+                    sector,
+                    story_en,
+                    zalo,
+                    website,
+                    facebook,
+                    jobs_female,
+                    logo_key: None,
+                },
+            },
+            managers,
+        )),
+        _ => Err(e),
+    }
+}
+
+pub(super) fn profile_form_of(o: &orgs::Org, managers: &[Manager]) -> ProfileForm {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let m = |i: usize| managers.get(i).cloned();
+    let mut f = ProfileForm {
+        name: o.name.clone(),
+        registration_no: s(&o.profile.registration_no),
+        tax_code: s(&o.profile.tax_code),
+        commune_code: s(&o.commune_code),
+        street: s(&o.street),
+        lat: o.profile.lat.map(|v| v.to_string()).unwrap_or_default(),
+        lon: o.profile.lon.map(|v| v.to_string()).unwrap_or_default(),
+        founded_year: n(o.founded_year),
+        sector: s(&o.profile.sector),
+        story_vi: s(&o.description),
+        story_en: s(&o.profile.story_en),
+        phone: o
+            .phone
+            .as_deref()
+            .and_then(|p| Phone::parse(p).ok())
+            .map(|p| p.national())
+            .unwrap_or_default(),
+        zalo: o
+            .profile
+            .zalo
+            .as_deref()
+            .and_then(|p| Phone::parse(p).ok())
+            .map(|p| p.national())
+            .unwrap_or_default(),
+        email: s(&o.email),
+        website: s(&o.profile.website),
+        facebook: s(&o.profile.facebook),
+        members_total: n(o.members_total),
+        members_female: n(o.members_female),
+        jobs_female: n(o.profile.jobs_female),
+        ..ProfileForm::default()
+    };
+    let slots = [
+        (
+            &mut f.manager_name_1,
+            &mut f.manager_role_1,
+            &mut f.manager_since_1,
+        ),
+        (
+            &mut f.manager_name_2,
+            &mut f.manager_role_2,
+            &mut f.manager_since_2,
+        ),
+        (
+            &mut f.manager_name_3,
+            &mut f.manager_role_3,
+            &mut f.manager_since_3,
+        ),
+        (
+            &mut f.manager_name_4,
+            &mut f.manager_role_4,
+            &mut f.manager_since_4,
+        ),
+    ];
+    for (i, (name, role, since)) in slots.into_iter().enumerate() {
+        if let Some(mgr) = m(i) {
+            *name = mgr.name;
+            *role = mgr.role;
+            *since = n(mgr.since_year);
+        }
+    }
+    f
+}
+
+pub(super) fn profile_page(
+    ctx: &Ctx,
+    scope: &OrgScope,
+    form: ProfileForm,
+    errors: FieldErrors,
+) -> ProfilePage {
+    ProfilePage {
+        layout: Layout::titled(ctx, "profile-edit-title"),
+        slug: scope.org.slug.clone(),
+        logo: scope.org.profile.logo_key.clone(),
+        form,
+        communes: admin_units::hanoi_communes(),
+        sectors: catalog::sectors()
+            .iter()
+            .map(|s| {
+                (
+                    s.id.clone(),
+                    localized(ctx.locale, &s.name_vi, Some(&s.name_en)),
+                )
+            })
+            .collect(),
+        roles: ManagerRole::ALL,
+        errors,
+    }
+}
+
+pub async fn edit_profile(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    scope: OrgScope,
+) -> Result<Response, AppError> {
+    let managers = orgs::managers(state.db.conn(), scope.org.id).await?;
+    render(&profile_page(
+        &ctx,
+        &scope,
+        profile_form_of(&scope.org, &managers),
+        FieldErrors::default(),
+    ))
+}
+
+pub(super) fn org_json(o: &NewOrg, managers: &[Manager]) -> String {
+    serde_json::json!({
+        "name": o.name, "commune_code": o.commune_code, "street": o.street, "phone": o.phone, "email": o.email,
+        "story_vi": o.description, "story_en": o.profile.story_en, "founded_year": o.founded_year,
+        "registration_no": o.profile.registration_no, "tax_code": o.profile.tax_code, "sector": o.profile.sector,
+        "lat": o.profile.lat, "lon": o.profile.lon, "zalo": o.profile.zalo, "website": o.profile.website,
+        "facebook": o.profile.facebook, "members_total": o.members_total, "members_female": o.members_female,
+        "jobs_female": o.profile.jobs_female,
+        "women_managers": managers.iter().map(|m| serde_json::json!({"name": m.name, "role": m.role, "since": m.since_year})).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+pub async fn update_profile(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    scope: OrgScope,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, AppError> {
+    let result = match ctx.require_csrf(&state, &form.csrf) {
+        Err(e) => Err(e),
+        Ok(()) => validate_profile(&form, &scope.org).map_err(AppError::Validation),
+    };
+    let (changes, managers) = match result {
+        Ok(v) => v,
+        Err(err) => {
+            let (status, errors) = form_errors(err)?;
+            return render_status(status, &profile_page(&ctx, &scope, form, errors));
+        }
+    };
+    let before_managers = orgs::managers(state.db.conn(), scope.org.id).await?;
+    let before = org_json(&NewOrg::from(&*scope.org), &before_managers);
+    let mut tx = state.db.begin().await?;
+    let updated = orgs::update(tx.conn(), scope.org.id, &changes);
+    let result = match updated.await {
+        Ok(_) => orgs::replace_managers(&mut tx, scope.org.id, &managers).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => tx.commit().await?,
+        Err(e) if e.unique_index() == Some("organisations_registration_no_key") => {
+            let errors = FieldErrors::single("registration_no", Msg::new("err-registration-taken"));
+            return render_status(
+                StatusCode::CONFLICT,
+                &profile_page(&ctx, &scope, form, errors),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit(
+        &state,
+        &ctx,
+        &scope,
+        Change {
+            entity: "organisation",
+            id: scope.org.id.to_string(),
+            action: "update",
+            before: Some(before),
+            after: Some(org_json(&changes, &managers)),
+        },
+    )
+    .await?;
+    Ok(see_other(&format!("/orgs/{}", scope.org.slug)))
+}
+
+/// A new logo (multipart: csrf, logo).
+pub async fn upload_logo(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    scope: OrgScope,
+    mp: Multipart,
+) -> Result<Response, AppError> {
+    let up = uploads::read(mp).await?;
+    ctx.require_csrf(&state, up.field("csrf"))?;
+    let Some((_, _, bytes)) = up.files.into_iter().find(|(name, _, _)| name == "logo") else {
+        return Err(AppError::Validation(FieldErrors::single(
+            "logo",
+            Msg::new("err-required"),
+        )));
+    };
+    let img = uploads::store_image(&state, bytes, scope.org.id)
+        .await
+        .map_err(|m| AppError::Validation(FieldErrors::single("logo", m)))?;
+    let mut changes = NewOrg::from(&*scope.org);
+    changes.profile.logo_key = Some(img.key.clone());
+    orgs::update(state.db.conn(), scope.org.id, &changes).await?;
+    audit(
+        &state,
+        &ctx,
+        &scope,
+        Change {
+            entity: "organisation",
+            id: scope.org.id.to_string(),
+            action: "logo",
+            before: scope.org.profile.logo_key.clone(),
+            after: Some(img.key),
+        },
+    )
+    .await?;
+    Ok(see_other(&format!("/orgs/{}/profile", scope.org.slug)))
+}
