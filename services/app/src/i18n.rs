@@ -61,11 +61,12 @@ impl Tr {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    fn keys(src: &str) -> BTreeSet<String> {
+    /// The message ids of a Fluent file.
+    pub(crate) fn keys(src: &str) -> BTreeSet<String> {
         src.lines()
             .filter(|l| !l.starts_with([' ', '#', '\t', '.']) && l.contains(" ="))
             .filter_map(|l| l.split(" =").next().map(str::to_owned))

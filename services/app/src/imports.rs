@@ -692,14 +692,7 @@ pub async fn export_table(db: &Db, scope: &Scope, kind: Kind) -> Result<Table, D
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeSet;
-
-    fn keys(src: &str) -> BTreeSet<String> {
-        src.lines()
-            .filter(|l| !l.starts_with([' ', '#', '\t', '.']) && l.contains(" ="))
-            .filter_map(|l| l.split(" =").next().map(str::to_owned))
-            .collect()
-    }
+    use crate::i18n::tests::keys;
 
     #[test]
     fn import_messages_exist_in_both_languages() {

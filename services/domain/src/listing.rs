@@ -208,6 +208,40 @@ pub enum OfferField {
     MaxGroupSize,
 }
 
+impl Field {
+    /// The field's own name, which surfaces use unless they name it otherwise.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::TitleVi => "title_vi",
+            Field::TitleEn => "title_en",
+            Field::DescriptionVi => "description_vi",
+            Field::DescriptionEn => "description_en",
+            Field::Category => "category",
+            Field::Unit => "unit",
+            Field::Stock => "stock",
+            Field::Months => "months",
+            Field::OriginCommune => "origin_commune_code",
+            Field::Certifications => "certifications",
+            Field::Offers => "offers",
+            Field::Offer(_, f) => f.name(),
+        }
+    }
+}
+
+impl OfferField {
+    pub fn name(self) -> &'static str {
+        match self {
+            OfferField::Kind => "kind",
+            OfferField::Price => "price",
+            OfferField::CaseSize => "case_size",
+            OfferField::MinOrderQty => "min_order_qty",
+            OfferField::Tiers => "tiers",
+            OfferField::DurationHours => "duration_hours",
+            OfferField::MaxGroupSize => "max_group_size",
+        }
+    }
+}
+
 /// What is wrong with a field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Invalid {

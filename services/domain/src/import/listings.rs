@@ -29,24 +29,11 @@ const PRICE: (&str, &str) = (
 /// The sheet column of a field of the listing rules (a row holds one offer).
 fn column(f: Field) -> &'static str {
     match f {
-        Field::TitleVi => "title_vi",
-        Field::TitleEn => "title_en",
-        Field::DescriptionVi => "description_vi",
-        Field::DescriptionEn => "description_en",
-        Field::Category => "category",
-        Field::Unit => "unit",
-        Field::Stock => "stock",
         Field::Months => "season",
-        Field::OriginCommune => "origin_commune_code",
-        Field::Certifications => "certifications",
         Field::Offers | Field::Offer(_, OfferField::Kind) => "kind",
         Field::Offer(_, OfferField::Price) => "price_vnd",
-        Field::Offer(_, OfferField::CaseSize) | Field::Offer(_, OfferField::MinOrderQty) => {
-            "min_order_qty"
-        }
         Field::Offer(_, OfferField::Tiers) => "price_tiers",
-        Field::Offer(_, OfferField::DurationHours) => "duration_hours",
-        Field::Offer(_, OfferField::MaxGroupSize) => "max_group_size",
+        f => f.name(),
     }
 }
 

@@ -233,26 +233,16 @@ pub struct ListingInput {
 
 /// The JSON path of a field of the listing rules.
 fn api_field(f: Field) -> String {
-    let offer = |n: usize, name: &str| format!("offers[{n}].{name}");
     match f {
-        Field::TitleVi => "title_vi".into(),
-        Field::TitleEn => "title_en".into(),
-        Field::DescriptionVi => "description_vi".into(),
-        Field::DescriptionEn => "description_en".into(),
-        Field::Category => "category".into(),
-        Field::Unit => "unit".into(),
-        Field::Stock => "stock".into(),
-        Field::Months => "months".into(),
-        Field::OriginCommune => "origin_commune_code".into(),
-        Field::Certifications => "certifications".into(),
-        Field::Offers => "offers".into(),
-        Field::Offer(n, OfferField::Kind) => offer(n, "kind"),
-        Field::Offer(n, OfferField::Price) => offer(n, "price_vnd"),
-        Field::Offer(n, OfferField::CaseSize) => offer(n, "case_size"),
-        Field::Offer(n, OfferField::MinOrderQty) => offer(n, "min_order_qty"),
-        Field::Offer(n, OfferField::Tiers) => offer(n, "price_tiers"),
-        Field::Offer(n, OfferField::DurationHours) => offer(n, "duration_hours"),
-        Field::Offer(n, OfferField::MaxGroupSize) => offer(n, "max_group_size"),
+        Field::Offer(n, f) => {
+            let name = match f {
+                OfferField::Price => "price_vnd",
+                OfferField::Tiers => "price_tiers",
+                f => f.name(),
+            };
+            format!("offers[{n}].{name}")
+        }
+        f => f.name().to_owned(),
     }
 }
 

@@ -115,23 +115,9 @@ pub(super) fn whole(e: &mut FieldErrors, field: &str, raw: &str) -> Option<i64> 
 /// The form's input for a field of the listing rules.
 pub(super) fn form_field(f: Field) -> String {
     match f {
-        Field::TitleVi => "title_vi",
-        Field::TitleEn => "title_en",
-        Field::DescriptionVi => "description_vi",
-        Field::DescriptionEn => "description_en",
-        Field::Category => "category",
-        Field::Unit => "unit",
-        Field::Stock => "stock",
-        Field::Months => "months",
-        Field::OriginCommune => "origin_commune_code",
-        Field::Certifications => "certifications",
         Field::Offers | Field::Offer(_, OfferField::Kind) => "offer_kind",
-        Field::Offer(_, OfferField::Price) => "price",
-        Field::Offer(_, OfferField::CaseSize) => "case_size",
-        Field::Offer(_, OfferField::MinOrderQty) => "min_order_qty",
         Field::Offer(_, OfferField::Tiers) => "tier_qty_1",
-        Field::Offer(_, OfferField::DurationHours) => "duration_hours",
-        Field::Offer(_, OfferField::MaxGroupSize) => "max_group_size",
+        f => f.name(),
     }
     .to_owned()
 }
