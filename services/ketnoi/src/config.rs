@@ -278,14 +278,18 @@ impl Config {
         Ok(Secret::new(key.into_bytes()))
     }
 
-    pub fn app_config(&self) -> anyhow::Result<ketnoi_web::AppConfig> {
-        let public_url = if self.public_url.is_empty() {
+    /// The site's address as links in e-mails name it: `PUBLIC_URL`, else the bind address.
+    pub fn site_url(&self) -> String {
+        if self.public_url.is_empty() {
             format!("http://{}", self.bind)
         } else {
             self.public_url.trim_end_matches('/').to_owned()
-        };
+        }
+    }
+
+    pub fn app_config(&self) -> anyhow::Result<ketnoi_web::AppConfig> {
         Ok(ketnoi_web::AppConfig {
-            public_url,
+            public_url: self.site_url(),
             secret_key: self.secret()?,
             signin_per_account_per_minute: self.signin_per_account_per_minute,
             signin_per_ip_per_minute: self.signin_per_ip_per_minute,

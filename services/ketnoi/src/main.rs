@@ -187,7 +187,7 @@ async fn main() -> anyhow::Result<()> {
                     stop_rx,
                 )))
             };
-            let public_url = cli.config.app_config()?.public_url;
+            let public_url = cli.config.site_url();
             let jobs = spawn_jobs(&db, &cli.config, public_url, stop_tx.subscribe())?;
             shutdown_signal().await;
             let _ = stop_tx.send(true);

@@ -11,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use ketnoi_db::orgs::Org;
 use ketnoi_db::users::User;
+use ketnoi_domain::order::Actor as OrderActor;
 use ketnoi_domain::org::OrgKind;
 use ketnoi_domain::role::{MemberRole, PlatformRole, Scope};
 use std::sync::Arc;
@@ -153,6 +154,42 @@ pub fn officer_scope(user: &User) -> Result<Scope, AppError> {
 /// Whether `scope` covers the organisation a record belongs to.
 pub fn covers(scope: &Scope, org: &Org) -> bool {
     scope.covers(org.commune_code.as_deref())
+}
+
+/// Who `user` is to an order, if she may see it: its buyer, the cooperative (owners and
+/// managers), or an officer it granted proxy rights (and administrators). Anyone else is
+/// told it does not exist.
+pub fn order_actor(
+    user: &User,
+    buyer_id: i64,
+    membership: Option<MemberRole>,
+    proxy: bool,
+) -> Option<OrderActor> {
+    if buyer_id == user.id {
+        Some(OrderActor::Buyer)
+    } else if matches!(membership, Some(MemberRole::Owner | MemberRole::Manager)) {
+        Some(OrderActor::Cooperative)
+    } else if user.role == PlatformRole::Admin || (user.role == PlatformRole::UnionOfficer && proxy)
+    {
+        Some(OrderActor::Proxy)
+    } else {
+        None
+    }
+}
+
+/// [`order_actor`] with its facts looked up; 404 for anyone who may not see the order.
+pub async fn order_viewer(
+    state: &AppState,
+    user: &User,
+    order: &ketnoi_db::orders::Order,
+) -> Result<OrderActor, AppError> {
+    if order.buyer_id == user.id {
+        return Ok(OrderActor::Buyer);
+    }
+    let membership = ketnoi_db::orgs::member_role(state.db.conn(), order.org_id, user.id).await?;
+    let proxy = user.role == PlatformRole::UnionOfficer
+        && ketnoi_db::orgs::has_proxy(state.db.conn(), order.org_id, user.id).await?;
+    order_actor(user, order.buyer_id, membership, proxy).ok_or(AppError::NotFound)
 }
 
 /// Only owners (and administrators) make someone an owner.
@@ -401,6 +438,45 @@ mod tests {
             &actor(Some(PlatformRole::User), None, None),
             coop
         ));
+    }
+
+    #[test]
+    fn an_order_is_seen_by_its_buyer_its_cooperative_and_its_proxy_officers_only() {
+        let user = |id, role| User {
+            id,
+            email: None,
+            phone: None,
+            display_name: String::new(),
+            password_hash: String::new(),
+            locale: ketnoi_domain::Locale::Vi,
+            role,
+            officer_commune_code: None,
+            created_at: chrono::Utc::now(),
+        };
+        let buyer = user(1, PlatformRole::User);
+        let other = user(2, PlatformRole::User);
+        let officer = user(3, PlatformRole::UnionOfficer);
+        let admin = user(4, PlatformRole::Admin);
+        assert_eq!(order_actor(&buyer, 1, None, false), Some(OrderActor::Buyer));
+        assert_eq!(
+            order_actor(&other, 1, Some(MemberRole::Manager), false),
+            Some(OrderActor::Cooperative)
+        );
+        assert_eq!(
+            order_actor(&other, 1, Some(MemberRole::Member), false),
+            None
+        );
+        assert_eq!(
+            order_actor(&other, 1, None, true),
+            None,
+            "only officers act by proxy"
+        );
+        assert_eq!(order_actor(&officer, 1, None, false), None);
+        assert_eq!(
+            order_actor(&officer, 1, None, true),
+            Some(OrderActor::Proxy)
+        );
+        assert_eq!(order_actor(&admin, 1, None, false), Some(OrderActor::Proxy));
     }
 
     #[test]

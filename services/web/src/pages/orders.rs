@@ -16,37 +16,18 @@ use axum::response::Response;
 use ketnoi_db::orders::{self, Listed, Order};
 use ketnoi_db::users::User;
 use ketnoi_domain::order::{self as rules, Actor, PaymentMethod, Status, Step};
-use ketnoi_domain::role::{MemberRole, PlatformRole};
+
 use ketnoi_domain::time::{format_hanoi, format_hanoi_short};
 use ketnoi_domain::{Vnd, text};
 use ketnoi_payments::vietqr;
 use serde::Deserialize;
-
-/// Who the signed-in user is to this order, or `NotFound` (an order is nobody else's
-/// business, so it is not even confirmed to exist).
-pub async fn viewer(state: &AppState, user: &User, order: &Order) -> Result<Actor, AppError> {
-    if order.buyer_id == user.id {
-        return Ok(Actor::Buyer);
-    }
-    let role = ketnoi_db::orgs::member_role(state.db.conn(), order.org_id, user.id).await?;
-    if matches!(role, Some(MemberRole::Owner | MemberRole::Manager)) {
-        return Ok(Actor::Cooperative);
-    }
-    let proxy = user.role == PlatformRole::Admin
-        || (user.role == PlatformRole::UnionOfficer
-            && ketnoi_db::orgs::has_proxy(state.db.conn(), order.org_id, user.id).await?);
-    if proxy {
-        return Ok(Actor::Proxy);
-    }
-    Err(AppError::NotFound)
-}
 
 /// The order and who the user is to it.
 pub async fn order_for(state: &AppState, user: &User, id: i64) -> Result<(Order, Actor), AppError> {
     let order = orders::find(state.db.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let actor = viewer(state, user, &order).await?;
+    let actor = crate::policy::order_viewer(state, user, &order).await?;
     Ok((order, actor))
 }
 

@@ -136,8 +136,7 @@ pub async fn decide_badge(
     let org = ketnoi_db::orgs::find(state.db.conn(), badge.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let actor = crate::policy::Actor::of(Some(&user), None);
-    if !crate::policy::officer_scope_covers(&actor, crate::policy::OrgFacts::of(&org)) {
+    if !crate::policy::covers(&crate::policy::officer_scope(&user)?, &org) {
         return Err(AppError::Forbidden);
     }
     let mut e = FieldErrors::default();
@@ -222,10 +221,7 @@ pub async fn hide_listing(
     let org = ketnoi_db::orgs::find(state.db.conn(), listing.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !crate::policy::officer_scope_covers(
-        &crate::policy::Actor::of(Some(&user), None),
-        crate::policy::OrgFacts::of(&org),
-    ) {
+    if !crate::policy::covers(&crate::policy::officer_scope(&user)?, &org) {
         return Err(AppError::Forbidden);
     }
     let mut e = FieldErrors::default();
