@@ -1,7 +1,13 @@
 //! What every store test file shares: a fresh, migrated database per test on each engine,
-//! and `on_both_backends!`, which runs one test body on SQLite and on PostgreSQL.
+//! `on_both_backends!`, which runs one test body on SQLite and on PostgreSQL, and the rows
+//! several files start from (a user, a cooperative).
 
 use ketnoi_db::Db;
+use ketnoi_db::orgs::NewOrg;
+use ketnoi_db::users::NewUser;
+use ketnoi_domain::Locale;
+use ketnoi_domain::org::OrgKind;
+use ketnoi_domain::role::PlatformRole;
 use ketnoi_test_support::{TempPostgres, TempSqlite};
 
 /// A fresh, migrated database and the guard that keeps it alive.
@@ -50,4 +56,32 @@ macro_rules! on_both_backends {
             }
         }
     )*};
+}
+
+/// A user with this email or phone (or both).
+#[allow(dead_code)]
+pub fn new_user<'a>(email: Option<&'a str>, phone: Option<&'a str>) -> NewUser<'a> {
+    NewUser {
+        email,
+        phone,
+        display_name: "Nguyễn Thị Lan",
+        password_hash: "$argon2id$fake",
+        locale: Locale::Vi,
+        role: PlatformRole::User,
+        officer_commune_code: None,
+    }
+}
+
+/// A cooperative (HTX) in commune 00577, its slug made from its name.
+#[allow(dead_code)]
+pub fn coop(external_id: &str, name: &str) -> NewOrg {
+    NewOrg {
+        external_id: Some(external_id.into()),
+        slug: ketnoi_domain::text::slugify(name),
+        kind: Some(OrgKind::Htx),
+        name: name.into(),
+        commune_code: Some("00577".into()),
+        province_code: "01".into(),
+        ..NewOrg::default()
+    }
 }

@@ -1,0 +1,378 @@
+//! Store tests for the catalogue: the demo import's listings, managers and badges, imports
+//! that save the same rows twice, badges that expire or are not verified, and listings that
+//! are hidden or drafts, on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::coop;
+
+use ketnoi_db::orgs;
+use ketnoi_db::{Db, now};
+use ketnoi_domain::role::Scope;
+
+on_both_backends!(
+    demo_import_brings_listings_managers_and_verified_badges,
+    saving_the_same_rows_twice_changes_nothing,
+    expired_and_unverified_badges_do_not_show,
+    hidden_and_draft_listings_are_not_public,
+);
+
+async fn demo_import_brings_listings_managers_and_verified_badges(db: &Db) {
+    ketnoi_db::demo::import(db).await.unwrap();
+    let today = ketnoi_domain::time::today_hanoi();
+    assert_eq!(
+        ketnoi_db::listings::count_public(db.conn()).await.unwrap(),
+        400
+    );
+    let bt = orgs::find_by_slug(db.conn(), "htx-gom-su-men-lam-bat-trang")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(orgs::managers(db.conn(), bt.id).await.unwrap().len(), 3);
+    assert_eq!(
+        ketnoi_db::badges::org_ocop_stars(db.conn(), bt.id, today)
+            .await
+            .unwrap(),
+        Some(5)
+    );
+    let l = ketnoi_db::listings::find_by_external_id(db.conn(), "lst-0002")
+        .await
+        .unwrap()
+        .unwrap();
+    let offers = ketnoi_db::listings::offers(db.conn(), l.id).await.unwrap();
+    assert_eq!(offers.len(), 1);
+    assert_eq!(offers[0].tiers.len(), 3);
+    assert_eq!(offers[0].tiers[0].price, ketnoi_domain::Vnd(315_000));
+    assert_eq!(l.min_price, ketnoi_domain::Vnd(270_000));
+}
+
+async fn saving_the_same_rows_twice_changes_nothing(db: &Db) {
+    use ketnoi_db::import::{Outcome, save_cooperative};
+    let coops = ketnoi_domain::import::demo_cooperatives(include_str!(
+        "../../../data/demo/cooperatives.json"
+    ))
+    .unwrap();
+    let listings =
+        ketnoi_domain::import::demo_listings(include_str!("../../../data/demo/listings.json"))
+            .unwrap();
+    for round in 0..2 {
+        let mut tx = db.begin().await.unwrap();
+        for c in coops.iter().take(5) {
+            let (_, outcome) = save_cooperative(&mut tx, c).await.unwrap();
+            assert_eq!(
+                outcome,
+                if round == 0 {
+                    Outcome::Created
+                } else {
+                    Outcome::Unchanged
+                }
+            );
+        }
+        for l in listings.iter().filter(|l| {
+            coops
+                .iter()
+                .take(5)
+                .any(|c| c.external_id.as_deref() == Some(&l.cooperative))
+        }) {
+            let outcome = save_listing_by_key(&mut tx, l).await;
+            assert_eq!(
+                outcome,
+                Some(if round == 0 {
+                    Outcome::Created
+                } else {
+                    Outcome::Unchanged
+                }),
+                "{:?}",
+                l.external_id
+            );
+        }
+        tx.commit().await.unwrap();
+    }
+    let mut changed = coops[0].clone();
+    changed.members_total = Some(99);
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        save_cooperative(&mut tx, &changed).await.unwrap().1,
+        Outcome::Updated
+    );
+    let mut orphan = listings[0].clone();
+    orphan.cooperative = "khong-ton-tai".into();
+    assert_eq!(save_listing_by_key(&mut tx, &orphan).await, None);
+    tx.commit().await.unwrap();
+}
+
+async fn expired_and_unverified_badges_do_not_show(db: &Db) {
+    use ketnoi_domain::catalog::{BadgeKind, BadgeStatus};
+    let org = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng"))
+        .await
+        .unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let claim = |stars, expires| ketnoi_db::badges::Claim {
+        org_id: org.id,
+        kind: Some(BadgeKind::Ocop),
+        stars: Some(stars),
+        expires_on: expires,
+        ..Default::default()
+    };
+    let pending = ketnoi_db::badges::submit(db.conn(), &claim(5, None), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        ketnoi_db::badges::org_ocop_stars(db.conn(), org.id, today)
+            .await
+            .unwrap(),
+        None
+    );
+    let expired = ketnoi_db::badges::submit(
+        db.conn(),
+        &claim(4, chrono::NaiveDate::from_ymd_opt(2026, 11, 25)),
+        None,
+    )
+    .await
+    .unwrap();
+    let valid = ketnoi_db::badges::submit(
+        db.conn(),
+        &claim(3, chrono::NaiveDate::from_ymd_opt(2026, 11, 26)),
+        None,
+    )
+    .await
+    .unwrap();
+    for b in [&expired, &valid] {
+        assert!(
+            ketnoi_db::badges::decide(
+                db.conn(),
+                b.id,
+                BadgeStatus::Verified,
+                None,
+                None,
+                "Hội LHPN",
+                now()
+            )
+            .await
+            .unwrap()
+        );
+    }
+    assert!(
+        !ketnoi_db::badges::decide(
+            db.conn(),
+            valid.id,
+            BadgeStatus::Rejected,
+            Some("x"),
+            None,
+            "Hội LHPN",
+            now()
+        )
+        .await
+        .unwrap(),
+        "decided once"
+    );
+    assert_eq!(
+        ketnoi_db::badges::org_ocop_stars(db.conn(), org.id, today)
+            .await
+            .unwrap(),
+        Some(3)
+    );
+    let pending_list = ketnoi_db::badges::pending(db.conn(), &Scope::Commune("00577".into()), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        pending_list
+            .iter()
+            .map(|(b, _, _)| b.id)
+            .collect::<Vec<_>>(),
+        vec![pending.id]
+    );
+    assert!(
+        ketnoi_db::badges::pending(db.conn(), &Scope::Commune("00004".into()), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+fn draft(title: &str) -> ketnoi_db::listings::Draft {
+    use ketnoi_domain::catalog::{Months, OfferKind, PriceTier};
+    ketnoi_db::listings::Draft {
+        title_vi: title.into(),
+        title_en: None,
+        description_vi: "Mô tả".into(),
+        description_en: None,
+        category_id: "gom-su".into(),
+        unit: "bộ".into(),
+        stock: None,
+        months: Months::ALL,
+        origin_commune_code: Some("00577".into()),
+        certifications: vec![],
+        ocop_claim: None,
+        offers: vec![ketnoi_db::listings::Offer {
+            kind: OfferKind::Wholesale,
+            price: ketnoi_domain::Vnd(300_000),
+            case_size: Some(6),
+            min_order_qty: Some(30),
+            duration_hours: None,
+            max_group_size: None,
+            tiers: vec![
+                PriceTier {
+                    min_qty: 30,
+                    price: ketnoi_domain::Vnd(300_000),
+                },
+                PriceTier {
+                    min_qty: 100,
+                    price: ketnoi_domain::Vnd(280_000),
+                },
+            ],
+        }],
+    }
+}
+
+async fn hidden_and_draft_listings_are_not_public(db: &Db) {
+    use ketnoi_db::listings::{self, Filter};
+    use ketnoi_domain::catalog::ListingStatus;
+    let org = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng"))
+        .await
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let a = listings::create(
+        &mut tx,
+        org.id,
+        None,
+        &draft("Bộ ấm chén"),
+        ListingStatus::Draft,
+    )
+    .await
+    .unwrap();
+    let b = listings::create(
+        &mut tx,
+        org.id,
+        None,
+        &draft("Bình hoa"),
+        ListingStatus::Published,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let today = ketnoi_domain::time::today_hanoi();
+    let public = |f: Filter| async move {
+        listings::public_cards(db.conn(), &f, today, 10, 0)
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        public(Filter::default())
+            .await
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![b.id]
+    );
+    assert!(
+        listings::set_status(db.conn(), a.id, ListingStatus::Published)
+            .await
+            .unwrap()
+    );
+    assert!(
+        listings::find(db.conn(), a.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .published_at
+            .is_some()
+    );
+    assert!(
+        listings::set_hidden(db.conn(), b.id, Some("Ảnh không đúng sản phẩm"), None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        public(Filter::default())
+            .await
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>(),
+        vec![a.id]
+    );
+    assert_eq!(
+        public(Filter {
+            group: Some("thu-cong".into()),
+            ..Filter::default()
+        })
+        .await
+        .len(),
+        1
+    );
+    assert_eq!(
+        public(Filter {
+            category: Some("tra-do-uong".into()),
+            ..Filter::default()
+        })
+        .await
+        .len(),
+        0
+    );
+    assert_eq!(
+        public(Filter {
+            kind: Some(ketnoi_domain::catalog::OfferKind::Retail),
+            ..Filter::default()
+        })
+        .await
+        .len(),
+        0
+    );
+    let mut tx = db.begin().await.unwrap();
+    listings::set_photos(&mut tx, a.id, &["k1".into(), "k2".into()])
+        .await
+        .unwrap_err();
+    drop(tx);
+    ketnoi_db::media::record(
+        db.conn(),
+        &ketnoi_db::media::Media {
+            storage_key: "k1".into(),
+            content_type: "image/jpeg".into(),
+            width: Some(1),
+            height: Some(1),
+            byte_size: 1,
+            org_id: Some(org.id),
+        },
+    )
+    .await
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    listings::set_photos(&mut tx, a.id, &["k1".into()])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        public(Filter::default()).await[0].photo.as_deref(),
+        Some("k1")
+    );
+    let mut tx = db.begin().await.unwrap();
+    let current = listings::current_draft(
+        &mut tx,
+        &listings::find(db.conn(), a.id).await.unwrap().unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        current,
+        draft("Bộ ấm chén"),
+        "offers and tiers read back as written"
+    );
+}
+
+/// Saves a listing row into the cooperative it names; `None` when there is no such
+/// cooperative (what the importer reports as an unknown cooperative).
+async fn save_listing_by_key(
+    tx: &mut ketnoi_db::Tx,
+    r: &ketnoi_domain::catalog::ListingRecord,
+) -> Option<ketnoi_db::import::Outcome> {
+    let org = ketnoi_db::import::cooperative_by_key(tx, &r.cooperative)
+        .await
+        .unwrap()?;
+    Some(
+        ketnoi_db::import::save_listing(tx, &org, r)
+            .await
+            .unwrap()
+            .1,
+    )
+}

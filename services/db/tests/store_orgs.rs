@@ -1,0 +1,259 @@
+//! Store tests for organisations: upserts by external id, memberships and their roles, the
+//! demo import, text in NFC, the directory's filters, and proxy grants with their audit
+//! entries, on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::{coop, new_user};
+
+use ketnoi_db::Db;
+use ketnoi_db::orgs::{self, NewOrg};
+use ketnoi_db::users;
+use ketnoi_domain::org::OrgKind;
+use ketnoi_domain::role::{MemberRole, Scope};
+
+on_both_backends!(
+    organisations_upsert_by_external_id_and_list_by_kind,
+    memberships_carry_roles,
+    demo_import_is_idempotent,
+    text_round_trips_in_nfc,
+    directory_filters_by_sector_commune_stars_and_badge,
+    proxy_grants_and_audit_entries_are_kept,
+);
+
+async fn organisations_upsert_by_external_id_and_list_by_kind(db: &Db) {
+    let first = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng"))
+        .await
+        .unwrap();
+    let again = orgs::upsert(
+        db.conn(),
+        &NewOrg {
+            name: "HTX Gốm sứ Bát Tràng".into(),
+            ..coop("x-1", "HTX Gốm Bát Tràng")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.id, again.id);
+    assert_eq!(again.name, "HTX Gốm sứ Bát Tràng");
+    orgs::upsert(
+        db.conn(),
+        &NewOrg {
+            kind: Some(OrgKind::Tht),
+            ..coop("x-2", "THT Mây tre Phú Vinh")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(orgs::count(db.conn(), None).await.unwrap(), 2);
+    assert_eq!(orgs::count(db.conn(), Some(OrgKind::Tht)).await.unwrap(), 1);
+    let htx = orgs::list(db.conn(), Some(OrgKind::Htx), 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(
+        htx.iter()
+            .map(|o| o.external_id.as_deref())
+            .collect::<Vec<_>>(),
+        vec![Some("x-1")]
+    );
+    assert_eq!(
+        orgs::cooperatives_in(db.conn(), &Scope::Commune("00577".into()), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        orgs::cooperatives_in(db.conn(), &Scope::Commune("00004".into()), 10)
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    let dup = orgs::upsert(db.conn(), &coop("x-3", "HTX Gốm Bát Tràng"))
+        .await
+        .unwrap_err();
+    assert_eq!(dup.unique_index(), Some("organisations_slug_key"));
+}
+
+async fn memberships_carry_roles(db: &Db) {
+    let org = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng"))
+        .await
+        .unwrap();
+    let u = users::insert(db.conn(), &new_user(Some("lan@example.com"), None))
+        .await
+        .unwrap();
+    assert_eq!(
+        orgs::member_role(db.conn(), org.id, u.id).await.unwrap(),
+        None
+    );
+    orgs::add_member(db.conn(), org.id, u.id, MemberRole::Member)
+        .await
+        .unwrap();
+    orgs::add_member(db.conn(), org.id, u.id, MemberRole::Manager)
+        .await
+        .unwrap();
+    assert_eq!(
+        orgs::member_role(db.conn(), org.id, u.id).await.unwrap(),
+        Some(MemberRole::Manager)
+    );
+    let mine = orgs::of_user(db.conn(), u.id).await.unwrap();
+    assert_eq!(
+        mine.iter().map(|(o, r)| (o.id, *r)).collect::<Vec<_>>(),
+        vec![(org.id, MemberRole::Manager)]
+    );
+    assert_eq!(orgs::members(db.conn(), org.id).await.unwrap().len(), 1);
+    assert!(orgs::remove_member(db.conn(), org.id, u.id).await.unwrap());
+    assert!(!orgs::remove_member(db.conn(), org.id, u.id).await.unwrap());
+}
+
+async fn demo_import_is_idempotent(db: &Db) {
+    let n = ketnoi_db::demo::import(db).await.unwrap();
+    assert_eq!(n, 100);
+    ketnoi_db::demo::import(db).await.unwrap();
+    assert_eq!(orgs::count(db.conn(), None).await.unwrap(), 100);
+    assert_eq!(
+        orgs::count(db.conn(), Some(OrgKind::Htx)).await.unwrap(),
+        45
+    );
+    let bt = orgs::find_by_slug(db.conn(), "htx-gom-su-men-lam-bat-trang")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        bt.external_id.as_deref(),
+        Some("htx-gom-su-men-lam-bat-trang")
+    );
+    assert_eq!(bt.commune_code.as_deref(), Some("00577"));
+    assert_eq!(bt.street.as_deref(), Some("Số 18, xóm 5, thôn Bát Tràng"));
+    assert_eq!(bt.phone.as_deref(), Some("+84904555560"));
+}
+
+async fn text_round_trips_in_nfc(db: &Db) {
+    let name = ketnoi_domain::text::clean("Go\u{302}\u{301}m Ba\u{301}t Tra\u{300}ng");
+    let o = orgs::upsert(db.conn(), &coop("x-9", &name)).await.unwrap();
+    let back = orgs::find_by_slug(db.conn(), &o.slug)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.name, "Gốm Bát Tràng");
+    assert_eq!(back.slug, "gom-bat-trang");
+}
+
+async fn directory_filters_by_sector_commune_stars_and_badge(db: &Db) {
+    use ketnoi_db::orgs::DirectoryFilter;
+    ketnoi_db::demo::import(db).await.unwrap();
+    let today = ketnoi_domain::time::today_hanoi();
+    let all = orgs::directory(db.conn(), &DirectoryFilter::default(), today, 100, 0)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 60, "buyers are not in the directory");
+    let gom = orgs::directory(
+        db.conn(),
+        &DirectoryFilter {
+            sector: Some("gom_su".into()),
+            ..Default::default()
+        },
+        today,
+        100,
+        0,
+    )
+    .await
+    .unwrap();
+    assert!(!gom.is_empty() && gom.iter().all(|c| c.sector.as_deref() == Some("gom_su")));
+    let bt = orgs::directory(
+        db.conn(),
+        &DirectoryFilter {
+            commune_code: Some("00577".into()),
+            ..Default::default()
+        },
+        today,
+        100,
+        0,
+    )
+    .await
+    .unwrap();
+    assert!(
+        bt.iter()
+            .all(|c| c.commune_code.as_deref() == Some("00577"))
+    );
+    let five = orgs::directory(
+        db.conn(),
+        &DirectoryFilter {
+            min_stars: Some(5),
+            ..Default::default()
+        },
+        today,
+        100,
+        0,
+    )
+    .await
+    .unwrap();
+    assert!(!five.is_empty() && five.iter().all(|c| c.ocop_stars == Some(5)));
+    let vietgap = orgs::directory(
+        db.conn(),
+        &DirectoryFilter {
+            badge: Some(ketnoi_domain::catalog::BadgeKind::Vietgap),
+            ..Default::default()
+        },
+        today,
+        100,
+        0,
+    )
+    .await
+    .unwrap();
+    assert!(!vietgap.is_empty() && vietgap.len() < 60);
+    assert_eq!(all.iter().map(|c| c.listing_count).sum::<i64>(), 400);
+}
+
+async fn proxy_grants_and_audit_entries_are_kept(db: &Db) {
+    let org = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng"))
+        .await
+        .unwrap();
+    let officer = users::insert(db.conn(), &new_user(Some("canbo@example.com"), None))
+        .await
+        .unwrap();
+    assert!(
+        !orgs::has_proxy(db.conn(), org.id, officer.id)
+            .await
+            .unwrap()
+    );
+    orgs::grant_proxy(db.conn(), org.id, officer.id, officer.id)
+        .await
+        .unwrap();
+    orgs::grant_proxy(db.conn(), org.id, officer.id, officer.id)
+        .await
+        .unwrap();
+    assert!(
+        orgs::has_proxy(db.conn(), org.id, officer.id)
+            .await
+            .unwrap()
+    );
+    assert_eq!(orgs::proxies(db.conn(), org.id).await.unwrap().len(), 1);
+    ketnoi_db::audit::record(
+        db.conn(),
+        &ketnoi_db::audit::Entry {
+            org_id: Some(org.id),
+            actor_id: Some(officer.id),
+            on_behalf_of: Some(org.id),
+            entity: "organisation",
+            entity_id: org.id.to_string(),
+            action: "update",
+            before: Some("{\"name\":\"a\"}".into()),
+            after: Some("{\"name\":\"b\"}".into()),
+        },
+    )
+    .await
+    .unwrap();
+    let log = ketnoi_db::audit::for_org(db.conn(), org.id, 10)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].actor_name.as_deref(), Some("Nguyễn Thị Lan"));
+    assert!(
+        orgs::revoke_proxy(db.conn(), org.id, officer.id)
+            .await
+            .unwrap()
+    );
+}
