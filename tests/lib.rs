@@ -273,6 +273,19 @@ pub async fn listing_with_offer(
     offer: ketnoi_db::listings::Offer,
     stock: Option<i64>,
 ) -> ketnoi_db::listings::Listing {
+    listing_keyed(app, org, None, title, offer, stock).await
+}
+
+/// A published listing with one `offer` and `stock`, and an external id when given (the key a
+/// spreadsheet updates it by).
+pub async fn listing_keyed(
+    app: &TestApp,
+    org: &Org,
+    external_id: Option<&str>,
+    title: &str,
+    offer: ketnoi_db::listings::Offer,
+    stock: Option<i64>,
+) -> ketnoi_db::listings::Listing {
     use ketnoi_domain::catalog::{ListingStatus, Months};
     let draft = ketnoi_db::listings::Draft {
         title_vi: title.into(),
@@ -289,10 +302,15 @@ pub async fn listing_with_offer(
         offers: vec![offer],
     };
     let mut tx = app.db.begin().await.unwrap();
-    let listing =
-        ketnoi_db::listings::create(&mut tx, org.id, None, &draft, ListingStatus::Published)
-            .await
-            .unwrap();
+    let listing = ketnoi_db::listings::create(
+        &mut tx,
+        org.id,
+        external_id,
+        &draft,
+        ListingStatus::Published,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     listing
 }

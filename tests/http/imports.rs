@@ -24,7 +24,13 @@ async fn officer(app: &TestApp, login: &str) -> Client {
 }
 
 /// Posts the upload form as a browser does: the token first, then the choices and the file.
-async fn upload(c: &Client, kind: &str, name: &str, bytes: Vec<u8>, skip_invalid: bool) -> Page {
+pub(crate) async fn upload(
+    c: &Client,
+    kind: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    skip_invalid: bool,
+) -> Page {
     let form = c.get("/union/imports").await;
     assert_eq!(form.status, 200, "{}", form.body);
     let mut multipart = reqwest::multipart::Form::new()
@@ -48,7 +54,13 @@ async fn upload(c: &Client, kind: &str, name: &str, bytes: Vec<u8>, skip_invalid
 }
 
 /// Uploads and follows the job page until the job has finished.
-async fn import(c: &Client, kind: &str, name: &str, bytes: Vec<u8>, skip_invalid: bool) -> Page {
+pub(crate) async fn import(
+    c: &Client,
+    kind: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    skip_invalid: bool,
+) -> Page {
     let posted = upload(c, kind, name, bytes, skip_invalid).await;
     assert_eq!(posted.status, 303, "{}", posted.body);
     let job = posted.location.unwrap();
@@ -66,7 +78,7 @@ async fn import(c: &Client, kind: &str, name: &str, bytes: Vec<u8>, skip_invalid
 }
 
 /// The number shown in the summary cell `name`.
-fn count(page: &Page, name: &str) -> i64 {
+pub(crate) fn count(page: &Page, name: &str) -> i64 {
     let marker = format!("data-testid=\"{name}\">");
     let start = page
         .body
@@ -92,7 +104,7 @@ fn counts(page: &Page) -> (i64, i64, i64, i64) {
 }
 
 /// The (row, column) of every error listed on a job page.
-fn listed_errors(page: &Page) -> Vec<(usize, String)> {
+pub(crate) fn listed_errors(page: &Page) -> Vec<(usize, String)> {
     page.body
         .split("data-testid=\"row-error\" data-row=\"")
         .skip(1)

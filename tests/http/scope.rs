@@ -4,14 +4,13 @@
 //! payouts; the city officer does all of it; every import leaves audit entries with before
 //! and after.
 
+use crate::imports::{count, listed_errors};
 use ketnoi_db::orders::Line;
 use ketnoi_db::orgs::Org;
 use ketnoi_domain::order::{Actor, PaymentMethod, Status, Step};
 use ketnoi_domain::role::{PlatformRole, Scope};
 use ketnoi_sheets::Table;
-use ketnoi_tests::support::eventually;
-use ketnoi_tests::{Client, Page, TestApp, csrf_in, on_both_backends};
-use std::time::Duration;
+use ketnoi_tests::{Client, Page, TestApp, on_both_backends};
 
 on_both_backends!(
     officers_export_and_import_only_their_own_communes_rows,
@@ -38,108 +37,25 @@ fn column(table: &Table, name: &str) -> usize {
     table.headers.iter().position(|h| h == name).unwrap()
 }
 
-/// Uploads a sheet and waits for its job to finish; the job page.
+/// Uploads a sheet as CSV and waits for its job to finish; the job page.
 async fn import(c: &Client, kind: &str, table: &Table) -> Page {
-    let form = c.get("/union/imports").await;
-    assert_eq!(form.status, 200, "{}", form.body);
-    let multipart = reqwest::multipart::Form::new()
-        .text("csrf", csrf_in(&form.body))
-        .text("kind", kind.to_owned())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(ketnoi_sheets::write_csv(table))
-                .file_name(format!("{kind}.csv")),
-        );
-    let res = c
-        .http
-        .post(c.url("/union/imports"))
-        .multipart(multipart)
-        .send()
-        .await
-        .unwrap();
-    let posted = Client::page(res).await;
-    assert_eq!(posted.status, 303, "{}", posted.body);
-    let job = posted.location.unwrap();
-    eventually("the import to finish", Duration::from_secs(60), || {
-        let (c, job) = (c.clone(), job.clone());
-        async move {
-            let p = c.get(&job).await;
-            assert_eq!(p.status, 200, "{}", p.body);
-            (!p.body.contains("data-status=\"running\"")).then_some(p)
-        }
-    })
-    .await
-    .unwrap()
-}
-
-/// The (row, column) of every error listed on a job page.
-fn listed_errors(page: &Page) -> Vec<(usize, String)> {
-    page.body
-        .split("data-testid=\"row-error\" data-row=\"")
-        .skip(1)
-        .map(|rest| {
-            let (row, rest) = rest.split_once('"').unwrap();
-            let column = rest
-                .split_once("data-column=\"")
-                .unwrap()
-                .1
-                .split('"')
-                .next()
-                .unwrap();
-            (row.parse().unwrap(), column.to_owned())
-        })
-        .collect()
-}
-
-/// The number in the job page's summary cell `name`.
-fn count(page: &Page, name: &str) -> i64 {
-    let marker = format!("data-testid=\"{name}\">");
-    let start = page.body.find(&marker).unwrap() + marker.len();
-    page.body[start..]
-        .split('<')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
+    let name = format!("{kind}.csv");
+    crate::imports::import(c, kind, &name, ketnoi_sheets::write_csv(table), false).await
 }
 
 /// A published listing of `org` with an external id (so that a sheet updates it).
 async fn listing(app: &TestApp, org: &Org, title: &str) {
-    use ketnoi_domain::catalog::{ListingStatus, Months, OfferKind};
-    let draft = ketnoi_domain::listing::Draft {
-        title_vi: title.into(),
-        title_en: None,
-        description_vi: "Mô tả".into(),
-        description_en: None,
-        category_id: "gom-su".into(),
-        unit: "chiếc".into(),
-        stock: Some(50),
-        months: Months::ALL,
-        origin_commune_code: org.commune_code.clone(),
-        certifications: vec![],
-        ocop_claim: None,
-        offers: vec![ketnoi_domain::listing::Offer {
-            kind: OfferKind::Retail,
-            price: ketnoi_domain::Vnd(250_000),
-            case_size: None,
-            min_order_qty: None,
-            duration_hours: None,
-            max_group_size: None,
-            tiers: vec![],
-        }],
+    let offer = ketnoi_db::listings::Offer {
+        kind: ketnoi_domain::catalog::OfferKind::Retail,
+        price: ketnoi_domain::Vnd(250_000),
+        case_size: None,
+        min_order_qty: None,
+        duration_hours: None,
+        max_group_size: None,
+        tiers: vec![],
     };
-    let mut tx = app.db.begin().await.unwrap();
-    let external = format!("sp-{}", org.slug);
-    ketnoi_db::listings::create(
-        &mut tx,
-        org.id,
-        Some(&external),
-        &draft,
-        ListingStatus::Published,
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    let key = format!("sp-{}", org.slug);
+    ketnoi_tests::listing_keyed(app, org, Some(&key), title, offer, Some(50)).await;
 }
 
 /// Two cooperatives in each commune, each with one listing.
