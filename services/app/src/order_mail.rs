@@ -8,6 +8,7 @@ use ketnoi_db::Db;
 use ketnoi_db::orders::{Item, Notice, Order};
 use ketnoi_domain::Locale;
 use ketnoi_domain::Vnd;
+use ketnoi_domain::catalog::OfferKind;
 use ketnoi_domain::order::Status;
 
 /// Who is told of an order's steps: the buyer and the cooperative's owners and managers (and,
@@ -59,7 +60,7 @@ fn details(locale: Locale, order: &Order, lines: &[Item]) -> String {
     let mut out: Vec<String> = lines
         .iter()
         .map(|i| {
-            let unit = if i.offer_kind == "experience" {
+            let unit = if i.offer_kind == OfferKind::Experience {
                 i18n::t(locale, "cart-people")
             } else {
                 i.unit.clone()
@@ -167,6 +168,7 @@ pub fn reminder(public_url: &str, r: &Recipients, order: &Order, escalate: bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ketnoi_domain::order::{OrderKind, PaymentMethod};
 
     fn order() -> Order {
         Order {
@@ -174,9 +176,9 @@ mod tests {
             code: Some("KN000007".into()),
             buyer_id: 1,
             org_id: 2,
-            kind: "goods".into(),
-            payment: "cod".into(),
-            status: "placed".into(),
+            kind: OrderKind::Goods,
+            payment: PaymentMethod::Cod,
+            status: Status::Placed,
             total: 500_000,
             delivery_commune: Some("00577".into()),
             delivery_street: Some("Số 5, ngõ 12".into()),
@@ -194,7 +196,7 @@ mod tests {
         let lines = [Item {
             listing_id: 1,
             offer_id: Some(1),
-            offer_kind: "retail".into(),
+            offer_kind: OfferKind::Retail,
             title: "Bình gốm men lam".into(),
             unit: "chiếc".into(),
             quantity: 2,

@@ -2,7 +2,7 @@
 //! Checkout turns it into one order per cooperative (see [`crate::orders::checkout`]).
 
 use crate::{Conn, Result, on};
-use ketnoi_domain::catalog::PriceTier;
+use ketnoi_domain::catalog::{OfferKind, PriceTier};
 
 /// A cart line with what the cart page and checkout need of its offer.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,7 +18,7 @@ pub struct CartLine {
     pub title_vi: String,
     pub title_en: Option<String>,
     pub unit: String,
-    pub kind: String,
+    pub kind: OfferKind,
     pub price: i64,
     pub case_size: Option<i64>,
     pub min_order_qty: Option<i64>,
@@ -67,9 +67,9 @@ pub async fn lines(conn: Conn<'_>, user_id: i64) -> Result<Vec<CartLine>> {
         .bind(user_id)
         .fetch_all(e)
         .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| CartLine {
+    rows.into_iter()
+        .map(|r| {
+            Ok(CartLine {
             offer_id: r.offer_id,
             experience_date: r.experience_date,
             quantity: r.quantity,
@@ -80,7 +80,7 @@ pub async fn lines(conn: Conn<'_>, user_id: i64) -> Result<Vec<CartLine>> {
             title_vi: r.title_vi,
             title_en: r.title_en,
             unit: r.unit,
-            kind: r.kind,
+            kind: crate::listings::offer_kind(&r.kind)?,
             price: r.price,
             case_size: r.case_size,
             min_order_qty: r.min_order_qty,
@@ -88,8 +88,9 @@ pub async fn lines(conn: Conn<'_>, user_id: i64) -> Result<Vec<CartLine>> {
             tiers: crate::listings::parse_tiers(r.tiers.as_deref()),
             stock: r.stock,
             available: r.available == 1,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Adds `quantity` of the offer (on `experience_date`, or `""`) to the cart; a line already
@@ -160,11 +161,13 @@ pub async fn count(conn: Conn<'_>, user_id: i64) -> Result<i64> {
 
 /// The listing and kind of an offer a buyer may put in a cart (its listing published and not
 /// hidden), or `None`.
-pub async fn orderable_offer(conn: Conn<'_>, offer_id: i64) -> Result<Option<(i64, String)>> {
-    Ok(on!(conn, e => sqlx::query_as(
+pub async fn orderable_offer(conn: Conn<'_>, offer_id: i64) -> Result<Option<(i64, OfferKind)>> {
+    let row: Option<(i64, String)> = on!(conn, e => sqlx::query_as(
         "SELECT l.id, f.kind FROM offers f JOIN listings l ON l.id = f.listing_id \
          WHERE f.id = $1 AND l.status = 'published' AND l.hidden_reason IS NULL")
         .bind(offer_id)
         .fetch_optional(e)
-        .await)?)
+        .await)?;
+    row.map(|(listing_id, kind)| Ok((listing_id, crate::listings::offer_kind(&kind)?)))
+        .transpose()
 }

@@ -305,8 +305,7 @@ pub async fn offers_with_ids(conn: Conn<'_>, listing_id: i64) -> Result<Vec<(i64
             Ok((
                 r.id,
                 Offer {
-                    kind: OfferKind::parse(&r.kind)
-                        .ok_or_else(|| DbError::Corrupt(format!("offer kind {}", r.kind)))?,
+                    kind: offer_kind(&r.kind)?,
                     price: Vnd(r.price),
                     case_size: r.case_size,
                     min_order_qty: r.min_order_qty,
@@ -317,6 +316,12 @@ pub async fn offers_with_ids(conn: Conn<'_>, listing_id: i64) -> Result<Vec<(i64
             ))
         })
         .collect()
+}
+
+/// An offer kind as stored (`offers.kind`, `order_items.offer_kind`); an unknown one is
+/// [`DbError::Corrupt`].
+pub(crate) fn offer_kind(stored: &str) -> Result<OfferKind> {
+    OfferKind::parse(stored).ok_or_else(|| DbError::Corrupt(format!("offer kind {stored}")))
 }
 
 /// Tiers as the offer queries aggregate them: `"qty:price|qty:price"`.

@@ -1,20 +1,21 @@
 //! Orders: placing one (stock taken in the same transaction, never more than there is), its
 //! steps through [`ketnoi_domain::order::next`], and its timeline.
 
-use crate::{Conn, Db, Result, on};
+use crate::{Conn, Db, DbError, Result, on};
 use chrono::{DateTime, NaiveDate, Utc};
 use ketnoi_domain::catalog::OfferKind;
 use ketnoi_domain::order::{self, Actor, LineRefused, OrderKind, PaymentMethod, Status, Step};
 
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+/// An order as stored, its kind, payment and status read once (see [`OrderRow`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     pub id: i64,
     pub code: Option<String>,
     pub buyer_id: i64,
     pub org_id: i64,
-    pub kind: String,
-    pub payment: String,
-    pub status: String,
+    pub kind: OrderKind,
+    pub payment: PaymentMethod,
+    pub status: Status,
     /// Đồng.
     pub total: i64,
     pub delivery_commune: Option<String>,
@@ -34,24 +35,70 @@ impl Order {
             .clone()
             .unwrap_or_else(|| format!("KN{:06}", self.id))
     }
-    pub fn status(&self) -> Option<Status> {
-        Status::parse(&self.status)
-    }
-    pub fn payment(&self) -> Option<PaymentMethod> {
-        PaymentMethod::parse(&self.payment)
-    }
-    /// What the state machine needs of the order (`None` for a row it cannot read).
-    pub fn facts(&self) -> Option<order::Order> {
-        facts(&self.kind, &self.payment, &self.status)
+    /// What the state machine needs of the order.
+    pub fn facts(&self) -> order::Order {
+        order::Order {
+            kind: self.kind,
+            payment: self.payment,
+            status: self.status,
+        }
     }
 }
 
-/// The state machine's view of an order's stored kind, payment and status.
-fn facts(kind: &str, payment: &str, status: &str) -> Option<order::Order> {
-    Some(order::Order {
-        kind: OrderKind::parse(kind)?,
-        payment: PaymentMethod::parse(payment)?,
-        status: Status::parse(status)?,
+/// An order's row as the database returns it (see [`select_orders`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct OrderRow {
+    id: i64,
+    code: Option<String>,
+    buyer_id: i64,
+    org_id: i64,
+    kind: String,
+    payment: String,
+    status: String,
+    total: i64,
+    delivery_commune: Option<String>,
+    delivery_street: Option<String>,
+    contact_phone: Option<String>,
+    experience_date: Option<NaiveDate>,
+    buyer_note: Option<String>,
+    conversation_id: Option<i64>,
+    confirmed_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<OrderRow> for Order {
+    type Error = DbError;
+    fn try_from(r: OrderRow) -> Result<Order> {
+        let current = facts(r.id, &r.kind, &r.payment, &r.status)?;
+        Ok(Order {
+            id: r.id,
+            code: r.code,
+            buyer_id: r.buyer_id,
+            org_id: r.org_id,
+            kind: current.kind,
+            payment: current.payment,
+            status: current.status,
+            total: r.total,
+            delivery_commune: r.delivery_commune,
+            delivery_street: r.delivery_street,
+            contact_phone: r.contact_phone,
+            experience_date: r.experience_date,
+            buyer_note: r.buyer_note,
+            conversation_id: r.conversation_id,
+            confirmed_at: r.confirmed_at,
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// The state machine's view of an order's stored kind, payment and status; a value it cannot
+/// read is [`DbError::Corrupt`].
+fn facts(id: i64, kind: &str, payment: &str, status: &str) -> Result<order::Order> {
+    let corrupt = |what: &str, value: &str| DbError::Corrupt(format!("order {id} {what} {value}"));
+    Ok(order::Order {
+        kind: OrderKind::parse(kind).ok_or_else(|| corrupt("kind", kind))?,
+        payment: PaymentMethod::parse(payment).ok_or_else(|| corrupt("payment", payment))?,
+        status: Status::parse(status).ok_or_else(|| corrupt("status", status))?,
     })
 }
 
@@ -226,10 +273,13 @@ async fn lock_for(tx: &mut crate::Tx, orders: &[NewOrder<'_>]) -> Result<()> {
             .bind(line.offer_id)
             .fetch_optional(e)
             .await)?;
-        match row {
-            Some((_, kind)) if kind == OfferKind::Experience.as_str() => offers.push(line.offer_id),
-            Some((listing, _)) => listings.push(listing),
-            None => {}
+        let Some((listing, kind)) = row else {
+            continue;
+        };
+        if crate::listings::offer_kind(&kind)? == OfferKind::Experience {
+            offers.push(line.offer_id);
+        } else {
+            listings.push(listing);
         }
     }
     lock_rows(tx, Locked::Listings, &mut listings).await?;
@@ -274,9 +324,7 @@ async fn place_in(
         let Some(row) = row else {
             return Ok(Err(Unavailable::NotOrderable { offer_id }));
         };
-        let Some(kind) = OfferKind::parse(&row.kind) else {
-            return Err(crate::DbError::Corrupt(format!("offer kind {}", row.kind)));
-        };
+        let kind = crate::listings::offer_kind(&row.kind)?;
         let experience = kind == OfferKind::Experience;
         if experience != (o.kind == OrderKind::Experience)
             || experience != o.experience_date.is_some()
@@ -412,12 +460,12 @@ async fn record(
 }
 
 pub async fn find(conn: Conn<'_>, id: i64) -> Result<Option<Order>> {
-    Ok(
+    let row: Option<OrderRow> =
         on!(conn, e => sqlx::query_as(select_orders!("FROM orders o WHERE o.id = $1"))
         .bind(id)
         .fetch_optional(e)
-        .await)?,
-    )
+        .await)?;
+    row.map(Order::try_from).transpose()
 }
 
 /// A message to send because of a step, written to the outbox in the step's transaction.
@@ -448,8 +496,7 @@ pub async fn step_in(
         .fetch_optional(e)
         .await)?;
     let (kind, payment, status) = row.ok_or(crate::DbError::NotFound)?;
-    let current = facts(&kind, &payment, &status)
-        .ok_or_else(|| crate::DbError::Corrupt(format!("order {order_id}")))?;
+    let current = facts(order_id, &kind, &payment, &status)?;
     let payment = current.payment;
     let to = match order::next(current, step, actor) {
         Ok(to) => to,
@@ -529,11 +576,11 @@ pub async fn timeline(conn: Conn<'_>, order_id: i64) -> Result<Vec<Event>> {
 }
 
 /// One line of a placed order.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub listing_id: i64,
     pub offer_id: Option<i64>,
-    pub offer_kind: String,
+    pub offer_kind: OfferKind,
     pub title: String,
     pub unit: String,
     pub quantity: i64,
@@ -542,18 +589,40 @@ pub struct Item {
 }
 
 pub async fn items(conn: Conn<'_>, order_id: i64) -> Result<Vec<Item>> {
-    Ok(on!(conn, e => sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        listing_id: i64,
+        offer_id: Option<i64>,
+        offer_kind: String,
+        title: String,
+        unit: String,
+        quantity: i64,
+        unit_price: i64,
+    }
+    let rows: Vec<Row> = on!(conn, e => sqlx::query_as(
         "SELECT listing_id, offer_id, offer_kind, title, unit, quantity, unit_price \
          FROM order_items WHERE order_id = $1 ORDER BY id")
         .bind(order_id)
         .fetch_all(e)
-        .await)?)
+        .await)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Item {
+                listing_id: r.listing_id,
+                offer_id: r.offer_id,
+                offer_kind: crate::listings::offer_kind(&r.offer_kind)?,
+                title: r.title,
+                unit: r.unit,
+                quantity: r.quantity,
+                unit_price: r.unit_price,
+            })
+        })
+        .collect()
 }
 
 /// An order in a list, with who sells and who buys.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Listed {
-    #[sqlx(flatten)]
     pub order: Order,
     pub org_name: String,
     pub org_slug: String,
@@ -574,11 +643,29 @@ macro_rules! select_listed {
 }
 
 async fn listed(conn: Conn<'_>, sql: &'static str, id: i64, limit: i64) -> Result<Vec<Listed>> {
-    Ok(on!(conn, e => sqlx::query_as(sql)
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        order: OrderRow,
+        org_name: String,
+        org_slug: String,
+        buyer_name: String,
+    }
+    let rows: Vec<Row> = on!(conn, e => sqlx::query_as(sql)
         .bind(id)
         .bind(limit)
         .fetch_all(e)
-        .await)?)
+        .await)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Listed {
+                order: r.order.try_into()?,
+                org_name: r.org_name,
+                org_slug: r.org_slug,
+                buyer_name: r.buyer_name,
+            })
+        })
+        .collect()
 }
 
 /// The buyer's orders, newest first.
@@ -630,7 +717,7 @@ pub async fn unconfirmed(
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
-        order: Order,
+        order: OrderRow,
         reminded_at: Option<DateTime<Utc>>,
         escalated_at: Option<DateTime<Utc>>,
     }
@@ -641,10 +728,9 @@ pub async fn unconfirmed(
         .bind(limit)
         .fetch_all(e)
         .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.order, r.reminded_at, r.escalated_at))
-        .collect())
+    rows.into_iter()
+        .map(|r| Ok((r.order.try_into()?, r.reminded_at, r.escalated_at)))
+        .collect()
 }
 
 /// Records a reminder (or, with `escalate`, the escalation to the proxy officers) and writes

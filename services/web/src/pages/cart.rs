@@ -70,7 +70,7 @@ pub async fn add_to_cart(
         .ok_or(AppError::NotFound)?;
     let mut e = FieldErrors::default();
     let quantity = e.check("quantity", parse_quantity(&form.quantity));
-    let date = if kind == OfferKind::Experience.as_str() {
+    let date = if kind == OfferKind::Experience {
         e.check("date", parse_visit_date(&form.date))
             .map(|d| d.to_string())
     } else {
@@ -172,9 +172,8 @@ struct CartPage {
 /// The line's unit price on its offer's terms (as the store will price it), or why the line
 /// cannot be ordered as it is.
 fn unit_price(l: &CartLine) -> Result<i64, LineRefused> {
-    let kind = OfferKind::parse(&l.kind).ok_or(LineRefused::BadQuantity)?;
     let terms = Terms {
-        kind,
+        kind: l.kind,
         price: l.price,
         case_size: l.case_size,
         min_order_qty: l.min_order_qty,
@@ -225,7 +224,7 @@ async fn cart_page(
             (_, false) => Some(Msg::new("err-no-longer-offered")),
             (Err(r), _) => Some(refused_msg(*r)),
             (Ok(_), true) => match l.stock {
-                Some(s) if l.kind != "experience" && s < l.quantity => Some(Msg {
+                Some(s) if l.kind != OfferKind::Experience && s < l.quantity => Some(Msg {
                     key: "err-only-left",
                     args: vec![("n", s.to_string())],
                 }),
@@ -244,9 +243,9 @@ async fn cart_page(
             listing_id: l.listing_id,
             date: l.experience_date.clone(),
             title: localized(ctx.locale, &l.title_vi, l.title_en.as_deref()),
-            kind: ctx.tr().get(&format!("offer-{}", l.kind)),
+            kind: ctx.tr().get(&format!("offer-{}", l.kind.as_str())),
             quantity: l.quantity,
-            unit: if l.kind == "experience" {
+            unit: if l.kind == OfferKind::Experience {
                 ctx.tr().get("cart-people")
             } else {
                 l.unit.clone()
@@ -256,10 +255,10 @@ async fn cart_page(
             problem: problem.map(|m| m.render(ctx.locale)),
             step: l
                 .case_size
-                .filter(|c| *c > 1 && l.kind == "wholesale")
+                .filter(|c| *c > 1 && l.kind == OfferKind::Wholesale)
                 .unwrap_or(1),
         };
-        let goods = l.kind != "experience";
+        let goods = l.kind != OfferKind::Experience;
         match groups.last_mut().filter(|g| g.org_id == l.org_id) {
             Some(g) => {
                 g.has_goods |= goods;
@@ -355,7 +354,7 @@ pub async fn checkout(
     if lines.is_empty() {
         return Ok(see_other("/cart"));
     }
-    let any_goods = lines.iter().any(|l| l.kind != "experience");
+    let any_goods = lines.iter().any(|l| l.kind != OfferKind::Experience);
     let mut e = FieldErrors::default();
     let phone = e
         .check(
@@ -379,7 +378,7 @@ pub async fn checkout(
     }
     // How each cooperative's goods are paid.
     let mut payment_of: BTreeMap<i64, PaymentMethod> = BTreeMap::new();
-    for l in lines.iter().filter(|l| l.kind != "experience") {
+    for l in lines.iter().filter(|l| l.kind != OfferKind::Experience) {
         if payment_of.contains_key(&l.org_id) {
             continue;
         }
@@ -404,7 +403,7 @@ pub async fn checkout(
         // take it (a card has a minimum and a maximum).
         let total: i64 = lines
             .iter()
-            .filter(|g| g.org_id == l.org_id && g.kind != "experience")
+            .filter(|g| g.org_id == l.org_id && g.kind != OfferKind::Experience)
             .filter_map(|g| Some(unit_price(g).ok()?.saturating_mul(g.quantity)))
             .sum();
         let accepted = state
@@ -428,7 +427,7 @@ pub async fn checkout(
             offer_id: l.offer_id,
             quantity: l.quantity,
         };
-        if l.kind == "experience" {
+        if l.kind == OfferKind::Experience {
             let day = NaiveDate::parse_from_str(&l.experience_date, "%Y-%m-%d").ok();
             plans.push((
                 l.org_id,

@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use ketnoi_db::orders::{self, Listed, Order};
 use ketnoi_db::users::User;
+use ketnoi_domain::catalog::OfferKind;
 use ketnoi_domain::order::{self as rules, Actor, PaymentMethod, Status, Step};
 use ketnoi_domain::role::{MemberRole, PlatformRole};
 use ketnoi_domain::time::{format_hanoi, format_hanoi_short};
@@ -50,12 +51,6 @@ pub async fn order_for(state: &AppState, user: &User, id: i64) -> Result<(Order,
     Ok((order, actor))
 }
 
-fn facts(order: &Order) -> Result<rules::Order, AppError> {
-    order
-        .facts()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("order {} is corrupt", order.id)))
-}
-
 /// A row of an order list.
 pub struct OrderRow {
     pub id: i64,
@@ -74,11 +69,11 @@ fn row(ctx: &Ctx, l: &Listed, party: &str) -> OrderRow {
         id: l.order.id,
         code: l.order.code(),
         party: party.to_owned(),
-        status: t.get(&format!("order-status-{}", l.order.status)),
-        status_key: l.order.status.clone(),
+        status: t.get(&format!("order-status-{}", l.order.status.as_str())),
+        status_key: l.order.status.as_str().to_owned(),
         total: Vnd(l.order.total).to_string(),
         placed: format_hanoi_short(l.order.created_at),
-        payment: t.get(&format!("payment-{}", l.order.payment)),
+        payment: t.get(&format!("payment-{}", l.order.payment.as_str())),
     }
 }
 
@@ -232,7 +227,7 @@ async fn order_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let t = ctx.tr();
-    let f = facts(order)?;
+    let f = order.facts();
     let org = ketnoi_db::orgs::find(state.db.conn(), order.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -278,9 +273,9 @@ async fn order_page(
         org_name: org.name.clone(),
         org_slug: org.slug.clone(),
         buyer_name: buyer.map(|b| b.display_name).unwrap_or_default(),
-        status: t.get(&format!("order-status-{}", order.status)),
-        status_key: order.status.clone(),
-        payment: t.get(&format!("payment-{}", order.payment)),
+        status: t.get(&format!("order-status-{}", order.status.as_str())),
+        status_key: order.status.as_str().to_owned(),
+        payment: t.get(&format!("payment-{}", order.payment.as_str())),
         total: Vnd(order.total).to_string(),
         items: items
             .iter()
@@ -288,7 +283,7 @@ async fn order_page(
                 title: i.title.clone(),
                 listing_id: i.listing_id,
                 quantity: i.quantity,
-                unit: if i.offer_kind == "experience" {
+                unit: if i.offer_kind == OfferKind::Experience {
                     t.get("cart-people")
                 } else {
                     i.unit.clone()
@@ -383,7 +378,7 @@ pub async fn step_order(
             Msg::new("err-invalid-choice"),
         )));
     };
-    let f = facts(&order)?;
+    let f = order.facts();
     if let Err(refused) = rules::next(f, step, actor) {
         return refused_page(&state, &ctx, &order, actor, refused).await;
     }
