@@ -4,7 +4,10 @@
 use crate::{Conn, Db, DbError, Result, on};
 use chrono::{DateTime, NaiveDate, Utc};
 use ketnoi_domain::catalog::OfferKind;
-use ketnoi_domain::order::{self, Actor, LineRefused, OrderKind, PaymentMethod, Status, Step};
+use ketnoi_domain::listing::Offer;
+use ketnoi_domain::order::{
+    self, Actor, LineRefused, OrderKind, PaymentMethod, Status, Step, Terms,
+};
 
 /// An order as stored, its kind, payment and status read once (see [`OrderRow`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +36,7 @@ impl Order {
     pub fn code(&self) -> String {
         self.code
             .clone()
-            .unwrap_or_else(|| format!("KN{:06}", self.id))
+            .unwrap_or_else(|| order::order_code(self.id))
     }
     /// What the state machine needs of the order.
     pub fn facts(&self) -> order::Order {
@@ -286,17 +289,14 @@ async fn lock_for(tx: &mut crate::Tx, orders: &[NewOrder<'_>]) -> Result<()> {
     lock_rows(tx, Locked::Offers, &mut offers).await
 }
 
+/// An offer being ordered, with what its order line keeps of its listing.
 #[derive(sqlx::FromRow)]
-struct OfferRow {
+struct OrderedRow {
     listing_id: i64,
-    kind: String,
-    price: i64,
-    case_size: Option<i64>,
-    min_order_qty: Option<i64>,
-    max_group_size: Option<i64>,
     title_vi: String,
     unit: String,
-    tiers: Option<String>,
+    #[sqlx(flatten)]
+    offer: crate::listings::OfferRow,
 }
 
 async fn place_in(
@@ -310,13 +310,10 @@ async fn place_in(
     let mut total: i64 = 0;
     let mut items = Vec::with_capacity(o.lines.len());
     for &Line { offer_id, quantity } in o.lines {
-        let row: Option<OfferRow> = on!(tx.conn(), e => sqlx::query_as(
-            "SELECT f.listing_id, f.kind, f.price, f.case_size, f.min_order_qty, f.max_group_size, \
-               l.title_vi, l.unit, \
-               (SELECT string_agg(t.min_qty || ':' || t.price, '|' ORDER BY t.min_qty) \
-                  FROM price_tiers t WHERE t.offer_id = f.id) AS tiers \
-             FROM offers f JOIN listings l ON l.id = f.listing_id \
-             WHERE f.id = $1 AND l.org_id = $2 AND l.status = 'published' AND l.hidden_reason IS NULL")
+        let row: Option<OrderedRow> = on!(tx.conn(), e => sqlx::query_as(concat!(
+            "SELECT f.listing_id, l.title_vi, l.unit, ", crate::listings::offer_columns!(),
+            " FROM offers f JOIN listings l ON l.id = f.listing_id \
+             WHERE f.id = $1 AND l.org_id = $2 AND l.status = 'published' AND l.hidden_reason IS NULL"))
             .bind(offer_id)
             .bind(o.org_id)
             .fetch_optional(e)
@@ -324,28 +321,20 @@ async fn place_in(
         let Some(row) = row else {
             return Ok(Err(Unavailable::NotOrderable { offer_id }));
         };
-        let kind = crate::listings::offer_kind(&row.kind)?;
+        let offer = Offer::try_from(row.offer)?;
+        let kind = offer.kind;
         let experience = kind == OfferKind::Experience;
         if experience != (o.kind == OrderKind::Experience)
             || experience != o.experience_date.is_some()
         {
             return Ok(Err(Unavailable::NotOrderable { offer_id }));
         }
-        let tiers = crate::listings::parse_tiers(row.tiers.as_deref());
-        let terms = order::Terms {
-            kind,
-            price: row.price,
-            case_size: row.case_size,
-            min_order_qty: row.min_order_qty,
-            max_group_size: row.max_group_size,
-            tiers: &tiers,
-        };
-        let unit_price = match order::unit_price(&terms, quantity) {
+        let unit_price = match order::unit_price(&Terms::from(&offer), quantity) {
             Ok(p) => p,
             Err(refused) => return Ok(Err(Unavailable::Terms { offer_id, refused })),
         };
         if let (true, Some(day), Some(capacity)) =
-            (experience, o.experience_date, row.max_group_size)
+            (experience, o.experience_date, offer.max_group_size)
         {
             // The offer is locked (see `lock_for`): two bookings for the same day are counted
             // one after the other.
@@ -378,7 +367,10 @@ async fn place_in(
             }
         }
         total = total.saturating_add(unit_price.saturating_mul(quantity));
-        items.push((row, offer_id, quantity, unit_price));
+        let (listing_id, title, unit) = (row.listing_id, row.title_vi, row.unit);
+        items.push((
+            listing_id, kind, title, unit, offer_id, quantity, unit_price,
+        ));
     }
     let status = Status::initial(o.kind);
     let id: i64 = on!(tx.conn(), e => sqlx::query_scalar(
@@ -401,20 +393,20 @@ async fn place_in(
         .await)?;
     on!(tx.conn(), e => sqlx::query("UPDATE orders SET code = $2 WHERE id = $1")
         .bind(id)
-        .bind(format!("KN{id:06}"))
+        .bind(order::order_code(id))
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
-    for (row, offer_id, quantity, unit_price) in items {
+    for (listing_id, kind, title, unit, offer_id, quantity, unit_price) in items {
         on!(tx.conn(), e => sqlx::query(
             "INSERT INTO order_items (order_id, listing_id, offer_id, offer_kind, title, unit, \
              quantity, unit_price) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(id)
-            .bind(row.listing_id)
+            .bind(listing_id)
             .bind(offer_id)
-            .bind(&row.kind)
-            .bind(&row.title_vi)
-            .bind(&row.unit)
+            .bind(kind.as_str())
+            .bind(title)
+            .bind(unit)
             .bind(quantity)
             .bind(unit_price)
             .execute(e)
@@ -460,8 +452,7 @@ async fn record(
 }
 
 pub async fn find(conn: Conn<'_>, id: i64) -> Result<Option<Order>> {
-    let row: Option<OrderRow> =
-        on!(conn, e => sqlx::query_as(select_orders!("FROM orders o WHERE o.id = $1"))
+    let row: Option<OrderRow> = on!(conn, e => sqlx::query_as(select_orders!("FROM orders o WHERE o.id = $1"))
         .bind(id)
         .fetch_optional(e)
         .await)?;

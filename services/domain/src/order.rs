@@ -797,7 +797,10 @@ mod tests {
             assert_eq!(p.orders.len(), 2);
             let (a, b) = (&p.orders[0], &p.orders[1]);
             assert_eq!((a.org_id, a.kind), (1, OrderKind::Goods));
-            assert_eq!(a.lines.iter().map(|l| l.offer_id).collect::<Vec<_>>(), [11, 12]);
+            assert_eq!(
+                a.lines.iter().map(|l| l.offer_id).collect::<Vec<_>>(),
+                [11, 12]
+            );
             assert_eq!(a.total, 2 * 250_000 + 3 * 40_000);
             assert_eq!((b.org_id, b.kind), (2, OrderKind::Goods));
             assert_eq!(b.total, 20 * 9_000, "priced at the tier reached");
@@ -808,10 +811,7 @@ mod tests {
         #[test]
         fn each_experience_line_is_its_own_booking() {
             let visit = terms(OfferKind::Experience, 150_000);
-            let p = plan(&[
-                item(1, 31, 4, visit, day(3)),
-                item(1, 31, 2, visit, day(4)),
-            ]);
+            let p = plan(&[item(1, 31, 4, visit, day(3)), item(1, 31, 2, visit, day(4))]);
             assert_eq!(p.orders.len(), 2);
             for (o, (d, people)) in p.orders.iter().zip([(day(3), 4), (day(4), 2)]) {
                 assert_eq!(o.kind, OrderKind::Experience);
@@ -830,10 +830,7 @@ mod tests {
                 item(1, 12, 2, terms(OfferKind::Retail, 10_000), None),
             ]);
             let kinds: Vec<_> = p.orders.iter().map(|o| (o.org_id, o.kind)).collect();
-            assert_eq!(
-                kinds,
-                [(1, OrderKind::Goods), (1, OrderKind::Experience)]
-            );
+            assert_eq!(kinds, [(1, OrderKind::Goods), (1, OrderKind::Experience)]);
             assert_eq!(p.orders[0].total, 100_000 + 2 * 10_000);
             assert_eq!(p.orders[1].total, 3 * 50_000);
             assert_eq!(p.of_org(1).count(), 2);

@@ -172,15 +172,7 @@ struct CartPage {
 /// The line's unit price on its offer's terms (as the store will price it), or why the line
 /// cannot be ordered as it is.
 fn unit_price(l: &CartLine) -> Result<i64, LineRefused> {
-    let terms = Terms {
-        kind: l.kind,
-        price: l.price,
-        case_size: l.case_size,
-        min_order_qty: l.min_order_qty,
-        max_group_size: l.max_group_size,
-        tiers: &l.tiers,
-    };
-    order::unit_price(&terms, l.quantity)
+    order::unit_price(&Terms::from(&l.offer), l.quantity)
 }
 
 /// The offer an add-to-cart or cart-line form names (an unknown one is not found).
@@ -224,7 +216,7 @@ async fn cart_page(
             (_, false) => Some(Msg::new("err-no-longer-offered")),
             (Err(r), _) => Some(refused_msg(*r)),
             (Ok(_), true) => match l.stock {
-                Some(s) if l.kind != OfferKind::Experience && s < l.quantity => Some(Msg {
+                Some(s) if l.offer.kind != OfferKind::Experience && s < l.quantity => Some(Msg {
                     key: "err-only-left",
                     args: vec![("n", s.to_string())],
                 }),
@@ -235,7 +227,7 @@ async fn cart_page(
             problem = Some(p.clone());
         }
         ready &= problem.is_none();
-        let unit_price = priced.unwrap_or(l.price);
+        let unit_price = priced.unwrap_or(l.offer.price.0);
         let line_total = unit_price.saturating_mul(l.quantity);
         grand = grand.saturating_add(line_total);
         let view = LineView {
@@ -243,9 +235,9 @@ async fn cart_page(
             listing_id: l.listing_id,
             date: l.experience_date.clone(),
             title: localized(ctx.locale, &l.title_vi, l.title_en.as_deref()),
-            kind: ctx.tr().get(&format!("offer-{}", l.kind.as_str())),
+            kind: ctx.tr().get(&format!("offer-{}", l.offer.kind.as_str())),
             quantity: l.quantity,
-            unit: if l.kind == OfferKind::Experience {
+            unit: if l.offer.kind == OfferKind::Experience {
                 ctx.tr().get("cart-people")
             } else {
                 l.unit.clone()
@@ -254,11 +246,12 @@ async fn cart_page(
             line_total: Vnd(line_total).to_string(),
             problem: problem.map(|m| m.render(ctx.locale)),
             step: l
+                .offer
                 .case_size
-                .filter(|c| *c > 1 && l.kind == OfferKind::Wholesale)
+                .filter(|c| *c > 1 && l.offer.kind == OfferKind::Wholesale)
                 .unwrap_or(1),
         };
-        let goods = l.kind != OfferKind::Experience;
+        let goods = l.offer.kind != OfferKind::Experience;
         match groups.last_mut().filter(|g| g.org_id == l.org_id) {
             Some(g) => {
                 g.has_goods |= goods;
@@ -354,7 +347,7 @@ pub async fn checkout(
     if lines.is_empty() {
         return Ok(see_other("/cart"));
     }
-    let any_goods = lines.iter().any(|l| l.kind != OfferKind::Experience);
+    let any_goods = lines.iter().any(|l| l.offer.kind != OfferKind::Experience);
     let mut e = FieldErrors::default();
     let phone = e
         .check(
@@ -378,7 +371,10 @@ pub async fn checkout(
     }
     // How each cooperative's goods are paid.
     let mut payment_of: BTreeMap<i64, PaymentMethod> = BTreeMap::new();
-    for l in lines.iter().filter(|l| l.kind != OfferKind::Experience) {
+    for l in lines
+        .iter()
+        .filter(|l| l.offer.kind != OfferKind::Experience)
+    {
         if payment_of.contains_key(&l.org_id) {
             continue;
         }
@@ -403,7 +399,7 @@ pub async fn checkout(
         // take it (a card has a minimum and a maximum).
         let total: i64 = lines
             .iter()
-            .filter(|g| g.org_id == l.org_id && g.kind != OfferKind::Experience)
+            .filter(|g| g.org_id == l.org_id && g.offer.kind != OfferKind::Experience)
             .filter_map(|g| Some(unit_price(g).ok()?.saturating_mul(g.quantity)))
             .sum();
         let accepted = state
@@ -427,7 +423,7 @@ pub async fn checkout(
             offer_id: l.offer_id,
             quantity: l.quantity,
         };
-        if l.kind == OfferKind::Experience {
+        if l.offer.kind == OfferKind::Experience {
             let day = NaiveDate::parse_from_str(&l.experience_date, "%Y-%m-%d").ok();
             plans.push((
                 l.org_id,
