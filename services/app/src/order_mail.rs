@@ -8,7 +8,6 @@ use ketnoi_db::Db;
 use ketnoi_db::orders::{Item, Notice, Order};
 use ketnoi_domain::Locale;
 use ketnoi_domain::Vnd;
-use ketnoi_domain::catalog::OfferKind;
 use ketnoi_domain::order::Status;
 
 /// Who is told of an order's steps: the buyer and the cooperative's owners and managers (and,
@@ -60,11 +59,7 @@ fn details(locale: Locale, order: &Order, lines: &[Item]) -> String {
     let mut out: Vec<String> = lines
         .iter()
         .map(|i| {
-            let unit = if i.offer_kind == OfferKind::Experience {
-                i18n::t(locale, "cart-people")
-            } else {
-                i.unit.clone()
-            };
+            let unit = i18n::line_unit(locale, i.offer_kind, &i.unit);
             format!(
                 "- {} {unit} × {} ({})",
                 i.quantity,
@@ -168,6 +163,7 @@ pub fn reminder(public_url: &str, r: &Recipients, order: &Order, escalate: bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ketnoi_domain::catalog::OfferKind;
     use ketnoi_domain::order::{OrderKind, PaymentMethod};
 
     fn order() -> Order {

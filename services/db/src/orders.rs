@@ -698,7 +698,8 @@ pub async fn median_confirmation(conn: Conn<'_>, org_id: i64) -> Result<Option<c
     })
 }
 
-/// Orders still waiting for their cooperative's confirmation that were placed at or before
+/// Orders still waiting for their cooperative's confirmation
+/// ([`Status::AWAITING_CONFIRMATION`]) that were placed at or before
 /// `placed_before`, oldest first, with when they were reminded and escalated.
 pub async fn unconfirmed(
     conn: Conn<'_>,
@@ -712,11 +713,14 @@ pub async fn unconfirmed(
         reminded_at: Option<DateTime<Utc>>,
         escalated_at: Option<DateTime<Utc>>,
     }
+    let [placed, booked] = Status::AWAITING_CONFIRMATION;
     let rows: Vec<Row> = on!(conn, e => sqlx::query_as(select_orders!(
         ", o.reminded_at, o.escalated_at FROM orders o \
-         WHERE o.status IN ('placed', 'booked') AND o.created_at <= $1 ORDER BY o.created_at LIMIT $2"))
+         WHERE o.status IN ($3, $4) AND o.created_at <= $1 ORDER BY o.created_at LIMIT $2"))
         .bind(placed_before)
         .bind(limit)
+        .bind(placed.as_str())
+        .bind(booked.as_str())
         .fetch_all(e)
         .await)?;
     rows.into_iter()
@@ -730,21 +734,26 @@ pub async fn unconfirmed(
 pub async fn remind(db: &Db, order_id: i64, escalate: bool, notices: &[Notice]) -> Result<bool> {
     let mut tx = db.begin().await?;
     let now = crate::now();
+    let [placed, booked] = Status::AWAITING_CONFIRMATION;
     let n = if escalate {
         on!(tx.conn(), e => sqlx::query(
             "UPDATE orders SET escalated_at = $2, reminded_at = COALESCE(reminded_at, $2) \
-             WHERE id = $1 AND escalated_at IS NULL AND status IN ('placed', 'booked')")
+             WHERE id = $1 AND escalated_at IS NULL AND status IN ($3, $4)")
             .bind(order_id)
             .bind(now)
+            .bind(placed.as_str())
+            .bind(booked.as_str())
             .execute(e)
             .await
             .map(|r| r.rows_affected()))?
     } else {
         on!(tx.conn(), e => sqlx::query(
             "UPDATE orders SET reminded_at = $2 \
-             WHERE id = $1 AND reminded_at IS NULL AND status IN ('placed', 'booked')")
+             WHERE id = $1 AND reminded_at IS NULL AND status IN ($3, $4)")
             .bind(order_id)
             .bind(now)
+            .bind(placed.as_str())
+            .bind(booked.as_str())
             .execute(e)
             .await
             .map(|r| r.rows_affected()))?
@@ -759,11 +768,15 @@ pub async fn remind(db: &Db, order_id: i64, escalate: bool, notices: &[Notice]) 
     Ok(true)
 }
 
-/// How many of the cooperative's orders wait for it to confirm them.
+/// How many of the cooperative's orders wait for it to confirm them
+/// ([`Status::AWAITING_CONFIRMATION`]).
 pub async fn unconfirmed_count(conn: Conn<'_>, org_id: i64) -> Result<i64> {
+    let [placed, booked] = Status::AWAITING_CONFIRMATION;
     Ok(on!(conn, e => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM orders WHERE org_id = $1 AND status IN ('placed', 'booked')")
+        "SELECT COUNT(*) FROM orders WHERE org_id = $1 AND status IN ($2, $3)")
         .bind(org_id)
+        .bind(placed.as_str())
+        .bind(booked.as_str())
         .fetch_one(e)
         .await)?)
 }

@@ -237,11 +237,7 @@ async fn cart_page(
             title: localized(ctx.locale, &l.title_vi, l.title_en.as_deref()),
             kind: ctx.tr().get(&format!("offer-{}", l.offer.kind.as_str())),
             quantity: l.quantity,
-            unit: if l.offer.kind == OfferKind::Experience {
-                ctx.tr().get("cart-people")
-            } else {
-                l.unit.clone()
-            },
+            unit: ctx.tr().line_unit(l.offer.kind, &l.unit),
             unit_price: Vnd(unit_price).to_string(),
             line_total: Vnd(line_total).to_string(),
             problem: problem.map(|m| m.render(ctx.locale)),
@@ -274,9 +270,7 @@ async fn cart_page(
         }
     }
     for g in &mut groups {
-        g.viet_qr = ketnoi_db::orgs::bank_account(state.db.conn(), g.org_id)
-            .await?
-            .is_some();
+        g.viet_qr = ketnoi_app::payments::offers_viet_qr(state.db.conn(), g.org_id).await?;
         if g.payment.is_empty() {
             g.payment = if g.viet_qr { "viet_qr" } else { "cod" }.into();
         }
@@ -383,9 +377,7 @@ pub async fn checkout(
             PaymentMethod::parse(field(&key)).filter(|m| state.payments.provider(*m).is_some());
         let method = match method {
             Some(PaymentMethod::VietQr)
-                if ketnoi_db::orgs::bank_account(state.db.conn(), l.org_id)
-                    .await?
-                    .is_none() =>
+                if !ketnoi_app::payments::offers_viet_qr(state.db.conn(), l.org_id).await? =>
             {
                 None
             }

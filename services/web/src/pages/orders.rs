@@ -15,7 +15,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use ketnoi_db::orders::{self, Listed, Order};
 use ketnoi_db::users::User;
-use ketnoi_domain::catalog::OfferKind;
 use ketnoi_domain::order::{self as rules, Actor, PaymentMethod, Status, Step};
 use ketnoi_domain::role::{MemberRole, PlatformRole};
 use ketnoi_domain::time::{format_hanoi, format_hanoi_short};
@@ -191,7 +190,9 @@ pub fn transfer_reference(order: &Order) -> String {
 }
 
 async fn qr_for(state: &AppState, order: &Order) -> Result<Option<QrView>, AppError> {
-    let Some(account) = ketnoi_db::orgs::bank_account(state.db.conn(), order.org_id).await? else {
+    let Some(account) =
+        ketnoi_app::payments::viet_qr_account(state.db.conn(), order.org_id).await?
+    else {
         return Ok(None);
     };
     let reference = transfer_reference(order);
@@ -283,11 +284,7 @@ async fn order_page(
                 title: i.title.clone(),
                 listing_id: i.listing_id,
                 quantity: i.quantity,
-                unit: if i.offer_kind == OfferKind::Experience {
-                    t.get("cart-people")
-                } else {
-                    i.unit.clone()
-                },
+                unit: t.line_unit(i.offer_kind, &i.unit),
                 unit_price: Vnd(i.unit_price).to_string(),
                 total: Vnd(i.unit_price.saturating_mul(i.quantity)).to_string(),
             })
