@@ -3,7 +3,7 @@
 //! whole amount, marks the order paid; a repeat, a wrong amount or a forged signature
 //! changes nothing.
 
-use ketnoi_domain::order::{Actor, PaymentMethod, Step};
+use ketnoi_domain::order::{Actor, PaymentMethod, Status, Step};
 use ketnoi_domain::role::PlatformRole;
 use ketnoi_tests::{Backend, TestApp};
 use ketnoi_web::config::Secret;
@@ -87,7 +87,7 @@ async fn bank_notification(backend: Backend) {
         post(early.clone(), signed(&early, SECRET)).await.status(),
         200
     );
-    assert_eq!(status().await, "placed");
+    assert_eq!(status().await, Status::Placed);
     ketnoi_app::orders::step(
         &app.db,
         SITE,
@@ -107,18 +107,18 @@ async fn bank_notification(backend: Backend) {
     );
     assert_eq!(post(good.clone(), "zz".into()).await.status(), 400);
     assert_eq!(post("{".into(), signed("{", SECRET)).await.status(), 400);
-    assert_eq!(status().await, "awaiting_payment");
+    assert_eq!(status().await, Status::AwaitingPayment);
     // Too little money: stored for the cooperative to look at, the order waits.
     let short = notice("tx-2", 400_000);
     assert_eq!(
         post(short.clone(), signed(&short, SECRET)).await.status(),
         200
     );
-    assert_eq!(status().await, "awaiting_payment");
+    assert_eq!(status().await, Status::AwaitingPayment);
     // The whole amount: paid, by the system.
     let r = post(good.clone(), signed(&good, SECRET)).await;
     assert_eq!(r.status(), 200);
-    assert_eq!(status().await, "paid");
+    assert_eq!(status().await, Status::Paid);
     let timeline = ketnoi_db::orders::timeline(app.db.conn(), order.id)
         .await
         .unwrap();

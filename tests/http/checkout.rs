@@ -6,6 +6,7 @@
 use ketnoi_db::listings::Offer;
 use ketnoi_domain::Vnd;
 use ketnoi_domain::catalog::{OfferKind, PriceTier};
+use ketnoi_domain::order::Status;
 use ketnoi_domain::role::{MemberRole, PlatformRole};
 use ketnoi_tests::{Client, TestApp, listing_with_offer, on_both_backends};
 
@@ -306,7 +307,7 @@ async fn wholesale_terms_and_experience_capacity_are_enforced(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(booked.len(), 1);
-    assert_eq!(booked[0].order.status, "booked");
+    assert_eq!(booked[0].order.status, Status::Booked);
     assert_eq!(booked[0].order.total, 600_000);
 }
 
@@ -472,7 +473,7 @@ async fn the_confirmation_timer_reminds_escalates_and_cancels(app: TestApp) {
         .await
         .remove(0)
         .order;
-    assert_eq!(order.status, "cancelled");
+    assert_eq!(order.status, Status::Cancelled);
     let stock = ketnoi_db::listings::find(app.db.conn(), s.a_vase)
         .await
         .unwrap()
@@ -528,7 +529,7 @@ async fn the_confirmation_timer_reminds_escalates_and_cancels(app: TestApp) {
         .await
         .remove(0)
         .order;
-    assert_eq!(second.status, "confirmed");
+    assert_eq!(second.status, Status::Confirmed);
     let timeline = ketnoi_db::orders::timeline(app.db.conn(), second.id)
         .await
         .unwrap();

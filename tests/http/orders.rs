@@ -98,7 +98,7 @@ async fn an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back
     let placed = orders::place(&app.db, &new).await.unwrap().unwrap();
     assert_eq!(placed.total, 5 * 250_000);
     assert_eq!(placed.code, Some(format!("KN{:06}", placed.id)));
-    assert_eq!(placed.status, "placed");
+    assert_eq!(placed.status, Status::Placed);
     assert_eq!(stock(&app, vase.id).await, Some(47));
 
     // Too many of one line: nothing is taken from the other either.

@@ -314,7 +314,7 @@ async fn paid_card_order(app: &TestApp, org: &Org, buyer_id: i64) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(order.status, Status::Paid.as_str());
+    assert_eq!(order.status, Status::Paid);
 }
 
 async fn officers_see_and_settle_only_their_own_communes_payouts(app: TestApp) {

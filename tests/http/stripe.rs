@@ -3,6 +3,7 @@
 //! signed webhook marking the order paid and putting the sale on the payout ledger, a replayed
 //! and a late event changing nothing, a forged one refused, and a refund through Stripe.
 
+use ketnoi_domain::order::Status;
 use ketnoi_domain::role::{MemberRole, PlatformRole};
 use ketnoi_payments::stripe::{StripeConfig, sign};
 use ketnoi_tests::support::{TempStripe, eventually};
@@ -151,7 +152,7 @@ async fn card_payment(backend: Backend) {
             let db = db.clone();
             async move {
                 let o = ketnoi_db::orders::find(db.conn(), order_id).await.ok()??;
-                (o.status == "paid").then_some(())
+                (o.status == Status::Paid).then_some(())
             }
         },
     )
@@ -242,7 +243,7 @@ async fn card_payment(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(o.status, "paid");
+    assert_eq!(o.status, Status::Paid);
 
     // The cooperative refunds: the money goes back through Stripe, the order and the ledger
     // follow.
@@ -254,7 +255,7 @@ async fn card_payment(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(o.status, "refunded");
+    assert_eq!(o.status, Status::Refunded);
     let p = ketnoi_db::payments::card_payment(app.db.conn(), order_id)
         .await
         .unwrap()
@@ -397,7 +398,7 @@ async fn card_payment(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(o.status, "cancelled");
+    assert_eq!(o.status, Status::Cancelled);
     let events = ketnoi_db::payments::events_of(app.db.conn(), &intent.intent_id)
         .await
         .unwrap();

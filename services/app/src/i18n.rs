@@ -3,6 +3,7 @@
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
 use ketnoi_domain::Locale;
+use ketnoi_domain::catalog::{LineUnit, OfferKind};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -42,6 +43,15 @@ pub fn t_args(locale: Locale, key: &str, args: &[(&'static str, String)]) -> Str
         .unwrap_or_else(|| key.to_owned())
 }
 
+/// What the quantity of a line of `kind` counts, in `locale`: people for an experience, the
+/// listing's own unit otherwise (see [`OfferKind::line_unit`]).
+pub fn line_unit(locale: Locale, kind: OfferKind, listing_unit: &str) -> String {
+    match kind.line_unit(listing_unit) {
+        LineUnit::People => t(locale, "cart-people"),
+        LineUnit::Listing(unit) => unit.to_owned(),
+    }
+}
+
 /// A translator bound to one request's language; templates call `t.get("key")`.
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
@@ -54,6 +64,10 @@ impl Tr {
     }
     pub fn with(&self, key: &str, name: &'static str, value: &str) -> String {
         t_args(self.locale, key, &[(name, value.to_owned())])
+    }
+    /// See [`line_unit`].
+    pub fn line_unit(&self, kind: OfferKind, listing_unit: &str) -> String {
+        line_unit(self.locale, kind, listing_unit)
     }
     pub fn lang(&self) -> &'static str {
         self.locale.code()

@@ -12,6 +12,7 @@ pub mod order_mail;
 pub mod order_timer;
 pub mod orders;
 pub mod password;
+pub mod payments;
 pub mod search_feed;
 
 pub use error::{Error, FieldErrors, Msg, Result};

@@ -59,11 +59,7 @@ fn details(locale: Locale, order: &Order, lines: &[Item]) -> String {
     let mut out: Vec<String> = lines
         .iter()
         .map(|i| {
-            let unit = if i.offer_kind == "experience" {
-                i18n::t(locale, "cart-people")
-            } else {
-                i.unit.clone()
-            };
+            let unit = i18n::line_unit(locale, i.offer_kind, &i.unit);
             format!(
                 "- {} {unit} × {} ({})",
                 i.quantity,
@@ -167,6 +163,8 @@ pub fn reminder(public_url: &str, r: &Recipients, order: &Order, escalate: bool)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ketnoi_domain::catalog::OfferKind;
+    use ketnoi_domain::order::{OrderKind, PaymentMethod};
 
     fn order() -> Order {
         Order {
@@ -174,9 +172,9 @@ mod tests {
             code: Some("KN000007".into()),
             buyer_id: 1,
             org_id: 2,
-            kind: "goods".into(),
-            payment: "cod".into(),
-            status: "placed".into(),
+            kind: OrderKind::Goods,
+            payment: PaymentMethod::Cod,
+            status: Status::Placed,
             total: 500_000,
             delivery_commune: Some("00577".into()),
             delivery_street: Some("Số 5, ngõ 12".into()),
@@ -194,7 +192,7 @@ mod tests {
         let lines = [Item {
             listing_id: 1,
             offer_id: Some(1),
-            offer_kind: "retail".into(),
+            offer_kind: OfferKind::Retail,
             title: "Bình gốm men lam".into(),
             unit: "chiếc".into(),
             quantity: 2,

@@ -2,7 +2,7 @@
 //! Checkout turns it into one order per cooperative (see [`crate::orders::checkout`]).
 
 use crate::{Conn, Result, on};
-use ketnoi_domain::catalog::PriceTier;
+use ketnoi_domain::listing::Offer;
 
 /// A cart line with what the cart page and checkout need of its offer.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,12 +18,8 @@ pub struct CartLine {
     pub title_vi: String,
     pub title_en: Option<String>,
     pub unit: String,
-    pub kind: String,
-    pub price: i64,
-    pub case_size: Option<i64>,
-    pub min_order_qty: Option<i64>,
-    pub max_group_size: Option<i64>,
-    pub tiers: Vec<PriceTier>,
+    /// The offer as it is now (its kind, price and terms).
+    pub offer: Offer,
     pub stock: Option<i64>,
     /// The listing is still published and not hidden.
     pub available: bool,
@@ -41,55 +37,45 @@ struct Row {
     title_vi: String,
     title_en: Option<String>,
     unit: String,
-    kind: String,
-    price: i64,
-    case_size: Option<i64>,
-    min_order_qty: Option<i64>,
-    max_group_size: Option<i64>,
-    tiers: Option<String>,
+    #[sqlx(flatten)]
+    offer: crate::listings::OfferRow,
     stock: Option<i64>,
     available: i64,
 }
 
 /// The buyer's cart, grouped by cooperative, oldest line first within each.
 pub async fn lines(conn: Conn<'_>, user_id: i64) -> Result<Vec<CartLine>> {
-    let rows: Vec<Row> = on!(conn, e => sqlx::query_as(
+    let rows: Vec<Row> = on!(conn, e => sqlx::query_as(concat!(
         "SELECT c.offer_id, c.experience_date, c.quantity, l.id AS listing_id, l.org_id, \
-           g.name AS org_name, g.slug AS org_slug, l.title_vi, l.title_en, l.unit, f.kind, f.price, \
-           f.case_size, f.min_order_qty, f.max_group_size, \
-           (SELECT string_agg(t.min_qty || ':' || t.price, '|' ORDER BY t.min_qty) \
-              FROM price_tiers t WHERE t.offer_id = f.id) AS tiers, \
-           l.stock, \
+           g.name AS org_name, g.slug AS org_slug, l.title_vi, l.title_en, l.unit, ",
+        crate::listings::offer_columns!(),
+        ", l.stock, \
            CAST(CASE WHEN l.status = 'published' AND l.hidden_reason IS NULL THEN 1 ELSE 0 END AS BIGINT) AS available \
          FROM cart_items c JOIN offers f ON f.id = c.offer_id JOIN listings l ON l.id = f.listing_id \
            JOIN organisations g ON g.id = l.org_id \
-         WHERE c.user_id = $1 ORDER BY g.name, l.org_id, c.added_at, c.offer_id, c.experience_date")
+         WHERE c.user_id = $1 ORDER BY g.name, l.org_id, c.added_at, c.offer_id, c.experience_date"))
         .bind(user_id)
         .fetch_all(e)
         .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| CartLine {
-            offer_id: r.offer_id,
-            experience_date: r.experience_date,
-            quantity: r.quantity,
-            listing_id: r.listing_id,
-            org_id: r.org_id,
-            org_name: r.org_name,
-            org_slug: r.org_slug,
-            title_vi: r.title_vi,
-            title_en: r.title_en,
-            unit: r.unit,
-            kind: r.kind,
-            price: r.price,
-            case_size: r.case_size,
-            min_order_qty: r.min_order_qty,
-            max_group_size: r.max_group_size,
-            tiers: crate::listings::parse_tiers(r.tiers.as_deref()),
-            stock: r.stock,
-            available: r.available == 1,
+    rows.into_iter()
+        .map(|r| {
+            Ok(CartLine {
+                offer_id: r.offer_id,
+                experience_date: r.experience_date,
+                quantity: r.quantity,
+                listing_id: r.listing_id,
+                org_id: r.org_id,
+                org_name: r.org_name,
+                org_slug: r.org_slug,
+                title_vi: r.title_vi,
+                title_en: r.title_en,
+                unit: r.unit,
+                offer: r.offer.try_into()?,
+                stock: r.stock,
+                available: r.available == 1,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Adds `quantity` of the offer (on `experience_date`, or `""`) to the cart; a line already
@@ -160,11 +146,16 @@ pub async fn count(conn: Conn<'_>, user_id: i64) -> Result<i64> {
 
 /// The listing and kind of an offer a buyer may put in a cart (its listing published and not
 /// hidden), or `None`.
-pub async fn orderable_offer(conn: Conn<'_>, offer_id: i64) -> Result<Option<(i64, String)>> {
-    Ok(on!(conn, e => sqlx::query_as(
+pub async fn orderable_offer(
+    conn: Conn<'_>,
+    offer_id: i64,
+) -> Result<Option<(i64, ketnoi_domain::catalog::OfferKind)>> {
+    let row: Option<(i64, String)> = on!(conn, e => sqlx::query_as(
         "SELECT l.id, f.kind FROM offers f JOIN listings l ON l.id = f.listing_id \
          WHERE f.id = $1 AND l.status = 'published' AND l.hidden_reason IS NULL")
         .bind(offer_id)
         .fetch_optional(e)
-        .await)?)
+        .await)?;
+    row.map(|(listing_id, kind)| Ok((listing_id, crate::listings::offer_kind(&kind)?)))
+        .transpose()
 }

@@ -278,49 +278,70 @@ pub async fn offers(conn: Conn<'_>, listing_id: i64) -> Result<Vec<Offer>> {
         .collect())
 }
 
+/// The columns of an offer (aliased `f`) that [`OfferRow`] reads, for a query's `SELECT`.
+/// Tiers come back as "qty:price|qty:price" so one query reads everything.
+macro_rules! offer_columns {
+    () => {
+        "f.kind, f.price, f.case_size, f.min_order_qty, f.duration_hours, f.max_group_size, \
+         (SELECT string_agg(t.min_qty || ':' || t.price, '|' ORDER BY t.min_qty) \
+            FROM price_tiers t WHERE t.offer_id = f.id) AS tiers"
+    };
+}
+pub(crate) use offer_columns;
+
+/// An offer as [`offer_columns`] selects it; decoded into an [`Offer`] once, here.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct OfferRow {
+    kind: String,
+    price: i64,
+    case_size: Option<i64>,
+    min_order_qty: Option<i64>,
+    duration_hours: Option<i64>,
+    max_group_size: Option<i64>,
+    tiers: Option<String>,
+}
+
+impl TryFrom<OfferRow> for Offer {
+    type Error = DbError;
+    fn try_from(r: OfferRow) -> Result<Offer> {
+        Ok(Offer {
+            kind: offer_kind(&r.kind)?,
+            price: Vnd(r.price),
+            case_size: r.case_size,
+            min_order_qty: r.min_order_qty,
+            duration_hours: r.duration_hours,
+            max_group_size: r.max_group_size,
+            tiers: parse_tiers(r.tiers.as_deref()),
+        })
+    }
+}
+
 /// The listing's offers with their ids (what a cart line names), in order.
 pub async fn offers_with_ids(conn: Conn<'_>, listing_id: i64) -> Result<Vec<(i64, Offer)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
-        kind: String,
-        price: i64,
-        case_size: Option<i64>,
-        min_order_qty: Option<i64>,
-        duration_hours: Option<i64>,
-        max_group_size: Option<i64>,
-        tiers: Option<String>,
+        #[sqlx(flatten)]
+        offer: OfferRow,
     }
-    // Tiers come back as "qty:price|qty:price" so one query reads everything.
-    let rows: Vec<Row> = on!(conn, e => sqlx::query_as(
-        "SELECT o.id, o.kind, o.price, o.case_size, o.min_order_qty, o.duration_hours, o.max_group_size, \
-           (SELECT string_agg(t.min_qty || ':' || t.price, '|' ORDER BY t.min_qty) FROM price_tiers t WHERE t.offer_id = o.id) AS tiers \
-         FROM offers o WHERE o.listing_id = $1 ORDER BY o.position")
+    let rows: Vec<Row> = on!(conn, e => sqlx::query_as(concat!(
+        "SELECT f.id, ", offer_columns!(), " FROM offers f WHERE f.listing_id = $1 ORDER BY f.position"))
         .bind(listing_id)
         .fetch_all(e)
         .await)?;
     rows.into_iter()
-        .map(|r| {
-            let tiers = parse_tiers(r.tiers.as_deref());
-            Ok((
-                r.id,
-                Offer {
-                    kind: OfferKind::parse(&r.kind)
-                        .ok_or_else(|| DbError::Corrupt(format!("offer kind {}", r.kind)))?,
-                    price: Vnd(r.price),
-                    case_size: r.case_size,
-                    min_order_qty: r.min_order_qty,
-                    duration_hours: r.duration_hours,
-                    max_group_size: r.max_group_size,
-                    tiers,
-                },
-            ))
-        })
+        .map(|r| Ok((r.id, r.offer.try_into()?)))
         .collect()
 }
 
+/// An offer kind as stored (`offers.kind`, `order_items.offer_kind`); an unknown one is
+/// [`DbError::Corrupt`].
+pub(crate) fn offer_kind(stored: &str) -> Result<OfferKind> {
+    OfferKind::parse(stored).ok_or_else(|| DbError::Corrupt(format!("offer kind {stored}")))
+}
+
 /// Tiers as the offer queries aggregate them: `"qty:price|qty:price"`.
-pub(crate) fn parse_tiers(text: Option<&str>) -> Vec<PriceTier> {
+fn parse_tiers(text: Option<&str>) -> Vec<PriceTier> {
     text.unwrap_or_default()
         .split('|')
         .filter_map(|t| {

@@ -1,20 +1,24 @@
 //! Orders: placing one (stock taken in the same transaction, never more than there is), its
 //! steps through [`ketnoi_domain::order::next`], and its timeline.
 
-use crate::{Conn, Db, Result, on};
+use crate::{Conn, Db, DbError, Result, on};
 use chrono::{DateTime, NaiveDate, Utc};
 use ketnoi_domain::catalog::OfferKind;
-use ketnoi_domain::order::{self, Actor, LineRefused, OrderKind, PaymentMethod, Status, Step};
+use ketnoi_domain::listing::Offer;
+use ketnoi_domain::order::{
+    self, Actor, LineRefused, OrderKind, PaymentMethod, Status, Step, Terms,
+};
 
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+/// An order as stored, its kind, payment and status read once (see [`OrderRow`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     pub id: i64,
     pub code: Option<String>,
     pub buyer_id: i64,
     pub org_id: i64,
-    pub kind: String,
-    pub payment: String,
-    pub status: String,
+    pub kind: OrderKind,
+    pub payment: PaymentMethod,
+    pub status: Status,
     /// Đồng.
     pub total: i64,
     pub delivery_commune: Option<String>,
@@ -32,26 +36,72 @@ impl Order {
     pub fn code(&self) -> String {
         self.code
             .clone()
-            .unwrap_or_else(|| format!("KN{:06}", self.id))
+            .unwrap_or_else(|| order::order_code(self.id))
     }
-    pub fn status(&self) -> Option<Status> {
-        Status::parse(&self.status)
-    }
-    pub fn payment(&self) -> Option<PaymentMethod> {
-        PaymentMethod::parse(&self.payment)
-    }
-    /// What the state machine needs of the order (`None` for a row it cannot read).
-    pub fn facts(&self) -> Option<order::Order> {
-        facts(&self.kind, &self.payment, &self.status)
+    /// What the state machine needs of the order.
+    pub fn facts(&self) -> order::Order {
+        order::Order {
+            kind: self.kind,
+            payment: self.payment,
+            status: self.status,
+        }
     }
 }
 
-/// The state machine's view of an order's stored kind, payment and status.
-fn facts(kind: &str, payment: &str, status: &str) -> Option<order::Order> {
-    Some(order::Order {
-        kind: OrderKind::parse(kind)?,
-        payment: PaymentMethod::parse(payment)?,
-        status: Status::parse(status)?,
+/// An order's row as the database returns it (see [`select_orders`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct OrderRow {
+    id: i64,
+    code: Option<String>,
+    buyer_id: i64,
+    org_id: i64,
+    kind: String,
+    payment: String,
+    status: String,
+    total: i64,
+    delivery_commune: Option<String>,
+    delivery_street: Option<String>,
+    contact_phone: Option<String>,
+    experience_date: Option<NaiveDate>,
+    buyer_note: Option<String>,
+    conversation_id: Option<i64>,
+    confirmed_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<OrderRow> for Order {
+    type Error = DbError;
+    fn try_from(r: OrderRow) -> Result<Order> {
+        let current = facts(r.id, &r.kind, &r.payment, &r.status)?;
+        Ok(Order {
+            id: r.id,
+            code: r.code,
+            buyer_id: r.buyer_id,
+            org_id: r.org_id,
+            kind: current.kind,
+            payment: current.payment,
+            status: current.status,
+            total: r.total,
+            delivery_commune: r.delivery_commune,
+            delivery_street: r.delivery_street,
+            contact_phone: r.contact_phone,
+            experience_date: r.experience_date,
+            buyer_note: r.buyer_note,
+            conversation_id: r.conversation_id,
+            confirmed_at: r.confirmed_at,
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// The state machine's view of an order's stored kind, payment and status; a value it cannot
+/// read is [`DbError::Corrupt`].
+fn facts(id: i64, kind: &str, payment: &str, status: &str) -> Result<order::Order> {
+    let corrupt = |what: &str, value: &str| DbError::Corrupt(format!("order {id} {what} {value}"));
+    Ok(order::Order {
+        kind: OrderKind::parse(kind).ok_or_else(|| corrupt("kind", kind))?,
+        payment: PaymentMethod::parse(payment).ok_or_else(|| corrupt("payment", payment))?,
+        status: Status::parse(status).ok_or_else(|| corrupt("status", status))?,
     })
 }
 
@@ -226,27 +276,27 @@ async fn lock_for(tx: &mut crate::Tx, orders: &[NewOrder<'_>]) -> Result<()> {
             .bind(line.offer_id)
             .fetch_optional(e)
             .await)?;
-        match row {
-            Some((_, kind)) if kind == OfferKind::Experience.as_str() => offers.push(line.offer_id),
-            Some((listing, _)) => listings.push(listing),
-            None => {}
+        let Some((listing, kind)) = row else {
+            continue;
+        };
+        if crate::listings::offer_kind(&kind)? == OfferKind::Experience {
+            offers.push(line.offer_id);
+        } else {
+            listings.push(listing);
         }
     }
     lock_rows(tx, Locked::Listings, &mut listings).await?;
     lock_rows(tx, Locked::Offers, &mut offers).await
 }
 
+/// An offer being ordered, with what its order line keeps of its listing.
 #[derive(sqlx::FromRow)]
-struct OfferRow {
+struct OrderedRow {
     listing_id: i64,
-    kind: String,
-    price: i64,
-    case_size: Option<i64>,
-    min_order_qty: Option<i64>,
-    max_group_size: Option<i64>,
     title_vi: String,
     unit: String,
-    tiers: Option<String>,
+    #[sqlx(flatten)]
+    offer: crate::listings::OfferRow,
 }
 
 async fn place_in(
@@ -260,13 +310,10 @@ async fn place_in(
     let mut total: i64 = 0;
     let mut items = Vec::with_capacity(o.lines.len());
     for &Line { offer_id, quantity } in o.lines {
-        let row: Option<OfferRow> = on!(tx.conn(), e => sqlx::query_as(
-            "SELECT f.listing_id, f.kind, f.price, f.case_size, f.min_order_qty, f.max_group_size, \
-               l.title_vi, l.unit, \
-               (SELECT string_agg(t.min_qty || ':' || t.price, '|' ORDER BY t.min_qty) \
-                  FROM price_tiers t WHERE t.offer_id = f.id) AS tiers \
-             FROM offers f JOIN listings l ON l.id = f.listing_id \
-             WHERE f.id = $1 AND l.org_id = $2 AND l.status = 'published' AND l.hidden_reason IS NULL")
+        let row: Option<OrderedRow> = on!(tx.conn(), e => sqlx::query_as(concat!(
+            "SELECT f.listing_id, l.title_vi, l.unit, ", crate::listings::offer_columns!(),
+            " FROM offers f JOIN listings l ON l.id = f.listing_id \
+             WHERE f.id = $1 AND l.org_id = $2 AND l.status = 'published' AND l.hidden_reason IS NULL"))
             .bind(offer_id)
             .bind(o.org_id)
             .fetch_optional(e)
@@ -274,30 +321,20 @@ async fn place_in(
         let Some(row) = row else {
             return Ok(Err(Unavailable::NotOrderable { offer_id }));
         };
-        let Some(kind) = OfferKind::parse(&row.kind) else {
-            return Err(crate::DbError::Corrupt(format!("offer kind {}", row.kind)));
-        };
+        let offer = Offer::try_from(row.offer)?;
+        let kind = offer.kind;
         let experience = kind == OfferKind::Experience;
         if experience != (o.kind == OrderKind::Experience)
             || experience != o.experience_date.is_some()
         {
             return Ok(Err(Unavailable::NotOrderable { offer_id }));
         }
-        let tiers = crate::listings::parse_tiers(row.tiers.as_deref());
-        let terms = order::Terms {
-            kind,
-            price: row.price,
-            case_size: row.case_size,
-            min_order_qty: row.min_order_qty,
-            max_group_size: row.max_group_size,
-            tiers: &tiers,
-        };
-        let unit_price = match order::unit_price(&terms, quantity) {
+        let unit_price = match order::unit_price(&Terms::from(&offer), quantity) {
             Ok(p) => p,
             Err(refused) => return Ok(Err(Unavailable::Terms { offer_id, refused })),
         };
         if let (true, Some(day), Some(capacity)) =
-            (experience, o.experience_date, row.max_group_size)
+            (experience, o.experience_date, offer.max_group_size)
         {
             // The offer is locked (see `lock_for`): two bookings for the same day are counted
             // one after the other.
@@ -330,7 +367,10 @@ async fn place_in(
             }
         }
         total = total.saturating_add(unit_price.saturating_mul(quantity));
-        items.push((row, offer_id, quantity, unit_price));
+        let (listing_id, title, unit) = (row.listing_id, row.title_vi, row.unit);
+        items.push((
+            listing_id, kind, title, unit, offer_id, quantity, unit_price,
+        ));
     }
     let status = Status::initial(o.kind);
     let id: i64 = on!(tx.conn(), e => sqlx::query_scalar(
@@ -353,20 +393,20 @@ async fn place_in(
         .await)?;
     on!(tx.conn(), e => sqlx::query("UPDATE orders SET code = $2 WHERE id = $1")
         .bind(id)
-        .bind(format!("KN{id:06}"))
+        .bind(order::order_code(id))
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
-    for (row, offer_id, quantity, unit_price) in items {
+    for (listing_id, kind, title, unit, offer_id, quantity, unit_price) in items {
         on!(tx.conn(), e => sqlx::query(
             "INSERT INTO order_items (order_id, listing_id, offer_id, offer_kind, title, unit, \
              quantity, unit_price) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(id)
-            .bind(row.listing_id)
+            .bind(listing_id)
             .bind(offer_id)
-            .bind(&row.kind)
-            .bind(&row.title_vi)
-            .bind(&row.unit)
+            .bind(kind.as_str())
+            .bind(title)
+            .bind(unit)
             .bind(quantity)
             .bind(unit_price)
             .execute(e)
@@ -412,12 +452,11 @@ async fn record(
 }
 
 pub async fn find(conn: Conn<'_>, id: i64) -> Result<Option<Order>> {
-    Ok(
-        on!(conn, e => sqlx::query_as(select_orders!("FROM orders o WHERE o.id = $1"))
+    let row: Option<OrderRow> = on!(conn, e => sqlx::query_as(select_orders!("FROM orders o WHERE o.id = $1"))
         .bind(id)
         .fetch_optional(e)
-        .await)?,
-    )
+        .await)?;
+    row.map(Order::try_from).transpose()
 }
 
 /// A message to send because of a step, written to the outbox in the step's transaction.
@@ -448,8 +487,7 @@ pub async fn step_in(
         .fetch_optional(e)
         .await)?;
     let (kind, payment, status) = row.ok_or(crate::DbError::NotFound)?;
-    let current = facts(&kind, &payment, &status)
-        .ok_or_else(|| crate::DbError::Corrupt(format!("order {order_id}")))?;
+    let current = facts(order_id, &kind, &payment, &status)?;
     let payment = current.payment;
     let to = match order::next(current, step, actor) {
         Ok(to) => to,
@@ -529,11 +567,11 @@ pub async fn timeline(conn: Conn<'_>, order_id: i64) -> Result<Vec<Event>> {
 }
 
 /// One line of a placed order.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub listing_id: i64,
     pub offer_id: Option<i64>,
-    pub offer_kind: String,
+    pub offer_kind: OfferKind,
     pub title: String,
     pub unit: String,
     pub quantity: i64,
@@ -542,18 +580,40 @@ pub struct Item {
 }
 
 pub async fn items(conn: Conn<'_>, order_id: i64) -> Result<Vec<Item>> {
-    Ok(on!(conn, e => sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        listing_id: i64,
+        offer_id: Option<i64>,
+        offer_kind: String,
+        title: String,
+        unit: String,
+        quantity: i64,
+        unit_price: i64,
+    }
+    let rows: Vec<Row> = on!(conn, e => sqlx::query_as(
         "SELECT listing_id, offer_id, offer_kind, title, unit, quantity, unit_price \
          FROM order_items WHERE order_id = $1 ORDER BY id")
         .bind(order_id)
         .fetch_all(e)
-        .await)?)
+        .await)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Item {
+                listing_id: r.listing_id,
+                offer_id: r.offer_id,
+                offer_kind: crate::listings::offer_kind(&r.offer_kind)?,
+                title: r.title,
+                unit: r.unit,
+                quantity: r.quantity,
+                unit_price: r.unit_price,
+            })
+        })
+        .collect()
 }
 
 /// An order in a list, with who sells and who buys.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Listed {
-    #[sqlx(flatten)]
     pub order: Order,
     pub org_name: String,
     pub org_slug: String,
@@ -574,11 +634,29 @@ macro_rules! select_listed {
 }
 
 async fn listed(conn: Conn<'_>, sql: &'static str, id: i64, limit: i64) -> Result<Vec<Listed>> {
-    Ok(on!(conn, e => sqlx::query_as(sql)
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        order: OrderRow,
+        org_name: String,
+        org_slug: String,
+        buyer_name: String,
+    }
+    let rows: Vec<Row> = on!(conn, e => sqlx::query_as(sql)
         .bind(id)
         .bind(limit)
         .fetch_all(e)
-        .await)?)
+        .await)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Listed {
+                order: r.order.try_into()?,
+                org_name: r.org_name,
+                org_slug: r.org_slug,
+                buyer_name: r.buyer_name,
+            })
+        })
+        .collect()
 }
 
 /// The buyer's orders, newest first.
@@ -620,7 +698,8 @@ pub async fn median_confirmation(conn: Conn<'_>, org_id: i64) -> Result<Option<c
     })
 }
 
-/// Orders still waiting for their cooperative's confirmation that were placed at or before
+/// Orders still waiting for their cooperative's confirmation
+/// ([`Status::AWAITING_CONFIRMATION`]) that were placed at or before
 /// `placed_before`, oldest first, with when they were reminded and escalated.
 pub async fn unconfirmed(
     conn: Conn<'_>,
@@ -630,21 +709,23 @@ pub async fn unconfirmed(
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
-        order: Order,
+        order: OrderRow,
         reminded_at: Option<DateTime<Utc>>,
         escalated_at: Option<DateTime<Utc>>,
     }
+    let [placed, booked] = Status::AWAITING_CONFIRMATION;
     let rows: Vec<Row> = on!(conn, e => sqlx::query_as(select_orders!(
         ", o.reminded_at, o.escalated_at FROM orders o \
-         WHERE o.status IN ('placed', 'booked') AND o.created_at <= $1 ORDER BY o.created_at LIMIT $2"))
+         WHERE o.status IN ($3, $4) AND o.created_at <= $1 ORDER BY o.created_at LIMIT $2"))
         .bind(placed_before)
         .bind(limit)
+        .bind(placed.as_str())
+        .bind(booked.as_str())
         .fetch_all(e)
         .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.order, r.reminded_at, r.escalated_at))
-        .collect())
+    rows.into_iter()
+        .map(|r| Ok((r.order.try_into()?, r.reminded_at, r.escalated_at)))
+        .collect()
 }
 
 /// Records a reminder (or, with `escalate`, the escalation to the proxy officers) and writes
@@ -653,21 +734,26 @@ pub async fn unconfirmed(
 pub async fn remind(db: &Db, order_id: i64, escalate: bool, notices: &[Notice]) -> Result<bool> {
     let mut tx = db.begin().await?;
     let now = crate::now();
+    let [placed, booked] = Status::AWAITING_CONFIRMATION;
     let n = if escalate {
         on!(tx.conn(), e => sqlx::query(
             "UPDATE orders SET escalated_at = $2, reminded_at = COALESCE(reminded_at, $2) \
-             WHERE id = $1 AND escalated_at IS NULL AND status IN ('placed', 'booked')")
+             WHERE id = $1 AND escalated_at IS NULL AND status IN ($3, $4)")
             .bind(order_id)
             .bind(now)
+            .bind(placed.as_str())
+            .bind(booked.as_str())
             .execute(e)
             .await
             .map(|r| r.rows_affected()))?
     } else {
         on!(tx.conn(), e => sqlx::query(
             "UPDATE orders SET reminded_at = $2 \
-             WHERE id = $1 AND reminded_at IS NULL AND status IN ('placed', 'booked')")
+             WHERE id = $1 AND reminded_at IS NULL AND status IN ($3, $4)")
             .bind(order_id)
             .bind(now)
+            .bind(placed.as_str())
+            .bind(booked.as_str())
             .execute(e)
             .await
             .map(|r| r.rows_affected()))?
@@ -682,11 +768,15 @@ pub async fn remind(db: &Db, order_id: i64, escalate: bool, notices: &[Notice]) 
     Ok(true)
 }
 
-/// How many of the cooperative's orders wait for it to confirm them.
+/// How many of the cooperative's orders wait for it to confirm them
+/// ([`Status::AWAITING_CONFIRMATION`]).
 pub async fn unconfirmed_count(conn: Conn<'_>, org_id: i64) -> Result<i64> {
+    let [placed, booked] = Status::AWAITING_CONFIRMATION;
     Ok(on!(conn, e => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM orders WHERE org_id = $1 AND status IN ('placed', 'booked')")
+        "SELECT COUNT(*) FROM orders WHERE org_id = $1 AND status IN ($2, $3)")
         .bind(org_id)
+        .bind(placed.as_str())
+        .bind(booked.as_str())
         .fetch_one(e)
         .await)?)
 }

@@ -202,6 +202,14 @@ impl OfferKind {
     pub fn parse(s: &str) -> Option<OfferKind> {
         OfferKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
+    /// What a line of this kind counts: people for an experience (a group visits), the
+    /// listing's own unit otherwise.
+    pub fn line_unit(self, listing_unit: &str) -> LineUnit<'_> {
+        match self {
+            OfferKind::Experience => LineUnit::People,
+            OfferKind::Retail | OfferKind::Wholesale => LineUnit::Listing(listing_unit),
+        }
+    }
     /// The dataset's listing kinds: `product` is retail.
     pub fn from_dataset(s: &str) -> Option<OfferKind> {
         match s {
@@ -209,6 +217,15 @@ impl OfferKind {
             other => OfferKind::parse(other),
         }
     }
+}
+
+/// What the quantity of a cart or order line counts (see [`OfferKind::line_unit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineUnit<'a> {
+    /// Guests of an experience (shown as "people" in the reader's language).
+    People,
+    /// The listing's unit (`kg`, `hộp`, …), shown as it is.
+    Listing(&'a str),
 }
 
 /// From `min_qty` units on, each unit costs `price`.

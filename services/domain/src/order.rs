@@ -7,7 +7,16 @@
 //! delivery. Before payment an order can be cancelled; after it, refunded. Experiences
 //! (a visit, a workshop): `booked → confirmed → attended`, or cancelled.
 
+use crate::catalog::OfferKind;
+use crate::listing::Offer;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+
+/// An order's code, `KN000123`: what the buyer, the cooperative and a bank transfer's
+/// reference call it.
+pub fn order_code(id: i64) -> String {
+    format!("KN{id:06}")
+}
 
 /// What was ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +87,17 @@ impl Status {
 
     pub fn parse(s: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The states of an order waiting for its cooperative to confirm it: goods placed, an
+    /// experience booked. The cooperative's count of orders to confirm and the confirmation
+    /// timer look for these.
+    pub const AWAITING_CONFIRMATION: [Status; 2] = [Status::Placed, Status::Booked];
+
+    /// The order waits for its cooperative to confirm it (see
+    /// [`Status::AWAITING_CONFIRMATION`]).
+    pub fn is_awaiting_confirmation(self) -> bool {
+        Status::AWAITING_CONFIRMATION.contains(&self)
     }
 
     /// Nothing follows: the order is over.
@@ -281,6 +301,30 @@ pub struct Terms<'a> {
     pub tiers: &'a [crate::catalog::PriceTier],
 }
 
+impl<'a> From<&'a Offer> for Terms<'a> {
+    /// The terms an offer sets its lines.
+    fn from(offer: &'a Offer) -> Terms<'a> {
+        Terms {
+            kind: offer.kind,
+            price: offer.price.0,
+            case_size: offer.case_size,
+            min_order_qty: offer.min_order_qty,
+            max_group_size: offer.max_group_size,
+            tiers: &offer.tiers,
+        }
+    }
+}
+
+impl OfferKind {
+    /// The kind of order a line of this kind goes into.
+    pub fn order_kind(self) -> OrderKind {
+        match self {
+            OfferKind::Experience => OrderKind::Experience,
+            OfferKind::Retail | OfferKind::Wholesale => OrderKind::Goods,
+        }
+    }
+}
+
 /// Why a line cannot be ordered as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum LineRefused {
@@ -301,7 +345,6 @@ pub const MAX_LINE_QUANTITY: i64 = 100_000;
 /// lines are whole cases, at least the minimum order, priced by the highest tier reached;
 /// experience lines are a group within the offer's group size.
 pub fn unit_price(terms: &Terms<'_>, quantity: i64) -> Result<i64, LineRefused> {
-    use crate::catalog::OfferKind;
     if !(1..=MAX_LINE_QUANTITY).contains(&quantity) {
         return Err(LineRefused::BadQuantity);
     }
@@ -332,6 +375,125 @@ pub fn unit_price(terms: &Terms<'_>, quantity: i64) -> Result<i64, LineRefused> 
                 .map_or(terms.price, |t| t.price.0))
         }
     }
+}
+
+/// A cart line as the checkout plan reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct CartItem<'a> {
+    pub org_id: i64,
+    pub offer_id: i64,
+    pub quantity: i64,
+    /// The day of the visit (experiences; `None` for goods, or for a day that is unreadable,
+    /// which the store then refuses).
+    pub experience_date: Option<NaiveDate>,
+    pub terms: Terms<'a>,
+}
+
+/// A line of a planned order, priced on its offer's terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedLine {
+    pub offer_id: i64,
+    pub quantity: i64,
+    /// Đồng per unit on the offer's terms; the offer's list price when the line is refused.
+    pub unit_price: i64,
+    /// Why the terms refuse the line as it is (the store will not place it).
+    pub refused: Option<LineRefused>,
+}
+
+impl PlannedLine {
+    /// The line priced as the store will price it (see [`unit_price`]).
+    pub fn of(item: &CartItem<'_>) -> PlannedLine {
+        let priced = unit_price(&item.terms, item.quantity);
+        PlannedLine {
+            offer_id: item.offer_id,
+            quantity: item.quantity,
+            unit_price: *priced.as_ref().unwrap_or(&item.terms.price),
+            refused: priced.err(),
+        }
+    }
+    /// Đồng: the unit price times the quantity.
+    pub fn total(&self) -> i64 {
+        self.unit_price.saturating_mul(self.quantity)
+    }
+}
+
+/// One order a checkout places.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedOrder {
+    pub org_id: i64,
+    pub kind: OrderKind,
+    /// The day of the visit (a booking); `None` for goods.
+    pub experience_date: Option<NaiveDate>,
+    pub lines: Vec<PlannedLine>,
+    /// Đồng: what the store will charge, the lines its terms accept.
+    pub total: i64,
+}
+
+impl PlannedOrder {
+    /// Đồng, every line counted (a refused one at its list price, as the cart shows it).
+    pub fn shown_total(&self) -> i64 {
+        self.lines
+            .iter()
+            .fold(0i64, |sum, l| sum.saturating_add(l.total()))
+    }
+}
+
+/// What a cart becomes at checkout, in the cart's order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub orders: Vec<PlannedOrder>,
+}
+
+impl Plan {
+    /// The cooperative's goods order, if the cart has goods of it.
+    pub fn goods_of(&self, org_id: i64) -> Option<&PlannedOrder> {
+        self.orders
+            .iter()
+            .find(|o| o.org_id == org_id && o.kind == OrderKind::Goods)
+    }
+    /// The orders of one cooperative (its goods, then its bookings).
+    pub fn of_org(&self, org_id: i64) -> impl Iterator<Item = &PlannedOrder> {
+        self.orders.iter().filter(move |o| o.org_id == org_id)
+    }
+}
+
+/// Splits a cart into the orders to place: a cooperative's goods lines make one order; each
+/// experience line (its own day) makes one booking. Orders come in the order of their first
+/// line; each total is priced with [`unit_price`].
+pub fn plan(items: &[CartItem<'_>]) -> Plan {
+    let mut orders: Vec<PlannedOrder> = Vec::new();
+    for item in items {
+        let kind = item.terms.kind.order_kind();
+        let line = PlannedLine::of(item);
+        let charged = if line.refused.is_none() {
+            line.total()
+        } else {
+            0
+        };
+        let existing = match kind {
+            OrderKind::Goods => orders
+                .iter_mut()
+                .find(|o| o.org_id == item.org_id && o.kind == OrderKind::Goods),
+            OrderKind::Experience => None,
+        };
+        match existing {
+            Some(o) => {
+                o.total = o.total.saturating_add(charged);
+                o.lines.push(line);
+            }
+            None => orders.push(PlannedOrder {
+                org_id: item.org_id,
+                kind,
+                experience_date: match kind {
+                    OrderKind::Goods => None,
+                    OrderKind::Experience => item.experience_date,
+                },
+                lines: vec![line],
+                total: charged,
+            }),
+        }
+    }
+    Plan { orders }
 }
 
 #[cfg(test)]
@@ -575,5 +737,126 @@ mod tests {
         };
         assert_eq!(unit_price(&visit, 15), Ok(50_000));
         assert_eq!(unit_price(&visit, 16), Err(LineRefused::GroupTooLarge(15)));
+    }
+
+    mod plans {
+        use super::super::*;
+        use crate::Vnd;
+        use crate::catalog::{OfferKind, PriceTier};
+
+        fn terms(kind: OfferKind, price: i64) -> Terms<'static> {
+            Terms {
+                kind,
+                price,
+                case_size: None,
+                min_order_qty: None,
+                max_group_size: Some(10),
+                tiers: &[],
+            }
+        }
+
+        fn item(
+            org_id: i64,
+            offer_id: i64,
+            quantity: i64,
+            terms: Terms<'static>,
+            day: Option<NaiveDate>,
+        ) -> CartItem<'static> {
+            CartItem {
+                org_id,
+                offer_id,
+                quantity,
+                experience_date: day,
+                terms,
+            }
+        }
+
+        fn day(d: u32) -> Option<NaiveDate> {
+            NaiveDate::from_ymd_opt(2030, 5, d)
+        }
+
+        #[test]
+        fn two_cooperatives_make_two_goods_orders_with_their_totals() {
+            static TIERS: [PriceTier; 1] = [PriceTier {
+                min_qty: 10,
+                price: Vnd(9_000),
+            }];
+            let wholesale = Terms {
+                kind: OfferKind::Wholesale,
+                price: 10_000,
+                case_size: Some(10),
+                min_order_qty: Some(10),
+                max_group_size: None,
+                tiers: &TIERS,
+            };
+            let p = plan(&[
+                item(1, 11, 2, terms(OfferKind::Retail, 250_000), None),
+                item(2, 21, 20, wholesale, None),
+                item(1, 12, 3, terms(OfferKind::Retail, 40_000), None),
+            ]);
+            assert_eq!(p.orders.len(), 2);
+            let (a, b) = (&p.orders[0], &p.orders[1]);
+            assert_eq!((a.org_id, a.kind), (1, OrderKind::Goods));
+            assert_eq!(
+                a.lines.iter().map(|l| l.offer_id).collect::<Vec<_>>(),
+                [11, 12]
+            );
+            assert_eq!(a.total, 2 * 250_000 + 3 * 40_000);
+            assert_eq!((b.org_id, b.kind), (2, OrderKind::Goods));
+            assert_eq!(b.total, 20 * 9_000, "priced at the tier reached");
+            assert_eq!(p.goods_of(2), Some(b));
+            assert_eq!(a.experience_date, None);
+        }
+
+        #[test]
+        fn each_experience_line_is_its_own_booking() {
+            let visit = terms(OfferKind::Experience, 150_000);
+            let p = plan(&[item(1, 31, 4, visit, day(3)), item(1, 31, 2, visit, day(4))]);
+            assert_eq!(p.orders.len(), 2);
+            for (o, (d, people)) in p.orders.iter().zip([(day(3), 4), (day(4), 2)]) {
+                assert_eq!(o.kind, OrderKind::Experience);
+                assert_eq!(o.experience_date, d);
+                assert_eq!(o.lines.len(), 1);
+                assert_eq!(o.total, people * 150_000);
+            }
+            assert_eq!(p.goods_of(1), None);
+        }
+
+        #[test]
+        fn goods_and_an_experience_of_one_cooperative_are_separate_orders() {
+            let p = plan(&[
+                item(1, 11, 1, terms(OfferKind::Retail, 100_000), None),
+                item(1, 31, 3, terms(OfferKind::Experience, 50_000), day(9)),
+                item(1, 12, 2, terms(OfferKind::Retail, 10_000), None),
+            ]);
+            let kinds: Vec<_> = p.orders.iter().map(|o| (o.org_id, o.kind)).collect();
+            assert_eq!(kinds, [(1, OrderKind::Goods), (1, OrderKind::Experience)]);
+            assert_eq!(p.orders[0].total, 100_000 + 2 * 10_000);
+            assert_eq!(p.orders[1].total, 3 * 50_000);
+            assert_eq!(p.of_org(1).count(), 2);
+        }
+
+        #[test]
+        fn a_refused_line_is_not_charged_but_shown_at_its_list_price() {
+            let p = plan(&[
+                item(1, 11, 1, terms(OfferKind::Retail, 100_000), None),
+                item(1, 31, 12, terms(OfferKind::Experience, 50_000), day(9)),
+            ]);
+            let booking = &p.orders[1];
+            assert_eq!(
+                booking.lines[0].refused,
+                Some(LineRefused::GroupTooLarge(10))
+            );
+            assert_eq!(booking.total, 0);
+            assert_eq!(booking.shown_total(), 12 * 50_000);
+        }
+
+        #[test]
+        fn codes_and_awaiting_confirmation() {
+            assert_eq!(order_code(123), "KN000123");
+            assert!(Status::Placed.is_awaiting_confirmation());
+            assert!(Status::Booked.is_awaiting_confirmation());
+            assert!(!Status::Confirmed.is_awaiting_confirmation());
+        }
     }
 }

@@ -99,7 +99,7 @@ async fn act_on(
             payments::set_card_status(state.db.conn(), &intent.id, "succeeded").await?;
             match take_step(state, &order, Step::MarkPaid, Actor::System, None).await? {
                 Ok(_) => Ok("paid"),
-                Err(_) if order.status() == Some(Status::Cancelled) => {
+                Err(_) if order.status == Status::Cancelled => {
                     // Paid after the order was cancelled: the money goes straight back.
                     refund_card(state, &order).await?;
                     Ok("refunded: the order was cancelled")
@@ -169,8 +169,8 @@ pub async fn bank_webhook(
         None => None,
     };
     let matches = order.as_ref().is_some_and(|o| {
-        o.payment() == Some(PaymentMethod::VietQr)
-            && o.status() == Some(Status::AwaitingPayment)
+        o.payment == PaymentMethod::VietQr
+            && o.status == Status::AwaitingPayment
             && o.total == n.amount
     });
     let outcome = if matches { "paid" } else { "unmatched" };

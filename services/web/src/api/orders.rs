@@ -76,9 +76,9 @@ fn summary(o: &orders::Order, slug: String, name: String) -> OrderSummaryJson {
         code: o.code(),
         cooperative_slug: slug,
         cooperative_name: name,
-        kind: o.kind.clone(),
-        payment: o.payment.clone(),
-        status: o.status.clone(),
+        kind: o.kind.as_str().to_owned(),
+        payment: o.payment.as_str().to_owned(),
+        status: o.status.as_str().to_owned(),
         total_vnd: o.total,
         created_at: o.created_at,
     }
@@ -123,7 +123,7 @@ pub async fn show_order(
             .map(|i| OrderLineJson {
                 listing_id: i.listing_id,
                 title: i.title,
-                offer_kind: i.offer_kind,
+                offer_kind: i.offer_kind.as_str().to_owned(),
                 unit: i.unit,
                 quantity: i.quantity,
                 unit_price_vnd: i.unit_price,

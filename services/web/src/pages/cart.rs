@@ -17,7 +17,9 @@ use ketnoi_db::cart::{self, CartLine};
 use ketnoi_db::orders::{Line, NewOrder, Unavailable};
 use ketnoi_domain::admin_units;
 use ketnoi_domain::catalog::OfferKind;
-use ketnoi_domain::order::{self, LineRefused, OrderKind, PaymentMethod, Terms};
+use ketnoi_domain::order::{
+    self, CartItem, LineRefused, OrderKind, PaymentMethod, PlannedLine, Terms,
+};
 use ketnoi_domain::{Vnd, text};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -70,7 +72,7 @@ pub async fn add_to_cart(
         .ok_or(AppError::NotFound)?;
     let mut e = FieldErrors::default();
     let quantity = e.check("quantity", parse_quantity(&form.quantity));
-    let date = if kind == OfferKind::Experience.as_str() {
+    let date = if kind == OfferKind::Experience {
         e.check("date", parse_visit_date(&form.date))
             .map(|d| d.to_string())
     } else {
@@ -169,19 +171,18 @@ struct CartPage {
     communes: &'static [admin_units::Commune],
 }
 
-/// The line's unit price on its offer's terms (as the store will price it), or why the line
-/// cannot be ordered as it is.
-fn unit_price(l: &CartLine) -> Result<i64, LineRefused> {
-    let kind = OfferKind::parse(&l.kind).ok_or(LineRefused::BadQuantity)?;
-    let terms = Terms {
-        kind,
-        price: l.price,
-        case_size: l.case_size,
-        min_order_qty: l.min_order_qty,
-        max_group_size: l.max_group_size,
-        tiers: &l.tiers,
-    };
-    order::unit_price(&terms, l.quantity)
+/// The cart's lines as the checkout plan reads them (see [`order::plan`]), in the same order.
+fn cart_items(lines: &[CartLine]) -> Vec<CartItem<'_>> {
+    lines
+        .iter()
+        .map(|l| CartItem {
+            org_id: l.org_id,
+            offer_id: l.offer_id,
+            quantity: l.quantity,
+            experience_date: NaiveDate::parse_from_str(&l.experience_date, "%Y-%m-%d").ok(),
+            terms: Terms::from(&l.offer),
+        })
+        .collect()
 }
 
 /// The offer an add-to-cart or cart-line form names (an unknown one is not found).
@@ -217,15 +218,17 @@ async fn cart_page(
     line_problems: &BTreeMap<(i64, String), Msg>,
 ) -> Result<(CartPage, Vec<CartLine>), AppError> {
     let lines = cart::lines(state.db.conn(), user_id).await?;
+    let items = cart_items(&lines);
+    let plan = order::plan(&items);
     let mut groups: Vec<GroupView> = Vec::new();
-    let (mut grand, mut ready) = (0i64, !lines.is_empty());
-    for l in &lines {
-        let priced = unit_price(l);
-        let mut problem = match (&priced, l.available) {
+    let mut ready = !lines.is_empty();
+    for (l, item) in lines.iter().zip(&items) {
+        let priced = PlannedLine::of(item);
+        let mut problem = match (priced.refused, l.available) {
             (_, false) => Some(Msg::new("err-no-longer-offered")),
-            (Err(r), _) => Some(refused_msg(*r)),
-            (Ok(_), true) => match l.stock {
-                Some(s) if l.kind != "experience" && s < l.quantity => Some(Msg {
+            (Some(r), _) => Some(refused_msg(r)),
+            (None, true) => match l.stock {
+                Some(s) if l.offer.kind != OfferKind::Experience && s < l.quantity => Some(Msg {
                     key: "err-only-left",
                     args: vec![("n", s.to_string())],
                 }),
@@ -236,43 +239,33 @@ async fn cart_page(
             problem = Some(p.clone());
         }
         ready &= problem.is_none();
-        let unit_price = priced.unwrap_or(l.price);
-        let line_total = unit_price.saturating_mul(l.quantity);
-        grand = grand.saturating_add(line_total);
         let view = LineView {
             offer_id: l.offer_id,
             listing_id: l.listing_id,
             date: l.experience_date.clone(),
             title: localized(ctx.locale, &l.title_vi, l.title_en.as_deref()),
-            kind: ctx.tr().get(&format!("offer-{}", l.kind)),
+            kind: ctx.tr().get(&format!("offer-{}", l.offer.kind.as_str())),
             quantity: l.quantity,
-            unit: if l.kind == "experience" {
-                ctx.tr().get("cart-people")
-            } else {
-                l.unit.clone()
-            },
-            unit_price: Vnd(unit_price).to_string(),
-            line_total: Vnd(line_total).to_string(),
+            unit: ctx.tr().line_unit(l.offer.kind, &l.unit),
+            unit_price: Vnd(priced.unit_price).to_string(),
+            line_total: Vnd(priced.total()).to_string(),
             problem: problem.map(|m| m.render(ctx.locale)),
             step: l
+                .offer
                 .case_size
-                .filter(|c| *c > 1 && l.kind == "wholesale")
+                .filter(|c| *c > 1 && l.offer.kind == OfferKind::Wholesale)
                 .unwrap_or(1),
         };
-        let goods = l.kind != "experience";
         match groups.last_mut().filter(|g| g.org_id == l.org_id) {
-            Some(g) => {
-                g.has_goods |= goods;
-                g.total = Vnd(g.total.0.saturating_add(line_total));
-                g.lines.push(view);
-            }
+            Some(g) => g.lines.push(view),
             None => groups.push(GroupView {
                 org_id: l.org_id,
                 org_name: l.org_name.clone(),
                 org_slug: l.org_slug.clone(),
                 lines: vec![view],
-                total: Vnd(line_total),
-                has_goods: goods,
+                // Both from the plan, below.
+                total: Vnd(0),
+                has_goods: false,
                 viet_qr: false,
                 payment: payments
                     .get(&format!("pay_{}", l.org_id))
@@ -282,14 +275,25 @@ async fn cart_page(
         }
     }
     for g in &mut groups {
-        g.viet_qr = ketnoi_db::orgs::bank_account(state.db.conn(), g.org_id)
-            .await?
-            .is_some();
+        g.total = Vnd(plan
+            .of_org(g.org_id)
+            .fold(0i64, |sum, o| sum.saturating_add(o.shown_total())));
+        g.has_goods = plan.goods_of(g.org_id).is_some();
+        g.viet_qr = ketnoi_app::payments::offers_viet_qr(state.db.conn(), g.org_id).await?;
         if g.payment.is_empty() {
-            g.payment = if g.viet_qr { "viet_qr" } else { "cod" }.into();
+            let default = if g.viet_qr {
+                PaymentMethod::VietQr
+            } else {
+                PaymentMethod::Cod
+            };
+            g.payment = default.as_str().into();
         }
     }
     let any_goods = groups.iter().any(|g| g.has_goods);
+    let grand = plan
+        .orders
+        .iter()
+        .fold(0i64, |sum, o| sum.saturating_add(o.shown_total()));
     let page = CartPage {
         layout: Layout::titled(ctx, "cart-title"),
         groups,
@@ -332,9 +336,6 @@ pub async fn show_cart(
     render(&page)
 }
 
-/// One order to place: cooperative, kind, payment, day (experiences), lines.
-type Plan = (i64, OrderKind, PaymentMethod, Option<NaiveDate>, Vec<Line>);
-
 /// `POST /checkout`: the whole cart becomes orders (one per cooperative for goods, one per
 /// booking for experiences), or nothing does and the cart shows why.
 pub async fn checkout(
@@ -355,7 +356,9 @@ pub async fn checkout(
     if lines.is_empty() {
         return Ok(see_other("/cart"));
     }
-    let any_goods = lines.iter().any(|l| l.kind != "experience");
+    let items = cart_items(&lines);
+    let plan = order::plan(&items);
+    let any_goods = plan.orders.iter().any(|o| o.kind == OrderKind::Goods);
     let mut e = FieldErrors::default();
     let phone = e
         .check(
@@ -379,18 +382,13 @@ pub async fn checkout(
     }
     // How each cooperative's goods are paid.
     let mut payment_of: BTreeMap<i64, PaymentMethod> = BTreeMap::new();
-    for l in lines.iter().filter(|l| l.kind != "experience") {
-        if payment_of.contains_key(&l.org_id) {
-            continue;
-        }
-        let key = format!("pay_{}", l.org_id);
+    for goods in plan.orders.iter().filter(|o| o.kind == OrderKind::Goods) {
+        let key = format!("pay_{}", goods.org_id);
         let method =
             PaymentMethod::parse(field(&key)).filter(|m| state.payments.provider(*m).is_some());
         let method = match method {
             Some(PaymentMethod::VietQr)
-                if ketnoi_db::orgs::bank_account(state.db.conn(), l.org_id)
-                    .await?
-                    .is_none() =>
+                if !ketnoi_app::payments::offers_viet_qr(state.db.conn(), goods.org_id).await? =>
             {
                 None
             }
@@ -402,18 +400,13 @@ pub async fn checkout(
         };
         // The cooperative's goods total, as the store will price it; the way to pay must
         // take it (a card has a minimum and a maximum).
-        let total: i64 = lines
-            .iter()
-            .filter(|g| g.org_id == l.org_id && g.kind != "experience")
-            .filter_map(|g| Some(unit_price(g).ok()?.saturating_mul(g.quantity)))
-            .sum();
         let accepted = state
             .payments
             .provider(method)
-            .map(|p| p.accepts(Vnd(total)));
+            .map(|p| p.accepts(Vnd(goods.total)));
         match accepted {
             Some(Ok(())) => {
-                payment_of.insert(l.org_id, method);
+                payment_of.insert(goods.org_id, method);
             }
             _ => e.add(&key, Msg::new("err-payment-amount")),
         }
@@ -422,51 +415,40 @@ pub async fn checkout(
         return invalid_cart(&state, &ctx, user.id, values, &fields, e, &BTreeMap::new()).await;
     }
     // One order per cooperative for goods; one per experience line (its own day).
-    let mut plans: Vec<Plan> = Vec::new();
-    for l in &lines {
-        let line = Line {
-            offer_id: l.offer_id,
-            quantity: l.quantity,
-        };
-        if l.kind == "experience" {
-            let day = NaiveDate::parse_from_str(&l.experience_date, "%Y-%m-%d").ok();
-            plans.push((
-                l.org_id,
-                OrderKind::Experience,
-                PaymentMethod::Cod,
-                day,
-                vec![line],
-            ));
-        } else {
-            match plans
-                .iter_mut()
-                .find(|p| p.0 == l.org_id && p.1 == OrderKind::Goods)
-            {
-                Some(p) => p.4.push(line),
-                None => plans.push((
-                    l.org_id,
-                    OrderKind::Goods,
-                    payment_of
-                        .get(&l.org_id)
-                        .copied()
-                        .unwrap_or(PaymentMethod::Cod),
-                    None,
-                    vec![line],
-                )),
-            }
-        }
-    }
-    let orders_to_place: Vec<NewOrder<'_>> = plans
+    let order_lines: Vec<Vec<Line>> = plan
+        .orders
         .iter()
-        .map(|(org_id, kind, payment, day, lines)| {
-            let goods = *kind == OrderKind::Goods;
+        .map(|o| {
+            o.lines
+                .iter()
+                .map(|l| Line {
+                    offer_id: l.offer_id,
+                    quantity: l.quantity,
+                })
+                .collect()
+        })
+        .collect();
+    let orders_to_place: Vec<NewOrder<'_>> = plan
+        .orders
+        .iter()
+        .zip(&order_lines)
+        .map(|(o, lines)| {
+            let goods = o.kind == OrderKind::Goods;
+            let payment = match o.kind {
+                OrderKind::Goods => payment_of
+                    .get(&o.org_id)
+                    .copied()
+                    .unwrap_or(PaymentMethod::Cod),
+                // Experiences are paid at the visit.
+                OrderKind::Experience => PaymentMethod::Cod,
+            };
             NewOrder {
                 buyer_id: user.id,
-                org_id: *org_id,
-                kind: *kind,
-                payment: *payment,
+                org_id: o.org_id,
+                kind: o.kind,
+                payment,
                 lines,
-                experience_date: *day,
+                experience_date: o.experience_date,
                 delivery_commune: commune.as_deref().filter(|_| goods),
                 delivery_street: street.as_deref().filter(|_| goods),
                 contact_phone: phone.as_deref(),

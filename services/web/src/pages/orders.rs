@@ -31,12 +31,6 @@ pub async fn order_for(state: &AppState, user: &User, id: i64) -> Result<(Order,
     Ok((order, actor))
 }
 
-fn facts(order: &Order) -> Result<rules::Order, AppError> {
-    order
-        .facts()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("order {} is corrupt", order.id)))
-}
-
 /// A row of an order list.
 pub struct OrderRow {
     pub id: i64,
@@ -55,11 +49,11 @@ fn row(ctx: &Ctx, l: &Listed, party: &str) -> OrderRow {
         id: l.order.id,
         code: l.order.code(),
         party: party.to_owned(),
-        status: t.get(&format!("order-status-{}", l.order.status)),
-        status_key: l.order.status.clone(),
+        status: t.get(&format!("order-status-{}", l.order.status.as_str())),
+        status_key: l.order.status.as_str().to_owned(),
         total: Vnd(l.order.total).to_string(),
         placed: format_hanoi_short(l.order.created_at),
-        payment: t.get(&format!("payment-{}", l.order.payment)),
+        payment: t.get(&format!("payment-{}", l.order.payment.as_str())),
     }
 }
 
@@ -177,7 +171,9 @@ pub fn transfer_reference(order: &Order) -> String {
 }
 
 async fn qr_for(state: &AppState, order: &Order) -> Result<Option<QrView>, AppError> {
-    let Some(account) = ketnoi_db::orgs::bank_account(state.db.conn(), order.org_id).await? else {
+    let Some(account) =
+        ketnoi_app::payments::viet_qr_account(state.db.conn(), order.org_id).await?
+    else {
         return Ok(None);
     };
     let reference = transfer_reference(order);
@@ -213,7 +209,7 @@ async fn order_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let t = ctx.tr();
-    let f = facts(order)?;
+    let f = order.facts();
     let org = ketnoi_db::orgs::find(state.db.conn(), order.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -259,9 +255,9 @@ async fn order_page(
         org_name: org.name.clone(),
         org_slug: org.slug.clone(),
         buyer_name: buyer.map(|b| b.display_name).unwrap_or_default(),
-        status: t.get(&format!("order-status-{}", order.status)),
-        status_key: order.status.clone(),
-        payment: t.get(&format!("payment-{}", order.payment)),
+        status: t.get(&format!("order-status-{}", order.status.as_str())),
+        status_key: order.status.as_str().to_owned(),
+        payment: t.get(&format!("payment-{}", order.payment.as_str())),
         total: Vnd(order.total).to_string(),
         items: items
             .iter()
@@ -269,11 +265,7 @@ async fn order_page(
                 title: i.title.clone(),
                 listing_id: i.listing_id,
                 quantity: i.quantity,
-                unit: if i.offer_kind == "experience" {
-                    t.get("cart-people")
-                } else {
-                    i.unit.clone()
-                },
+                unit: t.line_unit(i.offer_kind, &i.unit),
                 unit_price: Vnd(i.unit_price).to_string(),
                 total: Vnd(i.unit_price.saturating_mul(i.quantity)).to_string(),
             })
@@ -364,7 +356,7 @@ pub async fn step_order(
             Msg::new("err-invalid-choice"),
         )));
     };
-    let f = facts(&order)?;
+    let f = order.facts();
     if let Err(refused) = rules::next(f, step, actor) {
         return refused_page(&state, &ctx, &order, actor, refused).await;
     }

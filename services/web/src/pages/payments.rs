@@ -86,8 +86,8 @@ fn origin(url: &str) -> String {
 async fn payable(state: &AppState, user: &User, id: i64) -> Result<Option<Order>, AppError> {
     let (order, actor) = order_for(state, user, id).await?;
     let ok = actor == Actor::Buyer
-        && order.payment() == Some(PaymentMethod::Stripe)
-        && order.status() == Some(Status::AwaitingPayment);
+        && order.payment == PaymentMethod::Stripe
+        && order.status == Status::AwaitingPayment;
     Ok(ok.then_some(order))
 }
 
