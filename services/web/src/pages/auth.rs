@@ -1,15 +1,16 @@
 //! Sign up, sign in and sign out.
 
 use super::CsrfForm;
+use super::form_errors;
 use super::{Layout, local_path, render, render_status, see_other};
 use crate::context::Ctx;
-use crate::error::{AppError, FieldErrors, Msg};
+use crate::error::{AppError, FieldErrors};
 use crate::extract::{Form, Query};
 use crate::session::{self, SESSION_COOKIE};
 use crate::{AppState, accounts};
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum_extra::extract::cookie::Cookie;
 use serde::Deserialize;
@@ -82,19 +83,6 @@ pub async fn create_account(
                 },
             )
         }
-    }
-}
-
-/// The errors a form shows beside its fields; anything else becomes an error page.
-pub fn form_errors(err: AppError) -> Result<(StatusCode, FieldErrors), AppError> {
-    let status = err.status();
-    match err {
-        AppError::Validation(f) | AppError::Conflict(f) => Ok((status, f)),
-        AppError::Csrf => Ok((status, FieldErrors::single("_form", Msg::new("err-csrf")))),
-        AppError::TooManyRequests => {
-            Ok((status, FieldErrors::single("_form", Msg::new("err-rate"))))
-        }
-        other => Err(other),
     }
 }
 

@@ -2,7 +2,7 @@
 //! cooperative for goods (each paid its own way: VietQR transfer, cash on delivery, or a card
 //! through Stripe) and one booking per experience and day, all placed in one transaction.
 
-use super::directory::localized;
+use super::localized;
 use super::{Layout, render, render_status, see_other};
 use crate::AppState;
 use crate::context::{Ctx, CurrentUser};

@@ -2,6 +2,7 @@
 //! profile page with its verified badges, women in management and listings.
 
 use super::{Layout, render};
+use super::{commune_name, localized};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{AppError, FieldErrors, Msg};
@@ -20,20 +21,6 @@ use serde::Deserialize;
 
 /// The map shows at most this many pins; the list pages through the rest.
 pub const MAP_LIMIT: i64 = 2000;
-
-/// Picks the text in the visitor's language, falling back to Vietnamese.
-pub fn localized(locale: Locale, vi: &str, en: Option<&str>) -> String {
-    match (locale, en) {
-        (Locale::En, Some(en)) if !en.is_empty() => en.to_owned(),
-        _ => vi.to_owned(),
-    }
-}
-
-pub fn commune_name(code: Option<&str>) -> String {
-    code.and_then(admin_units::commune)
-        .map(|c| c.name.clone())
-        .unwrap_or_default()
-}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -1,8 +1,9 @@
 //! Public listing pages: all listings, a category, and one listing with its offers, photos,
 //! verified OCOP stars, schema.org Product JSON-LD and Open Graph tags.
 
-use super::directory::{commune_name, excerpt, localized, parse_page, script_json};
+use super::directory::{excerpt, parse_page, script_json};
 use super::{Layout, render};
+use super::{commune_name, localized};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{AppError, FieldErrors, Msg};

@@ -32,6 +32,40 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use ketnoi_domain::role::PlatformRole;
 
+// ----- helpers every page uses -----
+
+/// Picks the text in the visitor's language, falling back to Vietnamese.
+pub fn localized(locale: ketnoi_domain::Locale, vi: &str, en: Option<&str>) -> String {
+    match (locale, en) {
+        (ketnoi_domain::Locale::En, Some(en)) if !en.is_empty() => en.to_owned(),
+        _ => vi.to_owned(),
+    }
+}
+
+/// The name of a ward/commune by its code (empty when unknown).
+pub fn commune_name(code: Option<&str>) -> String {
+    code.and_then(ketnoi_domain::admin_units::commune)
+        .map(|c| c.name.clone())
+        .unwrap_or_default()
+}
+
+/// The errors a form shows beside its fields; anything else becomes an error page.
+pub fn form_errors(err: AppError) -> Result<(StatusCode, crate::error::FieldErrors), AppError> {
+    let status = err.status();
+    match err {
+        AppError::Validation(f) | AppError::Conflict(f) => Ok((status, f)),
+        AppError::Csrf => Ok((
+            status,
+            crate::error::FieldErrors::single("_form", crate::error::Msg::new("err-csrf")),
+        )),
+        AppError::TooManyRequests => Ok((
+            status,
+            crate::error::FieldErrors::single("_form", crate::error::Msg::new("err-rate")),
+        )),
+        other => Err(other),
+    }
+}
+
 /// A form that carries nothing but its CSRF token: a button that acts (sign out, remove a
 /// member, mark a payout transferred, start paying by card).
 #[derive(Debug, Default, serde::Deserialize)]

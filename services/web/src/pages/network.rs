@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors};
 use crate::extract::{Form, PathId};
-use crate::pages::directory::commune_name;
+use crate::pages::commune_name;
 use crate::pages::union::network::DecisionForm;
 use crate::pages::{CsrfForm, Layout, render, render_status, see_other};
 use crate::policy::{self, Access, Actor};

@@ -239,7 +239,7 @@ async fn order_page(
     };
     let delivery = match (&order.delivery_street, &order.delivery_commune) {
         (Some(s), c) => {
-            let commune = super::directory::commune_name(c.as_deref());
+            let commune = super::commune_name(c.as_deref());
             if commune.is_empty() {
                 s.clone()
             } else {

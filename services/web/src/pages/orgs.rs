@@ -1,7 +1,7 @@
 //! The directory of organisations, their public pages, and membership management.
 
 use super::CsrfForm;
-use super::auth::form_errors;
+use super::form_errors;
 use super::{Layout, render, render_status, see_other};
 use crate::AppState;
 use crate::context::{Ctx, CurrentUser};

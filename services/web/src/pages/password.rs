@@ -1,6 +1,6 @@
 //! Forgotten passwords: ask for a link, then set a new password with it.
 
-use super::auth::form_errors;
+use super::form_errors;
 use super::{Layout, render, render_status, see_other};
 use crate::context::Ctx;
 use crate::error::{AppError, FieldErrors};

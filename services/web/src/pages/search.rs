@@ -3,8 +3,8 @@
 //! suggestions as you type from the same API. [`parse_search`] reads the parameters for the
 //! page and for `GET /api/v1/search` alike.
 
-use super::directory::{commune_name, localized};
 use super::{Layout, render};
+use super::{commune_name, localized};
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{AppError, FieldErrors, Msg};

@@ -4,7 +4,7 @@
 use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{AppError, FieldErrors};
-use crate::pages::directory::localized;
+use crate::pages::localized;
 use crate::pages::{Layout, render};
 use crate::policy::OrgScope;
 use askama::Template;

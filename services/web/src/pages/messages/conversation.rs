@@ -8,7 +8,7 @@ use super::{
 use crate::context::{Ctx, CurrentUser};
 use crate::error::AppError;
 use crate::extract::{Form, PathId, Query};
-use crate::pages::directory::localized;
+use crate::pages::localized;
 use crate::pages::{Layout, render, render_status, see_other};
 use crate::{AppState, realtime};
 use askama::Template;

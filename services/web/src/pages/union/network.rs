@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors};
 use crate::extract::{Form, PathId};
-use crate::pages::directory::commune_name;
+use crate::pages::commune_name;
 use crate::pages::{Layout, render, see_other};
 use askama::Template;
 use axum::extract::State;
