@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// The store tests' fresh databases and `on_both_backends!`, shared rather than copied.
+#[path = "../../db/tests/common/mod.rs"]
 mod common;
 
 use ketnoi_app::search_feed::{self as feed, INDEXER};
