@@ -24,8 +24,8 @@
 use crate::error::Msg;
 use crate::i18n;
 use ketnoi_db::import::{
-    Outcome, cooperative_by_key, cooperative_record, listing_record, org_key, save_cooperative,
-    save_listing,
+    Outcome, cooperative_by_key, cooperative_record, listing_record, org_key,
+    save_cooperative_keeping_before, save_listing,
 };
 use ketnoi_db::orgs::Org;
 use ketnoi_db::{Db, DbError, Tx};
@@ -437,13 +437,7 @@ async fn save_cooperatives(
     let total = records.len();
     progress(0, total);
     for (i, (row, r)) in records.iter().enumerate() {
-        let before = ketnoi_db::orgs::find_by_key(
-            tx.conn(),
-            r.external_id.as_deref(),
-            r.registration_no.as_deref(),
-        )
-        .await?;
-        let (org, outcome) = save_cooperative(tx, r).await?;
+        let (org, outcome, before) = save_cooperative_keeping_before(tx, r).await?;
         if outcome != Outcome::Unchanged {
             let columns = rules::COOPERATIVE_COLUMNS;
             let before = before.map(|o| {

@@ -70,6 +70,16 @@ pub fn cooperative_record(o: &Org) -> CooperativeRecord {
 
 /// Creates or updates the cooperative a row describes.
 pub async fn save_cooperative(tx: &mut Tx, r: &CooperativeRecord) -> Result<(Org, Outcome)> {
+    let (org, outcome, _) = save_cooperative_keeping_before(tx, r).await?;
+    Ok((org, outcome))
+}
+
+/// [`save_cooperative`], also returning the cooperative as it was before (`None` when the
+/// row created it): what an import's audit entry records, without reading it twice.
+pub async fn save_cooperative_keeping_before(
+    tx: &mut Tx,
+    r: &CooperativeRecord,
+) -> Result<(Org, Outcome, Option<Org>)> {
     let existing = orgs::find_by_key(
         tx.conn(),
         r.external_id.as_deref(),
@@ -84,7 +94,7 @@ pub async fn save_cooperative(tx: &mut Tx, r: &CooperativeRecord) -> Result<(Org
                 wanted.external_id = o.external_id.clone();
             }
             if cooperative_record(&o) == wanted {
-                return Ok((o, Outcome::Unchanged));
+                return Ok((o.clone(), Outcome::Unchanged, Some(o)));
             }
             let mut changes = new_org(&wanted, o.slug.clone());
             changes.profile.logo_key = o.profile.logo_key.clone();
@@ -92,7 +102,7 @@ pub async fn save_cooperative(tx: &mut Tx, r: &CooperativeRecord) -> Result<(Org
             changes.profile.website = o.profile.website.clone();
             changes.profile.facebook = o.profile.facebook.clone();
             let updated = orgs::update(tx.conn(), o.id, &changes).await?;
-            Ok((updated, Outcome::Updated))
+            Ok((updated, Outcome::Updated, Some(o)))
         }
         None => {
             let base = r
@@ -115,7 +125,7 @@ pub async fn save_cooperative(tx: &mut Tx, r: &CooperativeRecord) -> Result<(Org
                     continue;
                 }
                 let created = orgs::upsert(tx.conn(), &new_org(r, slug)).await?;
-                return Ok((created, Outcome::Created));
+                return Ok((created, Outcome::Created, None));
             }
             Err(DbError::Corrupt(format!("no free slug for {}", r.name)))
         }
