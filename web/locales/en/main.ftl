@@ -97,6 +97,7 @@ mail-reset-body = Hello { $name },
     { $link }
 
     If it was not you, ignore this message.
+form-fix-below = Not saved yet. Please fix the fields marked in red below ({ $count }).
 err-required = Please fill this in.
 err-too-long = At most { $max } characters.
 err-control-chars = Contains characters that are not allowed.

@@ -97,6 +97,7 @@ mail-reset-body = Chào { $name },
     { $link }
 
     Nếu không phải bạn yêu cầu, hãy bỏ qua thư này.
+form-fix-below = Chưa lưu: { $count } ô cần sửa, được đánh dấu đỏ bên dưới.
 err-required = Vui lòng nhập thông tin này.
 err-too-long = Tối đa { $max } ký tự.
 err-control-chars = Có ký tự không hợp lệ.
