@@ -99,11 +99,18 @@ impl TestApp {
 
     /// A client with its own cookie jar that does not follow redirects.
     pub fn client(&self) -> Client {
+        self.client_from(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
+    }
+
+    /// [`TestApp::client`] connecting from another loopback address (e.g. `127.0.0.2`), so
+    /// the server sees another client address without trusting a proxy header.
+    pub fn client_from(&self, ip: std::net::IpAddr) -> Client {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Client {
             http: reqwest::Client::builder()
                 .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
+                .local_address(ip)
                 .build()
                 .unwrap(),
             base: self.url.clone(),

@@ -2,6 +2,7 @@
 
 use ketnoi_domain::role::PlatformRole;
 use ketnoi_tests::{PASSWORD, TestApp, on_both_backends};
+use std::net::{IpAddr, Ipv4Addr};
 
 on_both_backends!(
     sign_up_signs_in_and_sign_out_signs_out,
@@ -10,7 +11,8 @@ on_both_backends!(
     a_taken_email_is_a_field_error,
     sign_in_with_a_wrong_password_says_so_without_saying_which,
     sign_in_returns_to_where_the_user_was_going,
-    sign_in_is_rate_limited_per_account,
+    wrong_passwords_slow_one_address_down_without_locking_the_owner_out,
+    sign_ups_from_one_address_are_limited_and_others_still_get_in,
     password_reset_sets_a_new_password_once_and_ends_sessions,
     password_reset_does_not_reveal_accounts,
     a_form_with_a_wrong_csrf_token_is_refused_and_keeps_input,
@@ -209,40 +211,98 @@ async fn sign_in_returns_to_where_the_user_was_going(app: TestApp) {
     assert_eq!(evil.location.as_deref(), Some("/"));
 }
 
-async fn sign_in_is_rate_limited_per_account(app: TestApp) {
+const ATTACKER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 66));
+const OWNER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 77));
+
+async fn wrong_passwords_slow_one_address_down_without_locking_the_owner_out(app: TestApp) {
     app.user("lan@example.com", PlatformRole::User, None).await;
-    let c = app.client();
-    for _ in 0..5 {
-        let r = c
+    let attacker = app.client_from(ATTACKER);
+    let mut refused_with_a_wait = 0;
+    for _ in 0..50 {
+        let r = attacker
             .submit(
                 "/signin",
                 "/signin",
                 &[("login", "lan@example.com"), ("password", "sai-mat-khau")],
             )
             .await;
-        assert_eq!(r.status, 422);
+        match r.status {
+            422 => {}
+            429 => {
+                refused_with_a_wait += 1;
+                assert!(r.body.contains("Bạn đã thử quá nhiều lần"), "{}", r.body);
+            }
+            other => panic!("{other}: {}", r.body),
+        }
     }
-    let blocked = c
+    assert!(refused_with_a_wait >= 40, "{refused_with_a_wait}");
+    // The attacker's address must wait, even with the right password...
+    let api = attacker
+        .post_json(
+            "/api/v1/session",
+            serde_json::json!({"login": "lan@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(api.status, 429, "{}", api.body);
+    assert_eq!(api.json()["error"]["code"], "too_many_requests");
+    let wait: u64 = api.header("retry-after").unwrap().parse().unwrap();
+    assert!(wait >= 1);
+    // ... while the owner, from her own address, signs in at once.
+    let owner = app.client_from(OWNER);
+    let r = owner
         .submit(
             "/signin",
             "/signin",
             &[("login", "lan@example.com"), ("password", PASSWORD)],
         )
         .await;
-    assert_eq!(blocked.status, 429);
-    assert!(blocked.body.contains("Bạn đã thử quá nhiều lần"));
+    assert_eq!(r.status, 303, "{}", r.body);
     let api = app
-        .client()
+        .client_from(OWNER)
         .post_json(
             "/api/v1/session",
             serde_json::json!({"login": "lan@example.com", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(
-        api.status, 429,
-        "the limit is per account, whatever the client"
-    );
-    assert_eq!(api.json()["error"]["code"], "too_many_requests");
+    assert_eq!(api.status, 200, "{}", api.body);
+}
+
+async fn sign_ups_from_one_address_are_limited_and_others_still_get_in(app: TestApp) {
+    let flood = app.client_from(ATTACKER);
+    let answers = futures::future::join_all((0..40).map(|i| {
+        flood.post_json(
+            "/api/v1/accounts",
+            serde_json::json!({
+                "display_name": "Khách",
+                "login": format!("khach{i}@example.com"),
+                "password": PASSWORD,
+            }),
+        )
+    }))
+    .await;
+    let created = answers.iter().filter(|r| r.status == 201).count();
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|r| r.status == 429 || r.status == 503)
+        .collect();
+    assert_eq!(created + refused.len(), 40);
+    assert!(created <= 5, "{created} created from one address at once");
+    for r in &refused {
+        let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+        assert!(wait >= 1, "{}", r.body);
+    }
+    let other = app
+        .client_from(OWNER)
+        .post_json(
+            "/api/v1/accounts",
+            serde_json::json!({
+                "display_name": "Lan",
+                "login": "lan@example.com",
+                "password": PASSWORD,
+            }),
+        )
+        .await;
+    assert_eq!(other.status, 201, "{}", other.body);
 }
 
 fn reset_link(body: &str) -> String {

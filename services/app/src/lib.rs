@@ -14,5 +14,6 @@ pub mod orders;
 pub mod password;
 pub mod payments;
 pub mod search_feed;
+pub mod throttle;
 
 pub use error::{Error, FieldErrors, Msg, Result};

@@ -178,14 +178,34 @@ pub struct Config {
         default_value_t = 10_000
     )]
     pub search_cache_entries: u64,
-    /// Sign-in attempts allowed per account per minute.
+    /// Failed sign-ins per (client address, account) before each further failure doubles
+    /// the wait for that pair (no account lockout).
+    #[arg(long, env = "SIGNIN_FREE_FAILURES", global = true, default_value_t = 5)]
+    pub signin_free_failures: u32,
+    /// Password-reset requests allowed per account per minute.
     #[arg(
         long,
-        env = "SIGNIN_PER_ACCOUNT_PER_MINUTE",
+        env = "RESETS_PER_ACCOUNT_PER_MINUTE",
         global = true,
         default_value_t = 5
     )]
-    pub signin_per_account_per_minute: u32,
+    pub resets_per_account_per_minute: u32,
+    /// Sign-ups allowed per client address per hour (at most 5 at once).
+    #[arg(
+        long,
+        env = "SIGNUPS_PER_IP_PER_HOUR",
+        global = true,
+        default_value_t = 20
+    )]
+    pub signups_per_ip_per_hour: u32,
+    /// Requests carrying uploads per client address per minute.
+    #[arg(
+        long,
+        env = "UPLOADS_PER_IP_PER_MINUTE",
+        global = true,
+        default_value_t = 30
+    )]
+    pub uploads_per_ip_per_minute: u32,
     /// Sign-in attempts allowed per client IP per minute.
     #[arg(
         long,
@@ -291,7 +311,10 @@ impl Config {
         Ok(ketnoi_web::AppConfig {
             public_url: self.site_url(),
             secret_key: self.secret()?,
-            signin_per_account_per_minute: self.signin_per_account_per_minute,
+            signin_free_failures: self.signin_free_failures,
+            resets_per_account_per_minute: self.resets_per_account_per_minute,
+            signups_per_ip_per_hour: self.signups_per_ip_per_hour,
+            uploads_per_ip_per_minute: self.uploads_per_ip_per_minute,
             signin_per_ip_per_minute: self.signin_per_ip_per_minute,
             trust_proxy: self.trust_proxy,
             page_cache_ttl: std::time::Duration::from_secs(self.page_cache_seconds),

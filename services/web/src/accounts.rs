@@ -47,6 +47,7 @@ fn parse_login(errors: &mut FieldErrors, raw: &str) -> Option<Login> {
 /// Creates an account, or says what is wrong with the input, field by field.
 pub async fn sign_up(
     state: &AppState,
+    ip: IpAddr,
     display_name: &str,
     login: &str,
     pw: &str,
@@ -59,9 +60,10 @@ pub async fn sign_up(
     let (Some(name), Some(login), true) = (name, login, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    let hash = password::hash(pw.to_owned())
-        .await
-        .map_err(AppError::Internal)?;
+    // Counted once the form is valid, so typing mistakes cost nothing; before the hash,
+    // so one address cannot fill the hashing queue.
+    crate::state::governed(&state.signups_by_ip, &ip)?;
+    let hash = password::hash(pw.to_owned()).await?;
     let (email, phone) = match &login {
         Login::Email(e) => (Some(e.as_str()), None),
         Login::Phone(p) => (None, Some(p.as_str())),
@@ -100,9 +102,7 @@ pub async fn sign_in(
     login: &str,
     pw: &str,
 ) -> Result<User, AppError> {
-    if state.signin_by_ip.check_key(&ip).is_err() {
-        return Err(AppError::TooManyRequests);
-    }
+    crate::state::governed(&state.signin_by_ip, &ip)?;
     let mut errors = FieldErrors::default();
     let login = parse_login(&mut errors, login);
     if pw.is_empty() {
@@ -119,26 +119,29 @@ pub async fn sign_in(
     let (Some(login), true) = (login, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
-    if state
-        .signin_by_account
-        .check_key(&login.key().to_owned())
-        .is_err()
-    {
-        return Err(AppError::TooManyRequests);
-    }
+    let account = login.key();
+    state
+        .signin_throttle
+        .check(ip, account)
+        .map_err(AppError::too_many)?;
     let user = find_by_login(state, &login).await?;
     let ok = password::verify(
         pw.to_owned(),
         user.as_ref().map(|u| u.password_hash.clone()),
     )
-    .await
-    .map_err(AppError::Internal)?;
+    .await?;
     match user {
-        Some(u) if ok => Ok(u),
-        _ => Err(AppError::Validation(FieldErrors::single(
-            "_form",
-            Msg::new("err-signin-failed"),
-        ))),
+        Some(u) if ok => {
+            state.signin_throttle.succeeded(ip, account);
+            Ok(u)
+        }
+        _ => {
+            state.signin_throttle.failed(ip, account);
+            Err(AppError::Validation(FieldErrors::single(
+                "_form",
+                Msg::new("err-signin-failed"),
+            )))
+        }
     }
 }
 
@@ -149,13 +152,7 @@ pub async fn request_reset(state: &AppState, login: &str) -> Result<(), AppError
     let Some(login) = parse_login(&mut errors, login) else {
         return Err(AppError::Validation(errors));
     };
-    if state
-        .signin_by_account
-        .check_key(&format!("reset:{}", login.key()))
-        .is_err()
-    {
-        return Err(AppError::TooManyRequests);
-    }
+    crate::state::governed(&state.resets_by_account, &login.key().to_owned())?;
     let Some(user) = find_by_login(state, &login).await? else {
         return Ok(());
     };
@@ -229,9 +226,7 @@ pub async fn reset_password(state: &AppState, token: &str, pw: &str) -> Result<(
             Msg::new("err-reset-invalid"),
         )));
     }
-    let hash = password::hash(pw.to_owned())
-        .await
-        .map_err(AppError::Internal)?;
+    let hash = password::hash(pw.to_owned()).await?;
     let mut tx = state.db.begin().await?;
     let Some(user_id) = ketnoi_db::password_resets::consume(
         tx.conn(),

@@ -28,8 +28,15 @@ pub struct AppConfig {
     pub public_url: String,
     /// Signs CSRF tokens.
     pub secret_key: Secret,
-    /// Failed-or-not sign-in attempts allowed per account per minute, and their burst.
-    pub signin_per_account_per_minute: u32,
+    /// Failed sign-ins per (client address, account) pair before each further failure
+    /// doubles the wait ([`ketnoi_app::throttle`]).
+    pub signin_free_failures: u32,
+    /// Password-reset requests allowed per account per minute.
+    pub resets_per_account_per_minute: u32,
+    /// Sign-ups allowed per client address per hour (at most 5 at once).
+    pub signups_per_ip_per_hour: u32,
+    /// Uploads (requests carrying pictures or documents) per client address per minute.
+    pub uploads_per_ip_per_minute: u32,
     /// Sign-in attempts allowed per client IP per minute.
     pub signin_per_ip_per_minute: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
@@ -63,7 +70,10 @@ impl AppConfig {
         AppConfig {
             public_url,
             secret_key,
-            signin_per_account_per_minute: 5,
+            signin_free_failures: 5,
+            resets_per_account_per_minute: 5,
+            signups_per_ip_per_hour: 20,
+            uploads_per_ip_per_minute: 30,
             signin_per_ip_per_minute: 30,
             trust_proxy: false,
             page_cache_ttl: std::time::Duration::from_secs(10),

@@ -35,10 +35,15 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("validation failed")]
     Validation(FieldErrors),
+    /// This client asked too often; it may try again after `retry_after` seconds.
     #[error("too many requests")]
-    TooManyRequests,
+    TooManyRequests { retry_after: u64 },
     #[error("service unavailable")]
     Unavailable,
+    /// The server is at capacity for this kind of work (password hashing, image decoding);
+    /// try again after `retry_after` seconds.
+    #[error("server busy")]
+    Busy { retry_after: u64 },
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -55,8 +60,8 @@ impl AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -74,8 +79,9 @@ impl AppError {
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::Validation(_) => "validation",
-            AppError::TooManyRequests => "too_many_requests",
+            AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Unavailable => "unavailable",
+            AppError::Busy { .. } => "busy",
             AppError::Internal(_) => "internal",
         }
     }
@@ -93,9 +99,27 @@ impl AppError {
             AppError::PayloadTooLarge => ("err-too-large-title", "err-too-large"),
             AppError::UnsupportedMediaType => ("err-media-type-title", "err-media-type"),
             AppError::Validation(_) => ("err-validation-title", "err-validation"),
-            AppError::TooManyRequests => ("err-rate-title", "err-rate"),
+            AppError::TooManyRequests { .. } => ("err-rate-title", "err-rate"),
             AppError::Unavailable => ("err-unavailable-title", "err-unavailable"),
+            AppError::Busy { .. } => ("err-unavailable-title", "err-busy"),
             AppError::Internal(_) => ("err-internal-title", "err-internal"),
+        }
+    }
+
+    /// Seconds to wait before trying again, sent as `Retry-After`.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyRequests { retry_after } | AppError::Busy { retry_after } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        }
+    }
+
+    /// A refusal that asks to come back after `wait` (rounded up to whole seconds, at least 1).
+    pub fn too_many(wait: std::time::Duration) -> AppError {
+        AppError::TooManyRequests {
+            retry_after: (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1),
         }
     }
 
@@ -110,12 +134,28 @@ impl AppError {
     pub fn message(&self, locale: Locale) -> String {
         match self {
             AppError::BadRequest(m) => m.render(locale),
+            AppError::TooManyRequests { retry_after } => rate_msg(*retry_after).render(locale),
             other => i18n::t(locale, other.message_keys().1),
         }
     }
 
     pub fn internal(e: impl Into<anyhow::Error>) -> AppError {
         AppError::Internal(e.into())
+    }
+}
+
+/// "Wait N seconds" (or minutes, for long waits).
+pub fn rate_msg(retry_after: u64) -> Msg {
+    if retry_after >= 120 {
+        Msg {
+            key: "err-rate-minutes",
+            args: vec![("minutes", retry_after.div_ceil(60).to_string())],
+        }
+    } else {
+        Msg {
+            key: "err-rate-seconds",
+            args: vec![("seconds", retry_after.to_string())],
+        }
     }
 }
 
@@ -139,6 +179,18 @@ impl From<ketnoi_app::Error> for AppError {
     }
 }
 
+impl From<ketnoi_app::password::Error> for AppError {
+    fn from(e: ketnoi_app::password::Error) -> Self {
+        use ketnoi_app::password::Error as E;
+        match e {
+            E::Busy => AppError::Busy {
+                retry_after: E::RETRY_AFTER_SECS,
+            },
+            E::Internal(cause) => AppError::Internal(anyhow::anyhow!(cause)),
+        }
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Internal(e.into())
@@ -155,6 +207,10 @@ impl IntoResponse for AppError {
             tracing::error!(error = format!("{cause:#}"), "internal error");
         }
         let mut res = self.status().into_response();
+        if let Some(secs) = self.retry_after() {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
         res.extensions_mut().insert(Rendered(Arc::new(self)));
         res
     }

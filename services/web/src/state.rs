@@ -19,8 +19,14 @@ pub struct Inner {
     pub config: AppConfig,
     /// Public pages as anonymous visitors see them.
     pub page_cache: crate::page_cache::PageCache,
-    /// Sign-in attempts per account key (normalised e-mail or phone).
-    pub signin_by_account: DefaultKeyedRateLimiter<String>,
+    /// Password-reset requests per account key (normalised e-mail or phone).
+    pub resets_by_account: DefaultKeyedRateLimiter<String>,
+    /// Failed sign-ins per (client address, account): progressive waits, no lockout.
+    pub signin_throttle: ketnoi_app::throttle::SignInThrottle,
+    /// Sign-ups per client IP.
+    pub signups_by_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// Requests carrying uploads per client IP.
+    pub uploads_by_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Sign-in attempts per client IP.
     pub signin_by_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Messages posted per user.
@@ -60,6 +66,28 @@ fn per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN))
 }
 
+/// `n` per hour, at most `burst` at once.
+fn per_hour_burst(n: u32, burst: u32) -> Quota {
+    let n = n.max(1);
+    let burst = NonZeroU32::new(burst.clamp(1, n)).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(std::time::Duration::from_secs(3600) / n)
+        .map_or_else(|| per_minute(n), |q| q.allow_burst(burst))
+}
+
+/// Counts one request of `key` against `limiter`; beyond it, a 429 saying how long to wait.
+pub fn governed<K>(
+    limiter: &DefaultKeyedRateLimiter<K>,
+    key: &K,
+) -> Result<(), crate::error::AppError>
+where
+    K: std::hash::Hash + Eq + Clone,
+{
+    use governor::clock::{Clock, DefaultClock};
+    limiter.check_key(key).map_err(|not_until| {
+        crate::error::AppError::too_many(not_until.wait_time_from(DefaultClock::default().now()))
+    })
+}
+
 impl AppState {
     pub fn new(
         db: Db,
@@ -88,7 +116,10 @@ impl AppState {
             messages_by_user: RateLimiter::keyed(per_minute(config.messages_per_minute)),
             search,
             media,
-            signin_by_account: RateLimiter::keyed(per_minute(config.signin_per_account_per_minute)),
+            resets_by_account: RateLimiter::keyed(per_minute(config.resets_per_account_per_minute)),
+            signin_throttle: ketnoi_app::throttle::SignInThrottle::new(config.signin_free_failures),
+            signups_by_ip: RateLimiter::keyed(per_hour_burst(config.signups_per_ip_per_hour, 5)),
+            uploads_by_ip: RateLimiter::keyed(per_minute(config.uploads_per_ip_per_minute)),
             signin_by_ip: RateLimiter::keyed(per_minute(config.signin_per_ip_per_minute)),
             page_cache: crate::page_cache::PageCache::new(config.page_cache_ttl),
             db,

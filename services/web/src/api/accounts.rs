@@ -69,6 +69,7 @@ pub async fn create_account(
 ) -> Result<Response, AppError> {
     let user = accounts::sign_up(
         &state,
+        ctx.client_ip,
         &req.display_name,
         &req.login,
         &req.password,

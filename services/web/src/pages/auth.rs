@@ -57,6 +57,7 @@ pub async fn create_account(
     let result = if ctx.verify_csrf(&state, &form.csrf) {
         accounts::sign_up(
             &state,
+            ctx.client_ip,
             &form.display_name,
             &form.login,
             &form.password,

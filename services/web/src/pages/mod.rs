@@ -58,9 +58,13 @@ pub fn form_errors(err: AppError) -> Result<(StatusCode, crate::error::FieldErro
             status,
             crate::error::FieldErrors::single("_form", crate::error::Msg::new("err-csrf")),
         )),
-        AppError::TooManyRequests => Ok((
+        AppError::TooManyRequests { retry_after } => Ok((
             status,
-            crate::error::FieldErrors::single("_form", crate::error::Msg::new("err-rate")),
+            crate::error::FieldErrors::single("_form", crate::error::rate_msg(retry_after)),
+        )),
+        AppError::Busy { .. } => Ok((
+            status,
+            crate::error::FieldErrors::single("_form", crate::error::Msg::new("err-busy")),
         )),
         other => Err(other),
     }

@@ -113,7 +113,7 @@ impl From<ketnoi_db::DbError> for Refused {
 impl From<Refused> for AppError {
     fn from(r: Refused) -> AppError {
         match r {
-            Refused::TooMany => AppError::TooManyRequests,
+            Refused::TooMany => AppError::TooManyRequests { retry_after: 60 },
             Refused::Blocked => AppError::Forbidden,
             Refused::Error(e) => e,
         }
