@@ -118,6 +118,36 @@ impl TestApp {
         }
     }
 
+    /// The path of the sign-up link last sent to `recipient` (e-mail, or phone as E.164).
+    pub async fn sign_up_link(&self, recipient: &str) -> String {
+        let mail = ketnoi_db::outbox::for_recipient(self.db.conn(), recipient)
+            .await
+            .unwrap();
+        let body = &mail
+            .iter()
+            .find(|m| m.kind == "signup_confirm")
+            .unwrap_or_else(|| panic!("no sign-up link sent to {recipient}: {mail:?}"))
+            .body;
+        let start = body.find("/signup/confirm?token=").expect("a link");
+        body[start..].split_whitespace().next().unwrap().to_owned()
+    }
+
+    /// Signs up through the form as a person does, then opens the link sent to `recipient`
+    /// and presses its button; returns that last answer (303 to `/account` when it worked).
+    pub async fn sign_up(&self, c: &Client, fields: &[(&str, &str)], recipient: &str) -> Page {
+        let sent = c.submit("/signup", "/signup", fields).await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        assert!(
+            sent.body.contains("data-testid=\"notice\""),
+            "{}",
+            sent.body
+        );
+        let link = self.sign_up_link(recipient).await;
+        let token = link.split("token=").nth(1).unwrap_or_default();
+        c.submit(&link, "/signup/confirm", &[("token", token)])
+            .await
+    }
+
     pub async fn user(
         &self,
         login: &str,

@@ -327,6 +327,15 @@ async fn a_person_signs_up_signs_out_and_signs_in_again(app: TestApp) {
     b.fill("login", "mai@example.com").await;
     b.fill("password", PASSWORD).await;
     b.click("[data-testid=submit]").await;
+    assert!(
+        b.text("[data-testid=notice]")
+            .await
+            .contains("vừa gửi một đường dẫn")
+    );
+    // She opens the link from her mailbox and confirms.
+    let link = app.sign_up_link("mai@example.com").await;
+    b.goto(&link).await;
+    b.click("[data-testid=submit]").await;
     b.wait_for_path("/account").await;
     assert!(
         b.text("[data-testid=account-heading]")

@@ -8,11 +8,12 @@ on_both_backends!(
     sign_up_signs_in_and_sign_out_signs_out,
     sign_up_by_mobile_number_normalises_it,
     sign_up_errors_are_shown_by_their_fields_and_input_is_kept,
-    a_taken_email_is_a_field_error,
+    a_taken_login_gets_the_same_answer_and_its_owner_a_message,
     sign_in_with_a_wrong_password_says_so_without_saying_which,
     sign_in_returns_to_where_the_user_was_going,
     wrong_passwords_slow_one_address_down_without_locking_the_owner_out,
     sign_ups_from_one_address_are_limited_and_others_still_get_in,
+    names_that_pass_for_staff_or_hide_characters_are_refused,
     password_reset_sets_a_new_password_once_and_ends_sessions,
     password_reset_does_not_reveal_accounts,
     a_form_with_a_wrong_csrf_token_is_refused_and_keeps_input,
@@ -20,7 +21,7 @@ on_both_backends!(
 
 async fn sign_up_signs_in_and_sign_out_signs_out(app: TestApp) {
     let c = app.client();
-    let r = c
+    let sent = c
         .submit(
             "/signup",
             "/signup",
@@ -30,6 +31,25 @@ async fn sign_up_signs_in_and_sign_out_signs_out(app: TestApp) {
                 ("password", PASSWORD),
             ],
         )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert!(sent.body.contains("Gần xong rồi"), "{}", sent.body);
+    assert_eq!(
+        ketnoi_db::users::count(app.db.conn()).await.unwrap(),
+        0,
+        "no account before the link is opened"
+    );
+    let link = app.sign_up_link("lan@example.com").await;
+    let page = c.get(&link).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        ketnoi_db::users::count(app.db.conn()).await.unwrap(),
+        0,
+        "opening the link (as a mail scanner would) creates nothing"
+    );
+    let token = link.split("token=").nth(1).unwrap();
+    let r = c
+        .submit(&link, "/signup/confirm", &[("token", token)])
         .await;
     assert_eq!(
         (r.status, r.location.as_deref()),
@@ -49,6 +69,12 @@ async fn sign_up_signs_in_and_sign_out_signs_out(app: TestApp) {
         .unwrap()
         .unwrap();
     assert!(user.password_hash.starts_with("$argon2id$"));
+    let again = app
+        .client()
+        .submit(&link, "/signup/confirm", &[("token", token)])
+        .await;
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert!(again.body.contains("đã được dùng"), "a link works once");
 
     let out = c.submit("/account", "/signout", &[]).await;
     assert_eq!((out.status, out.location.as_deref()), (303, Some("/")));
@@ -75,15 +101,15 @@ async fn sign_up_signs_in_and_sign_out_signs_out(app: TestApp) {
 
 async fn sign_up_by_mobile_number_normalises_it(app: TestApp) {
     let c = app.client();
-    let r = c
-        .submit(
-            "/signup",
-            "/signup",
+    let r = app
+        .sign_up(
+            &c,
             &[
                 ("display_name", "Lan"),
                 ("login", "0912 345 678"),
                 ("password", PASSWORD),
             ],
+            "+84912345678",
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -134,23 +160,52 @@ async fn sign_up_errors_are_shown_by_their_fields_and_input_is_kept(app: TestApp
     assert_eq!(ketnoi_db::users::count(app.db.conn()).await.unwrap(), 0);
 }
 
-async fn a_taken_email_is_a_field_error(app: TestApp) {
+async fn a_taken_login_gets_the_same_answer_and_its_owner_a_message(app: TestApp) {
     app.user("lan@example.com", PlatformRole::User, None).await;
-    let r = app
-        .client()
-        .submit(
-            "/signup",
-            "/signup",
-            &[
-                ("display_name", "Lan Hai"),
-                ("login", "lan@example.com"),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 409);
-    assert!(r.body.contains("đã có tài khoản"));
-    assert!(r.body.contains("value=\"Lan Hai\""));
+    let app = &app;
+    let attempt = |login: &'static str| async move {
+        let form = app
+            .client()
+            .submit(
+                "/signup",
+                "/signup",
+                &[
+                    ("display_name", "Lan Hai"),
+                    ("login", login),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        let api = app
+            .client()
+            .post_json(
+                "/api/v1/accounts",
+                serde_json::json!({"display_name": "Lan Hai", "login": login, "password": PASSWORD}),
+            )
+            .await;
+        (form, api)
+    };
+    let (taken_form, taken_api) = attempt("lan@example.com").await;
+    let (new_form, new_api) = attempt("mai@example.com").await;
+    assert_eq!((taken_form.status, new_form.status), (200, 200));
+    let notice = |body: &str| {
+        body.split("data-testid=\"notice\">")
+            .nth(1)
+            .map(str::to_owned)
+    };
+    assert!(notice(&taken_form.body).is_some());
+    assert_eq!(notice(&taken_form.body), notice(&new_form.body));
+    assert_eq!((taken_api.status, new_api.status), (202, 202));
+    assert_eq!(taken_api.body, new_api.body);
+    // The owner is told someone tried; no second account, no link to make one.
+    let to_owner = ketnoi_db::outbox::for_recipient(app.db.conn(), "lan@example.com")
+        .await
+        .unwrap();
+    assert_eq!(to_owner.len(), 2);
+    assert!(to_owner.iter().all(|m| m.kind == "signup_exists"));
+    assert!(to_owner[0].body.contains("/password/forgot"));
+    assert!(!to_owner[0].body.contains("/signup/confirm"));
+    assert_eq!(ketnoi_db::users::count(app.db.conn()).await.unwrap(), 1);
 }
 
 async fn sign_in_with_a_wrong_password_says_so_without_saying_which(app: TestApp) {
@@ -280,7 +335,7 @@ async fn sign_ups_from_one_address_are_limited_and_others_still_get_in(app: Test
         )
     }))
     .await;
-    let created = answers.iter().filter(|r| r.status == 201).count();
+    let created = answers.iter().filter(|r| r.status == 202).count();
     let refused: Vec<_> = answers
         .iter()
         .filter(|r| r.status == 429 || r.status == 503)
@@ -302,7 +357,49 @@ async fn sign_ups_from_one_address_are_limited_and_others_still_get_in(app: Test
             }),
         )
         .await;
-    assert_eq!(other.status, 201, "{}", other.body);
+    assert_eq!(other.status, 202, "{}", other.body);
+}
+
+async fn names_that_pass_for_staff_or_hide_characters_are_refused(app: TestApp) {
+    let admin = app
+        .user("admin@example.com", PlatformRole::Admin, None)
+        .await;
+    let c = app.client();
+    let sign_up = |name: String, login: &'static str| {
+        c.post_json(
+            "/api/v1/accounts",
+            serde_json::json!({"display_name": name, "login": login, "password": PASSWORD}),
+        )
+    };
+    let refused = [
+        // The administrator's name, as is and with other case and spacing.
+        (admin.display_name.clone(), "err-name-reserved"),
+        (
+            admin.display_name.to_uppercase().replace(' ', "  "),
+            "err-name-reserved",
+        ),
+        ("Quan tri vien".to_owned(), "err-name-reserved"),
+        // The same with a zero-width space, or reversed by a right-to-left override.
+        (
+            admin.display_name.replacen(' ', " \u{200B}", 1),
+            "err-control-chars",
+        ),
+        (
+            format!("\u{202E}{}", admin.display_name),
+            "err-control-chars",
+        ),
+    ];
+    for (name, code) in refused {
+        let r = sign_up(name.clone(), "gia@example.com").await;
+        assert_eq!(r.status, 422, "{name:?}: {}", r.body);
+        assert_eq!(
+            r.json()["error"]["fields"]["display_name"][0]["code"],
+            code,
+            "{name:?}"
+        );
+    }
+    let ok = sign_up("Nguyễn Thị Hoa".to_owned(), "hoa@example.com").await;
+    assert_eq!(ok.status, 202, "{}", ok.body);
 }
 
 fn reset_link(body: &str) -> String {

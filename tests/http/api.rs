@@ -20,8 +20,21 @@ async fn api_sign_up_sign_in_me_and_sign_out(app: TestApp) {
             json!({"display_name": "Lan", "login": "0912345678", "password": PASSWORD}),
         )
         .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    assert_eq!(r.json()["status"], "confirmation_sent");
+    assert_eq!(c.get("/api/v1/me").await.status, 401, "not signed in yet");
+    let link = app.sign_up_link("+84912345678").await;
+    let token = link.split("token=").nth(1).unwrap();
+    let r = c
+        .post_json("/api/v1/accounts/confirm", json!({ "token": token }))
+        .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.json()["phone"], "+84912345678");
+    let reused = app
+        .client()
+        .post_json("/api/v1/accounts/confirm", json!({ "token": token }))
+        .await;
+    assert_eq!(reused.status, 422, "{}", reused.body);
     let me = c.get("/api/v1/me").await;
     assert_eq!(me.json()["display_name"], "Lan");
     assert_eq!(me.json()["locale"], "vi");

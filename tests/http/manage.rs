@@ -460,10 +460,22 @@ async fn an_officer_verifies_an_ocop_claim_and_the_stars_show(app: TestApp) {
         .next()
         .unwrap()
         .to_owned();
-    assert_eq!(
-        o.get(&format!("/union/evidence/{evidence}")).await.status,
-        200
+    let file = o.get(&format!("/union/evidence/{evidence}")).await;
+    assert_eq!(file.status, 200);
+    // Uploaded files are downloads, never documents that run in the site's origin.
+    assert!(
+        file.header("content-disposition")
+            .is_some_and(|v| v.starts_with("attachment;")),
+        "{:?}",
+        file.header("content-disposition")
     );
+    assert!(
+        file.header("content-security-policy")
+            .is_some_and(|v| v.contains("sandbox")),
+        "{:?}",
+        file.header("content-security-policy")
+    );
+    assert_eq!(file.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(
         other
             .get(&format!("/union/evidence/{evidence}"))

@@ -26,6 +26,7 @@ pub mod password_resets;
 pub mod payments;
 pub mod search_feed;
 pub mod sessions;
+pub mod signups;
 pub mod users;
 
 pub use error::{DbError, Result};

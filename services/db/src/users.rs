@@ -115,6 +115,15 @@ pub async fn find_by_email(conn: Conn<'_>, email: &str) -> Result<Option<User>> 
     row.map(TryInto::try_into).transpose()
 }
 
+/// The display names of administrators and Union officers: names nobody else may take.
+pub async fn staff_names(conn: Conn<'_>) -> Result<Vec<String>> {
+    let names: Vec<(String,)> = on!(conn, e => sqlx::query_as(
+        "SELECT display_name FROM users WHERE platform_role IN ('admin', 'union_officer')")
+        .fetch_all(e)
+        .await)?;
+    Ok(names.into_iter().map(|(n,)| n).collect())
+}
+
 pub async fn find_by_phone(conn: Conn<'_>, phone: &str) -> Result<Option<User>> {
     let row: Option<UserRow> = on!(conn, e => sqlx::query_as(
         select_users!("WHERE phone = $1"))

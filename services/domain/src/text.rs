@@ -4,8 +4,57 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Returns `s` trimmed and NFC-normalised, so "ố" typed as o + combining marks (macOS, some
 /// Android keyboards) is stored and compared as the single precomposed character.
+/// Bidirectional overrides, embeddings and isolates are dropped: Vietnamese text never
+/// needs them, and they make "gpj.exe" display as "exe.jpg" or a name look like another.
 pub fn clean(s: &str) -> String {
-    s.trim().nfc().collect()
+    let v: String = s.nfc().filter(|c| !is_bidi_control(*c)).collect();
+    match v.trim() {
+        t if t.len() == v.len() => v,
+        t => t.to_owned(),
+    }
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that show nothing (zero-width spaces and joiners, direction marks, variation
+/// selectors, fillers, tags): harmless in a message, a disguise in a name.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// A person's or an organisation's display name: a required line without invisible or
+/// direction-changing characters, runs of spaces made one.
+pub fn display_name(s: &str, max: usize) -> Result<String, TextError> {
+    if s.chars().any(is_invisible) {
+        return Err(TextError::ControlCharacters);
+    }
+    let v = required_line(s, max)?;
+    Ok(v.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+/// Whether two names read the same to a person: case, diacritics and spacing ignored.
+pub fn same_name(a: &str, b: &str) -> bool {
+    fold(a).split_whitespace().eq(fold(b).split_whitespace())
 }
 
 /// Lower-cased, NFC text without diacritics; `đ`/`Đ` become `d`: what text typed without
@@ -122,6 +171,39 @@ mod tests {
             Err(TextError::ControlCharacters)
         );
         assert!(optional_block("a\nb", 10).is_ok());
+    }
+
+    #[test]
+    fn names_refuse_invisible_and_direction_characters() {
+        for disguised in [
+            "Quản\u{200B}trị",
+            "Quản trị\u{FEFF}",
+            "\u{202E}ịrt nảuQ",
+            "Lan\u{2066}",
+        ] {
+            assert_eq!(
+                display_name(disguised, 100),
+                Err(TextError::ControlCharacters),
+                "{disguised:?}"
+            );
+        }
+        assert_eq!(
+            display_name("  Nguyễn   Thị  Lan ", 100).unwrap(),
+            "Nguyễn Thị Lan"
+        );
+        assert!(same_name("Quản trị Ketnoi", "quan  tri KETNOI"));
+        assert!(!same_name("Quản trị Ketnoi", "Quản trị Ketnoi 2"));
+    }
+
+    #[test]
+    fn direction_overrides_are_dropped_from_any_text() {
+        assert_eq!(clean("\u{202E}gpj.exe"), "gpj.exe");
+        assert_eq!(
+            optional_block("xem \u{2067}tệp\u{2069}\nnhé", 100)
+                .unwrap()
+                .as_deref(),
+            Some("xem tệp\nnhé")
+        );
     }
 
     #[test]

@@ -206,6 +206,14 @@ pub struct Config {
         default_value_t = 30
     )]
     pub uploads_per_ip_per_minute: u32,
+    /// Memory (MiB) that pictures being decoded may hold together.
+    #[arg(
+        long,
+        env = "IMAGE_DECODE_BUDGET_MIB",
+        global = true,
+        default_value_t = 192
+    )]
+    pub image_decode_budget_mib: u32,
     /// Sign-in attempts allowed per client IP per minute.
     #[arg(
         long,
@@ -279,15 +287,13 @@ impl Config {
 
     fn secret(&self) -> anyhow::Result<Secret> {
         if let Some(s) = self.secret_key.as_deref().filter(|s| !s.is_empty()) {
-            anyhow::ensure!(s.len() >= 32, "SECRET_KEY must be at least 32 characters");
-            return Ok(Secret::new(s.as_bytes().to_vec()));
+            return Ok(Secret::checked("SECRET_KEY", s, 32, 96.0)?);
         }
         let path = self.data_dir.join("secret_key");
-        if let Ok(existing) = std::fs::read_to_string(&path) {
-            let existing = existing.trim();
-            if existing.len() >= 64 {
-                return Ok(Secret::new(existing.as_bytes().to_vec()));
-            }
+        if let Ok(existing) = std::fs::read_to_string(&path)
+            && let Ok(key) = Secret::checked("secret_key file", existing.trim(), 64, 96.0)
+        {
+            return Ok(key);
         }
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("getrandom: {e}"))?;
@@ -315,31 +321,42 @@ impl Config {
             resets_per_account_per_minute: self.resets_per_account_per_minute,
             signups_per_ip_per_hour: self.signups_per_ip_per_hour,
             uploads_per_ip_per_minute: self.uploads_per_ip_per_minute,
+            image_decode_budget_mib: self.image_decode_budget_mib,
             signin_per_ip_per_minute: self.signin_per_ip_per_minute,
             trust_proxy: self.trust_proxy,
             page_cache_ttl: std::time::Duration::from_secs(self.page_cache_seconds),
             messages_per_minute: self.messages_per_minute,
             group_max_members: self.group_max_members,
             attachment_max_bytes: self.attachment_max_mb.saturating_mul(1024 * 1024),
-            stripe: self.stripe(),
+            stripe: self.stripe()?,
             bank_webhook_secret: self
                 .bank_webhook_secret
                 .as_deref()
                 .filter(|s| !s.is_empty())
-                .map(|s| Secret::new(s.as_bytes().to_vec())),
+                .map(|s| Secret::checked("BANK_WEBHOOK_SECRET", s, 24, 64.0))
+                .transpose()?,
             confirm_timer: self.confirm_timer()?,
         })
     }
 
-    fn stripe(&self) -> Option<ketnoi_payments::stripe::StripeConfig> {
+    fn stripe(&self) -> anyhow::Result<Option<ketnoi_payments::stripe::StripeConfig>> {
         let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
-        Some(ketnoi_payments::stripe::StripeConfig {
-            secret_key: nonempty(&self.stripe_secret_key)?,
-            publishable_key: nonempty(&self.stripe_publishable_key)?,
-            webhook_secret: nonempty(&self.stripe_webhook_secret)?,
+        let (Some(secret_key), Some(publishable_key), Some(webhook_secret)) = (
+            nonempty(&self.stripe_secret_key),
+            nonempty(&self.stripe_publishable_key),
+            nonempty(&self.stripe_webhook_secret),
+        ) else {
+            return Ok(None);
+        };
+        // Stripe's signing secrets are `whsec_` and 32 random characters.
+        Secret::checked("STRIPE_WEBHOOK_SECRET", &webhook_secret, 24, 64.0)?;
+        Ok(Some(ketnoi_payments::stripe::StripeConfig {
+            secret_key,
+            publishable_key,
+            webhook_secret,
             api_base: nonempty(&self.stripe_api_base),
             js_url: self.stripe_js_url.clone(),
-        })
+        }))
     }
 
     pub fn confirm_timer(&self) -> anyhow::Result<ketnoi_app::config::ConfirmTimer> {

@@ -33,7 +33,10 @@ fn help_lists_every_configuration_variable() {
         "MAIL_DIR",
         "TRUST_PROXY",
         "MEDIA_URL",
-        "SIGNIN_PER_ACCOUNT_PER_MINUTE",
+        "SIGNIN_FREE_FAILURES",
+        "SIGNUPS_PER_IP_PER_HOUR",
+        "UPLOADS_PER_IP_PER_MINUTE",
+        "IMAGE_DECODE_BUDGET_MIB",
         "SIGNIN_PER_IP_PER_MINUTE",
         "LOG_FORMAT",
         "SMTP_URL",
@@ -49,6 +52,31 @@ fn help_lists_every_configuration_variable() {
     }
     for cmd in ["serve", "worker", "migrate", "seed", "user"] {
         assert!(help.contains(cmd), "{cmd} missing from --help");
+    }
+}
+
+#[test]
+fn weak_secrets_stop_the_server_before_it_listens_and_are_never_printed() {
+    let db = TempSqlite::new();
+    let weak = [
+        ("SECRET_KEY", "a".repeat(32)),
+        ("SECRET_KEY", " ".repeat(40)),
+        ("BANK_WEBHOOK_SECRET", "kn-weak-1".to_owned()),
+        ("BANK_WEBHOOK_SECRET", "ab".repeat(20)),
+    ];
+    for (var, value) in weak {
+        let out = ketnoi(&db)
+            .args(["serve", "--no-worker"])
+            .env("BIND", "127.0.0.1:0")
+            .env(var, &value)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{var}={value:?} was accepted");
+        let err = text(&out.stderr);
+        assert!(err.contains(var), "{var}: {err}");
+        if value.trim().len() > 4 {
+            assert!(!err.contains(value.trim()), "the value was printed: {err}");
+        }
     }
 }
 

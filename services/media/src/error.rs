@@ -13,6 +13,9 @@ pub enum MediaError {
     TooLarge { max_bytes: usize },
     #[error("image of {width}x{height} pixels is too large")]
     TooManyPixels { width: u32, height: u32 },
+    /// Every place in the decoding pool is taken: try again in a few seconds.
+    #[error("image decoding is saturated")]
+    Busy,
     #[error("image could not be decoded: {0}")]
     Corrupt(String),
     #[error("object store: {0}")]
@@ -33,6 +36,7 @@ impl MediaError {
             MediaError::TooLarge { .. } => "err-media-too-large",
             MediaError::TooManyPixels { .. } => "err-media-too-many-pixels",
             MediaError::Corrupt(_) => "err-media-corrupt",
+            MediaError::Busy => "err-busy",
             MediaError::Store(_) | MediaError::BadUrl(_) => "err-media-store",
         }
     }

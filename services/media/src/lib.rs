@@ -5,10 +5,12 @@
 //! metadata (EXIF, GPS position) leaves the server, and stored under the SHA-256 of the result.
 
 mod error;
+mod pool;
 mod process;
 mod store;
 
 pub use error::MediaError;
+pub use pool::DecodePool;
 pub use process::{
     Limits, ProcessedFile, ProcessedImage, THUMB_SIZES, Thumb, process_evidence, process_image,
 };

@@ -167,6 +167,23 @@ pub fn process_evidence(bytes: &[u8], limits: &Limits) -> Result<ProcessedFile, 
     })
 }
 
+/// What decoding `bytes` will hold in memory, in bytes, read from the header alone (0 for a
+/// PDF or anything that is not an accepted picture: those are refused or kept without
+/// decoding). Pictures over `limits` are refused here, before any pixel is allocated.
+pub(crate) fn decoded_cost(bytes: &[u8], limits: &Limits) -> Result<u64, MediaError> {
+    check_size(bytes, limits)?;
+    let Some(format) = sniff_image(bytes) else {
+        return Ok(0);
+    };
+    let reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let decoder = reader.into_decoder().map_err(corrupt)?;
+    let (width, height) = decoder.dimensions();
+    check_dimensions(width, height, limits)?;
+    // The decoded pixels, plus a quarter for the re-encoded original and the thumbnails.
+    let pixels = decoder.total_bytes();
+    Ok(pixels.saturating_add(pixels / 4))
+}
+
 fn check_size(bytes: &[u8], limits: &Limits) -> Result<(), MediaError> {
     if bytes.len() > limits.max_bytes {
         return Err(MediaError::TooLarge {
@@ -263,16 +280,17 @@ fn encode_original(
 }
 
 fn make_thumbs(img: &DynamicImage) -> Result<Vec<Thumb>, MediaError> {
-    // Flattened once, not per size: it is the costly step on large pictures.
-    let flat = jpeg_pixels(img);
+    // Shrunk first and flattened after: flattening a full-size picture with transparency
+    // would hold a second full-size copy in memory.
     THUMB_SIZES
         .iter()
         .map(|&size| {
-            let (width, height) = fit(flat.width(), flat.height(), size);
-            let bytes = if (width, height) == (flat.width(), flat.height()) {
-                encode_jpeg(&flat, THUMB_JPEG_QUALITY)?
+            let (width, height) = fit(img.width(), img.height(), size);
+            let bytes = if (width, height) == (img.width(), img.height()) {
+                encode_jpeg(&jpeg_pixels(img), THUMB_JPEG_QUALITY)?
             } else {
-                encode_jpeg(&flat.thumbnail_exact(width, height), THUMB_JPEG_QUALITY)?
+                let small = img.thumbnail_exact(width, height);
+                encode_jpeg(&jpeg_pixels(&small), THUMB_JPEG_QUALITY)?
             };
             Ok(Thumb {
                 size,

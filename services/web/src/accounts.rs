@@ -44,7 +44,15 @@ fn parse_login(errors: &mut FieldErrors, raw: &str) -> Option<Login> {
     )
 }
 
-/// Creates an account, or says what is wrong with the input, field by field.
+/// How long a sign-up link stays usable.
+pub const SIGNUP_HOURS: i64 = 24;
+
+/// Starts a sign-up, or says what is wrong with the input, field by field.
+///
+/// The account is created only when the link sent to the e-mail address or phone is used
+/// ([`confirm_sign_up`]). When the address already has an account, its owner gets a message
+/// saying so instead. Either way the answer, and the work done before it (the password is
+/// hashed in both cases), is the same: the form does not reveal who is registered.
 pub async fn sign_up(
     state: &AppState,
     ip: IpAddr,
@@ -52,39 +60,171 @@ pub async fn sign_up(
     login: &str,
     pw: &str,
     locale: Locale,
-) -> Result<User, AppError> {
+) -> Result<(), AppError> {
     let mut errors = FieldErrors::default();
-    let name = errors.check("display_name", text::required_line(display_name, NAME_MAX));
+    let name = errors.check("display_name", text::display_name(display_name, NAME_MAX));
     let login = parse_login(&mut errors, login);
     check_password(&mut errors, "password", pw);
     let (Some(name), Some(login), true) = (name, login, errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
+    if impersonates_staff(state, &name).await? {
+        return Err(AppError::Validation(FieldErrors::single(
+            "display_name",
+            Msg::new("err-name-reserved"),
+        )));
+    }
     // Counted once the form is valid, so typing mistakes cost nothing; before the hash,
     // so one address cannot fill the hashing queue.
     crate::state::governed(&state.signups_by_ip, &ip)?;
     let hash = password::hash(pw.to_owned()).await?;
-    let (email, phone) = match &login {
-        Login::Email(e) => (Some(e.as_str()), None),
-        Login::Phone(p) => (None, Some(p.as_str())),
+    let site = state.config.public_url.trim_end_matches('/');
+    let recipient = login.key().to_owned();
+    let mut tx = state.db.begin().await?;
+    let (kind, locale, subject, body) = match find_by_login(state, &login).await? {
+        Some(existing) => {
+            let locale = existing.locale;
+            let body = crate::i18n::t_args(
+                locale,
+                "mail-signup-exists-body",
+                &[
+                    ("name", existing.display_name.clone()),
+                    ("signin", format!("{site}/signin")),
+                    ("reset", format!("{site}/password/forgot")),
+                ],
+            );
+            let subject = crate::i18n::t(locale, "mail-signup-exists-subject");
+            ("signup_exists", locale, subject, body)
+        }
+        None => {
+            let token = session::random_token()?;
+            let (email, phone) = match &login {
+                Login::Email(e) => (Some(e.as_str().to_owned()), None),
+                Login::Phone(p) => (None, Some(p.as_str().to_owned())),
+            };
+            ketnoi_db::signups::create(
+                tx.conn(),
+                &session::hash_token(&token),
+                &ketnoi_db::signups::Pending {
+                    email,
+                    phone,
+                    display_name: name.clone(),
+                    password_hash: hash,
+                    locale: locale.code().to_owned(),
+                },
+                ketnoi_db::now() + Duration::hours(SIGNUP_HOURS),
+            )
+            .await?;
+            let body = crate::i18n::t_args(
+                locale,
+                "mail-signup-body",
+                &[
+                    ("name", name),
+                    ("link", format!("{site}/signup/confirm?token={token}")),
+                    ("hours", SIGNUP_HOURS.to_string()),
+                ],
+            );
+            let subject = crate::i18n::t(locale, "mail-signup-subject");
+            ("signup_confirm", locale, subject, body)
+        }
+    };
+    ketnoi_db::outbox::enqueue(
+        tx.conn(),
+        &ketnoi_db::outbox::NewMessage {
+            kind,
+            recipient: &recipient,
+            locale: locale.code(),
+            subject: &subject,
+            body: &body,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether a sign-up link can still be used (the page asks before showing its button).
+pub async fn sign_up_link_is_live(state: &AppState, token: &str) -> Result<bool, AppError> {
+    if !session::is_well_formed(token) {
+        return Ok(false);
+    }
+    Ok(ketnoi_db::signups::find_live(
+        state.db.conn(),
+        &session::hash_token(token),
+        ketnoi_db::now(),
+    )
+    .await?
+    .is_some())
+}
+
+/// Creates the account a sign-up link stands for; the link is used up.
+pub async fn confirm_sign_up(state: &AppState, token: &str) -> Result<User, AppError> {
+    let invalid = || {
+        AppError::Validation(FieldErrors::single(
+            "_form",
+            Msg::new("err-signup-link-invalid"),
+        ))
+    };
+    if token.is_empty() {
+        return Err(AppError::Validation(FieldErrors::single(
+            "token",
+            Msg::new("err-required"),
+        )));
+    }
+    if !session::is_well_formed(token) {
+        return Err(invalid());
+    }
+    let mut tx = state.db.begin().await?;
+    let Some(p) =
+        ketnoi_db::signups::take(tx.conn(), &session::hash_token(token), ketnoi_db::now()).await?
+    else {
+        return Err(invalid());
     };
     let new = NewUser {
-        email,
-        phone,
-        display_name: &name,
-        password_hash: &hash,
-        locale,
+        email: p.email.as_deref(),
+        phone: p.phone.as_deref(),
+        display_name: &p.display_name,
+        password_hash: &p.password_hash,
+        locale: Locale::from_code(&p.locale).unwrap_or_default(),
         role: PlatformRole::User,
         officer_commune_code: None,
     };
-    match ketnoi_db::users::insert(state.db.conn(), &new).await {
-        Ok(u) => Ok(u),
-        Err(e) if e.unique_index().is_some() => Err(AppError::Conflict(FieldErrors::single(
-            "login",
-            Msg::new("err-login-taken"),
-        ))),
-        Err(e) => Err(e.into()),
+    let user = match ketnoi_db::users::insert(tx.conn(), &new).await {
+        Ok(u) => u,
+        // Two links for one address, both opened: the second finds the account made.
+        Err(e) if e.unique_index().is_some() => {
+            return Err(AppError::Validation(FieldErrors::single(
+                "_form",
+                Msg::new("err-signup-already-done"),
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Names that would pass for the platform or its staff: the Union's administrators and
+/// officers by name, and what the platform calls itself.
+const RESERVED_NAMES: &[&str] = &[
+    "Ketnoi",
+    "Kết nối",
+    "Admin",
+    "Administrator",
+    "Quản trị",
+    "Quản trị viên",
+    "Ban quản trị",
+    "Hội LHPN",
+    "Hội Liên hiệp Phụ nữ",
+    "Hội Liên hiệp Phụ nữ Hà Nội",
+];
+
+async fn impersonates_staff(state: &AppState, name: &str) -> Result<bool, AppError> {
+    if RESERVED_NAMES.iter().any(|r| text::same_name(r, name)) {
+        return Ok(true);
     }
+    let staff = ketnoi_db::users::staff_names(state.db.conn()).await?;
+    Ok(staff.iter().any(|s| text::same_name(s, name)))
 }
 
 async fn find_by_login(state: &AppState, login: &Login) -> Result<Option<User>, AppError> {

@@ -7,12 +7,83 @@ use std::fmt;
 #[derive(Clone)]
 pub struct Secret(Vec<u8>);
 
+/// Why a configured secret was refused. Says which setting, never the value.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WeakSecret {
+    #[error("{name} must be at least {min} characters, without spaces around it")]
+    TooShort { name: &'static str, min: usize },
+    #[error(
+        "{name} is too predictable (repeated or few different characters); use a random value, e.g. `openssl rand -hex 32`"
+    )]
+    Predictable { name: &'static str },
+}
+
 impl Secret {
     pub fn new(bytes: Vec<u8>) -> Secret {
         Secret(bytes)
     }
+
+    /// A secret from configuration, refused when shorter than `min_chars` or when its
+    /// characters carry less than `min_bits` by their frequencies (32 identical characters
+    /// carry none; 32 random hex digits about 118).
+    pub fn checked(
+        name: &'static str,
+        value: &str,
+        min_chars: usize,
+        min_bits: f64,
+    ) -> Result<Secret, WeakSecret> {
+        let n = value.chars().count();
+        if n < min_chars || value.trim() != value {
+            return Err(WeakSecret::TooShort {
+                name,
+                min: min_chars,
+            });
+        }
+        let mut counts = std::collections::HashMap::new();
+        for c in value.chars() {
+            *counts.entry(c).or_insert(0usize) += 1;
+        }
+        let len = n as f64;
+        let bits: f64 = counts
+            .values()
+            .map(|&k| {
+                let p = k as f64 / len;
+                -p * p.log2() * len
+            })
+            .sum();
+        if counts.len() < 8 || bits < min_bits {
+            return Err(WeakSecret::Predictable { name });
+        }
+        Ok(Secret(value.as_bytes().to_vec()))
+    }
     pub fn expose(&self) -> &[u8] {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weak_secrets_are_refused_with_the_setting_named() {
+        let check = |v: &str| Secret::checked("SECRET_KEY", v, 32, 96.0).map(|_| ());
+        assert_eq!(
+            check(&"a".repeat(32)),
+            Err(WeakSecret::Predictable { name: "SECRET_KEY" })
+        );
+        assert_eq!(
+            check(&" ".repeat(40)),
+            Err(WeakSecret::TooShort {
+                name: "SECRET_KEY",
+                min: 32
+            })
+        );
+        assert!(check(&"ab".repeat(20)).is_err());
+        assert!(check("3f9c1a7e5b2d8046c1e9a3b7f5d2e8064a1c9e7b3f5d2a80").is_ok());
+        assert!(check("test-secret-key-0123456789abcdef0123456789").is_ok());
+        let msg = check(&"x".repeat(40)).unwrap_err().to_string();
+        assert!(msg.contains("SECRET_KEY") && !msg.contains("xxxx"), "{msg}");
     }
 }
 
@@ -37,6 +108,9 @@ pub struct AppConfig {
     pub signups_per_ip_per_hour: u32,
     /// Uploads (requests carrying pictures or documents) per client address per minute.
     pub uploads_per_ip_per_minute: u32,
+    /// Memory, in MiB, that pictures being decoded may hold together; a picture waits for
+    /// room (at most 16 wait, the others get 503). Also bounds the largest picture accepted.
+    pub image_decode_budget_mib: u32,
     /// Sign-in attempts allowed per client IP per minute.
     pub signin_per_ip_per_minute: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
@@ -74,6 +148,7 @@ impl AppConfig {
             resets_per_account_per_minute: 5,
             signups_per_ip_per_hour: 20,
             uploads_per_ip_per_minute: 30,
+            image_decode_budget_mib: 192,
             signin_per_ip_per_minute: 30,
             trust_proxy: false,
             page_cache_ttl: std::time::Duration::from_secs(10),

@@ -67,6 +67,8 @@ route_map! {
     post "/lang" => pages::lang::switch_language, Public;
     get "/signup" => pages::auth::show_signup, Public;
     post "/signup" => pages::auth::create_account, Public;
+    get "/signup/confirm" => pages::auth::show_confirm, Public;
+    post "/signup/confirm" => pages::auth::confirm, Public;
     get "/signin" => pages::auth::show_signin, Public;
     post "/signin" => pages::auth::create_session, Public;
     get "/password/forgot" => pages::password::show_forgot, Public;
@@ -199,6 +201,7 @@ route_map! {
     put "/api/v1/orgs/{slug}/listings/{id}" => api::listings::update_listing, OrgManager;
     post "/api/v1/orgs/{slug}/listings/{id}/status" => api::listings::update_listing_status, OrgManager;
     post "/api/v1/accounts" => api::accounts::create_account, Public;
+    post "/api/v1/accounts/confirm" => api::accounts::confirm_account, Public;
     post "/api/v1/session" => api::accounts::create_session, Public;
     delete "/api/v1/session" => api::accounts::delete_session, SignedIn;
     get "/api/v1/me" => api::accounts::show_me, SignedIn;

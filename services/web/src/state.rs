@@ -27,6 +27,8 @@ pub struct Inner {
     pub signups_by_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Requests carrying uploads per client IP.
     pub uploads_by_ip: DefaultKeyedRateLimiter<IpAddr>,
+    /// Picture decoding within a memory budget.
+    pub decoders: ketnoi_media::DecodePool,
     /// Sign-in attempts per client IP.
     pub signin_by_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Messages posted per user.
@@ -120,6 +122,7 @@ impl AppState {
             signin_throttle: ketnoi_app::throttle::SignInThrottle::new(config.signin_free_failures),
             signups_by_ip: RateLimiter::keyed(per_hour_burst(config.signups_per_ip_per_hour, 5)),
             uploads_by_ip: RateLimiter::keyed(per_minute(config.uploads_per_ip_per_minute)),
+            decoders: ketnoi_media::DecodePool::new(config.image_decode_budget_mib, 16),
             signin_by_ip: RateLimiter::keyed(per_minute(config.signin_per_ip_per_minute)),
             page_cache: crate::page_cache::PageCache::new(config.page_cache_ttl),
             db,

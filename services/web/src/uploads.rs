@@ -38,8 +38,19 @@ pub fn media_error_msg(e: &MediaError) -> Msg {
     }
 }
 
-/// Reads the whole multipart body; malformed bodies are a 400, never a 500.
-pub async fn read(Multipart(mut mp): Multipart) -> Result<Upload, AppError> {
+/// The answer when the decoding pool is full: come back in a few seconds.
+pub fn busy() -> AppError {
+    AppError::Busy { retry_after: 5 }
+}
+
+/// Reads the whole multipart body; malformed bodies are a 400, never a 500. Counted against
+/// the client address's upload limit before any of the body is read.
+pub async fn read(
+    state: &AppState,
+    ctx: &crate::context::Ctx,
+    Multipart(mut mp): Multipart,
+) -> Result<Upload, AppError> {
+    crate::state::governed(&state.uploads_by_ip, &ctx.client_ip)?;
     let mut up = Upload::default();
     loop {
         let field = match mp.next_field().await {
@@ -90,12 +101,11 @@ pub async fn store_image(
     bytes: Vec<u8>,
     org_id: i64,
 ) -> Result<ProcessedImage, Msg> {
-    let processed = tokio::task::spawn_blocking(move || {
-        ketnoi_media::process_image(&bytes, &Limits::default())
-    })
-    .await
-    .map_err(|_| Msg::new("err-media-store"))?
-    .map_err(|e| media_error_msg(&e))?;
+    let processed = state
+        .decoders
+        .process_image(bytes, Limits::default())
+        .await
+        .map_err(|e| media_error_msg(&e))?;
     store_processed(state, &processed, org_id).await?;
     Ok(processed)
 }
@@ -129,12 +139,11 @@ pub async fn store_processed(
 
 /// Checks and stores a badge's evidence (a PDF or an image) and records it.
 pub async fn store_evidence(state: &AppState, bytes: Vec<u8>, org_id: i64) -> Result<String, Msg> {
-    let file = tokio::task::spawn_blocking(move || {
-        ketnoi_media::process_evidence(&bytes, &Limits::default())
-    })
-    .await
-    .map_err(|_| Msg::new("err-media-store"))?
-    .map_err(|e| media_error_msg(&e))?;
+    let file = state
+        .decoders
+        .process_evidence(bytes, Limits::default())
+        .await
+        .map_err(|e| media_error_msg(&e))?;
     state
         .media
         .store_file(&file)

@@ -62,6 +62,28 @@ account-no-orgs = You do not belong to any organisation yet.
 signup-title = Create an account
 signup-submit = Create account
 signup-have-account = Already have an account?
+signup-sent = Almost done! We have sent a link to the e-mail address or phone number you gave. Open it within 24 hours to create your account.
+signup-sent-more = No message? Check your spam folder, or sign up again in a few minutes. If this address already has an account, the message tells you how to sign in.
+signup-confirm-title = Finish signing up
+signup-confirm-intro = Press the button below to create your Ketnoi account.
+signup-confirm-submit = Create my account
+signup-again = Sign up again
+err-signup-link-invalid = This sign-up link is not valid, was already used or has expired.
+err-signup-already-done = This account has already been created. Please sign in.
+mail-signup-subject = Finish signing up to Ketnoi
+mail-signup-body = Hello { $name },
+
+    Open this link within { $hours } hours to create your Ketnoi account:
+
+    { $link }
+
+    If it was not you, ignore this message: no account has been created.
+mail-signup-exists-subject = You already have a Ketnoi account
+mail-signup-exists-body = Hello { $name },
+
+    Someone (hopefully you) just signed up to Ketnoi with this address, but you already have an account. Sign in at { $signin }, or reset your password at { $reset } if you forgot it.
+
+    If it was not you, ignore this message: your account has not changed.
 signin-title = Sign in
 signin-submit = Sign in
 signin-forgot = Forgot your password?
@@ -101,6 +123,7 @@ form-fix-below = Not saved yet. Please fix the fields marked in red below ({ $co
 err-required = Please fill this in.
 err-too-long = At most { $max } characters.
 err-control-chars = Contains characters that are not allowed.
+err-name-reserved = This name is the name of the platform or of a Union officer. Please use your own name.
 err-encoding = The submitted data is not valid UTF-8 text.
 err-invalid-value = Invalid value ({ $detail }).
 err-invalid-choice = Not a valid choice.

@@ -62,6 +62,28 @@ account-no-orgs = Bạn chưa thuộc tổ chức nào.
 signup-title = Đăng ký tài khoản
 signup-submit = Tạo tài khoản
 signup-have-account = Đã có tài khoản?
+signup-sent = Gần xong rồi! Chúng tôi vừa gửi một đường dẫn tới thư điện tử hoặc số điện thoại bạn nhập. Mở đường dẫn đó trong 24 giờ để tạo tài khoản.
+signup-sent-more = Không thấy thư? Hãy xem cả mục thư rác, hoặc đăng ký lại sau vài phút. Nếu thông tin này đã có tài khoản, thư sẽ hướng dẫn bạn đăng nhập.
+signup-confirm-title = Hoàn tất đăng ký
+signup-confirm-intro = Bấm nút dưới đây để tạo tài khoản Ketnoi của bạn.
+signup-confirm-submit = Tạo tài khoản
+signup-again = Đăng ký lại
+err-signup-link-invalid = Đường dẫn đăng ký không hợp lệ, đã được dùng hoặc đã hết hạn.
+err-signup-already-done = Tài khoản này đã được tạo. Vui lòng đăng nhập.
+mail-signup-subject = Hoàn tất đăng ký Ketnoi
+mail-signup-body = Chào { $name },
+
+    Mở đường dẫn sau trong { $hours } giờ tới để tạo tài khoản Ketnoi của bạn:
+
+    { $link }
+
+    Nếu không phải bạn đăng ký, hãy bỏ qua thư này: không có tài khoản nào được tạo.
+mail-signup-exists-subject = Bạn đã có tài khoản Ketnoi
+mail-signup-exists-body = Chào { $name },
+
+    Ai đó (có thể là bạn) vừa đăng ký Ketnoi bằng thông tin này, nhưng bạn đã có tài khoản. Đăng nhập tại { $signin }, hoặc đặt lại mật khẩu tại { $reset } nếu bạn quên.
+
+    Nếu không phải bạn, hãy bỏ qua thư này: tài khoản của bạn không thay đổi.
 signin-title = Đăng nhập
 signin-submit = Đăng nhập
 signin-forgot = Quên mật khẩu?
@@ -101,6 +123,7 @@ form-fix-below = Chưa lưu: { $count } ô cần sửa, được đánh dấu đ
 err-required = Vui lòng nhập thông tin này.
 err-too-long = Tối đa { $max } ký tự.
 err-control-chars = Có ký tự không hợp lệ.
+err-name-reserved = Tên này trùng với tên của ban quản trị hoặc cán bộ Hội. Vui lòng dùng tên của bạn.
 err-encoding = Dữ liệu gửi lên không phải văn bản UTF-8 hợp lệ.
 err-invalid-value = Giá trị không hợp lệ ({ $detail }).
 err-invalid-choice = Lựa chọn không hợp lệ.

@@ -58,16 +58,32 @@ impl From<&ketnoi_db::users::User> for MeJson {
     }
 }
 
-/// Creates an account and signs it in (session cookie).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct ConfirmRequest {
+    /// The `token` of the link sent by `POST /api/v1/accounts`.
+    pub token: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SignUpAccepted {
+    /// Always `confirmation_sent`: a link went to the e-mail address or phone, or, when it
+    /// already has an account, a message saying so.
+    pub status: String,
+}
+
+/// Starts a sign-up: sends a link to the e-mail address or phone that creates the account
+/// (`POST /api/v1/accounts/confirm`). The answer is the same whether or not the address is
+/// already registered.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = SignUpRequest,
-    responses((status = 201, body = MeJson), (status = 409, body = ErrorEnvelope),
-              (status = 422, body = ErrorEnvelope)))]
+    responses((status = 202, body = SignUpAccepted), (status = 422, body = ErrorEnvelope),
+              (status = 429, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
 pub async fn create_account(
     State(state): State<AppState>,
     ctx: Ctx,
     Json(req): Json<SignUpRequest>,
 ) -> Result<Response, AppError> {
-    let user = accounts::sign_up(
+    accounts::sign_up(
         &state,
         ctx.client_ip,
         &req.display_name,
@@ -76,6 +92,23 @@ pub async fn create_account(
         ctx.locale,
     )
     .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(SignUpAccepted {
+            status: "confirmation_sent".to_owned(),
+        }),
+    )
+        .into_response())
+}
+
+/// Creates the account a sign-up link stands for and signs it in (session cookie).
+#[utoipa::path(post, path = "/api/v1/accounts/confirm", tag = "accounts", request_body = ConfirmRequest,
+    responses((status = 201, body = MeJson), (status = 422, body = ErrorEnvelope)))]
+pub async fn confirm_account(
+    State(state): State<AppState>,
+    Json(req): Json<ConfirmRequest>,
+) -> Result<Response, AppError> {
+    let user = accounts::confirm_sign_up(&state, &req.token).await?;
     let cookie = session::start(&state, user.id).await?;
     Ok(with_cookie(
         (StatusCode::CREATED, axum::Json(MeJson::from(&user))).into_response(),

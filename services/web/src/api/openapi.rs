@@ -23,6 +23,7 @@ use utoipa::OpenApi;
         super::listings::update_listing_status,
         super::orgs::list_members,
         super::accounts::create_account,
+        super::accounts::confirm_account,
         super::accounts::create_session,
         super::accounts::delete_session,
         super::accounts::show_me,

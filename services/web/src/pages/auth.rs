@@ -21,7 +21,25 @@ struct SignUpPage {
     layout: Layout,
     display_name: String,
     login: String,
+    /// The link has been sent: the page says where to look instead of showing the form.
+    sent: bool,
     errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "auth/signup_confirm.html")]
+struct ConfirmPage {
+    layout: Layout,
+    token: String,
+    live: bool,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ConfirmForm {
+    csrf: String,
+    token: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -45,6 +63,7 @@ pub async fn show_signup(ctx: Ctx) -> Result<Response, AppError> {
         layout: Layout::titled(&ctx, "signup-title"),
         display_name: String::new(),
         login: String::new(),
+        sent: false,
         errors: FieldErrors::default(),
     })
 }
@@ -67,6 +86,51 @@ pub async fn create_account(
     } else {
         Err(AppError::Csrf)
     };
+    let (status, errors, sent) = match result {
+        Ok(()) => (axum::http::StatusCode::OK, FieldErrors::default(), true),
+        Err(err) => {
+            let (status, errors) = form_errors(err)?;
+            (status, errors, false)
+        }
+    };
+    render_status(
+        status,
+        &SignUpPage {
+            layout: Layout::titled(&ctx, "signup-title"),
+            display_name: form.display_name,
+            login: form.login,
+            sent,
+            errors,
+        },
+    )
+}
+
+/// The page a sign-up link opens: one button, so that a mail scanner following the link
+/// does not create the account.
+pub async fn show_confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<crate::pages::password::TokenQuery>,
+) -> Result<Response, AppError> {
+    let live = accounts::sign_up_link_is_live(&state, &q.token).await?;
+    render(&ConfirmPage {
+        layout: Layout::titled(&ctx, "signup-confirm-title"),
+        token: q.token,
+        live,
+        errors: FieldErrors::default(),
+    })
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    let result = if ctx.verify_csrf(&state, &form.csrf) {
+        accounts::confirm_sign_up(&state, &form.token).await
+    } else {
+        Err(AppError::Csrf)
+    };
     match result {
         Ok(user) => {
             let cookie = session::start(&state, user.id).await?;
@@ -76,10 +140,10 @@ pub async fn create_account(
             let (status, errors) = form_errors(err)?;
             render_status(
                 status,
-                &SignUpPage {
-                    layout: Layout::titled(&ctx, "signup-title"),
-                    display_name: form.display_name,
-                    login: form.login,
+                &ConfirmPage {
+                    layout: Layout::titled(&ctx, "signup-confirm-title"),
+                    token: form.token,
+                    live: false,
                     errors,
                 },
             )

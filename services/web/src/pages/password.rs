@@ -76,8 +76,11 @@ struct ResetPage {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ResetQuery {
-    token: String,
+    pub token: String,
 }
+
+/// A link's `?token=`.
+pub type TokenQuery = ResetQuery;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -89,7 +89,7 @@ pub async fn submit_badge(
     scope: OrgScope,
     mp: Multipart,
 ) -> Result<Response, AppError> {
-    let up = uploads::read(mp).await?;
+    let up = uploads::read(&state, &ctx, mp).await?;
     ctx.require_csrf(&state, up.field("csrf"))?;
     let form = BadgeForm {
         kind: up.field("kind").to_owned(),

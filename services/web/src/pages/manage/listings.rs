@@ -437,7 +437,7 @@ pub async fn add_photos(
     PathId(id): PathId,
     mp: Multipart,
 ) -> Result<Response, AppError> {
-    let up = uploads::read(mp).await?;
+    let up = uploads::read(&state, &ctx, mp).await?;
     ctx.require_csrf(&state, up.field("csrf"))?;
     let l = own_listing(&state, &scope, id).await?;
     let mut photos = listings::photos(state.db.conn(), l.id).await?;
@@ -463,13 +463,13 @@ pub async fn add_photos(
     let mut checked = Vec::new();
     if errors.is_empty() {
         for bytes in files {
-            let processed = tokio::task::spawn_blocking(move || {
-                ketnoi_media::process_image(&bytes, &ketnoi_media::Limits::default())
-            })
-            .await
-            .map_err(AppError::internal)?;
+            let processed = state
+                .decoders
+                .process_image(bytes, ketnoi_media::Limits::default())
+                .await;
             match processed {
                 Ok(p) => checked.push(p),
+                Err(ketnoi_media::MediaError::Busy) => return Err(crate::uploads::busy()),
                 Err(e) => {
                     errors.add("photos", crate::uploads::media_error_msg(&e));
                     break;

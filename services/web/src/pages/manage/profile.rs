@@ -483,7 +483,7 @@ pub async fn upload_logo(
     scope: OrgScope,
     mp: Multipart,
 ) -> Result<Response, AppError> {
-    let up = uploads::read(mp).await?;
+    let up = uploads::read(&state, &ctx, mp).await?;
     ctx.require_csrf(&state, up.field("csrf"))?;
     let Some((_, _, bytes)) = up.files.into_iter().find(|(name, _, _)| name == "logo") else {
         return Err(AppError::Validation(FieldErrors::single(

@@ -33,7 +33,7 @@ pub async fn post_attachment(
     PathId(id): PathId,
     mp: crate::extract::Multipart,
 ) -> Result<Response, AppError> {
-    let up = crate::uploads::read(mp).await?;
+    let up = crate::uploads::read(&state, &ctx, mp).await?;
     let c = posted_to(&state, &ctx, up.field("csrf"), id, user.id).await?;
     if !may_post(&state, &c, user.id).await? {
         return Err(AppError::Forbidden);
@@ -74,17 +74,14 @@ pub async fn post_attachment(
         max_bytes: state.config.attachment_max_bytes,
         ..ketnoi_media::Limits::default()
     };
-    let processed =
-        match tokio::task::spawn_blocking(move || ketnoi_media::process_image(&bytes, &limits))
-            .await
-        {
-            Ok(Ok(p)) => p,
-            Ok(Err(e)) => {
-                let message = crate::uploads::media_error_msg(&e).render(ctx.locale);
-                return refuse(message, StatusCode::UNPROCESSABLE_ENTITY).await;
-            }
-            Err(e) => return Err(AppError::internal(anyhow::anyhow!("image task: {e}"))),
-        };
+    let processed = match state.decoders.process_image(bytes, limits).await {
+        Ok(p) => p,
+        Err(ketnoi_media::MediaError::Busy) => return Err(crate::uploads::busy()),
+        Err(e) => {
+            let message = crate::uploads::media_error_msg(&e).render(ctx.locale);
+            return refuse(message, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
     let file = format!("{}.{}", processed.key, processed.extension);
     let media_error =
         |e: ketnoi_media::MediaError| AppError::internal(anyhow::anyhow!("media store: {e}"));

@@ -285,13 +285,22 @@ pub async fn show_evidence(
         .await
         .map_err(|e| AppError::internal(anyhow::anyhow!("media store: {e}")))?
         .ok_or(AppError::NotFound)?;
+    // A download, not a page: a PDF's scripts or a crafted picture never run in the site's
+    // origin, even if the browser would have opened it inline.
+    use axum::http::header;
     Ok(axum::response::IntoResponse::into_response((
         [
-            (axum::http::header::CONTENT_TYPE, media.content_type),
+            (header::CONTENT_TYPE, media.content_type),
+            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
             (
-                axum::http::header::CACHE_CONTROL,
-                "private, max-age=3600".to_owned(),
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"evidence-{}.{ext}\"", &key[..12]),
             ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".to_owned(),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
         bytes,
     )))
