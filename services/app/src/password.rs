@@ -34,7 +34,7 @@ impl Error {
 }
 
 struct Pool {
-    workers: Semaphore,
+    workers: std::sync::Arc<Semaphore>,
     /// Admitted calls: running plus waiting.
     admitted: AtomicUsize,
     capacity: usize,
@@ -60,7 +60,7 @@ impl Pool {
     fn new(workers: usize, queue: usize) -> Pool {
         let workers = workers.max(1);
         Pool {
-            workers: Semaphore::new(workers),
+            workers: std::sync::Arc::new(Semaphore::new(workers)),
             admitted: AtomicUsize::new(0),
             capacity: workers + queue,
         }
@@ -90,15 +90,19 @@ impl Pool {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Error> {
         let admission = self.admit()?;
-        let permit = self
-            .workers
-            .acquire()
+        let permit = std::sync::Arc::clone(&self.workers)
+            .acquire_owned()
             .await
             .map_err(|e| Error::Internal(e.to_string()))?;
-        let out = tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| Error::Internal(e.to_string()));
-        drop(permit);
+        // The permit goes with the work: a dropped request does not free its worker
+        // before the hash has really finished.
+        let out = tokio::task::spawn_blocking(move || {
+            let out = work();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()));
         drop(admission);
         out
     }

@@ -19,7 +19,7 @@ pub struct DecodePool(Arc<Inner>);
 
 struct Inner {
     /// One permit per MiB of decoded pixels.
-    budget: Semaphore,
+    budget: Arc<Semaphore>,
     budget_mib: u32,
     /// Decodes admitted (running plus waiting), and how many may be.
     admitted: AtomicUsize,
@@ -39,7 +39,7 @@ impl DecodePool {
     pub fn new(budget_mib: u32, max_waiting: usize) -> DecodePool {
         let budget_mib = budget_mib.max(1);
         DecodePool(Arc::new(Inner {
-            budget: Semaphore::new(budget_mib as usize),
+            budget: Arc::new(Semaphore::new(budget_mib as usize)),
             budget_mib,
             admitted: AtomicUsize::new(0),
             max_admitted: max_waiting + 1,
@@ -76,14 +76,18 @@ impl DecodePool {
         let mib = u32::try_from(cost.div_ceil(MIB))
             .unwrap_or(u32::MAX)
             .clamp(1, self.0.budget_mib);
-        let _permits = self
-            .0
-            .budget
-            .acquire_many(mib)
+        let permits = Arc::clone(&self.0.budget)
+            .acquire_many_owned(mib)
             .await
             .map_err(|_| MediaError::Busy)?;
-        tokio::task::spawn_blocking(move || work(&bytes, &limits))
-            .await
+        // The permits go with the work: if the request is dropped (timeout, client gone)
+        // the decode still runs to its end, and its memory stays counted until then.
+        tokio::task::spawn_blocking(move || {
+            let out = work(&bytes, &limits);
+            drop(permits);
+            out
+        })
+        .await
             .map_err(|e| MediaError::Corrupt(format!("decoder stopped: {e}")))?
     }
 
