@@ -20,6 +20,12 @@
 #   WARMUP            unmeasured wrk run before each URL              (default 5s)
 #   RAW_DIR           keep wrk's raw output here (default: discarded with the temp dir)
 #   PAGE_CACHE_SECONDS  the server's page cache lifetime (default 10; 0 measures without it)
+#   SIGNED_IN         sign in as this user (e-mail or phone) and load every page with its
+#                     session cookie, as a signed-in person (who never hits the page cache);
+#                     e.g. SIGNED_IN=nguoimua@example.com, the demo buyer
+#   PASSWORD          that user's password (default ketnoi-demo, the demo accounts')
+#   PAGES             which rows: all (default) or target (directory, map, profile, listing:
+#                     the four pages of the latency targets)
 #
 # Needs: cargo, curl, python3, wrk (Debian: apt-get install -y wrk).
 # Only loopback (127.0.0.1) is ever loaded. The table goes to stdout, progress to stderr.
@@ -30,6 +36,8 @@ THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-50}"
 DURATION="${DURATION:-20s}"
 WARMUP="${WARMUP:-5s}"
+PAGES="${PAGES:-all}"
+[[ "$PAGES" == all || "$PAGES" == target ]] || { echo "PAGES must be all or target" >&2; exit 1; }
 
 say() { printf '%s %s\n' "$(date -u +%T)" "$*" >&2; }
 die() { say "pages.sh: $*"; exit 1; }
@@ -98,10 +106,37 @@ listing_id="$(curl -fsS "$base/api/v1/listings?page=5" |
     python3 -c 'import sys,json; print(json.load(sys.stdin)["items"][0]["id"])')"
 say "listing page id: $listing_id"
 
+# --- Signing in (SIGNED_IN) -----------------------------------------------------------
+# As a browser does: GET /signin for the CSRF cookie and the form's hidden `csrf` field,
+# POST the form, keep the session cookie it sets. wrk then sends both cookies on every
+# request (-H 'Cookie: …'); curl (the size and status check) sends them too.
+auth=()
+who="anonymous"
+if [[ -n "${SIGNED_IN:-}" ]]; then
+    jar="$work/cookies.txt"
+    csrf="$(curl -fsS -c "$jar" "$base/signin" |
+        python3 -c 'import re,sys; m=re.search(r"name=\"csrf\" value=\"([^\"]+)\"", sys.stdin.read()); print(m.group(1) if m else "")')"
+    [[ -n "$csrf" ]] || die "no csrf field on /signin"
+    code="$(curl -sS -b "$jar" -c "$jar" -o /dev/null -w '%{http_code}' \
+        --data-urlencode "csrf=$csrf" --data-urlencode "login=$SIGNED_IN" \
+        --data-urlencode "password=${PASSWORD:-ketnoi-demo}" --data-urlencode "next=/" \
+        "$base/signin")"
+    [[ "$code" == 303 ]] || die "signing in as $SIGNED_IN answered $code (expected 303)"
+    cookie="$(awk '$6 == "kn_session" || $6 == "kn_csrf" {printf "%s%s=%s", sep, $6, $7; sep="; "}' "$jar")"
+    [[ "$cookie" == *kn_session=* ]] || die "signing in as $SIGNED_IN set no session cookie"
+    auth=(-H "Cookie: $cookie")
+    # The page must greet the user: otherwise the rows would measure an anonymous visit.
+    curl -fsS "${auth[@]}" -o "$work/page.html" "$base/orgs"
+    grep -q 'action="/signout"' "$work/page.html" ||
+        die "signed in as $SIGNED_IN, but /orgs does not show the signed-in header"
+    who="signed in as $SIGNED_IN"
+    say "$who"
+fi
+
 # URL lists for the mixed rows: wrk requests them in turn (infra/bench/rotate.lua), so most
 # requests ask for a page no one asked for within the page cache's lifetime.
-say "listing every public listing, cooperative and directory view ..."
-python3 - "$base" "$work" <<'PY'
+[[ "$PAGES" == target ]] || say "listing every public listing, cooperative and directory view ..."
+[[ "$PAGES" == target ]] || python3 - "$base" "$work" <<'PY'
 import json, sys, urllib.request
 base, work = sys.argv[1], sys.argv[2]
 def items(path):
@@ -139,6 +174,14 @@ pages=(
     "profile, every cooperative in turn|@profiles"
     "listing, every listing in turn|@listings"
 )
+if [[ "$PAGES" == target ]]; then
+    pages=(
+        "directory|/orgs"
+        "directory map|/orgs/map"
+        "profile|/orgs/htx-gom-su-men-lam-bat-trang"
+        "listing|/listings/$listing_id"
+    )
+fi
 
 # --- 4. Load each page ----------------------------------------------------------------
 # wrk prints latencies as e.g. 812.00us, 4.21ms, 1.02s; convert to milliseconds.
@@ -169,7 +212,7 @@ for entry in "${pages[@]}"; do
         status=200
         bytes=0
         while read -r p; do
-            code="$(curl -s -o "$work/page.html" -w '%{http_code}' "$base$p")"
+            code="$(curl -s "${auth[@]}" -o "$work/page.html" -w '%{http_code}' "$base$p")"
             [[ "$code" == 200 ]] || { status="$code"; say "WARNING: $p answered $code"; }
             b="$(wc -c <"$work/page.html" | tr -d ' ')"
             (( b > bytes )) && bytes="$b"
@@ -179,14 +222,14 @@ for entry in "${pages[@]}"; do
         sleep "${PAGE_CACHE_SECONDS:-10}"
     else
         url="$base$path"
-        status="$(curl -s -o "$work/page.html" -w '%{http_code}' "$url")"
+        status="$(curl -s "${auth[@]}" -o "$work/page.html" -w '%{http_code}' "$url")"
         bytes="$(wc -c <"$work/page.html" | tr -d ' ')"
         [[ "$status" == 200 ]] || say "WARNING: $path answered $status"
         say "warming up $path ($WARMUP) ..."
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${auth[@]}" "$url" >/dev/null
     fi
     say "measuring $path ($DURATION) ..."
-    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${script[@]}" "$url")"
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${auth[@]}" "${script[@]}" "$url")"
     if [[ -n "${RAW_DIR:-}" ]]; then
         mkdir -p "$RAW_DIR"
         printf '%s\n' "$out" >"$RAW_DIR/$(printf '%s' "$name" | tr -c 'a-zA-Z0-9' '_').txt"
@@ -206,7 +249,7 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- 5. Report ------------------------------------------------------------------------
 echo
-echo "$engine, commit $commit, page cache ${PAGE_CACHE_SECONDS:-10} s, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up), $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before, after $load_after"
+echo "$engine, $who, commit $commit, page cache ${PAGE_CACHE_SECONDS:-10} s, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency (after a $WARMUP warm-up), $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before, after $load_after"
 echo
 echo "| page | URL | status | HTML bytes | requests/s | p50 ms | p90 ms | p99 ms | errors |"
 echo "|---|---|---|---:|---:|---:|---:|---:|---:|"

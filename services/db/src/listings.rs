@@ -253,6 +253,53 @@ pub async fn find(conn: Conn<'_>, id: i64) -> Result<Option<Listing>> {
     row.map(TryInto::try_into).transpose()
 }
 
+/// A listing with what its page shows of the cooperative (name and slug) and its OCOP
+/// stars (from verified, unexpired badges: [`ocop_stars`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageListing {
+    pub listing: Listing,
+    pub org_name: String,
+    pub org_slug: String,
+    pub ocop_stars: Option<i64>,
+}
+
+/// [`find`], the cooperative's name and slug and [`ocop_stars`] in one query: the listing
+/// page's first read.
+pub async fn find_for_page(
+    conn: Conn<'_>,
+    id: i64,
+    today: NaiveDate,
+) -> Result<Option<PageListing>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        listing: ListingRow,
+        org_name: String,
+        org_slug: String,
+        ocop_stars: Option<i64>,
+    }
+    let row: Option<Row> = on!(conn, e => sqlx::query_as(
+        "SELECT l.id, l.external_id, l.org_id, l.title_vi, l.title_en, l.description_vi, l.description_en, l.category_id, l.unit, l.stock, \
+           l.months, l.origin_commune_code, l.certifications, l.ocop_claim, l.status, l.hidden_reason, l.min_price, l.published_at, \
+           l.created_at, l.updated_at, o.name AS org_name, o.slug AS org_slug, \
+           (SELECT MAX(b.stars) FROM badges b WHERE b.listing_id = l.id AND b.kind = 'ocop' AND b.status = 'verified' \
+              AND (b.expires_on IS NULL OR b.expires_on >= $2)) AS ocop_stars \
+         FROM listings l JOIN organisations o ON o.id = l.org_id WHERE l.id = $1")
+        .bind(id)
+        .bind(today)
+        .fetch_optional(e)
+        .await)?;
+    row.map(|r| {
+        Ok(PageListing {
+            listing: r.listing.try_into()?,
+            org_name: r.org_name,
+            org_slug: r.org_slug,
+            ocop_stars: r.ocop_stars,
+        })
+    })
+    .transpose()
+}
+
 pub async fn find_by_external_id(conn: Conn<'_>, external_id: &str) -> Result<Option<Listing>> {
     let row: Option<ListingRow> = on!(conn, e => sqlx::query_as(select_listings!("WHERE external_id = $1"))
         .bind(external_id)

@@ -495,6 +495,23 @@ pub async fn has_proxy(conn: Conn<'_>, org_id: i64, officer_id: i64) -> Result<b
     Ok(found.is_some())
 }
 
+/// A user's role in one organisation (if any) and whether they hold its proxy rights:
+/// [`member_role`] and [`has_proxy`] in one query, for pages every signed-in visitor sees.
+pub async fn viewer_rights(
+    conn: Conn<'_>,
+    org_id: i64,
+    user_id: i64,
+) -> Result<(Option<MemberRole>, bool)> {
+    let (role, proxy): (Option<String>, i64) = on!(conn, e => sqlx::query_as(
+        "SELECT (SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2), \
+           (SELECT COUNT(*) FROM proxy_grants WHERE org_id = $1 AND officer_id = $2)")
+        .bind(org_id)
+        .bind(user_id)
+        .fetch_one(e)
+        .await)?;
+    Ok((role.as_deref().and_then(MemberRole::parse), proxy > 0))
+}
+
 /// The officers a cooperative has granted proxy rights to: (user id, display name).
 pub async fn proxies(conn: Conn<'_>, org_id: i64) -> Result<Vec<(i64, String)>> {
     Ok(on!(conn, e => sqlx::query_as(
@@ -540,7 +557,8 @@ pub async fn directory(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<DirectoryCard>> {
-    // `$1` is today, for badge expiry. The count reads the index `listings_org_idx` only.
+    // `$1` is today, for badge expiry. The listing count is kept by the writes (migration
+    // `listing_counts`): one row per cooperative, not a count over its listings.
     let mut q = Sql::new(
         "SELECT o.id, o.slug, o.name, o.kind, o.commune_code, o.sector, o.lat, o.lon, o.logo_key, \
            (SELECT MAX(b.stars) FROM badges b WHERE b.org_id = o.id AND b.kind = 'ocop' AND b.status = 'verified' \
@@ -548,8 +566,8 @@ pub async fn directory(
     );
     q.arg(Arg::Date(today)).push(
         ")) AS ocop_stars, \
-           (SELECT COUNT(*) FROM listings l WHERE l.org_id = o.id AND l.status = 'published' AND l.hidden_reason IS NULL) AS listing_count \
-         FROM organisations o \
+           COALESCE(n.public_listings, 0) AS listing_count \
+         FROM organisations o LEFT JOIN org_listing_counts n ON n.org_id = o.id \
          WHERE o.kind IN ('htx', 'tht')",
     );
     // Only the set filters, so each can use its index (see `filter`).

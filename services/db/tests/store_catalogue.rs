@@ -16,6 +16,8 @@ on_both_backends!(
     saving_the_same_rows_twice_changes_nothing,
     expired_and_unverified_badges_do_not_show,
     hidden_and_draft_listings_are_not_public,
+    public_listing_counts_follow_every_write,
+    public_listing_counts_survive_the_demo_import_and_scaling,
 );
 
 async fn demo_import_brings_listings_managers_and_verified_badges(db: &Db) {
@@ -375,4 +377,191 @@ async fn save_listing_by_key(
             .unwrap()
             .1,
     )
+}
+
+/// Writes the store has no function for: moving a listing to another organisation and
+/// deleting one, on either engine.
+async fn move_listing(db: &Db, id: i64, org_id: i64) {
+    let sql = "UPDATE listings SET org_id = $1 WHERE id = $2";
+    match db {
+        Db::Sqlite(p) => sqlx::query(sql)
+            .bind(org_id)
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|_| ()),
+        Db::Postgres(p) => sqlx::query(sql)
+            .bind(org_id)
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|_| ()),
+    }
+    .unwrap();
+}
+
+async fn delete_listing(db: &Db, id: i64) {
+    let sql = "DELETE FROM listings WHERE id = $1";
+    match db {
+        Db::Sqlite(p) => sqlx::query(sql).bind(id).execute(p).await.map(|_| ()),
+        Db::Postgres(p) => sqlx::query(sql).bind(id).execute(p).await.map(|_| ()),
+    }
+    .unwrap();
+}
+
+/// The directory's listing count of every cooperative, checked against the public listings
+/// themselves (the count is kept by the writes; the cards are read from the listings).
+async fn directory_counts(db: &Db) -> std::collections::BTreeMap<i64, i64> {
+    let today = ketnoi_domain::time::today_hanoi();
+    let cards = orgs::directory(db.conn(), &orgs::DirectoryFilter::default(), today, 1000, 0)
+        .await
+        .unwrap();
+    let mut counts = std::collections::BTreeMap::new();
+    for c in cards {
+        let filter = ketnoi_db::listings::Filter {
+            org_id: Some(c.id),
+            ..Default::default()
+        };
+        let public = ketnoi_db::listings::public_cards(db.conn(), &filter, today, 100_000, 0)
+            .await
+            .unwrap()
+            .len() as i64;
+        assert_eq!(c.listing_count, public, "{}", c.slug);
+        counts.insert(c.id, c.listing_count);
+    }
+    counts
+}
+
+async fn public_listing_counts_follow_every_write(db: &Db) {
+    use ketnoi_db::listings;
+    use ketnoi_domain::catalog::ListingStatus;
+    let a = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng"))
+        .await
+        .unwrap();
+    let b = orgs::upsert(db.conn(), &coop("x-2", "HTX Mây tre Phú Vinh"))
+        .await
+        .unwrap();
+    let count = |id: i64| async move { directory_counts(db).await.get(&id).copied() };
+    assert_eq!((count(a.id).await, count(b.id).await), (Some(0), Some(0)));
+
+    // Created as a draft, then published: counted from publication.
+    let mut tx = db.begin().await.unwrap();
+    let one = listings::create(
+        &mut tx,
+        a.id,
+        None,
+        &draft("Bộ ấm chén"),
+        ListingStatus::Draft,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count(a.id).await, Some(0), "a draft is not public");
+    let mut tx = db.begin().await.unwrap();
+    let two = listings::create(
+        &mut tx,
+        a.id,
+        None,
+        &draft("Bình hoa"),
+        ListingStatus::Published,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count(a.id).await, Some(1));
+    assert!(
+        listings::set_status(db.conn(), one.id, ListingStatus::Published)
+            .await
+            .unwrap()
+    );
+    assert_eq!(count(a.id).await, Some(2));
+    assert!(
+        listings::set_status(db.conn(), one.id, ListingStatus::Published)
+            .await
+            .unwrap()
+    );
+    assert_eq!(count(a.id).await, Some(2), "publishing twice counts once");
+
+    // Paused, archived, hidden: out; shown again: back.
+    assert!(
+        listings::set_status(db.conn(), one.id, ListingStatus::Paused)
+            .await
+            .unwrap()
+    );
+    assert_eq!(count(a.id).await, Some(1));
+    assert!(
+        listings::set_hidden(db.conn(), two.id, Some("Ảnh sai"), None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(count(a.id).await, Some(0));
+    assert!(
+        listings::set_status(db.conn(), two.id, ListingStatus::Archived)
+            .await
+            .unwrap()
+    );
+    assert!(
+        listings::set_status(db.conn(), two.id, ListingStatus::Published)
+            .await
+            .unwrap()
+    );
+    assert_eq!(count(a.id).await, Some(0), "still hidden");
+    assert!(
+        listings::set_hidden(db.conn(), two.id, None, None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(count(a.id).await, Some(1));
+
+    // Editing what a listing says changes no count; a rolled-back creation leaves none.
+    let mut tx = db.begin().await.unwrap();
+    listings::update(&mut tx, two.id, &draft("Bình hoa men rạn"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count(a.id).await, Some(1));
+    let mut tx = db.begin().await.unwrap();
+    listings::create(&mut tx, a.id, None, &draft("Đĩa"), ListingStatus::Published)
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(count(a.id).await, Some(1), "rolled back");
+
+    // Imported rows are published: counted once, and not again when imported unchanged.
+    let records =
+        ketnoi_domain::import::demo_listings(include_str!("../../../data/demo/listings.json"))
+            .unwrap();
+    for round in 0..2 {
+        let mut tx = db.begin().await.unwrap();
+        for r in records.iter().take(3) {
+            ketnoi_db::import::save_listing(&mut tx, &b, r)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        assert_eq!(count(b.id).await, Some(3), "round {round}");
+    }
+
+    // Moved to another cooperative, deleted: the counts follow.
+    move_listing(db, two.id, b.id).await;
+    assert_eq!((count(a.id).await, count(b.id).await), (Some(0), Some(4)));
+    move_listing(db, one.id, a.id).await;
+    assert_eq!(
+        (count(a.id).await, count(b.id).await),
+        (Some(0), Some(4)),
+        "paused"
+    );
+    delete_listing(db, two.id).await;
+    assert_eq!((count(a.id).await, count(b.id).await), (Some(0), Some(3)));
+    delete_listing(db, one.id).await;
+    assert_eq!((count(a.id).await, count(b.id).await), (Some(0), Some(3)));
+}
+
+async fn public_listing_counts_survive_the_demo_import_and_scaling(db: &Db) {
+    ketnoi_db::demo::import(db).await.unwrap();
+    let counts = directory_counts(db).await;
+    assert_eq!(counts.values().sum::<i64>(), 400);
+    ketnoi_db::demo::scale_listings(db, 1000).await.unwrap();
+    let counts = directory_counts(db).await;
+    assert_eq!(counts.values().sum::<i64>(), 1000);
 }

@@ -17,6 +17,7 @@ on_both_backends!(
     sessions_expire_and_can_be_ended,
     a_reset_token_is_used_at_most_once,
     outbox_messages_are_delivered_once_and_retried_later,
+    the_session_query_counts_unread_messages_like_the_inbox,
 );
 
 async fn users_are_found_by_email_and_phone(db: &Db) {
@@ -164,5 +165,113 @@ async fn outbox_messages_are_delivered_once_and_retried_later(db: &Db) {
     assert_eq!(
         later.iter().map(|m| (m.id, m.attempts)).collect::<Vec<_>>(),
         vec![(b, 1)]
+    );
+}
+
+/// `find_by_session_with_unread` (the header of every signed-in page) gives the user of the
+/// session and the same unread total as `messaging::unread_total`, through messages sent,
+/// read, a conversation the user is a member of and one of a cooperative they manage.
+async fn the_session_query_counts_unread_messages_like_the_inbox(db: &Db) {
+    use ketnoi_db::{messaging, orgs};
+    use ketnoi_domain::role::MemberRole;
+    let buyer = users::insert(db.conn(), &new_user(Some("mua@example.com"), None))
+        .await
+        .unwrap();
+    let manager = users::insert(db.conn(), &new_user(Some("htx@example.com"), None))
+        .await
+        .unwrap();
+    let stranger = users::insert(db.conn(), &new_user(Some("khac@example.com"), None))
+        .await
+        .unwrap();
+    let org = orgs::upsert(db.conn(), &common::coop("x-1", "HTX Gốm Bát Tràng"))
+        .await
+        .unwrap();
+    orgs::add_member(db.conn(), org.id, manager.id, MemberRole::Manager)
+        .await
+        .unwrap();
+    let expires = now() + Duration::days(1);
+    for (hash, user) in [
+        ("s-buyer", &buyer),
+        ("s-manager", &manager),
+        ("s-stranger", &stranger),
+    ] {
+        sessions::create(db.conn(), hash, user.id, expires)
+            .await
+            .unwrap();
+    }
+    let check = |hash: &'static str, user_id: i64| async move {
+        let (user, unread) = users::find_by_session_with_unread(db.conn(), hash, now())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(user.id, user_id);
+        assert_eq!(
+            Some(user),
+            users::find_by_session(db.conn(), hash, now())
+                .await
+                .unwrap()
+        );
+        let expected = messaging::unread_total(db.conn(), user_id).await.unwrap();
+        assert_eq!(unread, expected, "{hash}");
+        unread
+    };
+    assert_eq!(check("s-buyer", buyer.id).await, 0);
+    assert_eq!(check("s-manager", manager.id).await, 0);
+
+    // The buyer asks; the manager is not a member of the thread, only of its cooperative.
+    let c = messaging::open_inquiry(db, buyer.id, org.id, None)
+        .await
+        .unwrap();
+    messaging::post(db, c, buyer.id, "Chào chị", None)
+        .await
+        .unwrap();
+    messaging::post(db, c, buyer.id, "Còn hàng không?", None)
+        .await
+        .unwrap();
+    assert_eq!(
+        check("s-buyer", buyer.id).await,
+        0,
+        "the sender has read them"
+    );
+    assert_eq!(check("s-manager", manager.id).await, 2);
+    assert_eq!(check("s-stranger", stranger.id).await, 0);
+
+    // The manager answers (and so has read everything), the buyer has one to read.
+    messaging::post(db, c, manager.id, "Còn ạ", None)
+        .await
+        .unwrap();
+    assert_eq!(check("s-manager", manager.id).await, 0);
+    assert_eq!(check("s-buyer", buyer.id).await, 1);
+    let last = messaging::post(db, c, manager.id, "Chị cần bao nhiêu?", None)
+        .await
+        .unwrap();
+    assert_eq!(check("s-buyer", buyer.id).await, 2);
+    messaging::mark_read(db.conn(), c, buyer.id, last.seq)
+        .await
+        .unwrap();
+    assert_eq!(check("s-buyer", buyer.id).await, 0);
+
+    // A second cooperative thread, from the stranger: counted for the manager only.
+    let d = messaging::open_inquiry(db, stranger.id, org.id, None)
+        .await
+        .unwrap();
+    messaging::post(db, d, stranger.id, "Xin chào", None)
+        .await
+        .unwrap();
+    assert_eq!(check("s-manager", manager.id).await, 1);
+    assert_eq!(check("s-buyer", buyer.id).await, 0);
+
+    // An unknown or expired session is nobody, as with `find_by_session`.
+    assert!(
+        users::find_by_session_with_unread(db.conn(), "s-none", now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        users::find_by_session_with_unread(db.conn(), "s-buyer", expires + Duration::seconds(1))
+            .await
+            .unwrap()
+            .is_none()
     );
 }

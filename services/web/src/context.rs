@@ -126,19 +126,28 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let mut set_cookies = Vec::new();
+    // The header's unread count, on pages only (not the API, assets or live connections),
+    // read with the session in the same query.
+    let wants_unread = req.method() == axum::http::Method::GET
+        && !is_api
+        && !path.starts_with("/static/")
+        && !path.starts_with("/media/")
+        && !req.uri().path().ends_with("/live");
 
     let mut bad_cookie = false;
     let mut user = None;
     let mut session_hash = None;
+    let mut unread_messages = 0;
     if let Some(c) = jar.get(SESSION_COOKIE) {
         if !session::is_well_formed(c.value()) {
             bad_cookie = true;
             set_cookies.push(session::removal(SESSION_COOKIE));
         } else {
             let hash = session::hash_token(c.value());
-            match load_user(&state, &hash).await {
-                Ok(Some(u)) => {
+            match load_user(&state, &hash, wants_unread).await {
+                Ok(Some((u, unread))) => {
                     user = Some(Arc::new(u));
+                    unread_messages = unread;
                     session_hash = Some(hash);
                 }
                 Ok(None) => set_cookies.push(session::removal(SESSION_COOKIE)),
@@ -160,22 +169,6 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
             }
             Err(e) => return render_error(e, locale, is_api, request_id, &path, None),
         },
-    };
-    // The header's unread count, on pages only (not the API, assets or live connections);
-    // a failure leaves the badge out rather than the page.
-    let unread_messages = match &user {
-        Some(u)
-            if req.method() == axum::http::Method::GET
-                && !is_api
-                && !path.starts_with("/static/")
-                && !path.starts_with("/media/")
-                && !req.uri().path().ends_with("/live") =>
-        {
-            ketnoi_db::messaging::unread_total(state.db.conn(), u.id)
-                .await
-                .unwrap_or(0)
-        }
-        _ => 0,
     };
     let ctx = Ctx {
         unread_messages,
@@ -212,8 +205,20 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     res
 }
 
-async fn load_user(state: &AppState, hash: &str) -> Result<Option<User>, AppError> {
-    Ok(ketnoi_db::users::find_by_session(state.db.conn(), hash, ketnoi_db::now()).await?)
+/// The session's user and, when `with_unread`, their unread messages (else 0): one query.
+async fn load_user(
+    state: &AppState,
+    hash: &str,
+    with_unread: bool,
+) -> Result<Option<(User, i64)>, AppError> {
+    let (conn, now) = (state.db.conn(), ketnoi_db::now());
+    Ok(if with_unread {
+        ketnoi_db::users::find_by_session_with_unread(conn, hash, now).await?
+    } else {
+        ketnoi_db::users::find_by_session(conn, hash, now)
+            .await?
+            .map(|u| (u, 0))
+    })
 }
 
 /// Turns an error response (ours, or a bare status from the router) into a rendered one.

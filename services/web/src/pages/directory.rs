@@ -382,19 +382,15 @@ pub async fn show_org(
     let org = orgs::find_by_slug(state.db.conn(), &slug)
         .await?
         .ok_or(AppError::NotFound)?;
-    let membership = match &ctx.user {
-        Some(u) => orgs::member_role(state.db.conn(), org.id, u.id).await?,
-        None => None,
+    let (membership, proxy) = match &ctx.user {
+        Some(u) => orgs::viewer_rights(state.db.conn(), org.id, u.id).await?,
+        None => (None, false),
     };
     let actor = Actor::of(ctx.user.as_deref(), membership);
     // Buyers are people and businesses, not public listings: only they and admins see theirs.
     if org.kind == OrgKind::Buyer && !policy::allows(Access::OrgMember, &actor, &org) {
         return Err(AppError::NotFound);
     }
-    let proxy = match &ctx.user {
-        Some(u) => orgs::has_proxy(state.db.conn(), org.id, u.id).await?,
-        None => false,
-    };
     let can_manage = policy::allows(Access::OrgManager, &Actor { proxy, ..actor }, &org);
     let today = ketnoi_domain::time::today_hanoi();
     let commune = org.commune_code.as_deref().and_then(admin_units::commune);

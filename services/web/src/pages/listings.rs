@@ -231,30 +231,36 @@ pub async fn show_listing(
     ctx: Ctx,
     PathId(id): PathId,
 ) -> Result<Response, AppError> {
-    let listing = listings::find(state.db.conn(), id)
+    let today = ketnoi_domain::time::today_hanoi();
+    // The listing, its cooperative's name and its stars in one query; then its offers and
+    // photos at once (on PostgreSQL, round trips on separate pooled connections).
+    let listings::PageListing {
+        listing,
+        org_name,
+        org_slug,
+        ocop_stars,
+    } = listings::find_for_page(state.db.conn(), id, today)
         .await?
         .ok_or(AppError::NotFound)?;
-    let today = ketnoi_domain::time::today_hanoi();
-    // The rest depends only on the listing: ask for it at once (on PostgreSQL these are
-    // round trips on separate pooled connections, not one after another).
-    let (org, offers, photos, stars) = tokio::try_join!(
-        ketnoi_db::orgs::find(state.db.conn(), listing.org_id),
+    let (offers, photos) = tokio::try_join!(
         listings::offers_with_ids(state.db.conn(), listing.id),
         listings::photos(state.db.conn(), listing.id),
-        listings::ocop_stars(state.db.conn(), listing.id, today),
     )?;
-    let org = org.ok_or(AppError::NotFound)?;
-    let stars = stars.unwrap_or(0);
+    let stars = ocop_stars.unwrap_or(0);
     if !listing.is_public() {
         // Drafts, paused and hidden listings are for the cooperative's own people.
+        let org = ketnoi_db::orgs::find(state.db.conn(), listing.org_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
         let actor = match &ctx.user {
-            Some(u) => crate::policy::Actor {
-                proxy: ketnoi_db::orgs::has_proxy(state.db.conn(), org.id, u.id).await?,
-                ..crate::policy::Actor::of(
-                    Some(u),
-                    ketnoi_db::orgs::member_role(state.db.conn(), org.id, u.id).await?,
-                )
-            },
+            Some(u) => {
+                let (role, proxy) =
+                    ketnoi_db::orgs::viewer_rights(state.db.conn(), org.id, u.id).await?;
+                crate::policy::Actor {
+                    proxy,
+                    ..crate::policy::Actor::of(Some(u), role)
+                }
+            }
             None => crate::policy::Actor::default(),
         };
         if !crate::policy::allows(crate::policy::Access::OrgManager, &actor, &org) {
@@ -346,14 +352,14 @@ pub async fn show_listing(
         "url": url,
         "image": images,
         "category": category.map(|c| c.name_en.clone()),
-        "brand": {"@type": "Organization", "name": org.name},
+        "brand": {"@type": "Organization", "name": org_name},
         "offers": offers.iter().map(|(_, o)| serde_json::json!({
             "@type": "Offer",
             "price": o.price.0,
             "priceCurrency": "VND",
             "availability": if listing.stock == Some(0) { "https://schema.org/OutOfStock" } else { "https://schema.org/InStock" },
             "eligibleQuantity": o.min_order_qty.map(|q| serde_json::json!({"@type": "QuantitativeValue", "minValue": q, "unitText": listing.unit})),
-            "seller": {"@type": "Organization", "name": org.name},
+            "seller": {"@type": "Organization", "name": org_name},
         })).collect::<Vec<_>>(),
     });
     render(&ShowPage {
@@ -378,8 +384,8 @@ pub async fn show_listing(
             .filter(|c| c.id != "ocop")
             .map(|c| localized(ctx.locale, &c.name_vi, Some(&c.name_en)))
             .collect(),
-        org_name: org.name,
-        org_slug: org.slug,
+        org_name,
+        org_slug,
         title,
         description,
         photos,
