@@ -10,7 +10,30 @@ on_both_backends!(
     buyers_and_unpublished_listings_are_not_public,
     pages_stay_under_60_kb,
     demo_events_are_listed_soonest_first,
+    a_profile_pages_through_its_listings_thirty_at_a_time,
 );
+
+async fn a_profile_pages_through_its_listings_thirty_at_a_time(app: TestApp) {
+    let org = app.cooperative("htx-nhieu-hang", "00004").await;
+    for i in 0..31 {
+        ketnoi_tests::published_listing(&app, &org, &format!("Sản phẩm số {i}")).await;
+    }
+    let c = app.client();
+    let cards = |body: &str| body.matches("class=\"card listing").count();
+    let first = c.get("/orgs/htx-nhieu-hang").await;
+    assert_eq!(first.status, 200);
+    assert_eq!(cards(&first.body), 30, "{}", first.body);
+    assert!(
+        first
+            .body
+            .contains("href=\"/orgs/htx-nhieu-hang?page=2#listings\" rel=\"next\"")
+    );
+    let second = c.get("/orgs/htx-nhieu-hang?page=2").await;
+    assert_eq!(cards(&second.body), 1);
+    assert!(second.body.contains("rel=\"prev\""));
+    assert!(!second.body.contains("rel=\"next\""));
+    assert_eq!(c.get("/orgs/htx-nhieu-hang?page=abc").await.status, 422);
+}
 
 async fn demo_events_are_listed_soonest_first(app: TestApp) {
     ketnoi_db::demo::import(&app.db).await.unwrap();

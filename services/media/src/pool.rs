@@ -88,7 +88,7 @@ impl DecodePool {
             out
         })
         .await
-            .map_err(|e| MediaError::Corrupt(format!("decoder stopped: {e}")))?
+        .map_err(|e| MediaError::Corrupt(format!("decoder stopped: {e}")))?
     }
 
     fn admit(&self) -> Result<Admission<'_>, MediaError> {

@@ -328,6 +328,9 @@ struct ProfilePage {
     managers: Vec<(String, String, Option<i64>)>,
     badges: Vec<BadgeView>,
     listings: Vec<super::listings::ListingCardView>,
+    /// The page of listings shown (30 a page), and whether another follows.
+    page: i64,
+    has_next: bool,
     can_manage: bool,
     json_ld: String,
     og_description: String,
@@ -374,11 +377,23 @@ pub fn excerpt(s: &str, max: usize) -> String {
     out
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ProfileQuery {
+    pub page: String,
+}
+
 pub async fn show_org(
     State(state): State<AppState>,
     ctx: Ctx,
     PathSlug(slug): PathSlug,
+    crate::extract::Query(q): crate::extract::Query<ProfileQuery>,
 ) -> Result<Response, AppError> {
+    let mut e = FieldErrors::default();
+    let page = parse_page(&mut e, &q.page);
+    if !e.is_empty() {
+        return Err(AppError::Validation(e));
+    }
     let org = orgs::find_by_slug(state.db.conn(), &slug)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -409,9 +424,16 @@ pub async fn show_org(
     // Independent reads, asked for at once.
     let (badges, cards, managers) = tokio::try_join!(
         ketnoi_db::badges::of_org(state.db.conn(), org.id),
-        listings::public_cards(state.db.conn(), &filter, today, 60, 0),
+        listings::public_cards(
+            state.db.conn(),
+            &filter,
+            today,
+            super::page_window(page).0,
+            super::page_window(page).1
+        ),
         orgs::managers(state.db.conn(), org.id),
     )?;
+    let (cards, has_next) = super::split_page(cards);
     let badges: Vec<Badge> = badges
         .into_iter()
         .filter(|b| b.is_showing(today) && b.listing_id.is_none())
@@ -485,6 +507,8 @@ pub async fn show_org(
             .iter()
             .map(|c| super::listings::ListingCardView::new(c, &ctx))
             .collect(),
+        page,
+        has_next,
         can_manage,
         json_ld: script_json(&json_ld),
         og_description: excerpt(&story, 200),
