@@ -377,6 +377,11 @@ pub async fn restore(
         "backup format {} is not known to this version (it reads format {FORMAT})",
         manifest.format
     );
+    ensure!(
+        [SQLITE_FILE, PG_FILE].contains(&manifest.database.file.as_str()),
+        "the manifest names an unknown database file {:?}",
+        manifest.database.file
+    );
     let file = dir.join(&manifest.database.file);
     let (sha256, _) = sha256_file(&file)?;
     ensure!(
