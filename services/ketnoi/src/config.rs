@@ -241,21 +241,23 @@ pub fn init_tracing(config: &Config) {
 }
 
 impl Config {
+    /// The SQLite database file `DATABASE_URL` names; `None` for PostgreSQL.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let path = self.database_url.strip_prefix("sqlite:")?;
+        let path = path
+            .trim_start_matches("//")
+            .split('?')
+            .next()
+            .unwrap_or_default();
+        Some(PathBuf::from(path))
+    }
+
     /// Connects and migrates; a SQLite file's directory is created first.
     pub async fn database(&self) -> anyhow::Result<ketnoi_db::Db> {
-        if let Some(path) = self.database_url.strip_prefix("sqlite:") {
-            let path = path
-                .trim_start_matches("//")
-                .split('?')
-                .next()
-                .unwrap_or_default();
-            if let Some(dir) = std::path::Path::new(path)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-            {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating {}", dir.display()))?;
-            }
+        if let Some(path) = self.sqlite_path()
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         ketnoi_db::Db::connect_and_migrate(&self.database_url)
             .await
@@ -263,11 +265,26 @@ impl Config {
     }
 
     pub fn media(&self) -> anyhow::Result<ketnoi_media::MediaStore> {
-        let url = self
-            .media_url
+        ketnoi_media::MediaStore::from_url(&self.media_location())
+            .map_err(|e| anyhow::anyhow!("MEDIA_URL: {e}"))
+    }
+
+    /// `MEDIA_URL`, or `<DATA_DIR>/media` when it is not set.
+    pub fn media_location(&self) -> String {
+        self.media_url
             .clone()
-            .unwrap_or_else(|| self.data_dir.join("media").to_string_lossy().into_owned());
-        ketnoi_media::MediaStore::from_url(&url).map_err(|e| anyhow::anyhow!("MEDIA_URL: {e}"))
+            .unwrap_or_else(|| self.data_dir.join("media").to_string_lossy().into_owned())
+    }
+
+    /// The local directory media is kept in (a plain path or `file://`); `None` when media
+    /// lives elsewhere (`s3://`, `memory://`).
+    pub fn local_media_dir(&self) -> Option<PathBuf> {
+        let url = self.media_location();
+        let url = url.trim();
+        if let Some(path) = url.strip_prefix("file://") {
+            return Some(PathBuf::from(path));
+        }
+        (!url.is_empty() && !url.contains("://")).then(|| PathBuf::from(url))
     }
 
     /// E-mail through `SMTP_URL` if set, else everything into `MAIL_DIR`.

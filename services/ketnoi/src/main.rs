@@ -1,6 +1,7 @@
 //! The `ketnoi` program: serve the site, run background jobs, migrate, seed, manage users,
-//! import and export spreadsheets.
+//! import and export spreadsheets, back up and restore.
 
+mod backup;
 mod config;
 mod demo;
 mod imports;
@@ -88,6 +89,30 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(short, long)]
         output: Option<std::path::PathBuf>,
+    },
+    /// Back up the database and the local media directory into DIR (a new or empty
+    /// directory) while the server runs: a consistent snapshot (SQLite `VACUUM INTO`,
+    /// PostgreSQL `pg_dump --format=custom`), media, and a manifest with checksums. The
+    /// search index is not included (`restore` rebuilds it).
+    Backup {
+        /// Directory to write the backup into; must not exist or be empty.
+        dir: std::path::PathBuf,
+        /// Directory holding pg_dump [default: PATH, then /usr/lib/postgresql/<newest>/bin].
+        #[arg(long, env = "PG_BIN_DIR")]
+        pg_bin_dir: Option<std::path::PathBuf>,
+    },
+    /// Restore a backup made by `ketnoi backup` into the configured database and media
+    /// directory (stop the server first), then rebuild the search index. Checks the
+    /// manifest's checksum first; refuses a database that already holds data unless --force.
+    Restore {
+        /// The backup directory (with manifest.json).
+        dir: std::path::PathBuf,
+        /// Replace the data already in the database.
+        #[arg(long)]
+        force: bool,
+        /// Directory holding pg_restore [default: PATH, then /usr/lib/postgresql/<newest>/bin].
+        #[arg(long, env = "PG_BIN_DIR")]
+        pg_bin_dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -254,6 +279,14 @@ async fn main() -> anyhow::Result<()> {
             db.close().await;
             result
         }
+        Command::Backup { dir, pg_bin_dir } => {
+            backup::backup(&cli.config, &dir, pg_bin_dir.as_deref()).await
+        }
+        Command::Restore {
+            dir,
+            force,
+            pg_bin_dir,
+        } => backup::restore(&cli.config, &dir, force, pg_bin_dir.as_deref()).await,
         Command::Export {
             kind,
             format,
