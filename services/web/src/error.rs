@@ -39,6 +39,10 @@ pub enum AppError {
     TooManyRequests,
     #[error("service unavailable")]
     Unavailable,
+    /// The storage cannot keep a change right now (database file gone, disk full): the
+    /// request is refused rather than accepted and lost.
+    #[error("storage unavailable")]
+    StorageUnavailable,
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -56,7 +60,7 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -76,6 +80,7 @@ impl AppError {
             AppError::Validation(_) => "validation",
             AppError::TooManyRequests => "too_many_requests",
             AppError::Unavailable => "unavailable",
+            AppError::StorageUnavailable => "storage_unavailable",
             AppError::Internal(_) => "internal",
         }
     }
@@ -95,6 +100,7 @@ impl AppError {
             AppError::Validation(_) => ("err-validation-title", "err-validation"),
             AppError::TooManyRequests => ("err-rate-title", "err-rate"),
             AppError::Unavailable => ("err-unavailable-title", "err-unavailable"),
+            AppError::StorageUnavailable => ("err-unavailable-title", "err-storage-unavailable"),
             AppError::Internal(_) => ("err-internal-title", "err-internal"),
         }
     }
@@ -155,6 +161,12 @@ impl IntoResponse for AppError {
             tracing::error!(error = format!("{cause:#}"), "internal error");
         }
         let mut res = self.status().into_response();
+        if matches!(self, AppError::StorageUnavailable) {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(crate::storage::RETRY_AFTER_SECONDS),
+            );
+        }
         res.extensions_mut().insert(Rendered(Arc::new(self)));
         res
     }

@@ -143,6 +143,7 @@ err-rate-title = Too many attempts
 err-rate = Too many attempts. Please wait a minute and try again.
 err-unavailable-title = Temporarily unavailable
 err-unavailable = The service is busy. Please try again later.
+err-storage-unavailable = Your change could not be saved: the site cannot store data right now. Nothing was changed. Please try again in a few minutes.
 err-internal-title = Something went wrong
 err-internal = Something went wrong on our side. Nothing you entered is lost; please try again.
 nav-listings = Products

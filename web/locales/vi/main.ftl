@@ -143,6 +143,7 @@ err-rate-title = Quá nhiều lần thử
 err-rate = Bạn đã thử quá nhiều lần. Vui lòng đợi một phút rồi thử lại.
 err-unavailable-title = Tạm thời không phục vụ được
 err-unavailable = Hệ thống đang bận. Vui lòng thử lại sau.
+err-storage-unavailable = Chưa lưu được thay đổi của bạn: hệ thống tạm thời không ghi được dữ liệu. Chưa có gì bị thay đổi. Vui lòng thử lại sau vài phút.
 err-internal-title = Đã xảy ra lỗi
 err-internal = Đã xảy ra lỗi phía chúng tôi. Dữ liệu của bạn không bị mất; vui lòng thử lại.
 nav-listings = Sản phẩm
