@@ -62,6 +62,15 @@ impl TestApp {
         backend: Backend,
         configure: impl FnOnce(&mut AppConfig),
     ) -> Option<TestApp> {
+        TestApp::spawn_configured(backend, configure, ketnoi_web::ConnectionConfig::default()).await
+    }
+
+    /// [`TestApp::spawn_with`] with connection timeouts and limit of its own.
+    pub async fn spawn_configured(
+        backend: Backend,
+        configure: impl FnOnce(&mut AppConfig),
+        connections: ketnoi_web::ConnectionConfig,
+    ) -> Option<TestApp> {
         let (url, sqlite, pg) = match backend {
             Backend::Sqlite => {
                 let t = TempSqlite::new();
@@ -83,7 +92,8 @@ impl TestApp {
             std::time::Duration::from_millis(20),
             indexer_stopped,
         ));
-        let (addr, base, state, stop) = serve(db.clone(), search.clone(), configure).await;
+        let (addr, base, state, stop) =
+            serve(db.clone(), search.clone(), configure, connections).await;
         Some(TestApp {
             addr,
             url: base,
@@ -95,6 +105,11 @@ impl TestApp {
             _sqlite: sqlite,
             _pg: pg,
         })
+    }
+
+    /// The SQLite database file, when the app runs on SQLite.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self._sqlite.as_ref().map(TempSqlite::path)
     }
 
     /// A client with its own cookie jar that does not follow redirects.
@@ -358,6 +373,7 @@ async fn serve(
     db: Db,
     search: std::sync::Arc<dyn ketnoi_search::SearchIndex>,
     configure: impl FnOnce(&mut AppConfig),
+    connections: ketnoi_web::ConnectionConfig,
 ) -> (SocketAddr, String, AppState, oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -366,9 +382,14 @@ async fn serve(
     configure(&mut config);
     let state = AppState::new(db, ketnoi_media::MediaStore::in_memory(), search, config);
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(ketnoi_web::serve(listener, state.clone(), async move {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(ketnoi_web::serve_with(
+        listener,
+        state.clone(),
+        connections,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     (addr, base, state, stop)
 }
 

@@ -16,6 +16,9 @@ pub enum DbError {
     NotFound,
     #[error("stored value is invalid: {0}")]
     Corrupt(String),
+    /// The SQLite file's permissions could not be set.
+    #[error("database file: {0}")]
+    File(#[from] std::io::Error),
 }
 
 pub type Result<T, E = DbError> = std::result::Result<T, E>;

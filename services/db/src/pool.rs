@@ -61,7 +61,11 @@ impl Db {
     /// Connects to `sqlite:…` (creating the file) or `postgres://…`, without migrating.
     pub async fn connect(url: &str) -> Result<Db> {
         if url.starts_with("sqlite:") {
-            let options = SqliteConnectOptions::from_str(url)?
+            let options = SqliteConnectOptions::from_str(url)?;
+            if !url.contains(":memory:") && !url.contains("mode=memory") {
+                private_sqlite_files(options.get_filename())?;
+            }
+            let options = options
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
@@ -142,6 +146,44 @@ impl Db {
             Db::Postgres(p) => p.close().await,
         }
     }
+}
+
+/// Creates the SQLite file with mode 0600 if it is missing, and narrows an existing one (and
+/// its `-wal` and `-shm` files) to 0600: the database holds password hashes and sessions.
+/// SQLite creates the `-wal` and `-shm` files with the database file's mode.
+#[cfg(unix)]
+fn private_sqlite_files(path: &std::path::Path) -> Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if path.as_os_str().is_empty() {
+        return Ok(());
+    }
+    if let Err(e) = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        && e.kind() != std::io::ErrorKind::AlreadyExists
+    {
+        // Let SQLite report a directory that is missing or not writable.
+        tracing::debug!(error = %e, path = %path.display(), "could not create the database file");
+        return Ok(());
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = std::path::Path::new(&name);
+        if let Ok(meta) = std::fs::metadata(file)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn private_sqlite_files(_: &std::path::Path) -> Result<()> {
+    Ok(())
 }
 
 impl Tx {

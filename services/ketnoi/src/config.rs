@@ -27,6 +27,10 @@
 //! | `TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
 //! | `SIGNIN_PER_ACCOUNT_PER_MINUTE` | `5` | sign-in attempts per account |
 //! | `SIGNIN_PER_IP_PER_MINUTE` | `30` | sign-in attempts per client IP |
+//! | `HEADER_TIMEOUT_SECONDS` | `10` | a connection must send a complete request head this soon after connecting or after its previous response (so also bounds idle keep-alive) |
+//! | `IDLE_TIMEOUT_SECONDS` | `60` | a connection with no byte either way this long in the middle of a request or response is closed (WebSockets exempt) |
+//! | `MAX_CONNECTIONS` | derived | connections open at once; default: the open-file limit (raised to its hard limit at start) less a quarter, at least 512, kept back; at most 65536 |
+//! | `MIN_FREE_DISK_MB` | `100` | below this much free space on the disk of `DATA_DIR` or of the SQLite file, `/readyz` answers 503 and changes are refused with 503 |
 //! | `LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info` | log filter |
 
@@ -222,6 +226,31 @@ pub struct Config {
         default_value_t = 30
     )]
     pub signin_per_ip_per_minute: u32,
+    /// Seconds a connection has to send a complete request head, after connecting or after
+    /// its previous response (so also how long an idle keep-alive connection stays open).
+    #[arg(
+        long,
+        env = "HEADER_TIMEOUT_SECONDS",
+        global = true,
+        default_value_t = 10
+    )]
+    pub header_timeout_seconds: u64,
+    /// Seconds without a byte either way, in the middle of a request or response, after
+    /// which a connection is closed (WebSockets are exempt).
+    #[arg(
+        long,
+        env = "IDLE_TIMEOUT_SECONDS",
+        global = true,
+        default_value_t = 60
+    )]
+    pub idle_timeout_seconds: u64,
+    /// Connections open at once (more wait in the listen backlog) [default: derived from the
+    /// open-file limit].
+    #[arg(long, env = "MAX_CONNECTIONS", global = true)]
+    pub max_connections: Option<usize>,
+    /// Free disk space, in MiB, below which the server refuses changes and is not ready.
+    #[arg(long, env = "MIN_FREE_DISK_MB", global = true, default_value_t = 100)]
+    pub min_free_disk_mb: u64,
     /// Log format: text or json.
     #[arg(long, env = "LOG_FORMAT", global = true, default_value = "text")]
     pub log_format: String,
@@ -257,7 +286,7 @@ impl Config {
         if let Some(path) = self.sqlite_path()
             && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            create_private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         ketnoi_db::Db::connect_and_migrate(&self.database_url)
             .await
@@ -315,7 +344,7 @@ impl Config {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("getrandom: {e}"))?;
         let key = hex::encode(bytes);
-        std::fs::create_dir_all(&self.data_dir)?;
+        create_private_dir(&self.data_dir)?;
         write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
         tracing::info!(path = %path.display(), "generated a new secret key");
         Ok(Secret::new(key.into_bytes()))
@@ -353,6 +382,32 @@ impl Config {
                 .map(|s| Secret::checked("BANK_WEBHOOK_SECRET", s, 24, 64.0))
                 .transpose()?,
             confirm_timer: self.confirm_timer()?,
+            storage: ketnoi_web::storage::StorageConfig {
+                data_dir: Some(self.data_dir.clone()),
+                min_free_bytes: self.min_free_disk_mb.saturating_mul(1024 * 1024),
+            },
+        })
+    }
+
+    /// Connection timeouts and limit; `fd_limit` is the process's open-file limit.
+    pub fn connections(
+        &self,
+        fd_limit: Option<u64>,
+    ) -> anyhow::Result<ketnoi_web::ConnectionConfig> {
+        anyhow::ensure!(
+            self.header_timeout_seconds > 0 && self.idle_timeout_seconds > 0,
+            "HEADER_TIMEOUT_SECONDS and IDLE_TIMEOUT_SECONDS must be above 0"
+        );
+        anyhow::ensure!(
+            self.max_connections != Some(0),
+            "MAX_CONNECTIONS must be above 0"
+        );
+        Ok(ketnoi_web::ConnectionConfig {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_seconds),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout_seconds),
+            max_connections: self
+                .max_connections
+                .unwrap_or_else(|| ketnoi_web::default_max_connections(fd_limit)),
         })
     }
 
@@ -405,6 +460,15 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
         .mode(0o600)
         .open(path)?;
     f.write_all(contents.as_bytes())
+}
+
+/// Creates `dir` and its missing parents with mode 0700 (existing ones are left as they are).
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }
 
 #[cfg(not(unix))]

@@ -301,6 +301,8 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> {
+    let fd_limit = ketnoi_web::raise_fd_limit();
+    let connections = config.connections(fd_limit)?;
     let db: Db = config.database().await?;
     if demo && ketnoi_db::orgs::count(db.conn(), None).await? == 0 {
         demo::seed(&db).await?;
@@ -312,7 +314,14 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
     let listener = TcpListener::bind(&config.bind)
         .await
         .with_context(|| format!("binding {}", config.bind))?;
-    tracing::info!(address = %listener.local_addr()?, %public_url, "serving");
+    tracing::info!(
+        address = %listener.local_addr()?,
+        %public_url,
+        max_connections = connections.max_connections,
+        header_timeout_s = connections.header_timeout.as_secs(),
+        idle_timeout_s = connections.idle_timeout.as_secs(),
+        "serving"
+    );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     // The embedded index is fed here even with --no-worker: no other process can write it.
     let indexer = (worker || config.search_is_embedded()).then(|| {
@@ -333,7 +342,7 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
     } else {
         None
     };
-    ketnoi_web::serve(listener, state, async move {
+    ketnoi_web::serve_with(listener, state, connections, async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     })

@@ -44,6 +44,10 @@ fn help_lists_every_configuration_variable() {
         "DIGEST_DELAY_MINUTES",
         "GROUP_MAX_MEMBERS",
         "MESSAGES_PER_MINUTE",
+        "HEADER_TIMEOUT_SECONDS",
+        "IDLE_TIMEOUT_SECONDS",
+        "MAX_CONNECTIONS",
+        "MIN_FREE_DISK_MB",
     ] {
         assert!(
             help.contains(&format!("env: {var}")),
@@ -53,6 +57,30 @@ fn help_lists_every_configuration_variable() {
     for cmd in ["serve", "worker", "migrate", "seed", "user"] {
         assert!(help.contains(cmd), "{cmd} missing from --help");
     }
+}
+
+/// The directories the program creates for its state, and the SQLite file, are the owner's
+/// only (issue 14, item 9).
+#[cfg(unix)]
+#[test]
+fn state_directories_and_the_database_file_are_created_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let file = data.join("db").join("ketnoi.db");
+    let status = Command::new(env!("CARGO_BIN_EXE_ketnoi"))
+        .env("DATABASE_URL", format!("sqlite://{}", file.display()))
+        .env("DATA_DIR", &data)
+        .env("RUST_LOG", "warn")
+        .env_remove("SECRET_KEY")
+        .arg("migrate")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(mode(&data), 0o700, "DATA_DIR");
+    assert_eq!(mode(&data.join("db")), 0o700, "the database's directory");
+    assert_eq!(mode(&file), 0o600, "the database file");
 }
 
 #[test]

@@ -45,12 +45,23 @@ pub struct Mailbox(pub PathBuf);
 impl Channel for Mailbox {
     fn send<'a>(&'a self, m: &'a Message) -> SendFuture<'a> {
         Box::pin(async move {
-            tokio::fs::create_dir_all(&self.0).await?;
+            // Messages hold password-reset links: the directory and files are the owner's only.
+            let mut dir = tokio::fs::DirBuilder::new();
+            dir.recursive(true);
+            #[cfg(unix)]
+            dir.mode(0o700);
+            dir.create(&self.0).await?;
             let text = format!(
                 "To: {}\nSubject: {}\nKind: {}\n\n{}\n",
                 m.recipient, m.subject, m.kind, m.body
             );
-            tokio::fs::write(self.0.join(format!("{:08}.txt", m.id)), text).await?;
+            let mut file = tokio::fs::OpenOptions::new();
+            file.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            file.mode(0o600);
+            let mut file = file.open(self.0.join(format!("{:08}.txt", m.id))).await?;
+            tokio::io::AsyncWriteExt::write_all(&mut file, text.as_bytes()).await?;
+            tokio::io::AsyncWriteExt::flush(&mut file).await?;
             Ok(())
         })
     }
@@ -184,5 +195,47 @@ pub async fn run(
             _ = &mut stop => return,
             _ = tokio::time::sleep(every) => {}
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &std::path::Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[tokio::test]
+    async fn mailbox_files_and_their_directory_are_the_owners_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data").join("mail");
+        let message = Message {
+            id: 7,
+            kind: "password_reset".into(),
+            recipient: "lan@example.com".into(),
+            locale: "vi".into(),
+            subject: "Đặt lại mật khẩu".into(),
+            body: "https://ketnoi.example/reset/secret-token".into(),
+            attempts: 0,
+            created_at: chrono::Utc::now(),
+            sent_at: None,
+        };
+        Mailbox(dir.clone()).send(&message).await.unwrap();
+        let file = dir.join("00000007.txt");
+        assert!(
+            std::fs::read_to_string(&file)
+                .unwrap()
+                .contains("secret-token")
+        );
+        assert_eq!(mode(&file), 0o600, "message file");
+        assert_eq!(mode(&dir), 0o700, "mail directory");
+        assert_eq!(
+            mode(&tmp.path().join("data")),
+            0o700,
+            "parent created with it"
+        );
     }
 }

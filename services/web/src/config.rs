@@ -131,6 +131,8 @@ pub struct AppConfig {
     /// When an unconfirmed order reminds its cooperative, then its proxy officers, then
     /// cancels itself.
     pub confirm_timer: ConfirmTimer,
+    /// What the storage check looks at (see [`crate::storage`]).
+    pub storage: crate::storage::StorageConfig,
 }
 
 impl AppConfig {
@@ -158,6 +160,7 @@ impl AppConfig {
             stripe: None,
             bank_webhook_secret: None,
             confirm_timer: ConfirmTimer::default(),
+            storage: crate::storage::StorageConfig::default(),
         }
     }
 }

@@ -183,7 +183,25 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         is_api,
     };
 
-    let mut res = if bad_cookie {
+    let changes_state = !matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let mut res = if changes_state && !state.storage.is_healthy() {
+        let mut res = render_error(
+            AppError::StorageUnavailable,
+            locale,
+            is_api,
+            request_id,
+            &path,
+            Some(&ctx),
+        );
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(crate::storage::RETRY_AFTER_SECONDS),
+        );
+        res
+    } else if bad_cookie {
         render_error(
             AppError::BadRequest(crate::error::Msg::new("err-bad-cookie")),
             locale,

@@ -44,6 +44,10 @@ pub enum AppError {
     /// try again after `retry_after` seconds.
     #[error("server busy")]
     Busy { retry_after: u64 },
+    /// The storage cannot keep a change right now (database file gone, disk full): the
+    /// request is refused rather than accepted and lost.
+    #[error("storage unavailable")]
+    StorageUnavailable,
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -61,7 +65,9 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable | AppError::Busy { .. } | AppError::StorageUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -82,6 +88,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Unavailable => "unavailable",
             AppError::Busy { .. } => "busy",
+            AppError::StorageUnavailable => "storage_unavailable",
             AppError::Internal(_) => "internal",
         }
     }
@@ -102,6 +109,7 @@ impl AppError {
             AppError::TooManyRequests { .. } => ("err-rate-title", "err-rate"),
             AppError::Unavailable => ("err-unavailable-title", "err-unavailable"),
             AppError::Busy { .. } => ("err-unavailable-title", "err-busy"),
+            AppError::StorageUnavailable => ("err-unavailable-title", "err-storage-unavailable"),
             AppError::Internal(_) => ("err-internal-title", "err-internal"),
         }
     }
@@ -112,6 +120,7 @@ impl AppError {
             AppError::TooManyRequests { retry_after } | AppError::Busy { retry_after } => {
                 Some(*retry_after)
             }
+            AppError::StorageUnavailable => Some(crate::storage::RETRY_AFTER_SECONDS),
             _ => None,
         }
     }

@@ -36,6 +36,8 @@ pub struct Inner {
     /// Live delivery of new messages to the open pages of this process.
     pub hub: Arc<crate::realtime::Hub>,
     pub payments: Payments,
+    /// Whether the storage keeps writes (see [`crate::storage`]).
+    pub storage: crate::storage::StorageHealth,
 }
 
 /// The ways to pay this deployment offers: transfer and cash always, cards when Stripe is
@@ -115,6 +117,7 @@ impl AppState {
                 cash: ketnoi_payments::CashOnDelivery,
             },
             hub,
+            storage: crate::storage::StorageHealth::default(),
             messages_by_user: RateLimiter::keyed(per_minute(config.messages_per_minute)),
             search,
             media,

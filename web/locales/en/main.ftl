@@ -169,6 +169,7 @@ err-unavailable = The service is busy. Please try again later.
 err-rate-seconds = Too many attempts. Please wait { $seconds } seconds and try again.
 err-rate-minutes = Too many attempts. Please wait { $minutes } minutes and try again.
 err-busy = The server is handling many requests right now. Please try again in a few seconds.
+err-storage-unavailable = Your change could not be saved: the site cannot store data right now. Nothing was changed. Please try again in a few minutes.
 err-internal-title = Something went wrong
 err-internal = Something went wrong on our side. Nothing you entered is lost; please try again.
 nav-listings = Products

@@ -169,6 +169,7 @@ err-unavailable = Hệ thống đang bận. Vui lòng thử lại sau.
 err-rate-seconds = Bạn đã thử quá nhiều lần. Vui lòng đợi { $seconds } giây rồi thử lại.
 err-rate-minutes = Bạn đã thử quá nhiều lần. Vui lòng đợi { $minutes } phút rồi thử lại.
 err-busy = Hệ thống đang bận xử lý nhiều yêu cầu. Vui lòng thử lại sau vài giây.
+err-storage-unavailable = Chưa lưu được thay đổi của bạn: hệ thống tạm thời không ghi được dữ liệu. Chưa có gì bị thay đổi. Vui lòng thử lại sau vài phút.
 err-internal-title = Đã xảy ra lỗi
 err-internal = Đã xảy ra lỗi phía chúng tôi. Dữ liệu của bạn không bị mất; vui lòng thử lại.
 nav-listings = Sản phẩm

@@ -9,13 +9,14 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The process can do its job: the database answers.
+/// The process can do its job: the database takes a write, a SQLite file is still the one
+/// the server opened, and the data directory's disk has room (see [`crate::storage`]).
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
-    match state.db.ping().await {
+    match state.storage.check(&state.db, &state.config.storage).await {
         Ok(()) => Ok("ready"),
         Err(e) => {
-            tracing::warn!(error = %e, "database not ready");
-            Err(AppError::Unavailable)
+            tracing::warn!(problem = %e, "not ready");
+            Err(AppError::StorageUnavailable)
         }
     }
 }
