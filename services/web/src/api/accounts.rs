@@ -2,6 +2,10 @@
 //! another site cannot send without a CORS preflight, so cookie sessions are safe here
 //! without a CSRF token.
 
+use crate::api::openapi::{
+    BadRequest, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, UnsupportedMediaType,
+    Validation,
+};
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, ErrorEnvelope};
 use crate::extract::Json;
@@ -19,21 +23,27 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SignUpRequest {
+    #[schema(required = true)]
     pub display_name: String,
     /// E-mail address or Vietnamese mobile number.
+    #[schema(required = true)]
     pub login: String,
+    #[schema(required = true)]
     pub password: String,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SignInRequest {
+    #[schema(required = true)]
     pub login: String,
+    #[schema(required = true)]
     pub password: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MeJson {
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub id: i64,
     pub display_name: String,
     pub email: Option<String>,
@@ -60,8 +70,11 @@ impl From<&ketnoi_db::users::User> for MeJson {
 
 /// Creates an account and signs it in (session cookie).
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = SignUpRequest,
-    responses((status = 201, body = MeJson), (status = 409, body = ErrorEnvelope),
-              (status = 422, body = ErrorEnvelope)))]
+    responses((status = 201, body = MeJson), (status = 400, response = BadRequest),
+              (status = 409, body = ErrorEnvelope, description = "The login is taken."),
+              (status = 413, response = PayloadTooLarge),
+              (status = 415, response = UnsupportedMediaType), (status = 422, response = Validation),
+              (status = 429, response = TooManyRequests), (status = 503, response = Unavailable)))]
 pub async fn create_account(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -84,8 +97,10 @@ pub async fn create_account(
 
 /// Signs in (session cookie). Rate-limited per account and per IP.
 #[utoipa::path(post, path = "/api/v1/session", tag = "accounts", request_body = SignInRequest,
-    responses((status = 200, body = MeJson), (status = 422, body = ErrorEnvelope),
-              (status = 429, body = ErrorEnvelope)))]
+    responses((status = 200, body = MeJson), (status = 400, response = BadRequest),
+              (status = 413, response = PayloadTooLarge),
+              (status = 415, response = UnsupportedMediaType), (status = 422, response = Validation),
+              (status = 429, response = TooManyRequests), (status = 503, response = Unavailable)))]
 pub async fn create_session(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -101,7 +116,9 @@ pub async fn create_session(
 
 /// Signs out.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "accounts",
-    responses((status = 204), (status = 401, body = ErrorEnvelope)))]
+    security(("session" = [])),
+    responses((status = 204, description = "Signed out; the session cookie is removed."),
+              (status = 400, response = BadRequest), (status = 401, response = Unauthorized)))]
 pub async fn delete_session(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     if let Some(hash) = &ctx.session_hash {
         ketnoi_db::sessions::delete(state.db.conn(), hash).await?;
@@ -114,7 +131,9 @@ pub async fn delete_session(State(state): State<AppState>, ctx: Ctx) -> Result<R
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
-    responses((status = 200, body = MeJson), (status = 401, body = ErrorEnvelope)))]
+    security(("session" = [])),
+    responses((status = 200, body = MeJson), (status = 400, response = BadRequest),
+              (status = 401, response = Unauthorized)))]
 pub async fn show_me(CurrentUser(user): CurrentUser) -> axum::Json<MeJson> {
     axum::Json(MeJson::from(&*user))
 }
