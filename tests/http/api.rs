@@ -349,6 +349,17 @@ fn openapi_document_documents_errors_defaults_bounds_and_enums() {
                     Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
                     _ => vec![],
                 };
+                if let Some(Value::String(to)) = o.get("$ref") {
+                    let name = to.rsplit('/').next().unwrap_or_default();
+                    let kind = if to.contains("/responses/") {
+                        "responses"
+                    } else {
+                        "schemas"
+                    };
+                    if doc["components"][kind][name].is_null() {
+                        problems.push(format!("{at}: {to} points nowhere"));
+                    }
+                }
                 if types.iter().any(|t| *t == "integer" || *t == "number")
                     && !(o.contains_key("minimum") && o.contains_key("maximum"))
                 {

@@ -110,7 +110,17 @@ impl Modify for SessionCookie {
         schemas(
             crate::error::ErrorEnvelope,
             crate::error::ErrorBody,
-            crate::error::FieldMessage
+            crate::error::FieldMessage,
+            super::schema::CooperativeKind,
+            super::schema::DirectoryBadge,
+            super::schema::SectorId,
+            super::schema::CertificationId,
+            super::schema::CommuneCode,
+            super::schema::SearchType,
+            super::schema::SearchSort,
+            super::schema::SearchSeason,
+            super::schema::FacetsFlag,
+            super::schema::WomenFlag
         ),
         responses(
             BadRequest,

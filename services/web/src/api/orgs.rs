@@ -2,6 +2,7 @@
 
 use crate::AppState;
 use crate::api::openapi::{BadRequest, Forbidden, NotFound, Unauthorized, Validation};
+use crate::api::schema::{CommuneCode, CooperativeKind, DirectoryBadge, SectorId};
 use crate::error::AppError;
 use crate::extract::Query;
 use crate::pages::directory::{DirectoryQuery, parse_directory_query};
@@ -46,11 +47,11 @@ pub struct CooperativePage {
 
 /// One page (30) of cooperatives (HTX and THT) by name, with the directory's filters.
 #[utoipa::path(get, path = "/api/v1/cooperatives", tag = "cooperatives",
-    params(("kind" = Option<String>, Query, description = "htx or tht"),
-           ("sector" = Option<String>, Query, description = "sector id (data/categories.json)"),
-           ("commune" = Option<String>, Query, description = "Hanoi ward/commune code"),
+    params(("kind" = Option<CooperativeKind>, Query, description = "htx or tht"),
+           ("sector" = Option<SectorId>, Query, description = "sector id (data/categories.json)"),
+           ("commune" = Option<CommuneCode>, Query, description = "Hanoi ward/commune code"),
            ("stars" = Option<i64>, Query, minimum = 3, maximum = 5, description = "at least this many OCOP stars"),
-           ("badge" = Option<String>, Query, description = "vietgap, organic or women_managed"),
+           ("badge" = Option<DirectoryBadge>, Query, description = "verified badge"),
            ("page" = Option<i64>, Query, minimum = 1, maximum = 100_000, description = "1-based page number")),
     responses((status = 200, body = CooperativePage), (status = 400, response = BadRequest),
               (status = 422, response = Validation)))]

@@ -2,7 +2,10 @@
 
 use crate::AppState;
 use crate::api::openapi::{BadRequest, Validation};
-use crate::api::schema::CategoryId;
+use crate::api::schema::{
+    CategoryId, CertificationId, CommuneCode, FacetsFlag, SearchSeason, SearchSort, SearchType,
+    WomenFlag,
+};
 use crate::error::AppError;
 use crate::extract::Query;
 use crate::pages::search::{SearchParams, parse_search, run};
@@ -80,23 +83,23 @@ fn counts<T: ToString>(v: &[(T, u64)]) -> Vec<FacetCount> {
 /// Listings and cooperatives matching a query, with or without diacritics, in Vietnamese or English.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search",
     params(("q" = Option<String>, Query, description = "what to look for (up to 200 characters)"),
-           ("type" = Option<String>, Query, description = "listing or cooperative"),
+           ("type" = Option<SearchType>, Query, description = "listing or cooperative"),
            ("kind" = Option<OfferKind>, Query, description = "offer kind"),
            ("category" = Option<CategoryId>, Query, description = "category or group id"),
-           ("commune" = Option<String>, Query, description = "ward/commune code"),
+           ("commune" = Option<CommuneCode>, Query, description = "ward/commune code"),
            ("stars" = Option<u8>, Query, minimum = 1, maximum = 5, description = "at least this many OCOP stars"),
-           ("cert" = Option<String>, Query, description = "certification id, e.g. vietgap"),
+           ("cert" = Option<CertificationId>, Query, description = "certification id, e.g. vietgap"),
            ("price_min" = Option<i64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "lowest price in đồng"),
            ("price_max" = Option<i64>, Query, minimum = 0, maximum = 9223372036854775807_i64, description = "highest price in đồng (not below price_min)"),
            ("min_order" = Option<i64>, Query, minimum = 1, maximum = 9223372036854775807_i64, description = "wholesale minimum order at most this many units"),
-           ("season" = Option<String>, Query, description = "in season: month 1-12 or now"),
-           ("women" = Option<String>, Query, description = "1: verified women-managed cooperatives only"),
-           ("sort" = Option<String>, Query, description = "relevance, price_asc, price_desc, newest or distance (needs lat and lon)"),
+           ("season" = Option<SearchSeason>, Query, description = "in season: month 1-12 or now"),
+           ("women" = Option<WomenFlag>, Query, description = "1: verified women-managed cooperatives only"),
+           ("sort" = Option<SearchSort>, Query, description = "relevance, price_asc, price_desc, newest or distance (needs lat and lon)"),
            ("lat" = Option<f64>, Query, minimum = -90, maximum = 90, description = "latitude for distance sort"),
            ("lon" = Option<f64>, Query, minimum = -180, maximum = 180, description = "longitude for distance sort"),
            ("page" = Option<usize>, Query, minimum = 1, maximum = 500, description = "1-based page"),
            ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "hits per page (default 20)"),
-           ("facets" = Option<String>, Query, description = "0: leave the facet counts out (cheaper; e.g. suggestions as you type)")),
+           ("facets" = Option<FacetsFlag>, Query, description = "0: leave the facet counts out (cheaper; e.g. suggestions as you type)")),
     responses((status = 200, body = SearchResponse), (status = 400, response = BadRequest),
               (status = 422, response = Validation)))]
 pub async fn search(
