@@ -279,3 +279,166 @@ async fn organisations_can_be_created_and_members_managed(app: TestApp) {
         .await;
     assert_eq!(removed.status, 303);
 }
+
+/// Item 12 of the hardening review: the document says which errors each operation can give,
+/// which fields default, the bounds of every number, and the allowed statuses and categories.
+#[test]
+fn openapi_document_documents_errors_defaults_bounds_and_enums() {
+    use ketnoi_web::policy::Access;
+    use serde_json::Value;
+
+    let doc = serde_json::to_value(ketnoi_web::api::openapi::document()).unwrap();
+    let mut problems = Vec::new();
+
+    // Errors: a JSON body can be malformed (400), of another type (415), too large (413)
+    // or invalid (422); a route behind a session answers 401 without one.
+    for r in ketnoi_web::routes::ROUTES
+        .iter()
+        .filter(|r| r.path.starts_with("/api/"))
+    {
+        let op = &doc["paths"][r.path][r.method];
+        let has = |status: &str| op["responses"][status].is_object();
+        let name = format!("{} {}", r.method, r.path);
+        if op["requestBody"].is_object() {
+            for status in ["400", "413", "415", "422"] {
+                if !has(status) {
+                    problems.push(format!("{name}: JSON body but no {status} answer"));
+                }
+            }
+        }
+        if r.access != Access::Public {
+            if !has("401") {
+                problems.push(format!("{name}: needs a session but no 401 answer"));
+            }
+            if !op["security"].is_array() {
+                problems.push(format!("{name}: needs a session but names no security"));
+            }
+        }
+    }
+    for path in ["/api/v1/accounts", "/api/v1/session"] {
+        for status in ["429", "503"] {
+            let r = &doc["paths"][path]["post"]["responses"][status];
+            let r = match r["$ref"].as_str() {
+                Some(to) => &doc["components"]["responses"][to.rsplit('/').next().unwrap()],
+                None => r,
+            };
+            if !r["headers"]["Retry-After"].is_object() {
+                problems.push(format!("POST {path}: no {status} with Retry-After"));
+            }
+        }
+    }
+
+    // Every number has both bounds; every status and category is one of a list.
+    fn resolve<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+        match v["$ref"].as_str() {
+            Some(to) => resolve(
+                doc,
+                &doc["components"]["schemas"][to.rsplit('/').next().unwrap()],
+            ),
+            None => v,
+        }
+    }
+    fn is_enum(doc: &Value, v: &Value) -> bool {
+        let v = resolve(doc, v);
+        if v["enum"].is_array()
+            || v["oneOf"]
+                .as_array()
+                .is_some_and(|o| o.iter().all(|s| s["const"].is_string()))
+        {
+            return true;
+        }
+        // Option<Enum>: one of null or the enum.
+        let alternatives = v["oneOf"].as_array().or(v["anyOf"].as_array());
+        alternatives.is_some_and(|alts| {
+            alts.iter().any(|a| is_enum(doc, a))
+                && alts.iter().all(|a| a["type"] == "null" || is_enum(doc, a))
+        })
+    }
+    fn walk(doc: &Value, at: &str, v: &Value, problems: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                let types: Vec<&str> = match &o.get("type") {
+                    Some(Value::String(t)) => vec![t.as_str()],
+                    Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+                    _ => vec![],
+                };
+                if let Some(Value::String(to)) = o.get("$ref") {
+                    let name = to.rsplit('/').next().unwrap_or_default();
+                    let kind = if to.contains("/responses/") {
+                        "responses"
+                    } else {
+                        "schemas"
+                    };
+                    if doc["components"][kind][name].is_null() {
+                        problems.push(format!("{at}: {to} points nowhere"));
+                    }
+                }
+                if types.iter().any(|t| *t == "integer" || *t == "number")
+                    && !(o.contains_key("minimum") && o.contains_key("maximum"))
+                {
+                    problems.push(format!("{at}: a number without both bounds"));
+                }
+                if let Some(Value::Object(props)) = o.get("properties") {
+                    for (name, p) in props {
+                        // (Facet counts by category are a list, not a category.)
+                        if (name == "status" || name == "category")
+                            && resolve(doc, p)["type"] != "array"
+                            && !is_enum(doc, p)
+                        {
+                            problems.push(format!("{at}.{name}: not an enum"));
+                        }
+                    }
+                }
+                if o.get("in").is_some_and(|i| i == "query")
+                    && o.get("name")
+                        .is_some_and(|n| n == "category" || n == "status")
+                    && !is_enum(doc, &o["schema"])
+                {
+                    problems.push(format!("{at}: query parameter not an enum"));
+                }
+                for (k, child) in o {
+                    walk(doc, &format!("{at}.{k}"), child, problems);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    walk(doc, &format!("{at}[{i}]"), child, problems);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&doc, "", &doc, &mut problems);
+
+    // A field of a request body the server defaults is not required, and says its default.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(body) = op["requestBody"]["content"]["application/json"]["schema"].as_object()
+            else {
+                continue;
+            };
+            let mut todo = vec![resolve(&doc, &Value::Object(body.clone())).clone()];
+            while let Some(schema) = todo.pop() {
+                let required: Vec<&str> = schema["required"]
+                    .as_array()
+                    .map(|r| r.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                for (name, p) in schema["properties"].as_object().into_iter().flatten() {
+                    if !required.contains(&name.as_str()) && p.get("default").is_none() {
+                        problems.push(format!(
+                            "{method} {path}: {name} defaults but says not to what"
+                        ));
+                    }
+                    for nested in [p, &p["items"]] {
+                        let r = resolve(&doc, nested);
+                        if r["properties"].is_object() {
+                            todo.push(r.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -17,7 +17,9 @@ pub struct Commune {
     pub kind: String,
     /// Best guess of the pre-2025 district; a hint, not authoritative.
     pub legacy_district_main: String,
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: f64,
 }
 

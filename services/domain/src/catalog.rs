@@ -228,17 +228,27 @@ pub enum LineUnit<'a> {
     Listing(&'a str),
 }
 
+/// Highest price of an offer or a price tier, in đồng.
+pub const PRICE_MAX: i64 = 10_000_000_000;
+/// Largest quantity of a listing's stock, minimum order or price tier.
+pub const QUANTITY_MAX: i64 = 100_000_000;
+
 /// From `min_qty` units on, each unit costs `price`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PriceTier {
+    #[schema(minimum = 1, maximum = 100_000_000)]
     pub min_qty: i64,
-    #[schema(value_type = i64)]
+    /// Đồng per unit.
+    #[schema(value_type = i64, minimum = 1, maximum = 10_000_000_000_i64)]
     pub price: Vnd,
 }
 
-/// Tiers must start at the minimum order, rise in quantity and fall (or stay) in price.
+/// Tiers must start at the minimum order, rise in quantity and fall (or stay) in price,
+/// within the bounds of quantities ([`QUANTITY_MAX`]) and prices ([`PRICE_MAX`]).
 pub fn tiers_are_valid(tiers: &[PriceTier]) -> bool {
-    tiers.iter().all(|t| t.min_qty > 0 && t.price.0 > 0)
+    tiers
+        .iter()
+        .all(|t| (1..=QUANTITY_MAX).contains(&t.min_qty) && (1..=PRICE_MAX).contains(&t.price.0))
         && tiers
             .windows(2)
             .all(|w| w[1].min_qty > w[0].min_qty && w[1].price.0 <= w[0].price.0)
@@ -436,5 +446,18 @@ mod tests {
         assert!(!tiers_are_valid(&[t(30, 315_000), t(20, 290_000)]));
         assert!(!tiers_are_valid(&[t(30, 315_000), t(150, 320_000)]));
         assert!(!tiers_are_valid(&[t(0, 1)]));
+    }
+
+    /// The bounds the OpenAPI document gives a tier's quantity and price.
+    #[test]
+    fn tiers_stay_within_the_quantity_and_price_bounds() {
+        let t = |q, p| PriceTier {
+            min_qty: q,
+            price: Vnd(p),
+        };
+        assert!(tiers_are_valid(&[t(QUANTITY_MAX, PRICE_MAX)]));
+        assert!(!tiers_are_valid(&[t(QUANTITY_MAX + 1, 1)]));
+        assert!(!tiers_are_valid(&[t(1, PRICE_MAX + 1)]));
+        assert!(!tiers_are_valid(&[t(1, i64::MAX), t(2, i64::MAX)]));
     }
 }

@@ -367,7 +367,7 @@ pub fn validate(i: &ListingInput) -> Result<Draft, Problems> {
             .map(str::to_owned)
             .ok_or(Invalid::Choice),
     );
-    let stock = in_range(&mut p, Field::Stock, i.stock, 0..=100_000_000);
+    let stock = in_range(&mut p, Field::Stock, i.stock, 0..=catalog::QUANTITY_MAX);
     if i.months.iter().any(|m| !(1..=12).contains(m)) {
         p.add(Field::Months, Invalid::Number);
     }
@@ -436,7 +436,7 @@ fn offer(p: &mut Problems, n: usize, o: &OfferInput) -> Option<Offer> {
         }
         Some(v) => p.check(
             field(OfferField::Price),
-            (1..=10_000_000_000)
+            (1..=catalog::PRICE_MAX)
                 .contains(&v)
                 .then_some(Vnd(v))
                 .ok_or(Invalid::Price),
@@ -447,7 +447,7 @@ fn offer(p: &mut Problems, n: usize, o: &OfferInput) -> Option<Offer> {
         p,
         field(OfferField::MinOrderQty),
         o.min_order_qty,
-        1..=100_000_000,
+        1..=catalog::QUANTITY_MAX,
     );
     let duration_hours = in_range(
         p,

@@ -2,6 +2,10 @@
 //! another site cannot send without a CORS preflight, so cookie sessions are safe here
 //! without a CSRF token.
 
+use crate::api::openapi::{
+    BadRequest, PayloadTooLarge, TooManyRequests, Unauthorized, Unavailable, UnsupportedMediaType,
+    Validation,
+};
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, ErrorEnvelope};
 use crate::extract::Json;
@@ -19,21 +23,27 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SignUpRequest {
+    #[schema(required = true)]
     pub display_name: String,
     /// E-mail address or Vietnamese mobile number.
+    #[schema(required = true)]
     pub login: String,
+    #[schema(required = true)]
     pub password: String,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SignInRequest {
+    #[schema(required = true)]
     pub login: String,
+    #[schema(required = true)]
     pub password: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MeJson {
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub id: i64,
     pub display_name: String,
     pub email: Option<String>,
@@ -76,8 +86,10 @@ pub struct SignUpAccepted {
 /// (`POST /api/v1/accounts/confirm`). The answer is the same whether or not the address is
 /// already registered.
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = SignUpRequest,
-    responses((status = 202, body = SignUpAccepted), (status = 422, body = ErrorEnvelope),
-              (status = 429, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
+    responses((status = 202, body = SignUpAccepted, description = "A link was sent to the address (or, when it already has an account, a message saying so)."),
+              (status = 400, response = BadRequest), (status = 413, response = PayloadTooLarge),
+              (status = 415, response = UnsupportedMediaType), (status = 422, response = Validation),
+              (status = 429, response = TooManyRequests), (status = 503, response = Unavailable)))]
 pub async fn create_account(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -103,7 +115,9 @@ pub async fn create_account(
 
 /// Creates the account a sign-up link stands for and signs it in (session cookie).
 #[utoipa::path(post, path = "/api/v1/accounts/confirm", tag = "accounts", request_body = ConfirmRequest,
-    responses((status = 201, body = MeJson), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 201, body = MeJson), (status = 400, response = BadRequest),
+              (status = 413, response = PayloadTooLarge),
+              (status = 415, response = UnsupportedMediaType), (status = 422, response = Validation)))]
 pub async fn confirm_account(
     State(state): State<AppState>,
     Json(req): Json<ConfirmRequest>,
@@ -118,8 +132,10 @@ pub async fn confirm_account(
 
 /// Signs in (session cookie). Rate-limited per account and per IP.
 #[utoipa::path(post, path = "/api/v1/session", tag = "accounts", request_body = SignInRequest,
-    responses((status = 200, body = MeJson), (status = 422, body = ErrorEnvelope),
-              (status = 429, body = ErrorEnvelope)))]
+    responses((status = 200, body = MeJson), (status = 400, response = BadRequest),
+              (status = 413, response = PayloadTooLarge),
+              (status = 415, response = UnsupportedMediaType), (status = 422, response = Validation),
+              (status = 429, response = TooManyRequests), (status = 503, response = Unavailable)))]
 pub async fn create_session(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -135,7 +151,9 @@ pub async fn create_session(
 
 /// Signs out.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "accounts",
-    responses((status = 204), (status = 401, body = ErrorEnvelope)))]
+    security(("session" = [])),
+    responses((status = 204, description = "Signed out; the session cookie is removed."),
+              (status = 400, response = BadRequest), (status = 401, response = Unauthorized)))]
 pub async fn delete_session(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     if let Some(hash) = &ctx.session_hash {
         ketnoi_db::sessions::delete(state.db.conn(), hash).await?;
@@ -148,7 +166,9 @@ pub async fn delete_session(State(state): State<AppState>, ctx: Ctx) -> Result<R
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
-    responses((status = 200, body = MeJson), (status = 401, body = ErrorEnvelope)))]
+    security(("session" = [])),
+    responses((status = 200, body = MeJson), (status = 400, response = BadRequest),
+              (status = 401, response = Unauthorized)))]
 pub async fn show_me(CurrentUser(user): CurrentUser) -> axum::Json<MeJson> {
     axum::Json(MeJson::from(&*user))
 }

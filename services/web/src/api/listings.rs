@@ -1,7 +1,12 @@
 //! Listings over JSON.
 
 use crate::AppState;
-use crate::error::{AppError, ErrorEnvelope, FieldErrors, Msg};
+use crate::api::openapi::{
+    BadRequest, Forbidden, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+    Validation,
+};
+use crate::api::schema::{CategoryId, Month};
+use crate::error::{AppError, FieldErrors, Msg};
 use crate::extract::Query;
 use crate::pages::listings::{ListingQuery, parse_listing_query};
 use axum::Json;
@@ -9,25 +14,31 @@ use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use ketnoi_app::listings::Editor;
 use ketnoi_db::listings::{self, Filter};
-use ketnoi_domain::catalog::{self, ListingStatus, PriceTier};
+use ketnoi_domain::catalog::{self, ListingStatus, OfferKind, PriceTier};
 use ketnoi_domain::listing::{Carried, Field, OfferField};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListingSummary {
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub id: i64,
     pub external_id: Option<String>,
     pub title_vi: String,
     pub title_en: Option<String>,
+    #[schema(value_type = CategoryId)]
     pub category: String,
     /// Lowest price in đồng per `unit`.
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub min_price_vnd: i64,
     pub unit: String,
+    /// How the listing is sold (its first offer).
+    #[schema(value_type = Option<OfferKind>)]
     pub kind: Option<String>,
     pub cooperative_slug: String,
     pub cooperative_name: String,
     pub photo: Option<String>,
     /// From a verified, unexpired OCOP badge only.
+    #[schema(minimum = 1, maximum = 5)]
     pub ocop_stars: Option<i64>,
     pub published_at: Option<DateTime<Utc>>,
 }
@@ -35,6 +46,7 @@ pub struct ListingSummary {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListingPage {
     pub items: Vec<ListingSummary>,
+    #[schema(minimum = 1, maximum = 100_000)]
     pub page: i64,
     pub has_next: bool,
 }
@@ -50,11 +62,12 @@ pub struct ApiListingQuery {
 
 /// One page (30) of published listings, newest first.
 #[utoipa::path(get, path = "/api/v1/listings", tag = "listings",
-    params(("kind" = Option<String>, Query, description = "retail, wholesale or experience"),
-           ("category" = Option<String>, Query, description = "category or group id"),
+    params(("kind" = Option<OfferKind>, Query, description = "how it is sold"),
+           ("category" = Option<CategoryId>, Query, description = "category or group id"),
            ("cooperative" = Option<String>, Query, description = "cooperative id, external_id or slug"),
-           ("page" = Option<i64>, Query, description = "1-based page number")),
-    responses((status = 200, body = ListingPage), (status = 422, body = ErrorEnvelope)))]
+           ("page" = Option<i64>, Query, minimum = 1, maximum = 100_000, description = "1-based page number")),
+    responses((status = 200, body = ListingPage), (status = 400, response = BadRequest),
+              (status = 422, response = Validation)))]
 pub async fn list_listings(
     State(state): State<AppState>,
     Query(q): Query<ApiListingQuery>,
@@ -123,33 +136,46 @@ pub async fn list_listings(
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OfferJson {
-    pub kind: String,
+    pub kind: OfferKind,
+    /// Đồng per unit (per person for an experience).
+    #[schema(minimum = 1, maximum = 10_000_000_000_i64)]
     pub price_vnd: i64,
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub case_size: Option<i64>,
+    #[schema(minimum = 1, maximum = 100_000_000)]
     pub min_order_qty: Option<i64>,
+    #[schema(minimum = 1, maximum = 240)]
     pub duration_hours: Option<i64>,
+    #[schema(minimum = 1, maximum = 1000)]
     pub max_group_size: Option<i64>,
     pub price_tiers: Vec<PriceTier>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ListingJson {
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub id: i64,
     pub external_id: Option<String>,
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub cooperative_id: i64,
     pub cooperative_slug: String,
     pub title_vi: String,
     pub title_en: Option<String>,
     pub description_vi: String,
     pub description_en: Option<String>,
+    #[schema(value_type = CategoryId)]
     pub category: String,
     pub unit: String,
     /// `null` = made to order.
+    #[schema(minimum = 0, maximum = 100_000_000)]
     pub stock: Option<i64>,
     /// Months in season, 1-12.
+    #[schema(value_type = Vec<Month>)]
     pub months: Vec<u32>,
     pub origin_commune_code: Option<String>,
     pub certifications: Vec<String>,
+    /// From a verified, unexpired OCOP badge only.
+    #[schema(minimum = 1, maximum = 5)]
     pub ocop_stars: Option<i64>,
     pub status: ListingStatus,
     pub offers: Vec<OfferJson>,
@@ -161,7 +187,8 @@ pub struct ListingJson {
 /// One published listing, by internal id or `external_id`.
 #[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "listings",
     params(("id" = String, Path, description = "internal id or external_id")),
-    responses((status = 200, body = ListingJson), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = ListingJson), (status = 400, response = BadRequest),
+              (status = 404, response = NotFound)))]
 pub async fn show_listing(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -191,20 +218,36 @@ pub async fn show_listing(
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct TierInput {
+    /// From this many units on (the first tier starts at the offer's `min_order_qty`).
+    #[schema(required = true, minimum = 1, maximum = 100_000_000)]
     pub min_qty: i64,
+    /// Đồng per unit.
+    #[schema(required = true, minimum = 1, maximum = 10_000_000_000_i64)]
     pub price_vnd: i64,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct OfferInput {
-    /// retail, wholesale or experience
+    #[schema(required = true, value_type = OfferKind)]
     pub kind: String,
-    pub price_vnd: i64,
+    /// Đồng per unit (per person for an experience).
+    #[schema(required = true, minimum = 1, maximum = 10_000_000_000_i64)]
+    pub price_vnd: Option<i64>,
+    /// Wholesale: units per case.
+    #[schema(default = json!(null), minimum = 1, maximum = 1_000_000)]
     pub case_size: Option<i64>,
+    /// Wholesale: the fewest units an order may have.
+    #[schema(default = json!(null), minimum = 1, maximum = 100_000_000)]
     pub min_order_qty: Option<i64>,
+    /// Experience: how long it lasts.
+    #[schema(default = json!(null), minimum = 1, maximum = 240)]
     pub duration_hours: Option<i64>,
+    /// Experience (required there): the largest group.
+    #[schema(default = json!(null), minimum = 1, maximum = 1000)]
     pub max_group_size: Option<i64>,
+    /// Wholesale only: quantities rising, prices falling or equal.
+    #[schema(default = json!([]))]
     pub price_tiers: Vec<TierInput>,
 }
 
@@ -213,21 +256,33 @@ pub struct OfferInput {
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ListingInput {
+    #[schema(required = true)]
     pub title_vi: String,
+    #[schema(default = json!(null))]
     pub title_en: Option<String>,
+    #[schema(required = true)]
     pub description_vi: String,
+    #[schema(default = json!(null))]
     pub description_en: Option<String>,
-    /// A leaf category id.
+    /// A category id (a leaf category, preferably).
+    #[schema(required = true, value_type = CategoryId)]
     pub category: String,
+    #[schema(required = true)]
     pub unit: String,
     /// `null` = made to order.
+    #[schema(default = json!(null), minimum = 0, maximum = 100_000_000)]
     pub stock: Option<i64>,
     /// Months in season (1-12); empty = all year.
+    #[schema(default = json!([]), value_type = Vec<Month>)]
     pub months: Vec<u32>,
+    /// Ward/commune code (see `/api/v1/communes`).
+    #[schema(default = json!(null))]
     pub origin_commune_code: Option<String>,
     /// `vietgap`, `huu_co` or `ocop` (OCOP stars show only from verified badges)
+    #[schema(default = json!([]))]
     pub certifications: Vec<String>,
-    /// One or more ways of selling it.
+    /// One to three ways of selling it.
+    #[schema(required = true, min_items = 1, max_items = 3)]
     pub offers: Vec<OfferInput>,
 }
 
@@ -264,7 +319,7 @@ fn validate_input(i: &ListingInput) -> Result<listings::Draft, FieldErrors> {
             .iter()
             .map(|o| ketnoi_domain::listing::OfferInput {
                 kind: o.kind.clone(),
-                price: Some(o.price_vnd),
+                price: o.price_vnd,
                 case_size: o.case_size,
                 min_order_qty: o.min_order_qty,
                 duration_hours: o.duration_hours,
@@ -291,9 +346,12 @@ fn editor(ctx: &crate::context::Ctx, scope: &crate::policy::OrgScope) -> Editor 
 
 /// Creates a draft listing for the cooperative (its managers, or an officer with proxy rights).
 #[utoipa::path(post, path = "/api/v1/orgs/{slug}/listings", tag = "listings", request_body = ListingInput,
-    params(("slug" = String, Path)),
-    responses((status = 201, body = ListingJson), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
-              (status = 422, body = ErrorEnvelope)))]
+    params(("slug" = String, Path, description = "the cooperative's slug")),
+    security(("session" = [])),
+    responses((status = 201, body = ListingJson), (status = 400, response = BadRequest),
+              (status = 401, response = Unauthorized), (status = 403, response = Forbidden),
+              (status = 404, response = NotFound), (status = 413, response = PayloadTooLarge),
+              (status = 415, response = UnsupportedMediaType), (status = 422, response = Validation)))]
 pub async fn create_listing(
     State(state): State<AppState>,
     ctx: crate::context::Ctx,
@@ -309,8 +367,13 @@ pub async fn create_listing(
 
 /// Replaces what a listing says (its status is left as it is).
 #[utoipa::path(put, path = "/api/v1/orgs/{slug}/listings/{id}", tag = "listings", request_body = ListingInput,
-    params(("slug" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = ListingJson), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+    params(("slug" = String, Path, description = "the cooperative's slug"),
+           ("id" = i64, Path, minimum = 1, maximum = 9223372036854775807_i64)),
+    security(("session" = [])),
+    responses((status = 200, body = ListingJson), (status = 400, response = BadRequest),
+              (status = 401, response = Unauthorized), (status = 403, response = Forbidden),
+              (status = 404, response = NotFound), (status = 413, response = PayloadTooLarge),
+              (status = 415, response = UnsupportedMediaType), (status = 422, response = Validation)))]
 pub async fn update_listing(
     State(state): State<AppState>,
     ctx: crate::context::Ctx,
@@ -334,14 +397,19 @@ pub async fn update_listing(
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct StatusInput {
-    /// draft, published, paused or archived
+    #[schema(required = true, value_type = ListingStatus)]
     pub status: String,
 }
 
 /// Publishes, pauses, archives or returns a listing to draft.
 #[utoipa::path(post, path = "/api/v1/orgs/{slug}/listings/{id}/status", tag = "listings", request_body = StatusInput,
-    params(("slug" = String, Path), ("id" = i64, Path)),
-    responses((status = 200, body = ListingJson), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+    params(("slug" = String, Path, description = "the cooperative's slug"),
+           ("id" = i64, Path, minimum = 1, maximum = 9223372036854775807_i64)),
+    security(("session" = [])),
+    responses((status = 200, body = ListingJson), (status = 400, response = BadRequest),
+              (status = 401, response = Unauthorized), (status = 403, response = Forbidden),
+              (status = 404, response = NotFound), (status = 413, response = PayloadTooLarge),
+              (status = 415, response = UnsupportedMediaType), (status = 422, response = Validation)))]
 pub async fn update_listing_status(
     State(state): State<AppState>,
     ctx: crate::context::Ctx,
@@ -380,7 +448,7 @@ async fn listing_json(
         offers: offers
             .into_iter()
             .map(|o| OfferJson {
-                kind: o.kind.as_str().to_owned(),
+                kind: o.kind,
                 price_vnd: o.price.0,
                 case_size: o.case_size,
                 min_order_qty: o.min_order_qty,

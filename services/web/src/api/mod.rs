@@ -7,4 +7,5 @@ pub mod openapi;
 pub mod orders;
 pub mod orgs;
 pub mod reference;
+pub mod schema;
 pub mod search;

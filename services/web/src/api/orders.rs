@@ -4,50 +4,56 @@
 //! managers, and officers with the cooperative's proxy; to anyone else it does not exist.
 
 use crate::AppState;
+use crate::api::openapi::{BadRequest, NotFound, Unauthorized};
 use crate::context::CurrentUser;
-use crate::error::{AppError, ErrorEnvelope};
+use crate::error::AppError;
 use crate::extract::PathId;
 use crate::pages::orders::order_for;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
 use ketnoi_db::orders;
+use ketnoi_domain::catalog::OfferKind;
+use ketnoi_domain::order::{Actor, OrderKind, PaymentMethod, Status};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderSummaryJson {
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub id: i64,
     /// `KN000123`: the reference of its bank transfer, too.
     pub code: String,
     pub cooperative_slug: String,
     pub cooperative_name: String,
-    /// `goods` or `experience`.
-    pub kind: String,
-    /// `viet_qr`, `cod` or `stripe`.
-    pub payment: String,
-    /// `placed`, `booked`, `confirmed`, `awaiting_payment`, `paid`, `shipped`, `delivered`,
-    /// `completed`, `attended`, `cancelled` or `refunded`.
-    pub status: String,
+    pub kind: OrderKind,
+    pub payment: PaymentMethod,
+    pub status: Status,
     /// Đồng.
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
     pub total_vnd: i64,
     pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderLineJson {
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub listing_id: i64,
     pub title: String,
-    /// `retail`, `wholesale` or `experience`.
-    pub offer_kind: String,
+    pub offer_kind: OfferKind,
     pub unit: String,
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub quantity: i64,
+    /// Đồng.
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
     pub unit_price_vnd: i64,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderEventJson {
+    /// The status the order reached.
+    #[schema(value_type = Status)]
     pub status: String,
-    /// `buyer`, `cooperative`, `proxy` or `system`.
+    #[schema(value_type = Actor)]
     pub actor: String,
     pub at: DateTime<Utc>,
 }
@@ -76,9 +82,9 @@ fn summary(o: &orders::Order, slug: String, name: String) -> OrderSummaryJson {
         code: o.code(),
         cooperative_slug: slug,
         cooperative_name: name,
-        kind: o.kind.as_str().to_owned(),
-        payment: o.payment.as_str().to_owned(),
-        status: o.status.as_str().to_owned(),
+        kind: o.kind,
+        payment: o.payment,
+        status: o.status,
         total_vnd: o.total,
         created_at: o.created_at,
     }
@@ -86,7 +92,9 @@ fn summary(o: &orders::Order, slug: String, name: String) -> OrderSummaryJson {
 
 /// The signed-in user's orders as a buyer, newest first (at most 200).
 #[utoipa::path(get, path = "/api/v1/orders", tag = "orders",
-    responses((status = 200, body = OrderList), (status = 401, body = ErrorEnvelope)))]
+    security(("session" = [])),
+    responses((status = 200, body = OrderList), (status = 400, response = BadRequest),
+              (status = 401, response = Unauthorized)))]
 pub async fn list_orders(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -102,9 +110,10 @@ pub async fn list_orders(
 
 /// One order with its lines and timeline.
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders",
-    params(("id" = i64, Path)),
-    responses((status = 200, body = OrderJson), (status = 401, body = ErrorEnvelope),
-              (status = 404, body = ErrorEnvelope)))]
+    params(("id" = i64, Path, minimum = 1, maximum = 9223372036854775807_i64)),
+    security(("session" = [])),
+    responses((status = 200, body = OrderJson), (status = 400, response = BadRequest),
+              (status = 401, response = Unauthorized), (status = 404, response = NotFound)))]
 pub async fn show_order(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -123,7 +132,7 @@ pub async fn show_order(
             .map(|i| OrderLineJson {
                 listing_id: i.listing_id,
                 title: i.title,
-                offer_kind: i.offer_kind.as_str().to_owned(),
+                offer_kind: i.offer_kind,
                 unit: i.unit,
                 quantity: i.quantity,
                 unit_price_vnd: i.unit_price,

@@ -1,7 +1,9 @@
 //! Cooperatives and organisations over JSON.
 
 use crate::AppState;
-use crate::error::{AppError, ErrorEnvelope};
+use crate::api::openapi::{BadRequest, Forbidden, NotFound, Unauthorized, Validation};
+use crate::api::schema::{CommuneCode, CooperativeKind, DirectoryBadge, SectorId};
+use crate::error::AppError;
 use crate::extract::Query;
 use crate::pages::directory::{DirectoryQuery, parse_directory_query};
 use crate::policy::OrgScope;
@@ -9,41 +11,50 @@ use axum::Json;
 use axum::extract::{Path, State};
 use chrono::{DateTime, NaiveDate, Utc};
 use ketnoi_db::orgs::{self, Org};
+use ketnoi_domain::catalog::BadgeKind;
 use ketnoi_domain::org::OrgKind;
 use ketnoi_domain::role::MemberRole;
 use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CooperativeSummary {
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub id: i64,
     pub slug: String,
+    #[schema(value_type = OrgKind)]
     pub kind: String,
     pub name: String,
     pub commune_code: Option<String>,
     pub sector: Option<String>,
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: Option<f64>,
     /// Best OCOP rating among its products (verified, unexpired).
+    #[schema(minimum = 1, maximum = 5)]
     pub ocop_stars: Option<i64>,
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
     pub listing_count: i64,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CooperativePage {
     pub items: Vec<CooperativeSummary>,
+    #[schema(minimum = 1, maximum = 100_000)]
     pub page: i64,
     pub has_next: bool,
 }
 
 /// One page (30) of cooperatives (HTX and THT) by name, with the directory's filters.
 #[utoipa::path(get, path = "/api/v1/cooperatives", tag = "cooperatives",
-    params(("kind" = Option<String>, Query, description = "htx or tht"),
-           ("sector" = Option<String>, Query, description = "sector id (data/categories.json)"),
-           ("commune" = Option<String>, Query, description = "Hanoi ward/commune code"),
-           ("stars" = Option<i64>, Query, description = "at least this many OCOP stars (3-5)"),
-           ("badge" = Option<String>, Query, description = "vietgap, organic or women_managed"),
-           ("page" = Option<i64>, Query, description = "1-based page number")),
-    responses((status = 200, body = CooperativePage), (status = 422, body = ErrorEnvelope)))]
+    params(("kind" = Option<CooperativeKind>, Query, description = "htx or tht"),
+           ("sector" = Option<SectorId>, Query, description = "sector id (data/categories.json)"),
+           ("commune" = Option<CommuneCode>, Query, description = "Hanoi ward/commune code"),
+           ("stars" = Option<i64>, Query, minimum = 3, maximum = 5, description = "at least this many OCOP stars"),
+           ("badge" = Option<DirectoryBadge>, Query, description = "verified badge"),
+           ("page" = Option<i64>, Query, minimum = 1, maximum = 100_000, description = "1-based page number")),
+    responses((status = 200, body = CooperativePage), (status = 400, response = BadRequest),
+              (status = 422, response = Validation)))]
 pub async fn list_cooperatives(
     State(state): State<AppState>,
     Query(q): Query<DirectoryQuery>,
@@ -80,17 +91,22 @@ pub async fn list_cooperatives(
 pub struct ManagerJson {
     pub name: String,
     pub role: String,
+    #[schema(minimum = 0, maximum = 9999)]
     pub since_year: Option<i64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BadgeJson {
+    #[schema(value_type = BadgeKind)]
     pub kind: String,
     pub number: Option<String>,
     pub issuer: Option<String>,
+    /// OCOP stars, for an OCOP badge.
+    #[schema(minimum = 1, maximum = 5)]
     pub stars: Option<i64>,
     pub product_group: Option<String>,
     pub expires_on: Option<NaiveDate>,
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub listing_id: Option<i64>,
     /// Who verified it, e.g. "Hội LHPN Xã Bát Tràng".
     pub verified_by: Option<String>,
@@ -99,6 +115,7 @@ pub struct BadgeJson {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CooperativeJson {
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub id: i64,
     pub slug: String,
     /// The id of this record in the dataset it was imported from.
@@ -111,8 +128,11 @@ pub struct CooperativeJson {
     pub commune_code: Option<String>,
     pub street: Option<String>,
     pub province_code: String,
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: Option<f64>,
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: Option<f64>,
+    #[schema(minimum = 0, maximum = 9999)]
     pub founded_year: Option<i64>,
     pub sector: Option<String>,
     pub story_vi: Option<String>,
@@ -122,8 +142,11 @@ pub struct CooperativeJson {
     pub email: Option<String>,
     pub website: Option<String>,
     pub facebook: Option<String>,
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
     pub members_total: Option<i64>,
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
     pub members_female: Option<i64>,
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
     pub jobs_female: Option<i64>,
     pub women_managers: Vec<ManagerJson>,
     /// Verified, unexpired badges only.
@@ -152,7 +175,8 @@ pub async fn find_org(state: &AppState, id: &str) -> Result<Org, AppError> {
 /// One cooperative, by internal id, `external_id` or slug.
 #[utoipa::path(get, path = "/api/v1/cooperatives/{id}", tag = "cooperatives",
     params(("id" = String, Path, description = "internal id, external_id or slug")),
-    responses((status = 200, body = CooperativeJson), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = CooperativeJson), (status = 400, response = BadRequest),
+              (status = 404, response = NotFound)))]
 pub async fn show_cooperative(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -218,6 +242,7 @@ pub async fn show_cooperative(
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberJson {
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub user_id: i64,
     pub display_name: String,
     pub role: MemberRole,
@@ -225,9 +250,11 @@ pub struct MemberJson {
 
 /// The members of an organisation; for its members only.
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}/members", tag = "organisations",
-    params(("slug" = String, Path)),
-    responses((status = 200, body = [MemberJson]), (status = 401, body = ErrorEnvelope),
-              (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+    params(("slug" = String, Path, description = "the organisation's slug")),
+    security(("session" = [])),
+    responses((status = 200, body = [MemberJson]), (status = 400, response = BadRequest),
+              (status = 401, response = Unauthorized), (status = 403, response = Forbidden),
+              (status = 404, response = NotFound)))]
 pub async fn list_members(
     State(state): State<AppState>,
     scope: OrgScope,
