@@ -153,6 +153,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
                 Ok(None) => set_cookies.push(session::removal(SESSION_COOKIE)),
                 Err(e) => {
                     let locale = negotiate(req.headers(), &jar, None);
+                    let e = storage_explains(&state, e).await;
                     return render_error(e, locale, is_api, request_id, &path, None);
                 }
             }
@@ -213,7 +214,28 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     } else {
         req.extensions_mut().insert(ctx.clone());
         let res = next.run(req).await;
-        finish(res, &ctx)
+        let failed = res
+            .extensions()
+            .get::<Rendered>()
+            .is_some_and(|Rendered(e)| matches!(**e, AppError::Internal(_)));
+        if failed
+            && state
+                .storage
+                .check(&state.db, &state.config.storage)
+                .await
+                .is_err()
+        {
+            render_error(
+                AppError::StorageUnavailable,
+                locale,
+                is_api,
+                request_id,
+                &path,
+                Some(&ctx),
+            )
+        } else {
+            finish(res, &ctx)
+        }
     };
     for c in set_cookies {
         if let Ok(v) = HeaderValue::from_str(&c.to_string()) {
@@ -224,6 +246,22 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
 }
 
 /// The session's user and, when `with_unread`, their unread messages (else 0): one query.
+/// An internal error may be the storage failing (the database file deleted, the disk full):
+/// checked at once, so the visitor is told her change was not kept (503) rather than shown
+/// a server error, and writes are refused from then on without waiting for the next check.
+async fn storage_explains(state: &AppState, e: AppError) -> AppError {
+    if matches!(e, AppError::Internal(_))
+        && state
+            .storage
+            .check(&state.db, &state.config.storage)
+            .await
+            .is_err()
+    {
+        return AppError::StorageUnavailable;
+    }
+    e
+}
+
 async fn load_user(
     state: &AppState,
     hash: &str,
@@ -295,6 +333,22 @@ fn render_error(
 }
 
 fn render_arc(
+    err: &Arc<AppError>,
+    locale: Locale,
+    is_api: bool,
+    request_id: Option<String>,
+    path: &str,
+    ctx: Option<&Ctx>,
+) -> Response {
+    let mut res = render_body(err, locale, is_api, request_id, path, ctx);
+    if let Some(secs) = err.retry_after() {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    res
+}
+
+fn render_body(
     err: &Arc<AppError>,
     locale: Locale,
     is_api: bool,
