@@ -7,7 +7,7 @@ use crate::api::openapi::{
     Validation,
 };
 use crate::context::{Ctx, CurrentUser};
-use crate::error::{AppError, ErrorEnvelope};
+use crate::error::AppError;
 use crate::extract::Json;
 use crate::pages::auth::with_cookie;
 use crate::session::{self, SESSION_COOKIE};
