@@ -77,9 +77,16 @@ pub struct ConfirmRequest {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SignUpAccepted {
-    /// Always `confirmation_sent`: a link went to the e-mail address or phone, or, when it
-    /// already has an account, a message saying so.
-    pub status: String,
+    pub status: SignUpStatus,
+}
+
+/// What happened to a sign-up.
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignUpStatus {
+    /// A link went to the e-mail address or phone, or, when it already has an account, a
+    /// message saying so.
+    ConfirmationSent,
 }
 
 /// Starts a sign-up: sends a link to the e-mail address or phone that creates the account
@@ -107,7 +114,7 @@ pub async fn create_account(
     Ok((
         StatusCode::ACCEPTED,
         axum::Json(SignUpAccepted {
-            status: "confirmation_sent".to_owned(),
+            status: SignUpStatus::ConfirmationSent,
         }),
     )
         .into_response())
