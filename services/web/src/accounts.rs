@@ -80,8 +80,9 @@ pub async fn sign_up(
     let hash = password::hash(pw.to_owned()).await?;
     let site = state.config.public_url.trim_end_matches('/');
     let recipient = login.key().to_owned();
+    let existing = find_by_login(state, &login).await?;
     let mut tx = state.db.begin().await?;
-    let (kind, locale, subject, body) = match find_by_login(state, &login).await? {
+    let (kind, locale, subject, body) = match existing {
         Some(existing) => {
             let locale = existing.locale;
             let body = crate::i18n::t_args(

@@ -189,19 +189,14 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
     );
     let mut res = if changes_state && !state.storage.is_healthy() {
-        let mut res = render_error(
+        render_error(
             AppError::StorageUnavailable,
             locale,
             is_api,
             request_id,
             &path,
             Some(&ctx),
-        );
-        res.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(crate::storage::RETRY_AFTER_SECONDS),
-        );
-        res
+        )
     } else if bad_cookie {
         render_error(
             AppError::BadRequest(crate::error::Msg::new("err-bad-cookie")),
@@ -218,13 +213,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
             .extensions()
             .get::<Rendered>()
             .is_some_and(|Rendered(e)| matches!(**e, AppError::Internal(_)));
-        if failed
-            && state
-                .storage
-                .check(&state.db, &state.config.storage)
-                .await
-                .is_err()
-        {
+        if failed && storage_failing(&state).await {
             render_error(
                 AppError::StorageUnavailable,
                 locale,
@@ -250,16 +239,19 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
 /// checked at once, so the visitor is told her change was not kept (503) rather than shown
 /// a server error, and writes are refused from then on without waiting for the next check.
 async fn storage_explains(state: &AppState, e: AppError) -> AppError {
-    if matches!(e, AppError::Internal(_))
-        && state
-            .storage
-            .check(&state.db, &state.config.storage)
-            .await
-            .is_err()
-    {
+    if matches!(e, AppError::Internal(_)) && storage_failing(state).await {
         return AppError::StorageUnavailable;
     }
     e
+}
+
+/// Checks the storage now (the background check runs only every few seconds).
+async fn storage_failing(state: &AppState) -> bool {
+    state
+        .storage
+        .check(&state.db, &state.config.storage)
+        .await
+        .is_err()
 }
 
 async fn load_user(

@@ -274,6 +274,27 @@ impl AsyncRead for IdleIo {
     }
 }
 
+impl IdleIo {
+    /// A write's outcome: bytes written count as activity; a write still pending after the
+    /// idle time ends the connection.
+    fn wrote(
+        &mut self,
+        polled: Poll<io::Result<usize>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<usize>> {
+        match polled {
+            Poll::Ready(Ok(n)) => {
+                if n > 0 {
+                    self.last_activity = Instant::now();
+                }
+                Poll::Ready(Ok(n))
+            }
+            Poll::Pending if self.expired(true, cx) => Poll::Ready(Err(idle_error())),
+            other => other,
+        }
+    }
+}
+
 impl AsyncWrite for IdleIo {
     fn poll_write(
         self: Pin<&mut Self>,
@@ -281,16 +302,8 @@ impl AsyncWrite for IdleIo {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_write(cx, data) {
-            Poll::Ready(Ok(n)) => {
-                if n > 0 {
-                    this.last_activity = Instant::now();
-                }
-                Poll::Ready(Ok(n))
-            }
-            Poll::Pending if this.expired(true, cx) => Poll::Ready(Err(idle_error())),
-            other => other,
-        }
+        let polled = Pin::new(&mut this.inner).poll_write(cx, data);
+        this.wrote(polled, cx)
     }
 
     fn poll_write_vectored(
@@ -299,16 +312,8 @@ impl AsyncWrite for IdleIo {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(Ok(n)) => {
-                if n > 0 {
-                    this.last_activity = Instant::now();
-                }
-                Poll::Ready(Ok(n))
-            }
-            Poll::Pending if this.expired(true, cx) => Poll::Ready(Err(idle_error())),
-            other => other,
-        }
+        let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.wrote(polled, cx)
     }
 
     fn is_write_vectored(&self) -> bool {
