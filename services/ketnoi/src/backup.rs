@@ -332,13 +332,7 @@ async fn backup_postgres(
         .arg("--dbname")
         .arg(&url)
         .stdin(std::process::Stdio::null());
-    if let Some(p) = password {
-        cmd.env("PGPASSWORD", p);
-    }
-    let output = cmd
-        .output()
-        .await
-        .with_context(|| format!("running {}", pg_dump.display()))?;
+    let output = run_pg_tool(cmd, &pg_dump, password).await?;
     let _ = sqlx::query("COMMIT").execute(&mut conn).await;
     let _ = sqlx::Connection::close(conn).await;
     ensure!(
@@ -554,13 +548,7 @@ async fn restore_postgres(
         .arg(&url)
         .arg(file)
         .stdin(std::process::Stdio::null());
-    if let Some(p) = password {
-        cmd.env("PGPASSWORD", p);
-    }
-    let output = cmd
-        .output()
-        .await
-        .with_context(|| format!("running {}", pg_restore.display()))?;
+    let output = run_pg_tool(cmd, &pg_restore, password).await?;
     ensure!(
         output.status.success(),
         "{} failed ({}), nothing was restored: {}",
@@ -777,6 +765,21 @@ fn percent_decode(s: &str) -> String {
 /// A media URL without its query string (which may carry credentials).
 fn redact(url: &str) -> String {
     url.split('?').next().unwrap_or_default().to_owned()
+}
+
+/// Runs `pg_dump` or `pg_restore`, the password (if the URL had one) in `PGPASSWORD` rather
+/// than on the command line.
+async fn run_pg_tool(
+    mut cmd: tokio::process::Command,
+    program: &std::path::Path,
+    password: Option<String>,
+) -> anyhow::Result<std::process::Output> {
+    if let Some(p) = password {
+        cmd.env("PGPASSWORD", p);
+    }
+    cmd.output()
+        .await
+        .with_context(|| format!("running {}", program.display()))
 }
 
 #[cfg(test)]
