@@ -31,5 +31,5 @@ pub mod signups;
 pub mod users;
 
 pub use error::{DbError, Result};
-pub use pool::{Backend, Conn, Db, Tx, now};
+pub use pool::{Backend, Conn, Db, Lease, Tx, now};
 pub use sqlx;

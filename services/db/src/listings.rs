@@ -494,10 +494,8 @@ pub async fn public_cards(
     if let Some(o) = f.org_id {
         q.push(" AND l.org_id = ").arg(Arg::Int(o));
     }
-    q.push(" ORDER BY l.published_at DESC, l.id DESC LIMIT ")
-        .arg(Arg::Int(limit))
-        .push(" OFFSET ")
-        .arg(Arg::Int(offset));
+    q.push(" ORDER BY l.published_at DESC, l.id DESC")
+        .page(limit, offset);
     Ok(on!(conn, e => bind_all!(sqlx::query_as(q.sql()), q).fetch_all(e).await)?)
 }
 

@@ -481,12 +481,12 @@ pub async fn step_in(
     actor_id: Option<i64>,
 ) -> Result<std::result::Result<(Order, Status), order::Refused>> {
     // Locks the row on PostgreSQL (SQLite's write transaction already holds the database).
-    let row: Option<(String, String, String)> = on!(tx.conn(), e => sqlx::query_as(
-        "UPDATE orders SET updated_at = updated_at WHERE id = $1 RETURNING kind, payment, status")
+    let row: Option<(String, String, String, i64)> = on!(tx.conn(), e => sqlx::query_as(
+        "UPDATE orders SET updated_at = updated_at WHERE id = $1 RETURNING kind, payment, status, org_id")
         .bind(order_id)
         .fetch_optional(e)
         .await)?;
-    let (kind, payment, status) = row.ok_or(crate::DbError::NotFound)?;
+    let (kind, payment, status, org_id) = row.ok_or(crate::DbError::NotFound)?;
     let current = facts(order_id, &kind, &payment, &status)?;
     let payment = current.payment;
     let to = match order::next(current, step, actor) {
@@ -505,6 +505,9 @@ pub async fn step_in(
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
+    if step == Step::Confirm {
+        refresh_confirmation_median(tx, org_id).await?;
+    }
     if to == Status::Cancelled {
         let mut listings: Vec<i64> = on!(tx.conn(), e => sqlx::query_scalar(
             "SELECT listing_id FROM order_items WHERE order_id = $1 AND offer_kind <> 'experience'")
@@ -681,21 +684,48 @@ pub async fn set_conversation(conn: Conn<'_>, order_id: i64, conversation_id: i6
 }
 
 /// The median time from placing to confirming, over the cooperative's last 100 confirmed
-/// orders; `None` before the first.
+/// orders; `None` before the first. Computed when an order is confirmed
+/// ([`refresh_confirmation_median`]); this reads the stored figure.
 pub async fn median_confirmation(conn: Conn<'_>, org_id: i64) -> Result<Option<chrono::Duration>> {
-    let rows: Vec<(DateTime<Utc>, DateTime<Utc>)> = on!(conn, e => sqlx::query_as(
+    let seconds: Option<i64> = on!(conn, e => sqlx::query_scalar(
+        "SELECT median_seconds FROM org_confirmation_times WHERE org_id = $1")
+        .bind(org_id)
+        .fetch_optional(e)
+        .await)?;
+    Ok(seconds.map(chrono::Duration::seconds))
+}
+
+/// Computes the cooperative's median confirmation time afresh and stores it; run in the
+/// transaction that confirms one of its orders. The same rule as the migration that filled
+/// the table (`20261206000200_profile_reads`): the middle wait of the last 100, or the mean
+/// of the two middle ones, in whole seconds.
+pub async fn refresh_confirmation_median(tx: &mut crate::Tx, org_id: i64) -> Result<()> {
+    let rows: Vec<(DateTime<Utc>, DateTime<Utc>)> = on!(tx.conn(), e => sqlx::query_as(
         "SELECT created_at, confirmed_at FROM orders \
          WHERE org_id = $1 AND confirmed_at IS NOT NULL ORDER BY id DESC LIMIT 100")
         .bind(org_id)
         .fetch_all(e)
         .await)?;
-    let mut waits: Vec<chrono::Duration> = rows.into_iter().map(|(a, b)| b - a).collect();
-    waits.sort();
-    Ok(match waits.len() {
-        0 => None,
-        n if n % 2 == 1 => Some(waits[n / 2]),
-        n => Some((waits[n / 2 - 1] + waits[n / 2]) / 2),
-    })
+    let mut waits: Vec<i64> = rows
+        .into_iter()
+        .map(|(a, b)| (b - a).num_milliseconds())
+        .collect();
+    waits.sort_unstable();
+    let millis = match waits.len() {
+        0 => return Ok(()),
+        n if n % 2 == 1 => waits[n / 2],
+        n => (waits[n / 2 - 1] + waits[n / 2]) / 2,
+    };
+    let seconds = (millis + 500).div_euclid(1000);
+    on!(tx.conn(), e => sqlx::query(
+        "INSERT INTO org_confirmation_times (org_id, median_seconds) VALUES ($1, $2) \
+         ON CONFLICT (org_id) DO UPDATE SET median_seconds = excluded.median_seconds")
+        .bind(org_id)
+        .bind(seconds)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 /// Orders still waiting for their cooperative's confirmation

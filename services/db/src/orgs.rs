@@ -83,8 +83,14 @@ pub struct Profile {
 /// `SELECT <every organisation column> FROM organisations <rest>`, as one literal for sqlx.
 macro_rules! select_orgs {
     ($rest:literal) => {
+        select_orgs!("", $rest)
+    };
+    // `$more`: further columns, each after a comma.
+    ($more:literal, $rest:literal) => {
         concat!(
-            "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key FROM organisations ",
+            "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key",
+            $more,
+            " FROM organisations ",
             $rest
         )
     };
@@ -225,6 +231,24 @@ pub async fn find_by_slug(conn: Conn<'_>, slug: &str) -> Result<Option<Org>> {
         .fetch_optional(e)
         .await)?;
     row.map(TryInto::try_into).transpose()
+}
+
+/// An organisation by slug with the seconds it usually takes to confirm an order (see
+/// [`crate::orders::median_confirmation`]), in one query: the profile page.
+pub async fn find_for_profile(conn: Conn<'_>, slug: &str) -> Result<Option<(Org, Option<i64>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        org: OrgRow,
+        confirm_median_seconds: Option<i64>,
+    }
+    let row: Option<Row> = on!(conn, e => sqlx::query_as(
+        select_orgs!(", (SELECT t.median_seconds FROM org_confirmation_times t WHERE t.org_id = organisations.id) AS confirm_median_seconds", "WHERE slug = $1"))
+        .bind(slug)
+        .fetch_optional(e)
+        .await)?;
+    row.map(|r| Ok((r.org.try_into()?, r.confirm_median_seconds)))
+        .transpose()
 }
 
 /// One page of organisations, optionally of one kind, by name.
@@ -594,10 +618,7 @@ pub async fn directory(
             .arg(Arg::Text(b.as_str().to_owned()))
             .push(" AND c.status = 'verified' AND (c.expires_on IS NULL OR c.expires_on >= $1))");
     }
-    q.push(" ORDER BY o.name, o.id LIMIT ")
-        .arg(Arg::Int(limit))
-        .push(" OFFSET ")
-        .arg(Arg::Int(offset));
+    q.push(" ORDER BY o.name, o.id").page(limit, offset);
     Ok(on!(conn, e => bind_all!(sqlx::query_as(q.sql()), q).fetch_all(e).await)?)
 }
 

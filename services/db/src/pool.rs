@@ -22,12 +22,33 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-/// Something a query can run on: a pool or a transaction, of either engine.
+/// Something a query can run on: a pool, or one connection (a transaction's or a
+/// [`Lease`]'s), of either engine.
 pub enum Conn<'c> {
     SqlitePool(&'c SqlitePool),
     PgPool(&'c PgPool),
     SqliteTx(&'c mut sqlx::SqliteConnection),
     PgTx(&'c mut sqlx::PgConnection),
+}
+
+/// One pooled connection held for a series of reads, back to the pool when dropped.
+///
+/// Each query run on the pool itself borrows a connection and gives it back, and sqlx pings
+/// a connection given back (to find one a cancelled query left mid-way): on PostgreSQL one
+/// more round trip per query. A page that reads several things in turn reads them on one
+/// lease, and pays that ping once.
+pub enum Lease {
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
+impl Lease {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Lease::Sqlite(c) => Conn::SqliteTx(c),
+            Lease::Postgres(c) => Conn::PgTx(c),
+        }
+    }
 }
 
 /// A transaction on either engine; dropped without [`Tx::commit`] it rolls back.
@@ -57,6 +78,9 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// A pooled PostgreSQL connection idle at least this long is pinged before it is lent.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 impl Db {
     /// Connects to `sqlite:…` (creating the file) or `postgres://…`, without migrating.
     pub async fn connect(url: &str) -> Result<Db> {
@@ -71,16 +95,31 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
+            // A SQLite connection is a file this process holds: it cannot have been dropped
+            // by a server, so it is not pinged before each use (a round trip to its thread).
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
+            // sqlx pings a connection before lending it by default: one more round trip per
+            // query, a third of a signed-in page's cost on PostgreSQL. Only a connection that
+            // sat idle for a while (the server may have closed it since) is pinged.
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_IF_IDLE_FOR {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(options)
                 .await?;
             Ok(Db::Postgres(pool))
@@ -121,6 +160,14 @@ impl Db {
             Db::Sqlite(p) => Conn::SqlitePool(p),
             Db::Postgres(p) => Conn::PgPool(p),
         }
+    }
+
+    /// Borrows one connection for a series of queries (see [`Lease`]).
+    pub async fn lease(&self) -> Result<Lease> {
+        Ok(match self {
+            Db::Sqlite(p) => Lease::Sqlite(p.acquire().await?),
+            Db::Postgres(p) => Lease::Postgres(p.acquire().await?),
+        })
     }
 
     /// Starts a transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`,

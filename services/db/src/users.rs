@@ -204,19 +204,32 @@ pub async fn find_by_session(
     row.map(TryInto::try_into).transpose()
 }
 
-/// [`find_by_session`] and the user's unread messages over their conversations (the same
-/// sum as [`crate::messaging::unread_total`]), in one query: what the header of every page
-/// a signed-in person views needs, for one round trip instead of two.
+/// What the header of a signed-in page needs about its visitor: see
+/// [`find_by_session_with_unread`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionUser {
+    pub user: User,
+    /// Unread messages over the user's conversations.
+    pub unread: i64,
+    /// Whether the user belongs to any organisation or holds any proxy grant: when not, a
+    /// page need not ask for her rights over the cooperative it shows (she has none).
+    pub acts_for_orgs: bool,
+}
+
+/// [`find_by_session`], the user's unread messages over their conversations (the same
+/// sum as [`crate::messaging::unread_total`]) and whether she acts for any organisation, in
+/// one query: what every page a signed-in person views needs, for one round trip.
 pub async fn find_by_session_with_unread(
     conn: Conn<'_>,
     session_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<(User, i64)>> {
+) -> Result<Option<SessionUser>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
         user: UserRow,
         unread: Option<i64>,
+        acts_for_orgs: bool,
     }
     // The conversations `messaging` calls participating: those the user is a member of and
     // those of a cooperative they own or manage; each half reads its own index.
@@ -227,12 +240,20 @@ pub async fn find_by_session_with_unread(
             LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = u.id \
             WHERE c.id IN (SELECT p.conversation_id FROM conversation_members p WHERE p.user_id = u.id \
                            UNION SELECT oc.id FROM conversations oc JOIN memberships m ON m.org_id = oc.org_id \
-                           WHERE m.user_id = u.id AND m.role IN ('owner', 'manager'))) AS unread \
+                           WHERE m.user_id = u.id AND m.role IN ('owner', 'manager'))) AS unread, \
+           (EXISTS (SELECT 1 FROM memberships a WHERE a.user_id = u.id) \
+            OR EXISTS (SELECT 1 FROM proxy_grants g WHERE g.officer_id = u.id)) AS acts_for_orgs \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > $2")
         .bind(session_hash)
         .bind(now)
         .fetch_optional(e)
         .await)?;
-    row.map(|r| Ok((r.user.try_into()?, r.unread.unwrap_or(0))))
-        .transpose()
+    row.map(|r| {
+        Ok(SessionUser {
+            user: r.user.try_into()?,
+            unread: r.unread.unwrap_or(0),
+            acts_for_orgs: r.acts_for_orgs,
+        })
+    })
+    .transpose()
 }

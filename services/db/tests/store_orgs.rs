@@ -20,6 +20,7 @@ on_both_backends!(
     text_round_trips_in_nfc,
     directory_filters_by_sector_commune_stars_and_badge,
     proxy_grants_and_audit_entries_are_kept,
+    confirmation_medians_follow_one_rule_when_confirmed_and_when_migrated,
 );
 
 async fn organisations_upsert_by_external_id_and_list_by_kind(db: &Db) {
@@ -256,4 +257,116 @@ async fn proxy_grants_and_audit_entries_are_kept(db: &Db) {
             .await
             .unwrap()
     );
+}
+
+/// The profile's "usually confirms within" figure is stored when an order is confirmed
+/// (`orders::refresh_confirmation_median`) and was filled for older orders by the migration
+/// that created its table: both give the middle of the last 100 waits (the mean of the two
+/// middle ones for an even count), in whole seconds.
+async fn confirmation_medians_follow_one_rule_when_confirmed_and_when_migrated(db: &Db) {
+    use chrono::{Duration, TimeZone, Utc};
+    use ketnoi_db::{Tx, orders, sqlx};
+    let buyer = users::insert(db.conn(), &new_user(Some("mua@example.com"), None))
+        .await
+        .unwrap();
+    let org = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng"))
+        .await
+        .unwrap();
+    let other = orgs::upsert(db.conn(), &coop("x-2", "HTX Mây Tre Phú Vinh"))
+        .await
+        .unwrap();
+    assert_eq!(
+        orders::median_confirmation(db.conn(), org.id)
+            .await
+            .unwrap(),
+        None
+    );
+    let placed = Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap();
+    // Waits of 10 min, 1 h, 20 min and 3 h 5 s for one cooperative, one of 5 min for the
+    // other, and one order never confirmed.
+    let waits: [(i64, Option<Duration>); 6] = [
+        (org.id, Some(Duration::minutes(10))),
+        (org.id, Some(Duration::hours(1))),
+        (org.id, None),
+        (org.id, Some(Duration::minutes(20))),
+        (other.id, Some(Duration::minutes(5))),
+        (org.id, Some(Duration::seconds(3 * 3600 + 5))),
+    ];
+    for (i, (org_id, wait)) in waits.iter().enumerate() {
+        let created = placed + Duration::hours(i as i64);
+        let confirmed = wait.map(|w| created + w);
+        ketnoi_db::on!(db.conn(), e => sqlx::query(
+            "INSERT INTO orders (buyer_id, org_id, kind, payment, status, total, created_at, updated_at, confirmed_at) \
+             VALUES ($1, $2, 'goods', 'cod', 'confirmed', 1000, $3, $3, $4)")
+            .bind(buyer.id)
+            .bind(*org_id)
+            .bind(created)
+            .bind(confirmed)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))
+        .unwrap();
+    }
+    let refresh = |org_id: i64| async move {
+        let mut tx: Tx = db.begin().await.unwrap();
+        orders::refresh_confirmation_median(&mut tx, org_id)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    };
+    refresh(org.id).await;
+    refresh(other.id).await;
+    // 10 min, 20 min, 1 h, 3 h 5 s: the mean of 20 min and 1 h.
+    let expected = (Some(Duration::minutes(40)), Some(Duration::minutes(5)));
+    let stored = (
+        orders::median_confirmation(db.conn(), org.id)
+            .await
+            .unwrap(),
+        orders::median_confirmation(db.conn(), other.id)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(stored, expected);
+
+    // The migration's own statement, run again on an emptied table, agrees.
+    let migration = match db.backend() {
+        ketnoi_db::Backend::Sqlite => {
+            include_str!("../migrations/sqlite/20261206000200_profile_reads.sql")
+        }
+        ketnoi_db::Backend::Postgres => {
+            include_str!("../migrations/postgres/20261206000200_profile_reads.sql")
+        }
+    };
+    let backfill = migration
+        .split(';')
+        .map(|s| {
+            s.lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .find(|s| {
+            s.trim_start()
+                .starts_with("INSERT INTO org_confirmation_times")
+        })
+        .expect("the migration fills the table");
+    ketnoi_db::on!(db.conn(), e => sqlx::query("DELETE FROM org_confirmation_times")
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
+    ketnoi_db::on!(db.conn(), e => sqlx::raw_sql(sqlx::AssertSqlSafe(backfill.clone()))
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
+    let migrated = (
+        orders::median_confirmation(db.conn(), org.id)
+            .await
+            .unwrap(),
+        orders::median_confirmation(db.conn(), other.id)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(migrated, expected);
 }

@@ -170,7 +170,8 @@ async fn outbox_messages_are_delivered_once_and_retried_later(db: &Db) {
 
 /// `find_by_session_with_unread` (the header of every signed-in page) gives the user of the
 /// session and the same unread total as `messaging::unread_total`, through messages sent,
-/// read, a conversation the user is a member of and one of a cooperative they manage.
+/// read, a conversation the user is a member of and one of a cooperative they manage; and
+/// whether she acts for an organisation (a membership or, see `proxy_grants_…`, a grant).
 async fn the_session_query_counts_unread_messages_like_the_inbox(db: &Db) {
     use ketnoi_db::{messaging, orgs};
     use ketnoi_domain::role::MemberRole;
@@ -200,11 +201,17 @@ async fn the_session_query_counts_unread_messages_like_the_inbox(db: &Db) {
             .unwrap();
     }
     let check = |hash: &'static str, user_id: i64| async move {
-        let (user, unread) = users::find_by_session_with_unread(db.conn(), hash, now())
+        let users::SessionUser {
+            user,
+            unread,
+            acts_for_orgs,
+        } = users::find_by_session_with_unread(db.conn(), hash, now())
             .await
             .unwrap()
             .unwrap();
         assert_eq!(user.id, user_id);
+        // Only the manager belongs to an organisation (no one here holds a proxy grant).
+        assert_eq!(acts_for_orgs, user_id == manager.id, "{hash}");
         assert_eq!(
             Some(user),
             users::find_by_session(db.conn(), hash, now())

@@ -14,6 +14,11 @@ use ketnoi_db::Db;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
+/// mimalloc rather than the system allocator: a signed-in page spent a tenth of the
+/// machine's time in glibc's malloc and free (perf, issue 14); see docs/architecture.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "ketnoi",

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::CookieJar;
-use ketnoi_db::users::User;
+use ketnoi_db::users::{SessionUser, User};
 use ketnoi_domain::Locale;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -31,6 +31,9 @@ pub struct Ctx {
     pub is_api: bool,
     /// Unread messages over the user's conversations, for the header (pages only).
     pub unread_messages: i64,
+    /// False only when the session's query found the user belongs to no organisation and
+    /// holds no proxy grant: a page may then skip asking for her rights over one.
+    pub acts_for_orgs: bool,
 }
 
 impl Ctx {
@@ -138,6 +141,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     let mut user = None;
     let mut session_hash = None;
     let mut unread_messages = 0;
+    let mut acts_for_orgs = false;
     if let Some(c) = jar.get(SESSION_COOKIE) {
         if !session::is_well_formed(c.value()) {
             bad_cookie = true;
@@ -145,9 +149,10 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         } else {
             let hash = session::hash_token(c.value());
             match load_user(&state, &hash, wants_unread).await {
-                Ok(Some((u, unread))) => {
-                    user = Some(Arc::new(u));
-                    unread_messages = unread;
+                Ok(Some(found)) => {
+                    user = Some(Arc::new(found.user));
+                    unread_messages = found.unread;
+                    acts_for_orgs = found.acts_for_orgs;
                     session_hash = Some(hash);
                 }
                 Ok(None) => set_cookies.push(session::removal(SESSION_COOKIE)),
@@ -173,6 +178,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     };
     let ctx = Ctx {
         unread_messages,
+        acts_for_orgs,
         user,
         locale,
         csrf_token: csrf::token(state.config.secret_key.expose(), &csrf_anchor),
@@ -258,14 +264,19 @@ async fn load_user(
     state: &AppState,
     hash: &str,
     with_unread: bool,
-) -> Result<Option<(User, i64)>, AppError> {
+) -> Result<Option<SessionUser>, AppError> {
     let (conn, now) = (state.db.conn(), ketnoi_db::now());
     Ok(if with_unread {
         ketnoi_db::users::find_by_session_with_unread(conn, hash, now).await?
     } else {
         ketnoi_db::users::find_by_session(conn, hash, now)
             .await?
-            .map(|u| (u, 0))
+            .map(|user| SessionUser {
+                user,
+                unread: 0,
+                // Not asked: assume she may, so nothing is skipped.
+                acts_for_orgs: true,
+            })
     })
 }
 

@@ -394,12 +394,15 @@ pub async fn show_org(
     if !e.is_empty() {
         return Err(AppError::Validation(e));
     }
-    let org = orgs::find_by_slug(state.db.conn(), &slug)
+    // One connection for the page's reads, in turn (see `ketnoi_db::Lease`).
+    let mut db = state.db.lease().await?;
+    let (org, confirms_in) = orgs::find_for_profile(db.conn(), &slug)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Most signed-in visitors are buyers, who act for no organisation: nothing to ask.
     let (membership, proxy) = match &ctx.user {
-        Some(u) => orgs::viewer_rights(state.db.conn(), org.id, u.id).await?,
-        None => (None, false),
+        Some(u) if ctx.acts_for_orgs => orgs::viewer_rights(db.conn(), org.id, u.id).await?,
+        _ => (None, false),
     };
     let actor = Actor::of(ctx.user.as_deref(), membership);
     // Buyers are people and businesses, not public listings: only they and admins see theirs.
@@ -408,6 +411,15 @@ pub async fn show_org(
     }
     let can_manage = policy::allows(Access::OrgManager, &Actor { proxy, ..actor }, &org);
     let today = ketnoi_domain::time::today_hanoi();
+    let filter = listings::Filter {
+        org_id: Some(org.id),
+        ..Default::default()
+    };
+    let (limit, offset) = super::page_window(page);
+    let badges = ketnoi_db::badges::of_org(db.conn(), org.id).await?;
+    let cards = listings::public_cards(db.conn(), &filter, today, limit, offset).await?;
+    let managers = orgs::managers(db.conn(), org.id).await?;
+    drop(db);
     let commune = org.commune_code.as_deref().and_then(admin_units::commune);
     let address = [
         org.street.clone().unwrap_or_default(),
@@ -417,22 +429,6 @@ pub async fn show_org(
     .filter(|s| !s.is_empty())
     .collect::<Vec<_>>()
     .join(", ");
-    let filter = listings::Filter {
-        org_id: Some(org.id),
-        ..Default::default()
-    };
-    // Independent reads, asked for at once.
-    let (badges, cards, managers) = tokio::try_join!(
-        ketnoi_db::badges::of_org(state.db.conn(), org.id),
-        listings::public_cards(
-            state.db.conn(),
-            &filter,
-            today,
-            super::page_window(page).0,
-            super::page_window(page).1
-        ),
-        orgs::managers(state.db.conn(), org.id),
-    )?;
     let (cards, has_next) = super::split_page(cards);
     let badges: Vec<Badge> = badges
         .into_iter()
@@ -479,9 +475,7 @@ pub async fn show_org(
         "geo": org.profile.lat.zip(org.profile.lon).map(|(lat, lon)| serde_json::json!({"@type": "GeoCoordinates", "latitude": lat, "longitude": lon})),
         "numberOfEmployees": org.members_total,
     });
-    let confirms_in = ketnoi_db::orders::median_confirmation(state.db.conn(), org.id)
-        .await?
-        .map(|d| duration_words(&ctx, d));
+    let confirms_in = confirms_in.map(|s| duration_words(&ctx, chrono::Duration::seconds(s)));
     render(&ProfilePage {
         confirms_in,
         layout: Layout::new(&ctx, org.name.clone()),

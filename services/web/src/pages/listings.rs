@@ -233,29 +233,27 @@ pub async fn show_listing(
 ) -> Result<Response, AppError> {
     let today = ketnoi_domain::time::today_hanoi();
     // The listing, its cooperative's name and its stars in one query; then its offers and
-    // photos at once (on PostgreSQL, round trips on separate pooled connections).
+    // photos, in turn on the same connection (see `ketnoi_db::Lease`).
+    let mut db = state.db.lease().await?;
     let listings::PageListing {
         listing,
         org_name,
         org_slug,
         ocop_stars,
-    } = listings::find_for_page(state.db.conn(), id, today)
+    } = listings::find_for_page(db.conn(), id, today)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (offers, photos) = tokio::try_join!(
-        listings::offers_with_ids(state.db.conn(), listing.id),
-        listings::photos(state.db.conn(), listing.id),
-    )?;
+    let offers = listings::offers_with_ids(db.conn(), listing.id).await?;
+    let photos = listings::photos(db.conn(), listing.id).await?;
     let stars = ocop_stars.unwrap_or(0);
     if !listing.is_public() {
         // Drafts, paused and hidden listings are for the cooperative's own people.
-        let org = ketnoi_db::orgs::find(state.db.conn(), listing.org_id)
+        let org = ketnoi_db::orgs::find(db.conn(), listing.org_id)
             .await?
             .ok_or(AppError::NotFound)?;
         let actor = match &ctx.user {
             Some(u) => {
-                let (role, proxy) =
-                    ketnoi_db::orgs::viewer_rights(state.db.conn(), org.id, u.id).await?;
+                let (role, proxy) = ketnoi_db::orgs::viewer_rights(db.conn(), org.id, u.id).await?;
                 crate::policy::Actor {
                     proxy,
                     ..crate::policy::Actor::of(Some(u), role)
@@ -267,6 +265,7 @@ pub async fn show_listing(
             return Err(AppError::NotFound);
         }
     }
+    drop(db);
     let t = ctx.tr();
     let title = localized(ctx.locale, &listing.title_vi, listing.title_en.as_deref());
     let description = localized(
