@@ -120,12 +120,26 @@ impl TestApp {
     /// [`TestApp::client`] connecting from another loopback address (e.g. `127.0.0.2`), so
     /// the server sees another client address without trusting a proxy header.
     pub fn client_from(&self, ip: std::net::IpAddr) -> Client {
+        self.client_built(reqwest::Client::builder().local_address(ip))
+    }
+
+    /// [`TestApp::client`] whose every request says `Accept-Language: {languages}`, as a
+    /// browser set to that language does.
+    pub fn client_accepting(&self, languages: &str) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT_LANGUAGE,
+            reqwest::header::HeaderValue::from_str(languages).unwrap(),
+        );
+        self.client_built(reqwest::Client::builder().default_headers(headers))
+    }
+
+    fn client_built(&self, builder: reqwest::ClientBuilder) -> Client {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         Client {
-            http: reqwest::Client::builder()
+            http: builder
                 .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
-                .local_address(ip)
                 .build()
                 .unwrap(),
             base: self.url.clone(),

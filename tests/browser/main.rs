@@ -139,7 +139,19 @@ impl Browser {
         self.fill("login", login).await;
         self.fill("password", PASSWORD).await;
         self.click("[data-testid=submit]").await;
-        self.wait_for_path("/").await;
+        // Signed in when the header offers to sign out (a buyer lands on the home page, a
+        // cooperative's owner or manager on her cooperative's page).
+        let c = &self.c;
+        eventually("the signed-in header", WAIT, || async move {
+            let url = c.current_url().await.ok()?;
+            (url.path() != "/signin").then_some(())?;
+            c.find(Locator::Css("[data-testid=signout]"))
+                .await
+                .ok()
+                .map(|_| ())
+        })
+        .await
+        .unwrap();
     }
 
     async fn sign_out(&self) {
@@ -168,6 +180,8 @@ on_both_backends!(
     search_suggests_as_you_type_and_finds_without_diacritics,
     a_buyer_and_a_cooperative_talk_live_in_two_browsers,
     a_buyer_orders_from_two_cooperatives_paying_by_vietqr_and_on_delivery,
+    cancelling_an_order_asks_first,
+    an_owner_signs_in_to_her_cooperative_and_reaches_its_waiting_orders_in_one_tap,
 );
 
 /// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
@@ -794,6 +808,111 @@ async fn the_card_page_mounts_stripe_js_under_its_content_policy_postgres() {
 /// page's Content-Security-Policy must allow, and our script mounts the card field. (The
 /// payment itself is confirmed against localstripe's API in the HTTP tests: its Stripe.js
 /// stand-in cannot create a card payment method.)
+/// On a phone, "Hủy đơn" does not cancel at once: it opens a question whose own button
+/// cancels. Until that second tap the order stands.
+async fn cancelling_an_order_asks_first(app: TestApp) {
+    use ketnoi_domain::order::PaymentMethod;
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let listing = ketnoi_tests::published_listing(&app, &org, "Bình gốm men lam").await;
+    let buyer = app
+        .user("nguoimua@example.com", PlatformRole::User, None)
+        .await;
+    let offer_id = ketnoi_db::listings::offers_with_ids(app.db.conn(), listing.id)
+        .await
+        .unwrap()[0]
+        .0;
+    let lines = [ketnoi_db::orders::Line {
+        offer_id,
+        quantity: 1,
+    }];
+    let order = ketnoi_db::orders::place(
+        &app.db,
+        &ketnoi_tests::goods_order(buyer.id, org.id, PaymentMethod::Cod, &lines),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let Some(b) = Browser::open(&app).await else {
+        return;
+    };
+    b.sign_in("nguoimua@example.com").await;
+    let path = format!("/orders/{}", order.id);
+    b.goto(&path).await;
+    let confirm =
+        b.c.find(Locator::Css("[data-testid=step-cancel]"))
+            .await
+            .unwrap();
+    assert!(
+        !confirm.is_displayed().await.unwrap(),
+        "the cancelling button shows only once asked"
+    );
+    b.click("[data-testid=ask-cancel] summary").await;
+    let question = b.text("[data-testid=ask-cancel] form p").await;
+    assert!(question.contains("Hủy đơn hàng này?"), "{question}");
+    assert_eq!(
+        ketnoi_db::orders::find(app.db.conn(), order.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ketnoi_domain::order::Status::Placed,
+        "opening the question cancels nothing"
+    );
+    b.click("[data-testid=step-cancel]").await;
+    b.wait_for_text("[data-testid=order-status]", "Đã hủy")
+        .await;
+    b.close().await;
+}
+
+/// A cooperative's owner signing in lands on her cooperative's page, not the public home;
+/// its waiting orders are one tap away, and "Quản lý HTX" in the header takes her back
+/// there from any page.
+async fn an_owner_signs_in_to_her_cooperative_and_reaches_its_waiting_orders_in_one_tap(
+    app: TestApp,
+) {
+    use ketnoi_domain::order::PaymentMethod;
+    use ketnoi_domain::role::MemberRole;
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let listing = ketnoi_tests::published_listing(&app, &org, "Bình gốm men lam").await;
+    let owner = app.user("chu@example.com", PlatformRole::User, None).await;
+    app.member(&org, &owner, MemberRole::Owner).await;
+    let buyer = app
+        .user("nguoimua@example.com", PlatformRole::User, None)
+        .await;
+    let offer_id = ketnoi_db::listings::offers_with_ids(app.db.conn(), listing.id)
+        .await
+        .unwrap()[0]
+        .0;
+    let lines = [ketnoi_db::orders::Line {
+        offer_id,
+        quantity: 2,
+    }];
+    let order = ketnoi_db::orders::place(
+        &app.db,
+        &ketnoi_tests::goods_order(buyer.id, org.id, PaymentMethod::Cod, &lines),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let Some(b) = Browser::open(&app).await else {
+        return;
+    };
+    b.sign_in("chu@example.com").await;
+    b.wait_for_path(&format!("/orgs/{}/manage", org.slug)).await;
+    let waiting = b.text("[data-testid=waiting-orders]").await;
+    assert!(waiting.contains("1 đơn chờ xác nhận"), "{waiting}");
+    b.click("[data-testid=waiting-orders]").await;
+    b.wait_for_path(&format!("/orgs/{}/orders", org.slug)).await;
+    b.c.find(Locator::Css(&format!("a[href='/orders/{}']", order.id)))
+        .await
+        .expect("the waiting order is listed");
+    // From any page, one tap back.
+    b.goto("/orgs").await;
+    b.click("[data-testid=my-link]").await;
+    b.wait_for_path(&format!("/orgs/{}/manage", org.slug)).await;
+    b.close().await;
+}
+
 async fn card_page(backend: ketnoi_tests::Backend) {
     use ketnoi_domain::order::{Actor, PaymentMethod, Step};
     let Some(stripe) = ketnoi_tests::support::TempStripe::new() else {

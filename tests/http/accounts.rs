@@ -17,6 +17,7 @@ on_both_backends!(
     password_reset_sets_a_new_password_once_and_ends_sessions,
     password_reset_does_not_reveal_accounts,
     a_form_with_a_wrong_csrf_token_is_refused_and_keeps_input,
+    signing_in_keeps_the_language_the_visitor_was_reading,
 );
 
 async fn sign_up_signs_in_and_sign_out_signs_out(app: TestApp) {
@@ -521,4 +522,62 @@ async fn a_form_with_a_wrong_csrf_token_is_refused_and_keeps_input(app: TestApp)
     assert!(r.body.contains("Biểu mẫu đã hết hạn"));
     assert!(r.body.contains("value=\"lan@example.com\""));
     assert_eq!(ketnoi_db::users::count(app.db.conn()).await.unwrap(), 0);
+}
+
+/// An English browser signing in to an account stored as Vietnamese stays in English (the
+/// pages switched to Vietnamese on sign-in); the account's own language, for e-mails, is left
+/// alone. A Vietnamese browser signing in to the same account reads Vietnamese.
+async fn signing_in_keeps_the_language_the_visitor_was_reading(app: TestApp) {
+    let u = app.user("lan@example.com", PlatformRole::User, None).await;
+    assert_eq!(u.locale, ketnoi_domain::Locale::Vi);
+    let english = app.client_accepting("en-US,en;q=0.9");
+    let form = english.get("/signin").await;
+    assert!(form.body.contains("<html lang=\"en\""), "{}", form.body);
+    let signed_in = english
+        .submit(
+            "/signin",
+            "/signin",
+            &[
+                ("login", "lan@example.com"),
+                ("password", PASSWORD),
+                ("next", "/account"),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    for path in ["/account", "/orgs", "/"] {
+        let page = english.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert!(
+            page.body.contains("<html lang=\"en\""),
+            "{path}: {}",
+            page.body
+        );
+        assert!(page.body.contains("Sign out"), "{path}");
+    }
+    let stored = ketnoi_db::users::find(app.db.conn(), u.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.locale,
+        ketnoi_domain::Locale::Vi,
+        "e-mails stay in her language"
+    );
+
+    let vietnamese = app.client_accepting("vi-VN,vi;q=0.9");
+    let signed_in = vietnamese
+        .submit(
+            "/signin",
+            "/signin",
+            &[
+                ("login", "lan@example.com"),
+                ("password", PASSWORD),
+                ("next", "/account"),
+            ],
+        )
+        .await;
+    assert_eq!(signed_in.status, 303);
+    let page = vietnamese.get("/account").await;
+    assert!(page.body.contains("<html lang=\"vi\""), "{}", page.body);
 }

@@ -11,6 +11,7 @@ on_both_backends!(
     a_malformed_session_cookie_is_an_error_and_is_removed,
     an_unknown_session_is_anonymous,
     every_response_carries_a_request_id,
+    responses_are_compressed_for_clients_that_ask,
 );
 
 async fn health_and_readiness_answer(app: TestApp) {
@@ -166,4 +167,68 @@ async fn every_response_carries_a_request_id(app: TestApp) {
             .as_str()
             .is_some_and(|s| !s.is_empty())
     );
+}
+
+/// Pages, CSS and JSON go brotli- or gzip-compressed to a client that asks (and plain to one
+/// that does not); what arrives decodes to the same bytes (pages: to a whole page, as their
+/// forms' tokens may differ from one request to the next).
+async fn responses_are_compressed_for_clients_that_ask(app: TestApp) {
+    use std::io::Read;
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    let c = app.client();
+    for path in ["/", "/orgs", "/static/app.css", "/api/v1/cooperatives"] {
+        let fetch = |encoding: Option<&'static str>| {
+            let req = c.http.get(c.url(path));
+            async move {
+                let req = match encoding {
+                    Some(e) => req.header("accept-encoding", e),
+                    None => req,
+                };
+                let res = req.send().await.unwrap();
+                assert_eq!(res.status(), 200, "{path}");
+                let coding = res
+                    .headers()
+                    .get("content-encoding")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                (coding, res.bytes().await.unwrap().to_vec())
+            }
+        };
+        let (plain_coding, plain) = fetch(None).await;
+        assert_eq!(
+            plain_coding, None,
+            "{path}: compressed for a client that did not ask"
+        );
+        let (coding, brotli) = fetch(Some("br")).await;
+        assert_eq!(coding.as_deref(), Some("br"), "{path}");
+        let mut decoded = Vec::new();
+        brotli::Decompressor::new(brotli.as_slice(), 4096)
+            .read_to_end(&mut decoded)
+            .unwrap();
+        same(&decoded, &plain, path);
+        assert!(
+            brotli.len() * 2 < plain.len(),
+            "{path}: {} of {}",
+            brotli.len(),
+            plain.len()
+        );
+        let (coding, gzip) = fetch(Some("gzip")).await;
+        assert_eq!(coding.as_deref(), Some("gzip"), "{path}");
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(gzip.as_slice())
+            .read_to_end(&mut decoded)
+            .unwrap();
+        same(&decoded, &plain, path);
+    }
+}
+
+fn same(decoded: &[u8], plain: &[u8], path: &str) {
+    if path.starts_with("/static/") || path.starts_with("/api/") {
+        assert_eq!(decoded, plain, "{path}");
+    } else {
+        let page = String::from_utf8(decoded.to_vec()).unwrap();
+        assert!(
+            page.starts_with("<!doctype html>") && page.trim_end().ends_with("</html>"),
+            "{path}: {page}"
+        );
+    }
 }

@@ -48,7 +48,7 @@ pub fn t_args(locale: Locale, key: &str, args: &[(&'static str, String)]) -> Str
 pub fn line_unit(locale: Locale, kind: OfferKind, listing_unit: &str) -> String {
     match kind.line_unit(listing_unit) {
         LineUnit::People => t(locale, "cart-people"),
-        LineUnit::Listing(unit) => unit.to_owned(),
+        LineUnit::Listing(unit) => ketnoi_domain::units::display(unit, locale),
     }
 }
 
@@ -68,6 +68,11 @@ impl Tr {
     /// See [`line_unit`].
     pub fn line_unit(&self, kind: OfferKind, listing_unit: &str) -> String {
         line_unit(self.locale, kind, listing_unit)
+    }
+
+    /// A listing's unit of sale in this language (see `ketnoi_domain::units`).
+    pub fn unit(&self, unit: &str) -> String {
+        ketnoi_domain::units::display(unit, self.locale)
     }
     pub fn lang(&self) -> &'static str {
         self.locale.code()

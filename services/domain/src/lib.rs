@@ -13,6 +13,7 @@ pub mod org;
 pub mod role;
 pub mod text;
 pub mod time;
+pub mod units;
 
 pub use locale::Locale;
 pub use money::Vnd;

@@ -58,7 +58,73 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         };
         ketnoi_db::orgs::set_bank_account(db.conn(), org.id, Some(&bank)).await?;
     }
+    seed_orders(db).await?;
     tracing::info!("demo accounts ready (password: {DEMO_PASSWORD})");
+    Ok(())
+}
+
+/// Two orders from the demo buyer waiting for the demo cooperative's confirmation (cash on
+/// delivery, and a VietQR transfer), so her home shows work to do and the buyer's orders
+/// page is not empty. Only when the buyer has no order yet.
+async fn seed_orders(db: &Db) -> anyhow::Result<()> {
+    use ketnoi_db::orders::{Line, NewOrder};
+    use ketnoi_domain::catalog::OfferKind;
+    use ketnoi_domain::order::{OrderKind, PaymentMethod};
+    let conn = || db.conn();
+    let (Some(buyer), Some(org)) = (
+        ketnoi_db::users::find_by_email(conn(), "nguoimua@example.com").await?,
+        ketnoi_db::orgs::find_by_slug(conn(), "htx-gom-su-men-lam-bat-trang").await?,
+    ) else {
+        return Ok(());
+    };
+    if !ketnoi_db::orders::of_buyer(conn(), buyer.id, 1)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let mut retail = Vec::new();
+    for l in ketnoi_db::listings::of_org(conn(), org.id).await? {
+        if !l.is_public() || l.stock.is_some_and(|s| s < 5) {
+            continue;
+        }
+        if let Some((offer_id, _)) = ketnoi_db::listings::offers_with_ids(conn(), l.id)
+            .await?
+            .into_iter()
+            .find(|(_, o)| o.kind == OfferKind::Retail)
+        {
+            retail.push(offer_id);
+        }
+        if retail.len() == 2 {
+            break;
+        }
+    }
+    for (offer_id, payment, quantity) in retail
+        .into_iter()
+        .zip([(PaymentMethod::Cod, 2), (PaymentMethod::VietQr, 1)])
+        .map(|(o, (p, q))| (o, p, q))
+    {
+        let lines = [Line { offer_id, quantity }];
+        let placed = ketnoi_db::orders::place(
+            db,
+            &NewOrder {
+                buyer_id: buyer.id,
+                org_id: org.id,
+                kind: OrderKind::Goods,
+                payment,
+                lines: &lines,
+                experience_date: None,
+                delivery_commune: Some("00577"),
+                delivery_street: Some("Số 12, ngõ 3, thôn Giang Cao"),
+                contact_phone: Some("+84912345678"),
+                buyer_note: Some("Gói kỹ giúp em, hàng dễ vỡ."),
+            },
+        )
+        .await?;
+        if let Err(unavailable) = placed {
+            tracing::warn!(?unavailable, "a demo order could not be placed");
+        }
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use axum::http::{HeaderName, HeaderValue, Request, header};
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -45,6 +46,10 @@ pub fn stack(app: Router<AppState>, state: AppState) -> Router<AppState> {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         // 4. A panic becomes a 500, never a dropped connection.
         .layer(CatchPanicLayer::new())
+        // 4b. Bodies go compressed (brotli at quality 4, or gzip) to a client that asks:
+        //     pages, CSS, JavaScript, JSON and SVG; not images already compressed, nor
+        //     live event streams, nor bodies too small to gain (the layer's predicate).
+        .layer(CompressionLayer::new().br(true).gzip(true))
         // 5. Slow clients and handlers do not hold a worker forever.
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

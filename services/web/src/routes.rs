@@ -88,6 +88,7 @@ route_map! {
     // Signed-in users.
     post "/signout" => pages::auth::delete_session, SignedIn;
     get "/account" => pages::account::show_account, SignedIn;
+    get "/my" => pages::my::show_my, SignedIn;
     post "/account/notifications" => pages::account::update_notifications, SignedIn;
     get "/orgs/new" => pages::orgs::new_org, SignedIn;
 

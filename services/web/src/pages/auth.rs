@@ -6,7 +6,7 @@ use super::{Layout, local_path, render, render_status, see_other};
 use crate::context::Ctx;
 use crate::error::{AppError, FieldErrors};
 use crate::extract::{Form, Query};
-use crate::session::{self, SESSION_COOKIE};
+use crate::session::{self, LANG_COOKIE, SESSION_COOKIE};
 use crate::{AppState, accounts};
 use askama::Template;
 use axum::extract::State;
@@ -56,6 +56,15 @@ pub fn with_cookie(mut res: Response, cookie: &Cookie<'_>) -> Response {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
+}
+
+/// Signing in keeps the language the person was reading (her switch, or her browser's):
+/// without this, an account stored as Vietnamese turned an English visitor's pages
+/// Vietnamese the moment she signed in. The account's own language (for e-mails) changes
+/// only through the switch.
+fn keeping_language(state: &AppState, ctx: &Ctx, res: Response) -> Response {
+    let lang = session::cookie(state, LANG_COOKIE, ctx.locale.code().to_owned(), 365);
+    with_cookie(res, &lang)
 }
 
 pub async fn show_signup(ctx: Ctx) -> Result<Response, AppError> {
@@ -134,7 +143,11 @@ pub async fn confirm(
     match result {
         Ok(user) => {
             let cookie = session::start(&state, user.id).await?;
-            Ok(with_cookie(see_other("/account"), &cookie))
+            Ok(keeping_language(
+                &state,
+                &ctx,
+                with_cookie(see_other("/account"), &cookie),
+            ))
         }
         Err(err) => {
             let (status, errors) = form_errors(err)?;
@@ -204,7 +217,21 @@ pub async fn create_session(
     match result {
         Ok(user) => {
             let cookie = session::start(&state, user.id).await?;
-            Ok(with_cookie(see_other(&local_path(&form.next)), &cookie))
+            // Going nowhere in particular, a cooperative's owner or manager lands on her
+            // cooperative's page (its waiting orders first), not the public home.
+            let mut next = local_path(&form.next);
+            if next == "/"
+                && !super::my::managed_cooperatives(&state, user.id)
+                    .await?
+                    .is_empty()
+            {
+                next = "/my".to_owned();
+            }
+            Ok(keeping_language(
+                &state,
+                &ctx,
+                with_cookie(see_other(&next), &cookie),
+            ))
         }
         Err(err) => {
             let (status, errors) = form_errors(err)?;

@@ -439,7 +439,13 @@ pub async fn show_org(
         .map(|m| {
             (
                 m.name,
-                ctx.tr().get(&format!("manager-{}", m.role)),
+                // The chair of an HTX's board and the leader of a THT share one role.
+                match (m.role.as_str(), org.kind) {
+                    ("chu_tich", OrgKind::Htx | OrgKind::Tht) => ctx
+                        .tr()
+                        .get(&format!("manager-chu_tich-{}", org.kind.as_str())),
+                    (role, _) => ctx.tr().get(&format!("manager-{role}")),
+                },
                 m.since_year,
             )
         })

@@ -46,6 +46,7 @@ pub(crate) fn render(
             csrf: String::new(),
             path: "/".to_owned(),
             unread: 0,
+            acts_for_orgs: false,
         },
     };
     let message = err.message(locale);

@@ -35,7 +35,7 @@ impl ListingCardView {
             title: localized(ctx.locale, &c.title_vi, c.title_en.as_deref()),
             org_name: c.org_name.clone(),
             org_slug: c.org_slug.clone(),
-            price: format!("{} / {}", Vnd(c.min_price), c.unit),
+            price: format!("{} / {}", Vnd(c.min_price), ctx.tr().unit(&c.unit)),
             kind: c
                 .kind
                 .as_deref()
@@ -278,10 +278,18 @@ pub async fn show_listing(
         .map(|(offer_id, o)| {
             let mut lines = Vec::new();
             if let Some(n) = o.min_order_qty {
-                lines.push(format!("{} {n} {}", t.get("offer-min-order"), listing.unit));
+                lines.push(format!(
+                    "{} {n} {}",
+                    t.get("offer-min-order"),
+                    t.unit(&listing.unit)
+                ));
             }
             if let Some(n) = o.case_size {
-                lines.push(format!("{} {n} {}", t.get("offer-case-size"), listing.unit));
+                lines.push(format!(
+                    "{} {n} {}",
+                    t.get("offer-case-size"),
+                    t.unit(&listing.unit)
+                ));
             }
             if let Some(h) = o.duration_hours {
                 lines.push(t.with("offer-duration", "hours", &h.to_string()));
@@ -307,14 +315,14 @@ pub async fn show_listing(
                 max_qty: o.max_group_size.filter(|_| o.kind == OfferKind::Experience),
                 orderable: listing.is_public(),
                 kind: t.get(&format!("offer-{}", o.kind.as_str())),
-                price: format!("{} / {}", o.price, listing.unit),
+                price: format!("{} / {}", o.price, t.unit(&listing.unit)),
                 lines,
                 tiers: o
                     .tiers
                     .iter()
                     .map(|tier| {
                         (
-                            format!("≥ {} {}", tier.min_qty, listing.unit),
+                            format!("≥ {} {}", tier.min_qty, t.unit(&listing.unit)),
                             tier.price.to_string(),
                         )
                     })

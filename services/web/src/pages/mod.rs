@@ -16,6 +16,7 @@ pub mod listings;
 pub mod manage;
 pub mod media;
 pub mod messages;
+pub mod my;
 pub mod network;
 pub mod orders;
 pub mod orgs;
@@ -91,6 +92,8 @@ pub struct Layout {
     pub path: String,
     /// Unread messages, shown beside "Tin nhắn".
     pub unread: i64,
+    /// The header links to "My cooperative" (`/my`): she may own or manage one.
+    pub acts_for_orgs: bool,
 }
 
 impl Layout {
@@ -105,6 +108,7 @@ impl Layout {
             csrf: ctx.csrf_token.clone(),
             path: ctx.path.clone(),
             unread: ctx.unread_messages,
+            acts_for_orgs: ctx.user.is_some() && ctx.acts_for_orgs,
         }
     }
     pub fn titled(ctx: &Ctx, key: &str) -> Layout {

@@ -244,7 +244,7 @@ impl HitView {
             org_name: h.org_name.clone(),
             org_slug: h.org_slug.clone(),
             price: match (h.min_price, &h.unit) {
-                (Some(p), Some(u)) => format!("{} / {u}", Vnd(p)),
+                (Some(p), Some(u)) => format!("{} / {}", Vnd(p), ctx.tr().unit(u)),
                 (Some(p), None) => Vnd(p).to_string(),
                 _ => String::new(),
             },

@@ -1,0 +1,110 @@
+//! Units of sale in the visitor's language. A cooperative types its unit in Vietnamese
+//! ("chiếc", "hộp", "vé"); English pages show the usual English word for the units in
+//! common use, and the unit as typed for any other (a made-up word is better shown than
+//! guessed).
+
+use crate::Locale;
+
+/// The English word for a Vietnamese unit of sale, for the units in common use.
+pub fn english(unit: &str) -> Option<&'static str> {
+    let u = unit.trim().to_lowercase();
+    Some(match u.as_str() {
+        "chiếc" | "cái" => "piece",
+        "kg" | "ký" | "cân" => "kg",
+        "g" | "gam" => "g",
+        "vé" => "ticket",
+        "hộp" => "box",
+        "bộ" => "set",
+        "chai" => "bottle",
+        "bó" => "bunch",
+        "bức" => "picture",
+        "túi" => "bag",
+        "cành" => "stem",
+        "chậu" => "pot",
+        "mét" | "m" => "metre",
+        "gói" => "pack",
+        "đêm" => "night",
+        "cây" => "tree",
+        "lít" => "litre",
+        "lọ" => "jar",
+        "suất" => "serving",
+        "đôi" => "pair",
+        "can" => "can",
+        "hũ" => "jar",
+        "mâm" => "tray",
+        "chục" => "ten",
+        "quả" => "fruit",
+        "lượt" => "visit",
+        "bông" => "flower",
+        "bắp" => "cob",
+        "nải" => "bunch",
+        "chục bắp" => "ten cobs",
+        "buổi" => "session",
+        "cốc" => "cup",
+        "người" | "khách" => "person",
+        "tấn" => "tonne",
+        "thùng" => "carton",
+        "bao" => "sack",
+        "cuộn" => "roll",
+        "tấm" => "sheet",
+        "chiếu" => "mat",
+        _ => return None,
+    })
+}
+
+/// `unit` as a visitor reading `locale` should see it.
+pub fn display(unit: &str, locale: Locale) -> String {
+    match locale {
+        Locale::En => english(unit).map_or_else(|| unit.to_owned(), str::to_owned),
+        _ => unit.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn common_units_read_in_english_and_others_as_typed() {
+        assert_eq!(display("chiếc", Locale::En), "piece");
+        assert_eq!(display("Hộp", Locale::En), "box");
+        assert_eq!(display("vé", Locale::Vi), "vé");
+        assert_eq!(display("bình 5 lít", Locale::En), "bình 5 lít");
+        // Every unit of the demo listings has its English word.
+        for u in [
+            "chiếc",
+            "kg",
+            "vé",
+            "hộp",
+            "bộ",
+            "chai",
+            "bó",
+            "bức",
+            "túi",
+            "cành",
+            "chậu",
+            "mét",
+            "gói",
+            "đêm",
+            "cây",
+            "lít",
+            "lọ",
+            "suất",
+            "đôi",
+            "can",
+            "hũ",
+            "mâm",
+            "chục",
+            "quả",
+            "lượt",
+            "bông",
+            "bắp",
+            "nải",
+            "chục bắp",
+            "buổi",
+            "cốc",
+        ] {
+            assert!(english(u).is_some(), "{u}");
+        }
+    }
+}
