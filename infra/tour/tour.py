@@ -31,8 +31,9 @@ PASSWORD = "ketnoi-demo"
 SIZES = [("phone", "390,844"), ("desktop", "1366,900")]
 OWNER_ORG = "htx-gom-su-men-lam-bat-trang"
 
-# (role, login or None, pages). `{listing}`, `{order}`, `{conversation}` are filled in from
-# the demo data once the server runs.
+# (role, login or None, pages). `{listing}` (any public listing), `{own_listing}` (one of the
+# owner's) and `{order}` (the buyer's newest) are filled in from the demo data once the
+# server runs.
 ROLES = [
     ("anonymous", None, [
         "/", "/orgs", "/orgs/map", f"/orgs/{OWNER_ORG}", "/listings", "/listings/{listing}",
@@ -46,7 +47,7 @@ ROLES = [
     ("owner", "htx.menlam@example.com", [
         "/my", f"/orgs/{OWNER_ORG}/manage", f"/orgs/{OWNER_ORG}/orders", "/orders/{order}",
         f"/orgs/{OWNER_ORG}/profile", f"/orgs/{OWNER_ORG}/listings/new",
-        f"/orgs/{OWNER_ORG}/listings/{{listing}}", f"/orgs/{OWNER_ORG}/bank",
+        f"/orgs/{OWNER_ORG}/listings/{{own_listing}}", f"/orgs/{OWNER_ORG}/bank",
         f"/orgs/{OWNER_ORG}/members", "/conversations", "/network", "/account",
     ]),
     ("officer", "canbo.battrang@example.com", [
@@ -136,12 +137,14 @@ def main():
         buyer = session(base, "nguoimua@example.com")
         _, orders = fetch(buyer, base + "/orders")
         order = (re.findall(r'href="/orders/(\d+)"', orders) or ["1"])[0]
+        _, manage = fetch(session(base, "htx.menlam@example.com"), f"{base}/orgs/{OWNER_ORG}/manage")
+        own_listing = re.search(rf'href="/orgs/{OWNER_ORG}/listings/(\d+)"', manage).group(1)
         shots = []
         for role, login, pages in ROLES:
             opener = session(base, login)
             os.makedirs(os.path.join(out, role), exist_ok=True)
             for n, page in enumerate(pages):
-                path = page.format(listing=listing, order=order)
+                path = page.format(listing=listing, order=order, own_listing=own_listing)
                 status, body = fetch(opener, base + path)
                 name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
                 stem = os.path.join(out, role, f"{n:02d}-{name}")

@@ -182,6 +182,7 @@ on_both_backends!(
     a_buyer_orders_from_two_cooperatives_paying_by_vietqr_and_on_delivery,
     cancelling_an_order_asks_first,
     an_owner_signs_in_to_her_cooperative_and_reaches_its_waiting_orders_in_one_tap,
+    on_a_phone_search_results_come_first_and_the_sort_applies_when_chosen,
 );
 
 /// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
@@ -910,6 +911,46 @@ async fn an_owner_signs_in_to_her_cooperative_and_reaches_its_waiting_orders_in_
     b.goto("/orgs").await;
     b.click("[data-testid=my-link]").await;
     b.wait_for_path(&format!("/orgs/{}/manage", org.slug)).await;
+    b.close().await;
+}
+
+/// At 390×844 the first result of a search shows on the first screen (the filters come
+/// after the results, a link away), and choosing a sort reloads the results at once.
+async fn on_a_phone_search_results_come_first_and_the_sort_applies_when_chosen(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    search_caught_up(&app).await;
+    let Some(b) = Browser::open(&app).await else {
+        return;
+    };
+    b.goto("/search?q=gom+su").await;
+    b.wait_for_text("[data-testid=search-results]", "Bát Tràng")
+        .await;
+    let (top, viewport) = match b
+        .c
+        .execute(
+            "const r = document.querySelector('[data-testid=search-hit]').getBoundingClientRect(); \
+             return [r.bottom, window.innerHeight];",
+            vec![],
+        )
+        .await
+        .unwrap()
+    {
+        serde_json::Value::Array(v) => (v[0].as_f64().unwrap(), v[1].as_f64().unwrap()),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        top <= viewport,
+        "the first result ends at {top} px, below the first screen ({viewport} px)"
+    );
+    assert!(viewport <= 844.0, "a phone's screen: {viewport}");
+    b.select("sort", "price_asc").await;
+    let c = &b.c;
+    eventually("the results sorted by price", WAIT, || async move {
+        let url = c.current_url().await.ok()?;
+        url.query()?.contains("sort=price_asc").then_some(())
+    })
+    .await
+    .unwrap();
     b.close().await;
 }
 

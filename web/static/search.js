@@ -36,3 +36,11 @@
       .catch(function () {});
   }
 })();
+
+// The sort applies as soon as it is chosen (without JavaScript, the "Tìm" button does it).
+(function () {
+  "use strict";
+  var select = document.querySelector("select[data-submit-on-change]");
+  if (!select || !select.form) return;
+  select.addEventListener("change", function () { select.form.submit(); });
+})();

@@ -75,7 +75,7 @@ impl BrowserProfile {
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            "--window-size=412,900",
+            "--window-size=390,844",
         ]
         .map(str::to_owned)
         .to_vec();
@@ -286,7 +286,7 @@ mod tests {
         let a = BrowserProfile::new();
         let b = BrowserProfile::new();
         assert!(a.args.contains(&"--headless=new".to_owned()));
-        assert!(a.args.contains(&"--window-size=412,900".to_owned()));
+        assert!(a.args.contains(&"--window-size=390,844".to_owned()));
         let flag = format!("--user-data-dir={}", a.dir().display());
         assert!(a.args.contains(&flag));
         assert_ne!(a.dir(), b.dir());

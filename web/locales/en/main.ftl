@@ -365,6 +365,7 @@ search-price-max = Price up to (₫)
 search-min-order = Minimum order at most
 search-in-season = In season now
 search-sort = Sort by
+search-filters = Filters
 search-sort-relevance = Best match
 search-sort-price_asc = Price: low to high
 search-sort-price_desc = Price: high to low

@@ -365,6 +365,7 @@ search-price-max = Giá đến (₫)
 search-min-order = Đơn tối thiểu không quá
 search-in-season = Đang vào mùa
 search-sort = Sắp xếp
+search-filters = Bộ lọc
 search-sort-relevance = Phù hợp nhất
 search-sort-price_asc = Giá thấp đến cao
 search-sort-price_desc = Giá cao đến thấp
