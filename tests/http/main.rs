@@ -24,3 +24,4 @@ mod search;
 mod shell;
 mod storage;
 mod stripe;
+mod unchanged;

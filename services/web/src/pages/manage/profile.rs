@@ -45,53 +45,57 @@ pub struct ProfileForm {
     pub members_total: String,
     pub members_female: String,
     pub jobs_female: String,
-    pub manager_name_1: String,
-    pub manager_role_1: String,
-    pub manager_since_1: String,
-    pub manager_name_2: String,
-    pub manager_role_2: String,
-    pub manager_since_2: String,
-    pub manager_name_3: String,
-    pub manager_role_3: String,
-    pub manager_since_3: String,
-    pub manager_name_4: String,
-    pub manager_role_4: String,
-    pub manager_since_4: String,
+    /// The women-in-management rows, `manager_name_N`, `manager_role_N` and
+    /// `manager_since_N` for N from 1 to [`MAX_MANAGERS`]: as many as she has, and a blank one.
+    #[serde(flatten)]
+    pub rows: std::collections::BTreeMap<String, String>,
 }
 
+/// The profile form has room for this many women in management (an HTX's board, its
+/// director, its accountant and controllers; the demo's largest has five).
+pub const MAX_MANAGERS: usize = 10;
+
 impl ProfileForm {
-    /// (number, name, role, since) of the four manager rows, for the template.
+    fn row(&self, field: &str, n: usize) -> &str {
+        self.rows
+            .get(&format!("{field}_{n}"))
+            .map_or("", String::as_str)
+    }
+
+    /// (name, role, since) of row `n` (from 1).
+    fn manager(&self, n: usize) -> (&str, &str, &str) {
+        (
+            self.row("manager_name", n),
+            self.row("manager_role", n),
+            self.row("manager_since", n),
+        )
+    }
+
+    /// (number, name, role, since) of the rows the form shows: those up to the last one
+    /// filled in, and one blank row to add a person (while there is room).
     pub fn manager_rows(&self) -> Vec<(usize, String, String, String)> {
-        self.managers()
-            .into_iter()
-            .enumerate()
-            .map(|(i, (n, r, s))| (i + 1, n.to_owned(), r.to_owned(), s.to_owned()))
+        let filled = (1..=MAX_MANAGERS)
+            .rev()
+            .find(|n| {
+                let (name, _, since) = self.manager(*n);
+                !name.trim().is_empty() || !since.trim().is_empty()
+            })
+            .unwrap_or(0);
+        (1..=(filled + 1).min(MAX_MANAGERS))
+            .map(|n| {
+                let (name, role, since) = self.manager(n);
+                (n, name.to_owned(), role.to_owned(), since.to_owned())
+            })
             .collect()
     }
 
-    fn managers(&self) -> [(&str, &str, &str); 4] {
-        [
-            (
-                &self.manager_name_1,
-                &self.manager_role_1,
-                &self.manager_since_1,
-            ),
-            (
-                &self.manager_name_2,
-                &self.manager_role_2,
-                &self.manager_since_2,
-            ),
-            (
-                &self.manager_name_3,
-                &self.manager_role_3,
-                &self.manager_since_3,
-            ),
-            (
-                &self.manager_name_4,
-                &self.manager_role_4,
-                &self.manager_since_4,
-            ),
-        ]
+    fn set_manager(&mut self, n: usize, m: Manager) {
+        self.rows.insert(format!("manager_name_{n}"), m.name);
+        self.rows.insert(format!("manager_role_{n}"), m.role);
+        self.rows.insert(
+            format!("manager_since_{n}"),
+            m.since_year.map(|y| y.to_string()).unwrap_or_default(),
+        );
     }
 }
 
@@ -239,8 +243,8 @@ pub(super) fn validate_profile(
     }
     let jobs_female = opt_num(&mut e, "jobs_female", &f.jobs_female, 0..=1_000_000);
     let mut managers = Vec::new();
-    for (i, (name, role, since)) in f.managers().into_iter().enumerate() {
-        let n = i + 1;
+    for n in 1..=MAX_MANAGERS {
+        let (name, role, since) = f.manager(n);
         let Some(name) = e
             .check(&format!("manager_name_{n}"), text::optional_line(name, 100))
             .flatten()
@@ -305,7 +309,6 @@ pub(super) fn validate_profile(
 pub(super) fn profile_form_of(o: &orgs::Org, managers: &[Manager]) -> ProfileForm {
     let s = |v: &Option<String>| v.clone().unwrap_or_default();
     let n = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-    let m = |i: usize| managers.get(i).cloned();
     let mut f = ProfileForm {
         name: o.name.clone(),
         registration_no: s(&o.profile.registration_no),
@@ -339,34 +342,8 @@ pub(super) fn profile_form_of(o: &orgs::Org, managers: &[Manager]) -> ProfileFor
         jobs_female: n(o.profile.jobs_female),
         ..ProfileForm::default()
     };
-    let slots = [
-        (
-            &mut f.manager_name_1,
-            &mut f.manager_role_1,
-            &mut f.manager_since_1,
-        ),
-        (
-            &mut f.manager_name_2,
-            &mut f.manager_role_2,
-            &mut f.manager_since_2,
-        ),
-        (
-            &mut f.manager_name_3,
-            &mut f.manager_role_3,
-            &mut f.manager_since_3,
-        ),
-        (
-            &mut f.manager_name_4,
-            &mut f.manager_role_4,
-            &mut f.manager_since_4,
-        ),
-    ];
-    for (i, (name, role, since)) in slots.into_iter().enumerate() {
-        if let Some(mgr) = m(i) {
-            *name = mgr.name;
-            *role = mgr.role;
-            *since = n(mgr.since_year);
-        }
+    for (i, mgr) in managers.iter().take(MAX_MANAGERS).enumerate() {
+        f.set_manager(i + 1, mgr.clone());
     }
     f
 }
