@@ -326,6 +326,20 @@ async fn each_side_takes_only_its_own_steps_and_strangers_see_nothing(app: TestA
                 .await
         }
     };
+    // Each side is told what happens next, in its own words.
+    let seen_by_buyer = s.buyer.get(&path).await.body;
+    assert!(
+        seen_by_buyer.contains("mã VietQR sẽ hiện ở trang này")
+            && seen_by_buyer.contains("Chưa cần chuyển tiền"),
+        "{seen_by_buyer}"
+    );
+    let seen_by_coop = s.coop_a.get(&path).await.body;
+    assert!(
+        seen_by_coop.contains("Người mua đang chờ bạn xác nhận")
+            && seen_by_coop.contains("Nhắn người mua về đơn này")
+            && !seen_by_coop.contains("Câu hỏi của bạn"),
+        "{seen_by_coop}"
+    );
     // The buyer cannot confirm; the cooperative can.
     assert_eq!(step(&s.buyer, "confirm").await.status, 409);
     assert_eq!(step(&s.coop_a, "confirm").await.status, 303);
@@ -336,7 +350,14 @@ async fn each_side_takes_only_its_own_steps_and_strangers_see_nothing(app: TestA
         "{}",
         profile.body
     );
-    // Awaiting the transfer: the buyer sees the VietQR code for the exact amount.
+    // Awaiting the transfer: the cooperative is told to watch for the money ...
+    let seen_by_coop = s.coop_a.get(&path).await.body;
+    assert!(
+        seen_by_coop.contains("Mã VietQR người mua dùng để chuyển khoản")
+            && seen_by_coop.contains("Đã nhận tiền"),
+        "{seen_by_coop}"
+    );
+    // ... and the buyer sees the VietQR code for the exact amount.
     let page = s.buyer.get(&path).await;
     assert!(
         page.body.contains("data-testid=\"vietqr\""),

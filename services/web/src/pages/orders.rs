@@ -157,6 +157,8 @@ struct ShowPage {
     /// Pay by card (the buyer, when the order awaits a card payment).
     card: bool,
     is_buyer: bool,
+    /// What happens next, said to whoever is looking (empty once nothing is waiting).
+    next: String,
     errors: FieldErrors,
 }
 
@@ -197,6 +199,24 @@ async fn qr_for(state: &AppState, order: &Order) -> Result<Option<QrView>, AppEr
         amount: Vnd(order.total).to_string(),
         reference,
     }))
+}
+
+/// What happens next with an order waiting on someone, in words for the person looking:
+/// the buyer learns what the cooperative does and when she pays; the cooperative what to do.
+fn next_step(ctx: &Ctx, status: Status, payment: PaymentMethod, actor: Actor) -> String {
+    let who = match actor {
+        Actor::Buyer => "buyer",
+        Actor::Cooperative | Actor::Proxy => "seller",
+        Actor::System => return String::new(),
+    };
+    let key = match (status, payment) {
+        (Status::Placed | Status::Booked, PaymentMethod::VietQr) => "waiting-viet_qr",
+        (Status::Placed | Status::Booked, PaymentMethod::Stripe) => "waiting-stripe",
+        (Status::Placed | Status::Booked, PaymentMethod::Cod) => "waiting-cod",
+        (Status::AwaitingPayment, _) => "awaiting-payment",
+        _ => return String::new(),
+    };
+    ctx.tr().get(&format!("order-next-{who}-{key}"))
 }
 
 /// The order page, answered with `status` (409 after a refused step).
@@ -297,6 +317,7 @@ async fn order_page(
             && actor == Actor::Buyer
             && state.payments.stripe.is_some(),
         is_buyer: actor == Actor::Buyer,
+        next: next_step(ctx, f.status, f.payment, actor),
         errors,
     };
     render_status(status, &page)
