@@ -285,6 +285,14 @@ async fn a_listing_with_wholesale_tiers_and_photos_is_published(app: TestApp) {
     assert!(directory.contains("Khăn lụa tơ tằm Vạn Phúc"));
     let listed = app.client().get("/listings?kind=wholesale").await.body;
     assert!(listed.contains(&format!("/listings/{id}")));
+    // One price rule, said in words: the card's lowest price is "from", and the page says
+    // at which quantity it applies.
+    assert!(listed.contains("từ 220.000 ₫ / chiếc"), "{listed}");
+    let page = app.client().get(&format!("/listings/{id}")).await.body;
+    assert!(
+        page.contains("Từ 220.000 ₫ / chiếc khi mua từ 100 chiếc"),
+        "{page}"
+    );
 }
 
 async fn refused_uploads_say_why_and_store_nothing(app: TestApp) {

@@ -35,7 +35,15 @@ impl ListingCardView {
             title: localized(ctx.locale, &c.title_vi, c.title_en.as_deref()),
             org_name: c.org_name.clone(),
             org_slug: c.org_slug.clone(),
-            price: format!("{} / {}", Vnd(c.min_price), ctx.tr().unit(&c.unit)),
+            // A wholesale listing's lowest price is its cheapest tier's: "from", not "at".
+            price: {
+                let price = format!("{} / {}", Vnd(c.min_price), ctx.tr().unit(&c.unit));
+                if c.kind.as_deref() == Some(OfferKind::Wholesale.as_str()) {
+                    ctx.tr().with("price-from", "price", &price)
+                } else {
+                    price
+                }
+            },
             kind: c
                 .kind
                 .as_deref()
@@ -296,6 +304,20 @@ pub async fn show_listing(
             }
             if let Some(g) = o.max_group_size {
                 lines.push(t.with("offer-group", "people", &g.to_string()));
+            }
+            // The lowest tier, in words: the price a card shows "from".
+            if let Some(low) = o.tiers.iter().min_by_key(|tier| tier.price.0)
+                && low.price.0 < o.price.0
+            {
+                let unit = t.unit(&listing.unit);
+                lines.push(crate::i18n::t_args(
+                    ctx.locale,
+                    "price-from-quantity",
+                    &[
+                        ("price", format!("{} / {unit}", low.price)),
+                        ("qty", format!("{} {unit}", low.min_qty)),
+                    ],
+                ));
             }
             let wholesale = o.kind == OfferKind::Wholesale;
             let step = o.case_size.filter(|c| wholesale && *c > 1).unwrap_or(1);

@@ -228,9 +228,15 @@ impl HitView {
     fn new(h: &Hit, ctx: &Ctx) -> HitView {
         let t = ctx.tr();
         let (href, kind) = match h.key.kind {
+            // A listing says what it is by its category ("Trải nghiệm & du lịch", "Gốm sứ"),
+            // not the same word for every one.
             DocKind::Listing => (
                 format!("/listings/{}", h.key.id),
-                t.get("search-type-listing"),
+                h.category_id
+                    .as_deref()
+                    .and_then(catalog::category)
+                    .map(|c| localized(ctx.locale, &c.name_vi, Some(&c.name_en)))
+                    .unwrap_or_else(|| t.get("search-type-listing")),
             ),
             DocKind::Cooperative => (
                 format!("/orgs/{}", h.org_slug),
