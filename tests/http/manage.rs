@@ -574,6 +574,13 @@ async fn proxy_officers_act_for_the_cooperative_and_the_log_says_so(app: TestApp
         )
         .await;
     assert_eq!(granted.status, 303);
+    // Her dashboard now leads to the cooperative's management, and to payouts.
+    let union = o.get("/union").await.body;
+    assert!(
+        union.contains(&format!("href=\"/orgs/{}/manage\"", org.slug)),
+        "{union}"
+    );
+    assert!(union.contains("href=\"/union/payouts\""), "{union}");
     let created = o
         .submit(
             &format!("/orgs/{}/listings/new", org.slug),
@@ -605,6 +612,12 @@ async fn proxy_officers_act_for_the_cooperative_and_the_log_says_so(app: TestApp
     let audit = o.get(&format!("/union/audit/{}", org.slug)).await;
     assert_eq!(audit.status, 200, "officers in scope see the log");
     assert!(audit.body.contains("thay mặt hợp tác xã"));
+    // Entries name what they changed, not a record number.
+    assert!(
+        audit.body.contains("“Khăn lụa tơ tằm Vạn Phúc”"),
+        "{}",
+        audit.body
+    );
     let outsider = app
         .user(
             "canbo.xa@example.com",

@@ -545,6 +545,15 @@ pub async fn proxies(conn: Conn<'_>, org_id: i64) -> Result<Vec<(i64, String)>> 
         .await)?)
 }
 
+/// The organisations that granted `officer_id` proxy rights: their ids.
+pub async fn proxied_by(conn: Conn<'_>, officer_id: i64) -> Result<Vec<i64>> {
+    Ok(on!(conn, e => sqlx::query_scalar(
+        "SELECT org_id FROM proxy_grants WHERE officer_id = $1 ORDER BY org_id")
+        .bind(officer_id)
+        .fetch_all(e)
+        .await)?)
+}
+
 /// Filters of the cooperative directory; `None` means any.
 #[derive(Debug, Clone, Default)]
 pub struct DirectoryFilter {

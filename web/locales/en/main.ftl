@@ -354,6 +354,7 @@ event-organizer = Organiser
 photo-first = Show first
 photo-remove = Remove
 union-imports = Import and export spreadsheets
+union-manage-proxy = Manage for them
 
 # Search
 search-title = Search

@@ -354,6 +354,7 @@ event-organizer = Đơn vị tổ chức
 photo-first = Đưa lên đầu
 photo-remove = Xóa ảnh
 union-imports = Nhập và xuất bảng tính
+union-manage-proxy = Quản lý thay HTX
 
 # Search
 search-title = Tìm kiếm

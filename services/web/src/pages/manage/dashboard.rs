@@ -70,16 +70,35 @@ pub struct BadgeForm {
 /// One audit entry as people read it.
 pub fn audit_row(a: audit::Logged, ctx: &Ctx) -> AuditRow {
     let t = ctx.tr();
+    let about = subject(&a);
     AuditRow {
         when: ketnoi_domain::time::format_hanoi(a.created_at),
         who: a.actor_name.unwrap_or_default(),
         proxy: a.on_behalf_of.is_some(),
         what: format!(
-            "{} {} #{}",
+            "{} {} {}",
             t.get(&format!("audit-{}", a.action)),
             t.get(&format!("audit-entity-{}", a.entity)),
-            a.entity_id
+            about
         ),
+    }
+}
+
+/// What an audit entry is about, as people name it: the title or name its record had
+/// (after the change, or before a deletion), else its number.
+fn subject(a: &audit::Logged) -> String {
+    let named = [a.after_json.as_deref(), a.before_json.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        .find_map(|v| {
+            ["title_vi", "name", "display_name", "title"]
+                .iter()
+                .find_map(|k| v.get(*k).and_then(|n| n.as_str()).map(str::to_owned))
+        });
+    match named {
+        Some(name) => format!("“{name}”"),
+        None => format!("#{}", a.entity_id),
     }
 }
 

@@ -22,7 +22,7 @@ use ketnoi_domain::admin_units;
 struct DashboardPage {
     layout: Layout,
     scope: String,
-    cards: Vec<OrgCard>,
+    cards: Vec<(OrgCard, bool)>,
 }
 
 pub async fn show_dashboard(
@@ -32,6 +32,8 @@ pub async fn show_dashboard(
 ) -> Result<Response, AppError> {
     let scope = crate::policy::officer_scope(&user)?;
     let orgs = ketnoi_db::orgs::cooperatives_in(state.db.conn(), &scope, 200).await?;
+    // The cooperatives that made her their proxy: she manages them from here, one tap.
+    let proxied = ketnoi_db::orgs::proxied_by(state.db.conn(), user.id).await?;
     let scope = match scope.commune().and_then(admin_units::commune) {
         Some(c) => c.name.clone(),
         None => ctx.tr().get("union-scope-city"),
@@ -39,7 +41,10 @@ pub async fn show_dashboard(
     render(&DashboardPage {
         layout: Layout::titled(&ctx, "union-title"),
         scope,
-        cards: orgs.iter().map(OrgCard::new).collect(),
+        cards: orgs
+            .iter()
+            .map(|o| (OrgCard::new(o), proxied.contains(&o.id)))
+            .collect(),
     })
 }
 
