@@ -312,6 +312,10 @@ async fn saving_every_demo_listing_of_a_cooperative_unchanged_changes_nothing(ap
         let saved = c.submit(&edit, &edit, &fields).await;
         assert_eq!(saved.status, 303, "{}: {}", l.id, saved.body);
         assert_eq!(shown(&c, l.id).await, before, "listing {}", l.id);
+        // Back on the form, which says it saved.
+        let back = saved.location.expect("a redirect");
+        assert_eq!(back, format!("{edit}?saved=1"));
+        assert!(c.get(&back).await.body.contains("Đã lưu thay đổi."));
     }
 }
 

@@ -44,7 +44,11 @@ pub async fn show_account(
     render(&AccountPage {
         layout: Layout::titled(&ctx, "account-title"),
         login,
-        role: ctx.tr().get(&format!("role-{}", user.role.as_str())),
+        // A platform role worth saying (officer, administrator); everyone else is just herself.
+        role: match user.role {
+            ketnoi_domain::role::PlatformRole::User => String::new(),
+            r => ctx.tr().get(&format!("role-{}", r.as_str())),
+        },
         orgs: orgs
             .into_iter()
             .map(|(o, r)| {

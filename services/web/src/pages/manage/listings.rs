@@ -269,6 +269,8 @@ pub(super) fn form_of(l: &Listing, offers: &[Offer]) -> ListingForm {
 #[template(path = "manage/listing.html")]
 pub(super) struct ListingPage {
     layout: Layout,
+    /// Just saved: the page says so.
+    saved: bool,
     slug: String,
     /// `None` while creating.
     listing_id: Option<i64>,
@@ -292,6 +294,7 @@ pub(super) fn listing_page(
     errors: FieldErrors,
 ) -> ListingPage {
     ListingPage {
+        saved: false,
         layout: Layout::titled(
             ctx,
             if listing.is_some() {
@@ -380,23 +383,33 @@ pub(super) async fn own_listing(
         .ok_or(AppError::NotFound)
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EditQuery {
+    saved: String,
+}
+
 pub async fn edit_listing(
     State(state): State<AppState>,
     ctx: Ctx,
     scope: OrgScope,
     PathId(id): PathId,
+    crate::extract::Query(q): crate::extract::Query<EditQuery>,
 ) -> Result<Response, AppError> {
     let l = own_listing(&state, &scope, id).await?;
     let offers = listings::offers(state.db.conn(), l.id).await?;
     let photos = listings::photos(state.db.conn(), l.id).await?;
-    render(&listing_page(
-        &ctx,
-        &scope,
-        Some(&l),
-        photos,
-        form_of(&l, &offers),
-        FieldErrors::default(),
-    ))
+    render(&ListingPage {
+        saved: q.saved == "1",
+        ..listing_page(
+            &ctx,
+            &scope,
+            Some(&l),
+            photos,
+            form_of(&l, &offers),
+            FieldErrors::default(),
+        )
+    })
 }
 
 pub async fn update_listing(
@@ -423,7 +436,7 @@ pub async fn update_listing(
     ketnoi_app::listings::update(&state.db, &editor(&ctx, &scope), &l, draft, &Carried::FORM)
         .await?;
     Ok(see_other(&format!(
-        "/orgs/{}/listings/{}",
+        "/orgs/{}/listings/{}?saved=1",
         scope.org.slug, l.id
     )))
 }
