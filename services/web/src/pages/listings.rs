@@ -26,6 +26,9 @@ pub struct ListingCardView {
     pub kind: String,
     pub stars: i64,
     pub photo: Option<String>,
+    /// The category group (`thu-cong`, `thuc-pham`, `hoa-cay-canh`, `trai-nghiem`): a card
+    /// without a photo shows that group's drawing instead.
+    pub group: String,
 }
 
 impl ListingCardView {
@@ -51,6 +54,9 @@ impl ListingCardView {
                 .unwrap_or_default(),
             stars: c.ocop_stars.unwrap_or(0),
             photo: c.photo.clone(),
+            group: catalog::category(&c.category_id)
+                .map(|cat| cat.parent.clone().unwrap_or_else(|| cat.id.clone()))
+                .unwrap_or_default(),
         }
     }
 }
