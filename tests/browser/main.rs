@@ -183,6 +183,7 @@ on_both_backends!(
     cancelling_an_order_asks_first,
     an_owner_signs_in_to_her_cooperative_and_reaches_its_waiting_orders_in_one_tap,
     on_a_phone_search_results_come_first_and_the_sort_applies_when_chosen,
+    checkout_mistakes_show_on_the_first_screen,
 );
 
 /// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
@@ -951,6 +952,48 @@ async fn on_a_phone_search_results_come_first_and_the_sort_applies_when_chosen(a
     })
     .await
     .unwrap();
+    b.close().await;
+}
+
+/// A checkout with the address and phone left empty comes back with what to fix listed on
+/// the first screen of a phone (the fields are far below), asking for the phone rather than
+/// calling an empty one invalid.
+async fn checkout_mistakes_show_on_the_first_screen(app: TestApp) {
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let listing = ketnoi_tests::published_listing(&app, &org, "Bình gốm men lam").await;
+    app.user("nguoimua@example.com", PlatformRole::User, None)
+        .await;
+    let Some(b) = Browser::open(&app).await else {
+        return;
+    };
+    b.sign_in("nguoimua@example.com").await;
+    b.goto(&format!("/listings/{}", listing.id)).await;
+    b.click("[data-testid=add]").await;
+    b.wait_for_path("/cart").await;
+    b.click("[data-testid=pay-cod]").await;
+    b.click("[data-testid=place-order]").await;
+    b.wait_for_text("[data-testid=checkout-errors]", "Nhập số điện thoại")
+        .await;
+    let (bottom, viewport) = match b
+        .c
+        .execute(
+            "const r = document.querySelector('[data-testid=checkout-errors]').getBoundingClientRect(); \
+             return [r.bottom, window.innerHeight, window.scrollY];",
+            vec![],
+        )
+        .await
+        .unwrap()
+    {
+        serde_json::Value::Array(v) => (v[0].as_f64().unwrap(), v[1].as_f64().unwrap()),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        bottom <= viewport,
+        "the list of mistakes ends at {bottom} px, below the first screen ({viewport} px)"
+    );
+    let summary = b.text("[data-testid=checkout-errors]").await;
+    assert!(summary.contains("Chọn phường/xã giao hàng"), "{summary}");
+    assert!(!summary.contains("không hợp lệ"), "{summary}");
     b.close().await;
 }
 

@@ -138,6 +138,13 @@ async fn a_cart_across_two_cooperatives_becomes_one_order_each(app: TestApp) {
     let bad = check_out(&s.buyer, "12", &[(&pay_a, "viet_qr"), (&pay_b, "cod")]).await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("field-error"));
+    // The page that comes back has the buyer's own header (no cooperative's links).
+    assert!(bad.body.contains("data-testid=\"orders-link\""));
+    assert!(
+        !bad.body.contains("data-testid=\"my-link\""),
+        "{}",
+        bad.body
+    );
     assert!(orders_of(&app, "nguoimua@example.com").await.is_empty());
     // VietQR for a cooperative without an account is refused too.
     let no_bank = check_out(

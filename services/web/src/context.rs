@@ -129,10 +129,10 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let mut set_cookies = Vec::new();
-    // The header's unread count, on pages only (not the API, assets or live connections),
-    // read with the session in the same query.
-    let wants_unread = req.method() == axum::http::Method::GET
-        && !is_api
+    // The header's unread count and whether she acts for an organisation, on pages only
+    // (not the API, assets or live connections), read with the session in the same query:
+    // a form post that comes back with its errors shows the same header as the form did.
+    let wants_unread = !is_api
         && !path.starts_with("/static/")
         && !path.starts_with("/media/")
         && !req.uri().path().ends_with("/live");

@@ -360,11 +360,16 @@ pub async fn checkout(
     let plan = order::plan(&items);
     let any_goods = plan.orders.iter().any(|o| o.kind == OrderKind::Goods);
     let mut e = FieldErrors::default();
+    // A missing phone is asked for; a wrong one is called wrong.
     let phone = e
         .check(
             "phone",
-            ketnoi_domain::contact::Phone::parse(&values.phone)
-                .map_err(|_| Msg::new("err-phone-invalid")),
+            if values.phone.trim().is_empty() {
+                Err(Msg::new("err-phone-required"))
+            } else {
+                ketnoi_domain::contact::Phone::parse(&values.phone)
+                    .map_err(|_| Msg::new("err-phone-invalid"))
+            },
         )
         .map(|p| p.as_str().to_owned());
     let note = e
@@ -376,7 +381,11 @@ pub async fn checkout(
             "commune_code",
             admin_units::commune(&values.commune_code)
                 .map(|c| c.code.clone())
-                .ok_or(Msg::new("err-invalid-choice")),
+                .ok_or(Msg::new(if values.commune_code.trim().is_empty() {
+                    "err-commune-required"
+                } else {
+                    "err-invalid-choice"
+                })),
         );
         street = e.check("street", text::required_line(&values.street, 200));
     }
