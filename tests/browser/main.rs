@@ -25,21 +25,26 @@ struct Browser {
 impl Browser {
     /// `None` when no browser is installed (and KETNOI_REQUIRE_BROWSER is not set).
     async fn open(app: &TestApp) -> Option<Browser> {
+        Browser::open_in(app, "vi-VN", "vi-VN,vi").await
+    }
+
+    /// A phone whose language is `lang` (`--lang`), accepting `accept_languages`.
+    async fn open_in(app: &TestApp, lang: &str, accept_languages: &str) -> Option<Browser> {
         let driver = chromedriver_url()?;
         let profile = BrowserProfile::new();
         let mut caps: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&profile.capabilities_json()).expect("capabilities");
-        // A phone set to Vietnamese, like most of the people this is for.
+        // By default a phone set to Vietnamese, like most of the people this is for.
         if let Some(options) = caps
             .get_mut("goog:chromeOptions")
             .and_then(|o| o.as_object_mut())
         {
             options.insert(
                 "prefs".into(),
-                serde_json::json!({"intl": {"accept_languages": "vi-VN,vi"}}),
+                serde_json::json!({"intl": {"accept_languages": accept_languages}}),
             );
             if let Some(args) = options.get_mut("args").and_then(|a| a.as_array_mut()) {
-                args.push("--lang=vi-VN".into());
+                args.push(format!("--lang={lang}").into());
             }
         }
         let c = ClientBuilder::new(HttpConnector::new())
@@ -184,6 +189,7 @@ on_both_backends!(
     an_owner_signs_in_to_her_cooperative_and_reaches_its_waiting_orders_in_one_tap,
     on_a_phone_search_results_come_first_and_the_sort_applies_when_chosen,
     checkout_mistakes_show_on_the_first_screen,
+    an_english_phone_stays_english_after_signing_in,
 );
 
 /// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
@@ -994,6 +1000,26 @@ async fn checkout_mistakes_show_on_the_first_screen(app: TestApp) {
     let summary = b.text("[data-testid=checkout-errors]").await;
     assert!(summary.contains("Chọn phường/xã giao hàng"), "{summary}");
     assert!(!summary.contains("không hợp lệ"), "{summary}");
+    b.close().await;
+}
+
+/// A phone set to English reads English before and after signing in, though the account
+/// (like every demo account) is stored as Vietnamese: the pages switched to Vietnamese on
+/// sign-in before.
+async fn an_english_phone_stays_english_after_signing_in(app: TestApp) {
+    app.user("lan@example.com", PlatformRole::User, None).await;
+    let Some(b) = Browser::open_in(&app, "en-US", "en-US,en").await else {
+        return;
+    };
+    b.goto("/signin").await;
+    b.wait_for_lang("en").await;
+    b.sign_in("lan@example.com").await;
+    for path in ["/", "/orgs", "/account"] {
+        b.goto(path).await;
+        b.wait_for_lang("en").await;
+        let signout = b.text("[data-testid=signout]").await;
+        assert_eq!(signout, "Sign out", "{path}");
+    }
     b.close().await;
 }
 
