@@ -812,34 +812,42 @@ async fn the_card_page_mounts_stripe_js_under_its_content_policy_postgres() {
     card_page(ketnoi_tests::Backend::Postgres).await;
 }
 
-/// The card page loads Stripe.js from its own origin (localstripe's stand-in here), which the
-/// page's Content-Security-Policy must allow, and our script mounts the card field. (The
-/// payment itself is confirmed against localstripe's API in the HTTP tests: its Stripe.js
-/// stand-in cannot create a card payment method.)
+/// A cash-on-delivery order of `quantity` of `listing`'s first offer, placed for `buyer_id`.
+async fn cash_order(
+    app: &TestApp,
+    org: &ketnoi_db::orgs::Org,
+    listing: &ketnoi_db::listings::Listing,
+    buyer_id: i64,
+    quantity: i64,
+) -> ketnoi_db::orders::Order {
+    let offer_id = ketnoi_db::listings::offers_with_ids(app.db.conn(), listing.id)
+        .await
+        .unwrap()[0]
+        .0;
+    let lines = [ketnoi_db::orders::Line { offer_id, quantity }];
+    ketnoi_db::orders::place(
+        &app.db,
+        &ketnoi_tests::goods_order(
+            buyer_id,
+            org.id,
+            ketnoi_domain::order::PaymentMethod::Cod,
+            &lines,
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+}
+
 /// On a phone, "Hủy đơn" does not cancel at once: it opens a question whose own button
 /// cancels. Until that second tap the order stands.
 async fn cancelling_an_order_asks_first(app: TestApp) {
-    use ketnoi_domain::order::PaymentMethod;
     let org = app.cooperative("htx-gom-bat-trang", "00577").await;
     let listing = ketnoi_tests::published_listing(&app, &org, "Bình gốm men lam").await;
     let buyer = app
         .user("nguoimua@example.com", PlatformRole::User, None)
         .await;
-    let offer_id = ketnoi_db::listings::offers_with_ids(app.db.conn(), listing.id)
-        .await
-        .unwrap()[0]
-        .0;
-    let lines = [ketnoi_db::orders::Line {
-        offer_id,
-        quantity: 1,
-    }];
-    let order = ketnoi_db::orders::place(
-        &app.db,
-        &ketnoi_tests::goods_order(buyer.id, org.id, PaymentMethod::Cod, &lines),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let order = cash_order(&app, &org, &listing, buyer.id, 1).await;
     let Some(b) = Browser::open(&app).await else {
         return;
     };
@@ -878,7 +886,6 @@ async fn cancelling_an_order_asks_first(app: TestApp) {
 async fn an_owner_signs_in_to_her_cooperative_and_reaches_its_waiting_orders_in_one_tap(
     app: TestApp,
 ) {
-    use ketnoi_domain::order::PaymentMethod;
     use ketnoi_domain::role::MemberRole;
     let org = app.cooperative("htx-gom-bat-trang", "00577").await;
     let listing = ketnoi_tests::published_listing(&app, &org, "Bình gốm men lam").await;
@@ -887,21 +894,7 @@ async fn an_owner_signs_in_to_her_cooperative_and_reaches_its_waiting_orders_in_
     let buyer = app
         .user("nguoimua@example.com", PlatformRole::User, None)
         .await;
-    let offer_id = ketnoi_db::listings::offers_with_ids(app.db.conn(), listing.id)
-        .await
-        .unwrap()[0]
-        .0;
-    let lines = [ketnoi_db::orders::Line {
-        offer_id,
-        quantity: 2,
-    }];
-    let order = ketnoi_db::orders::place(
-        &app.db,
-        &ketnoi_tests::goods_order(buyer.id, org.id, PaymentMethod::Cod, &lines),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let order = cash_order(&app, &org, &listing, buyer.id, 2).await;
     let Some(b) = Browser::open(&app).await else {
         return;
     };
@@ -1023,6 +1016,10 @@ async fn an_english_phone_stays_english_after_signing_in(app: TestApp) {
     b.close().await;
 }
 
+/// The card page loads Stripe.js from its own origin (localstripe's stand-in here), which the
+/// page's Content-Security-Policy must allow, and our script mounts the card field. (The
+/// payment itself is confirmed against localstripe's API in the HTTP tests: its Stripe.js
+/// stand-in cannot create a card payment method.)
 async fn card_page(backend: ketnoi_tests::Backend) {
     use ketnoi_domain::order::{Actor, PaymentMethod, Step};
     let Some(stripe) = ketnoi_tests::support::TempStripe::new() else {

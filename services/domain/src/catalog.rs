@@ -45,6 +45,12 @@ pub fn categories() -> &'static [Category] {
 pub fn category(id: &str) -> Option<&'static Category> {
     TAXONOMY.categories.iter().find(|c| c.id == id)
 }
+/// The group a category is filed under (its parent; a top-level id is its own group).
+pub fn group_of(category_id: &str) -> String {
+    category(category_id)
+        .and_then(|c| c.parent.clone())
+        .unwrap_or_else(|| category_id.to_owned())
+}
 /// Leaf categories (the ones listings are filed under).
 pub fn leaf_categories() -> impl Iterator<Item = &'static Category> {
     TAXONOMY.categories.iter().filter(|c| c.parent.is_some())

@@ -57,9 +57,7 @@ impl Draft {
 
     /// The category group the listing is filed under.
     pub fn group(&self) -> String {
-        catalog::category(&self.category_id)
-            .and_then(|c| c.parent.clone())
-            .unwrap_or_else(|| self.category_id.clone())
+        catalog::group_of(&self.category_id)
     }
 
     /// The draft of a spreadsheet or dataset row: one offer of the row's kind.

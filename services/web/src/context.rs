@@ -194,24 +194,15 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
         *req.method(),
         axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
     );
+    // Every answer refused here is rendered for this visitor, in her language.
+    let refuse =
+        |e: AppError| render_error(e, locale, is_api, request_id.clone(), &path, Some(&ctx));
     let mut res = if changes_state && !state.storage.is_healthy() {
-        render_error(
-            AppError::StorageUnavailable,
-            locale,
-            is_api,
-            request_id,
-            &path,
-            Some(&ctx),
-        )
+        refuse(AppError::StorageUnavailable)
     } else if bad_cookie {
-        render_error(
-            AppError::BadRequest(crate::error::Msg::new("err-bad-cookie")),
-            locale,
-            is_api,
-            request_id,
-            &path,
-            Some(&ctx),
-        )
+        refuse(AppError::BadRequest(crate::error::Msg::new(
+            "err-bad-cookie",
+        )))
     } else {
         req.extensions_mut().insert(ctx.clone());
         let res = next.run(req).await;
@@ -220,14 +211,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
             .get::<Rendered>()
             .is_some_and(|Rendered(e)| matches!(**e, AppError::Internal(_)));
         if failed && storage_failing(&state).await {
-            render_error(
-                AppError::StorageUnavailable,
-                locale,
-                is_api,
-                request_id,
-                &path,
-                Some(&ctx),
-            )
+            refuse(AppError::StorageUnavailable)
         } else {
             finish(res, &ctx)
         }

@@ -54,9 +54,7 @@ impl ListingCardView {
                 .unwrap_or_default(),
             stars: c.ocop_stars.unwrap_or(0),
             photo: c.photo.clone(),
-            group: catalog::category(&c.category_id)
-                .map(|cat| cat.parent.clone().unwrap_or_else(|| cat.id.clone()))
-                .unwrap_or_default(),
+            group: catalog::group_of(&c.category_id),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{Layout, render, see_other};
 use crate::AppState;
-use crate::context::Ctx;
+use crate::context::{Ctx, CurrentUser};
 use crate::error::AppError;
 use askama::Template;
 use axum::extract::State;
@@ -38,10 +38,11 @@ struct MyPage {
     choices: Vec<Choice>,
 }
 
-pub async fn show_my(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let Some(user) = &ctx.user else {
-        return Err(AppError::Unauthorized);
-    };
+pub async fn show_my(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, AppError> {
     let coops = managed_cooperatives(&state, user.id).await?;
     match coops.as_slice() {
         [] => Ok(see_other("/account")),

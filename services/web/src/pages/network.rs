@@ -19,9 +19,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use ketnoi_db::network::{self, DirectoryEntry, Group, Joined, NetworkMember, Profile};
-use ketnoi_db::orgs::Org;
 use ketnoi_db::users::User;
-use ketnoi_domain::role::MemberRole;
 use serde::Deserialize;
 
 /// Longest introduction, in characters.
@@ -35,18 +33,6 @@ fn allowed(access: Access, user: &User, network_member: bool) -> bool {
         ..Actor::of(Some(user), None)
     };
     policy::decide(access, &actor, None) == policy::Decision::Allow
-}
-
-/// The cooperatives (HTX, THT) `user` owns or manages: those she can join the network for.
-async fn led_cooperatives(state: &AppState, user_id: i64) -> Result<Vec<Org>, AppError> {
-    Ok(ketnoi_db::orgs::of_user(state.db.conn(), user_id)
-        .await?
-        .into_iter()
-        .filter(|(o, role)| {
-            o.kind.is_cooperative() && matches!(role, MemberRole::Owner | MemberRole::Manager)
-        })
-        .map(|(o, _)| o)
-        .collect())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -130,7 +116,7 @@ async fn network_page(
     } else {
         Vec::new()
     };
-    let cooperatives = led_cooperatives(state, user.id)
+    let cooperatives = super::my::managed_cooperatives(state, user.id)
         .await?
         .into_iter()
         .map(|o| (o.id, o.name))
@@ -191,7 +177,7 @@ pub async fn join(
     Form(form): Form<ProfileForm>,
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
-    if !led_cooperatives(&state, user.id)
+    if !super::my::managed_cooperatives(&state, user.id)
         .await?
         .iter()
         .any(|o| o.id == form.org_id)
