@@ -43,12 +43,12 @@ pub fn t_args(locale: Locale, key: &str, args: &[(&'static str, String)]) -> Str
         .unwrap_or_else(|| key.to_owned())
 }
 
-/// What the quantity of a line of `kind` counts, in `locale`: people for an experience, the
+/// What `quantity` on a line of `kind` counts, in `locale`: people for an experience, the
 /// listing's own unit otherwise (see [`OfferKind::line_unit`]).
-pub fn line_unit(locale: Locale, kind: OfferKind, listing_unit: &str) -> String {
+pub fn line_unit(locale: Locale, kind: OfferKind, listing_unit: &str, quantity: i64) -> String {
     match kind.line_unit(listing_unit) {
         LineUnit::People => t(locale, "cart-people"),
-        LineUnit::Listing(unit) => ketnoi_domain::units::display(unit, locale),
+        LineUnit::Listing(unit) => ketnoi_domain::units::display_count(unit, quantity, locale),
     }
 }
 
@@ -66,8 +66,8 @@ impl Tr {
         t_args(self.locale, key, &[(name, value.to_owned())])
     }
     /// See [`line_unit`].
-    pub fn line_unit(&self, kind: OfferKind, listing_unit: &str) -> String {
-        line_unit(self.locale, kind, listing_unit)
+    pub fn line_unit(&self, kind: OfferKind, listing_unit: &str, quantity: i64) -> String {
+        line_unit(self.locale, kind, listing_unit, quantity)
     }
 
     /// A listing's unit of sale in this language (see `ketnoi_domain::units`).

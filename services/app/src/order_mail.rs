@@ -59,7 +59,7 @@ fn details(locale: Locale, order: &Order, lines: &[Item]) -> String {
     let mut out: Vec<String> = lines
         .iter()
         .map(|i| {
-            let unit = i18n::line_unit(locale, i.offer_kind, &i.unit);
+            let unit = i18n::line_unit(locale, i.offer_kind, &i.unit, i.quantity);
             format!(
                 "- {} {unit} × {} ({})",
                 i.quantity,

@@ -52,6 +52,21 @@ pub fn english(unit: &str) -> Option<&'static str> {
     })
 }
 
+/// `count` of `unit` as a visitor reading `locale` should see the unit: English words take
+/// their plural beside any count but one ("2 pieces", "1 box"); Vietnamese has none.
+pub fn display_count(unit: &str, count: i64, locale: Locale) -> String {
+    let word = display(unit, locale);
+    if locale != Locale::En || count == 1 || english(unit).is_none() {
+        return word;
+    }
+    match word.as_str() {
+        "kg" | "g" | "ten cobs" => word,
+        "person" => "people".to_owned(),
+        w if w.ends_with("ch") || w.ends_with('x') || w.ends_with('s') => format!("{w}es"),
+        w => format!("{w}s"),
+    }
+}
+
 /// `unit` as a visitor reading `locale` should see it.
 pub fn display(unit: &str, locale: Locale) -> String {
     match locale {
@@ -70,6 +85,12 @@ mod tests {
         assert_eq!(display("Hộp", Locale::En), "box");
         assert_eq!(display("vé", Locale::Vi), "vé");
         assert_eq!(display("bình 5 lít", Locale::En), "bình 5 lít");
+        assert_eq!(display_count("chiếc", 2, Locale::En), "pieces");
+        assert_eq!(display_count("hộp", 3, Locale::En), "boxes");
+        assert_eq!(display_count("bó", 2, Locale::En), "bunches");
+        assert_eq!(display_count("kg", 5, Locale::En), "kg");
+        assert_eq!(display_count("chiếc", 1, Locale::En), "piece");
+        assert_eq!(display_count("chiếc", 2, Locale::Vi), "chiếc");
         // Every unit of the demo listings has its English word.
         for u in [
             "chiếc",

@@ -246,7 +246,7 @@ async fn cart_page(
             title: localized(ctx.locale, &l.title_vi, l.title_en.as_deref()),
             kind: ctx.tr().get(&format!("offer-{}", l.offer.kind.as_str())),
             quantity: l.quantity,
-            unit: ctx.tr().line_unit(l.offer.kind, &l.unit),
+            unit: ctx.tr().line_unit(l.offer.kind, &l.unit, l.quantity),
             unit_price: Vnd(priced.unit_price).to_string(),
             line_total: Vnd(priced.total()).to_string(),
             problem: problem.map(|m| m.render(ctx.locale)),

@@ -285,7 +285,7 @@ async fn order_page(
                 title: i.title.clone(),
                 listing_id: i.listing_id,
                 quantity: i.quantity,
-                unit: t.line_unit(i.offer_kind, &i.unit),
+                unit: t.line_unit(i.offer_kind, &i.unit, i.quantity),
                 unit_price: Vnd(i.unit_price).to_string(),
                 total: Vnd(i.unit_price.saturating_mul(i.quantity)).to_string(),
             })
