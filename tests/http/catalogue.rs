@@ -90,10 +90,10 @@ async fn profile_shows_verified_badges_managers_listings_and_json_ld(app: TestAp
     let p = app.client().get("/orgs/htx-gom-su-men-lam-bat-trang").await;
     assert_eq!(p.status, 200);
     assert!(p.body.contains("Do phụ nữ quản lý"));
-    assert!(
-        p.body
-            .contains("Hội LHPN Thành phố Hà Nội (dữ liệu mẫu) xác minh ngày 15/01/2026")
-    );
+    // The verifier's name is content: marked Vietnamese, which English pages need.
+    assert!(p.body.contains(
+        "<span lang=\"vi\">Hội LHPN Thành phố Hà Nội (dữ liệu mẫu)</span> xác minh ngày 15/01/2026"
+    ));
     assert!(p.body.contains("Vũ Thị Oanh"));
     assert!(p.body.contains("Chủ tịch HĐQT"));
     assert!(p.body.contains("\"@type\":\"Organization\""));

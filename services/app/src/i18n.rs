@@ -43,6 +43,26 @@ pub fn t_args(locale: Locale, key: &str, args: &[(&'static str, String)]) -> Str
         .unwrap_or_else(|| key.to_owned())
 }
 
+/// `key`'s message with `args`, split around its argument `slot`: the text before it and
+/// after it, so that a page can put the argument (a name, content in another language) in
+/// an element of its own. Without the slot in the message, all of it comes first.
+pub fn around(
+    locale: Locale,
+    key: &str,
+    args: &[(&'static str, String)],
+    slot: &'static str,
+) -> (String, String) {
+    const MARK: &str = "\u{E000}";
+    let mut with_mark = args.to_vec();
+    with_mark.retain(|(k, _)| *k != slot);
+    with_mark.push((slot, MARK.to_owned()));
+    let text = t_args(locale, key, &with_mark);
+    match text.split_once(MARK) {
+        Some((before, after)) => (before.to_owned(), after.to_owned()),
+        None => (text, String::new()),
+    }
+}
+
 /// What `quantity` on a line of `kind` counts, in `locale`: people for an experience, the
 /// listing's own unit otherwise (see [`OfferKind::line_unit`]).
 pub fn line_unit(locale: Locale, kind: OfferKind, listing_unit: &str, quantity: i64) -> String {
@@ -112,6 +132,19 @@ pub(crate) mod tests {
         assert_eq!(
             t_args(Locale::En, "err-too-long", &[("max", "5".into())]),
             "At most 5 characters."
+        );
+    }
+
+    #[test]
+    fn a_message_splits_around_its_argument_in_either_order() {
+        let date = [("date", "15/01/2026".to_owned())];
+        assert_eq!(
+            around(Locale::En, "badge-verified-by", &date, "who"),
+            ("Verified by ".to_owned(), " on 15/01/2026".to_owned())
+        );
+        assert_eq!(
+            around(Locale::Vi, "badge-verified-by", &date, "who"),
+            (String::new(), " xác minh ngày 15/01/2026".to_owned())
         );
     }
 }

@@ -11,6 +11,8 @@ pub fn english(unit: &str) -> Option<&'static str> {
     Some(match u.as_str() {
         "chiếc" | "cái" => "piece",
         "kg" | "ký" | "cân" => "kg",
+        "yến" => "10 kg",
+        "tạ" => "100 kg",
         "g" | "gam" => "g",
         "vé" => "ticket",
         "hộp" => "box",
@@ -48,6 +50,7 @@ pub fn english(unit: &str) -> Option<&'static str> {
         "cuộn" => "roll",
         "tấm" => "sheet",
         "chiếu" => "mat",
+        "gian hàng" => "stall",
         _ => return None,
     })
 }
@@ -60,7 +63,7 @@ pub fn display_count(unit: &str, count: i64, locale: Locale) -> String {
         return word;
     }
     match word.as_str() {
-        "kg" | "g" | "ten cobs" => word,
+        w if w.ends_with("kg") || w == "g" || w == "ten cobs" => word,
         "person" => "people".to_owned(),
         w if w.ends_with("ch") || w.ends_with('x') || w.ends_with('s') => format!("{w}es"),
         w => format!("{w}s"),
@@ -91,6 +94,13 @@ mod tests {
         assert_eq!(display_count("kg", 5, Locale::En), "kg");
         assert_eq!(display_count("chiếc", 1, Locale::En), "piece");
         assert_eq!(display_count("chiếc", 2, Locale::Vi), "chiếc");
+        assert_eq!(display_count("gian hàng", 120, Locale::En), "stalls");
+        assert_eq!(display_count("người", 30, Locale::En), "people");
+        assert_eq!(display_count("yến", 3, Locale::En), "10 kg");
+        // Every unit the listing form offers reads in English.
+        for u in crate::catalog::UNITS {
+            assert!(english(u).is_some(), "{u}");
+        }
         // Every unit of the demo listings has its English word.
         for u in [
             "chiếc",

@@ -272,8 +272,10 @@ pub async fn map_cooperatives(
 pub struct BadgeView {
     pub label: String,
     pub detail: String,
-    /// "Hội LHPN Xã Bát Tràng xác minh ngày 12/03/2026".
-    pub verified: String,
+    /// "Hội LHPN Xã Bát Tràng xác minh ngày 12/03/2026", as the words before the
+    /// verifier's name, the name (content, in Vietnamese) and the words after it; empty
+    /// when the badge is not verified.
+    pub verified: (String, String, String),
 }
 
 pub fn badge_view(b: &Badge, ctx: &Ctx) -> BadgeView {
@@ -296,15 +298,16 @@ pub fn badge_view(b: &Badge, ctx: &Ctx) -> BadgeView {
         detail.push(t.with("badge-expires", "date", &d.format("%d/%m/%Y").to_string()));
     }
     let verified = match (&b.verifier_label, b.decided_at) {
-        (Some(who), Some(at)) => crate::i18n::t_args(
-            ctx.locale,
-            "badge-verified-by",
-            &[
-                ("who", who.clone()),
-                ("date", ketnoi_domain::time::format_hanoi_date(at)),
-            ],
-        ),
-        _ => String::new(),
+        (Some(who), Some(at)) => {
+            let (before, after) = crate::i18n::around(
+                ctx.locale,
+                "badge-verified-by",
+                &[("date", ketnoi_domain::time::format_hanoi_date(at))],
+                "who",
+            );
+            (before, who.clone(), after)
+        }
+        _ => Default::default(),
     };
     BadgeView {
         label,
@@ -322,6 +325,7 @@ struct ProfilePage {
     address: String,
     legacy_district: Option<String>,
     story: String,
+    story_lang: &'static str,
     sector: String,
     phone: Option<String>,
     zalo: Option<String>,
@@ -515,6 +519,7 @@ pub async fn show_org(
         og_image,
         address,
         story,
+        story_lang: crate::pages::localized_lang(ctx.locale, org.profile.story_en.as_deref()),
         org,
     })
 }

@@ -46,9 +46,13 @@ pub async fn list_events(State(state): State<AppState>, ctx: Ctx) -> Result<Resp
                 },
                 deadline: e.registration_deadline.map(d),
                 venue: format!("{}, {}", e.venue_name, e.venue_address),
-                capacity: e
-                    .capacity
-                    .map(|c| format!("{c} {}", e.capacity_unit.unwrap_or_default())),
+                capacity: e.capacity.map(|c| match e.capacity_unit.as_deref() {
+                    Some(unit) => format!(
+                        "{c} {}",
+                        ketnoi_domain::units::display_count(unit, c, ctx.locale)
+                    ),
+                    None => c.to_string(),
+                }),
                 fee: if e.fee_vnd == 0 {
                     t.get("event-free")
                 } else {

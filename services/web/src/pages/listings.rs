@@ -222,6 +222,7 @@ struct ShowPage {
     id: i64,
     title: String,
     description: String,
+    description_lang: &'static str,
     org_name: String,
     org_slug: String,
     category: String,
@@ -421,6 +422,10 @@ pub async fn show_listing(
         org_slug,
         title,
         description,
+        description_lang: crate::pages::localized_lang(
+            ctx.locale,
+            listing.description_en.as_deref(),
+        ),
         photos,
     })
 }

@@ -43,6 +43,16 @@ pub fn localized(locale: ketnoi_domain::Locale, vi: &str, en: Option<&str>) -> S
     }
 }
 
+/// The language of what [`localized`] shows for the same arguments, for the `lang` attribute
+/// of the element that holds it: an English page showing content that has no English
+/// version marks it Vietnamese (screen readers then read it as Vietnamese).
+pub fn localized_lang(locale: ketnoi_domain::Locale, en: Option<&str>) -> &'static str {
+    match (locale, en) {
+        (ketnoi_domain::Locale::En, Some(en)) if !en.is_empty() => "en",
+        _ => "vi",
+    }
+}
+
 /// The name of a ward/commune by its code (empty when unknown).
 pub fn commune_name(code: Option<&str>) -> String {
     code.and_then(ketnoi_domain::admin_units::commune)

@@ -125,7 +125,8 @@ pub struct EventView {
 /// What the page shows to pay by transfer.
 pub struct QrView {
     pub svg: String,
-    pub bank: String,
+    /// The bank's short name and its legal name (in Vietnamese).
+    pub bank: (String, String),
     pub account: String,
     pub account_name: String,
     pub amount: String,
@@ -192,7 +193,7 @@ async fn qr_for(state: &AppState, order: &Order) -> Result<Option<QrView>, AppEr
     Ok(Some(QrView {
         svg,
         bank: vietqr::bank(&account.bin)
-            .map(|b| format!("{} ({})", b.short_name, b.name))
+            .map(|b| (b.short_name.clone(), b.name.clone()))
             .unwrap_or_default(),
         account: account.account,
         account_name: account.account_name,

@@ -19,6 +19,7 @@ use serde::Deserialize;
 pub struct ListingRow {
     pub id: i64,
     pub title: String,
+    pub title_lang: &'static str,
     pub status: String,
     pub status_code: &'static str,
     pub hidden_reason: Option<String>,
@@ -47,7 +48,8 @@ pub(super) struct DashboardPage {
     badges: Vec<BadgeRow>,
     proxies: Vec<(i64, String)>,
     audit: Vec<AuditRow>,
-    listing_choices: Vec<(i64, String)>,
+    /// Each listing's id, title and the title's language.
+    listing_choices: Vec<(i64, String, &'static str)>,
     badge_form: BadgeForm,
     proxy_login: String,
     errors: FieldErrors,
@@ -118,12 +120,20 @@ pub(super) async fn dashboard_page(
         layout: Layout::titled(ctx, "manage-title"),
         slug: scope.org.slug.clone(),
         name: scope.org.name.clone(),
-        listing_choices: all.iter().map(|l| (l.id, l.title_vi.clone())).collect(),
+        listing_choices: all
+            .iter()
+            .map(|l| {
+                let en = l.title_en.as_deref();
+                let lang = crate::pages::localized_lang(ctx.locale, en);
+                (l.id, localized(ctx.locale, &l.title_vi, en), lang)
+            })
+            .collect(),
         listings: all
             .iter()
             .map(|l| ListingRow {
                 id: l.id,
                 title: localized(ctx.locale, &l.title_vi, l.title_en.as_deref()),
+                title_lang: crate::pages::localized_lang(ctx.locale, l.title_en.as_deref()),
                 status: t.get(&format!("status-{}", l.status.as_str())),
                 status_code: l.status.as_str(),
                 hidden_reason: l.hidden_reason.clone(),
