@@ -190,6 +190,7 @@ on_both_backends!(
     on_a_phone_search_results_come_first_and_the_sort_applies_when_chosen,
     checkout_mistakes_show_on_the_first_screen,
     an_english_phone_stays_english_after_signing_in,
+    the_pages_people_use_most_pass_axe_and_their_targets_fit_a_finger,
 );
 
 /// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
@@ -1083,4 +1084,124 @@ async fn card_page(backend: ketnoi_tests::Backend) {
         .await
         .unwrap();
     b.close().await;
+}
+
+/// axe-core (npm, pinned in `tests/a11y`; `npm ci --prefix tests/a11y`), or `None` when it is
+/// not installed and KETNOI_REQUIRE_NODE is not set (CI sets it: a missing axe fails).
+fn axe_source() -> Option<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("a11y/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(src) => Some(src),
+        Err(e) if std::env::var("KETNOI_REQUIRE_NODE").as_deref() == Ok("1") => {
+            panic!("axe-core is not installed (npm ci --prefix tests/a11y): {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: axe-core not installed ({}: {e})", path.display());
+            None
+        }
+    }
+}
+
+/// The serious and critical violations axe finds on the open page (WCAG 2 A and AA rules).
+async fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
+    b.c.execute(axe, vec![]).await.unwrap();
+    let found = b
+        .c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                                resultTypes: ['violations']})
+               .then(r => done(r.violations
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`)))
+               .catch(e => done([`axe failed: ${e}`]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
+/// What a finger cannot hit: every visible link, button and field smaller than 44×44 CSS
+/// pixels, except a link inside a sentence (WCAG 2.5.5's inline exception). A field inside
+/// its label is measured by the label, which takes the tap.
+async fn small_targets(b: &Browser) -> Vec<String> {
+    let found = b
+        .c
+        .execute(
+            "const small = [];
+             for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary')) {
+               const target = el.closest('label') || el;
+               const r = target.getBoundingClientRect();
+               if (r.width === 0 || r.height === 0 || getComputedStyle(target).visibility === 'hidden') continue;
+               // Off the screen until focused (the skip link).
+               if (r.right <= 0 || r.bottom <= 0) continue;
+               if (el.tagName === 'A') {
+                 const block = el.parentElement;
+                 const own = (el.textContent || '').trim().length;
+                 const around = (block.textContent || '').trim().length;
+                 if (getComputedStyle(el).display === 'inline' && around > own + 2
+                     && ['P', 'LI', 'DD', 'TD', 'SPAN', 'SMALL'].includes(block.tagName)) continue;
+               }
+               if (r.height < 43.5 || r.width < 43.5) {
+                 const name = (el.getAttribute('aria-label') || el.textContent || el.name || el.type || '').trim().slice(0, 40);
+                 small.push(`${el.tagName.toLowerCase()} \"${name}\" ${Math.round(r.width)}x${Math.round(r.height)}`);
+               }
+             }
+             return small;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
+/// At 390×844, the pages people use most (home, search, a listing, a cooperative's profile,
+/// the cart and an order, signed in as a buyer) have no serious or critical accessibility
+/// violation that axe-core finds, and every target a finger taps is at least 44 px.
+async fn the_pages_people_use_most_pass_axe_and_their_targets_fit_a_finger(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    search_caught_up(&app).await;
+    let org = ketnoi_db::orgs::find_by_slug(app.db.conn(), "htx-gom-su-men-lam-bat-trang")
+        .await
+        .unwrap()
+        .unwrap();
+    let listing = ketnoi_db::listings::of_org(app.db.conn(), org.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.is_public())
+        .unwrap();
+    let buyer = app
+        .user("nguoimua@example.com", PlatformRole::User, None)
+        .await;
+    let order = cash_order(&app, &org, &listing, buyer.id, 1).await;
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let Some(b) = Browser::open(&app).await else {
+        return;
+    };
+    b.sign_in("nguoimua@example.com").await;
+    let pages = [
+        "/".to_owned(),
+        "/search?q=gom+su".to_owned(),
+        format!("/listings/{}", listing.id),
+        format!("/orgs/{}", org.slug),
+        "/cart".to_owned(),
+        format!("/orders/{}", order.id),
+    ];
+    let mut problems = Vec::new();
+    for page in &pages {
+        b.goto(page).await;
+        for v in axe_violations(&b, &axe).await {
+            problems.push(format!("{page}: {v}"));
+        }
+        for t in small_targets(&b).await {
+            problems.push(format!("{page}: small target {t}"));
+        }
+    }
+    b.close().await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
