@@ -15,6 +15,7 @@ on_both_backends!(
     wholesale_terms_and_experience_capacity_are_enforced,
     each_side_takes_only_its_own_steps_and_strangers_see_nothing,
     the_confirmation_timer_reminds_escalates_and_cancels,
+    an_order_to_a_cooperative_without_an_account_reaches_its_communes_officer,
 );
 
 fn offer(kind: OfferKind, price: i64) -> Offer {
@@ -572,5 +573,69 @@ async fn the_confirmation_timer_reminds_escalates_and_cancels(app: TestApp) {
             .await
             .unwrap()
             .is_some()
+    );
+}
+
+/// Most cooperatives the Union registered have no one on Ketnoi: the listing page says how
+/// such a one answers; its orders go to the Union's officer of its commune (not to the city's,
+/// who would hear only without her), who reads whom to call first; the buyer is told.
+async fn an_order_to_a_cooperative_without_an_account_reaches_its_communes_officer(app: TestApp) {
+    let s = shop(&app).await;
+    app.user(
+        "canbo.xa@example.com",
+        PlatformRole::UnionOfficer,
+        Some("00577"),
+    )
+    .await;
+    app.user("canbo.tp@example.com", PlatformRole::UnionOfficer, None)
+        .await;
+    let page = s.buyer.get(&format!("/listings/{}", s.b_rice)).await;
+    assert!(
+        page.body.contains("Hợp tác xã chưa dùng Ketnoi"),
+        "{}",
+        page.body
+    );
+    let answered = s.buyer.get(&format!("/listings/{}", s.a_vase)).await;
+    assert!(
+        answered
+            .body
+            .contains("Hợp tác xã trả lời đơn hàng và tin nhắn trên Ketnoi.")
+    );
+
+    let rice = offer_id(&app, s.b_rice).await;
+    assert_eq!(add(&s.buyer, &rice, "100", "").await.status, 303);
+    let pay_b = format!("pay_{}", s.org_b.id);
+    let placed = check_out(&s.buyer, "0912345678", &[(&pay_b, "cod")]).await;
+    assert_eq!(placed.status, 303, "{}", placed.body);
+    let due = ketnoi_db::outbox::due(app.db.conn(), chrono::Utc::now(), 50)
+        .await
+        .unwrap();
+    let to = |who: &str| {
+        due.iter()
+            .filter(|m| m.kind == "order" && m.recipient == who)
+            .collect::<Vec<_>>()
+    };
+    let officer = to("canbo.xa@example.com");
+    assert_eq!(officer.len(), 1, "{due:?}");
+    assert!(
+        officer[0].body.contains("chưa dùng Ketnoi") && officer[0].body.contains("Gạo nếp"),
+        "{}",
+        officer[0].body
+    );
+    assert!(
+        to("canbo.tp@example.com").is_empty(),
+        "the nearest officers only"
+    );
+    let order = orders_of(&app, "nguoimua@example.com")
+        .await
+        .remove(0)
+        .order;
+    let shown = s.buyer.get(&format!("/orders/{}", order.id)).await;
+    assert!(
+        shown
+            .body
+            .contains("Hội LHPN đã được báo và sẽ gọi hợp tác xã"),
+        "{}",
+        shown.body
     );
 }

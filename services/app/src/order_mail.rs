@@ -11,12 +11,19 @@ use ketnoi_domain::Vnd;
 use ketnoi_domain::order::Status;
 
 /// Who is told of an order's steps: the buyer and the cooperative's owners and managers (and,
-/// for escalations, the officers it granted proxy rights).
+/// for escalations, the officers it granted proxy rights). A cooperative with no one on
+/// Ketnoi (most of those the Union registered) is told through its stand-ins, who call it.
 #[derive(Debug, Clone, Default)]
 pub struct Recipients {
     pub buyer: Vec<(String, Locale)>,
     pub sellers: Vec<(String, Locale)>,
     pub proxies: Vec<(String, Locale)>,
+    /// When `sellers` is empty: the officers who call the cooperative instead (see
+    /// `ketnoi_db::orgs::stand_in_contacts`).
+    pub stand_ins: Vec<(String, Locale)>,
+    /// The cooperative's name and phone (national format), for the stand-ins' call.
+    pub org_name: String,
+    pub org_phone: String,
 }
 
 fn contacts(rows: Vec<(String, String)>) -> Vec<(String, Locale)> {
@@ -31,11 +38,55 @@ pub async fn recipients(db: &Db, org_id: i64, buyer_id: i64) -> Result<Recipient
         .and_then(|u| u.email.map(|e| (e, u.locale)))
         .into_iter()
         .collect();
+    let sellers = contacts(ketnoi_db::orgs::manager_contacts(db.conn(), org_id).await?);
+    let stand_ins = if sellers.is_empty() {
+        contacts(ketnoi_db::orgs::stand_in_contacts(db.conn(), org_id).await?)
+    } else {
+        Vec::new()
+    };
+    let org = ketnoi_db::orgs::find(db.conn(), org_id).await?;
     Ok(Recipients {
         buyer,
-        sellers: contacts(ketnoi_db::orgs::manager_contacts(db.conn(), org_id).await?),
+        sellers,
         proxies: contacts(ketnoi_db::orgs::proxy_contacts(db.conn(), org_id).await?),
+        stand_ins,
+        org_name: org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+        org_phone: org
+            .and_then(|o| o.phone)
+            .map(|p| national(&p))
+            .unwrap_or_default(),
     })
+}
+
+fn national(phone: &str) -> String {
+    ketnoi_domain::contact::Phone::parse(phone)
+        .map(|p| p.national())
+        .unwrap_or_else(|_| phone.to_owned())
+}
+
+/// A stand-in's notice: the cooperative's name and phone come first (whom to call), then
+/// what the cooperative itself would have read.
+fn stand_in_notice(
+    public_url: &str,
+    r: &Recipients,
+    to: &(String, Locale),
+    order: &Order,
+    key: &'static str,
+) -> Notice {
+    let mut n = notice(public_url, to, order, key);
+    let phone = if r.org_phone.is_empty() {
+        i18n::t(to.1, "mail-stand-in-no-phone")
+    } else {
+        r.org_phone.clone()
+    };
+    let call = i18n::t_args(
+        to.1,
+        "mail-stand-in-call",
+        &[("org", r.org_name.clone()), ("phone", phone)],
+    );
+    n.subject = format!("[{}] {}", r.org_name, n.subject);
+    n.body = format!("{call}\n\n{}", n.body);
+    n
 }
 
 fn notice(public_url: &str, to: &(String, Locale), order: &Order, key: &'static str) -> Notice {
@@ -88,10 +139,11 @@ fn details(locale: Locale, order: &Order, lines: &[Item]) -> String {
         ));
     }
     if let Some(phone) = &order.contact_phone {
-        let shown = ketnoi_domain::contact::Phone::parse(phone)
-            .map(|p| p.national())
-            .unwrap_or_else(|_| phone.clone());
-        out.push(format!("{}: {shown}", i18n::t(locale, "cart-phone")));
+        out.push(format!(
+            "{}: {}",
+            i18n::t(locale, "cart-phone"),
+            national(phone)
+        ));
     }
     if let Some(note) = &order.buyer_note {
         out.push(format!("{}: {note}", i18n::t(locale, "cart-note")));
@@ -112,11 +164,17 @@ pub fn placed(public_url: &str, r: &Recipients, order: &Order, lines: &[Item]) -
         .iter()
         .map(|to| with_details(to, "mail-order-new"))
         .collect();
-    out.extend(
-        r.buyer
-            .iter()
-            .map(|to| with_details(to, "mail-order-placed")),
-    );
+    out.extend(r.stand_ins.iter().map(|to| {
+        let mut n = stand_in_notice(public_url, r, to, order, "mail-order-new");
+        n.body = format!("{}\n\n{}", n.body, details(to.1, order, lines));
+        n
+    }));
+    let placed = if r.sellers.is_empty() {
+        "mail-order-placed-stand-in"
+    } else {
+        "mail-order-placed"
+    };
+    out.extend(r.buyer.iter().map(|to| with_details(to, placed)));
     out
 }
 
@@ -141,6 +199,11 @@ pub fn stepped(public_url: &str, r: &Recipients, order: &Order, status: Status) 
                 .iter()
                 .map(|to| notice(public_url, to, order, key)),
         );
+        out.extend(
+            r.stand_ins
+                .iter()
+                .map(|to| stand_in_notice(public_url, r, to, order, key)),
+        );
     }
     out
 }
@@ -156,6 +219,11 @@ pub fn reminder(public_url: &str, r: &Recipients, order: &Order, escalate: bool)
         r.sellers
             .iter()
             .map(|to| notice(public_url, to, order, "mail-order-reminder"))
+            .chain(
+                r.stand_ins
+                    .iter()
+                    .map(|to| stand_in_notice(public_url, r, to, order, "mail-order-reminder")),
+            )
             .collect()
     }
 }
@@ -201,7 +269,7 @@ mod tests {
         let r = Recipients {
             buyer: vec![("mua@example.com".into(), Locale::En)],
             sellers: vec![("htx@example.com".into(), Locale::Vi)],
-            proxies: vec![],
+            ..Recipients::default()
         };
         let mails = placed("https://ketnoi.vn", &r, &order(), &lines);
         assert_eq!(mails.len(), 2);
@@ -227,5 +295,51 @@ mod tests {
             "{}",
             mails[1].body
         );
+    }
+
+    /// A cooperative with no one on Ketnoi: its stand-in officer reads whom to call first,
+    /// then the order; the buyer is told the Union will call the cooperative.
+    #[test]
+    fn a_cooperative_without_an_account_is_told_through_its_stand_ins() {
+        let lines = [Item {
+            listing_id: 1,
+            offer_id: Some(1),
+            offer_kind: OfferKind::Retail,
+            title: "Bình gốm men lam".into(),
+            unit: "chiếc".into(),
+            quantity: 1,
+            unit_price: 500_000,
+        }];
+        let r = Recipients {
+            buyer: vec![("mua@example.com".into(), Locale::Vi)],
+            stand_ins: vec![("canbo@example.com".into(), Locale::Vi)],
+            org_name: "HTX Gốm Bát Tràng".into(),
+            org_phone: "0904 555 560".into(),
+            ..Recipients::default()
+        };
+        let mails = placed("https://ketnoi.vn", &r, &order(), &lines);
+        assert_eq!(mails.len(), 2);
+        let officer = &mails[0];
+        assert_eq!(officer.recipient, "canbo@example.com");
+        assert!(
+            officer.subject.starts_with("[HTX Gốm Bát Tràng] "),
+            "{}",
+            officer.subject
+        );
+        assert!(
+            officer
+                .body
+                .starts_with("HTX Gốm Bát Tràng chưa dùng Ketnoi")
+                && officer.body.contains("0904 555 560")
+                && officer.body.contains("1 chiếc × Bình gốm men lam"),
+            "{}",
+            officer.body
+        );
+        assert!(mails[1].body.contains("Hội LHPN"), "{}", mails[1].body);
+        // Its cancellation reaches the stand-in too, and the reminder.
+        let cancelled = stepped("https://ketnoi.vn", &r, &order(), Status::Cancelled);
+        assert!(cancelled.iter().any(|n| n.recipient == "canbo@example.com"));
+        let reminded = reminder("https://ketnoi.vn", &r, &order(), false);
+        assert_eq!(reminded.len(), 1);
     }
 }

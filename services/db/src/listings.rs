@@ -260,11 +260,16 @@ pub struct PageListing {
     pub listing: Listing,
     pub org_name: String,
     pub org_slug: String,
+    /// The cooperative's phone, as stored (E.164).
+    pub org_phone: Option<String>,
+    /// Whether someone of the cooperative (an owner or a manager) is on Ketnoi to answer
+    /// its orders; if not, the Union's officers stand in (see `orgs::stand_in_contacts`).
+    pub org_answers: bool,
     pub ocop_stars: Option<i64>,
 }
 
-/// [`find`], the cooperative's name and slug and [`ocop_stars`] in one query: the listing
-/// page's first read.
+/// [`find`], the cooperative's name, slug, phone and whether it answers on Ketnoi, and
+/// [`ocop_stars`], in one query: the listing page's first read.
 pub async fn find_for_page(
     conn: Conn<'_>,
     id: i64,
@@ -276,12 +281,15 @@ pub async fn find_for_page(
         listing: ListingRow,
         org_name: String,
         org_slug: String,
+        org_phone: Option<String>,
+        org_answers: bool,
         ocop_stars: Option<i64>,
     }
     let row: Option<Row> = on!(conn, e => sqlx::query_as(
         "SELECT l.id, l.external_id, l.org_id, l.title_vi, l.title_en, l.description_vi, l.description_en, l.category_id, l.unit, l.stock, \
            l.months, l.origin_commune_code, l.certifications, l.ocop_claim, l.status, l.hidden_reason, l.min_price, l.published_at, \
-           l.created_at, l.updated_at, o.name AS org_name, o.slug AS org_slug, \
+           l.created_at, l.updated_at, o.name AS org_name, o.slug AS org_slug, o.phone AS org_phone, \
+           EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = l.org_id AND m.role IN ('owner', 'manager')) AS org_answers, \
            (SELECT MAX(b.stars) FROM badges b WHERE b.listing_id = l.id AND b.kind = 'ocop' AND b.status = 'verified' \
               AND (b.expires_on IS NULL OR b.expires_on >= $2)) AS ocop_stars \
          FROM listings l JOIN organisations o ON o.id = l.org_id WHERE l.id = $1")
@@ -294,6 +302,8 @@ pub async fn find_for_page(
             listing: r.listing.try_into()?,
             org_name: r.org_name,
             org_slug: r.org_slug,
+            org_phone: r.org_phone,
+            org_answers: r.org_answers,
             ocop_stars: r.ocop_stars,
         })
     })

@@ -696,6 +696,41 @@ pub async fn manager_contacts(conn: Conn<'_>, org_id: i64) -> Result<Vec<(String
         .await)?)
 }
 
+/// Whether someone of the organisation (an owner or a manager) is on Ketnoi to answer it.
+pub async fn has_managers(conn: Conn<'_>, org_id: i64) -> Result<bool> {
+    Ok(on!(conn, e => sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM memberships WHERE org_id = $1 AND role IN ('owner', 'manager'))")
+        .bind(org_id)
+        .fetch_one(e)
+        .await)?)
+}
+
+/// Who stands in for an organisation with no one on Ketnoi, by e-mail and language: the
+/// officers it granted proxy rights; without any, the Union's officers of its ward or
+/// commune; without any, the city's officers. They call the cooperative about its orders.
+pub async fn stand_in_contacts(conn: Conn<'_>, org_id: i64) -> Result<Vec<(String, String)>> {
+    // Rank 0: its proxies; 1: its commune's officers; 2: the city's. The nearest rank wins.
+    let rows: Vec<(String, String, i64)> = on!(conn, e => sqlx::query_as(
+        "SELECT email, locale, rank FROM ( \
+           SELECT u.email, u.locale, CAST(0 AS BIGINT) AS rank, u.id FROM proxy_grants p \
+             JOIN users u ON u.id = p.officer_id WHERE p.org_id = $1 AND u.email IS NOT NULL \
+           UNION ALL \
+           SELECT u.email, u.locale, CAST(CASE WHEN u.officer_commune_code IS NULL THEN 2 ELSE 1 END AS BIGINT), u.id \
+             FROM users u JOIN organisations o ON o.id = $1 \
+             WHERE u.platform_role = 'union_officer' AND u.email IS NOT NULL \
+               AND (u.officer_commune_code = o.commune_code OR u.officer_commune_code IS NULL) \
+         ) s ORDER BY rank, id")
+        .bind(org_id)
+        .fetch_all(e)
+        .await)?;
+    let nearest = rows.first().map(|r| r.2);
+    Ok(rows
+        .into_iter()
+        .filter(|r| Some(r.2) == nearest)
+        .map(|(email, locale, _)| (email, locale))
+        .collect())
+}
+
 /// E-mail addresses and languages of the officers the organisation granted proxy rights.
 pub async fn proxy_contacts(conn: Conn<'_>, org_id: i64) -> Result<Vec<(String, String)>> {
     Ok(on!(conn, e => sqlx::query_as(

@@ -225,6 +225,10 @@ struct ShowPage {
     description_lang: &'static str,
     org_name: String,
     org_slug: String,
+    /// Whether the cooperative answers on Ketnoi itself (else the Union calls it).
+    org_answers: bool,
+    /// Its phone: (E.164 for `tel:`, as people write it).
+    org_phone: Option<(String, String)>,
     category: String,
     category_id: String,
     offers: Vec<OfferView>,
@@ -252,6 +256,8 @@ pub async fn show_listing(
         listing,
         org_name,
         org_slug,
+        org_phone,
+        org_answers,
         ocop_stars,
     } = listings::find_for_page(db.conn(), id, today)
         .await?
@@ -420,6 +426,13 @@ pub async fn show_listing(
             .collect(),
         org_name,
         org_slug,
+        org_answers,
+        org_phone: org_phone.map(|p| {
+            let shown = ketnoi_domain::contact::Phone::parse(&p)
+                .map(|n| n.national())
+                .unwrap_or_else(|_| p.clone());
+            (p, shown)
+        }),
         title,
         description,
         description_lang: crate::pages::localized_lang(

@@ -204,7 +204,18 @@ async fn qr_for(state: &AppState, order: &Order) -> Result<Option<QrView>, AppEr
 
 /// What happens next with an order waiting on someone, in words for the person looking:
 /// the buyer learns what the cooperative does and when she pays; the cooperative what to do.
-fn next_step(ctx: &Ctx, status: Status, payment: PaymentMethod, actor: Actor) -> String {
+/// `stand_in`: the cooperative has no one on Ketnoi, so the Union calls it (a waiting
+/// order's buyer is told so, whatever the payment).
+fn next_step(
+    ctx: &Ctx,
+    status: Status,
+    payment: PaymentMethod,
+    actor: Actor,
+    stand_in: bool,
+) -> String {
+    if stand_in && actor == Actor::Buyer && matches!(status, Status::Placed | Status::Booked) {
+        return ctx.tr().get("order-next-buyer-stand-in");
+    }
     let who = match actor {
         Actor::Buyer => "buyer",
         Actor::Cooperative | Actor::Proxy => "seller",
@@ -318,7 +329,13 @@ async fn order_page(
             && actor == Actor::Buyer
             && state.payments.stripe.is_some(),
         is_buyer: actor == Actor::Buyer,
-        next: next_step(ctx, f.status, f.payment, actor),
+        next: next_step(
+            ctx,
+            f.status,
+            f.payment,
+            actor,
+            !ketnoi_db::orgs::has_managers(state.db.conn(), org.id).await?,
+        ),
         errors,
     };
     render_status(status, &page)
