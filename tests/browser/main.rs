@@ -1184,6 +1184,10 @@ async fn the_pages_people_use_most_pass_axe_and_their_targets_fit_a_finger(app: 
         return;
     };
     b.sign_in("nguoimua@example.com").await;
+    // A line in the cart, so that the cart page is checked with its forms.
+    b.goto(&format!("/listings/{}", listing.id)).await;
+    b.click("[data-testid=add]").await;
+    b.wait_for_path("/cart").await;
     let pages = [
         "/".to_owned(),
         "/search?q=gom+su".to_owned(),

@@ -638,4 +638,36 @@ async fn an_order_to_a_cooperative_without_an_account_reaches_its_communes_offic
         "{}",
         shown.body
     );
+    // Her next checkout starts from the address and phone she gave.
+    assert_eq!(add(&s.buyer, &rice, "100", "").await.status, 303);
+    let cart = s.buyer.get("/cart").await;
+    for filled in [
+        "value=\"Số 5, ngõ 12\"",
+        "value=\"00577\" selected",
+        "value=\"0912 345 678\"",
+    ] {
+        assert!(cart.body.contains(filled), "{filled}: {}", cart.body);
+    }
+    // A line goes with its own button, whatever its quantity says.
+    let removed = s
+        .buyer
+        .submit(
+            "/cart",
+            "/cart/lines",
+            &[
+                ("offer_id", rice.as_str()),
+                ("date", ""),
+                ("quantity", "100"),
+                ("remove", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(removed.status, 303);
+    assert!(
+        s.buyer
+            .get("/cart")
+            .await
+            .body
+            .contains("data-testid=\"cart-empty\"")
+    );
 }

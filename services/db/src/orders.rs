@@ -667,6 +667,21 @@ pub async fn of_buyer(conn: Conn<'_>, buyer_id: i64, limit: i64) -> Result<Vec<L
     listed(conn, select_listed!("o.buyer_id"), buyer_id, limit).await
 }
 
+/// Where the buyer last had goods delivered: (ward/commune code, street, phone), from her
+/// newest order with a delivery address. Checkout starts from it.
+pub async fn last_delivery(
+    conn: Conn<'_>,
+    buyer_id: i64,
+) -> Result<Option<(String, String, Option<String>)>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT delivery_commune, delivery_street, contact_phone FROM orders \
+         WHERE buyer_id = $1 AND delivery_commune IS NOT NULL AND delivery_street IS NOT NULL \
+         ORDER BY id DESC LIMIT 1")
+        .bind(buyer_id)
+        .fetch_optional(e)
+        .await)?)
+}
+
 /// The cooperative's orders, newest first.
 pub async fn of_org(conn: Conn<'_>, org_id: i64, limit: i64) -> Result<Vec<Listed>> {
     listed(conn, select_listed!("o.org_id"), org_id, limit).await

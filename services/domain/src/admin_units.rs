@@ -53,6 +53,17 @@ pub fn hanoi_communes() -> &'static [Commune] {
     &COMMUNES
 }
 
+/// All Hanoi wards and communes by name ("Ba Đình", "Ba Vì", "Bát Tràng", …, in the
+/// Vietnamese alphabet, "Phường"/"Xã" aside): the order people look for theirs in a list.
+pub fn hanoi_communes_by_name() -> &'static [Commune] {
+    static BY_NAME: LazyLock<Vec<Commune>> = LazyLock::new(|| {
+        let mut all = COMMUNES.clone();
+        all.sort_by_cached_key(|c| crate::text::vietnamese_sort_key(&c.short_name));
+        all
+    });
+    &BY_NAME
+}
+
 pub fn commune(code: &str) -> Option<&'static Commune> {
     COMMUNE_INDEX.get(code).copied()
 }
@@ -68,6 +79,19 @@ pub fn province(code: &str) -> Option<&'static Province> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn communes_by_name_are_all_there_in_alphabetical_order() {
+        let names: Vec<&str> = hanoi_communes_by_name()
+            .iter()
+            .map(|c| c.short_name.as_str())
+            .collect();
+        assert_eq!(names.len(), 126);
+        let ba_vi = names.iter().position(|n| *n == "Ba Vì");
+        let bat_trang = names.iter().position(|n| *n == "Bát Tràng");
+        let dong_anh = names.iter().position(|n| *n == "Đông Anh");
+        assert!(ba_vi < bat_trang && bat_trang < dong_anh, "{names:?}");
+    }
 
     #[test]
     fn hanoi_has_126_units_and_vietnam_34_provinces() {

@@ -71,6 +71,59 @@ pub fn fold(s: &str) -> String {
     out.nfc().collect()
 }
 
+/// A key that sorts Vietnamese words in dictionary order: letters by the Vietnamese alphabet
+/// (a ă â b c d đ e ê g … o ô ơ … u ư v x y), then tones (none, grave, hook, tilde, acute,
+/// dot below) only where the letters are the same; case ignored.
+pub fn vietnamese_sort_key(s: &str) -> (Vec<u32>, Vec<u8>) {
+    const ALPHABET: &str = "aăâbcdđeêghiklmnoôơpqrstuưvxy";
+    let mut letters = Vec::with_capacity(s.len());
+    let mut tones = Vec::new();
+    for c in s.to_lowercase().nfd() {
+        let tone = match c {
+            '\u{0300}' => 1,
+            '\u{0309}' => 2,
+            '\u{0303}' => 3,
+            '\u{0301}' => 4,
+            '\u{0323}' => 5,
+            _ => 0,
+        };
+        if tone > 0 {
+            if let Some(last) = tones.last_mut() {
+                *last = tone;
+            }
+            continue;
+        }
+        // A letter's own mark (breve, circumflex, horn) makes it the next letter.
+        let modified = match (letters.last().copied(), c) {
+            (Some(l), '\u{0306}' | '\u{0302}' | '\u{031B}') => Some(l),
+            _ => None,
+        };
+        if let Some(base) = modified {
+            let step = match (base, c) {
+                (1, '\u{0302}') | (17, '\u{031B}') => 2, // â after ă, ơ after ô
+                _ => 1,
+            };
+            if let Some(last) = letters.last_mut() {
+                *last = base + step;
+            }
+            continue;
+        }
+        // A space before any letter: "Ba Vì" before "Bát Tràng".
+        let rank = if c.is_whitespace() {
+            0
+        } else {
+            ALPHABET
+                .chars()
+                .position(|a| a == c)
+                .and_then(|p| u32::try_from(p + 1).ok())
+                .unwrap_or_else(|| 1000 + u32::from(c))
+        };
+        letters.push(rank);
+        tones.push(0);
+    }
+    (letters, tones)
+}
+
 /// What is wrong with a piece of user text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {
@@ -144,6 +197,49 @@ pub fn slugify(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn vietnamese_words_sort_in_dictionary_order() {
+        let mut words = vec![
+            "Đông Anh",
+            "Yên Bài",
+            "Ô Chợ Dừa",
+            "Ba Vì",
+            "Ơn",
+            "Bát Tràng",
+            "Dân Hòa",
+            "Ân Thi",
+            "An Khánh",
+            "Ăn",
+            "Ứng Hòa",
+            "Uy Nỗ",
+            "bà",
+            "ba",
+            "bá",
+        ];
+        words.sort_by_key(|w| vietnamese_sort_key(w));
+        assert_eq!(
+            words,
+            [
+                "An Khánh",
+                "Ăn",
+                "Ân Thi",
+                "ba",
+                "bà",
+                "bá",
+                "Ba Vì",
+                "Bát Tràng",
+                "Dân Hòa",
+                "Đông Anh",
+                "Ô Chợ Dừa",
+                "Ơn",
+                "Uy Nỗ",
+                "Ứng Hòa",
+                "Yên Bài",
+            ]
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -651,3 +651,4 @@ listing-answers-here = The cooperative answers orders and messages on Ketnoi.
 listing-answers-stand-in = The cooperative is not on Ketnoi yet: when you order, the Women's Union calls the cooperative, which then contacts you.
 listing-call = Call the cooperative
 order-next-buyer-stand-in = The cooperative is not on Ketnoi yet: the Women's Union has been told and will call it; the cooperative will contact you on the phone number you gave.
+cart-remove = Remove

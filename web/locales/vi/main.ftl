@@ -651,3 +651,4 @@ listing-answers-here = Hợp tác xã trả lời đơn hàng và tin nhắn tr�
 listing-answers-stand-in = Hợp tác xã chưa dùng Ketnoi: khi bạn đặt hàng, Hội LHPN sẽ gọi báo hợp tác xã và hợp tác xã liên hệ lại với bạn.
 listing-call = Gọi hợp tác xã
 order-next-buyer-stand-in = Hợp tác xã chưa dùng Ketnoi: Hội LHPN đã được báo và sẽ gọi hợp tác xã; hợp tác xã sẽ liên hệ bạn qua số điện thoại bạn để lại.
+cart-remove = Xóa

@@ -25,7 +25,7 @@ pub async fn list_users(State(state): State<AppState>, ctx: Ctx) -> Result<Respo
     render(&UsersPage {
         layout: Layout::titled(&ctx, "admin-users-title"),
         users: ketnoi_db::users::list(state.db.conn(), 500, 0).await?,
-        communes: admin_units::hanoi_communes(),
+        communes: admin_units::hanoi_communes_by_name(),
     })
 }
 

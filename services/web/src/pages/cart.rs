@@ -92,9 +92,11 @@ pub struct LineForm {
     pub offer_id: String,
     pub date: String,
     pub quantity: String,
+    /// The line's "remove" button: the line goes, whatever the quantity says.
+    pub remove: String,
 }
 
-/// `POST /cart/lines`: changes a line's quantity; 0 removes it.
+/// `POST /cart/lines`: changes a line's quantity; 0, or the "remove" button, removes it.
 pub async fn update_line(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -104,6 +106,7 @@ pub async fn update_line(
     ctx.require_csrf(&state, &form.csrf)?;
     let offer_id = offer_id(&form.offer_id)?;
     let quantity = match form.quantity.trim() {
+        _ if !form.remove.is_empty() => 0,
         "0" => 0,
         q => parse_quantity(q)
             .map_err(|m| AppError::Validation(FieldErrors::single("quantity", m)))?,
@@ -303,7 +306,7 @@ async fn cart_page(
         any_goods,
         form,
         errors,
-        communes: admin_units::hanoi_communes(),
+        communes: admin_units::hanoi_communes_by_name(),
     };
     Ok((page, lines))
 }
@@ -314,14 +317,28 @@ pub async fn show_cart(
     ctx: Ctx,
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, AppError> {
-    let form = CheckoutValues {
-        phone: user
-            .phone
-            .as_deref()
-            .and_then(|p| ketnoi_domain::contact::Phone::parse(p).ok())
+    // The address she last had goods delivered to (her phone on her account otherwise).
+    let last = ketnoi_db::orders::last_delivery(state.db.conn(), user.id).await?;
+    let national = |p: &str| {
+        ketnoi_domain::contact::Phone::parse(p)
+            .ok()
             .map(|p| p.national())
-            .unwrap_or_default(),
-        ..CheckoutValues::default()
+    };
+    let form = match last {
+        Some((commune_code, street, phone)) => CheckoutValues {
+            commune_code,
+            street,
+            phone: phone
+                .as_deref()
+                .or(user.phone.as_deref())
+                .and_then(national)
+                .unwrap_or_default(),
+            ..CheckoutValues::default()
+        },
+        None => CheckoutValues {
+            phone: user.phone.as_deref().and_then(national).unwrap_or_default(),
+            ..CheckoutValues::default()
+        },
     };
     let (page, _) = cart_page(
         &state,

@@ -243,7 +243,7 @@ async fn directory_page(
         ),
         cards: cards.iter().map(|c| card(c, ctx)).collect(),
         sectors: sector_choices(ctx.locale),
-        communes: admin_units::hanoi_communes(),
+        communes: admin_units::hanoi_communes_by_name(),
         filters: filter_string(&q),
         q,
         page,

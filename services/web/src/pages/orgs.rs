@@ -51,7 +51,7 @@ pub async fn new_org(ctx: Ctx) -> Result<Response, AppError> {
             kind: "htx".into(),
             ..NewOrgForm::default()
         },
-        communes: admin_units::hanoi_communes(),
+        communes: admin_units::hanoi_communes_by_name(),
         buyer_types: BuyerType::ALL,
         errors: FieldErrors::default(),
     })
@@ -152,7 +152,7 @@ pub async fn create_org(
                 &NewPage {
                     layout: Layout::titled(&ctx, "org-new-title"),
                     form,
-                    communes: admin_units::hanoi_communes(),
+                    communes: admin_units::hanoi_communes_by_name(),
                     buyer_types: BuyerType::ALL,
                     errors,
                 },

@@ -323,7 +323,7 @@ pub(super) fn listing_page(
             })
             .collect(),
         units: catalog::UNITS,
-        communes: admin_units::hanoi_communes(),
+        communes: admin_units::hanoi_communes_by_name(),
         errors,
     }
 }

@@ -359,7 +359,7 @@ pub(super) fn profile_page(
         slug: scope.org.slug.clone(),
         logo: scope.org.profile.logo_key.clone(),
         form,
-        communes: admin_units::hanoi_communes(),
+        communes: admin_units::hanoi_communes_by_name(),
         sectors: catalog::sectors()
             .iter()
             .map(|s| {
