@@ -139,6 +139,13 @@ async fn a_buyer_asks_and_the_cooperative_answers(app: TestApp) {
         inbox.body.contains("data-testid=\"header-unread\">1<"),
         "the header counts it too"
     );
+    // Opening the conversation reads it: its page's header no longer counts it.
+    let thread = buyer.get(&format!("/conversations/{id}")).await;
+    assert!(thread.body.contains("Dạ có ạ, màu xanh ngọc."));
+    assert!(
+        !thread.body.contains("data-testid=\"header-unread\""),
+        "nothing left unread once it is open"
+    );
 
     // Asking again about the same listing continues the same conversation.
     assert_eq!(ask(&buyer, &s.listing, "Giá sỉ bao nhiêu?").await, id);
@@ -394,6 +401,13 @@ async fn announcement_counts_follow_three_recipients(app: TestApp) {
     let counts = || async { summary(&o.get(&status_page).await.body) };
     assert_eq!(counts().await, "0/3 đã đọc, 0 đã xác nhận");
 
+    // Her inbox says whose announcement it is.
+    let inbox = leaders[0].get("/conversations").await;
+    assert!(
+        inbox.body.contains("Thông báo của Người dùng thử ·"),
+        "{}",
+        inbox.body
+    );
     // The first reads.
     let first = leaders[0].get(&format!("/conversations/{id}")).await;
     assert!(first.body.contains("Đăng ký gian hàng trước ngày 5/12."));

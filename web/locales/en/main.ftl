@@ -652,3 +652,4 @@ listing-answers-stand-in = The cooperative is not on Ketnoi yet: when you order,
 listing-call = Call the cooperative
 order-next-buyer-stand-in = The cooperative is not on Ketnoi yet: the Women's Union has been told and will call it; the cooperative will contact you on the phone number you gave.
 cart-remove = Remove
+msg-announcement-by = Announcement from { $name }

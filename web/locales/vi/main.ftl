@@ -652,3 +652,4 @@ listing-answers-stand-in = Hợp tác xã chưa dùng Ketnoi: khi bạn đặt h
 listing-call = Gọi hợp tác xã
 order-next-buyer-stand-in = Hợp tác xã chưa dùng Ketnoi: Hội LHPN đã được báo và sẽ gọi hợp tác xã; hợp tác xã sẽ liên hệ bạn qua số điện thoại bạn để lại.
 cart-remove = Xóa
+msg-announcement-by = Thông báo của { $name }

@@ -133,6 +133,10 @@ pub async fn show_inbox(
             let subtitle = match (&e.org_name, &e.buyer_name) {
                 (Some(org), Some(buyer)) if !mine => format!("{buyer} → {org}"),
                 (Some(org), _) => org.clone(),
+                // An announcement says whose it is.
+                (None, Some(by)) if c.is_announcement() => {
+                    t.with("msg-announcement-by", "name", by)
+                }
                 _ => String::new(),
             };
             InboxRow {
@@ -355,7 +359,7 @@ pub async fn show_conversation(
     Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
     let c = conversation_for(&state, id, user.id).await?;
-    let page = conversation_page(
+    let mut page = conversation_page(
         &state,
         &ctx,
         user.id,
@@ -366,6 +370,11 @@ pub async fn show_conversation(
     )
     .await?;
     messaging::mark_read(state.db.conn(), c.id, user.id, c.last_seq).await?;
+    // The header counts what is still unread once she has this conversation in front of
+    // her (the count the request started with included it).
+    if ctx.unread_messages > 0 {
+        page.layout.unread = messaging::unread_total(state.db.conn(), user.id).await?;
+    }
     render(&page)
 }
 
