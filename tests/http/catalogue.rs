@@ -11,7 +11,30 @@ on_both_backends!(
     pages_stay_under_60_kb,
     demo_events_are_listed_soonest_first,
     a_profile_pages_through_its_listings_thirty_at_a_time,
+    a_cooperative_without_coordinates_stands_at_its_communes_centre_on_the_map,
 );
+
+/// A cooperative whose profile gives no coordinates is on the map all the same, at its
+/// ward's or commune's centre.
+async fn a_cooperative_without_coordinates_stands_at_its_communes_centre_on_the_map(app: TestApp) {
+    let org = app.cooperative("htx-chua-co-toa-do", "00577").await;
+    assert_eq!((org.profile.lat, org.profile.lon), (None, None));
+    let map = app.client().get("/orgs/map").await;
+    assert_eq!(map.status, 200);
+    let pin = map
+        .body
+        .split("<a href=\"/orgs/htx-chua-co-toa-do\"><circle")
+        .nth(1)
+        .expect("a pin on the map");
+    // Bát Tràng is east of the centre of the map's frame and south of its top.
+    let cx: f64 = pin
+        .split("cx=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!((50.0..100.0).contains(&cx), "{cx}");
+}
 
 async fn a_profile_pages_through_its_listings_thirty_at_a_time(app: TestApp) {
     let org = app.cooperative("htx-nhieu-hang", "00004").await;

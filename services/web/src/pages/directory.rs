@@ -153,12 +153,19 @@ fn card(c: &DirectoryCard, ctx: &Ctx) -> CoopCard {
         stars: c.ocop_stars.unwrap_or(0),
         listings: c.listing_count,
         logo: c.logo_key.clone(),
-        pin: match (c.lat, c.lon) {
-            (Some(lat), Some(lon)) => Some((
+        // Without its own coordinates, a cooperative stands at its ward's or commune's
+        // centre: on the map all the same, where people would look for it.
+        pin: match c.lat.zip(c.lon).or_else(|| {
+            c.commune_code
+                .as_deref()
+                .and_then(ketnoi_domain::admin_units::commune)
+                .map(|u| (u.lat, u.lon))
+        }) {
+            Some((lat, lon)) => Some((
                 ((lon - LON_MIN) / (LON_MAX - LON_MIN) * 100.0).clamp(0.0, 100.0),
                 ((LAT_MAX - lat) / (LAT_MAX - LAT_MIN) * 100.0).clamp(0.0, 100.0),
             )),
-            _ => None,
+            None => None,
         },
     }
 }
