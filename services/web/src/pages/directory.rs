@@ -155,18 +155,21 @@ fn card(c: &DirectoryCard, ctx: &Ctx) -> CoopCard {
         logo: c.logo_key.clone(),
         // Without its own coordinates, a cooperative stands at its ward's or commune's
         // centre: on the map all the same, where people would look for it.
-        pin: match c.lat.zip(c.lon).or_else(|| {
-            c.commune_code
-                .as_deref()
-                .and_then(ketnoi_domain::admin_units::commune)
-                .map(|u| (u.lat, u.lon))
-        }) {
-            Some((lat, lon)) => Some((
-                ((lon - LON_MIN) / (LON_MAX - LON_MIN) * 100.0).clamp(0.0, 100.0),
-                ((LAT_MAX - lat) / (LAT_MAX - LAT_MIN) * 100.0).clamp(0.0, 100.0),
-            )),
-            None => None,
-        },
+        pin: c
+            .lat
+            .zip(c.lon)
+            .or_else(|| {
+                c.commune_code
+                    .as_deref()
+                    .and_then(ketnoi_domain::admin_units::commune)
+                    .map(|u| (u.lat, u.lon))
+            })
+            .map(|(lat, lon)| {
+                (
+                    ((lon - LON_MIN) / (LON_MAX - LON_MIN) * 100.0).clamp(0.0, 100.0),
+                    ((LAT_MAX - lat) / (LAT_MAX - LAT_MIN) * 100.0).clamp(0.0, 100.0),
+                )
+            }),
     }
 }
 
