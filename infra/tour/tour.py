@@ -39,6 +39,7 @@ ROLES = [
         "/", "/orgs", "/orgs/map", f"/orgs/{OWNER_ORG}", "/listings", "/listings/{listing}",
         "/categories/thu-cong", "/search?q=gom+men+lam", "/search?q=zzzz", "/events",
         "/signin", "/signup", "/password/forgot", "/khong-co-trang-nay",
+        "/about", "/terms", "/privacy",
     ]),
     ("buyer", "nguoimua@example.com", [
         "/", "/listings/{listing}", "/cart", "/orders", "/orders/{order}", "/conversations",

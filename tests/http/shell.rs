@@ -12,7 +12,43 @@ on_both_backends!(
     an_unknown_session_is_anonymous,
     every_response_carries_a_request_id,
     responses_are_compressed_for_clients_that_ask,
+    every_page_links_about_terms_and_privacy_in_its_language,
 );
+
+/// The footer of every page links the about (with contact), terms and privacy pages, which
+/// answer in the visitor's language.
+async fn every_page_links_about_terms_and_privacy_in_its_language(app: TestApp) {
+    let vi = app.client();
+    let home = vi.get("/").await;
+    for link in [
+        "href=\"/about\"",
+        "href=\"/about#contact\"",
+        "href=\"/terms\"",
+        "href=\"/privacy\"",
+    ] {
+        assert!(home.body.contains(link), "{link}");
+    }
+    let en = app.client_accepting("en-GB,en");
+    for (path, vi_words, en_words) in [
+        ("/about", "Ai làm gì", "Who does what"),
+        ("/terms", "Đơn hàng và thanh toán", "Orders and payment"),
+        (
+            "/privacy",
+            "Nghị định 13/2023/NĐ-CP",
+            "Decree 13/2023/NĐ-CP",
+        ),
+    ] {
+        let v = vi.get(path).await;
+        assert_eq!(v.status, 200, "{path}");
+        assert!(v.body.contains(vi_words), "{path}");
+        let e = en.get(path).await;
+        assert_eq!(e.status, 200, "{path}");
+        assert!(
+            e.body.contains(en_words) && !e.body.contains(vi_words),
+            "{path}"
+        );
+    }
+}
 
 async fn health_and_readiness_answer(app: TestApp) {
     let c = app.client();

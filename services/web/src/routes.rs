@@ -63,6 +63,9 @@ route_map! {
     get "/static/chat.js" => pages::assets::chat_script, Public;
     get "/static/card.js" => pages::assets::card_script, Public;
     get "/search" => pages::search::search_page, Public;
+    get "/about" => pages::info::show_about, Public;
+    get "/terms" => pages::info::show_terms, Public;
+    get "/privacy" => pages::info::show_privacy, Public;
     get "/media/{*path}" => pages::media::show_media, Public;
     post "/lang" => pages::lang::switch_language, Public;
     get "/signup" => pages::auth::show_signup, Public;

@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod home;
+pub mod info;
 pub mod lang;
 pub mod listings;
 pub mod manage;
