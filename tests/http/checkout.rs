@@ -379,10 +379,26 @@ async fn each_side_takes_only_its_own_steps_and_strangers_see_nothing(app: TestA
         .remove(0)
         .order;
     assert!(page.body.contains(&format!("{} KETNOI", order.code())));
+    // She can save the code, to scan it in her banking app; a stranger cannot fetch it.
+    let qr = format!("{path}/vietqr.png");
+    assert!(page.body.contains(&format!("href=\"{qr}\" download")));
+    let png = s.buyer.get(&qr).await;
+    assert_eq!(png.status, 200);
+    assert_eq!(png.header("content-type"), Some("image/png"));
+    assert!(
+        png.header("content-disposition")
+            .is_some_and(|d| d.contains(&format!("vietqr-{}.png", order.code())))
+    );
+    assert!(png.body.contains("PNG"), "a PNG signature");
+    let stranger = app
+        .user("nguoila@example.com", PlatformRole::User, None)
+        .await;
+    assert_eq!(app.client_as(&stranger).await.get(&qr).await.status, 404);
     // Only the cooperative marks the money received.
     assert_eq!(step(&s.buyer, "mark_paid").await.status, 409);
     assert_eq!(step(&s.coop_a, "mark_paid").await.status, 303);
     assert_eq!(step(&s.coop_a, "mark_paid").await.status, 409, "not twice");
+    assert_eq!(s.buyer.get(&qr).await.status, 404, "paid: no code to save");
     assert_eq!(step(&s.coop_a, "ship").await.status, 303);
     assert_eq!(step(&s.buyer, "deliver").await.status, 303);
     assert_eq!(step(&s.buyer, "complete").await.status, 303);

@@ -193,9 +193,86 @@ pub fn svg(payload: &str) -> Result<String, qrcode::types::QrError> {
         .build())
 }
 
+/// Why a code could not be drawn as an image.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("qr: {0}")]
+    Qr(#[from] qrcode::types::QrError),
+    #[error("png: {0}")]
+    Png(#[from] image::ImageError),
+}
+
+/// The code as a PNG (8 pixels a module, the standard 4-module quiet zone), for a phone to
+/// save to its photos: a banking app scans codes from there, not from its own screen.
+pub fn png(payload: &str) -> Result<Vec<u8>, ImageError> {
+    use image::ImageEncoder;
+    const SCALE: u32 = 8;
+    const QUIET: u32 = 4;
+    let code = qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M)?;
+    let modules = u32::try_from(code.width()).unwrap_or(u32::MAX / 64);
+    let side = (modules + 2 * QUIET) * SCALE;
+    let mut img = image::GrayImage::from_pixel(side, side, image::Luma([255]));
+    for (i, color) in (0u32..).zip(code.to_colors()) {
+        if color == qrcode::Color::Dark {
+            let (x, y) = ((i % modules + QUIET) * SCALE, (i / modules + QUIET) * SCALE);
+            for dy in 0..SCALE {
+                for dx in 0..SCALE {
+                    img.put_pixel(x + dx, y + dy, image::Luma([0]));
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out).write_image(
+        img.as_raw(),
+        side,
+        side,
+        image::ExtendedColorType::L8,
+    )?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_png_is_the_code_with_its_quiet_zone() {
+        let payload = "00020101021238570010A000000727012700069704360113001100000000102080QRIBFTTA53037045802VN6304ABCD";
+        let png = png(payload).unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_luma8();
+        let modules = u32::try_from(
+            qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M)
+                .unwrap()
+                .width(),
+        )
+        .unwrap();
+        assert_eq!(img.width(), (modules + 8) * 8);
+        // White quiet zone, then the top-left finder pattern's dark corner.
+        assert_eq!(img.get_pixel(4, 4).0, [255]);
+        assert_eq!(img.get_pixel(32, 32).0, [0]);
+    }
+
+    /// A QR reader (rqrr, independent of the encoder) reads the saved image back to the
+    /// exact payload a banking app would get.
+    #[test]
+    fn a_reader_reads_the_saved_image_back_to_its_payload() {
+        let transfer = Transfer {
+            bin: "970436",
+            account: "0011000000001",
+            amount: 1_250_000,
+            reference: "KN000007 KETNOI",
+        };
+        let payload = super::payload(&transfer).unwrap();
+        let img = image::load_from_memory(&png(&payload).unwrap())
+            .unwrap()
+            .to_luma8();
+        let mut prepared = rqrr::PreparedImage::prepare(img);
+        let grids = prepared.detect_grids();
+        assert_eq!(grids.len(), 1);
+        let (_, content) = grids[0].decode().unwrap();
+        assert_eq!(content, payload);
+    }
 
     #[test]
     fn the_bank_list_is_complete_and_well_formed() {

@@ -133,6 +133,7 @@ route_map! {
     post "/checkout" => pages::cart::checkout, SignedIn;
     get "/orders" => pages::orders::list_orders, SignedIn;
     get "/orders/{id}" => pages::orders::show_order, SignedIn;
+    get "/orders/{id}/vietqr.png" => pages::orders::download_vietqr, SignedIn;
     post "/orders/{id}/steps" => pages::orders::step_order, SignedIn;
     post "/orders/{id}/inquiry" => pages::orders::ask_about_order, SignedIn;
     post "/orders/{id}/card" => pages::payments::start_card, SignedIn;

@@ -670,3 +670,4 @@ info-contact = Contact
 info-terms-title = Terms of use
 info-privacy-title = Privacy
 footer-nav = About Ketnoi
+vietqr-save = Save the QR code (to scan it in your banking app)

@@ -670,3 +670,4 @@ info-contact = Liên hệ
 info-terms-title = Điều khoản sử dụng
 info-privacy-title = Quyền riêng tư
 footer-nav = Thông tin về Ketnoi
+vietqr-save = Lưu mã QR vào máy (để quét trong ứng dụng ngân hàng)

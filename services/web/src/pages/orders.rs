@@ -12,7 +12,7 @@ use crate::policy::OrgScope;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use ketnoi_db::orders::{self, Listed, Order};
 use ketnoi_db::users::User;
 use ketnoi_domain::order::{self as rules, Actor, PaymentMethod, Status, Step};
@@ -173,7 +173,13 @@ pub fn transfer_reference(order: &Order) -> String {
     vietqr::reference(&format!("{} Ketnoi", order.code()))
 }
 
-async fn qr_for(state: &AppState, order: &Order) -> Result<Option<QrView>, AppError> {
+/// The VietQR payload of a transfer for the order, with the account it goes to and its
+/// reference; `None` when the cooperative takes no transfers (or its account cannot be
+/// encoded).
+async fn qr_payload(
+    state: &AppState,
+    order: &Order,
+) -> Result<Option<(String, ketnoi_db::orgs::BankAccount, String)>, AppError> {
     let Some(account) =
         ketnoi_app::payments::viet_qr_account(state.db.conn(), order.org_id).await?
     else {
@@ -186,7 +192,19 @@ async fn qr_for(state: &AppState, order: &Order) -> Result<Option<QrView>, AppEr
         amount: order.total,
         reference: &reference,
     };
-    let Ok(payload) = vietqr::payload(&transfer) else {
+    Ok(vietqr::payload(&transfer)
+        .ok()
+        .map(|payload| (payload, account, reference)))
+}
+
+/// Whether the order page shows its VietQR code: a transfer it is waiting for.
+fn shows_qr(order: &Order) -> bool {
+    let f = order.facts();
+    f.status == Status::AwaitingPayment && f.payment == PaymentMethod::VietQr
+}
+
+async fn qr_for(state: &AppState, order: &Order) -> Result<Option<QrView>, AppError> {
+    let Some((payload, account, reference)) = qr_payload(state, order).await? else {
         return Ok(None);
     };
     let svg = vietqr::svg(&payload).map_err(|e| AppError::Internal(anyhow::anyhow!("qr: {e}")))?;
@@ -264,7 +282,7 @@ async fn order_page(
         }
     }
     let awaiting = f.status == Status::AwaitingPayment;
-    let qr = if awaiting && f.payment == PaymentMethod::VietQr {
+    let qr = if shows_qr(order) {
         qr_for(state, order).await?
     } else {
         None
@@ -358,6 +376,37 @@ pub async fn show_order(
         StatusCode::OK,
     )
     .await
+}
+
+/// `GET /orders/{id}/vietqr.png`: the order's VietQR code as an image to save (a phone
+/// cannot scan its own screen; banking apps scan codes from the photo library). For the
+/// order's buyer and cooperative, while the page shows the code.
+pub async fn download_vietqr(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    PathId(id): PathId,
+) -> Result<Response, AppError> {
+    let (order, _) = order_for(&state, &user, id).await?;
+    if !shows_qr(&order) {
+        return Err(AppError::NotFound);
+    }
+    let (payload, _, _) = qr_payload(&state, &order)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let png = vietqr::png(&payload).map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    let file = format!("attachment; filename=\"vietqr-{}.png\"", order.code());
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "image/png".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, file),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_owned(),
+            ),
+        ],
+        png,
+    )
+        .into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
