@@ -118,6 +118,16 @@ async fn profile_shows_verified_badges_managers_listings_and_json_ld(app: TestAp
         "<span lang=\"vi\">Hội LHPN Thành phố Hà Nội (dữ liệu mẫu)</span> xác minh ngày 15/01/2026"
     ));
     assert!(p.body.contains("Vũ Thị Oanh"));
+    // A phone's first moves: call, Zalo, share (the link to copy without JavaScript).
+    let actions = p
+        .body
+        .split("data-testid=\"profile-actions\"")
+        .nth(1)
+        .and_then(|a| a.split("</div>").next())
+        .expect("the profile's actions");
+    assert!(actions.contains("href=\"tel:"), "{actions}");
+    assert!(actions.contains("readonly value=\"http"), "{actions}");
+    assert!(p.body.contains("<meta property=\"og:url\" content=\"http"));
     assert!(p.body.contains("Chủ tịch HĐQT"));
     assert!(p.body.contains("\"@type\":\"Organization\""));
     assert!(p.body.contains("property=\"og:title\""));

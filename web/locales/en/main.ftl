@@ -671,3 +671,6 @@ info-terms-title = Terms of use
 info-privacy-title = Privacy
 footer-nav = About Ketnoi
 vietqr-save = Save the QR code (to scan it in your banking app)
+share = Share
+share-copy = Copy the link
+org-call = Call

@@ -671,3 +671,6 @@ info-terms-title = Điều khoản sử dụng
 info-privacy-title = Quyền riêng tư
 footer-nav = Thông tin về Ketnoi
 vietqr-save = Lưu mã QR vào máy (để quét trong ứng dụng ngân hàng)
+share = Chia sẻ
+share-copy = Sao chép đường dẫn
+org-call = Gọi điện

@@ -8,6 +8,18 @@ static APP_CSS: &str = include_str!("../../../../web/static/app.css");
 static SEARCH_JS: &str = include_str!("../../../../web/static/search.js");
 static CHAT_JS: &str = include_str!("../../../../web/static/chat.js");
 static CARD_JS: &str = include_str!("../../../../web/static/card.js");
+static SHARE_JS: &str = include_str!("../../../../web/static/share.js");
+
+/// The share button's use of the phone's share sheet.
+pub async fn share_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        SHARE_JS,
+    )
+}
 
 /// The card page's Stripe.js glue.
 pub async fn card_script() -> impl IntoResponse {

@@ -349,6 +349,8 @@ struct ProfilePage {
     json_ld: String,
     og_description: String,
     og_image: Option<String>,
+    /// The page's public address (`og:url`, the share button).
+    share_url: String,
     /// How long the cooperative usually takes to confirm an order (median), when known.
     confirms_in: Option<String>,
 }
@@ -527,6 +529,7 @@ pub async fn show_org(
         json_ld: script_json(&json_ld),
         og_description: excerpt(&story, 200),
         og_image,
+        share_url: url,
         address,
         story,
         story_lang: crate::pages::localized_lang(ctx.locale, org.profile.story_en.as_deref()),

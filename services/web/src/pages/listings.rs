@@ -241,6 +241,8 @@ struct ShowPage {
     json_ld: String,
     og_description: String,
     og_image: Option<String>,
+    /// The page's public address (`og:url`, the share button).
+    share_url: String,
 }
 
 pub async fn show_listing(
@@ -406,6 +408,7 @@ pub async fn show_listing(
         layout: Layout::new(&ctx, title.clone()),
         id: listing.id,
         og_description: excerpt(&description, 200),
+        share_url: url.clone(),
         og_image: images.first().cloned(),
         json_ld: script_json(&json_ld),
         category: category
