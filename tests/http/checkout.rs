@@ -209,6 +209,17 @@ async fn a_cart_across_two_cooperatives_becomes_one_order_each(app: TestApp) {
     assert_eq!(to("nguoimua@example.com"), 2);
     let list = s.buyer.get("/orders?placed=1").await;
     assert_eq!(list.body.matches("data-testid=\"order-row\"").count(), 2);
+    // Each row says what was ordered.
+    assert!(
+        list.body
+            .contains("<span lang=\"vi\">Bình gốm men lam</span>"),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body
+            .contains("<span lang=\"vi\">Gạo nếp cái hoa vàng</span>")
+    );
     let dashboard = s.coop_a.get("/orgs/htx-gom-bat-trang/manage").await;
     assert!(
         dashboard.body.contains("data-testid=\"unconfirmed\">1<"),

@@ -621,13 +621,19 @@ pub struct Listed {
     pub org_name: String,
     pub org_slug: String,
     pub buyer_name: String,
+    /// Its first line's title (as ordered) and how many lines it has: what the list says
+    /// the order is.
+    pub first_item: String,
+    pub item_count: i64,
 }
 
 /// Orders with their cooperative's and buyer's names where `$who = $1`, newest first.
 macro_rules! select_listed {
     ($who:literal) => {
         select_orders!(concat!(
-            ", g.name AS org_name, g.slug AS org_slug, u.display_name AS buyer_name \
+            ", g.name AS org_name, g.slug AS org_slug, u.display_name AS buyer_name, \
+             COALESCE((SELECT i.title FROM order_items i WHERE i.order_id = o.id ORDER BY i.id LIMIT 1), '') AS first_item, \
+             (SELECT COUNT(*) FROM order_items i WHERE i.order_id = o.id) AS item_count \
              FROM orders o JOIN organisations g ON g.id = o.org_id JOIN users u ON u.id = o.buyer_id \
              WHERE ",
             $who,
@@ -644,6 +650,8 @@ async fn listed(conn: Conn<'_>, sql: &'static str, id: i64, limit: i64) -> Resul
         org_name: String,
         org_slug: String,
         buyer_name: String,
+        first_item: String,
+        item_count: i64,
     }
     let rows: Vec<Row> = on!(conn, e => sqlx::query_as(sql)
         .bind(id)
@@ -657,6 +665,8 @@ async fn listed(conn: Conn<'_>, sql: &'static str, id: i64, limit: i64) -> Resul
                 org_name: r.org_name,
                 org_slug: r.org_slug,
                 buyer_name: r.buyer_name,
+                first_item: r.first_item,
+                item_count: r.item_count,
             })
         })
         .collect()

@@ -674,3 +674,4 @@ vietqr-save = Save the QR code (to scan it in your banking app)
 share = Share
 share-copy = Copy the link
 org-call = Call
+orders-more-items = and { $n } more

@@ -674,3 +674,4 @@ vietqr-save = Lưu mã QR vào máy (để quét trong ứng dụng ngân hàng)
 share = Chia sẻ
 share-copy = Sao chép đường dẫn
 org-call = Gọi điện
+orders-more-items = và { $n } món khác

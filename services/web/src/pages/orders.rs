@@ -41,6 +41,10 @@ pub struct OrderRow {
     pub total: String,
     pub placed: String,
     pub payment: String,
+    /// What was ordered: the first line's title as ordered (in Vietnamese) ...
+    pub first_item: String,
+    /// ... and "+ 2 more" when there are more lines (empty otherwise).
+    pub more_items: String,
 }
 
 fn row(ctx: &Ctx, l: &Listed, party: &str) -> OrderRow {
@@ -54,6 +58,12 @@ fn row(ctx: &Ctx, l: &Listed, party: &str) -> OrderRow {
         total: Vnd(l.order.total).to_string(),
         placed: format_hanoi_short(l.order.created_at),
         payment: t.get(&format!("payment-{}", l.order.payment.as_str())),
+        first_item: l.first_item.clone(),
+        more_items: if l.item_count > 1 {
+            t.with("orders-more-items", "n", &(l.item_count - 1).to_string())
+        } else {
+            String::new()
+        },
     }
 }
 
