@@ -12,7 +12,36 @@ on_both_backends!(
     demo_events_are_listed_soonest_first,
     a_profile_pages_through_its_listings_thirty_at_a_time,
     a_cooperative_without_coordinates_stands_at_its_communes_centre_on_the_map,
+    the_catalogue_sorts_by_price_either_way,
 );
+
+/// `/listings` sorts by price, cheapest or dearest first, and keeps the sort when paging.
+async fn the_catalogue_sorts_by_price_either_way(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    let c = app.client();
+    let prices = |body: &str| -> Vec<i64> {
+        body.split("class=\"price\">")
+            .skip(1)
+            .filter_map(|p| p.split(" ₫").next())
+            .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    };
+    let cheap = c.get("/listings?sort=price_asc").await;
+    assert_eq!(cheap.status, 200);
+    let up = prices(&cheap.body);
+    assert!(up.len() >= 10, "{up:?}");
+    assert!(up.windows(2).all(|w| w[0] <= w[1]), "{up:?}");
+    assert!(
+        cheap.body.contains("sort=price_asc&amp;page=2"),
+        "paging keeps the sort"
+    );
+    let dear = c.get("/listings?sort=price_desc").await;
+    let down = prices(&dear.body);
+    assert!(down.windows(2).all(|w| w[0] >= w[1]), "{down:?}");
+    assert!(down[0] > up[0]);
+    assert_eq!(c.get("/listings?sort=cheapest").await.status, 422);
+}
 
 /// A cooperative whose profile gives no coordinates is on the map all the same, at its
 /// ward's or commune's centre.

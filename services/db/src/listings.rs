@@ -467,6 +467,19 @@ pub struct Filter {
     pub group: Option<String>,
     pub kind: Option<OfferKind>,
     pub org_id: Option<i64>,
+    pub sort: Sort,
+}
+
+/// The order of the public listing pages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Cheapest first (listings without a price last).
+    PriceAsc,
+    /// Dearest first (listings without a price last).
+    PriceDesc,
 }
 
 /// Published, not hidden listings of cooperatives, newest first.
@@ -504,8 +517,16 @@ pub async fn public_cards(
     if let Some(o) = f.org_id {
         q.push(" AND l.org_id = ").arg(Arg::Int(o));
     }
-    q.push(" ORDER BY l.published_at DESC, l.id DESC")
-        .page(limit, offset);
+    q.push(match f.sort {
+        Sort::Newest => " ORDER BY l.published_at DESC, l.id DESC",
+        Sort::PriceAsc => {
+            " ORDER BY CASE WHEN l.min_price IS NULL THEN 1 ELSE 0 END, l.min_price ASC, l.id DESC"
+        }
+        Sort::PriceDesc => {
+            " ORDER BY CASE WHEN l.min_price IS NULL THEN 1 ELSE 0 END, l.min_price DESC, l.id DESC"
+        }
+    })
+    .page(limit, offset);
     Ok(on!(conn, e => bind_all!(sqlx::query_as(q.sql()), q).fetch_all(e).await)?)
 }
 

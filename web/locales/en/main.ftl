@@ -675,3 +675,4 @@ share = Share
 share-copy = Copy the link
 org-call = Call
 orders-more-items = and { $n } more
+sort-apply = Sort

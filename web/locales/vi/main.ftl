@@ -675,3 +675,4 @@ share = Chia sẻ
 share-copy = Sao chép đường dẫn
 org-call = Gọi điện
 orders-more-items = và { $n } món khác
+sort-apply = Sắp xếp

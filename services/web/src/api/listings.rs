@@ -75,6 +75,7 @@ pub async fn list_listings(
     let (kind, page) = parse_listing_query(&ListingQuery {
         kind: q.kind.clone(),
         page: q.page.clone(),
+        ..ListingQuery::default()
     })?;
     let mut filter = Filter {
         kind,

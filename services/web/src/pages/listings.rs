@@ -64,7 +64,16 @@ impl ListingCardView {
 pub struct ListingQuery {
     pub kind: String,
     pub page: String,
+    /// `newest` (or empty), `price_asc`, `price_desc`.
+    pub sort: String,
 }
+
+/// The sorts the listing pages offer, by their query value.
+const SORTS: [(&str, listings::Sort); 3] = [
+    ("newest", listings::Sort::Newest),
+    ("price_asc", listings::Sort::PriceAsc),
+    ("price_desc", listings::Sort::PriceDesc),
+];
 
 #[derive(Template)]
 #[template(path = "listings/list.html")]
@@ -73,6 +82,9 @@ struct ListPage {
     heading: String,
     base: String,
     kind: String,
+    /// The chosen sort's query value ("newest" by default) and the choices, labelled.
+    sort: String,
+    sorts: Vec<(String, String)>,
     cards: Vec<ListingCardView>,
     subcategories: Vec<(String, String)>,
     page: i64,
@@ -107,6 +119,17 @@ async fn list_page(
 ) -> Result<Response, AppError> {
     let (kind, page) = parse_listing_query(q)?;
     filter.kind = kind;
+    let sort = match q.sort.as_str() {
+        "" => "newest",
+        s => s,
+    };
+    filter.sort = SORTS
+        .iter()
+        .find(|(v, _)| *v == sort)
+        .map(|(_, s)| *s)
+        .ok_or_else(|| {
+            AppError::Validation(FieldErrors::single("sort", Msg::new("err-invalid-choice")))
+        })?;
     let today = ketnoi_domain::time::today_hanoi();
     let (limit, offset) = crate::pages::page_window(page);
     let (cards, has_next) = crate::pages::split_page(
@@ -117,6 +140,11 @@ async fn list_page(
         heading,
         base,
         kind: q.kind.clone(),
+        sort: sort.to_owned(),
+        sorts: SORTS
+            .iter()
+            .map(|(v, _)| ((*v).to_owned(), ctx.tr().get(&format!("search-sort-{v}"))))
+            .collect(),
         cards: cards.iter().map(|c| ListingCardView::new(c, ctx)).collect(),
         subcategories,
         page,
