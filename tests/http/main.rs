@@ -10,6 +10,7 @@ mod catalogue;
 mod checkout;
 mod connections;
 mod digests;
+mod favourites;
 mod imports;
 mod listing_rules;
 mod malformed;

@@ -13,6 +13,7 @@ pub mod cart;
 pub mod demo;
 pub mod digests;
 pub mod events;
+pub mod favourites;
 pub mod health;
 pub mod import;
 pub mod import_jobs;

@@ -467,6 +467,8 @@ pub struct Filter {
     pub group: Option<String>,
     pub kind: Option<OfferKind>,
     pub org_id: Option<i64>,
+    /// Only the listings this user saved (see [`crate::favourites`]).
+    pub favourite_of: Option<i64>,
     pub sort: Sort,
 }
 
@@ -516,6 +518,13 @@ pub async fn public_cards(
     }
     if let Some(o) = f.org_id {
         q.push(" AND l.org_id = ").arg(Arg::Int(o));
+    }
+    if let Some(u) = f.favourite_of {
+        q.push(
+            " AND EXISTS (SELECT 1 FROM favourites fv WHERE fv.listing_id = l.id AND fv.user_id = ",
+        )
+        .arg(Arg::Int(u))
+        .push(")");
     }
     q.push(match f.sort {
         Sort::Newest => " ORDER BY l.published_at DESC, l.id DESC",

@@ -133,6 +133,8 @@ route_map! {
     post "/cart/lines" => pages::cart::update_line, SignedIn;
     post "/checkout" => pages::cart::checkout, SignedIn;
     get "/orders" => pages::orders::list_orders, SignedIn;
+    get "/favourites" => pages::favourites::list_favourites, SignedIn;
+    post "/listings/{id}/favourite" => pages::favourites::save_listing, SignedIn;
     get "/orders/{id}" => pages::orders::show_order, SignedIn;
     get "/orders/{id}/vietqr.png" => pages::orders::download_vietqr, SignedIn;
     post "/orders/{id}/steps" => pages::orders::step_order, SignedIn;

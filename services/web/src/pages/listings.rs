@@ -248,6 +248,8 @@ pub struct OfferView {
 struct ShowPage {
     layout: Layout,
     id: i64,
+    /// Whether the signed-in visitor saved it (`None`: nobody signed in).
+    saved: Option<bool>,
     title: String,
     description: String,
     description_lang: &'static str,
@@ -294,6 +296,10 @@ pub async fn show_listing(
         .ok_or(AppError::NotFound)?;
     let offers = listings::offers_with_ids(db.conn(), listing.id).await?;
     let photos = listings::photos(db.conn(), listing.id).await?;
+    let saved = match &ctx.user {
+        Some(u) => Some(ketnoi_db::favourites::is_saved(db.conn(), u.id, listing.id).await?),
+        None => None,
+    };
     let stars = ocop_stars.unwrap_or(0);
     if !listing.is_public() {
         // Drafts, paused and hidden listings are for the cooperative's own people.
@@ -433,6 +439,7 @@ pub async fn show_listing(
         })).collect::<Vec<_>>(),
     });
     render(&ShowPage {
+        saved,
         layout: Layout::new(&ctx, title.clone()),
         id: listing.id,
         og_description: excerpt(&description, 200),

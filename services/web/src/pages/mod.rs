@@ -9,6 +9,7 @@ pub mod cart;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod favourites;
 pub mod health;
 pub mod home;
 pub mod info;
