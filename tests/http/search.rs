@@ -44,6 +44,15 @@ async fn the_results_page_finds_vietnamese_with_and_without_diacritics(app: Test
             "facets with counts"
         );
     }
+    // A cooperative group is called one, and its hit names its commune, not itself again.
+    let groups = c
+        .get("/search?q=tht+theu+lua+van+phuc&type=cooperative")
+        .await;
+    assert!(
+        groups.body.contains("Tổ hợp tác · Phường Hà Đông"),
+        "{}",
+        groups.body
+    );
     let nothing = c.get("/search?q=zzzxxqq").await;
     assert_eq!(nothing.status, 200);
     assert!(!nothing.body.contains("data-testid=\"search-hit\""));

@@ -696,6 +696,31 @@ pub async fn manager_contacts(conn: Conn<'_>, org_id: i64) -> Result<Vec<(String
         .await)?)
 }
 
+/// The kind (`htx`, `tht`, …) and ward/commune code of the organisations with these slugs, by
+/// slug, in one query (what a page of search hits says of the cooperatives among them).
+pub async fn kinds_and_communes(
+    conn: Conn<'_>,
+    slugs: &[String],
+) -> Result<std::collections::HashMap<String, (String, Option<String>)>> {
+    if slugs.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let mut q = Sql::new("SELECT slug, kind, commune_code FROM organisations WHERE slug IN (");
+    for (i, slug) in slugs.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.arg(Arg::Text(slug.clone()));
+    }
+    q.push(")");
+    let rows: Vec<(String, String, Option<String>)> =
+        on!(conn, e => bind_all!(sqlx::query_as(q.sql()), q).fetch_all(e).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(slug, kind, commune)| (slug, (kind, commune)))
+        .collect())
+}
+
 /// Whether someone of the organisation (an owner or a manager) is on Ketnoi to answer it.
 pub async fn has_managers(conn: Conn<'_>, org_id: i64) -> Result<bool> {
     Ok(on!(conn, e => sqlx::query_scalar(

@@ -217,6 +217,8 @@ pub struct HitView {
     pub href: String,
     pub title: String,
     pub kind: String,
+    /// A cooperative's ward or commune (its hit names it instead of repeating its name).
+    pub place: Option<String>,
     pub org_name: String,
     pub org_slug: String,
     pub price: String,
@@ -225,8 +227,14 @@ pub struct HitView {
 }
 
 impl HitView {
-    fn new(h: &Hit, ctx: &Ctx) -> HitView {
+    /// `orgs`: the kind and commune of the cooperatives among the hits, by slug.
+    fn new(
+        h: &Hit,
+        ctx: &Ctx,
+        orgs: &std::collections::HashMap<String, (String, Option<String>)>,
+    ) -> HitView {
         let t = ctx.tr();
+        let org = orgs.get(&h.org_slug);
         let (href, kind) = match h.key.kind {
             // A listing says what it is by its category ("Trải nghiệm & du lịch", "Gốm sứ"),
             // not the same word for every one.
@@ -238,15 +246,26 @@ impl HitView {
                     .map(|c| localized(ctx.locale, &c.name_vi, Some(&c.name_en)))
                     .unwrap_or_else(|| t.get("search-type-listing")),
             ),
+            // A cooperative group (THT) is not called a cooperative (HTX).
             DocKind::Cooperative => (
                 format!("/orgs/{}", h.org_slug),
-                t.get("search-type-cooperative"),
+                org.map_or_else(
+                    || t.get("search-type-cooperative"),
+                    |(kind, _)| t.get(&format!("kind-{kind}")),
+                ),
             ),
+        };
+        let place = match h.key.kind {
+            DocKind::Cooperative => org
+                .and_then(|(_, commune)| commune.as_deref())
+                .map(|c| super::commune_name(Some(c))),
+            DocKind::Listing => None,
         };
         HitView {
             href,
             title: localized(ctx.locale, &h.title_vi, h.title_en.as_deref()),
             kind,
+            place,
             org_name: h.org_name.clone(),
             org_slug: h.org_slug.clone(),
             price: match (h.min_price, &h.unit) {
@@ -446,6 +465,13 @@ pub async fn search_page(
         PAGE_SIZE,
     )?;
     let r = run(&state, &q).await?;
+    let cooperatives: Vec<String> = r
+        .hits
+        .iter()
+        .filter(|h| h.key.kind == DocKind::Cooperative)
+        .map(|h| h.org_slug.clone())
+        .collect();
+    let orgs = ketnoi_db::orgs::kinds_and_communes(state.db.conn(), &cooperatives).await?;
     let page = q.offset / PAGE_SIZE + 1;
     let t = ctx.tr();
     let with_page = |n: usize| {
@@ -461,7 +487,11 @@ pub async fn search_page(
                 t.with("search-title-for", "q", &q.text)
             },
         ),
-        hits: r.hits.iter().map(|h| HitView::new(h, &ctx)).collect(),
+        hits: r
+            .hits
+            .iter()
+            .map(|h| HitView::new(h, &ctx, &orgs))
+            .collect(),
         total: r.total,
         facets: facets(&r, &p, &ctx),
         suggestion: r
