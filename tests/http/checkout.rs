@@ -616,6 +616,21 @@ async fn an_order_to_a_cooperative_without_an_account_reaches_its_communes_offic
     .await;
     app.user("canbo.tp@example.com", PlatformRole::UnionOfficer, None)
         .await;
+    // The header offers the cart to buyers, not to the cooperative's people at work.
+    assert!(
+        s.buyer
+            .get("/")
+            .await
+            .body
+            .contains("data-testid=\"cart-link\"")
+    );
+    assert!(
+        !s.coop_a
+            .get("/")
+            .await
+            .body
+            .contains("data-testid=\"cart-link\"")
+    );
     let page = s.buyer.get(&format!("/listings/{}", s.b_rice)).await;
     assert!(
         page.body.contains("Hợp tác xã chưa dùng Ketnoi"),
