@@ -43,7 +43,7 @@ ROLES = [
     ]),
     ("buyer", "nguoimua@example.com", [
         "/", "/listings/{listing}", "/cart", "/orders", "/orders/{order}", "/conversations",
-        "/account", "/orgs/new",
+        "/account", "/orgs/new", "/favourites",
     ]),
     ("owner", "htx.menlam@example.com", [
         "/my", f"/orgs/{OWNER_ORG}/manage", f"/orgs/{OWNER_ORG}/orders", "/orders/{order}",

@@ -118,7 +118,7 @@ async fn directory_lists_and_filters_cooperatives(app: TestApp) {
     let c = app.client();
     let all = c.get("/orgs").await;
     assert_eq!(all.status, 200);
-    assert_eq!(all.body.matches("class=\"card\"").count(), 30);
+    assert_eq!(all.body.matches("class=\"card org-card\"").count(), 30);
     assert!(all.body.contains("rel=\"next\""));
     let bt = c.get("/orgs?commune=00577").await;
     assert!(bt.body.contains("HTX Gốm sứ Men Lam Bát Tràng"));
@@ -131,7 +131,17 @@ async fn directory_lists_and_filters_cooperatives(app: TestApp) {
     assert!(five.body.contains("OCOP ★★★★★"));
     let map = c.get("/orgs/map?kind=htx").await;
     assert_eq!(map.status, 200);
-    assert_eq!(map.body.matches("<circle").count(), 45, "one pin per HTX");
+    assert_eq!(
+        map.body.matches("<a href=\"/orgs/").count()
+            - map.body.matches("<li><a href=\"/orgs/").count(),
+        45,
+        "one pin per HTX"
+    );
+    assert_eq!(
+        map.body.matches("<circle").count(),
+        45 + 126,
+        "and every ward's and commune's centre behind them"
+    );
     let bad = c.get("/orgs?stars=9&sector=xyz").await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("stars") && bad.body.contains("sector"));

@@ -164,12 +164,7 @@ fn card(c: &DirectoryCard, ctx: &Ctx) -> CoopCard {
                     .and_then(ketnoi_domain::admin_units::commune)
                     .map(|u| (u.lat, u.lon))
             })
-            .map(|(lat, lon)| {
-                (
-                    ((lon - LON_MIN) / (LON_MAX - LON_MIN) * 100.0).clamp(0.0, 100.0),
-                    ((LAT_MAX - lat) / (LAT_MAX - LAT_MIN) * 100.0).clamp(0.0, 100.0),
-                )
-            }),
+            .map(|(lat, lon)| map_point(lat, lon)),
     }
 }
 
@@ -200,8 +195,65 @@ struct DirectoryPage {
     page: i64,
     has_next: bool,
     map: bool,
+    /// The map's background: every ward's and commune's centre, `(x, y, name)` in the map's
+    /// frame, so that Hanoi's shape shows behind the pins (empty on the list).
+    commune_dots: &'static [(f64, f64, String)],
     /// The filters as a query string, for the other view and the pager.
     filters: String,
+}
+
+/// A point of Hanoi in the map's frame (x and y from 0 to 100, y down).
+fn map_point(lat: f64, lon: f64) -> (f64, f64) {
+    (
+        ((lon - LON_MIN) / (LON_MAX - LON_MIN) * 100.0).clamp(0.0, 100.0),
+        ((LAT_MAX - lat) / (LAT_MAX - LAT_MIN) * 100.0).clamp(0.0, 100.0),
+    )
+}
+
+fn commune_dots() -> &'static [(f64, f64, String)] {
+    static DOTS: std::sync::LazyLock<Vec<(f64, f64, String)>> = std::sync::LazyLock::new(|| {
+        admin_units::hanoi_communes()
+            .iter()
+            .map(|c| {
+                let (x, y) = map_point(c.lat, c.lon);
+                (x, y, c.name.clone())
+            })
+            .collect()
+    });
+    &DOTS
+}
+
+/// Pins that would cover each other (cooperatives of one craft village, or placed at the
+/// same commune's centre) are set around their common point, so each can be tapped.
+fn spread_pins(cards: &mut [CoopCard]) {
+    const NEAR: f64 = 1.5;
+    const RING: f64 = 1.8;
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, c) in cards.iter().enumerate() {
+        let Some((x, y)) = c.pin else { continue };
+        let near = groups.iter_mut().find(|g| {
+            cards[g[0]]
+                .pin
+                .is_some_and(|(gx, gy)| (gx - x).hypot(gy - y) < NEAR)
+        });
+        match near {
+            Some(g) => g.push(i),
+            None => groups.push(vec![i]),
+        }
+    }
+    for g in groups.into_iter().filter(|g| g.len() > 1) {
+        let Some((cx, cy)) = cards[g[0]].pin else {
+            continue;
+        };
+        let n = g.len() as f64;
+        for (k, &i) in g.iter().enumerate() {
+            let angle = std::f64::consts::TAU * k as f64 / n;
+            cards[i].pin = Some((
+                (cx + RING * angle.cos()).clamp(0.0, 100.0),
+                (cy + RING * angle.sin()).clamp(0.0, 100.0),
+            ));
+        }
+    }
 }
 
 fn filter_string(q: &DirectoryQuery) -> String {
@@ -251,9 +303,16 @@ async fn directory_page(
                 "orgs-title"
             },
         ),
-        cards: cards.iter().map(|c| card(c, ctx)).collect(),
+        cards: {
+            let mut cards: Vec<CoopCard> = cards.iter().map(|c| card(c, ctx)).collect();
+            if map {
+                spread_pins(&mut cards);
+            }
+            cards
+        },
         sectors: sector_choices(ctx.locale),
         communes: admin_units::hanoi_communes_by_name(),
+        commune_dots: if map { commune_dots() } else { &[] },
         filters: filter_string(&q),
         q,
         page,
@@ -535,4 +594,44 @@ pub async fn show_org(
         story_lang: crate::pages::localized_lang(ctx.locale, org.profile.story_en.as_deref()),
         org,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(slug: &str, pin: Option<(f64, f64)>) -> CoopCard {
+        CoopCard {
+            slug: slug.into(),
+            name: slug.into(),
+            kind_label: String::new(),
+            place: String::new(),
+            sector: String::new(),
+            stars: 0,
+            listings: 0,
+            logo: None,
+            pin,
+        }
+    }
+
+    #[test]
+    fn pins_on_one_spot_are_set_around_it_and_the_others_stay() {
+        let mut cards = vec![
+            at("a", Some((50.0, 50.0))),
+            at("b", Some((50.2, 50.1))),
+            at("c", Some((50.0, 50.0))),
+            at("far", Some((10.0, 10.0))),
+            at("nowhere", None),
+        ];
+        spread_pins(&mut cards);
+        let pins: Vec<(f64, f64)> = cards.iter().filter_map(|c| c.pin).collect();
+        for (i, p) in pins[..3].iter().enumerate() {
+            for q in &pins[i + 1..3] {
+                assert!((p.0 - q.0).hypot(p.1 - q.1) > 2.0, "{p:?} {q:?}");
+            }
+            assert!((p.0 - 50.0).hypot(p.1 - 50.0) < 2.0, "{p:?}");
+        }
+        assert_eq!(cards[3].pin, Some((10.0, 10.0)));
+        assert_eq!(cards[4].pin, None);
+    }
 }
