@@ -312,6 +312,7 @@ pub fn goods_order<'a>(
         delivery_street: Some("Thôn 3"),
         contact_phone: Some("+84912345678"),
         buyer_note: None,
+        recipient_name: None,
     }
 }
 

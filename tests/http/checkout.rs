@@ -647,7 +647,13 @@ async fn an_order_to_a_cooperative_without_an_account_reaches_its_communes_offic
     let rice = offer_id(&app, s.b_rice).await;
     assert_eq!(add(&s.buyer, &rice, "100", "").await.status, 303);
     let pay_b = format!("pay_{}", s.org_b.id);
-    let placed = check_out(&s.buyer, "0912345678", &[(&pay_b, "cod")]).await;
+    // She orders for her mother.
+    let placed = check_out(
+        &s.buyer,
+        "0912345678",
+        &[(&pay_b, "cod"), ("recipient", "Nguyễn Thị Mai")],
+    )
+    .await;
     assert_eq!(placed.status, 303, "{}", placed.body);
     let due = ketnoi_db::outbox::due(app.db.conn(), chrono::Utc::now(), 50)
         .await
@@ -660,7 +666,9 @@ async fn an_order_to_a_cooperative_without_an_account_reaches_its_communes_offic
     let officer = to("canbo.xa@example.com");
     assert_eq!(officer.len(), 1, "{due:?}");
     assert!(
-        officer[0].body.contains("chưa dùng Ketnoi") && officer[0].body.contains("Gạo nếp"),
+        officer[0].body.contains("chưa dùng Ketnoi")
+            && officer[0].body.contains("Gạo nếp")
+            && officer[0].body.contains("Người nhận: Nguyễn Thị Mai"),
         "{}",
         officer[0].body
     );
@@ -680,13 +688,19 @@ async fn an_order_to_a_cooperative_without_an_account_reaches_its_communes_offic
         "{}",
         shown.body
     );
-    // Her next checkout starts from the address and phone she gave.
+    assert!(
+        shown
+            .body
+            .contains("data-testid=\"order-recipient\">Nguyễn Thị Mai<")
+    );
+    // Her next checkout starts from the address, phone and recipient she gave.
     assert_eq!(add(&s.buyer, &rice, "100", "").await.status, 303);
     let cart = s.buyer.get("/cart").await;
     for filled in [
         "value=\"Số 5, ngõ 12\"",
         "value=\"00577\" selected",
         "value=\"0912 345 678\"",
+        "value=\"Nguyễn Thị Mai\"",
     ] {
         assert!(cart.body.contains(filled), "{filled}: {}", cart.body);
     }

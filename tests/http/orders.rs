@@ -94,6 +94,7 @@ async fn an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back
         delivery_street: None,
         contact_phone: None,
         buyer_note: None,
+        recipient_name: None,
     };
     let placed = orders::place(&app.db, &new).await.unwrap().unwrap();
     assert_eq!(placed.total, 5 * 250_000);

@@ -126,6 +126,9 @@ fn details(locale: Locale, order: &Order, lines: &[Item]) -> String {
             day.format("%d/%m/%Y")
         ));
     }
+    if let Some(name) = &order.recipient_name {
+        out.push(format!("{}: {name}", i18n::t(locale, "order-recipient")));
+    }
     if let Some(street) = &order.delivery_street {
         let commune = order
             .delivery_commune
@@ -249,6 +252,7 @@ mod tests {
             contact_phone: Some("+84912345678".into()),
             experience_date: None,
             buyer_note: Some("Giao giờ hành chính".into()),
+            recipient_name: Some("Nguyễn Thị Mai".into()),
             conversation_id: None,
             confirmed_at: None,
             created_at: chrono::Utc::now(),
@@ -278,6 +282,7 @@ mod tests {
         assert!(to_seller.subject.contains("KN000007"));
         for part in [
             "2 chiếc × Bình gốm men lam (500.000 ₫)",
+            "Người nhận: Nguyễn Thị Mai",
             "Số 5, ngõ 12, Xã Bát Tràng",
             "0912 345 678",
             "Giao giờ hành chính",

@@ -26,6 +26,8 @@ pub struct Order {
     pub contact_phone: Option<String>,
     pub experience_date: Option<NaiveDate>,
     pub buyer_note: Option<String>,
+    /// Who receives it, when she named someone (else the buyer).
+    pub recipient_name: Option<String>,
     pub conversation_id: Option<i64>,
     pub confirmed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -64,6 +66,7 @@ struct OrderRow {
     contact_phone: Option<String>,
     experience_date: Option<NaiveDate>,
     buyer_note: Option<String>,
+    recipient_name: Option<String>,
     conversation_id: Option<i64>,
     confirmed_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
@@ -87,6 +90,7 @@ impl TryFrom<OrderRow> for Order {
             contact_phone: r.contact_phone,
             experience_date: r.experience_date,
             buyer_note: r.buyer_note,
+            recipient_name: r.recipient_name,
             conversation_id: r.conversation_id,
             confirmed_at: r.confirmed_at,
             created_at: r.created_at,
@@ -112,7 +116,7 @@ macro_rules! select_orders {
         concat!(
             "SELECT o.id, o.code, o.buyer_id, o.org_id, o.kind, o.payment, o.status, o.total, \
              o.delivery_commune, o.delivery_street, o.contact_phone, o.experience_date, \
-             o.buyer_note, o.conversation_id, o.confirmed_at, o.created_at ",
+             o.buyer_note, o.recipient_name, o.conversation_id, o.confirmed_at, o.created_at ",
             $rest
         )
     };
@@ -139,6 +143,8 @@ pub struct NewOrder<'a> {
     pub delivery_street: Option<&'a str>,
     pub contact_phone: Option<&'a str>,
     pub buyer_note: Option<&'a str>,
+    /// Who receives it, when not the buyer.
+    pub recipient_name: Option<&'a str>,
 }
 
 /// Why an order could not be placed (nothing was taken or written).
@@ -375,8 +381,8 @@ async fn place_in(
     let status = Status::initial(o.kind);
     let id: i64 = on!(tx.conn(), e => sqlx::query_scalar(
         "INSERT INTO orders (buyer_id, org_id, kind, payment, status, total, delivery_commune, \
-         delivery_street, contact_phone, experience_date, buyer_note, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id")
+         delivery_street, contact_phone, experience_date, buyer_note, recipient_name, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id")
         .bind(o.buyer_id)
         .bind(o.org_id)
         .bind(o.kind.as_str())
@@ -388,6 +394,7 @@ async fn place_in(
         .bind(o.contact_phone)
         .bind(o.experience_date)
         .bind(o.buyer_note)
+        .bind(o.recipient_name)
         .bind(now)
         .fetch_one(e)
         .await)?;
@@ -677,14 +684,14 @@ pub async fn of_buyer(conn: Conn<'_>, buyer_id: i64, limit: i64) -> Result<Vec<L
     listed(conn, select_listed!("o.buyer_id"), buyer_id, limit).await
 }
 
-/// Where the buyer last had goods delivered: (ward/commune code, street, phone), from her
-/// newest order with a delivery address. Checkout starts from it.
+/// Where the buyer last had goods delivered: (ward/commune code, street, phone, recipient),
+/// from her newest order with a delivery address. Checkout starts from it.
 pub async fn last_delivery(
     conn: Conn<'_>,
     buyer_id: i64,
-) -> Result<Option<(String, String, Option<String>)>> {
+) -> Result<Option<(String, String, Option<String>, Option<String>)>> {
     Ok(on!(conn, e => sqlx::query_as(
-        "SELECT delivery_commune, delivery_street, contact_phone FROM orders \
+        "SELECT delivery_commune, delivery_street, contact_phone, recipient_name FROM orders \
          WHERE buyer_id = $1 AND delivery_commune IS NOT NULL AND delivery_street IS NOT NULL \
          ORDER BY id DESC LIMIT 1")
         .bind(buyer_id)

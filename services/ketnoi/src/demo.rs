@@ -118,6 +118,7 @@ async fn seed_orders(db: &Db) -> anyhow::Result<()> {
                 delivery_street: Some("Số 12, ngõ 3, thôn Giang Cao"),
                 contact_phone: Some("+84912345678"),
                 buyer_note: Some("Gói kỹ giúp em, hàng dễ vỡ."),
+                recipient_name: None,
             },
         )
         .await?;

@@ -682,3 +682,5 @@ fav-save = ♡ Save
 fav-saved = ♥ Saved
 fav-unsave = Unsave
 fav-list = See saved listings
+cart-recipient = Recipient
+order-recipient = Recipient

@@ -682,3 +682,5 @@ fav-save = ♡ Lưu
 fav-saved = ♥ Đã lưu
 fav-unsave = Bỏ lưu
 fav-list = Xem sản phẩm đã lưu
+cart-recipient = Người nhận
+order-recipient = Người nhận

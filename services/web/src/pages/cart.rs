@@ -154,6 +154,8 @@ pub struct GroupView {
 
 #[derive(Debug, Default, Clone)]
 pub struct CheckoutValues {
+    /// Who receives the goods (her own name unless she orders for someone).
+    pub recipient: String,
     pub commune_code: String,
     pub street: String,
     pub phone: String,
@@ -325,7 +327,8 @@ pub async fn show_cart(
             .map(|p| p.national())
     };
     let form = match last {
-        Some((commune_code, street, phone)) => CheckoutValues {
+        Some((commune_code, street, phone, recipient)) => CheckoutValues {
+            recipient: recipient.unwrap_or_else(|| user.display_name.clone()),
             commune_code,
             street,
             phone: phone
@@ -336,6 +339,7 @@ pub async fn show_cart(
             ..CheckoutValues::default()
         },
         None => CheckoutValues {
+            recipient: user.display_name.clone(),
             phone: user.phone.as_deref().and_then(national).unwrap_or_default(),
             ..CheckoutValues::default()
         },
@@ -364,6 +368,7 @@ pub async fn checkout(
     let field = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
     ctx.require_csrf(&state, field("csrf"))?;
     let values = CheckoutValues {
+        recipient: field("recipient").to_owned(),
         commune_code: field("commune_code").trim().to_owned(),
         street: field("street").to_owned(),
         phone: field("phone").to_owned(),
@@ -392,6 +397,11 @@ pub async fn checkout(
     let note = e
         .check("note", text::optional_block(&values.note, 1000))
         .flatten();
+    // Her own name needs no saying: only someone else's is kept.
+    let recipient = e
+        .check("recipient", text::optional_line(&values.recipient, 100))
+        .flatten()
+        .filter(|r| !text::same_name(r, &user.display_name));
     let (mut commune, mut street) = (None, None);
     if any_goods {
         commune = e.check(
@@ -479,6 +489,7 @@ pub async fn checkout(
                 delivery_street: street.as_deref().filter(|_| goods),
                 contact_phone: phone.as_deref(),
                 buyer_note: note.as_deref(),
+                recipient_name: recipient.as_deref().filter(|_| goods),
             }
         })
         .collect();

@@ -158,6 +158,8 @@ struct ShowPage {
     total: String,
     items: Vec<ItemView>,
     delivery: String,
+    /// Whom the goods are for, when the buyer named someone else.
+    recipient: String,
     phone: String,
     note: String,
     visit_date: String,
@@ -331,6 +333,7 @@ async fn order_page(
             })
             .collect(),
         delivery,
+        recipient: order.recipient_name.clone().unwrap_or_default(),
         phone: order
             .contact_phone
             .as_deref()
