@@ -1,5 +1,7 @@
 //! Saving a form unchanged changes nothing: every demo cooperative's profile, whatever it
-//! holds (five women in management, no coordinates, a story in one language). Listings and
+//! holds (five women in management, no coordinates, a story in one language), its managers
+//! and its verified badges included. Badge claims have no edit form (a claim is made once
+//! and decided by an officer), so there is nothing to save unchanged there. Listings and
 //! their offers are checked the same way in `listing_rules`.
 
 use ketnoi_domain::role::{MemberRole, PlatformRole, Scope};
@@ -27,6 +29,11 @@ async fn saving_every_demo_cooperatives_profile_unchanged_changes_nothing(app: T
                     .unwrap()
                     .unwrap(),
                 ketnoi_db::orgs::managers(app.db.conn(), org.id)
+                    .await
+                    .unwrap(),
+                // Its badges (women-managed, OCOP): the profile form has no field for
+                // them, and they must come through its saving untouched.
+                ketnoi_db::badges::of_org(app.db.conn(), org.id)
                     .await
                     .unwrap(),
             )
