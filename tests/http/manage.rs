@@ -12,7 +12,51 @@ on_both_backends!(
     an_officer_verifies_an_ocop_claim_and_the_stars_show,
     proxy_officers_act_for_the_cooperative_and_the_log_says_so,
     an_officer_hides_a_listing_with_a_reason_the_cooperative_sees,
+    the_dashboard_says_what_is_running_out,
 );
+
+/// The cooperative's home lists its listings on sale with five or fewer left, each a tap
+/// from its edit form; plenty left, or made to order, is not listed.
+async fn the_dashboard_says_what_is_running_out(app: TestApp) {
+    use ketnoi_domain::catalog::OfferKind;
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let offer = || ketnoi_db::listings::Offer {
+        kind: OfferKind::Retail,
+        price: ketnoi_domain::Vnd(120_000),
+        case_size: None,
+        min_order_qty: None,
+        duration_hours: None,
+        max_group_size: None,
+        tiers: vec![],
+    };
+    let few =
+        ketnoi_tests::listing_with_offer(&app, &org, "Bình gốm men lam", offer(), Some(3)).await;
+    ketnoi_tests::listing_with_offer(&app, &org, "Bát ăn cơm", offer(), Some(40)).await;
+    ketnoi_tests::listing_with_offer(&app, &org, "Tượng gốm đặt làm", offer(), None).await;
+    let owner = app.user("chu@example.com", PlatformRole::User, None).await;
+    app.member(&org, &owner, MemberRole::Owner).await;
+    let page = app
+        .client_as(&owner)
+        .await
+        .get("/orgs/htx-gom-bat-trang/manage")
+        .await;
+    let low = page
+        .body
+        .split("data-testid=\"low-stock\"")
+        .nth(1)
+        .and_then(|b| b.split("</div>").next())
+        .expect("a running-out list");
+    assert!(
+        low.contains(&format!("/orgs/htx-gom-bat-trang/listings/{}", few.id))
+            && low.contains("Bình gốm men lam")
+            && low.contains("còn 3"),
+        "{low}"
+    );
+    assert!(
+        !low.contains("Bát ăn cơm") && !low.contains("Tượng gốm"),
+        "{low}"
+    );
+}
 
 /// A JPEG photo of `w`×`h` pixels in one colour.
 pub fn jpeg(w: u32, h: u32, shade: u8) -> Vec<u8> {

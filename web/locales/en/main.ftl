@@ -684,3 +684,6 @@ fav-unsave = Unsave
 fav-list = See saved listings
 cart-recipient = Recipient
 order-recipient = Recipient
+my-unread = { $n } unread messages
+my-low-stock = Running out
+my-left = { $n } left

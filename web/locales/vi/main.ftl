@@ -684,3 +684,6 @@ fav-unsave = Bỏ lưu
 fav-list = Xem sản phẩm đã lưu
 cart-recipient = Người nhận
 order-recipient = Người nhận
+my-unread = { $n } tin nhắn chưa đọc
+my-low-stock = Sắp hết hàng
+my-left = còn { $n }

@@ -55,7 +55,12 @@ pub(super) struct DashboardPage {
     errors: FieldErrors,
     /// Orders waiting for the cooperative to confirm them.
     unconfirmed: i64,
+    /// Listings on sale running out: (id, title, its title's language, stock left).
+    low_stock: Vec<(i64, String, &'static str, i64)>,
 }
+
+/// A listing on sale with this few left or fewer is "running out" on the dashboard.
+const LOW_STOCK: i64 = 5;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
@@ -154,6 +159,20 @@ pub(super) async fn dashboard_page(
             .collect(),
         proxies: orgs::proxies(state.db.conn(), scope.org.id).await?,
         unconfirmed: ketnoi_db::orders::unconfirmed_count(state.db.conn(), scope.org.id).await?,
+        low_stock: all
+            .iter()
+            .filter(|l| l.is_public())
+            .filter_map(|l| l.stock.filter(|s| *s <= LOW_STOCK).map(|s| (l, s)))
+            .map(|(l, s)| {
+                let en = l.title_en.as_deref();
+                (
+                    l.id,
+                    localized(ctx.locale, &l.title_vi, en),
+                    crate::pages::localized_lang(ctx.locale, en),
+                    s,
+                )
+            })
+            .collect(),
         audit: log.into_iter().map(|a| audit_row(a, ctx)).collect(),
         badge_form,
         proxy_login,
