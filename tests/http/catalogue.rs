@@ -142,6 +142,27 @@ async fn directory_lists_and_filters_cooperatives(app: TestApp) {
         45 + 126,
         "and every ward's and commune's centre behind them"
     );
+    // Sorted by how much each has on sale: the counts go down.
+    let busiest = c.get("/orgs?sort=listings").await;
+    assert_eq!(busiest.status, 200);
+    let counts: Vec<i64> = busiest
+        .body
+        .split("class=\"card org-card\"")
+        .skip(1)
+        .filter_map(|card| {
+            card.split("<span class=\"place\">")
+                .nth(3)
+                .and_then(|s| s.split(' ').next())
+                .and_then(|n| n.parse().ok())
+        })
+        .collect();
+    assert_eq!(counts.len(), 30, "{counts:?}");
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    assert!(
+        busiest.body.contains("sort=listings&amp;page=2"),
+        "paging keeps the sort"
+    );
+    assert_eq!(c.get("/orgs?sort=biggest").await.status, 422);
     let bad = c.get("/orgs?stars=9&sector=xyz").await;
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("stars") && bad.body.contains("sector"));

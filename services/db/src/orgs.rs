@@ -564,6 +564,19 @@ pub struct DirectoryFilter {
     pub min_stars: Option<i64>,
     /// Holds this verified, unexpired badge (e.g. `vietgap`, `organic`).
     pub badge: Option<ketnoi_domain::catalog::BadgeKind>,
+    pub sort: DirectorySort,
+}
+
+/// The directory's order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DirectorySort {
+    /// By name.
+    #[default]
+    Name,
+    /// Most listings on sale first.
+    MostListings,
+    /// Newest on Ketnoi first.
+    Newest,
 }
 
 /// A cooperative as a directory card or map pin.
@@ -627,7 +640,12 @@ pub async fn directory(
             .arg(Arg::Text(b.as_str().to_owned()))
             .push(" AND c.status = 'verified' AND (c.expires_on IS NULL OR c.expires_on >= $1))");
     }
-    q.push(" ORDER BY o.name, o.id").page(limit, offset);
+    q.push(match f.sort {
+        DirectorySort::Name => " ORDER BY o.name, o.id",
+        DirectorySort::MostListings => " ORDER BY listing_count DESC, o.name, o.id",
+        DirectorySort::Newest => " ORDER BY o.created_at DESC, o.id DESC",
+    })
+    .page(limit, offset);
     Ok(on!(conn, e => bind_all!(sqlx::query_as(q.sql()), q).fetch_all(e).await)?)
 }
 

@@ -687,3 +687,6 @@ order-recipient = Recipient
 my-unread = { $n } unread messages
 my-low-stock = Running out
 my-left = { $n } left
+orgs-sort-name = Name
+orgs-sort-listings = Most listings
+orgs-sort-newest = Newest

@@ -687,3 +687,6 @@ order-recipient = Người nhận
 my-unread = { $n } tin nhắn chưa đọc
 my-low-stock = Sắp hết hàng
 my-left = còn { $n }
+orgs-sort-name = Tên
+orgs-sort-listings = Nhiều sản phẩm nhất
+orgs-sort-newest = Mới tham gia

@@ -45,13 +45,15 @@ pub struct CooperativePage {
     pub has_next: bool,
 }
 
-/// One page (30) of cooperatives (HTX and THT) by name, with the directory's filters.
+/// One page (30) of cooperatives (HTX and THT), by name unless sorted otherwise, with the
+/// directory's filters.
 #[utoipa::path(get, path = "/api/v1/cooperatives", tag = "cooperatives",
     params(("kind" = Option<CooperativeKind>, Query, description = "htx or tht"),
            ("sector" = Option<SectorId>, Query, description = "sector id (data/categories.json)"),
            ("commune" = Option<CommuneCode>, Query, description = "Hanoi ward/commune code"),
            ("stars" = Option<i64>, Query, minimum = 3, maximum = 5, description = "at least this many OCOP stars"),
            ("badge" = Option<DirectoryBadge>, Query, description = "verified badge"),
+           ("sort" = Option<String>, Query, description = "name (the default), listings (most listings on sale first) or newest"),
            ("page" = Option<i64>, Query, minimum = 1, maximum = 100_000, description = "1-based page number")),
     responses((status = 200, body = CooperativePage), (status = 400, response = BadRequest),
               (status = 422, response = Validation)))]

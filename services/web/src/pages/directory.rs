@@ -30,8 +30,17 @@ pub struct DirectoryQuery {
     pub commune: String,
     pub stars: String,
     pub badge: String,
+    /// `name` (or empty), `listings`, `newest`.
+    pub sort: String,
     pub page: String,
 }
+
+/// The directory's sorts, by their query value.
+pub const DIRECTORY_SORTS: [(&str, orgs::DirectorySort); 3] = [
+    ("name", orgs::DirectorySort::Name),
+    ("listings", orgs::DirectorySort::MostListings),
+    ("newest", orgs::DirectorySort::Newest),
+];
 
 /// Parses the directory filters; unknown values are a 422 naming the parameter.
 pub fn parse_directory_query(q: &DirectoryQuery) -> Result<(DirectoryFilter, i64), AppError> {
@@ -86,6 +95,17 @@ pub fn parse_directory_query(q: &DirectoryQuery) -> Result<(DirectoryFilter, i64
                 .ok_or_else(bad),
         ),
     };
+    let sort = match q.sort.as_str() {
+        "" => Some(orgs::DirectorySort::Name),
+        s => e.check(
+            "sort",
+            DIRECTORY_SORTS
+                .iter()
+                .find(|(v, _)| *v == s)
+                .map(|(_, s)| *s)
+                .ok_or_else(bad),
+        ),
+    };
     let page = parse_page(&mut e, &q.page);
     if !e.is_empty() {
         return Err(AppError::Validation(e));
@@ -97,6 +117,7 @@ pub fn parse_directory_query(q: &DirectoryQuery) -> Result<(DirectoryFilter, i64
             commune_code,
             min_stars,
             badge,
+            sort: sort.unwrap_or_default(),
         },
         page,
     ))
@@ -191,6 +212,8 @@ struct DirectoryPage {
     q: DirectoryQuery,
     cards: Vec<CoopCard>,
     sectors: Vec<Choice>,
+    /// The directory's sorts' query values (labelled in the template).
+    sorts: &'static [(&'static str, orgs::DirectorySort)],
     communes: &'static [admin_units::Commune],
     page: i64,
     has_next: bool,
@@ -263,6 +286,7 @@ fn filter_string(q: &DirectoryQuery) -> String {
         ("commune", &q.commune),
         ("stars", &q.stars),
         ("badge", &q.badge),
+        ("sort", &q.sort),
     ];
     pairs
         .iter()
@@ -311,6 +335,7 @@ async fn directory_page(
             cards
         },
         sectors: sector_choices(ctx.locale),
+        sorts: &DIRECTORY_SORTS,
         communes: admin_units::hanoi_communes_by_name(),
         commune_dots: if map { commune_dots() } else { &[] },
         filters: filter_string(&q),
