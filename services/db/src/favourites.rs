@@ -1,5 +1,7 @@
 //! A buyer's saved listings. The list itself is read as listing cards
-//! ([`crate::listings::Filter::favourite_of`]), so it shows what every listing page shows.
+//! ([`crate::listings::Filter::favourite_of`]), so it shows what every listing page shows;
+//! whether she saved a listing comes with its page's first read
+//! ([`crate::listings::find_for_page`]).
 
 use crate::{Conn, Result, on};
 
@@ -25,14 +27,4 @@ pub async fn set(conn: Conn<'_>, user_id: i64, listing_id: i64, on: bool) -> Res
             .map(|r| r.rows_affected()))?;
     }
     Ok(())
-}
-
-/// Whether `user_id` saved the listing.
-pub async fn is_saved(conn: Conn<'_>, user_id: i64, listing_id: i64) -> Result<bool> {
-    Ok(on!(conn, e => sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM favourites WHERE user_id = $1 AND listing_id = $2)")
-        .bind(user_id)
-        .bind(listing_id)
-        .fetch_one(e)
-        .await)?)
 }

@@ -266,14 +266,17 @@ pub struct PageListing {
     /// its orders; if not, the Union's officers stand in (see `orgs::stand_in_contacts`).
     pub org_answers: bool,
     pub ocop_stars: Option<i64>,
+    /// Whether the viewer saved it (see [`crate::favourites`]; false for nobody).
+    pub saved: bool,
 }
 
-/// [`find`], the cooperative's name, slug, phone and whether it answers on Ketnoi, and
-/// [`ocop_stars`], in one query: the listing page's first read.
+/// [`find`], the cooperative's name, slug, phone and whether it answers on Ketnoi,
+/// [`ocop_stars`] and whether `viewer` saved it, in one query: the listing page's first read.
 pub async fn find_for_page(
     conn: Conn<'_>,
     id: i64,
     today: NaiveDate,
+    viewer: Option<i64>,
 ) -> Result<Option<PageListing>> {
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -284,6 +287,7 @@ pub async fn find_for_page(
         org_phone: Option<String>,
         org_answers: bool,
         ocop_stars: Option<i64>,
+        saved: bool,
     }
     let row: Option<Row> = on!(conn, e => sqlx::query_as(
         "SELECT l.id, l.external_id, l.org_id, l.title_vi, l.title_en, l.description_vi, l.description_en, l.category_id, l.unit, l.stock, \
@@ -291,10 +295,12 @@ pub async fn find_for_page(
            l.created_at, l.updated_at, o.name AS org_name, o.slug AS org_slug, o.phone AS org_phone, \
            EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = l.org_id AND m.role IN ('owner', 'manager')) AS org_answers, \
            (SELECT MAX(b.stars) FROM badges b WHERE b.listing_id = l.id AND b.kind = 'ocop' AND b.status = 'verified' \
-              AND (b.expires_on IS NULL OR b.expires_on >= $2)) AS ocop_stars \
+              AND (b.expires_on IS NULL OR b.expires_on >= $2)) AS ocop_stars, \
+           EXISTS (SELECT 1 FROM favourites fv WHERE fv.listing_id = l.id AND fv.user_id = $3) AS saved \
          FROM listings l JOIN organisations o ON o.id = l.org_id WHERE l.id = $1")
         .bind(id)
         .bind(today)
+        .bind(viewer.unwrap_or(0))
         .fetch_optional(e)
         .await)?;
     row.map(|r| {
@@ -305,6 +311,7 @@ pub async fn find_for_page(
             org_phone: r.org_phone,
             org_answers: r.org_answers,
             ocop_stars: r.ocop_stars,
+            saved: r.saved,
         })
     })
     .transpose()

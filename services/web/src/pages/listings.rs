@@ -291,15 +291,13 @@ pub async fn show_listing(
         org_phone,
         org_answers,
         ocop_stars,
-    } = listings::find_for_page(db.conn(), id, today)
+        saved,
+    } = listings::find_for_page(db.conn(), id, today, ctx.user.as_ref().map(|u| u.id))
         .await?
         .ok_or(AppError::NotFound)?;
     let offers = listings::offers_with_ids(db.conn(), listing.id).await?;
     let photos = listings::photos(db.conn(), listing.id).await?;
-    let saved = match &ctx.user {
-        Some(u) => Some(ketnoi_db::favourites::is_saved(db.conn(), u.id, listing.id).await?),
-        None => None,
-    };
+    let saved = ctx.user.as_ref().map(|_| saved);
     let stars = ocop_stars.unwrap_or(0);
     if !listing.is_public() {
         // Drafts, paused and hidden listings are for the cooperative's own people.
