@@ -915,6 +915,19 @@ async fn an_owner_signs_in_to_her_cooperative_and_reaches_its_waiting_orders_in_
     b.close().await;
 }
 
+/// Where the first element matching `css` ends, and the height of the screen, in CSS pixels.
+async fn bottom_and_screen(b: &Browser, css: &str) -> (f64, f64) {
+    let found =
+        b.c.execute(
+            "return [document.querySelector(arguments[0]).getBoundingClientRect().bottom, \
+             window.innerHeight];",
+            vec![serde_json::Value::String(css.to_owned())],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
 /// At 390×844 the first result of a search shows on the first screen (the filters come
 /// after the results, a link away), and choosing a sort reloads the results at once.
 async fn on_a_phone_search_results_come_first_and_the_sort_applies_when_chosen(app: TestApp) {
@@ -926,19 +939,7 @@ async fn on_a_phone_search_results_come_first_and_the_sort_applies_when_chosen(a
     b.goto("/search?q=gom+su").await;
     b.wait_for_text("[data-testid=search-results]", "Bát Tràng")
         .await;
-    let (top, viewport) = match b
-        .c
-        .execute(
-            "const r = document.querySelector('[data-testid=search-hit]').getBoundingClientRect(); \
-             return [r.bottom, window.innerHeight];",
-            vec![],
-        )
-        .await
-        .unwrap()
-    {
-        serde_json::Value::Array(v) => (v[0].as_f64().unwrap(), v[1].as_f64().unwrap()),
-        other => panic!("{other:?}"),
-    };
+    let (top, viewport) = bottom_and_screen(&b, "[data-testid=search-hit]").await;
     assert!(
         top <= viewport,
         "the first result ends at {top} px, below the first screen ({viewport} px)"
@@ -974,19 +975,7 @@ async fn checkout_mistakes_show_on_the_first_screen(app: TestApp) {
     b.click("[data-testid=place-order]").await;
     b.wait_for_text("[data-testid=checkout-errors]", "Nhập số điện thoại")
         .await;
-    let (bottom, viewport) = match b
-        .c
-        .execute(
-            "const r = document.querySelector('[data-testid=checkout-errors]').getBoundingClientRect(); \
-             return [r.bottom, window.innerHeight, window.scrollY];",
-            vec![],
-        )
-        .await
-        .unwrap()
-    {
-        serde_json::Value::Array(v) => (v[0].as_f64().unwrap(), v[1].as_f64().unwrap()),
-        other => panic!("{other:?}"),
-    };
+    let (bottom, viewport) = bottom_and_screen(&b, "[data-testid=checkout-errors]").await;
     assert!(
         bottom <= viewport,
         "the list of mistakes ends at {bottom} px, below the first screen ({viewport} px)"

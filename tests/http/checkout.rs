@@ -109,6 +109,16 @@ async fn shop(app: &TestApp) -> Shop {
     }
 }
 
+/// The order e-mails waiting in the outbox for `who`.
+async fn order_mails_to(app: &TestApp, who: &str) -> Vec<ketnoi_db::outbox::Message> {
+    ketnoi_db::outbox::due(app.db.conn(), chrono::Utc::now(), 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.kind == "order" && m.recipient == who)
+        .collect()
+}
+
 async fn orders_of(app: &TestApp, buyer: &str) -> Vec<ketnoi_db::orders::Listed> {
     let u = ketnoi_db::users::find_by_email(app.db.conn(), buyer)
         .await
@@ -197,16 +207,8 @@ async fn a_cart_across_two_cooperatives_becomes_one_order_each(app: TestApp) {
         .stock;
     assert_eq!(stock, Some(48));
     // The cooperative's manager and the buyer are told, in the outbox.
-    let due = ketnoi_db::outbox::due(app.db.conn(), chrono::Utc::now(), 50)
-        .await
-        .unwrap();
-    let to = |who: &str| {
-        due.iter()
-            .filter(|m| m.kind == "order" && m.recipient == who)
-            .count()
-    };
-    assert_eq!(to("quanly@example.com"), 1);
-    assert_eq!(to("nguoimua@example.com"), 2);
+    assert_eq!(order_mails_to(&app, "quanly@example.com").await.len(), 1);
+    assert_eq!(order_mails_to(&app, "nguoimua@example.com").await.len(), 2);
     let list = s.buyer.get("/orders?placed=1").await;
     assert_eq!(list.body.matches("data-testid=\"order-row\"").count(), 2);
     // Each row says what was ordered.
@@ -655,16 +657,8 @@ async fn an_order_to_a_cooperative_without_an_account_reaches_its_communes_offic
     )
     .await;
     assert_eq!(placed.status, 303, "{}", placed.body);
-    let due = ketnoi_db::outbox::due(app.db.conn(), chrono::Utc::now(), 50)
-        .await
-        .unwrap();
-    let to = |who: &str| {
-        due.iter()
-            .filter(|m| m.kind == "order" && m.recipient == who)
-            .collect::<Vec<_>>()
-    };
-    let officer = to("canbo.xa@example.com");
-    assert_eq!(officer.len(), 1, "{due:?}");
+    let officer = order_mails_to(&app, "canbo.xa@example.com").await;
+    assert_eq!(officer.len(), 1, "{officer:?}");
     assert!(
         officer[0].body.contains("chưa dùng Ketnoi")
             && officer[0].body.contains("Gạo nếp")
@@ -673,7 +667,9 @@ async fn an_order_to_a_cooperative_without_an_account_reaches_its_communes_offic
         officer[0].body
     );
     assert!(
-        to("canbo.tp@example.com").is_empty(),
+        order_mails_to(&app, "canbo.tp@example.com")
+            .await
+            .is_empty(),
         "the nearest officers only"
     );
     let order = orders_of(&app, "nguoimua@example.com")

@@ -53,15 +53,9 @@ pub async fn recipients(db: &Db, org_id: i64, buyer_id: i64) -> Result<Recipient
         org_name: org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
         org_phone: org
             .and_then(|o| o.phone)
-            .map(|p| national(&p))
+            .map(|p| ketnoi_domain::contact::national(&p))
             .unwrap_or_default(),
     })
-}
-
-fn national(phone: &str) -> String {
-    ketnoi_domain::contact::Phone::parse(phone)
-        .map(|p| p.national())
-        .unwrap_or_else(|_| phone.to_owned())
 }
 
 /// A stand-in's notice: the cooperative's name and phone come first (whom to call), then
@@ -145,7 +139,7 @@ fn details(locale: Locale, order: &Order, lines: &[Item]) -> String {
         out.push(format!(
             "{}: {}",
             i18n::t(locale, "cart-phone"),
-            national(phone)
+            ketnoi_domain::contact::national(phone)
         ));
     }
     if let Some(note) = &order.buyer_note {
@@ -259,17 +253,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_new_order_mail_says_what_where_and_whom_to_call() {
-        let lines = [Item {
+    /// A line of `quantity` vases at `unit_price`.
+    fn vases(quantity: i64, unit_price: i64) -> Item {
+        Item {
             listing_id: 1,
             offer_id: Some(1),
             offer_kind: OfferKind::Retail,
             title: "Bình gốm men lam".into(),
             unit: "chiếc".into(),
-            quantity: 2,
-            unit_price: 250_000,
-        }];
+            quantity,
+            unit_price,
+        }
+    }
+
+    #[test]
+    fn a_new_order_mail_says_what_where_and_whom_to_call() {
+        let lines = [vases(2, 250_000)];
         let r = Recipients {
             buyer: vec![("mua@example.com".into(), Locale::En)],
             sellers: vec![("htx@example.com".into(), Locale::Vi)],
@@ -306,15 +305,7 @@ mod tests {
     /// then the order; the buyer is told the Union will call the cooperative.
     #[test]
     fn a_cooperative_without_an_account_is_told_through_its_stand_ins() {
-        let lines = [Item {
-            listing_id: 1,
-            offer_id: Some(1),
-            offer_kind: OfferKind::Retail,
-            title: "Bình gốm men lam".into(),
-            unit: "chiếc".into(),
-            quantity: 1,
-            unit_price: 500_000,
-        }];
+        let lines = [vases(1, 500_000)];
         let r = Recipients {
             buyer: vec![("mua@example.com".into(), Locale::Vi)],
             stand_ins: vec![("canbo@example.com".into(), Locale::Vi)],

@@ -78,6 +78,14 @@ impl Phone {
     }
 }
 
+/// A stored phone (E.164) as people read it (`0904 555 560`); anything that is not one is
+/// shown as stored.
+pub fn national(stored: &str) -> String {
+    Phone::parse(stored)
+        .map(|p| p.national())
+        .unwrap_or_else(|_| stored.to_owned())
+}
+
 impl fmt::Display for Email {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -321,11 +321,6 @@ pub async fn show_cart(
 ) -> Result<Response, AppError> {
     // The address she last had goods delivered to (her phone on her account otherwise).
     let last = ketnoi_db::orders::last_delivery(state.db.conn(), user.id).await?;
-    let national = |p: &str| {
-        ketnoi_domain::contact::Phone::parse(p)
-            .ok()
-            .map(|p| p.national())
-    };
     let form = match last {
         Some((commune_code, street, phone, recipient)) => CheckoutValues {
             recipient: recipient.unwrap_or_else(|| user.display_name.clone()),
@@ -334,13 +329,17 @@ pub async fn show_cart(
             phone: phone
                 .as_deref()
                 .or(user.phone.as_deref())
-                .and_then(national)
+                .map(ketnoi_domain::contact::national)
                 .unwrap_or_default(),
             ..CheckoutValues::default()
         },
         None => CheckoutValues {
             recipient: user.display_name.clone(),
-            phone: user.phone.as_deref().and_then(national).unwrap_or_default(),
+            phone: user
+                .phone
+                .as_deref()
+                .map(ketnoi_domain::contact::national)
+                .unwrap_or_default(),
             ..CheckoutValues::default()
         },
     };

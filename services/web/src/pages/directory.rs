@@ -455,14 +455,6 @@ fn duration_words(ctx: &Ctx, d: chrono::Duration) -> String {
     }
 }
 
-fn national(phone: Option<&str>) -> Option<String> {
-    phone.map(|p| {
-        ketnoi_domain::contact::Phone::parse(p)
-            .map(|p| p.national())
-            .unwrap_or_else(|_| p.to_owned())
-    })
-}
-
 /// Embeds JSON in a `<script>` safely: `<` cannot close the element.
 pub fn script_json(v: &serde_json::Value) -> String {
     v.to_string().replace('<', "\\u003c")
@@ -594,7 +586,7 @@ pub async fn show_org(
             .and_then(catalog::sector)
             .map(|s| localized(ctx.locale, &s.name_vi, Some(&s.name_en)))
             .unwrap_or_default(),
-        phone: national(org.phone.as_deref()),
+        phone: org.phone.as_deref().map(ketnoi_domain::contact::national),
         zalo: org
             .profile
             .zalo

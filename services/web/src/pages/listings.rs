@@ -464,9 +464,7 @@ pub async fn show_listing(
         org_slug,
         org_answers,
         org_phone: org_phone.map(|p| {
-            let shown = ketnoi_domain::contact::Phone::parse(&p)
-                .map(|n| n.national())
-                .unwrap_or_else(|_| p.clone());
+            let shown = ketnoi_domain::contact::national(&p);
             (p, shown)
         }),
         title,
