@@ -191,6 +191,7 @@ on_both_backends!(
     checkout_mistakes_show_on_the_first_screen,
     an_english_phone_stays_english_after_signing_in,
     the_pages_people_use_most_pass_axe_and_their_targets_fit_a_finger,
+    a_tap_on_the_profile_forms_map_sets_the_place,
 );
 
 /// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
@@ -1197,4 +1198,44 @@ async fn the_pages_people_use_most_pass_axe_and_their_targets_fit_a_finger(app: 
     }
     b.close().await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The profile form's map (`pick.js`): a tap fills latitude and longitude with the place
+/// under the finger (north-west of the marker when tapped there), and saving keeps it.
+async fn a_tap_on_the_profile_forms_map_sets_the_place(app: TestApp) {
+    use ketnoi_domain::role::MemberRole;
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let owner = app.user("chu@example.com", PlatformRole::User, None).await;
+    app.member(&org, &owner, MemberRole::Owner).await;
+    let Some(b) = Browser::open(&app).await else {
+        return;
+    };
+    b.sign_in("chu@example.com").await;
+    b.wait_for_path(&format!("/orgs/{}/manage", org.slug)).await;
+    b.goto(&format!("/orgs/{}/profile", org.slug)).await;
+    let centre = ketnoi_domain::admin_units::commune("00577").unwrap();
+    // Tap a quarter of the way in from the map's top left corner.
+    let tapped = b
+        .c
+        .execute(
+            "const svg = document.querySelector('[data-testid=pick-map]');              svg.scrollIntoView();              const r = svg.getBoundingClientRect();              const x = r.left + r.width / 4, y = r.top + r.height / 4;              svg.dispatchEvent(new MouseEvent('click', {clientX: x, clientY: y, bubbles: true}));              return [document.getElementById('f-lat').value, document.getElementById('f-lon').value];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let lat: f64 = tapped[0].as_str().unwrap().parse().unwrap();
+    let lon: f64 = tapped[1].as_str().unwrap().parse().unwrap();
+    assert!(lat > centre.lat && lon < centre.lon, "{lat} {lon}: north-west of the centre");
+    assert!((lat - centre.lat).abs() < 0.1 && (lon - centre.lon).abs() < 0.1, "{lat} {lon}");
+    b.fill("story_vi", "Gốm men lam từ năm 1990.").await;
+    b.click("[data-testid=save-profile]").await;
+    b.wait_for_path(&format!("/orgs/{}", org.slug)).await;
+    let api = app
+        .client()
+        .get(&format!("/api/v1/cooperatives/{}", org.slug))
+        .await
+        .json();
+    assert_eq!(api["lat"].as_f64(), Some(lat));
+    assert_eq!(api["lon"].as_f64(), Some(lon));
+    b.close().await;
 }

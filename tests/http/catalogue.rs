@@ -52,17 +52,29 @@ async fn a_cooperative_without_coordinates_stands_at_its_communes_centre_on_the_
     assert_eq!(map.status, 200);
     let pin = map
         .body
-        .split("<a href=\"/orgs/htx-chua-co-toa-do\"><circle")
+        .split("<a href=\"/orgs/htx-chua-co-toa-do\" class=\"pin\">")
         .nth(1)
         .expect("a pin on the map");
-    // Bát Tràng is east of the centre of the map's frame and south of its top.
-    let cx: f64 = pin
-        .split("cx=\"")
+    let num = |text: &str, key: &str| -> f64 {
+        text.split(key)
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap()
+    };
+    // Longitude is linear across a Mercator map: the pin stands at Bát Tràng's centre.
+    let bounds: Vec<f64> = map
+        .body
+        .split("data-bounds=\"")
         .nth(1)
-        .and_then(|v| v.split('"').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap();
-    assert!((50.0..100.0).contains(&cx), "{cx}");
+        .and_then(|b| b.split('"').next())
+        .unwrap()
+        .split(' ')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let lon = bounds[1] + num(pin, "cx=\"") / 100.0 * (bounds[3] - bounds[1]);
+    let centre = ketnoi_domain::admin_units::commune("00577").unwrap();
+    assert!((lon - centre.lon).abs() < 0.002, "{lon} vs {}", centre.lon);
 }
 
 async fn a_profile_pages_through_its_listings_thirty_at_a_time(app: TestApp) {
@@ -131,16 +143,39 @@ async fn directory_lists_and_filters_cooperatives(app: TestApp) {
     assert!(five.body.contains("OCOP ★★★★★"));
     let map = c.get("/orgs/map?kind=htx").await;
     assert_eq!(map.status, 200);
-    assert_eq!(
-        map.body.matches("<a href=\"/orgs/").count()
-            - map.body.matches("<li><a href=\"/orgs/").count(),
-        45,
-        "one pin per HTX"
+    // A pin per HTX, or a numbered circle for those of one ward or commune that stand
+    // together (it opens that place's map, keeping the filter).
+    let svg = map.body.split("</svg>").next().unwrap();
+    let singles = svg.matches("class=\"pin\"").count();
+    let grouped: usize = svg
+        .split("class=\"count\" text-anchor=\"middle\">")
+        .skip(1)
+        .filter_map(|t| t.split('<').next()?.parse::<usize>().ok())
+        .sum();
+    assert_eq!(singles + grouped, 45, "every HTX once: {svg}");
+    assert!(grouped > 0, "Bát Tràng's potteries stand together");
+    assert!(
+        svg.contains("href=\"/orgs/map?kind=htx&amp;commune=00577\""),
+        "{svg}"
     );
     assert_eq!(
-        map.body.matches("<circle").count(),
-        45 + 126,
+        svg.matches("<circle").count() - singles - svg.matches("class=\"pin group\"").count(),
+        126,
         "and every ward's and commune's centre behind them"
+    );
+    assert_eq!(
+        map.body.matches("<li><a href=\"/orgs/").count(),
+        45,
+        "all in the list"
+    );
+    // Bát Tràng's map: its cooperatives apart, each a link to its profile.
+    let bat_trang = c.get("/orgs/map?kind=htx&commune=00577").await;
+    assert_eq!(bat_trang.status, 200);
+    let svg = bat_trang.body.split("</svg>").next().unwrap();
+    assert!(!svg.contains("pin group"), "{svg}");
+    assert!(
+        svg.contains("<a href=\"/orgs/htx-gom-su-men-lam-bat-trang\" class=\"pin\">"),
+        "{svg}"
     );
     // Sorted by how much each has on sale: the counts go down.
     let busiest = c.get("/orgs?sort=listings").await;

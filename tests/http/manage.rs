@@ -188,8 +188,9 @@ async fn a_manager_edits_the_profile_and_sees_it_public(app: TestApp) {
                 ("phone", "0912 345 678"),
                 ("zalo", "0912345678"),
                 ("website", "https://example.com"),
-                ("lat", "20.97"),
-                ("lon", "105.77"),
+                // As a maps app copies a place: both numbers in one field.
+                ("lat", "20.97, 105.77"),
+                ("lon", ""),
                 ("members_total", "30"),
                 ("members_female", "25"),
                 ("jobs_female", "40"),
@@ -222,6 +223,19 @@ async fn a_manager_edits_the_profile_and_sees_it_public(app: TestApp) {
         .json();
     assert_eq!(api["registration_no"], "0107-HTX-123");
     assert_eq!(api["zalo"], "+84912345678");
+    assert_eq!(
+        (api["lat"].as_f64(), api["lon"].as_f64()),
+        (Some(20.97), Some(105.77))
+    );
+    // The form shows the place on its map, where a tap would move it.
+    let form = c.get("/orgs/htx-lua-van-phuc/profile").await.body;
+    assert!(form.contains("data-testid=\"pick-map\""), "{form}");
+    assert!(
+        form.contains("<circle class=\"picked\" cx="),
+        "the place is marked"
+    );
+    assert!(form.contains("<script src=\"/static/pick.js\" defer>"));
+    assert_eq!(c.get("/static/pick.js").await.status, 200);
 }
 
 async fn a_listing_with_wholesale_tiers_and_photos_is_published(app: TestApp) {

@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ketnoi_domain::catalog::{BadgeKind, BadgeStatus};
 use ketnoi_domain::role::Scope;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct BadgeRow {
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
+pub(crate) struct BadgeRow {
     id: i64,
     org_id: i64,
     listing_id: Option<i64>,
@@ -62,6 +62,18 @@ impl Badge {
     pub fn is_showing(&self, today: NaiveDate) -> bool {
         self.status == BadgeStatus::Verified && self.expires_on.is_none_or(|d| d >= today)
     }
+}
+
+/// Badges read as one JSON array (a column of a larger statement, see
+/// `orgs::find_for_profile`): the objects have [`BadgeRow`]'s fields.
+pub(crate) fn from_json(text: Option<&str>) -> Result<Vec<Badge>> {
+    let rows: Vec<BadgeRow> = match text {
+        Some(t) => {
+            serde_json::from_str(t).map_err(|e| DbError::Corrupt(format!("badges as JSON: {e}")))?
+        }
+        None => Vec::new(),
+    };
+    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 impl TryFrom<BadgeRow> for Badge {

@@ -82,8 +82,26 @@ pub fn now() -> DateTime<Utc> {
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 impl Db {
-    /// Connects to `sqlite:…` (creating the file) or `postgres://…`, without migrating.
+    /// Connects to `sqlite:…` (creating the file) or `postgres://…`, without migrating, with
+    /// the default pool size (see [`Db::connect_with`]).
     pub async fn connect(url: &str) -> Result<Db> {
+        Db::connect_with(url, None).await
+    }
+
+    /// PostgreSQL connections the pool opens by default: the PostgreSQL wiki's rule of
+    /// thumb, twice the cores plus the disk. More connections than that only make the
+    /// server's processes take turns on the cores: at 50 concurrent page views on 2 cores,
+    /// 16 connections gave a profile page p99 of 21–27 ms, 6 gave 16–17 ms
+    /// (`docs/benchmarks.md`, issue 14).
+    pub fn default_pg_pool_size() -> u32 {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        u32::try_from(cores * 2 + 2).unwrap_or(u32::MAX)
+    }
+
+    /// As [`Db::connect`], with at most `pool_size` PostgreSQL connections (default:
+    /// [`Db::default_pg_pool_size`]). SQLite's pool is fixed: its connections are threads
+    /// of this process reading one file.
+    pub async fn connect_with(url: &str, pool_size: Option<u32>) -> Result<Db> {
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?;
             if !url.contains(":memory:") && !url.contains("mode=memory") {
@@ -109,7 +127,7 @@ impl Db {
             // query, a third of a signed-in page's cost on PostgreSQL. Only a connection that
             // sat idle for a while (the server may have closed it since) is pinged.
             let pool = PgPoolOptions::new()
-                .max_connections(16)
+                .max_connections(pool_size.unwrap_or_else(Db::default_pg_pool_size).max(1))
                 .acquire_timeout(Duration::from_secs(10))
                 .test_before_acquire(false)
                 .before_acquire(|conn, meta| {
@@ -130,7 +148,12 @@ impl Db {
 
     /// Connects and applies the migrations of that engine.
     pub async fn connect_and_migrate(url: &str) -> Result<Db> {
-        let db = Db::connect(url).await?;
+        Db::connect_and_migrate_with(url, None).await
+    }
+
+    /// As [`Db::connect_and_migrate`], with at most `pool_size` PostgreSQL connections.
+    pub async fn connect_and_migrate_with(url: &str, pool_size: Option<u32>) -> Result<Db> {
+        let db = Db::connect_with(url, pool_size).await?;
         if let Err(e) = db.migrate().await {
             // A failed PostgreSQL migration leaves an advisory lock on its pooled
             // connection; closing the pool releases it before anyone retries.

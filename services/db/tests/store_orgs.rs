@@ -21,7 +21,108 @@ on_both_backends!(
     directory_filters_by_sector_commune_stars_and_badge,
     proxy_grants_and_audit_entries_are_kept,
     confirmation_medians_follow_one_rule_when_confirmed_and_when_migrated,
+    the_profile_reads_in_one_statement_what_the_separate_reads_give,
 );
+
+/// `find_for_profile` reads the women managers and the badges as JSON in the
+/// organisation's row (each engine with its own functions): the same values, in the same
+/// order, as `managers` and `badges::of_org`, dates and times to the microsecond.
+async fn the_profile_reads_in_one_statement_what_the_separate_reads_give(db: &Db) {
+    use ketnoi_db::badges::{self, Claim};
+    use ketnoi_domain::catalog::{BadgeKind, BadgeStatus};
+    let org = orgs::upsert(db.conn(), &coop("p-1", "HTX Đan cói \"Kim Sơn\""))
+        .await
+        .unwrap();
+    // Nothing yet: empty lists, not an error (PostgreSQL's json_agg of no rows is NULL).
+    let head = orgs::find_for_profile(db.conn(), &org.slug)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(head.managers.is_empty() && head.badges.is_empty());
+    assert_eq!(head.org, org);
+
+    let mut tx = db.begin().await.unwrap();
+    let list = [
+        orgs::Manager {
+            name: "Nguyễn Thị Hoà".into(),
+            role: "chu_tich".into(),
+            since_year: Some(2019),
+        },
+        orgs::Manager {
+            name: "Lê Thị \"Mận\" <b>".into(),
+            role: "ke_toan".into(),
+            since_year: None,
+        },
+        orgs::Manager {
+            name: "Trần Thị Ánh".into(),
+            role: "giam_doc".into(),
+            since_year: Some(2021),
+        },
+    ];
+    orgs::replace_managers(&mut tx, org.id, &list)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let ocop = badges::submit(
+        db.conn(),
+        &Claim {
+            org_id: org.id,
+            kind: Some(BadgeKind::Ocop),
+            stars: Some(4),
+            number: Some("OCOP-2025/17".into()),
+            expires_on: chrono::NaiveDate::from_ymd_opt(2028, 12, 31),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    badges::submit(
+        db.conn(),
+        &Claim {
+            org_id: org.id,
+            kind: Some(BadgeKind::WomenManaged),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let at = ketnoi_db::now() - chrono::Duration::microseconds(1_234_567);
+    assert!(
+        badges::decide(
+            db.conn(),
+            ocop.id,
+            BadgeStatus::Verified,
+            None,
+            None,
+            "Hội LHPN Xã Bát Tràng",
+            at
+        )
+        .await
+        .unwrap()
+    );
+
+    let head = orgs::find_for_profile(db.conn(), &org.slug)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        head.managers,
+        orgs::managers(db.conn(), org.id).await.unwrap()
+    );
+    assert_eq!(head.managers, list);
+    let separately = badges::of_org(db.conn(), org.id).await.unwrap();
+    assert_eq!(head.badges, separately);
+    assert_eq!(head.badges.len(), 2);
+    assert_eq!(head.badges[1].decided_at, Some(at));
+    assert!(
+        orgs::find_for_profile(db.conn(), "no-such-slug")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
 
 async fn organisations_upsert_by_external_id_and_list_by_kind(db: &Db) {
     let first = orgs::upsert(db.conn(), &coop("x-1", "HTX Gốm Bát Tràng"))

@@ -3,6 +3,7 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `DATABASE_URL` | `sqlite:data/ketnoi.db` | `sqlite:<file>` or `postgres://…` |
+//! | `DATABASE_POOL_SIZE` | twice the cores, plus two | most PostgreSQL connections open at once (more only make PostgreSQL's processes take turns on the cores) |
 //! | `BIND` | `127.0.0.1:8080` | address to listen on |
 //! | `PUBLIC_URL` | `http://<BIND>` | address users reach; `https://` makes cookies Secure |
 //! | `SECRET_KEY` | generated into `<DATA_DIR>/secret_key` | signs CSRF tokens; never logged |
@@ -14,6 +15,8 @@
 //! | `MEDIA_URL` | `<DATA_DIR>/media` | uploads: a directory, `file:///…`, or `s3://bucket?endpoint=…&region=…` |
 //! | `SEARCH_URL` | (empty: tantivy in `<DATA_DIR>/search`) | `http://…` of a Meilisearch server |
 //! | `MEILISEARCH_KEY` | (none) | Meilisearch API key; never logged |
+//! | `MAP_TILES_URL` | (none: the maps draw every ward's and commune's centre) | a base map under the maps, from an XYZ tile server, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png` (mind its usage policy) |
+//! | `MAP_TILES_ATTRIBUTION` | OpenStreetMap's for its servers | the tile server's credit shown under the map |
 //! | `PAGE_CACHE_SECONDS` | `10` | how long anonymous visitors get stored public pages; 0: off |
 //! | `MESSAGES_PER_MINUTE` | `30` | messages one user may post per minute |
 //! | `STRIPE_SECRET_KEY`, `STRIPE_PUBLISHABLE_KEY`, `STRIPE_WEBHOOK_SECRET` | (none) | all three turn on card payments; secrets never logged |
@@ -49,6 +52,9 @@ pub struct Config {
         default_value = "sqlite:data/ketnoi.db"
     )]
     pub database_url: String,
+    /// Most PostgreSQL connections open at once [default: twice the cores, plus two].
+    #[arg(long, env = "DATABASE_POOL_SIZE", global = true, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub database_pool_size: Option<u32>,
     /// Address to listen on.
     #[arg(long, env = "BIND", global = true, default_value = "127.0.0.1:8080")]
     pub bind: String,
@@ -100,6 +106,12 @@ pub struct Config {
     /// Trust `X-Forwarded-For` for the client address (only behind your own proxy).
     #[arg(long, env = "TRUST_PROXY", global = true, default_value_t = false)]
     pub trust_proxy: bool,
+    /// A base map for the maps: an XYZ tile server, `https://…/{z}/{x}/{y}.png`.
+    #[arg(long, env = "MAP_TILES_URL", global = true)]
+    pub map_tiles_url: Option<String>,
+    /// The tile server's credit shown under the map (OpenStreetMap's is known).
+    #[arg(long, env = "MAP_TILES_ATTRIBUTION", global = true)]
+    pub map_tiles_attribution: Option<String>,
     /// Seconds an anonymous visitor may be served a stored public page (directory,
     /// profiles, listings, categories, events); 0 turns the page cache off.
     #[arg(long, env = "PAGE_CACHE_SECONDS", global = true, default_value_t = 10)]
@@ -288,7 +300,7 @@ impl Config {
         {
             create_private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        ketnoi_db::Db::connect_and_migrate(&self.database_url)
+        ketnoi_db::Db::connect_and_migrate_with(&self.database_url, self.database_pool_size)
             .await
             .context("opening the database (check DATABASE_URL)")
     }
@@ -385,6 +397,13 @@ impl Config {
             storage: ketnoi_web::storage::StorageConfig {
                 data_dir: Some(self.data_dir.clone()),
                 min_free_bytes: self.min_free_disk_mb.saturating_mul(1024 * 1024),
+            },
+            map_tiles: match self.map_tiles_url.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(url) => Some(
+                    ketnoi_web::map::TileSource::parse(url, self.map_tiles_attribution.as_deref())
+                        .map_err(|e| anyhow::anyhow!(e))?,
+                ),
             },
         })
     }

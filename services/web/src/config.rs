@@ -133,6 +133,9 @@ pub struct AppConfig {
     pub confirm_timer: ConfirmTimer,
     /// What the storage check looks at (see [`crate::storage`]).
     pub storage: crate::storage::StorageConfig,
+    /// A base map under the directory's map and the place picker; `None` draws every
+    /// ward's and commune's centre instead (no request leaves the site).
+    pub map_tiles: Option<crate::map::TileSource>,
 }
 
 impl AppConfig {
@@ -161,6 +164,7 @@ impl AppConfig {
             bank_webhook_secret: None,
             confirm_timer: ConfirmTimer::default(),
             storage: crate::storage::StorageConfig::default(),
+            map_tiles: None,
         }
     }
 }

@@ -9,6 +9,7 @@ mod context;
 pub mod csrf;
 mod error;
 mod extract;
+pub mod map;
 mod middleware;
 pub mod page_cache;
 pub mod pages;

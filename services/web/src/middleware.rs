@@ -27,7 +27,22 @@ pub const UPLOAD_LIMIT: usize = 25 * 1024 * 1024;
 /// and refused again).
 pub const WEBHOOK_LIMIT: usize = 1024 * 1024;
 
+/// The pages' Content-Security-Policy: everything from the site itself, and the base map's
+/// tiles when one is configured (`MAP_TILES_URL`; its origin was checked to be a plain host).
+fn content_security_policy(state: &AppState) -> HeaderValue {
+    const OWN: &str = "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    match &state.config.map_tiles {
+        Some(t) => HeaderValue::from_str(&OWN.replace(
+            "img-src 'self' data:",
+            &format!("img-src 'self' data: {}", t.origin),
+        ))
+        .unwrap_or(HeaderValue::from_static(OWN)),
+        None => HeaderValue::from_static(OWN),
+    }
+}
+
 pub fn stack(app: Router<AppState>, state: AppState) -> Router<AppState> {
+    let csp = content_security_policy(&state);
     let layers = ServiceBuilder::new()
         // 1. Every request gets an id (kept if a trusted proxy set one) ...
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -66,9 +81,7 @@ pub fn stack(app: Router<AppState>, state: AppState) -> Router<AppState> {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-            ),
+            csp,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,

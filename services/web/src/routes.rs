@@ -63,6 +63,7 @@ route_map! {
     get "/static/chat.js" => pages::assets::chat_script, Public;
     get "/static/card.js" => pages::assets::card_script, Public;
     get "/static/share.js" => pages::assets::share_script, Public;
+    get "/static/pick.js" => pages::assets::pick_script, Public;
     get "/search" => pages::search::search_page, Public;
     get "/about" => pages::info::show_about, Public;
     get "/terms" => pages::info::show_terms, Public;

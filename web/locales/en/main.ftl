@@ -690,3 +690,8 @@ my-left = { $n } left
 orgs-sort-name = Name
 orgs-sort-listings = Most listings
 orgs-sort-newest = Newest
+
+directory-map-hint = Tap a point to open its cooperative; a circle with a number gathers the cooperatives of one ward or commune, tap it to look closer. The full list is below the map.
+
+profile-pick-label = Map to pick the place
+profile-pick-hint = Tap the map to fill in the latitude and longitude (needs JavaScript). Or paste the pair from a maps app into Latitude, e.g. "21.0004, 105.9153".

@@ -690,3 +690,8 @@ my-left = còn { $n }
 orgs-sort-name = Tên
 orgs-sort-listings = Nhiều sản phẩm nhất
 orgs-sort-newest = Mới tham gia
+
+directory-map-hint = Chạm vào một điểm để mở trang hợp tác xã; một vòng tròn có số gom các hợp tác xã cùng phường/xã, chạm để xem gần hơn. Danh sách đầy đủ ở dưới bản đồ.
+
+profile-pick-label = Bản đồ để chọn vị trí
+profile-pick-hint = Chạm vào bản đồ để điền vĩ độ và kinh độ (cần bật JavaScript). Hoặc dán cả cặp số từ ứng dụng bản đồ vào ô Vĩ độ, ví dụ "21.0004, 105.9153".

@@ -9,6 +9,18 @@ static SEARCH_JS: &str = include_str!("../../../../web/static/search.js");
 static CHAT_JS: &str = include_str!("../../../../web/static/chat.js");
 static CARD_JS: &str = include_str!("../../../../web/static/card.js");
 static SHARE_JS: &str = include_str!("../../../../web/static/share.js");
+static PICK_JS: &str = include_str!("../../../../web/static/pick.js");
+
+/// The place picker on the cooperative's profile form.
+pub async fn pick_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        PICK_JS,
+    )
+}
 
 /// The share button's use of the phone's share sheet.
 pub async fn share_script() -> impl IntoResponse {

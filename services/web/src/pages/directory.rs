@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::context::Ctx;
 use crate::error::{AppError, FieldErrors, Msg};
 use crate::extract::{PathSlug, Query};
+use crate::map;
 use crate::policy::{self, Access, Actor};
 use askama::Template;
 use axum::extract::State;
@@ -22,7 +23,7 @@ use serde::Deserialize;
 /// The map shows at most this many pins; the list pages through the rest.
 pub const MAP_LIMIT: i64 = 2000;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct DirectoryQuery {
     pub kind: String,
@@ -148,15 +149,10 @@ pub struct CoopCard {
     pub stars: i64,
     pub listings: i64,
     pub logo: Option<String>,
-    /// Pin position on the map, in percent of the map's width and height.
-    pub pin: Option<(f64, f64)>,
+    pub commune_code: Option<String>,
+    /// Where it stands on the map: latitude and longitude.
+    pub at: Option<(f64, f64)>,
 }
-
-/// Hanoi's extent, for placing pins on the map.
-const LAT_MIN: f64 = 20.53;
-const LAT_MAX: f64 = 21.42;
-const LON_MIN: f64 = 105.27;
-const LON_MAX: f64 = 106.03;
 
 fn card(c: &DirectoryCard, ctx: &Ctx) -> CoopCard {
     let t = ctx.tr();
@@ -176,16 +172,13 @@ fn card(c: &DirectoryCard, ctx: &Ctx) -> CoopCard {
         logo: c.logo_key.clone(),
         // Without its own coordinates, a cooperative stands at its ward's or commune's
         // centre: on the map all the same, where people would look for it.
-        pin: c
-            .lat
-            .zip(c.lon)
-            .or_else(|| {
-                c.commune_code
-                    .as_deref()
-                    .and_then(ketnoi_domain::admin_units::commune)
-                    .map(|u| (u.lat, u.lon))
-            })
-            .map(|(lat, lon)| map_point(lat, lon)),
+        commune_code: c.commune_code.clone(),
+        at: c.lat.zip(c.lon).or_else(|| {
+            c.commune_code
+                .as_deref()
+                .and_then(ketnoi_domain::admin_units::commune)
+                .map(|u| (u.lat, u.lon))
+        }),
     }
 }
 
@@ -218,64 +211,122 @@ struct DirectoryPage {
     page: i64,
     has_next: bool,
     map: bool,
-    /// The map's background: every ward's and commune's centre, `(x, y, name)` in the map's
-    /// frame, so that Hanoi's shape shows behind the pins (empty on the list).
-    commune_dots: &'static [(f64, f64, String)],
+    /// The map (none on the list).
+    map_view: Option<MapView>,
     /// The filters as a query string, for the other view and the pager.
     filters: String,
 }
 
-/// A point of Hanoi in the map's frame (x and y from 0 to 100, y down).
-fn map_point(lat: f64, lon: f64) -> (f64, f64) {
-    (
-        ((lon - LON_MIN) / (LON_MAX - LON_MIN) * 100.0).clamp(0.0, 100.0),
-        ((LAT_MAX - lat) / (LAT_MAX - LAT_MIN) * 100.0).clamp(0.0, 100.0),
-    )
+/// A directory view's map as the template draws it.
+pub struct MapView {
+    /// Height of the SVG's view box (its width is [`map::WIDTH`]).
+    pub height: f64,
+    /// The view's corners, `north west south east`.
+    pub bounds: String,
+    /// The base map (tiles, or every ward's and commune's centre) and the markers.
+    pub svg: String,
+    /// The tile server's credit, under the map.
+    pub credit: Option<String>,
 }
 
-fn commune_dots() -> &'static [(f64, f64, String)] {
-    static DOTS: std::sync::LazyLock<Vec<(f64, f64, String)>> = std::sync::LazyLock::new(|| {
-        admin_units::hanoi_communes()
-            .iter()
-            .map(|c| {
-                let (x, y) = map_point(c.lat, c.lon);
-                (x, y, c.name.clone())
-            })
-            .collect()
-    });
+/// Every ward's and commune's centre on the whole city's map, drawn once.
+fn hanoi_dots() -> &'static str {
+    static DOTS: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| map::View::hanoi().dots_svg(&commune_places()));
     &DOTS
 }
 
-/// Pins that would cover each other (cooperatives of one craft village, or placed at the
-/// same commune's centre) are set around their common point, so each can be tapped.
-fn spread_pins(cards: &mut [CoopCard]) {
-    const NEAR: f64 = 1.5;
-    const RING: f64 = 1.8;
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (i, c) in cards.iter().enumerate() {
-        let Some((x, y)) = c.pin else { continue };
-        let near = groups.iter_mut().find(|g| {
-            cards[g[0]]
-                .pin
-                .is_some_and(|(gx, gy)| (gx - x).hypot(gy - y) < NEAR)
-        });
-        match near {
-            Some(g) => g.push(i),
-            None => groups.push(vec![i]),
+fn commune_places() -> Vec<(f64, f64, &'static str)> {
+    admin_units::hanoi_communes()
+        .iter()
+        .map(|c| (c.lat, c.lon, c.name.as_str()))
+        .collect()
+}
+
+/// The map of a directory view. It fits the cooperatives shown (all of Hanoi, or the part
+/// a filter leaves). Cooperatives of one ward or commune that would cover each other become
+/// one numbered marker that opens the map of that ward or commune; others that stand
+/// together (a craft village seen up close) are set around their common point.
+fn map_view(cards: &[CoopCard], q: &DirectoryQuery, tiles: Option<&map::TileSource>) -> MapView {
+    const NEAR: f64 = 3.0;
+    let points: Vec<(f64, f64)> = cards.iter().filter_map(|c| c.at).collect();
+    let view = map::View::fit(&points, 0.04);
+    let height = view.height();
+    let mut groups: Vec<(f64, f64, Vec<&CoopCard>)> = Vec::new();
+    for c in cards {
+        let Some((lat, lon)) = c.at else { continue };
+        let (x, y) = view.point(lat, lon);
+        match groups
+            .iter_mut()
+            .find(|(gx, gy, _)| (gx - x).hypot(gy - y) < NEAR)
+        {
+            Some(g) => g.2.push(c),
+            None => groups.push((x, y, vec![c])),
         }
     }
-    for g in groups.into_iter().filter(|g| g.len() > 1) {
-        let Some((cx, cy)) = cards[g[0]].pin else {
+    let mut markers = Vec::new();
+    for (x, y, members) in groups {
+        let commune = members[0].commune_code.as_deref();
+        let one_commune = members.len() > 1
+            && commune.is_some()
+            && members.iter().all(|c| c.commune_code.as_deref() == commune)
+            && q.commune.as_str() != commune.unwrap_or_default();
+        if one_commune {
+            let code = commune.unwrap_or_default();
+            let n = members.len() as f64;
+            let (cx, cy) =
+                members
+                    .iter()
+                    .filter_map(|c| c.at)
+                    .fold((0.0, 0.0), |(a, b), (lat, lon)| {
+                        let (px, py) = view.point(lat, lon);
+                        (a + px / n, b + py / n)
+                    });
+            let filters = filter_string(&DirectoryQuery {
+                commune: code.to_owned(),
+                page: String::new(),
+                ..q.clone()
+            });
+            markers.push(map::Marker {
+                x: cx,
+                y: cy,
+                count: members.len(),
+                label: members[0].place.clone(),
+                href: format!("/orgs/map?{filters}"),
+                label_at: None,
+            });
             continue;
-        };
-        let n = g.len() as f64;
-        for (k, &i) in g.iter().enumerate() {
-            let angle = std::f64::consts::TAU * k as f64 / n;
-            cards[i].pin = Some((
-                (cx + RING * angle.cos()).clamp(0.0, 100.0),
-                (cy + RING * angle.sin()).clamp(0.0, 100.0),
-            ));
         }
+        let n = members.len();
+        let ring = if n > 1 {
+            (n as f64 * 0.9).max(2.4)
+        } else {
+            0.0
+        };
+        for (k, c) in members.into_iter().enumerate() {
+            let angle = std::f64::consts::TAU * k as f64 / n as f64;
+            markers.push(map::Marker {
+                x: (x + ring * angle.cos()).clamp(0.0, map::WIDTH),
+                y: (y + ring * angle.sin()).clamp(0.0, height),
+                count: 1,
+                label: c.name.clone(),
+                href: format!("/orgs/{}", c.slug),
+                label_at: None,
+            });
+        }
+    }
+    map::place_labels(&mut markers, height);
+    let mut svg = match tiles {
+        Some(t) => view.tiles_svg(t),
+        None if view == map::View::hanoi() => hanoi_dots().to_owned(),
+        None => view.dots_svg(&commune_places()),
+    };
+    svg.push_str(&map::markers_svg(&markers));
+    MapView {
+        height,
+        bounds: view.bounds_attr(),
+        svg,
+        credit: tiles.map(|t| t.attribution.clone()),
     }
 }
 
@@ -318,6 +369,8 @@ async fn directory_page(
         let (limit, offset) = super::page_window(page);
         super::split_page(orgs::directory(state.db.conn(), &filter, today, limit, offset).await?)
     };
+    let cards: Vec<CoopCard> = cards.iter().map(|c| card(c, ctx)).collect();
+    let tiles = state.config.map_tiles.as_ref();
     render(&DirectoryPage {
         layout: Layout::titled(
             ctx,
@@ -327,17 +380,11 @@ async fn directory_page(
                 "orgs-title"
             },
         ),
-        cards: {
-            let mut cards: Vec<CoopCard> = cards.iter().map(|c| card(c, ctx)).collect();
-            if map {
-                spread_pins(&mut cards);
-            }
-            cards
-        },
+        map_view: map.then(|| map_view(&cards, &q, tiles)),
+        cards,
         sectors: sector_choices(ctx.locale),
         sorts: &DIRECTORY_SORTS,
         communes: admin_units::hanoi_communes_by_name(),
-        commune_dots: if map { commune_dots() } else { &[] },
         filters: filter_string(&q),
         q,
         page,
@@ -488,7 +535,12 @@ pub async fn show_org(
     }
     // One connection for the page's reads, in turn (see `ketnoi_db::Lease`).
     let mut db = state.db.lease().await?;
-    let (org, confirms_in) = orgs::find_for_profile(db.conn(), &slug)
+    let orgs::ProfileHead {
+        org,
+        confirm_median_seconds: confirms_in,
+        managers,
+        badges,
+    } = orgs::find_for_profile(db.conn(), &slug)
         .await?
         .ok_or(AppError::NotFound)?;
     // Most signed-in visitors are buyers, who act for no organisation: nothing to ask.
@@ -508,9 +560,7 @@ pub async fn show_org(
         ..Default::default()
     };
     let (limit, offset) = super::page_window(page);
-    let badges = ketnoi_db::badges::of_org(db.conn(), org.id).await?;
     let cards = listings::public_cards(db.conn(), &filter, today, limit, offset).await?;
-    let managers = orgs::managers(db.conn(), org.id).await?;
     drop(db);
     let commune = org.commune_code.as_deref().and_then(admin_units::commune);
     let address = [
@@ -617,38 +667,95 @@ pub async fn show_org(
 mod tests {
     use super::*;
 
-    fn at(slug: &str, pin: Option<(f64, f64)>) -> CoopCard {
+    fn coop(slug: &str, commune: &str, at: (f64, f64)) -> CoopCard {
         CoopCard {
             slug: slug.into(),
             name: slug.into(),
             kind_label: String::new(),
-            place: String::new(),
+            place: format!("Xã {commune}"),
             sector: String::new(),
             stars: 0,
             listings: 0,
             logo: None,
-            pin,
+            commune_code: Some(commune.into()),
+            at: Some(at),
         }
     }
 
+    fn links(svg: &str) -> Vec<&str> {
+        svg.split("<a href=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .collect()
+    }
+
     #[test]
-    fn pins_on_one_spot_are_set_around_it_and_the_others_stay() {
-        let mut cards = vec![
-            at("a", Some((50.0, 50.0))),
-            at("b", Some((50.2, 50.1))),
-            at("c", Some((50.0, 50.0))),
-            at("far", Some((10.0, 10.0))),
-            at("nowhere", None),
+    fn a_communes_cooperatives_on_one_spot_become_one_marker_that_opens_its_map() {
+        let cards = [
+            coop("a", "00577", (20.975, 105.913)),
+            coop("b", "00577", (20.9752, 105.9131)),
+            coop("c", "00577", (20.975, 105.913)),
+            coop("far", "09619", (21.2, 105.4)),
         ];
-        spread_pins(&mut cards);
-        let pins: Vec<(f64, f64)> = cards.iter().filter_map(|c| c.pin).collect();
-        for (i, p) in pins[..3].iter().enumerate() {
-            for q in &pins[i + 1..3] {
-                assert!((p.0 - q.0).hypot(p.1 - q.1) > 2.0, "{p:?} {q:?}");
+        let q = DirectoryQuery {
+            kind: "htx".into(),
+            ..Default::default()
+        };
+        let m = map_view(&cards, &q, None);
+        assert_eq!(
+            links(&m.svg),
+            ["/orgs/map?kind=htx&amp;commune=00577", "/orgs/far"],
+            "{}",
+            m.svg
+        );
+        assert!(m.svg.contains(">3</text>"), "the group's count");
+        assert_eq!(
+            m.svg.matches("class=\"communes\"").count(),
+            1,
+            "dots behind"
+        );
+
+        // On that commune's own map the three stand apart, around their spot.
+        let q = DirectoryQuery {
+            commune: "00577".into(),
+            ..Default::default()
+        };
+        let m = map_view(&cards[..3], &q, None);
+        assert_eq!(links(&m.svg), ["/orgs/a", "/orgs/b", "/orgs/c"]);
+        let centres: Vec<(f64, f64)> = m
+            .svg
+            .split("class=\"pin\"")
+            .skip(1)
+            .filter_map(|p| {
+                let num =
+                    |k: &str| -> Option<f64> { p.split(k).nth(1)?.split('"').next()?.parse().ok() };
+                Some((num("cx=\"")?, num("cy=\"")?))
+            })
+            .collect();
+        assert_eq!(centres.len(), 3);
+        for (i, a) in centres.iter().enumerate() {
+            for b in &centres[i + 1..] {
+                assert!((a.0 - b.0).hypot(a.1 - b.1) > 3.0, "{a:?} {b:?}");
             }
-            assert!((p.0 - 50.0).hypot(p.1 - 50.0) < 2.0, "{p:?}");
         }
-        assert_eq!(cards[3].pin, Some((10.0, 10.0)));
-        assert_eq!(cards[4].pin, None);
+        // The view came close: the map is of the commune, not of the city.
+        assert_ne!(m.bounds, map::View::hanoi().bounds_attr());
+    }
+
+    #[test]
+    fn with_tiles_the_map_shows_them_with_their_credit_and_no_dots() {
+        let tiles =
+            map::TileSource::parse("https://tile.openstreetmap.org/{z}/{x}/{y}.png", None).unwrap();
+        let m = map_view(
+            &[coop("a", "00577", (20.975, 105.913))],
+            &DirectoryQuery::default(),
+            Some(&tiles),
+        );
+        assert!(
+            m.svg
+                .contains("<image href=\"https://tile.openstreetmap.org/")
+        );
+        assert!(!m.svg.contains("class=\"communes\""));
+        assert_eq!(m.credit.as_deref(), Some("© OpenStreetMap contributors"));
     }
 }

@@ -7,6 +7,7 @@ use crate::context::Ctx;
 use crate::error::{AppError, FieldErrors, Msg};
 use crate::extract::Form;
 use crate::extract::Multipart;
+use crate::map;
 use crate::pages::form_errors;
 use crate::pages::localized;
 use crate::pages::{Layout, render, render_status, see_other};
@@ -110,6 +111,67 @@ pub(super) struct ProfilePage {
     sectors: Vec<(String, String)>,
     roles: [ManagerRole; 4],
     errors: FieldErrors,
+    pick: PickMap,
+}
+
+/// The map on the profile form where a tap sets the place (`web/static/pick.js`).
+pub(super) struct PickMap {
+    height: f64,
+    bounds: String,
+    svg: String,
+    /// The place saved or typed, in the map's units.
+    marker: Option<(f64, f64)>,
+    credit: Option<String>,
+}
+
+/// Around the place typed, else the ward's or commune's centre, else all of Hanoi.
+fn pick_map(form: &ProfileForm, tiles: Option<&map::TileSource>) -> PickMap {
+    let num = |s: &str| s.trim().replace(',', ".").parse::<f64>().ok();
+    let typed = num(&form.lat)
+        .zip(num(&form.lon))
+        .filter(|(la, lo)| (20.5..=21.5).contains(la) && (105.2..=106.1).contains(lo));
+    let centre = admin_units::commune(&form.commune_code).map(|c| (c.lat, c.lon));
+    // With a base map, close enough to tell the streets; without one, wide enough to show
+    // the neighbouring wards and communes by name.
+    let span = if tiles.is_some() { 0.04 } else { 0.2 };
+    let view = match typed.or(centre) {
+        Some(p) => map::View::fit(&[p], span),
+        None => map::View::hanoi(),
+    };
+    let svg = match tiles {
+        Some(t) => view.tiles_svg(t),
+        None => view.named_dots_svg(
+            &admin_units::hanoi_communes()
+                .iter()
+                .map(|c| (c.lat, c.lon, c.name.as_str()))
+                .collect::<Vec<_>>(),
+        ),
+    };
+    PickMap {
+        height: view.height(),
+        bounds: view.bounds_attr(),
+        svg,
+        marker: typed.map(|(la, lo)| view.point(la, lo)),
+        credit: tiles.map(|t| t.attribution.clone()),
+    }
+}
+
+/// A place pasted as one pair into the latitude field ("21.0004, 105.9153", as maps apps
+/// copy it, or with a decimal comma: "21,0004 105,9153"): the two numbers.
+fn coordinate_pair(raw: &str) -> Option<(String, String)> {
+    let raw = raw.trim();
+    let tokens: Vec<&str> = raw
+        .split(|c: char| c == ';' || c.is_whitespace())
+        .map(|t| t.trim_end_matches(','))
+        .filter(|t| !t.is_empty())
+        .collect();
+    match tokens.as_slice() {
+        [a, b] => Some(((*a).to_owned(), (*b).to_owned())),
+        [one] if one.contains('.') && one.matches(',').count() == 1 => one
+            .split_once(',')
+            .map(|(a, b)| (a.to_owned(), b.to_owned())),
+        _ => None,
+    }
 }
 
 pub(super) fn opt_num(
@@ -196,8 +258,12 @@ pub(super) fn validate_profile(
     let tax_code = e
         .check("tax_code", text::optional_line(&f.tax_code, 20))
         .flatten();
-    let lat = opt_coord(&mut e, "lat", &f.lat, 20.5..=21.5);
-    let lon = opt_coord(&mut e, "lon", &f.lon, 105.2..=106.1);
+    let (lat_raw, lon_raw) = match coordinate_pair(&f.lat) {
+        Some(pair) if f.lon.trim().is_empty() => pair,
+        _ => (f.lat.clone(), f.lon.clone()),
+    };
+    let lat = opt_coord(&mut e, "lat", &lat_raw, 20.5..=21.5);
+    let lon = opt_coord(&mut e, "lon", &lon_raw, 105.2..=106.1);
     if lat.is_some() != lon.is_some() {
         e.add("lon", Msg::new("err-coords-pair"));
     }
@@ -350,11 +416,13 @@ pub(super) fn profile_form_of(o: &orgs::Org, managers: &[Manager]) -> ProfileFor
 
 pub(super) fn profile_page(
     ctx: &Ctx,
+    state: &AppState,
     scope: &OrgScope,
     form: ProfileForm,
     errors: FieldErrors,
 ) -> ProfilePage {
     ProfilePage {
+        pick: pick_map(&form, state.config.map_tiles.as_ref()),
         layout: Layout::titled(ctx, "profile-edit-title"),
         slug: scope.org.slug.clone(),
         logo: scope.org.profile.logo_key.clone(),
@@ -382,6 +450,7 @@ pub async fn edit_profile(
     let managers = orgs::managers(state.db.conn(), scope.org.id).await?;
     render(&profile_page(
         &ctx,
+        &state,
         &scope,
         profile_form_of(&scope.org, &managers),
         FieldErrors::default(),
@@ -415,7 +484,7 @@ pub async fn update_profile(
         Ok(v) => v,
         Err(err) => {
             let (status, errors) = form_errors(err)?;
-            return render_status(status, &profile_page(&ctx, &scope, form, errors));
+            return render_status(status, &profile_page(&ctx, &state, &scope, form, errors));
         }
     };
     let before_managers = orgs::managers(state.db.conn(), scope.org.id).await?;
@@ -432,7 +501,7 @@ pub async fn update_profile(
             let errors = FieldErrors::single("registration_no", Msg::new("err-registration-taken"));
             return render_status(
                 StatusCode::CONFLICT,
-                &profile_page(&ctx, &scope, form, errors),
+                &profile_page(&ctx, &state, &scope, form, errors),
             );
         }
         Err(e) => return Err(e.into()),
@@ -488,4 +557,34 @@ pub async fn upload_logo(
     )
     .await?;
     Ok(see_other(&format!("/orgs/{}/profile", scope.org.slug)))
+}
+
+#[cfg(test)]
+mod pick_tests {
+    use super::coordinate_pair;
+
+    #[test]
+    fn a_pasted_pair_is_split_and_a_single_number_is_not() {
+        let pair = |a: &str, b: &str| Some((a.to_owned(), b.to_owned()));
+        assert_eq!(
+            coordinate_pair("21.0004, 105.9153"),
+            pair("21.0004", "105.9153")
+        );
+        assert_eq!(
+            coordinate_pair(" 21.0004,105.9153 "),
+            pair("21.0004", "105.9153")
+        );
+        assert_eq!(
+            coordinate_pair("21,0004 105,9153"),
+            pair("21,0004", "105,9153")
+        );
+        assert_eq!(
+            coordinate_pair("21.0004; 105.9153"),
+            pair("21.0004", "105.9153")
+        );
+        assert_eq!(coordinate_pair("21,0004"), None, "a decimal comma");
+        assert_eq!(coordinate_pair("21.0004"), None);
+        assert_eq!(coordinate_pair(""), None);
+        assert_eq!(coordinate_pair("1 2 3"), None);
+    }
 }
