@@ -1225,8 +1225,14 @@ async fn a_tap_on_the_profile_forms_map_sets_the_place(app: TestApp) {
         .unwrap();
     let lat: f64 = tapped[0].as_str().unwrap().parse().unwrap();
     let lon: f64 = tapped[1].as_str().unwrap().parse().unwrap();
-    assert!(lat > centre.lat && lon < centre.lon, "{lat} {lon}: north-west of the centre");
-    assert!((lat - centre.lat).abs() < 0.1 && (lon - centre.lon).abs() < 0.1, "{lat} {lon}");
+    assert!(
+        lat > centre.lat && lon < centre.lon,
+        "{lat} {lon}: north-west of the centre"
+    );
+    assert!(
+        (lat - centre.lat).abs() < 0.1 && (lon - centre.lon).abs() < 0.1,
+        "{lat} {lon}"
+    );
     b.fill("story_vi", "Gốm men lam từ năm 1990.").await;
     b.click("[data-testid=save-profile]").await;
     b.wait_for_path(&format!("/orgs/{}", org.slug)).await;

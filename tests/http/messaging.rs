@@ -17,7 +17,89 @@ on_both_backends!(
     a_user_posting_too_fast_is_slowed_down_and_keeps_the_text,
     an_open_inbox_hears_only_of_its_own_conversations,
     announcement_counts_follow_three_recipients,
+    a_question_to_a_cooperative_nobody_manages_reaches_its_communes_officer,
 );
+
+/// Most cooperatives are not on Ketnoi themselves: the listing page says who answers, and
+/// the question goes to the ward's or commune's Union officer (not to another commune's),
+/// who reads it in her inbox and answers in the conversation. A managed cooperative's
+/// questions stay between the buyer and its people.
+async fn a_question_to_a_cooperative_nobody_manages_reaches_its_communes_officer(app: TestApp) {
+    let org = app.cooperative("htx-gom-khong-tai-khoan", "00577").await;
+    let listing = ketnoi_tests::published_listing(&app, &org, "Bình gốm men lam").await;
+    let buyer = app
+        .user("nguoimua@example.com", PlatformRole::User, None)
+        .await;
+    let officer = app
+        .user(
+            "canbo.battrang@example.com",
+            PlatformRole::UnionOfficer,
+            Some("00577"),
+        )
+        .await;
+    let other = app
+        .user(
+            "canbo.khac@example.com",
+            PlatformRole::UnionOfficer,
+            Some("00004"),
+        )
+        .await;
+    let buyer_c = app.client_as(&buyer).await;
+    let page = buyer_c.get(&format!("/listings/{}", listing.id)).await;
+    assert!(
+        page.body.contains("câu hỏi của bạn đến cán bộ Hội LHPN"),
+        "the buyer is told who reads her question"
+    );
+    let id = ask(&buyer_c, &listing, "Bình này cao bao nhiêu?").await;
+
+    let officer_c = app.client_as(&officer).await;
+    let inbox = officer_c.get("/conversations").await;
+    assert!(
+        inbox.body.contains("data-testid=\"unread\">1<"),
+        "{}",
+        inbox.body
+    );
+    let thread = officer_c.get(&format!("/conversations/{id}")).await;
+    assert_eq!(thread.status, 200);
+    assert!(thread.body.contains("Bình này cao bao nhiêu?"));
+    send(
+        &officer_c,
+        id,
+        "Dạ, bình cao 30 cm, tôi đã gọi hỏi hợp tác xã.",
+    )
+    .await;
+    let seen = buyer_c.get(&format!("/conversations/{id}")).await;
+    assert!(seen.body.contains("bình cao 30 cm"));
+
+    let other_c = app.client_as(&other).await;
+    assert!(
+        !other_c
+            .get("/conversations")
+            .await
+            .body
+            .contains("Bình gốm men lam")
+    );
+    assert_eq!(
+        other_c.get(&format!("/conversations/{id}")).await.status,
+        404
+    );
+
+    // Once the cooperative has its own manager, new questions are hers alone.
+    let managed = app.cooperative("htx-co-nguoi-quan-ly", "00577").await;
+    let managed_listing = ketnoi_tests::published_listing(&app, &managed, "Khăn lụa").await;
+    let manager = app
+        .user("quanly@example.com", PlatformRole::User, None)
+        .await;
+    app.member(&managed, &manager, MemberRole::Manager).await;
+    let asked = ask(&buyer_c, &managed_listing, "Còn hàng không?").await;
+    assert_eq!(
+        officer_c
+            .get(&format!("/conversations/{asked}"))
+            .await
+            .status,
+        404
+    );
+}
 
 struct Setup {
     listing: Listing,

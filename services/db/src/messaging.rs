@@ -147,8 +147,24 @@ pub async fn open_inquiry(
         Some(id) => id,
         None => new_inquiry(&mut tx, buyer_id, org_id, listing_id, None).await?,
     };
+    add_stand_ins(&mut tx, id, org_id).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// A cooperative that nobody manages on Ketnoi reads its messages through the Union: its
+/// stand-ins (`orgs::stand_in_users`: its proxies, else its ward's or commune's officers,
+/// else the city's) join the conversation, see it in their inbox, get the unread digest
+/// and answer. Nothing when someone manages it.
+async fn add_stand_ins(tx: &mut crate::Tx, conversation_id: i64, org_id: i64) -> Result<()> {
+    if crate::orgs::has_managers(tx.conn(), org_id).await? {
+        return Ok(());
+    }
+    let now = crate::now();
+    for user in crate::orgs::stand_in_users(tx.conn(), org_id).await? {
+        add_member(tx.conn(), conversation_id, user, "member", now).await?;
+    }
+    Ok(())
 }
 
 /// A new inquiry thread between the buyer and the cooperative about one order, titled
@@ -156,6 +172,7 @@ pub async fn open_inquiry(
 pub async fn open_order_thread(db: &Db, buyer_id: i64, org_id: i64, title: &str) -> Result<i64> {
     let mut tx = db.begin().await?;
     let id = new_inquiry(&mut tx, buyer_id, org_id, None, Some(title)).await?;
+    add_stand_ins(&mut tx, id, org_id).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -804,30 +804,56 @@ pub async fn has_managers(conn: Conn<'_>, org_id: i64) -> Result<bool> {
         .await)?)
 }
 
-/// Who stands in for an organisation with no one on Ketnoi, by e-mail and language: the
-/// officers it granted proxy rights; without any, the Union's officers of its ward or
-/// commune; without any, the city's officers. They call the cooperative about its orders.
-pub async fn stand_in_contacts(conn: Conn<'_>, org_id: i64) -> Result<Vec<(String, String)>> {
-    // Rank 0: its proxies; 1: its commune's officers; 2: the city's. The nearest rank wins.
-    let rows: Vec<(String, String, i64)> = on!(conn, e => sqlx::query_as(
-        "SELECT email, locale, rank FROM ( \
-           SELECT u.email, u.locale, CAST(0 AS BIGINT) AS rank, u.id FROM proxy_grants p \
-             JOIN users u ON u.id = p.officer_id WHERE p.org_id = $1 AND u.email IS NOT NULL \
+/// The people who may stand in for an organisation, nearest first: `(user id, e-mail,
+/// language, rank)`, rank 0 its proxies, 1 its ward's or commune's officers, 2 the city's.
+async fn stand_in_candidates(
+    conn: Conn<'_>,
+    org_id: i64,
+) -> Result<Vec<(i64, Option<String>, String, i64)>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT id, email, locale, rank FROM ( \
+           SELECT u.id, u.email, u.locale, CAST(0 AS BIGINT) AS rank FROM proxy_grants p \
+             JOIN users u ON u.id = p.officer_id WHERE p.org_id = $1 \
            UNION ALL \
-           SELECT u.email, u.locale, CAST(CASE WHEN u.officer_commune_code IS NULL THEN 2 ELSE 1 END AS BIGINT), u.id \
+           SELECT u.id, u.email, u.locale, CAST(CASE WHEN u.officer_commune_code IS NULL THEN 2 ELSE 1 END AS BIGINT) \
              FROM users u JOIN organisations o ON o.id = $1 \
-             WHERE u.platform_role = 'union_officer' AND u.email IS NOT NULL \
+             WHERE u.platform_role = 'union_officer' \
                AND (u.officer_commune_code = o.commune_code OR u.officer_commune_code IS NULL) \
          ) s ORDER BY rank, id")
         .bind(org_id)
         .fetch_all(e)
-        .await)?;
-    let nearest = rows.first().map(|r| r.2);
-    Ok(rows
+        .await)?)
+}
+
+/// Only the nearest rank's rows of [`stand_in_candidates`].
+fn nearest<T>(rows: Vec<T>, rank: impl Fn(&T) -> i64) -> Vec<T> {
+    let first = rows.first().map(&rank);
+    rows.into_iter()
+        .filter(|r| Some(rank(r)) == first)
+        .collect()
+}
+
+/// Who stands in for an organisation with no one on Ketnoi, by e-mail and language: the
+/// officers it granted proxy rights; without any, the Union's officers of its ward or
+/// commune; without any, the city's officers (of those with an e-mail address). They call
+/// the cooperative about its orders.
+pub async fn stand_in_contacts(conn: Conn<'_>, org_id: i64) -> Result<Vec<(String, String)>> {
+    let rows = stand_in_candidates(conn, org_id)
+        .await?
         .into_iter()
-        .filter(|r| Some(r.2) == nearest)
+        .filter_map(|(_, email, locale, rank)| Some((email?, locale, rank)))
+        .collect();
+    Ok(nearest(rows, |r| r.2)
+        .into_iter()
         .map(|(email, locale, _)| (email, locale))
         .collect())
+}
+
+/// The same people as [`stand_in_contacts`] by account (also those reached by phone only):
+/// they join the conversations buyers open with an organisation nobody manages.
+pub async fn stand_in_users(conn: Conn<'_>, org_id: i64) -> Result<Vec<i64>> {
+    let rows = stand_in_candidates(conn, org_id).await?;
+    Ok(nearest(rows, |r| r.3).into_iter().map(|r| r.0).collect())
 }
 
 /// E-mail addresses and languages of the officers the organisation granted proxy rights.
