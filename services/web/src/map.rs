@@ -290,7 +290,8 @@ pub fn place_labels(markers: &mut [Marker], height: f64) {
     for i in order {
         let m = &markers[i];
         let w = m.label.chars().count() as f64 * LABEL_SIZE * LABEL_CHAR_WIDTH;
-        let h = LABEL_SIZE;
+        // A line's height, with room for the accents above Vietnamese capitals.
+        let h = LABEL_SIZE * 1.25;
         let r = m.radius() + 0.6;
         let candidates = [
             (m.x + r, m.y + h * 0.35, "start", (m.x + r, m.y - h * 0.65)),
