@@ -20,6 +20,7 @@ mod messaging;
 mod network;
 mod orders;
 mod page_cache;
+mod plan;
 mod scope;
 mod search;
 mod shell;

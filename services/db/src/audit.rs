@@ -49,12 +49,38 @@ pub struct Logged {
     pub created_at: DateTime<Utc>,
 }
 
+macro_rules! select_logged {
+    ($where:literal) => {
+        concat!(
+            "SELECT a.id, u.display_name AS actor_name, a.on_behalf_of, a.entity, a.entity_id, a.action, a.before_json, a.after_json, a.created_at \
+             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id ",
+            $where
+        )
+    };
+}
+
 /// The newest entries about one organisation.
 pub async fn for_org(conn: Conn<'_>, org_id: i64, limit: i64) -> Result<Vec<Logged>> {
-    Ok(on!(conn, e => sqlx::query_as(
-        "SELECT a.id, u.display_name AS actor_name, a.on_behalf_of, a.entity, a.entity_id, a.action, a.before_json, a.after_json, a.created_at \
-         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id WHERE a.org_id = $1 ORDER BY a.id DESC LIMIT $2")
+    Ok(
+        on!(conn, e => sqlx::query_as(select_logged!("WHERE a.org_id = $1 ORDER BY a.id DESC LIMIT $2"))
         .bind(org_id)
+        .bind(limit)
+        .fetch_all(e)
+        .await)?,
+    )
+}
+
+/// The newest entries about one thing of no organisation (`plan_indicator`, its id).
+pub async fn for_entity(
+    conn: Conn<'_>,
+    entity: &str,
+    entity_id: &str,
+    limit: i64,
+) -> Result<Vec<Logged>> {
+    Ok(on!(conn, e => sqlx::query_as(select_logged!(
+        "WHERE a.entity = $1 AND a.entity_id = $2 ORDER BY a.id DESC LIMIT $3"))
+        .bind(entity)
+        .bind(entity_id)
         .bind(limit)
         .fetch_all(e)
         .await)?)

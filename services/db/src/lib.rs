@@ -26,6 +26,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod password_resets;
 pub mod payments;
+pub mod plan;
 pub mod search_feed;
 pub mod sessions;
 pub mod signups;

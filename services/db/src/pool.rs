@@ -168,6 +168,8 @@ impl Db {
             Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
+        // Reference data the schema is made for: the plan's register (new rows only).
+        crate::plan::ensure_shipped(self, ketnoi_domain::plan::shipped()).await?;
         Ok(())
     }
 

@@ -10,6 +10,7 @@ pub mod locale;
 pub mod money;
 pub mod order;
 pub mod org;
+pub mod plan;
 pub mod role;
 pub mod text;
 pub mod time;

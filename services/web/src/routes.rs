@@ -84,6 +84,7 @@ route_map! {
     // Directory and catalogue.
     get "/orgs" => pages::directory::list_cooperatives, Public;
     get "/orgs/map" => pages::directory::map_cooperatives, Public;
+    get "/plan" => pages::plan::show_register, Public;
     get "/orgs/{slug}" => pages::directory::show_org, Public;
     get "/listings" => pages::listings::list_listings, Public;
     get "/listings/{id}" => pages::listings::show_listing, Public;
@@ -187,6 +188,8 @@ route_map! {
     get "/union/payouts" => pages::union::payouts::show_payouts, Officer;
     post "/union/payouts/{id}/paid" => pages::union::payouts::mark_payout_paid, Officer;
     get "/admin/users" => pages::admin::list_users, Admin;
+    get "/admin/plan" => pages::plan::edit_register, Admin;
+    post "/admin/plan/{slug}" => pages::plan::correct_indicator, Admin;
     post "/admin/users/{user_id}/role" => pages::admin::update_role, Admin;
 
     // Imports and exports (Union officers).
@@ -200,6 +203,7 @@ route_map! {
     get "/api/v1/openapi.json" => api::openapi::openapi_json, Public;
     get "/api/v1/communes" => api::reference::list_communes, Public;
     get "/api/v1/provinces" => api::reference::list_provinces, Public;
+    get "/api/v1/plan/indicators" => api::plan::list_indicators, Public;
     get "/api/v1/cooperatives" => api::orgs::list_cooperatives, Public;
     get "/api/v1/cooperatives/{id}" => api::orgs::show_cooperative, Public;
     get "/api/v1/listings" => api::listings::list_listings, Public;

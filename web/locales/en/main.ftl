@@ -695,3 +695,21 @@ directory-map-hint = Tap a point to open its cooperative; a circle with a number
 
 profile-pick-label = Map to pick the place
 profile-pick-hint = Tap the map to fill in the latitude and longitude (needs JavaScript). Or paste the pair from a maps app into Latitude, e.g. "21.0004, 105.9153".
+
+plan-title = The plan and its targets
+plan-edit-title = Edit the plan's targets
+plan-intro = The city's plan to support women managing cooperatives and cooperative groups: its phases, budgets and targets for 2025 and 2030. Ketnoi measures progress against these targets.
+plan-phases = Phases and budgets
+plan-phase = Phase
+plan-total = Total budget to 2030
+plan-indicators = Targets
+plan-by-2025 = By 2025
+plan-by-2030 = By 2030
+plan-method = How it is computed
+plan-method-vi = How it is computed (Vietnamese)
+plan-method-en = How it is computed (English)
+plan-public-view = See the public page
+plan-edit-link = Edit the targets
+plan-saved = Changes saved. The change is in the audit log.
+err-plan-target = A target is a whole number, with ≥, > or = before it if needed, e.g. "≥ 30" or "100%". Leave it empty when there is no target.
+err-plan-percent = A share cannot be more than 100%.

@@ -695,3 +695,21 @@ directory-map-hint = Chạm vào một điểm để mở trang hợp tác xã; 
 
 profile-pick-label = Bản đồ để chọn vị trí
 profile-pick-hint = Chạm vào bản đồ để điền vĩ độ và kinh độ (cần bật JavaScript). Hoặc dán cả cặp số từ ứng dụng bản đồ vào ô Vĩ độ, ví dụ "21.0004, 105.9153".
+
+plan-title = Kế hoạch và chỉ tiêu
+plan-edit-title = Sửa chỉ tiêu kế hoạch
+plan-intro = Kế hoạch của thành phố hỗ trợ phụ nữ tham gia quản lý hợp tác xã, tổ hợp tác: các giai đoạn, kinh phí và chỉ tiêu đến năm 2025 và 2030. Ketnoi đo tiến độ theo các chỉ tiêu này.
+plan-phases = Giai đoạn và kinh phí
+plan-phase = Giai đoạn
+plan-total = Tổng kinh phí đến năm 2030
+plan-indicators = Chỉ tiêu
+plan-by-2025 = Đến năm 2025
+plan-by-2030 = Đến năm 2030
+plan-method = Cách tính
+plan-method-vi = Cách tính (tiếng Việt)
+plan-method-en = Cách tính (tiếng Anh)
+plan-public-view = Xem trang công khai
+plan-edit-link = Sửa chỉ tiêu
+plan-saved = Đã lưu thay đổi. Thay đổi được ghi vào nhật ký.
+err-plan-target = Chỉ tiêu là một số nguyên, có thể có ≥, > hoặc = phía trước, ví dụ "≥ 30" hoặc "100%". Để trống nếu không có chỉ tiêu.
+err-plan-percent = Tỷ lệ không thể lớn hơn 100%.

@@ -6,6 +6,7 @@ pub mod listings;
 pub mod openapi;
 pub mod orders;
 pub mod orgs;
+pub mod plan;
 pub mod reference;
 pub mod schema;
 pub mod search;

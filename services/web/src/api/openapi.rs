@@ -105,6 +105,7 @@ impl Modify for SessionCookie {
         super::accounts::show_me,
         super::orders::list_orders,
         super::orders::show_order,
+        super::plan::list_indicators,
         openapi_json,
     ),
     components(

@@ -24,6 +24,7 @@ pub mod orders;
 pub mod orgs;
 pub mod password;
 pub mod payments;
+pub mod plan;
 pub mod search;
 pub mod union;
 
