@@ -8,6 +8,7 @@ use ketnoi_tests::{TestApp, on_both_backends};
 on_both_backends!(
     the_register_holds_the_plans_eleven_targets,
     an_admin_corrects_a_target_and_the_change_is_audited_and_kept,
+    an_officer_records_support_and_the_home_page_counts_what_is_in_force,
 );
 
 /// The plan's table (project brief, "The plan's targets"), written here independently of
@@ -186,4 +187,106 @@ async fn an_admin_corrects_a_target_and_the_change_is_audited_and_kept(app: Test
         )
         .await;
     assert_eq!(missing.status, 404);
+}
+
+/// "Supported" is support recorded by the Union and in force today: the home page says how
+/// many, in words; a cooperative listed but not supported, or whose support ended, does not
+/// count. The officer's mistakes are shown beside the fields with what she typed kept.
+async fn an_officer_records_support_and_the_home_page_counts_what_is_in_force(app: TestApp) {
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let ended = app.cooperative("htx-da-xong", "00577").await;
+    let officer = app
+        .user(
+            "canbo.battrang@example.com",
+            PlatformRole::UnionOfficer,
+            Some("00577"),
+        )
+        .await;
+    let c = app.client_as(&officer).await;
+    let home = c.get("/").await;
+    assert!(
+        home.body.contains("Trong đó 0 hợp tác xã và 0 tổ hợp tác"),
+        "{}",
+        home.body
+    );
+
+    let page = format!("/union/support/{}", org.slug);
+    assert!(
+        c.get("/union")
+            .await
+            .body
+            .contains(&format!("href=\"{page}\""))
+    );
+    let backwards = c
+        .submit(
+            &page,
+            &page,
+            &[
+                ("kind", "consolidation"),
+                ("since", "2024-03-01"),
+                ("until", "2023-12-31"),
+                ("note", "Hỗ trợ củng cố bộ máy"),
+            ],
+        )
+        .await;
+    assert_eq!(backwards.status, 422);
+    assert!(backwards.body.contains("data-testid=\"error-until\""));
+    assert!(
+        backwards.body.contains("Hỗ trợ củng cố bộ máy"),
+        "the note is kept"
+    );
+    let unknown = c
+        .submit(
+            &page,
+            &page,
+            &[("kind", "tien-mat"), ("since", "2024-03-01")],
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("data-testid=\"error-kind\""));
+
+    let ok = c
+        .submit(
+            &page,
+            &page,
+            &[
+                ("kind", "consolidation"),
+                ("since", "01/03/2024"),
+                ("note", "Hỗ trợ củng cố bộ máy"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let shown = c.get(ok.location.as_deref().unwrap()).await;
+    assert!(shown.body.contains("data-testid=\"saved\""));
+    assert!(shown.body.contains("từ 01/03/2024"), "{}", shown.body);
+    assert!(shown.body.contains("đang hỗ trợ"));
+    let ended_page = format!("/union/support/{}", ended.slug);
+    let ok = c
+        .submit(
+            &ended_page,
+            &ended_page,
+            &[
+                ("kind", "brand"),
+                ("since", "2023-06-01"),
+                ("until", "2024-06-01"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+
+    let home = c.get("/").await;
+    assert!(
+        home.body.contains("Trong đó 1 hợp tác xã và 0 tổ hợp tác"),
+        "{}",
+        home.body
+    );
+    let log = ketnoi_db::audit::for_org(app.db.conn(), org.id, 10)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].entity.as_str(), log[0].action.as_str()),
+        ("support", "create")
+    );
 }

@@ -4,6 +4,7 @@
 use crate::orgs::{self, NewOrg};
 use crate::{Db, DbError, Result};
 use ketnoi_domain::org::{BuyerType, OrgKind};
+use ketnoi_domain::plan::SupportKind;
 use ketnoi_domain::text;
 use serde::Deserialize;
 
@@ -88,6 +89,25 @@ const DEMO_VERIFIER: &str = "Hội LHPN Thành phố Hà Nội (dữ liệu mẫ
 
 /// Imports the demo cooperatives (with their women managers and verified badges), buyers and
 /// listings in one transaction; returns how many organisations.
+async fn demo_support(
+    tx: &mut crate::Tx,
+    org_id: i64,
+    kind: SupportKind,
+    (y, m, d): (i32, u32, u32),
+) -> Result<()> {
+    let since = chrono::NaiveDate::from_ymd_opt(y, m, d)
+        .ok_or_else(|| DbError::Corrupt("demo support date".into()))?;
+    let s = crate::support::NewSupport {
+        org_id,
+        kind,
+        since,
+        until: None,
+        note: None,
+    };
+    crate::support::insert(tx, &s, None).await?;
+    Ok(())
+}
+
 pub async fn import(db: &Db) -> Result<usize> {
     let corrupt = |what: &str, e: String| DbError::Corrupt(format!("demo {what}: {e}"));
     let coops = ketnoi_domain::import::demo_cooperatives(COOPERATIVES)
@@ -106,10 +126,21 @@ pub async fn import(db: &Db) -> Result<usize> {
     let expires = chrono::NaiveDate::from_ymd_opt(2028, 12, 31);
 
     let mut tx = db.begin().await?;
-    for c in &coops {
+    for (n, c) in coops.iter().enumerate() {
         let (org, outcome) = crate::import::save_cooperative(&mut tx, c).await?;
         if outcome != crate::import::Outcome::Created {
             continue;
+        }
+        // Two cooperatives in three are supported by the Union since the plan's first phase
+        // (fictional, as the rest of the demo); those with certificates also for selling.
+        if n % 3 != 2 {
+            demo_support(&mut tx, org.id, SupportKind::Consolidation, (2024, 3, 1)).await?;
+            let certified = extras
+                .iter()
+                .any(|e| Some(&e.id) == c.external_id.as_ref() && !e.certifications.is_empty());
+            if certified {
+                demo_support(&mut tx, org.id, SupportKind::Distribution, (2025, 6, 1)).await?;
+            }
         }
         let Some(extra) = extras
             .iter()

@@ -30,6 +30,7 @@ pub mod plan;
 pub mod search_feed;
 pub mod sessions;
 pub mod signups;
+pub mod support;
 pub mod users;
 
 pub use error::{DbError, Result};

@@ -141,6 +141,51 @@ impl fmt::Display for Target {
     }
 }
 
+/// What the Union does for a cooperative it supports (the plan's kinds of support).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SupportKind {
+    /// Consolidating an existing cooperative (governance, members, accounts).
+    Consolidation,
+    /// Founding a new cooperative.
+    Founding,
+    /// Brand and trademark.
+    Brand,
+    Traceability,
+    /// Finding buyers and distribution.
+    Distribution,
+    Training,
+    /// Access to credit.
+    Credit,
+}
+
+impl SupportKind {
+    pub const ALL: [SupportKind; 7] = [
+        SupportKind::Consolidation,
+        SupportKind::Founding,
+        SupportKind::Brand,
+        SupportKind::Traceability,
+        SupportKind::Distribution,
+        SupportKind::Training,
+        SupportKind::Credit,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupportKind::Consolidation => "consolidation",
+            SupportKind::Founding => "founding",
+            SupportKind::Brand => "brand",
+            SupportKind::Traceability => "traceability",
+            SupportKind::Distribution => "distribution",
+            SupportKind::Training => "training",
+            SupportKind::Credit => "credit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SupportKind> {
+        SupportKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// One of the plan's indicators.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Indicator {

@@ -185,6 +185,8 @@ route_map! {
     post "/union/listings/{id}/hide" => pages::union::hide_listing, Officer;
     get "/union/evidence/{key}" => pages::union::show_evidence, Officer;
     get "/union/audit/{slug}" => pages::union::show_audit, OrgOfficer;
+    get "/union/support/{slug}" => pages::union::support::show_support, OrgOfficer;
+    post "/union/support/{slug}" => pages::union::support::create_support, OrgOfficer;
     get "/union/payouts" => pages::union::payouts::show_payouts, Officer;
     post "/union/payouts/{id}/paid" => pages::union::payouts::mark_payout_paid, Officer;
     get "/admin/users" => pages::admin::list_users, Admin;

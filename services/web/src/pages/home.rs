@@ -16,6 +16,8 @@ struct HomePage {
     layout: Layout,
     htx_count: i64,
     tht_count: i64,
+    /// How many of them the Union supports, in words.
+    supported: String,
     featured: Vec<OrgCard>,
 }
 
@@ -48,10 +50,20 @@ pub async fn show_home(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
     let htx_count = orgs::count(state.db.conn(), Some(OrgKind::Htx)).await?;
     let tht_count = orgs::count(state.db.conn(), Some(OrgKind::Tht)).await?;
     let featured = orgs::list(state.db.conn(), Some(OrgKind::Htx), 6, 0).await?;
+    // "Supported" is what the plan counts: support recorded by the Union, in force today.
+    let (htx, tht) =
+        ketnoi_db::support::supported_counts(state.db.conn(), ketnoi_domain::time::today_hanoi())
+            .await?;
+    let supported = ketnoi_app::i18n::t_args(
+        ctx.locale,
+        "home-supported",
+        &[("htx", htx.to_string()), ("tht", tht.to_string())],
+    );
     render(&HomePage {
         layout: Layout::titled(&ctx, "home-title"),
         htx_count,
         tht_count,
+        supported,
         featured: featured.iter().map(OrgCard::new).collect(),
     })
 }

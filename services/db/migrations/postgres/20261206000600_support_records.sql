@@ -1,0 +1,15 @@
+-- The Union's support of a cooperative (issue 16): what kind, from when, until when. What
+-- the plan's indicators and the home page count as "supported". Keep in step with
+-- ../sqlite/20261206000600_support_records.sql.
+CREATE TABLE support_records (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('consolidation', 'founding', 'brand', 'traceability', 'distribution', 'training', 'credit')),
+    since DATE NOT NULL,
+    until DATE,
+    note TEXT,
+    recorded_by BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    CHECK (until IS NULL OR until >= since)
+);
+CREATE INDEX support_records_org_idx ON support_records (org_id, since);
