@@ -271,6 +271,9 @@ pub const LABEL_SIZE: f64 = 3.2;
 /// label cut by the map's edge helps no one (Vietnamese capitals and "Đ" run wide).
 const LABEL_CHAR_WIDTH: f64 = 0.6;
 
+/// Markers that may get a label, the largest groups first.
+const MAX_LABEL_TRIES: usize = 120;
+
 /// Sets labels greedily, the largest groups first: to the right of the marker, else to its
 /// left, else above or below; a label that would cover another label, a marker or leave the
 /// map is not drawn (the list under the map names everything).
@@ -287,7 +290,9 @@ pub fn place_labels(markers: &mut [Marker], height: f64) {
     let mut order: Vec<usize> = (0..markers.len()).collect();
     order.sort_by(|&a, &b| markers[b].count.cmp(&markers[a].count));
     let mut placed: Vec<Rect> = Vec::new();
-    for i in order {
+    // A phone-sized map holds a few dozen labels at most: beyond these tries the rest go
+    // unlabelled (and a map of thousands of cooperatives stays quick to draw).
+    for i in order.into_iter().take(MAX_LABEL_TRIES) {
         let m = &markers[i];
         let w = m.label.chars().count() as f64 * LABEL_SIZE * LABEL_CHAR_WIDTH;
         // A line's height, with room for the accents above Vietnamese capitals.

@@ -13,55 +13,36 @@ static PICK_JS: &str = include_str!("../../../../web/static/pick.js");
 
 /// The place picker on the cooperative's profile form.
 pub async fn pick_script() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        PICK_JS,
-    )
+    script(PICK_JS)
 }
 
 /// The share button's use of the phone's share sheet.
 pub async fn share_script() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        SHARE_JS,
-    )
+    script(SHARE_JS)
 }
 
 /// The card page's Stripe.js glue.
 pub async fn card_script() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        CARD_JS,
-    )
+    script(CARD_JS)
 }
 
 /// The conversation page's live updates.
 pub async fn chat_script() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        CHAT_JS,
-    )
+    script(CHAT_JS)
 }
 
 pub async fn search_script() -> impl IntoResponse {
+    script(SEARCH_JS)
+}
+
+/// A script of ours, cached for an hour.
+fn script(body: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        SEARCH_JS,
+        body,
     )
 }
 
