@@ -124,12 +124,16 @@ pub(super) struct PickMap {
     credit: Option<String>,
 }
 
+/// Where a cooperative's own coordinates may be: Hanoi, with a margin.
+const HANOI_LAT: std::ops::RangeInclusive<f64> = 20.5..=21.5;
+const HANOI_LON: std::ops::RangeInclusive<f64> = 105.2..=106.1;
+
 /// Around the place typed, else the ward's or commune's centre, else all of Hanoi.
 fn pick_map(form: &ProfileForm, tiles: Option<&map::TileSource>) -> PickMap {
     let num = |s: &str| s.trim().replace(',', ".").parse::<f64>().ok();
     let typed = num(&form.lat)
         .zip(num(&form.lon))
-        .filter(|(la, lo)| (20.5..=21.5).contains(la) && (105.2..=106.1).contains(lo));
+        .filter(|(la, lo)| HANOI_LAT.contains(la) && HANOI_LON.contains(lo));
     let centre = admin_units::commune(&form.commune_code).map(|c| (c.lat, c.lon));
     // With a base map, close enough to tell the streets; without one, wide enough to show
     // the neighbouring wards and communes by name.
@@ -262,8 +266,8 @@ pub(super) fn validate_profile(
         Some(pair) if f.lon.trim().is_empty() => pair,
         _ => (f.lat.clone(), f.lon.clone()),
     };
-    let lat = opt_coord(&mut e, "lat", &lat_raw, 20.5..=21.5);
-    let lon = opt_coord(&mut e, "lon", &lon_raw, 105.2..=106.1);
+    let lat = opt_coord(&mut e, "lat", &lat_raw, HANOI_LAT);
+    let lon = opt_coord(&mut e, "lon", &lon_raw, HANOI_LON);
     if lat.is_some() != lon.is_some() {
         e.add("lon", Msg::new("err-coords-pair"));
     }
