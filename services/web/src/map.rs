@@ -234,6 +234,18 @@ impl View {
     }
 }
 
+/// Every ward's and commune's centre and name: the landmarks of a map without tiles.
+pub fn hanoi_places() -> &'static [(f64, f64, &'static str)] {
+    static PLACES: std::sync::LazyLock<Vec<(f64, f64, &'static str)>> =
+        std::sync::LazyLock::new(|| {
+            ketnoi_domain::admin_units::hanoi_communes()
+                .iter()
+                .map(|c| (c.lat, c.lon, c.name.as_str()))
+                .collect()
+        });
+    &PLACES
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")

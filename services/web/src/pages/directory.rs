@@ -232,15 +232,8 @@ pub struct MapView {
 /// Every ward's and commune's centre on the whole city's map, drawn once.
 fn hanoi_dots() -> &'static str {
     static DOTS: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| map::View::hanoi().dots_svg(&commune_places()));
+        std::sync::LazyLock::new(|| map::View::hanoi().dots_svg(map::hanoi_places()));
     &DOTS
-}
-
-fn commune_places() -> Vec<(f64, f64, &'static str)> {
-    admin_units::hanoi_communes()
-        .iter()
-        .map(|c| (c.lat, c.lon, c.name.as_str()))
-        .collect()
 }
 
 /// The map of a directory view. It fits the cooperatives shown (all of Hanoi, or the part
@@ -319,7 +312,7 @@ fn map_view(cards: &[CoopCard], q: &DirectoryQuery, tiles: Option<&map::TileSour
     let mut svg = match tiles {
         Some(t) => view.tiles_svg(t),
         None if view == map::View::hanoi() => hanoi_dots().to_owned(),
-        None => view.dots_svg(&commune_places()),
+        None => view.dots_svg(map::hanoi_places()),
     };
     svg.push_str(&map::markers_svg(&markers));
     MapView {

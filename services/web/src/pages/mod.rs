@@ -64,6 +64,20 @@ pub fn commune_name(code: Option<&str>) -> String {
 }
 
 /// The errors a form shows beside its fields; anything else becomes an error page.
+/// A day as forms take it: `2026-12-31` (a date field) or `31/12/2026` (typed by hand).
+pub fn parse_day(raw: &str) -> Result<chrono::NaiveDate, crate::error::Msg> {
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
+        .map_err(|_| crate::error::Msg::new("err-date-invalid"))
+}
+
+/// `?saved=…` on a page a form sends back to: say that it was saved.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SavedQuery {
+    pub saved: String,
+}
+
 pub fn form_errors(err: AppError) -> Result<(StatusCode, crate::error::FieldErrors), AppError> {
     let status = err.status();
     match err {

@@ -1,7 +1,7 @@
 //! The city plan's register as pages: everyone may read it (`/plan`); administrators correct
 //! a target or a method (`/admin/plan`), each change in the audit log.
 
-use super::{Layout, form_errors, localized, render, render_status, see_other};
+use super::{Layout, SavedQuery, form_errors, localized, render, render_status, see_other};
 use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors, Msg};
@@ -138,12 +138,6 @@ pub async fn show_register(State(state): State<AppState>, ctx: Ctx) -> Result<Re
         total,
         editing: false,
     })
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: String,
 }
 
 /// `GET /admin/plan`: the register with a form per indicator.

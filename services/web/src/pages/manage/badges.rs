@@ -48,12 +48,7 @@ pub(super) fn validate_badge(
     }
     let expires_on = match f.expires_on.trim() {
         "" => None,
-        d => e.check(
-            "expires_on",
-            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .or_else(|_| chrono::NaiveDate::parse_from_str(d, "%d/%m/%Y"))
-                .map_err(|_| Msg::new("err-date-invalid")),
-        ),
+        d => e.check("expires_on", crate::pages::parse_day(d)),
     };
     let listing_id = match f.listing_id.trim() {
         "" => None,

@@ -383,18 +383,12 @@ pub(super) async fn own_listing(
         .ok_or(AppError::NotFound)
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct EditQuery {
-    saved: String,
-}
-
 pub async fn edit_listing(
     State(state): State<AppState>,
     ctx: Ctx,
     scope: OrgScope,
     PathId(id): PathId,
-    crate::extract::Query(q): crate::extract::Query<EditQuery>,
+    crate::extract::Query(q): crate::extract::Query<crate::pages::SavedQuery>,
 ) -> Result<Response, AppError> {
     let l = own_listing(&state, &scope, id).await?;
     let offers = listings::offers(state.db.conn(), l.id).await?;

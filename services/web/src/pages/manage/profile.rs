@@ -144,12 +144,7 @@ fn pick_map(form: &ProfileForm, tiles: Option<&map::TileSource>) -> PickMap {
     };
     let svg = match tiles {
         Some(t) => view.tiles_svg(t),
-        None => view.named_dots_svg(
-            &admin_units::hanoi_communes()
-                .iter()
-                .map(|c| (c.lat, c.lon, c.name.as_str()))
-                .collect::<Vec<_>>(),
-        ),
+        None => view.named_dots_svg(map::hanoi_places()),
     };
     PickMap {
         height: view.height(),

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors, Msg};
 use crate::extract::{Form, Query};
-use crate::pages::{Layout, form_errors, render_status, see_other};
+use crate::pages::{Layout, SavedQuery, form_errors, render_status, see_other};
 use crate::policy::OrgScope;
 use askama::Template;
 use axum::extract::State;
@@ -49,22 +49,18 @@ pub struct SupportForm {
     pub note: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: String,
-}
-
 fn date(e: &mut FieldErrors, field: &str, raw: &str) -> Option<NaiveDate> {
     match raw.trim() {
         "" => None,
         d => e.check(
             field,
-            NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .or_else(|_| NaiveDate::parse_from_str(d, "%d/%m/%Y"))
-                .ok()
-                .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)))
-                .ok_or(Msg::new("err-date-invalid")),
+            crate::pages::parse_day(d).and_then(|d| {
+                if (2000..=2100).contains(&chrono::Datelike::year(&d)) {
+                    Ok(d)
+                } else {
+                    Err(Msg::new("err-date-invalid"))
+                }
+            }),
         ),
     }
 }
