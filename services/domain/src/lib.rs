@@ -11,6 +11,8 @@ pub mod money;
 pub mod order;
 pub mod org;
 pub mod plan;
+pub mod progress;
+pub mod report;
 pub mod role;
 pub mod text;
 pub mod time;
