@@ -27,6 +27,7 @@ pub mod outbox;
 pub mod password_resets;
 pub mod payments;
 pub mod plan;
+pub mod reports;
 pub mod search_feed;
 pub mod sessions;
 pub mod signups;

@@ -190,6 +190,9 @@ pub enum Refused {
     Submitted,
     #[error("the report has not been submitted")]
     NotSubmitted,
+    /// Someone else changed it between reading and writing.
+    #[error("the report was changed meanwhile")]
+    Changed,
 }
 
 impl Refused {
@@ -198,6 +201,7 @@ impl Refused {
             Refused::Accepted => "err-report-accepted",
             Refused::Submitted => "err-report-submitted",
             Refused::NotSubmitted => "err-report-not-submitted",
+            Refused::Changed => "err-report-changed",
         }
     }
 }
