@@ -134,6 +134,7 @@ async fn every_route_answers_every_role_as_the_policy_says(app: TestApp) {
             .replace("{slug}", &org.slug)
             .replace("{user_id}", &target.id.to_string())
             .replace("{id}", "1")
+            .replace("{period}", "2026-h1")
             .replace("{*path}", "img/none.jpg");
         for (i, persona) in PERSONAS.iter().enumerate() {
             // A fresh session per request: some routes (sign-out) end the session they use.

@@ -21,6 +21,7 @@ mod network;
 mod orders;
 mod page_cache;
 mod plan;
+mod reports;
 mod scope;
 mod search;
 mod shell;

@@ -46,6 +46,7 @@ fn concrete(path: &str) -> String {
         .replace("{user_id}", "1")
         .replace("{id}", "1")
         .replace("{seq}", "1")
+        .replace("{period}", "2026-h1")
 }
 
 /// Multipart bodies for upload routes: a boundary, the token, and a small text file.

@@ -108,6 +108,79 @@ async fn demo_support(
     Ok(())
 }
 
+/// Two periods of fictional, plausible reports (2026's six-monthly and annual): the first
+/// half accepted for most cooperatives, the year in every state (accepted, waiting for the
+/// officer, returned with a comment, a correction under way, or not filed: overdue).
+async fn demo_reports(tx: &mut crate::Tx, n: usize, org: &orgs::Org) -> Result<()> {
+    use ketnoi_domain::report::{Figures, Period, State};
+    let n = n as i64;
+    let members = org.members_total.unwrap_or(12 + n % 17).max(3);
+    let women = org.members_female.unwrap_or(members * 2 / 3).min(members);
+    let figures = |grow: i64| Figures {
+        members_total: Some(members + grow),
+        members_women: Some(women + grow),
+        workers_total: Some(members + grow + n % 5),
+        workers_women: Some(women + grow),
+        chair_women: Some(1),
+        board_women: Some(1 + n % 3),
+        director_women: Some(i64::from(n % 2 == 0)),
+        supervisors_women: Some(1),
+        accountant_women: Some(1),
+        managers_certified: Some(1 + n % 2),
+        members_vocational: Some((members + grow) * (20 + n % 40) / 100),
+        members_ecommerce: Some((members + grow) * (10 + n % 50) / 100),
+        jobs_created: Some(grow + n % 4),
+        charter_capital: Some(200_000_000 + n * 15_000_000),
+        revenue: Some((1_200_000_000 + n * 85_000_000) / if grow == 0 { 2 } else { 1 }),
+        profit: Some(60_000_000 + n * 4_000_000 - 90_000_000 * i64::from(n % 11 == 5)),
+        groups: [
+            Some(n % 6),
+            Some(i64::from(n % 9 == 1) * 3),
+            Some(i64::from(n % 7 == 2)),
+            Some(n % 4 * 2),
+            Some(n % 3),
+        ],
+        difficulties: (n % 4 == 0).then(|| {
+            "Thiếu vốn lưu động vào mùa cao điểm; khó tìm đầu ra ổn định cho sản phẩm.".to_owned()
+        }),
+        needs: (n % 4 == 0)
+            .then(|| "Cần hỗ trợ kết nối ngân hàng và tập huấn bán hàng trực tuyến.".to_owned()),
+    };
+    let w = crate::reports::Writer {
+        org_id: org.id,
+        actor_id: None,
+        on_behalf_of: None,
+    };
+    let half = if n % 10 == 9 {
+        None
+    } else {
+        Some(State::Accepted)
+    };
+    let year = match n % 8 {
+        0..=3 => Some(State::Accepted),
+        4 => Some(State::Submitted),
+        5 => Some(State::Returned),
+        6 => Some(State::Draft),
+        _ => None,
+    };
+    for (period, state, grow) in [
+        (Period::half(2026), half, 0),
+        (Period::annual(2026), year, 2),
+    ] {
+        let Some(state) = state else { continue };
+        let r = crate::reports::insert(tx, &w, period, 1, state, &figures(grow)).await?;
+        if state == State::Returned {
+            crate::reports::set_comment(
+                tx,
+                r.id,
+                "Số lao động nữ chưa khớp với danh sách đóng bảo hiểm; đề nghị kiểm tra lại.",
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 pub async fn import(db: &Db) -> Result<usize> {
     let corrupt = |what: &str, e: String| DbError::Corrupt(format!("demo {what}: {e}"));
     let coops = ketnoi_domain::import::demo_cooperatives(COOPERATIVES)
@@ -142,6 +215,7 @@ pub async fn import(db: &Db) -> Result<usize> {
                 demo_support(&mut tx, org.id, SupportKind::Distribution, (2025, 6, 1)).await?;
             }
         }
+        demo_reports(&mut tx, n, &org).await?;
         let Some(extra) = extras
             .iter()
             .find(|e| Some(&e.id) == c.external_id.as_ref())

@@ -248,7 +248,7 @@ async fn audit(
     .await
 }
 
-async fn insert(
+pub(crate) async fn insert(
     tx: &mut crate::Tx,
     w: &Writer,
     period: Period,
@@ -257,7 +257,7 @@ async fn insert(
     f: &Figures,
 ) -> Result<Report> {
     let now = crate::now();
-    let submitted = (state == State::Submitted).then_some(now);
+    let submitted = (state != State::Draft).then_some(now);
     let id: i64 = on!(tx.conn(), e => bind_figures!(sqlx::query_scalar(concat!(
         "INSERT INTO coop_reports (org_id, period, version, state, updated_by, submitted_at, created_at, updated_at, ",
         figures!(),
@@ -273,6 +273,17 @@ async fn insert(
         .fetch_one(e)
         .await)?;
     find(tx.conn(), id).await?.ok_or(DbError::NotFound)
+}
+
+/// The demo's returned reports carry their officer's comment.
+pub(crate) async fn set_comment(tx: &mut crate::Tx, id: i64, comment: &str) -> Result<()> {
+    on!(tx.conn(), e => sqlx::query("UPDATE coop_reports SET comment = $1 WHERE id = $2")
+        .bind(comment)
+        .bind(id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 /// One report by its id (any version).
@@ -399,7 +410,15 @@ pub async fn correct(db: &Db, w: &Writer, period: Period) -> Result<Result<Repor
         // Only an accepted report is corrected; anything else is still open to change.
         return Ok(Err(Refused::NotSubmitted));
     }
-    let report = match insert(&mut tx, w, period, old.version + 1, State::Draft, &old.figures).await
+    let report = match insert(
+        &mut tx,
+        w,
+        period,
+        old.version + 1,
+        State::Draft,
+        &old.figures,
+    )
+    .await
     {
         Ok(r) => r,
         Err(DbError::Unique { .. }) => return Ok(Err(Refused::Changed)),
@@ -556,11 +575,7 @@ macro_rules! tally_sql {
 /// The plan's sums for a period, grouped by ward/commune or by cooperative, in one
 /// statement (the same text on both engines). A cooperative counts its latest *accepted*
 /// version: a correction under way does not take its figures away.
-pub async fn tallies(
-    conn: Conn<'_>,
-    q: &TallyQuery,
-    by: Grouping,
-) -> Result<Vec<(String, Tally)>> {
+pub async fn tallies(conn: Conn<'_>, q: &TallyQuery, by: Grouping) -> Result<Vec<(String, Tally)>> {
     let sql = match by {
         Grouping::Unit => tally_sql!("x.commune_code"),
         Grouping::Org => tally_sql!("x.slug"),

@@ -136,8 +136,13 @@ async fn a_report_is_returned_corrected_accepted_and_then_frozen(db: &Db) {
         sector: None,
         kind: None,
     };
-    let t = reports::tallies(db.conn(), &q, Grouping::Org).await.unwrap();
-    assert_eq!(t[0].1.members, 21, "the accepted version counts, not the draft");
+    let t = reports::tallies(db.conn(), &q, Grouping::Org)
+        .await
+        .unwrap();
+    assert_eq!(
+        t[0].1.members, 21,
+        "the accepted version counts, not the draft"
+    );
     let log = ketnoi_db::audit::for_entity(db.conn(), "coop_report", &v2.id.to_string(), 10)
         .await
         .unwrap();
@@ -146,14 +151,20 @@ async fn a_report_is_returned_corrected_accepted_and_then_frozen(db: &Db) {
         .await
         .unwrap();
     assert_eq!(log.len(), 6, "save, submit, return, save, submit, accept");
-    assert_eq!(reports::of_org(db.conn(), org.id).await.unwrap()[0].version, 2);
+    assert_eq!(
+        reports::of_org(db.conn(), org.id).await.unwrap()[0].version,
+        2
+    );
 }
 
 /// A small deterministic generator, so the fixture is the same on both engines.
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: u64) -> i64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) % n) as i64
     }
 }
@@ -332,7 +343,10 @@ async fn the_dashboards_figures_equal_an_independent_computation(db: &Db) {
             "members-vocational",
             share("a.members_vocational", "a.members_total"),
         ),
-        ("managers-certified", share("a.managers_certified", managers)),
+        (
+            "managers-certified",
+            share("a.managers_certified", managers),
+        ),
         (
             "members-ecommerce",
             share("a.members_ecommerce", "a.members_total"),
@@ -347,7 +361,9 @@ async fn the_dashboards_figures_equal_an_independent_computation(db: &Db) {
                 sector: None,
                 kind: None,
             };
-            let by_unit = reports::tallies(db.conn(), &q, Grouping::Unit).await.unwrap();
+            let by_unit = reports::tallies(db.conn(), &q, Grouping::Unit)
+                .await
+                .unwrap();
             let tally: Tally = by_unit.iter().map(|(_, t)| *t).sum();
             let by_org: Tally = reports::tallies(db.conn(), &q, Grouping::Org)
                 .await
@@ -355,7 +371,10 @@ async fn the_dashboards_figures_equal_an_independent_computation(db: &Db) {
                 .iter()
                 .map(|(_, t)| *t)
                 .sum();
-            assert_eq!(tally, by_org, "{p} {commune:?}: units and cooperatives add up alike");
+            assert_eq!(
+                tally, by_org,
+                "{p} {commune:?}: units and cooperatives add up alike"
+            );
             assert_eq!(by_unit.len(), if commune.is_some() { 1 } else { 4 });
             let mut checked = 0;
             for (id, sql) in &expected {
@@ -365,7 +384,10 @@ async fn the_dashboards_figures_equal_an_independent_computation(db: &Db) {
                 assert_eq!(got, want, "{id} for {p} in {commune:?}");
                 checked += i64::from(want > 0);
             }
-            assert!(checked >= 5, "the fixture gives most indicators a value ({checked})");
+            assert!(
+                checked >= 5,
+                "the fixture gives most indicators a value ({checked})"
+            );
             // The sums that are not indicators, but are shown and exported.
             let sum = |col: &str| {
                 format!(
@@ -394,10 +416,26 @@ async fn the_dashboards_figures_equal_an_independent_computation(db: &Db) {
         kind: kind.map(str::to_owned),
     };
     let total = |v: Vec<(String, Tally)>| v.into_iter().map(|(_, t)| t).sum::<Tally>();
-    let all = total(reports::tallies(db.conn(), &q(None, None), Grouping::Unit).await.unwrap());
-    let craft = total(reports::tallies(db.conn(), &q(Some("craft"), None), Grouping::Unit).await.unwrap());
-    let agri = total(reports::tallies(db.conn(), &q(Some("agri"), None), Grouping::Unit).await.unwrap());
-    let tht = total(reports::tallies(db.conn(), &q(None, Some("tht")), Grouping::Unit).await.unwrap());
+    let all = total(
+        reports::tallies(db.conn(), &q(None, None), Grouping::Unit)
+            .await
+            .unwrap(),
+    );
+    let craft = total(
+        reports::tallies(db.conn(), &q(Some("craft"), None), Grouping::Unit)
+            .await
+            .unwrap(),
+    );
+    let agri = total(
+        reports::tallies(db.conn(), &q(Some("agri"), None), Grouping::Unit)
+            .await
+            .unwrap(),
+    );
+    let tht = total(
+        reports::tallies(db.conn(), &q(None, Some("tht")), Grouping::Unit)
+            .await
+            .unwrap(),
+    );
     assert_eq!(craft.members + agri.members, all.members);
     assert!(craft.members > 0 && agri.members > 0);
     assert_eq!((tht.htx, tht.tht), (0, all.tht));

@@ -87,7 +87,10 @@ impl std::iter::Sum for Tally {
 pub enum Value {
     Count(i64),
     /// A share: `part` of `whole` (no share when `whole` is 0).
-    Share { part: i64, whole: i64 },
+    Share {
+        part: i64,
+        whole: i64,
+    },
     /// Computed from records Ketnoi does not keep yet (training records).
     NotMeasured,
 }
@@ -235,7 +238,13 @@ mod tests {
         assert_eq!(s("members-vocational"), Standing::Behind);
         assert_eq!(s("managers-trained"), Standing::Unknown);
         assert_eq!(s("managers-certified"), Standing::Unknown);
-        assert_eq!(label(ind("managers-certified"), value("managers-certified", &tally)), "—");
+        assert_eq!(
+            label(
+                ind("managers-certified"),
+                value("managers-certified", &tally)
+            ),
+            "—"
+        );
     }
 
     #[test]

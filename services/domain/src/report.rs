@@ -473,7 +473,9 @@ mod tests {
         for s in ["2026-h1", "2026-y", "2023-h1"] {
             assert_eq!(Period::parse(s).unwrap().to_string(), s);
         }
-        for bad in ["2022-h1", "2026-h2", "26-y", "2026", "", "+2026-y", "02026-y"] {
+        for bad in [
+            "2022-h1", "2026-h2", "26-y", "2026", "", "+2026-y", "02026-y",
+        ] {
             assert_eq!(Period::parse(bad), None, "{bad}");
         }
         let d = Deadlines::default();
@@ -488,9 +490,18 @@ mod tests {
     #[test]
     fn a_dashboard_opens_on_the_latest_period_past_its_deadline() {
         let d = Deadlines::default();
-        assert_eq!(Period::latest_due(day(2026, 12, 6), &d), Period::annual(2026));
-        assert_eq!(Period::latest_due(day(2026, 10, 30), &d), Period::half(2026));
-        assert_eq!(Period::latest_due(day(2026, 3, 1), &d), Period::annual(2025));
+        assert_eq!(
+            Period::latest_due(day(2026, 12, 6), &d),
+            Period::annual(2026)
+        );
+        assert_eq!(
+            Period::latest_due(day(2026, 10, 30), &d),
+            Period::half(2026)
+        );
+        assert_eq!(
+            Period::latest_due(day(2026, 3, 1), &d),
+            Period::annual(2025)
+        );
         assert_eq!(Period::until(day(2024, 1, 1)).len(), 4);
     }
 

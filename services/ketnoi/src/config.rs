@@ -112,6 +112,22 @@ pub struct Config {
     /// The tile server's credit shown under the map (OpenStreetMap's is known).
     #[arg(long, env = "MAP_TILES_ATTRIBUTION", global = true)]
     pub map_tiles_attribution: Option<String>,
+    /// When the six-monthly report is due, as month-day of the period's year.
+    #[arg(
+        long,
+        env = "REPORT_DEADLINE_HALF",
+        global = true,
+        default_value = "06-15"
+    )]
+    pub report_deadline_half: String,
+    /// When the annual report is due (the plan: before 30 October), as month-day.
+    #[arg(
+        long,
+        env = "REPORT_DEADLINE_YEAR",
+        global = true,
+        default_value = "10-30"
+    )]
+    pub report_deadline_year: String,
     /// Seconds an anonymous visitor may be served a stored public page (directory,
     /// profiles, listings, categories, events); 0 turns the page cache off.
     #[arg(long, env = "PAGE_CACHE_SECONDS", global = true, default_value_t = 10)]
@@ -398,6 +414,7 @@ impl Config {
                 data_dir: Some(self.data_dir.clone()),
                 min_free_bytes: self.min_free_disk_mb.saturating_mul(1024 * 1024),
             },
+            report_deadlines: self.report_deadlines()?,
             map_tiles: match self.map_tiles_url.as_deref().map(str::trim) {
                 None | Some("") => None,
                 Some(url) => Some(
@@ -405,6 +422,19 @@ impl Config {
                         .map_err(|e| anyhow::anyhow!(e))?,
                 ),
             },
+        })
+    }
+
+    fn report_deadlines(&self) -> anyhow::Result<ketnoi_domain::report::Deadlines> {
+        use ketnoi_domain::report::Deadlines;
+        let day = |name: &str, raw: &str| {
+            Deadlines::parse_day(raw).ok_or_else(|| {
+                anyhow::anyhow!("{name} must be a month and day such as 06-15, not {raw:?}")
+            })
+        };
+        Ok(Deadlines {
+            half: day("REPORT_DEADLINE_HALF", &self.report_deadline_half)?,
+            year: day("REPORT_DEADLINE_YEAR", &self.report_deadline_year)?,
         })
     }
 

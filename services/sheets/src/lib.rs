@@ -6,7 +6,7 @@ mod csv_io;
 mod xlsx;
 
 pub use csv_io::write_csv;
-pub use xlsx::write_xlsx;
+pub use xlsx::{Cell, Sheet, write_workbook, write_xlsx};
 
 /// The two file kinds cooperatives and Union officers actually send us.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

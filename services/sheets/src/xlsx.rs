@@ -100,6 +100,67 @@ pub fn write_xlsx(t: &Table, sheet_name: &str) -> Result<Vec<u8>, SheetError> {
     workbook.save_to_buffer().map_err(write_err)
 }
 
+/// A cell of a report workbook: numbers stay numbers (Excel sums them), text stays text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Number(i64),
+    Empty,
+}
+
+/// One worksheet of a report workbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sheet {
+    pub name: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Writes a report workbook: one worksheet per [`Sheet`], a bold frozen header row, whole
+/// numbers with thousands separators, and a bold last row when `total_row` (the total).
+pub fn write_workbook(sheets: &[Sheet], total_row: bool) -> Result<Vec<u8>, SheetError> {
+    let write_err = |e: rust_xlsxwriter::XlsxError| SheetError::Write(e.to_string());
+    let header = Format::new().set_bold().set_text_wrap();
+    let number = Format::new().set_num_format("#,##0");
+    let bold_number = Format::new().set_num_format("#,##0").set_bold();
+    let bold = Format::new().set_bold();
+    let mut workbook = Workbook::new();
+    for sheet_data in sheets {
+        let sheet = workbook.add_worksheet();
+        sheet
+            .set_name(valid_sheet_name(&sheet_data.name))
+            .map_err(write_err)?;
+        for (c, name) in sheet_data.headers.iter().enumerate() {
+            sheet
+                .write_string_with_format(0, column(c)?, name, &header)
+                .map_err(write_err)?;
+        }
+        let last = sheet_data.rows.len().saturating_sub(1);
+        for (i, row) in sheet_data.rows.iter().enumerate() {
+            let r = u32::try_from(i + 1).map_err(|_| SheetError::Write("too many rows".into()))?;
+            let is_total = total_row && i == last;
+            for (c, cell) in row.iter().enumerate() {
+                let col = column(c)?;
+                match cell {
+                    Cell::Text(t) if is_total => sheet.write_string_with_format(r, col, t, &bold),
+                    Cell::Text(t) => sheet.write_string(r, col, t),
+                    // Whole numbers of people and đồng: far below 2^53, exact as floats.
+                    Cell::Number(n) if is_total => {
+                        sheet.write_number_with_format(r, col, *n as f64, &bold_number)
+                    }
+                    Cell::Number(n) => sheet.write_number_with_format(r, col, *n as f64, &number),
+                    Cell::Empty => continue,
+                }
+                .map_err(write_err)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(write_err)?;
+        sheet.set_autofit_max_width(300);
+        sheet.autofit();
+    }
+    workbook.save_to_buffer().map_err(write_err)
+}
+
 fn column(c: usize) -> Result<u16, SheetError> {
     u16::try_from(c).map_err(|_| SheetError::Write("too many columns".into()))
 }

@@ -136,6 +136,8 @@ pub struct AppConfig {
     /// A base map under the directory's map and the place picker; `None` draws every
     /// ward's and commune's centre instead (no request leaves the site).
     pub map_tiles: Option<crate::map::TileSource>,
+    /// When the cooperatives' six-monthly and annual reports are due.
+    pub report_deadlines: ketnoi_domain::report::Deadlines,
 }
 
 impl AppConfig {
@@ -165,6 +167,7 @@ impl AppConfig {
             confirm_timer: ConfirmTimer::default(),
             storage: crate::storage::StorageConfig::default(),
             map_tiles: None,
+            report_deadlines: ketnoi_domain::report::Deadlines::default(),
         }
     }
 }

@@ -143,6 +143,25 @@ impl<S: Send + Sync> FromRequestParts<S> for PathSeq {
     }
 }
 
+/// A reporting period (`2026-h1`, `2026-y`) in the path; anything else is a 404.
+#[derive(Debug, Clone, Copy)]
+pub struct PathPeriod(pub ketnoi_domain::report::Period);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathPeriod {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        params
+            .iter()
+            .find(|(k, _)| *k == "period")
+            .and_then(|(_, v)| ketnoi_domain::report::Period::parse(v))
+            .map(PathPeriod)
+            .ok_or(AppError::NotFound)
+    }
+}
+
 /// The positive number in the path parameter `wanted` picks.
 async fn path_number<S: Send + Sync>(
     parts: &mut Parts,

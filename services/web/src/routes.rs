@@ -169,6 +169,10 @@ route_map! {
     get "/orgs/{slug}/orders" => pages::orders::list_org_orders, OrgManager;
     get "/orgs/{slug}/bank" => pages::orders::edit_bank, OrgManager;
     post "/orgs/{slug}/bank" => pages::orders::update_bank, OrgManager;
+    get "/orgs/{slug}/reports" => pages::manage::list_reports, OrgManager;
+    get "/orgs/{slug}/reports/{period}" => pages::manage::show_report, OrgManager;
+    post "/orgs/{slug}/reports/{period}" => pages::manage::file_report, OrgManager;
+    post "/orgs/{slug}/reports/{period}/correction" => pages::manage::correct_report, OrgManager;
     post "/orgs/{slug}/proxies" => pages::manage::grant_proxy, OrgOwner;
     post "/orgs/{slug}/proxies/{user_id}/revoke" => pages::manage::revoke_proxy, OrgOwner;
 
@@ -187,6 +191,10 @@ route_map! {
     get "/union/audit/{slug}" => pages::union::show_audit, OrgOfficer;
     get "/union/support/{slug}" => pages::union::support::show_support, OrgOfficer;
     post "/union/support/{slug}" => pages::union::support::create_support, OrgOfficer;
+    get "/union/plan" => pages::union::plan::show_progress, Officer;
+    get "/union/plan/export" => pages::union::plan::export_progress, Officer;
+    get "/union/plan/{slug}/{period}" => pages::union::plan::show_coop_report, OrgOfficer;
+    post "/union/plan/{slug}/{period}/decision" => pages::union::plan::decide_report, OrgOfficer;
     get "/union/payouts" => pages::union::payouts::show_payouts, Officer;
     post "/union/payouts/{id}/paid" => pages::union::payouts::mark_payout_paid, Officer;
     get "/admin/users" => pages::admin::list_users, Admin;

@@ -25,6 +25,7 @@ pub mod orgs;
 pub mod password;
 pub mod payments;
 pub mod plan;
+pub mod reports;
 pub mod search;
 pub mod union;
 

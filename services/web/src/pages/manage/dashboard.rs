@@ -57,6 +57,8 @@ pub(super) struct DashboardPage {
     unconfirmed: i64,
     /// Listings on sale running out: (id, title, its title's language, stock left).
     low_stock: Vec<(i64, String, &'static str, i64)>,
+    /// HTX and THT report to the Union; buyers do not.
+    is_cooperative: bool,
 }
 
 /// A listing on sale with this few left or fewer is "running out" on the dashboard.
@@ -159,6 +161,7 @@ pub(super) async fn dashboard_page(
             .collect(),
         proxies: orgs::proxies(state.db.conn(), scope.org.id).await?,
         unconfirmed: ketnoi_db::orders::unconfirmed_count(state.db.conn(), scope.org.id).await?,
+        is_cooperative: scope.org.kind.is_cooperative(),
         low_stock: all
             .iter()
             .filter(|l| l.is_public())

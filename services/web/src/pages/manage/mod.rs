@@ -7,12 +7,14 @@ mod dashboard;
 mod listings;
 mod profile;
 mod proxies;
+mod reports;
 
 pub use badges::*;
 pub use dashboard::*;
 pub use listings::*;
 pub use profile::*;
 pub use proxies::*;
+pub use reports::*;
 
 use crate::AppState;
 use crate::context::Ctx;

@@ -6,6 +6,7 @@ pub mod announcements;
 pub mod imports;
 pub mod network;
 pub mod payouts;
+pub mod plan;
 pub mod support;
 
 use super::home::OrgCard;

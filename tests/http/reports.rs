@@ -1,0 +1,306 @@
+//! Cooperatives' periodic reports and the plan's dashboard (issue 16), end to end over HTTP:
+//! an owner files, her ward officer returns it with a comment, she corrects and resubmits,
+//! the officer accepts, the city's dashboard and XLSX export move; an accepted report is
+//! frozen (409, what she typed kept) and corrected as a new version; each officer sees and
+//! exports only her scope, and small counts of sensitive groups show as "<5" above the ward.
+
+use calamine::{Data, Reader, Xlsx};
+use ketnoi_domain::plan::SupportKind;
+use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_tests::{Client, TestApp, on_both_backends};
+
+on_both_backends!(
+    a_report_is_filed_returned_corrected_accepted_and_the_dashboard_moves,
+    each_officer_sees_and_exports_only_her_scope,
+);
+
+const PERIOD: &str = "2026-h1";
+
+fn figures(women_workers: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("members_total", "24"),
+        ("members_women", "19"),
+        ("workers_total", "30"),
+        ("workers_women", women_workers),
+        ("chair_women", "1"),
+        ("director_women", "1"),
+        ("managers_certified", "1"),
+        ("members_vocational", "12"),
+        ("jobs_created", "4"),
+        ("revenue", "1.250.000.000"),
+        ("profit", "-15.000.000"),
+        ("poor_women", "3"),
+        ("needs", "Cần vốn vay ưu đãi"),
+    ]
+}
+
+fn with_action<'a>(mut f: Vec<(&'a str, &'a str)>, action: &'a str) -> Vec<(&'a str, &'a str)> {
+    f.push(("action", action));
+    f
+}
+
+/// The value shown for an indicator on the dashboard.
+fn indicator(page: &str, id: &str) -> String {
+    let at = page
+        .find(&format!("data-testid=\"ind-{id}\""))
+        .unwrap_or_else(|| panic!("no {id}"));
+    let rest = &page[at..];
+    let v = rest.find("data-testid=\"value\">").unwrap() + "data-testid=\"value\">".len();
+    rest[v..rest[v..].find('<').unwrap() + v].trim().to_owned()
+}
+
+async fn download(c: &Client, path: &str) -> Vec<u8> {
+    let res = c.http.get(c.url(path)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200, "{path}");
+    res.bytes().await.unwrap().to_vec()
+}
+
+fn sheet(bytes: &[u8], index: usize) -> Vec<Vec<Data>> {
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range_at(index).unwrap().unwrap();
+    range.rows().map(<[Data]>::to_vec).collect()
+}
+
+async fn a_report_is_filed_returned_corrected_accepted_and_the_dashboard_moves(app: TestApp) {
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let owner = app.user("lan@example.com", PlatformRole::User, None).await;
+    app.member(&org, &owner, MemberRole::Owner).await;
+    let officer = app
+        .user(
+            "canbo.battrang@example.com",
+            PlatformRole::UnionOfficer,
+            Some("00577"),
+        )
+        .await;
+    let city = app
+        .user(
+            "canbo.thanhpho@example.com",
+            PlatformRole::UnionOfficer,
+            None,
+        )
+        .await;
+    ketnoi_db::support::record(
+        &app.db,
+        &ketnoi_db::support::NewSupport {
+            org_id: org.id,
+            kind: SupportKind::Consolidation,
+            since: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            until: None,
+            note: None,
+        },
+        officer.id,
+    )
+    .await
+    .unwrap();
+    let (me, her, cityc) = (
+        app.client_as(&owner).await,
+        app.client_as(&officer).await,
+        app.client_as(&city).await,
+    );
+    let form = format!("/orgs/{}/reports/{PERIOD}", org.slug);
+    let dashboard = format!("/union/plan?period={PERIOD}");
+    assert!(
+        me.get(&format!("/orgs/{}/manage", org.slug))
+            .await
+            .body
+            .contains("data-testid=\"org-reports\"")
+    );
+    let list = me.get(&format!("/orgs/{}/reports", org.slug)).await;
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body
+            .contains(&format!("data-testid=\"period-{PERIOD}\""))
+    );
+    assert_eq!(
+        indicator(&cityc.get(&dashboard).await.body, "htx-jobs"),
+        "0"
+    );
+
+    // More women than workers: refused beside the field, everything typed kept.
+    let bad = me
+        .submit(&form, &form, &with_action(figures("31"), "submit"))
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("data-testid=\"error-workers_women\""));
+    assert!(
+        bad.body.contains("value=\"1.250.000.000\"") && bad.body.contains("Cần vốn vay ưu đãi")
+    );
+    let ok = me
+        .submit(&form, &form, &with_action(figures("18"), "submit"))
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert!(me.get(&form).await.body.contains("Đã gửi, chờ duyệt"));
+
+    // The ward officer sees it waiting; a return needs a comment.
+    let unit = her.get(&dashboard).await;
+    assert!(
+        unit.body
+            .contains(&format!("data-testid=\"coop-{}\"", org.slug)),
+        "{}",
+        unit.body
+    );
+    let review = format!("/union/plan/{}/{PERIOD}", org.slug);
+    let page = her.get(&review).await;
+    assert!(
+        page.body.contains("data-testid=\"value-poor_women\">3<"),
+        "her ward officer sees 3"
+    );
+    let decision = format!("{review}/decision");
+    let bare = her
+        .submit(
+            &review,
+            &decision,
+            &[("action", "return"), ("comment", " ")],
+        )
+        .await;
+    assert_eq!(bare.status, 422);
+    assert!(bare.body.contains("data-testid=\"error-comment\""));
+    let back = her
+        .submit(
+            &review,
+            &decision,
+            &[
+                ("action", "return"),
+                ("comment", "Số lao động nữ chưa đúng"),
+            ],
+        )
+        .await;
+    assert_eq!(back.status, 303, "{}", back.body);
+
+    // She sees the comment, corrects and resubmits; the officer accepts.
+    let returned = me.get(&form).await;
+    assert!(returned.body.contains("Số lao động nữ chưa đúng"));
+    let again = me
+        .submit(&form, &form, &with_action(figures("20"), "submit"))
+        .await;
+    assert_eq!(again.status, 303, "{}", again.body);
+    let accepted = her
+        .submit(&review, &decision, &[("action", "accept")])
+        .await;
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+
+    // The city's dashboard moved: 20 women in stable work in supported HTX, 50% trained.
+    let d = cityc.get(&dashboard).await;
+    assert_eq!(indicator(&d.body, "htx-jobs"), "20");
+    assert_eq!(indicator(&d.body, "htx-supported"), "1");
+    assert_eq!(indicator(&d.body, "members-vocational"), "50%");
+    assert!(d.body.contains("data-testid=\"unit-00577\""));
+    // Above the ward, the 3 women from poor households show as "<5".
+    assert!(d.body.contains("<dd>&#60;5</dd>"), "{}", d.body);
+    let city_view = cityc.get(&review).await;
+    assert!(
+        city_view
+            .body
+            .contains("data-testid=\"value-poor_women\">&#60;5<")
+    );
+
+    // Frozen: saving again is a 409 with what she typed kept; a correction is version 2.
+    let frozen = me
+        .submit(&form, &form, &with_action(figures("22"), "save"))
+        .await;
+    assert_eq!(frozen.status, 409, "{}", frozen.body);
+    assert!(frozen.body.contains("value=\"22\""));
+    assert!(frozen.body.contains("data-testid=\"correct-report\""));
+    let fix = me.submit(&form, &format!("{form}/correction"), &[]).await;
+    assert_eq!(fix.status, 303, "{}", fix.body);
+    let v2 = me.get(&form).await;
+    assert!(v2.body.contains("data-testid=\"report-form\"") && v2.body.contains("Lần 2"));
+    let all = ketnoi_db::reports::versions(
+        app.db.conn(),
+        org.id,
+        ketnoi_domain::report::Period::parse(PERIOD).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].figures.workers_women, Some(20));
+    // The draft correction does not change what the city counts.
+    assert_eq!(
+        indicator(&cityc.get(&dashboard).await.body, "htx-jobs"),
+        "20"
+    );
+
+    // The city's XLSX: 126 unit rows and a total equal to the dashboard, numbers as numbers.
+    let book = download(
+        &cityc,
+        &format!("/union/plan/export?period={PERIOD}&format=xlsx"),
+    )
+    .await;
+    let people = sheet(&book, 1);
+    assert_eq!(people.len(), 1 + 126 + 1, "header, 126 units, total");
+    let header = &people[0];
+    let col = |name: &str| header.iter().position(|h| h.to_string() == name).unwrap();
+    let total = people.last().unwrap();
+    assert_eq!(total[1].to_string(), "Tổng cộng");
+    assert_eq!(total[col("Lao động nữ")], Data::Float(20.0));
+    let bat_trang = people.iter().find(|r| r[0].to_string() == "00577").unwrap();
+    assert_eq!(bat_trang[col("Tổng số thành viên")].to_string(), "24");
+    let groups = sheet(&book, 3);
+    assert_eq!(groups.last().unwrap()[2].to_string(), "<5");
+    let csv = String::from_utf8(
+        download(
+            &cityc,
+            &format!("/union/plan/export?period={PERIOD}&format=csv"),
+        )
+        .await,
+    )
+    .unwrap();
+    assert_eq!(csv.lines().count(), 1 + 126 + 1);
+}
+
+async fn each_officer_sees_and_exports_only_her_scope(app: TestApp) {
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let owner = app.user("lan@example.com", PlatformRole::User, None).await;
+    app.member(&org, &owner, MemberRole::Owner).await;
+    let me = app.client_as(&owner).await;
+    let form = format!("/orgs/{}/reports/{PERIOD}", org.slug);
+    let ok = me
+        .submit(&form, &form, &with_action(figures("18"), "submit"))
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+
+    let other = app
+        .user(
+            "canbo.phuong@example.com",
+            PlatformRole::UnionOfficer,
+            Some("00004"),
+        )
+        .await;
+    let oc = app.client_as(&other).await;
+    let review = format!("/union/plan/{}/{PERIOD}", org.slug);
+    assert_eq!(oc.get(&review).await.status, 403);
+    let decision = oc
+        .post_form(
+            &format!("{review}/decision"),
+            &[("csrf", &oc.known_csrf()), ("action", "accept")],
+        )
+        .await;
+    assert_eq!(decision.status, 403);
+    // Her dashboard is her ward, whatever unit she asks for.
+    let d = oc
+        .get(&format!("/union/plan?period={PERIOD}&unit=00577"))
+        .await;
+    assert_eq!(d.status, 200);
+    assert!(!d.body.contains(&format!("coop-{}", org.slug)));
+    let book = download(
+        &oc,
+        &format!("/union/plan/export?period={PERIOD}&unit=00577&format=xlsx"),
+    )
+    .await;
+    let people = sheet(&book, 1);
+    assert_eq!(people.len(), 3, "header, her unit, total");
+    assert_eq!(people[1][0].to_string(), "00004");
+    // A cooperative's manager is not an officer; another cooperative's owner sees nothing.
+    assert_eq!(
+        me.get(&format!("/union/plan?period={PERIOD}")).await.status,
+        403
+    );
+    let stranger_org = app.cooperative("htx-khac", "00577").await;
+    let stranger = app.user("khac@example.com", PlatformRole::User, None).await;
+    app.member(&stranger_org, &stranger, MemberRole::Owner)
+        .await;
+    let sc = app.client_as(&stranger).await;
+    assert_eq!(sc.get(&form).await.status, 403);
+    // A buyer organisation has no reports.
+    assert_eq!(me.get("/orgs/no-such-org/reports").await.status, 404);
+}
