@@ -229,11 +229,19 @@ async fn a_report_is_filed_returned_corrected_accepted_and_the_dashboard_moves(a
     let people = sheet(&book, 1);
     assert_eq!(people.len(), 1 + 126 + 1, "header, 126 units, total");
     let header = &people[0];
-    let col = |name: &str| header.iter().position(|h| h.to_string() == name).unwrap();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == Data::String(name.to_owned()))
+            .unwrap()
+    };
     let total = people.last().unwrap();
     assert_eq!(total[1].to_string(), "Tổng cộng");
     assert_eq!(total[col("Lao động nữ")], Data::Float(20.0));
-    let bat_trang = people.iter().find(|r| r[0].to_string() == "00577").unwrap();
+    let bat_trang = people
+        .iter()
+        .find(|r| r[0] == Data::String("00577".into()))
+        .unwrap();
     assert_eq!(bat_trang[col("Tổng số thành viên")].to_string(), "24");
     let groups = sheet(&book, 3);
     assert_eq!(groups.last().unwrap()[2].to_string(), "<5");

@@ -200,3 +200,51 @@ fn both_backends_have_the_same_migration_files() {
     };
     assert_eq!(list("sqlite"), list("postgres"));
 }
+
+/// Sensitive groups (poor households, ethnic minorities, disabilities, land conversion,
+/// layoffs) are counts per cooperative and period, never rows about a person (Decree
+/// 13/2023/NĐ-CP): every column that names one is a whole-number count in `coop_reports`,
+/// and that table has no column about a person (a name, a phone, a user the row is about).
+#[tokio::test]
+async fn sensitive_groups_are_only_counts_never_per_person() {
+    let lite = sqlite().await;
+    let schema = sqlite_schema(&lite.db).await;
+    let sensitive = [
+        "poor", "minority", "ethnic", "disab", "land", "laid_off", "layoff",
+    ];
+    let mut found = Vec::new();
+    for (table, t) in &schema {
+        for (column, (class, _)) in &t.columns {
+            if sensitive.iter().any(|s| column.contains(s)) {
+                assert_eq!(
+                    table, "coop_reports",
+                    "{table}.{column} names a sensitive group"
+                );
+                assert_eq!(class, "integer", "{column} is a count");
+                assert!(column.ends_with("_women"), "{column} counts women workers");
+                found.push(column.clone());
+            }
+        }
+    }
+    assert_eq!(found.len(), 5, "the five groups: {found:?}");
+    let reports = &schema["coop_reports"];
+    for column in reports.columns.keys() {
+        for personal in [
+            "name", "phone", "email", "person", "birth", "address", "id_card", "cccd",
+        ] {
+            assert!(
+                !column.contains(personal),
+                "coop_reports.{column} is about a person"
+            );
+        }
+    }
+    // The only users it refers to are who changed and who decided the report.
+    let mut refs: Vec<&str> = reports
+        .foreign_keys
+        .iter()
+        .filter(|(_, to, _)| to == "users")
+        .map(|(from, _, _)| from.as_str())
+        .collect();
+    refs.sort_unstable();
+    assert_eq!(refs, ["decided_by", "updated_by"]);
+}

@@ -68,16 +68,39 @@ struct ReportPage {
     saved: bool,
 }
 
+/// What the report page shows besides the stored report: the form as typed (after a
+/// mistake), its errors, "saved", and the status to answer with.
+struct Outcome {
+    form: Option<ReportForm>,
+    errors: FieldErrors,
+    saved: bool,
+    status: StatusCode,
+}
+
+impl Outcome {
+    fn plain(saved: bool) -> Outcome {
+        Outcome {
+            form: None,
+            errors: FieldErrors::default(),
+            saved,
+            status: StatusCode::OK,
+        }
+    }
+}
+
 async fn page(
     state: &AppState,
     ctx: &Ctx,
     scope: &OrgScope,
     period: Period,
-    form: Option<ReportForm>,
-    errors: FieldErrors,
-    saved: bool,
-    status: StatusCode,
+    o: Outcome,
 ) -> Result<Response, AppError> {
+    let Outcome {
+        form,
+        errors,
+        saved,
+        status,
+    } = o;
     let t = ctx.tr();
     let all = ketnoi_db::reports::versions(state.db.conn(), scope.org.id, period).await?;
     let latest = all.first();
@@ -133,17 +156,7 @@ pub async fn show_report(
 ) -> Result<Response, AppError> {
     cooperative(&scope)?;
     let saved = !q.saved.is_empty();
-    page(
-        &state,
-        &ctx,
-        &scope,
-        period,
-        None,
-        FieldErrors::default(),
-        saved,
-        StatusCode::OK,
-    )
-    .await
+    page(&state, &ctx, &scope, period, Outcome::plain(saved)).await
 }
 
 /// Only cooperatives (HTX, THT) report to the Union; for anyone else there is no such page.
@@ -202,17 +215,13 @@ pub async fn file_report(
             if status == StatusCode::CONFLICT {
                 return conflict_page(&state, &ctx, &scope, period, form, errors).await;
             }
-            page(
-                &state,
-                &ctx,
-                &scope,
-                period,
-                Some(form),
+            let o = Outcome {
+                form: Some(form),
                 errors,
-                false,
+                saved: false,
                 status,
-            )
-            .await
+            };
+            page(&state, &ctx, &scope, period, o).await
         }
     }
 }
@@ -273,7 +282,13 @@ pub async fn correct_report(
         Err(ketnoi_app::Error::Db(ketnoi_db::DbError::NotFound)) => Err(AppError::NotFound),
         Err(e) => {
             let (status, errors) = form_errors(AppError::from(e))?;
-            page(&state, &ctx, &scope, period, None, errors, false, status).await
+            let o = Outcome {
+                form: None,
+                errors,
+                saved: false,
+                status,
+            };
+            page(&state, &ctx, &scope, period, o).await
         }
     }
 }
