@@ -440,3 +440,87 @@ pub async fn scale_listings(db: &Db, target: usize) -> Result<usize> {
     tx.commit().await?;
     Ok(added)
 }
+
+/// Fills the plan's benchmark (issue 16): fictional cooperatives until there are `target`
+/// HTX/THT, spread over Hanoi's 126 wards/communes, two in three supported, each with an
+/// accepted report for each of the eight periods 2023–2026 (a few still submitted).
+/// Idempotent: cooperatives already there are kept, and their reports not duplicated.
+pub async fn scale_plan(db: &Db, target: usize) -> Result<usize> {
+    use ketnoi_domain::report::{Figures, Period, State};
+    let communes = ketnoi_domain::admin_units::hanoi_communes();
+    let have: i64 = crate::on!(db.conn(), e => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM organisations WHERE kind IN ('htx', 'tht')")
+        .fetch_one(e)
+        .await)?;
+    let periods: Vec<Period> = (2023..=2026)
+        .flat_map(|y| [Period::half(y), Period::annual(y)])
+        .collect();
+    let mut added = 0;
+    let mut n = have as usize;
+    while n < target {
+        let mut tx = db.begin().await?;
+        for _ in 0..500 {
+            if n >= target {
+                break;
+            }
+            let h = mix(n as u64 + 7);
+            let commune = &communes[n % communes.len()];
+            let name = format!("HTX Thử nghiệm {n}");
+            let org = NewOrg {
+                external_id: Some(format!("bench-plan-{n}")),
+                slug: format!("htx-thu-nghiem-{n}"),
+                kind: Some(if h % 3 == 0 { OrgKind::Tht } else { OrgKind::Htx }),
+                name,
+                commune_code: Some(commune.code.clone()),
+                province_code: "01".into(),
+                members_total: Some(8 + (h % 60) as i64),
+                profile: orgs::Profile {
+                    sector: Some(["gom_su", "rau_an_toan", "lua_det_theu"][(h % 3) as usize].into()),
+                    ..orgs::Profile::default()
+                },
+                ..NewOrg::default()
+            };
+            let org = orgs::upsert(tx.conn(), &org).await?;
+            n += 1;
+            added += 1;
+            if h % 3 != 2 {
+                let kind = SupportKind::ALL[((h >> 8) % 7) as usize];
+                demo_support(&mut tx, org.id, kind, (2023 + ((h >> 12) % 3) as i32, 3, 1)).await?;
+            }
+            let w = crate::reports::Writer {
+                org_id: org.id,
+                actor_id: None,
+                on_behalf_of: None,
+            };
+            for (i, p) in periods.iter().enumerate() {
+                let members = 8 + ((h >> 4) % 60) as i64 + i as i64;
+                let f = Figures {
+                    members_total: Some(members),
+                    members_women: Some(members * 3 / 4),
+                    workers_total: Some(members + 3),
+                    workers_women: Some(members * 3 / 4),
+                    chair_women: Some(1),
+                    director_women: Some(1),
+                    accountant_women: Some(1),
+                    managers_certified: Some(((h >> 20) % 3) as i64),
+                    members_vocational: Some(members / 3),
+                    members_ecommerce: Some(members / 4),
+                    jobs_created: Some(((h >> 24) % 5) as i64),
+                    charter_capital: Some(300_000_000),
+                    revenue: Some(900_000_000 + ((h >> 28) % 50) as i64 * 10_000_000),
+                    profit: Some(45_000_000),
+                    groups: [Some(((h >> 32) % 6) as i64), Some(0), Some(1), Some(2), Some(0)],
+                    ..Figures::default()
+                };
+                let state = if (h >> 36) % 10 == 0 && i == periods.len() - 1 {
+                    State::Submitted
+                } else {
+                    State::Accepted
+                };
+                crate::reports::insert(&mut tx, &w, *p, 1, state, &f).await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(added)
+}

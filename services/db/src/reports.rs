@@ -483,7 +483,7 @@ pub async fn standings(
 }
 
 /// Which cooperatives a tally counts, and for which period.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TallyQuery {
     pub period: Period,
     /// The first day of the plan's phase the period is in ("founded in the phase").
@@ -496,7 +496,7 @@ pub struct TallyQuery {
 }
 
 /// What a tally is grouped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Grouping {
     /// Each ward/commune (its code; cooperatives without one under `""`).
     Unit,
@@ -535,6 +535,15 @@ struct TallyRow {
     laid_off_women: i64,
 }
 
+/// The number that changes with anything a tally is computed from (triggers bump it on every
+/// write to organisations, reports and support records): tallies computed under one number
+/// stay right until it changes.
+pub async fn revision(conn: Conn<'_>) -> Result<i64> {
+    Ok(on!(conn, e => sqlx::query_scalar("SELECT revision FROM plan_revision WHERE id = 1")
+        .fetch_one(e)
+        .await)?)
+}
+
 /// The tally statement grouped by `$key` (a column of the inner select).
 macro_rules! tally_sql {
     ($key:literal) => {
@@ -549,13 +558,7 @@ macro_rules! tally_sql {
            CAST(COALESCE(SUM(x.disabled_women), 0) AS BIGINT) AS disabled_women, CAST(COALESCE(SUM(x.land_women), 0) AS BIGINT) AS land_women, CAST(COALESCE(SUM(x.laid_off_women), 0) AS BIGINT) AS laid_off_women \
          FROM ( \
            SELECT o.slug, o.commune_code, o.kind, r.id AS report_id, \
-             CASE WHEN EXISTS (SELECT 1 FROM support_records s WHERE s.org_id = o.id \
-               AND s.since <= $2 AND (s.until IS NULL OR s.until >= $1)) THEN 1 ELSE 0 END AS sup, \
-             CASE WHEN EXISTS (SELECT 1 FROM support_records s WHERE s.org_id = o.id \
-               AND s.kind IN ('brand', 'traceability', 'distribution') \
-               AND s.since <= $2 AND (s.until IS NULL OR s.until >= $1)) THEN 1 ELSE 0 END AS brand, \
-             CASE WHEN EXISTS (SELECT 1 FROM support_records s WHERE s.org_id = o.id \
-               AND s.kind = 'founding' AND s.since >= $3 AND s.since <= $2) THEN 1 ELSE 0 END AS founded, \
+             COALESCE(s.sup, 0) AS sup, COALESCE(s.brand, 0) AS brand, COALESCE(s.founded, 0) AS founded, \
              r.members_total, r.members_women, r.workers_total, r.workers_women, \
              COALESCE(r.chair_women, 0) + COALESCE(r.board_women, 0) + COALESCE(r.director_women, 0) \
                + COALESCE(r.supervisors_women, 0) + COALESCE(r.accountant_women, 0) AS managers, \
@@ -563,6 +566,14 @@ macro_rules! tally_sql {
              r.charter_capital, r.revenue, r.profit, r.poor_women, r.minority_women, \
              r.disabled_women, r.land_women, r.laid_off_women \
            FROM organisations o \
+           LEFT JOIN ( \
+             SELECT org_id, \
+               MAX(CASE WHEN since <= $2 AND (until IS NULL OR until >= $1) THEN 1 ELSE 0 END) AS sup, \
+               MAX(CASE WHEN kind IN ('brand', 'traceability', 'distribution') AND since <= $2 \
+                 AND (until IS NULL OR until >= $1) THEN 1 ELSE 0 END) AS brand, \
+               MAX(CASE WHEN kind = 'founding' AND since >= $3 AND since <= $2 THEN 1 ELSE 0 END) AS founded \
+             FROM support_records GROUP BY org_id \
+           ) s ON s.org_id = o.id \
            LEFT JOIN coop_reports r ON r.org_id = o.id AND r.period = $4 AND r.state = 'accepted' \
              AND NOT EXISTS (SELECT 1 FROM coop_reports r2 WHERE r2.org_id = o.id AND r2.period = $4 \
                AND r2.state = 'accepted' AND r2.version > r.version) \

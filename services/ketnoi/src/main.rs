@@ -65,6 +65,10 @@ enum Command {
         /// Copy demo listings until there are this many published listings (for benchmarks).
         #[arg(long)]
         listings: Option<usize>,
+        /// Add fictional cooperatives with eight periods of reports until there are this
+        /// many HTX/THT (the plan dashboard's benchmark).
+        #[arg(long)]
+        plan_cooperatives: Option<usize>,
     },
     /// Manage users.
     User {
@@ -242,13 +246,21 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::Seed { demo, listings } => {
+        Command::Seed {
+            demo,
+            listings,
+            plan_cooperatives,
+        } => {
             anyhow::ensure!(demo, "nothing to seed: pass --demo");
             let db = cli.config.database().await?;
             demo::seed(&db).await?;
             if let Some(n) = listings {
                 let added = ketnoi_db::demo::scale_listings(&db, n).await?;
                 tracing::info!(added, total = n, "demo listings copied");
+            }
+            if let Some(n) = plan_cooperatives {
+                let added = ketnoi_db::demo::scale_plan(&db, n).await?;
+                tracing::info!(added, total = n, "plan cooperatives and reports added");
             }
             Ok(())
         }

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api;
+mod chart;
 pub mod config;
 mod context;
 pub mod csrf;

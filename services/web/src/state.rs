@@ -19,6 +19,8 @@ pub struct Inner {
     pub config: AppConfig,
     /// Public pages as anonymous visitors see them.
     pub page_cache: crate::page_cache::PageCache,
+    /// The plan's computed tallies, kept while nothing they count changes.
+    pub tallies: ketnoi_app::progress::Tallies,
     /// Password-reset requests per account key (normalised e-mail or phone).
     pub resets_by_account: DefaultKeyedRateLimiter<String>,
     /// Failed sign-ins per (client address, account): progressive waits, no lockout.
@@ -128,6 +130,7 @@ impl AppState {
             decoders: ketnoi_media::DecodePool::new(config.image_decode_budget_mib, 16),
             signin_by_ip: RateLimiter::keyed(per_minute(config.signin_per_ip_per_minute)),
             page_cache: crate::page_cache::PageCache::new(config.page_cache_ttl),
+            tallies: ketnoi_app::progress::Tallies::default(),
             db,
             config,
         }))

@@ -100,6 +100,8 @@ pub struct IndicatorRow {
     pub target: String,
     pub standing: &'static str,
     pub standing_label: String,
+    /// Whether Ketnoi measures it yet (training records come later).
+    pub measured: bool,
 }
 
 fn indicator_rows(
@@ -135,8 +137,12 @@ fn indicator_rows(
                     progress::Value::NotMeasured => t.get("progress-not-measured"),
                     v => progress::label(ind, v),
                 },
-                due: due.map(|d| d.label(ind.measure)).unwrap_or_default(),
+                due: due
+                    .filter(|_| city)
+                    .map(|d| d.label(ind.measure))
+                    .unwrap_or_default(),
                 target: horizon.map(|d| d.label(ind.measure)).unwrap_or_default(),
+                measured: value != progress::Value::NotMeasured,
                 standing: standing.as_str(),
                 standing_label: t.get(&format!("progress-{}", standing.as_str())),
             }
@@ -186,6 +192,8 @@ struct ProgressPage {
     sectors: Vec<Choice>,
     kinds: Vec<Choice>,
     indicators: Vec<IndicatorRow>,
+    /// Trends over the periods up to the one shown, as SVG.
+    charts: Vec<String>,
     groups: Vec<(String, String)>,
     units: Vec<UnitRow>,
     units_without: usize,
@@ -218,12 +226,20 @@ pub async fn show_progress(
     let t = ctx.tr();
     let register = ketnoi_db::plan::register(&state.db).await?;
     let tq = tally_query(&f, &register);
-    let by_unit = ketnoi_db::reports::tallies(state.db.conn(), &tq, Grouping::Unit).await?;
+    let revision = state.tallies.revision(&state.db).await?;
+    let by_unit = state
+        .tallies
+        .get(&state.db, revision, &tq, Grouping::Unit)
+        .await?;
     let tally: Tally = by_unit.iter().map(|(_, t)| *t).sum();
+    let charts = trend_charts(&state, &f, &register, revision, &t).await?;
     let shown = |n: i64| Shown::of(n, f.exact).to_string();
     let (mut units, mut coops) = (Vec::new(), Vec::new());
     if let Some(unit) = &f.unit {
-        let sums = ketnoi_db::reports::tallies(state.db.conn(), &tq, Grouping::Org).await?;
+        let sums = state
+            .tallies
+            .get(&state.db, revision, &tq, Grouping::Org)
+            .await?;
         let standings =
             ketnoi_db::reports::standings(state.db.conn(), Some(unit), f.period).await?;
         for s in standings {
@@ -241,7 +257,7 @@ pub async fn show_progress(
             });
         }
     } else {
-        for (code, u) in &by_unit {
+        for (code, u) in by_unit.iter() {
             units.push(UnitRow {
                 name: commune_name(Some(code)),
                 code: code.clone(),
@@ -304,6 +320,7 @@ pub async fn show_progress(
             f.kind.as_deref().unwrap_or(""),
         ),
         indicators: indicator_rows(&register, f.period, &tally, is_city, &t),
+        charts,
         groups: Group::ALL
             .iter()
             .zip(tally.groups)
@@ -316,6 +333,63 @@ pub async fn show_progress(
         coop_count: tally.htx + tally.tht,
         export_query,
     })
+}
+
+/// The trends up to the period shown: supported HTX and THT (with the city's pro-rated HTX
+/// target), and women in stable work in them.
+async fn trend_charts(
+    state: &AppState,
+    f: &Filters,
+    register: &Register,
+    revision: i64,
+    t: &Tr,
+) -> Result<Vec<String>, AppError> {
+    let periods: Vec<Period> = Period::until(f.period.end())
+        .into_iter()
+        .filter(|p| *p <= f.period)
+        .collect();
+    let mut tallies = Vec::with_capacity(periods.len());
+    for p in &periods {
+        let q = tally_query(&Filters { period: *p, ..f.clone() }, register);
+        let sums = state.tallies.get(&state.db, revision, &q, Grouping::Unit).await?;
+        tallies.push(sums.iter().map(|(_, t)| *t).sum::<Tally>());
+    }
+    let names: Vec<String> = periods
+        .iter()
+        .map(|p| t.with(&format!("{}-short", p.label_key()), "year", &p.year.to_string()))
+        .collect();
+    let series = |key: &str, pick: fn(&Tally) -> i64| crate::chart::Series {
+        label: t.get(key),
+        values: tallies.iter().map(|x| Some(pick(x))).collect(),
+        target: false,
+    };
+    let mut supported = vec![
+        series("xlsx-htx-supported", |x| x.htx_supported),
+        series("xlsx-tht-supported", |x| x.tht_supported),
+    ];
+    if f.unit.is_none()
+        && let Some(ind) = register.indicators.iter().find(|i| i.id == "htx-supported")
+    {
+        supported.push(crate::chart::Series {
+            label: t.get("progress-chart-htx-target"),
+            values: periods
+                .iter()
+                .map(|p| progress::target_for(register, ind, *p).map(|x| x.value))
+                .collect(),
+            target: true,
+        });
+    }
+    let jobs = [
+        series("progress-chart-jobs-htx", |x| x.htx_jobs),
+        series("progress-chart-jobs-tht", |x| x.tht_jobs),
+    ];
+    Ok([
+        crate::chart::lines(&t.get("progress-chart-supported"), &names, &supported),
+        crate::chart::lines(&t.get("progress-chart-jobs"), &names, &jobs),
+    ]
+    .into_iter()
+    .flatten()
+    .collect())
 }
 
 #[derive(Template)]
@@ -601,9 +675,11 @@ pub async fn export_progress(
     let f = filters(&q, &scope, &state);
     let t = ctx.tr();
     let register = ketnoi_db::plan::register(&state.db).await?;
-    let by_unit =
-        ketnoi_db::reports::tallies(state.db.conn(), &tally_query(&f, &register), Grouping::Unit)
-            .await?;
+    let revision = state.tallies.revision(&state.db).await?;
+    let by_unit = state
+        .tallies
+        .get(&state.db, revision, &tally_query(&f, &register), Grouping::Unit)
+        .await?;
     let sheets = workbook(&register, &f, &by_unit, &t);
     let csv = q.format == "csv";
     // Off the async workers: 126 rows take milliseconds, but a workbook is still CPU work.
