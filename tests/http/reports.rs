@@ -12,6 +12,8 @@ use ketnoi_tests::{Client, TestApp, on_both_backends};
 on_both_backends!(
     a_report_is_filed_returned_corrected_accepted_and_the_dashboard_moves,
     each_officer_sees_and_exports_only_her_scope,
+    a_ward_reports_to_the_city_and_units_not_reported_are_listed_late,
+    reminders_go_out_30_7_and_1_days_before_once_each,
 );
 
 const PERIOD: &str = "2026-h1";
@@ -311,4 +313,262 @@ async fn each_officer_sees_and_exports_only_her_scope(app: TestApp) {
     assert_eq!(sc.get(&form).await.status, 403);
     // A buyer organisation has no reports.
     assert_eq!(me.get("/orgs/no-such-org/reports").await.status, 404);
+}
+
+async fn a_ward_reports_to_the_city_and_units_not_reported_are_listed_late(app: TestApp) {
+    app.cooperative("htx-gom-bat-trang", "00577").await;
+    let ward = app
+        .user(
+            "canbo.battrang@example.com",
+            PlatformRole::UnionOfficer,
+            Some("00577"),
+        )
+        .await;
+    let city = app
+        .user(
+            "canbo.thanhpho@example.com",
+            PlatformRole::UnionOfficer,
+            None,
+        )
+        .await;
+    let (w, c) = (app.client_as(&ward).await, app.client_as(&city).await);
+    // 2026's first half was due on 15 June: Bát Tràng, with a cooperative, is late.
+    let dashboard = format!("/union/plan?period={PERIOD}");
+    let d = c.get(&dashboard).await;
+    assert!(d.body.contains("data-testid=\"late-00577\""), "{}", d.body);
+    assert!(
+        w.get(&dashboard)
+            .await
+            .body
+            .contains("data-testid=\"unit-report-status\"")
+    );
+
+    let page = format!("/union/plan/unit-report?period={PERIOD}");
+    let action = "/union/plan/unit-report";
+    let empty = w
+        .submit(
+            &page,
+            action,
+            &[("period", PERIOD), ("action", "submit"), ("narrative", "")],
+        )
+        .await;
+    assert_eq!(empty.status, 422);
+    assert!(empty.body.contains("data-testid=\"error-narrative\""));
+    // Deciding is the city's, filing the ward's.
+    let self_accept = w
+        .submit(&page, action, &[("period", PERIOD), ("action", "accept")])
+        .await;
+    assert_eq!(self_accept.status, 403);
+    let other = w
+        .get(&format!(
+            "/union/plan/unit-report?period={PERIOD}&unit=00004"
+        ))
+        .await;
+    assert_eq!(other.status, 403);
+    let sent = w
+        .submit(
+            &page,
+            action,
+            &[
+                ("period", PERIOD),
+                ("action", "submit"),
+                ("narrative", "Các HTX hoạt động ổn định."),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let states = ketnoi_db::unit_reports::states(
+        app.db.conn(),
+        ketnoi_domain::report::Period::parse(PERIOD).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        states,
+        [("00577".to_owned(), ketnoi_domain::report::State::Submitted)],
+        "{:?}",
+        sent.location
+    );
+    assert!(
+        !c.get(&dashboard)
+            .await
+            .body
+            .contains("data-testid=\"late-00577\"")
+    );
+
+    let city_page = format!("{page}&unit=00577");
+    assert!(
+        c.get(&city_page)
+            .await
+            .body
+            .contains("Các HTX hoạt động ổn định.")
+    );
+    let city_files = c
+        .submit(
+            &city_page,
+            action,
+            &[
+                ("unit", "00577"),
+                ("period", PERIOD),
+                ("action", "submit"),
+                ("narrative", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(city_files.status, 403);
+    let back = c
+        .submit(
+            &city_page,
+            action,
+            &[
+                ("unit", "00577"),
+                ("period", PERIOD),
+                ("action", "return"),
+                ("comment", "Bổ sung số liệu THT"),
+            ],
+        )
+        .await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    assert!(
+        c.get(&dashboard)
+            .await
+            .body
+            .contains("data-testid=\"late-00577\""),
+        "returned is not reported"
+    );
+    assert!(w.get(&page).await.body.contains("Bổ sung số liệu THT"));
+    w.submit(
+        &page,
+        action,
+        &[
+            ("period", PERIOD),
+            ("action", "submit"),
+            ("narrative", "Đã bổ sung."),
+        ],
+    )
+    .await;
+    let ok = c
+        .submit(
+            &city_page,
+            action,
+            &[("unit", "00577"), ("period", PERIOD), ("action", "accept")],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let log = ketnoi_db::audit::for_entity(app.db.conn(), "unit_report", "1", 10)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 4, "submit, return, submit, accept");
+}
+
+async fn reminders_go_out_30_7_and_1_days_before_once_each(app: TestApp) {
+    use ketnoi_app::plan_reminders::enqueue_due;
+    let a = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let b = app.cooperative("htx-lua-van-phuc", "00577").await;
+    let lan = app.user("lan@example.com", PlatformRole::User, None).await;
+    let hoa = app.user("0912345678", PlatformRole::User, None).await;
+    app.member(&a, &lan, MemberRole::Owner).await;
+    app.member(&b, &hoa, MemberRole::Manager).await;
+    app.user(
+        "canbo.battrang@example.com",
+        PlatformRole::UnionOfficer,
+        Some("00577"),
+    )
+    .await;
+    let deadlines = ketnoi_domain::report::Deadlines::default();
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let run = |m, d| {
+        let db = app.db.clone();
+        async move {
+            enqueue_due(&db, day(m, d), &deadlines, "https://ketnoi.test")
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(run(5, 15).await, 0, "31 days before the 15 June deadline");
+    assert_eq!(
+        run(5, 16).await,
+        3,
+        "30 days: two cooperatives' managers and the officer"
+    );
+    assert_eq!(
+        run(5, 16).await,
+        0,
+        "the same day again (a restarted worker)"
+    );
+    assert_eq!(run(5, 30).await, 0);
+    assert_eq!(run(6, 8).await, 3, "7 days");
+    // Lan submits; she is not reminded again, the others are.
+    let w = ketnoi_db::reports::Writer {
+        org_id: a.id,
+        actor_id: Some(lan.id),
+        on_behalf_of: None,
+    };
+    let f = ketnoi_domain::report::Figures {
+        members_total: Some(10),
+        members_women: Some(8),
+        workers_total: Some(10),
+        workers_women: Some(8),
+        jobs_created: Some(1),
+        ..Default::default()
+    };
+    ketnoi_app::reports::file(
+        &app.db,
+        &w,
+        ketnoi_domain::report::Period::half(2026),
+        &f,
+        ketnoi_domain::report::Action::Submit,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        run(6, 14).await,
+        2,
+        "1 day: the other cooperative's manager and the officer"
+    );
+    assert_eq!(
+        run(6, 15).await,
+        0,
+        "the deadline day: already reminded at 1 day"
+    );
+    assert_eq!(
+        run(6, 16).await,
+        0,
+        "after the deadline: late, not reminded"
+    );
+    let to_lan = ketnoi_db::outbox::for_recipient(app.db.conn(), "lan@example.com")
+        .await
+        .unwrap();
+    assert_eq!(to_lan.len(), 2);
+    let subjects: Vec<&str> = to_lan.iter().map(|m| m.subject.as_str()).collect();
+    assert!(
+        subjects.iter().any(|s| s.ends_with("còn 30 ngày")),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.iter().any(|s| s.ends_with("còn 7 ngày")),
+        "{subjects:?}"
+    );
+    assert!(
+        to_lan[0]
+            .body
+            .contains("/orgs/htx-gom-bat-trang/reports/2026-h1")
+    );
+    let phone = hoa.phone.clone().unwrap();
+    assert_eq!(
+        ketnoi_db::outbox::for_recipient(app.db.conn(), &phone)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    let to_officer = ketnoi_db::outbox::for_recipient(app.db.conn(), "canbo.battrang@example.com")
+        .await
+        .unwrap();
+    assert_eq!(to_officer.len(), 3);
+    assert!(
+        to_officer[0]
+            .body
+            .contains("/union/plan/unit-report?period=2026-h1")
+    );
 }

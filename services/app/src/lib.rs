@@ -13,6 +13,7 @@ pub mod order_timer;
 pub mod orders;
 pub mod password;
 pub mod payments;
+pub mod plan_reminders;
 pub mod progress;
 pub mod reports;
 pub mod search_feed;

@@ -181,6 +181,51 @@ async fn demo_reports(tx: &mut crate::Tx, n: usize, org: &orgs::Org) -> Result<(
     Ok(())
 }
 
+/// The wards' and communes' reports to the city for 2026: every unit with cooperatives has
+/// reported both periods (the first half accepted, the year submitted), except the last one
+/// in code order, which is late for both, so that the city's dashboard lists a late unit.
+async fn demo_unit_reports(tx: &mut crate::Tx) -> Result<()> {
+    use ketnoi_domain::report::{Period, State};
+    let units = crate::unit_reports::units_due(tx.conn()).await?;
+    let Some((_late, on_time)) = units.split_last() else {
+        return Ok(());
+    };
+    for code in on_time {
+        for (period, state) in [
+            (Period::half(2026), State::Accepted),
+            (Period::annual(2026), State::Submitted),
+        ] {
+            let q = crate::reports::TallyQuery {
+                period,
+                phase_start: chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+                    .ok_or_else(|| DbError::Corrupt("demo date".into()))?,
+                commune: Some(code.clone()),
+                sector: None,
+                kind: None,
+            };
+            let tally: ketnoi_domain::progress::Tally =
+                crate::reports::tallies(tx.conn(), &q, crate::reports::Grouping::Unit)
+                    .await?
+                    .into_iter()
+                    .map(|(_, t)| t)
+                    .sum();
+            let figures = serde_json::to_string(&tally)
+                .map_err(|e| DbError::Corrupt(format!("demo unit figures: {e}")))?;
+            crate::unit_reports::insert(
+                tx,
+                code,
+                period,
+                state,
+                "Các HTX, THT duy trì hoạt động ổn định; doanh thu tăng nhờ tham gia hội chợ và bán hàng trực tuyến. \
+                 Khó khăn: thiếu vốn lưu động, mặt bằng sản xuất chật. Kiến nghị thành phố hỗ trợ kết nối tín dụng ưu đãi.",
+                &figures,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 pub async fn import(db: &Db) -> Result<usize> {
     let corrupt = |what: &str, e: String| DbError::Corrupt(format!("demo {what}: {e}"));
     let coops = ketnoi_domain::import::demo_cooperatives(COOPERATIVES)
@@ -213,6 +258,10 @@ pub async fn import(db: &Db) -> Result<usize> {
                 .any(|e| Some(&e.id) == c.external_id.as_ref() && !e.certifications.is_empty());
             if certified {
                 demo_support(&mut tx, org.id, SupportKind::Distribution, (2025, 6, 1)).await?;
+            }
+            // A few were founded with the Union's help in this phase.
+            if n % 10 == 3 {
+                demo_support(&mut tx, org.id, SupportKind::Founding, (2026, 2, 1)).await?;
             }
         }
         demo_reports(&mut tx, n, &org).await?;
@@ -326,6 +375,7 @@ pub async fn import(db: &Db) -> Result<usize> {
         )
         .await?;
     }
+    demo_unit_reports(&mut tx).await?;
     tx.commit().await?;
     Ok(coops.len() + buyers.len())
 }
@@ -469,13 +519,19 @@ pub async fn scale_plan(db: &Db, target: usize) -> Result<usize> {
             let org = NewOrg {
                 external_id: Some(format!("bench-plan-{n}")),
                 slug: format!("htx-thu-nghiem-{n}"),
-                kind: Some(if h % 3 == 0 { OrgKind::Tht } else { OrgKind::Htx }),
+                kind: Some(if h.is_multiple_of(3) {
+                    OrgKind::Tht
+                } else {
+                    OrgKind::Htx
+                }),
                 name,
                 commune_code: Some(commune.code.clone()),
                 province_code: "01".into(),
                 members_total: Some(8 + (h % 60) as i64),
                 profile: orgs::Profile {
-                    sector: Some(["gom_su", "rau_an_toan", "lua_det_theu"][(h % 3) as usize].into()),
+                    sector: Some(
+                        ["gom_su", "rau_an_toan", "lua_det_theu"][(h % 3) as usize].into(),
+                    ),
                     ..orgs::Profile::default()
                 },
                 ..NewOrg::default()
@@ -509,10 +565,16 @@ pub async fn scale_plan(db: &Db, target: usize) -> Result<usize> {
                     charter_capital: Some(300_000_000),
                     revenue: Some(900_000_000 + ((h >> 28) % 50) as i64 * 10_000_000),
                     profit: Some(45_000_000),
-                    groups: [Some(((h >> 32) % 6) as i64), Some(0), Some(1), Some(2), Some(0)],
+                    groups: [
+                        Some(((h >> 32) % 6) as i64),
+                        Some(0),
+                        Some(1),
+                        Some(2),
+                        Some(0),
+                    ],
                     ..Figures::default()
                 };
-                let state = if (h >> 36) % 10 == 0 && i == periods.len() - 1 {
+                let state = if (h >> 36).is_multiple_of(10) && i == periods.len() - 1 {
                     State::Submitted
                 } else {
                     State::Accepted

@@ -32,6 +32,7 @@ pub mod search_feed;
 pub mod sessions;
 pub mod signups;
 pub mod support;
+pub mod unit_reports;
 pub mod users;
 
 pub use error::{DbError, Result};

@@ -539,9 +539,11 @@ struct TallyRow {
 /// write to organisations, reports and support records): tallies computed under one number
 /// stay right until it changes.
 pub async fn revision(conn: Conn<'_>) -> Result<i64> {
-    Ok(on!(conn, e => sqlx::query_scalar("SELECT revision FROM plan_revision WHERE id = 1")
+    Ok(
+        on!(conn, e => sqlx::query_scalar("SELECT revision FROM plan_revision WHERE id = 1")
         .fetch_one(e)
-        .await)?)
+        .await)?,
+    )
 }
 
 /// The tally statement grouped by `$key` (a column of the inner select).

@@ -9,7 +9,8 @@ use std::ops::AddAssign;
 
 /// What a scope's figures are made of, for one period. The store adds these up with one
 /// statement per engine; everything else is computed from them here.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Tally {
     /// HTX and THT on Ketnoi in the scope.
     pub htx: i64,

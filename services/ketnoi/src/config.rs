@@ -425,7 +425,7 @@ impl Config {
         })
     }
 
-    fn report_deadlines(&self) -> anyhow::Result<ketnoi_domain::report::Deadlines> {
+    pub fn report_deadlines(&self) -> anyhow::Result<ketnoi_domain::report::Deadlines> {
         use ketnoi_domain::report::Deadlines;
         let day = |name: &str, raw: &str| {
             Deadlines::parse_day(raw).ok_or_else(|| {

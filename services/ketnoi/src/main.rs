@@ -147,7 +147,7 @@ enum UserCommand {
 const DIGEST_EVERY: Duration = Duration::from_secs(60);
 
 /// The worker's jobs until `stop` turns true: the outbox every 2 s; e-mail digests of unread
-/// messages and the orders' confirmation timer every minute.
+/// messages, the orders' confirmation timer and the plan's report reminders every minute.
 fn spawn_jobs(
     db: &ketnoi_db::Db,
     config: &Config,
@@ -165,6 +165,7 @@ fn spawn_jobs(
     ));
     let delay = Duration::from_secs(config.digest_delay_minutes.saturating_mul(60));
     let timer = config.confirm_timer()?;
+    let deadlines = config.report_deadlines()?;
     let db = db.clone();
     let mut rx = stop;
     let digests = tokio::spawn(async move {
@@ -184,6 +185,13 @@ fn spawn_jobs(
                     "order timer"
                 ),
                 Err(e) => tracing::error!(error = %e, "order timer failed"),
+            }
+            let today = ketnoi_domain::time::today_hanoi();
+            match ketnoi_app::plan_reminders::enqueue_due(&db, today, &deadlines, &public_url).await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminders = n, "report reminders queued"),
+                Err(e) => tracing::error!(error = %e, "report reminders failed"),
             }
             tokio::select! {
                 _ = rx.wait_for(|s| *s) => return,

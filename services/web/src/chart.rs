@@ -100,7 +100,10 @@ pub fn lines(title: &str, periods: &[String], series: &[Series]) -> Option<Strin
     // Scales with the page: the viewBox stays, the fixed size goes.
     let svg = svg.replacen(
         &format!("<svg width=\"{w}\" height=\"{h}\" "),
-        &format!("<svg class=\"chart\" role=\"img\" aria-label=\"{}\" ", escape(title)),
+        &format!(
+            "<svg class=\"chart\" role=\"img\" aria-label=\"{}\" ",
+            escape(title)
+        ),
         1,
     );
     Some(svg)

@@ -193,6 +193,8 @@ route_map! {
     post "/union/support/{slug}" => pages::union::support::create_support, OrgOfficer;
     get "/union/plan" => pages::union::plan::show_progress, Officer;
     get "/union/plan/export" => pages::union::plan::export_progress, Officer;
+    get "/union/plan/unit-report" => pages::union::unit_report::show_unit_report, Officer;
+    post "/union/plan/unit-report" => pages::union::unit_report::file_unit_report, Officer;
     get "/union/plan/{slug}/{period}" => pages::union::plan::show_coop_report, OrgOfficer;
     post "/union/plan/{slug}/{period}/decision" => pages::union::plan::decide_report, OrgOfficer;
     get "/union/payouts" => pages::union::payouts::show_payouts, Officer;

@@ -8,6 +8,7 @@ pub mod network;
 pub mod payouts;
 pub mod plan;
 pub mod support;
+pub mod unit_report;
 
 use super::home::OrgCard;
 use super::{Layout, render};

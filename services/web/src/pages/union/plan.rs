@@ -153,6 +153,9 @@ fn indicator_rows(
 /// A ward/commune's line in the city's table.
 pub struct UnitRow {
     pub code: String,
+    /// Where the unit's own report to the city stands.
+    pub report: String,
+    pub report_code: &'static str,
     pub name: String,
     pub coops: i64,
     pub supported: i64,
@@ -197,6 +200,11 @@ struct ProgressPage {
     groups: Vec<(String, String)>,
     units: Vec<UnitRow>,
     units_without: usize,
+    /// Wards/communes past the deadline without a submitted report: (code, name).
+    late: Vec<(String, String)>,
+    deadline: String,
+    /// Where her own unit's report stands (a ward/commune's officer).
+    unit_report: Option<reports::PeriodView>,
     coops: Vec<CoopRow>,
     accepted: i64,
     coop_count: i64,
@@ -235,6 +243,22 @@ pub async fn show_progress(
     let charts = trend_charts(&state, &f, &register, revision, &t).await?;
     let shown = |n: i64| Shown::of(n, f.exact).to_string();
     let (mut units, mut coops) = (Vec::new(), Vec::new());
+    let unit_states = ketnoi_db::unit_reports::states(state.db.conn(), f.period).await?;
+    let unit_state = |code: &str| unit_states.iter().find(|(c, _)| c == code).map(|(_, s)| *s);
+    let deadline = f.period.deadline(&state.config.report_deadlines);
+    let today = ketnoi_domain::time::today_hanoi();
+    let mut late = Vec::new();
+    if f.unit.is_none() && today > deadline {
+        for code in ketnoi_db::unit_reports::units_due(state.db.conn()).await? {
+            if !matches!(
+                unit_state(&code),
+                Some(RState::Submitted | RState::Accepted)
+            ) {
+                late.push((code.clone(), commune_name(Some(&code))));
+            }
+        }
+        late.sort_by_cached_key(|(_, n)| ketnoi_domain::text::vietnamese_sort_key(n));
+    }
     if let Some(unit) = &f.unit {
         let sums = state
             .tallies
@@ -258,7 +282,10 @@ pub async fn show_progress(
         }
     } else {
         for (code, u) in by_unit.iter() {
+            let rs = unit_state(code);
             units.push(UnitRow {
+                report: reports::state_name(rs, &t),
+                report_code: rs.map_or("none", RState::as_str),
                 name: commune_name(Some(code)),
                 code: code.clone(),
                 coops: u.htx + u.tht,
@@ -275,7 +302,6 @@ pub async fn show_progress(
         .saturating_sub(units.len());
     let is_city = matches!(scope, Scope::City) && f.unit.is_none();
     let en = t.locale == Locale::En;
-    let today = ketnoi_domain::time::today_hanoi();
     let export_query = serde_urlencoded::to_string([
         ("period", f.period.to_string()),
         ("unit", f.unit.clone().unwrap_or_default()),
@@ -328,6 +354,17 @@ pub async fn show_progress(
             .collect(),
         units,
         units_without,
+        late,
+        deadline: reports::day(deadline),
+        unit_report: match &scope {
+            Scope::Commune(c) => Some(reports::period_view(
+                f.period,
+                unit_state(c),
+                &state.config.report_deadlines,
+                &t,
+            )),
+            Scope::City => None,
+        },
         coops,
         accepted: tally.reports_accepted,
         coop_count: tally.htx + tally.tht,
@@ -350,13 +387,28 @@ async fn trend_charts(
         .collect();
     let mut tallies = Vec::with_capacity(periods.len());
     for p in &periods {
-        let q = tally_query(&Filters { period: *p, ..f.clone() }, register);
-        let sums = state.tallies.get(&state.db, revision, &q, Grouping::Unit).await?;
+        let q = tally_query(
+            &Filters {
+                period: *p,
+                ..f.clone()
+            },
+            register,
+        );
+        let sums = state
+            .tallies
+            .get(&state.db, revision, &q, Grouping::Unit)
+            .await?;
         tallies.push(sums.iter().map(|(_, t)| *t).sum::<Tally>());
     }
     let names: Vec<String> = periods
         .iter()
-        .map(|p| t.with(&format!("{}-short", p.label_key()), "year", &p.year.to_string()))
+        .map(|p| {
+            t.with(
+                &format!("{}-short", p.label_key()),
+                "year",
+                &p.year.to_string(),
+            )
+        })
         .collect();
     let series = |key: &str, pick: fn(&Tally) -> i64| crate::chart::Series {
         label: t.get(key),
@@ -678,7 +730,12 @@ pub async fn export_progress(
     let revision = state.tallies.revision(&state.db).await?;
     let by_unit = state
         .tallies
-        .get(&state.db, revision, &tally_query(&f, &register), Grouping::Unit)
+        .get(
+            &state.db,
+            revision,
+            &tally_query(&f, &register),
+            Grouping::Unit,
+        )
         .await?;
     let sheets = workbook(&register, &f, &by_unit, &t);
     let csv = q.format == "csv";
