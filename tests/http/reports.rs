@@ -14,6 +14,7 @@ on_both_backends!(
     each_officer_sees_and_exports_only_her_scope,
     a_ward_reports_to_the_city_and_units_not_reported_are_listed_late,
     reminders_go_out_30_7_and_1_days_before_once_each,
+    the_api_files_reads_and_reports_progress_under_the_same_rules,
 );
 
 const PERIOD: &str = "2026-h1";
@@ -570,5 +571,123 @@ async fn reminders_go_out_30_7_and_1_days_before_once_each(app: TestApp) {
         to_officer[0]
             .body
             .contains("/union/plan/unit-report?period=2026-h1")
+    );
+}
+
+async fn the_api_files_reads_and_reports_progress_under_the_same_rules(app: TestApp) {
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let owner = app.user("lan@example.com", PlatformRole::User, None).await;
+    app.member(&org, &owner, MemberRole::Owner).await;
+    let officer = app
+        .user(
+            "canbo.battrang@example.com",
+            PlatformRole::UnionOfficer,
+            Some("00577"),
+        )
+        .await;
+    let city = app
+        .user(
+            "canbo.thanhpho@example.com",
+            PlatformRole::UnionOfficer,
+            None,
+        )
+        .await;
+    let me = app.client_as(&owner).await;
+    let path = format!("/api/v1/orgs/{}/reports/{PERIOD}", org.slug);
+    let body = |women: i64, action: &str| {
+        serde_json::json!({"action": action, "figures": {
+            "members_total": 20, "members_women": 16, "workers_total": 22, "workers_women": women,
+            "jobs_created": 2, "poor_women": 2, "profit": -1_000_000, "needs": "Vốn"}})
+    };
+    let put = |b: serde_json::Value| {
+        let me = &me;
+        let path = path.clone();
+        async move {
+            me.request(
+                "PUT",
+                &path,
+                Some("application/json"),
+                b.to_string().into_bytes(),
+            )
+            .await
+        }
+    };
+    let bad = put(body(30, "submit")).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("workers_women"), "{}", bad.body);
+    let ok = put(body(18, "submit")).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.json()["state"], "submitted");
+    assert_eq!(ok.json()["figures"]["profit"], -1_000_000);
+    assert_eq!(
+        put(body(18, "save")).await.status,
+        409,
+        "waits for the officer"
+    );
+    let list = me.get(&format!("/api/v1/orgs/{}/reports", org.slug)).await;
+    assert_eq!(list.json()[0]["period"], PERIOD);
+    assert_eq!(
+        me.get("/api/v1/orgs/htx-gom-bat-trang/reports/2026-h2")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(me.get("/api/v1/plan/progress").await.status, 403);
+
+    let w = ketnoi_db::reports::Writer {
+        org_id: org.id,
+        actor_id: Some(officer.id),
+        on_behalf_of: None,
+    };
+    let id = ketnoi_db::reports::latest(
+        app.db.conn(),
+        org.id,
+        ketnoi_domain::report::Period::half(2026),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .id;
+    ketnoi_app::reports::decide(&app.db, &w, id, ketnoi_domain::report::Action::Accept, "")
+        .await
+        .unwrap();
+    assert_eq!(
+        put(body(18, "save")).await.status,
+        409,
+        "frozen once accepted"
+    );
+
+    let ward = app
+        .client_as(&officer)
+        .await
+        .get(&format!("/api/v1/plan/progress?period={PERIOD}"))
+        .await;
+    assert_eq!(ward.status, 200, "{}", ward.body);
+    let ward = ward.json();
+    assert_eq!(ward["unit"], "00577");
+    assert_eq!(ward["reports_accepted"], 1);
+    assert_eq!(ward["groups"][0]["count"], 2, "her own ward: exact");
+    let c = app
+        .client_as(&city)
+        .await
+        .get(&format!("/api/v1/plan/progress?period={PERIOD}"))
+        .await
+        .json();
+    assert_eq!(c["unit"], serde_json::Value::Null);
+    assert_eq!(
+        c["groups"][0]["fewer_than_five"], true,
+        "the city: fewer than five"
+    );
+    assert_eq!(c["groups"][0]["count"], serde_json::Value::Null);
+    let jobs = c["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "htx-brand-support")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        jobs["standing"], "no-target",
+        "the plan sets no 2030 target for it; {jobs}"
     );
 }

@@ -216,6 +216,10 @@ route_map! {
     get "/api/v1/communes" => api::reference::list_communes, Public;
     get "/api/v1/provinces" => api::reference::list_provinces, Public;
     get "/api/v1/plan/indicators" => api::plan::list_indicators, Public;
+    get "/api/v1/plan/progress" => api::reports::show_progress, Officer;
+    get "/api/v1/orgs/{slug}/reports" => api::reports::list_reports, OrgManager;
+    get "/api/v1/orgs/{slug}/reports/{period}" => api::reports::show_report, OrgManager;
+    put "/api/v1/orgs/{slug}/reports/{period}" => api::reports::file_report, OrgManager;
     get "/api/v1/cooperatives" => api::orgs::list_cooperatives, Public;
     get "/api/v1/cooperatives/{id}" => api::orgs::show_cooperative, Public;
     get "/api/v1/listings" => api::listings::list_listings, Public;

@@ -8,5 +8,6 @@ pub mod orders;
 pub mod orgs;
 pub mod plan;
 pub mod reference;
+pub mod reports;
 pub mod schema;
 pub mod search;

@@ -59,6 +59,7 @@ error_responses! {
     PayloadTooLarge => "The body is over the size limit (64 KiB).";
     UnsupportedMediaType => "The body is not `application/json`.";
     Validation => "Validation failed: `error.fields` names every field in error, in the request's language.";
+    Conflict => "The record's state refuses the change (an accepted report is frozen; a submitted one waits for the officer).";
     TooManyRequests + retry => "Too many requests: try again after `Retry-After` seconds.";
     Unavailable + retry => "Busy or unavailable for a moment: try again after `Retry-After` seconds.";
 }
@@ -106,6 +107,10 @@ impl Modify for SessionCookie {
         super::orders::list_orders,
         super::orders::show_order,
         super::plan::list_indicators,
+        super::reports::show_progress,
+        super::reports::list_reports,
+        super::reports::show_report,
+        super::reports::file_report,
         openapi_json,
     ),
     components(
@@ -132,6 +137,7 @@ impl Modify for SessionCookie {
             PayloadTooLarge,
             UnsupportedMediaType,
             Validation,
+            Conflict,
             TooManyRequests,
             Unavailable
         )

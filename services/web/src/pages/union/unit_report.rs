@@ -206,13 +206,18 @@ pub async fn file_unit_report(
     ctx.require_csrf(&state, &form.csrf)?;
     let scope = crate::policy::officer_scope(&user)?;
     let t = target(&scope, &form.period, &form.unit, &state)?;
-    let action = match (form.action.as_str(), t.own) {
-        ("save", true) => Action::Save,
-        ("submit", true) => Action::Submit,
-        ("return", false) => Action::Return,
-        ("accept", false) => Action::Accept,
-        _ => return Err(AppError::Forbidden),
+    let action = match form.action.as_str() {
+        "save" => Action::Save,
+        "submit" => Action::Submit,
+        "return" => Action::Return,
+        "accept" => Action::Accept,
+        _ => return Err(AppError::BadRequest(Msg::new("err-invalid-choice"))),
     };
+    // Her ward or commune files its report; the city decides on it.
+    let filing = matches!(action, Action::Save | Action::Submit);
+    if filing != t.own {
+        return Err(AppError::Forbidden);
+    }
     let text = |field: &str, raw: &str| {
         ketnoi_domain::text::optional_block(raw, 8000)
             .map_err(|e| AppError::Validation(FieldErrors::single(field, Msg::from(e))))
