@@ -192,6 +192,7 @@ on_both_backends!(
     an_english_phone_stays_english_after_signing_in,
     the_pages_people_use_most_pass_axe_and_their_targets_fit_a_finger,
     a_tap_on_the_profile_forms_map_sets_the_place,
+    a_report_is_filed_returned_corrected_accepted_and_the_city_dashboard_moves,
 );
 
 /// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
@@ -1243,5 +1244,116 @@ async fn a_tap_on_the_profile_forms_map_sets_the_place(app: TestApp) {
         .json();
     assert_eq!(api["lat"].as_f64(), Some(lat));
     assert_eq!(api["lon"].as_f64(), Some(lon));
+    b.close().await;
+}
+
+/// On a phone: an owner files her six-monthly report; her ward's officer returns it with a
+/// comment; she reads it, corrects and resubmits; the officer accepts; the city's dashboard
+/// shows the women workers of the supported HTX.
+async fn a_report_is_filed_returned_corrected_accepted_and_the_city_dashboard_moves(app: TestApp) {
+    use ketnoi_domain::role::MemberRole;
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let owner = app.user("chu@example.com", PlatformRole::User, None).await;
+    app.member(&org, &owner, MemberRole::Owner).await;
+    let officer = app
+        .user(
+            "canbo.battrang@example.com",
+            PlatformRole::UnionOfficer,
+            Some("00577"),
+        )
+        .await;
+    app.user(
+        "canbo.thanhpho@example.com",
+        PlatformRole::UnionOfficer,
+        None,
+    )
+    .await;
+    ketnoi_db::support::record(
+        &app.db,
+        &ketnoi_db::support::NewSupport {
+            org_id: org.id,
+            kind: ketnoi_domain::plan::SupportKind::Consolidation,
+            since: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            until: None,
+            note: None,
+        },
+        officer.id,
+    )
+    .await
+    .unwrap();
+    let Some(b) = Browser::open(&app).await else {
+        return;
+    };
+    let city_jobs = "[data-testid=ind-htx-jobs] [data-testid=value]";
+    b.sign_in("canbo.thanhpho@example.com").await;
+    b.goto("/union/plan?period=2026-h1").await;
+    assert_eq!(b.text(city_jobs).await, "0");
+    b.sign_out().await;
+
+    // The owner: from her cooperative's page to the form, and submitted.
+    b.sign_in("chu@example.com").await;
+    b.click("[data-testid=org-reports]").await;
+    b.click("[data-testid=period-2026-h1] a").await;
+    let form = format!("/orgs/{}/reports/2026-h1", org.slug);
+    b.wait_for_path(&form).await;
+    for (name, value) in [
+        ("members_total", "24"),
+        ("members_women", "19"),
+        ("workers_total", "30"),
+        ("workers_women", "31"),
+        ("jobs_created", "3"),
+        ("revenue", "1.250.000.000"),
+    ] {
+        b.fill(name, value).await;
+    }
+    b.click("[data-testid=submit-report]").await;
+    // More women than workers: said beside the field, on the same form.
+    let error = b.text("[data-testid=error-workers_women]").await;
+    assert!(error.contains("không được lớn hơn"), "{error}");
+    b.fill("workers_women", "18").await;
+    b.click("[data-testid=submit-report]").await;
+    b.wait_for_text("[data-testid=report-state]", "Đã gửi")
+        .await;
+    b.sign_out().await;
+
+    // Her ward's officer returns it with a comment.
+    b.sign_in("canbo.battrang@example.com").await;
+    b.goto("/union/plan?period=2026-h1").await;
+    b.click(&format!("[data-testid=coop-{}] a", org.slug)).await;
+    b.fill("comment", "Số lao động nữ chưa khớp bảng lương")
+        .await;
+    b.click("[data-testid=return-report]").await;
+    b.wait_for_path("/union/plan?period=2026-h1&unit=00577")
+        .await;
+    b.sign_out().await;
+
+    // She reads the comment, corrects and resubmits.
+    b.sign_in("chu@example.com").await;
+    b.goto(&form).await;
+    let comment = b.text("[data-testid=officer-comment]").await;
+    assert!(comment.contains("chưa khớp bảng lương"), "{comment}");
+    b.fill("workers_women", "20").await;
+    b.click("[data-testid=submit-report]").await;
+    b.wait_for_text("[data-testid=report-state]", "Đã gửi")
+        .await;
+    b.sign_out().await;
+
+    // The officer accepts.
+    b.sign_in("canbo.battrang@example.com").await;
+    b.goto(&format!("/union/plan/{}/2026-h1", org.slug)).await;
+    b.click("[data-testid=accept-report]").await;
+    b.wait_for_path("/union/plan?period=2026-h1&unit=00577")
+        .await;
+    b.sign_out().await;
+
+    // The city's dashboard moved.
+    b.sign_in("canbo.thanhpho@example.com").await;
+    b.goto("/union/plan?period=2026-h1").await;
+    assert_eq!(b.text(city_jobs).await, "20");
+    assert_eq!(
+        b.text("[data-testid=ind-htx-supported] [data-testid=value]")
+            .await,
+        "1"
+    );
     b.close().await;
 }
