@@ -15,6 +15,7 @@ on_both_backends!(
     a_ward_reports_to_the_city_and_units_not_reported_are_listed_late,
     reminders_go_out_30_7_and_1_days_before_once_each,
     the_api_files_reads_and_reports_progress_under_the_same_rules,
+    last_years_figures_import_from_a_sheet_with_row_errors_and_again_change_nothing,
 );
 
 const PERIOD: &str = "2026-h1";
@@ -689,5 +690,99 @@ async fn the_api_files_reads_and_reports_progress_under_the_same_rules(app: Test
     assert_eq!(
         jobs["standing"], "no-target",
         "the plan sets no 2030 target for it; {jobs}"
+    );
+}
+
+/// The Union's own sheet of last year's figures, under the Vietnamese headers its staff
+/// type: every problem reported by row and column and nothing imported; fixed, imported as
+/// accepted reports; the same file again changes nothing; a corrected figure is a new
+/// version, the old one kept; the city's dashboard for 2025 shows the figures.
+async fn last_years_figures_import_from_a_sheet_with_row_errors_and_again_change_nothing(
+    app: TestApp,
+) {
+    use crate::imports::{count, import, listed_errors};
+    let a = app.cooperative("htx-gom-bat-trang", "00577").await;
+    app.cooperative("htx-lua-van-phuc", "00577").await;
+    let city = app
+        .user(
+            "canbo.thanhpho@example.com",
+            PlatformRole::UnionOfficer,
+            None,
+        )
+        .await;
+    let c = app.client_as(&city).await;
+    let header = "Hợp tác xã,Kỳ,Tổng số thành viên,Thành viên nữ,Tổng số lao động,Lao động nữ,jobs_created,revenue,poor_women\n";
+    let broken = format!(
+        "{header}htx-gom-bat-trang,2025-y,20,25,30,18,2,900000000,1\n\
+         htx-khong-co,2025-y,20,10,30,18,2,900000000,1\n\
+         htx-lua-van-phuc,2025-q3,20,10,30,18,2,900000000,1\n\
+         htx-lua-van-phuc,2025,20,10,30,18,2,\"12,5\",1\n\
+         htx-gom-bat-trang,2025-y,20,10,30,18,2,900000000,1\n"
+    );
+    let page = import(
+        &c,
+        "reports",
+        "bao-cao-2025.csv",
+        broken.into_bytes(),
+        false,
+    )
+    .await;
+    let mut errors = listed_errors(&page);
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            (2, "members_women".to_owned()),
+            (4, "period".to_owned()),
+            (5, "revenue".to_owned()),
+            (6, "period".to_owned()),
+        ],
+        "{}",
+        page.body
+    );
+    assert_eq!(count(&page, "created"), 0);
+    let good = format!(
+        "{header}htx-gom-bat-trang,2025-y,20,15,30,18,2,900000000,3\n\
+         htx-lua-van-phuc,2025,12,10,14,11,1,450000000,0\n"
+    );
+    let done = import(
+        &c,
+        "reports",
+        "bao-cao-2025.csv",
+        good.clone().into_bytes(),
+        false,
+    )
+    .await;
+    assert_eq!(count(&done, "created"), 2, "{}", done.body);
+    let again = import(&c, "reports", "bao-cao-2025.csv", good.into_bytes(), false).await;
+    assert_eq!(
+        (count(&again, "created"), count(&again, "unchanged")),
+        (0, 2)
+    );
+    let fixed = format!("{header}htx-gom-bat-trang,2025-y,21,15,30,19,2,900000000,3\n");
+    let once_more = import(&c, "reports", "bao-cao-2025.csv", fixed.into_bytes(), false).await;
+    assert_eq!(count(&once_more, "updated"), 1);
+    let versions = ketnoi_db::reports::versions(
+        app.db.conn(),
+        a.id,
+        ketnoi_domain::report::Period::annual(2025),
+    )
+    .await
+    .unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(
+        versions[1].figures.workers_women,
+        Some(18),
+        "the first version is kept"
+    );
+    let d = c.get("/union/plan?period=2025-y").await;
+    assert!(d.body.contains("Báo cáo đã duyệt: 2 / 2"), "{}", d.body);
+    // The export reads back under the canonical columns.
+    let export = c.get("/union/exports/reports.csv").await;
+    assert_eq!(export.status, 200);
+    assert!(
+        export.body.contains("htx-gom-bat-trang,2025-y,21,15,30,19"),
+        "{}",
+        export.body
     );
 }

@@ -43,15 +43,19 @@ pub use ketnoi_sheets::Format;
 pub enum Kind {
     Cooperatives,
     Listings,
+    /// Cooperatives' figures for past periods (the Union's own records), imported as
+    /// accepted reports.
+    Reports,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Cooperatives, Kind::Listings];
+    pub const ALL: [Kind; 3] = [Kind::Cooperatives, Kind::Listings, Kind::Reports];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Cooperatives => "cooperatives",
             Kind::Listings => "listings",
+            Kind::Reports => "reports",
         }
     }
 
@@ -64,6 +68,7 @@ impl Kind {
         match self {
             Kind::Cooperatives => rules::COOPERATIVE_COLUMNS,
             Kind::Listings => rules::LISTING_COLUMNS,
+            Kind::Reports => rules::REPORT_COLUMNS,
         }
     }
 
@@ -72,6 +77,7 @@ impl Kind {
         match self {
             Kind::Cooperatives => "Hợp tác xã",
             Kind::Listings => "Sản phẩm",
+            Kind::Reports => "Báo cáo HTX",
         }
     }
 }
@@ -79,7 +85,8 @@ impl Kind {
 impl std::str::FromStr for Kind {
     type Err = String;
     fn from_str(s: &str) -> Result<Kind, String> {
-        Kind::parse(s).ok_or_else(|| format!("expected cooperatives or listings, got {s:?}"))
+        Kind::parse(s)
+            .ok_or_else(|| format!("expected cooperatives, listings or reports, got {s:?}"))
     }
 }
 
@@ -240,6 +247,7 @@ pub fn check_name(file_name: &str, bytes: &[u8]) -> Result<(), ImportError> {
 enum Records {
     Cooperatives(Vec<(usize, CooperativeRecord)>),
     Listings(Vec<(usize, ListingRecord)>),
+    Reports(Vec<(usize, ketnoi_domain::report::ReportRecord)>),
 }
 
 /// A file read and validated, not yet saved. Reading is CPU work (a large workbook takes a
@@ -277,6 +285,10 @@ pub fn prepare(kind: Kind, bytes: &[u8]) -> Result<Prepared, ImportError> {
         Kind::Listings => {
             let p = rules::listings(&table.headers, &table.rows);
             (Records::Listings(p.records), p.errors)
+        }
+        Kind::Reports => {
+            let p = rules::reports(&table.headers, &table.rows);
+            (Records::Reports(p.records), p.errors)
         }
     };
     Ok(Prepared {
@@ -332,6 +344,7 @@ impl Prepared {
                 cooperatives_outside(&mut tx, &by.scope, records).await?
             }
             Records::Listings(records) => listings_refused(&mut tx, &by.scope, records).await?,
+            Records::Reports(records) => reports_refused(&mut tx, &by.scope, records).await?,
         };
         if !refused.is_empty() {
             errors.extend(refused.iter().cloned());
@@ -358,6 +371,19 @@ impl Prepared {
                     Err((report, late)) => {
                         // A cooperative vanished between the check and the write (deleted
                         // meanwhile); the transaction is dropped, so nothing was saved.
+                        errors.extend(late);
+                        return Ok(nothing_imported(report, errors));
+                    }
+                }
+            }
+            Records::Reports(records) => {
+                let todo: Vec<&(usize, ketnoi_domain::report::ReportRecord)> = records
+                    .iter()
+                    .filter(|(row, _)| !skip.contains(row))
+                    .collect();
+                match save_reports(&mut tx, by, report, &todo, &mut progress).await? {
+                    Ok(report) => report,
+                    Err((report, late)) => {
                         errors.extend(late);
                         return Ok(nothing_imported(report, errors));
                     }
@@ -498,6 +524,96 @@ async fn save_listings(
         progress(i + 1, total);
     }
     Ok(Ok(report))
+}
+
+/// Saves figures as accepted reports (a new version when they differ from the accepted
+/// ones). `Err` (inside `Ok`) when a row cannot be written: its cooperative vanished, or
+/// the cooperative's own report for the period is open (her work is not overwritten).
+async fn save_reports(
+    tx: &mut Tx,
+    by: &Operator,
+    mut report: Report,
+    records: &[&(usize, ketnoi_domain::report::ReportRecord)],
+    progress: &mut impl FnMut(usize, usize),
+) -> Result<Result<Report, (Report, Vec<RowError>)>, ImportError> {
+    use ketnoi_db::reports::Imported;
+    let total = records.len();
+    progress(0, total);
+    let columns = rules::REPORT_COLUMNS;
+    for (i, (row, r)) in records.iter().enumerate() {
+        let Some(org) = cooperative_by_key(tx, &r.cooperative).await? else {
+            return Ok(Err((
+                report,
+                vec![unknown_cooperative(*row, &r.cooperative)],
+            )));
+        };
+        let w = ketnoi_db::reports::Writer {
+            org_id: org.id,
+            actor_id: by.actor_id,
+            on_behalf_of: None,
+        };
+        let as_record = |rep: &ketnoi_db::reports::Report| ketnoi_domain::report::ReportRecord {
+            cooperative: r.cooperative.clone(),
+            period: rep.period,
+            figures: rep.figures.clone(),
+        };
+        let outcome = match ketnoi_db::reports::import(tx, &w, r.period, &r.figures).await? {
+            Imported::Created(after) => {
+                let after_json =
+                    row_json(columns, rules::report_row(&as_record(&after)), Some(*row));
+                audit_row(tx, by, org.id, "coop_report", after.id, None, after_json).await?;
+                Outcome::Created
+            }
+            Imported::Corrected { before, after } => {
+                let b = row_json(columns, rules::report_row(&as_record(&before)), None);
+                let a = row_json(columns, rules::report_row(&as_record(&after)), Some(*row));
+                audit_row(tx, by, org.id, "coop_report", after.id, Some(b), a).await?;
+                Outcome::Updated
+            }
+            Imported::Unchanged => Outcome::Unchanged,
+            Imported::InProgress(state) => {
+                return Ok(Err((
+                    report,
+                    vec![RowError {
+                        row: *row,
+                        column: "period".to_owned(),
+                        message_vi: format!(
+                            "Hợp tác xã «{}» đang tự lập báo cáo kỳ này ({}): không ghi đè; hãy duyệt hoặc trả lại báo cáo đó trước",
+                            org.name,
+                            state.as_str()
+                        ),
+                        message_en: format!(
+                            "«{}» is writing its own report for this period ({}): not overwritten; accept or return that report first",
+                            org.name,
+                            state.as_str()
+                        ),
+                    }],
+                )));
+            }
+        };
+        report.count(outcome);
+        progress(i + 1, total);
+    }
+    Ok(Ok(report))
+}
+
+/// The report rows the operator may not write: unknown cooperative, or outside her scope.
+async fn reports_refused(
+    tx: &mut Tx,
+    scope: &Scope,
+    records: &[(usize, ketnoi_domain::report::ReportRecord)],
+) -> Result<Vec<RowError>, ImportError> {
+    let mut errors = Vec::new();
+    for (row, r) in records {
+        match cooperative_by_key(tx, &r.cooperative).await? {
+            None => errors.push(unknown_cooperative(*row, &r.cooperative)),
+            Some(org) if !scope.covers(org.commune_code.as_deref()) => {
+                errors.push(outside_scope(*row, "cooperative", &org.name));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(errors)
 }
 
 /// The cooperative rows the operator may not write: the row puts the cooperative in a
@@ -678,6 +794,17 @@ pub async fn export_table(db: &Db, scope: &Scope, kind: Kind) -> Result<Table, D
             }
             rows
         }
+        Kind::Reports => ketnoi_db::reports::accepted_in(db.conn(), scope.commune())
+            .await?
+            .into_iter()
+            .map(|(key, r)| {
+                rules::report_row(&ketnoi_domain::report::ReportRecord {
+                    cooperative: key,
+                    period: r.period,
+                    figures: r.figures,
+                })
+            })
+            .collect(),
     };
     let headers = kind.columns().iter().map(|c| (*c).to_owned()).collect();
     Ok(Table::new(headers, rows))

@@ -429,6 +429,75 @@ pub async fn correct(db: &Db, w: &Writer, period: Period) -> Result<Result<Repor
     Ok(Ok(report))
 }
 
+/// What an import did to a cooperative's report for a period.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Imported {
+    /// No report yet: the figures are version 1, accepted (the Union's own records).
+    Created(Box<Report>),
+    /// The accepted figures differ: a new accepted version; the old one is kept.
+    Corrected {
+        before: Box<Report>,
+        after: Box<Report>,
+    },
+    /// The same figures are already accepted.
+    Unchanged,
+    /// The cooperative's own report for the period is open (draft, submitted or returned):
+    /// an import does not overwrite her work.
+    InProgress(State),
+}
+
+/// Imports figures as accepted, in the caller's transaction (the import's).
+pub async fn import(
+    tx: &mut crate::Tx,
+    w: &Writer,
+    period: Period,
+    figures: &Figures,
+) -> Result<Imported> {
+    let Some(old) = latest(tx.conn(), w.org_id, period).await? else {
+        let r = insert(tx, w, period, 1, State::Accepted, figures).await?;
+        return Ok(Imported::Created(Box::new(r)));
+    };
+    if old.state != State::Accepted {
+        return Ok(Imported::InProgress(old.state));
+    }
+    if old.figures == *figures {
+        return Ok(Imported::Unchanged);
+    }
+    let r = insert(tx, w, period, old.version + 1, State::Accepted, figures).await?;
+    Ok(Imported::Corrected {
+        before: Box::new(old),
+        after: Box::new(r),
+    })
+}
+
+/// The latest accepted figures of every cooperative in a ward/commune (`None`: the city),
+/// by cooperative and period (for the reports export).
+pub async fn accepted_in(conn: Conn<'_>, commune: Option<&str>) -> Result<Vec<(String, Report)>> {
+    #[derive(sqlx::FromRow)]
+    struct Keyed {
+        key: String,
+        #[sqlx(flatten)]
+        row: Row,
+    }
+    let rows: Vec<Keyed> = on!(conn, e => sqlx::query_as(
+        "SELECT COALESCE(o.external_id, o.registration_no, o.slug) AS key, r.id, r.org_id, r.period, r.version, r.state, r.comment, \
+           r.submitted_at, r.decided_at, r.updated_at, r.members_total, r.members_women, r.workers_total, r.workers_women, \
+           r.chair_women, r.board_women, r.director_women, r.supervisors_women, r.accountant_women, r.managers_certified, \
+           r.members_vocational, r.members_ecommerce, r.jobs_created, r.charter_capital, r.revenue, r.profit, r.poor_women, \
+           r.minority_women, r.disabled_women, r.land_women, r.laid_off_women, r.difficulties, r.needs \
+         FROM coop_reports r JOIN organisations o ON o.id = r.org_id \
+         WHERE r.state = 'accepted' AND ($1 IS NULL OR o.commune_code = $1) \
+           AND NOT EXISTS (SELECT 1 FROM coop_reports r2 WHERE r2.org_id = r.org_id AND r2.period = r.period \
+             AND r2.state = 'accepted' AND r2.version > r.version) \
+         ORDER BY o.name, o.id, r.period")
+        .bind(commune)
+        .fetch_all(e)
+        .await)?;
+    rows.into_iter()
+        .map(|k| Ok((k.key, Report::try_from(k.row)?)))
+        .collect()
+}
+
 /// A cooperative in an officer's list, with where its report for the period stands.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Standing {

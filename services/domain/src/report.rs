@@ -316,6 +316,15 @@ pub struct Figures {
     pub needs: Option<String>,
 }
 
+/// A cooperative's figures for a period from a spreadsheet (the Union's own records of
+/// past years), keyed by the cooperative's `external_id`, registration number or slug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRecord {
+    pub cooperative: String,
+    pub period: Period,
+    pub figures: Figures,
+}
+
 /// A field of [`Figures`], by its column and form name.
 pub type Field = &'static str;
 

@@ -13,6 +13,7 @@ use std::path::Path;
 pub enum KindArg {
     Cooperatives,
     Listings,
+    Reports,
 }
 
 impl From<KindArg> for Kind {
@@ -20,6 +21,7 @@ impl From<KindArg> for Kind {
         match k {
             KindArg::Cooperatives => Kind::Cooperatives,
             KindArg::Listings => Kind::Listings,
+            KindArg::Reports => Kind::Reports,
         }
     }
 }

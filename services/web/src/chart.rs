@@ -143,7 +143,8 @@ mod tests {
         assert!(svg.starts_with("<svg class=\"chart\" role=\"img\" aria-label=\"HTX &amp; THT\""));
         assert!(svg.contains("viewBox=\"0 0 480 320\""));
         assert!(!svg.contains("style="), "no inline styles (CSP)");
-        assert!(svg.contains(">HTX<") && svg.contains(">Chỉ tiêu<") && svg.contains(">6T/2026<"));
+        let text = |t: &str| svg.contains(&format!(">\n{t}\n</text>"));
+        assert!(text("HTX") && text("Chỉ tiêu") && text("6T/2026"), "{svg}");
         assert!(lines("x", &periods[..1], &[]).is_none());
     }
 }

@@ -53,3 +53,5 @@ imports-err-write = The workbook could not be written ({ $detail }).
 imports-err-not-xlsx = The file is named .xlsx but is not an Excel workbook (perhaps a renamed text file). Open it in Excel and save it as “Excel Workbook (.xlsx)” or “CSV UTF-8”.
 imports-err-xls = Excel 97–2003 (.xls) files cannot be read. Open it in Excel and save it as “Excel Workbook (.xlsx)”.
 imports-err-internal = Internal error: nothing was saved. Try again later.
+imports-kind-reports = Cooperatives' report figures (past periods)
+imports-export-reports = Accepted report figures

@@ -53,3 +53,5 @@ imports-err-write = Không tạo được bảng tính ({ $detail }).
 imports-err-not-xlsx = Tệp có đuôi .xlsx nhưng không phải bảng tính Excel (có thể là tệp văn bản bị đổi tên). Hãy mở bằng Excel và lưu thành “Excel Workbook (.xlsx)” hoặc “CSV UTF-8”.
 imports-err-xls = Tệp Excel 97–2003 (.xls) chưa đọc được. Hãy mở bằng Excel và lưu thành “Excel Workbook (.xlsx)”.
 imports-err-internal = Lỗi hệ thống: không có gì được lưu. Hãy thử lại sau.
+imports-kind-reports = Số liệu báo cáo của HTX, THT (các kỳ trước)
+imports-export-reports = Số liệu báo cáo đã duyệt

@@ -13,12 +13,14 @@ mod cooperatives;
 mod demo;
 mod export;
 mod listings;
+mod reports;
 mod sheet;
 #[cfg(test)]
 mod testing;
 
 pub use demo::{demo_cooperatives, demo_listings};
 pub use export::{cooperative_row, listing_row};
+pub use reports::report_row;
 
 use crate::catalog::{CooperativeRecord, ListingRecord};
 use sheet::Sheet;
@@ -87,6 +89,56 @@ pub const LISTING_COLUMNS: &[&str] = &[
     "origin_commune_code",
 ];
 
+/// The columns of a cooperative's figures for a period: the cooperative (its `external_id`,
+/// registration number or slug), the period (`2025-y`, `2025-h1`), then the report's fields.
+pub const REPORT_COLUMNS: &[&str] = &[
+    "cooperative",
+    "period",
+    "members_total",
+    "members_women",
+    "workers_total",
+    "workers_women",
+    "chair_women",
+    "board_women",
+    "director_women",
+    "supervisors_women",
+    "accountant_women",
+    "managers_certified",
+    "members_vocational",
+    "members_ecommerce",
+    "jobs_created",
+    "charter_capital",
+    "revenue",
+    "profit",
+    "poor_women",
+    "minority_women",
+    "disabled_women",
+    "land_women",
+    "laid_off_women",
+    "difficulties",
+    "needs",
+];
+
+/// The Vietnamese headers the Union's own sheets use for the main columns (as the report
+/// form and the dashboard's export name them), lower case with `_` for spaces.
+const REPORT_ALIASES: &[(&str, &str)] = &[
+    ("hợp_tác_xã", "cooperative"),
+    ("mã_htx", "cooperative"),
+    ("kỳ", "period"),
+    ("kỳ_báo_cáo", "period"),
+    ("tổng_số_thành_viên", "members_total"),
+    ("thành_viên_nữ", "members_women"),
+    ("tổng_số_lao_động", "workers_total"),
+    ("lao_động_nữ", "workers_women"),
+    ("việc_làm_mới_tạo_ra", "jobs_created"),
+    ("vốn_điều_lệ", "charter_capital"),
+    ("doanh_thu", "revenue"),
+    ("lợi_nhuận", "profit"),
+    ("khó_khăn_trong_kỳ", "difficulties"),
+    ("đề_xuất_hỗ_trợ", "needs"),
+];
+const REPORT_REQUIRED: &[&str] = &["cooperative", "period"];
+
 /// `(alias, canonical)`: the demo dataset's field names, so its JSON exported to a sheet
 /// imports as is.
 const COOPERATIVE_ALIASES: &[(&str, &str)] = &[
@@ -148,6 +200,41 @@ pub fn listings(headers: &[String], rows: &[Vec<String>]) -> Parsed<ListingRecor
     let sheet = Sheet::new(headers, LISTING_COLUMNS, LISTING_ALIASES, LISTING_REQUIRED);
     let header_errors = sheet.missing_required();
     sheet.parse(rows, header_errors, &["external_id"], listings::listing)
+}
+
+/// Validates rows of cooperatives' figures; see [`REPORT_COLUMNS`]. A cooperative appears
+/// once per period; whether it exists (and is in the operator's scope) is for the caller.
+pub fn reports(headers: &[String], rows: &[Vec<String>]) -> Parsed<crate::report::ReportRecord> {
+    let sheet = Sheet::new(headers, REPORT_COLUMNS, REPORT_ALIASES, REPORT_REQUIRED);
+    let header_errors = sheet.missing_required();
+    let mut parsed = sheet.parse(rows, header_errors, &[], reports::report);
+    // One row per cooperative and period, whether or not the rows are otherwise valid.
+    let mut seen: std::collections::HashMap<(String, String), usize> = Default::default();
+    let mut duplicates = std::collections::BTreeSet::new();
+    for (i, row) in rows.iter().enumerate() {
+        let (coop, period) = (sheet.cell(row, "cooperative"), sheet.cell(row, "period"));
+        if coop.is_empty() || period.is_empty() {
+            continue;
+        }
+        let key = (coop.to_lowercase(), reports::period_key(&period));
+        match seen.get(&key) {
+            Some(first) => {
+                parsed.errors.push(error(
+                    i + 2,
+                    "period",
+                    format!("Trùng với dòng {first}: mỗi hợp tác xã chỉ có một dòng cho mỗi kỳ"),
+                    format!("Same as row {first}: one row per cooperative and period"),
+                ));
+                duplicates.insert(i + 2);
+            }
+            None => {
+                seen.insert(key, i + 2);
+            }
+        }
+    }
+    parsed.records.retain(|(row, _)| !duplicates.contains(row));
+    parsed.errors.sort_by_key(|e| e.row);
+    parsed
 }
 
 fn error(row: usize, column: &str, vi: impl Into<String>, en: impl Into<String>) -> RowError {

@@ -48,6 +48,17 @@ impl Sheet {
             .is_some_and(Option::is_some)
     }
 
+    /// The cell of canonical column `name` in a raw row, cleaned (NFC, trimmed).
+    pub(super) fn cell(&self, row: &[String], name: &str) -> String {
+        self.columns
+            .iter()
+            .position(|c| *c == name)
+            .and_then(|i| self.index.get(i).copied().flatten())
+            .and_then(|j| row.get(j))
+            .map(|v| text::clean(v))
+            .unwrap_or_default()
+    }
+
     pub(super) fn missing_required(&self) -> Vec<RowError> {
         self.required
             .iter()

@@ -70,6 +70,7 @@ struct NewImportPage {
     max_mb: String,
     cooperative_columns: String,
     listing_columns: String,
+    report_columns: String,
     exports: Vec<ExportLink>,
     jobs: Vec<JobLine>,
 }
@@ -120,6 +121,7 @@ async fn form_page(
             max_mb: max_mb().to_string(),
             cooperative_columns: Kind::Cooperatives.columns().join(", "),
             listing_columns: Kind::Listings.columns().join(", "),
+            report_columns: Kind::Reports.columns().join(", "),
             exports,
             jobs: jobs
                 .iter()
