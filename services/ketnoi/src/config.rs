@@ -18,6 +18,8 @@
 //! | `MAP_TILES_URL` | (none: the maps draw every ward's and commune's centre) | a base map under the maps, from an XYZ tile server, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png` (mind its usage policy) |
 //! | `MAP_TILES_ATTRIBUTION` | OpenStreetMap's for its servers | the tile server's credit shown under the map |
 //! | `PAGE_CACHE_SECONDS` | `10` | how long anonymous visitors get stored public pages; 0: off |
+//! | `REPORT_DEADLINE_HALF` | `06-15` | when the six-monthly report is due (month-day of its year) |
+//! | `REPORT_DEADLINE_YEAR` | `10-30` | when the annual report is due (the plan: before 30 October) |
 //! | `MESSAGES_PER_MINUTE` | `30` | messages one user may post per minute |
 //! | `STRIPE_SECRET_KEY`, `STRIPE_PUBLISHABLE_KEY`, `STRIPE_WEBHOOK_SECRET` | (none) | all three turn on card payments; secrets never logged |
 //! | `STRIPE_API_BASE` | Stripe's | the Stripe API's address (localstripe in development) |

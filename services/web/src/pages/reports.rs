@@ -342,7 +342,10 @@ pub fn period_view(p: Period, state: Option<State>, d: &Deadlines, t: &Tr) -> Pe
         code: p.to_string(),
         name: period_name(p, t),
         deadline: day(deadline),
-        overdue: deadline < today && !matches!(state, Some(State::Submitted | State::Accepted)),
+        // Late within the last year; older periods are history (the Union imports them).
+        overdue: deadline < today
+            && today - deadline <= chrono::Duration::days(366)
+            && !matches!(state, Some(State::Submitted | State::Accepted)),
         state: state_name(state, t),
         state_code: state.map_or("none", State::as_str),
     }
