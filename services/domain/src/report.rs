@@ -223,6 +223,12 @@ impl State {
     }
 }
 
+/// Whether a report (a cooperative's or a unit's) in `state` is late on `today`: from the
+/// day after its deadline, until it is submitted.
+pub fn is_late(today: NaiveDate, deadline: NaiveDate, state: Option<State>) -> bool {
+    today > deadline && !matches!(state, Some(State::Submitted | State::Accepted))
+}
+
 /// The groups of women workers the plan asks about, counted per cooperative and period and
 /// never recorded per person (Decree 13/2023/NĐ-CP; the Personal Data Protection Law).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -528,6 +534,20 @@ mod tests {
         for a in [Save, Submit, Return, Accept] {
             assert_eq!(s.after(a), Err(Refused::Accepted));
         }
+    }
+
+    #[test]
+    fn a_report_is_late_from_the_day_after_its_deadline_until_submitted() {
+        let deadline = day(2026, 6, 15);
+        assert!(
+            !is_late(day(2026, 6, 15), deadline, None),
+            "the deadline day itself"
+        );
+        assert!(is_late(day(2026, 6, 16), deadline, None), "the day after");
+        assert!(is_late(day(2026, 6, 16), deadline, Some(State::Draft)));
+        assert!(is_late(day(2026, 6, 16), deadline, Some(State::Returned)));
+        assert!(!is_late(day(2026, 6, 16), deadline, Some(State::Submitted)));
+        assert!(!is_late(day(2026, 6, 16), deadline, Some(State::Accepted)));
     }
 
     #[test]

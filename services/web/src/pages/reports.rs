@@ -343,9 +343,8 @@ pub fn period_view(p: Period, state: Option<State>, d: &Deadlines, t: &Tr) -> Pe
         name: period_name(p, t),
         deadline: day(deadline),
         // Late within the last year; older periods are history (the Union imports them).
-        overdue: deadline < today
-            && today - deadline <= chrono::Duration::days(366)
-            && !matches!(state, Some(State::Submitted | State::Accepted)),
+        overdue: ketnoi_domain::report::is_late(today, deadline, state)
+            && today - deadline <= chrono::Duration::days(366),
         state: state_name(state, t),
         state_code: state.map_or("none", State::as_str),
     }

@@ -250,10 +250,7 @@ pub async fn show_progress(
     let mut late = Vec::new();
     if f.unit.is_none() && today > deadline {
         for code in ketnoi_db::unit_reports::units_due(state.db.conn()).await? {
-            if !matches!(
-                unit_state(&code),
-                Some(RState::Submitted | RState::Accepted)
-            ) {
+            if ketnoi_domain::report::is_late(today, deadline, unit_state(&code)) {
                 late.push((code.clone(), commune_name(Some(&code))));
             }
         }
