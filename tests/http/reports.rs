@@ -65,7 +65,15 @@ fn sheet(bytes: &[u8], index: usize) -> Vec<Vec<Data>> {
     range.rows().map(<[Data]>::to_vec).collect()
 }
 
-async fn a_report_is_filed_returned_corrected_accepted_and_the_dashboard_moves(app: TestApp) {
+/// A cooperative in Bát Tràng with its owner, Bát Tràng's officer and a city officer.
+struct Cast {
+    org: ketnoi_db::orgs::Org,
+    owner: ketnoi_db::users::User,
+    officer: ketnoi_db::users::User,
+    city: ketnoi_db::users::User,
+}
+
+async fn cast(app: &TestApp) -> Cast {
     let org = app.cooperative("htx-gom-bat-trang", "00577").await;
     let owner = app.user("lan@example.com", PlatformRole::User, None).await;
     app.member(&org, &owner, MemberRole::Owner).await;
@@ -83,6 +91,21 @@ async fn a_report_is_filed_returned_corrected_accepted_and_the_dashboard_moves(a
             None,
         )
         .await;
+    Cast {
+        org,
+        owner,
+        officer,
+        city,
+    }
+}
+
+async fn a_report_is_filed_returned_corrected_accepted_and_the_dashboard_moves(app: TestApp) {
+    let Cast {
+        org,
+        owner,
+        officer,
+        city,
+    } = cast(&app).await;
     ketnoi_db::support::record(
         &app.db,
         &ketnoi_db::support::NewSupport {
@@ -576,23 +599,12 @@ async fn reminders_go_out_30_7_and_1_days_before_once_each(app: TestApp) {
 }
 
 async fn the_api_files_reads_and_reports_progress_under_the_same_rules(app: TestApp) {
-    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
-    let owner = app.user("lan@example.com", PlatformRole::User, None).await;
-    app.member(&org, &owner, MemberRole::Owner).await;
-    let officer = app
-        .user(
-            "canbo.battrang@example.com",
-            PlatformRole::UnionOfficer,
-            Some("00577"),
-        )
-        .await;
-    let city = app
-        .user(
-            "canbo.thanhpho@example.com",
-            PlatformRole::UnionOfficer,
-            None,
-        )
-        .await;
+    let Cast {
+        org,
+        owner,
+        officer,
+        city,
+    } = cast(&app).await;
     let me = app.client_as(&owner).await;
     let path = format!("/api/v1/orgs/{}/reports/{PERIOD}", org.slug);
     let body = |women: i64, action: &str| {

@@ -105,7 +105,10 @@ async fn page(
     let all = ketnoi_db::reports::versions(state.db.conn(), scope.org.id, period).await?;
     let latest = all.first();
     let rstate = latest.map(|r| r.state);
-    let editable = matches!(rstate, None | Some(RState::Draft | RState::Returned));
+    // A refused change (409: submitted or accepted meanwhile) shows what she typed, as a
+    // form, under the refusal, so nothing is lost.
+    let refused_form = status == StatusCode::CONFLICT && form.is_some();
+    let editable = refused_form || matches!(rstate, None | Some(RState::Draft | RState::Returned));
     let sections = match (editable, &form, latest) {
         (true, Some(f), _) => reports::editable(f, &errors, &t),
         (true, None, Some(r)) => reports::editable(&ReportForm::of(&r.figures), &errors, &t),
@@ -136,7 +139,8 @@ async fn page(
             correctable: rstate == Some(RState::Accepted),
             sections,
             errors,
-            versions: if all.len() > 1 || rstate.is_some_and(|s| s != RState::Draft) {
+            versions: if all.len() > 1 || rstate.is_some_and(|s| s != RState::Draft) || refused_form
+            {
                 reports::versions(&all, &t)
             } else {
                 Vec::new()
@@ -212,9 +216,6 @@ pub async fn file_report(
         ))),
         Err(err) => {
             let (status, errors) = form_errors(err)?;
-            if status == StatusCode::CONFLICT {
-                return conflict_page(&state, &ctx, &scope, period, form, errors).await;
-            }
             let o = Outcome {
                 form: Some(form),
                 errors,
@@ -224,44 +225,6 @@ pub async fn file_report(
             page(&state, &ctx, &scope, period, o).await
         }
     }
-}
-
-/// A refused change (the report was submitted or accepted meanwhile): 409, the stored report
-/// and, below it, what she typed, so nothing is lost.
-async fn conflict_page(
-    state: &AppState,
-    ctx: &Ctx,
-    scope: &OrgScope,
-    period: Period,
-    typed: ReportForm,
-    errors: FieldErrors,
-) -> Result<Response, AppError> {
-    let t = ctx.tr();
-    let all = ketnoi_db::reports::versions(state.db.conn(), scope.org.id, period).await?;
-    let rstate = all.first().map(|r| r.state);
-    render_status(
-        StatusCode::CONFLICT,
-        &ReportPage {
-            layout: Layout::new(
-                ctx,
-                format!(
-                    "{}: {}",
-                    t.get("report-title"),
-                    reports::period_name(period, &t)
-                ),
-            ),
-            org_name: scope.org.name.clone(),
-            org_slug: scope.org.slug.clone(),
-            period: reports::period_view(period, rstate, &state.config.report_deadlines, &t),
-            comment: String::new(),
-            editable: true,
-            correctable: rstate == Some(RState::Accepted),
-            sections: reports::editable(&typed, &errors, &t),
-            errors,
-            versions: reports::versions(&all, &t),
-            saved: false,
-        },
-    )
 }
 
 /// `POST /orgs/{slug}/reports/{period}/correction`: a new draft version of an accepted report.
