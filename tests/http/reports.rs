@@ -270,6 +270,19 @@ async fn a_report_is_filed_returned_corrected_accepted_and_the_dashboard_moves(a
         .find(|r| r[0] == Data::String("00577".into()))
         .unwrap();
     assert_eq!(bat_trang[col("Tổng số thành viên")].to_string(), "24");
+    // The indicators sheet holds the dashboard's values, as numbers.
+    let dashboard = cityc.get(&dashboard).await.body;
+    let indicators = sheet(&book, 0);
+    let register = ketnoi_domain::plan::shipped();
+    assert_eq!(indicators.len(), 1 + register.indicators.len());
+    for (ind, row) in register.indicators.iter().zip(&indicators[1..]) {
+        let shown = indicator(&dashboard, &ind.id);
+        let want = match shown.trim_end_matches('%').parse::<f64>() {
+            Ok(n) => Data::Float(n),
+            Err(_) => Data::Empty,
+        };
+        assert_eq!(row[1], want, "{}: the dashboard shows {shown}", ind.id);
+    }
     let groups = sheet(&book, 3);
     assert_eq!(groups.last().unwrap()[2].to_string(), "<5");
     let csv = String::from_utf8(
