@@ -50,12 +50,18 @@ ROLES = [
         f"/orgs/{OWNER_ORG}/profile", f"/orgs/{OWNER_ORG}/listings/new",
         f"/orgs/{OWNER_ORG}/listings/{{own_listing}}", f"/orgs/{OWNER_ORG}/bank",
         f"/orgs/{OWNER_ORG}/members", "/conversations", "/network", "/account",
+        f"/orgs/{OWNER_ORG}/reports", f"/orgs/{OWNER_ORG}/reports/2026-y",
     ]),
     ("officer", "canbo.battrang@example.com", [
         "/union", "/union/badges", "/union/announcements", "/union/network", "/union/reports",
         "/union/payouts", "/union/imports", f"/union/audit/{OWNER_ORG}", "/network",
+        "/union/plan", "/union/plan/htx-gom-moc-sen-hong/2026-y", "/union/plan/unit-report",
+        f"/union/support/{OWNER_ORG}",
     ]),
-    ("admin", "admin@example.com", ["/admin/users", "/union", "/account"]),
+    ("admin", "admin@example.com", [
+        "/admin/users", "/union", "/account", "/admin/plan", "/union/plan",
+        "/union/plan?period=2026-y&unit=00577", "/union/plan/unit-report?unit=00577&period=2026-y",
+    ]),
 ]
 
 

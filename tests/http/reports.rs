@@ -134,6 +134,11 @@ async fn a_report_is_filed_returned_corrected_accepted_and_the_dashboard_moves(a
     );
     let list = me.get(&format!("/orgs/{}/reports", org.slug)).await;
     assert_eq!(list.status, 200);
+    let next_year = chrono::Datelike::year(&ketnoi_domain::time::today_hanoi()) + 1;
+    for p in [format!("{next_year}-h1"), "2022-y".into(), "2026-h2".into()] {
+        let r = me.get(&format!("/orgs/{}/reports/{p}", org.slug)).await;
+        assert_eq!(r.status, 404, "{p}");
+    }
     assert!(
         list.body
             .contains(&format!("data-testid=\"period-{PERIOD}\""))

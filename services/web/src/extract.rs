@@ -143,7 +143,8 @@ impl<S: Send + Sync> FromRequestParts<S> for PathSeq {
     }
 }
 
-/// A reporting period (`2026-h1`, `2026-y`) in the path; anything else is a 404.
+/// A reporting period (`2026-h1`, `2026-y`) of the plan's years up to this one, in the path;
+/// anything else is a 404.
 #[derive(Debug, Clone, Copy)]
 pub struct PathPeriod(pub ketnoi_domain::report::Period);
 
@@ -157,6 +158,8 @@ impl<S: Send + Sync> FromRequestParts<S> for PathPeriod {
             .iter()
             .find(|(k, _)| *k == "period")
             .and_then(|(_, v)| ketnoi_domain::report::Period::parse(v))
+            // Nobody reports on a year that has not begun.
+            .filter(|p| p.year <= chrono::Datelike::year(&ketnoi_domain::time::today_hanoi()))
             .map(PathPeriod)
             .ok_or(AppError::NotFound)
     }

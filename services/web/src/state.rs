@@ -31,6 +31,8 @@ pub struct Inner {
     pub uploads_by_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Picture decoding within a memory budget.
     pub decoders: ketnoi_media::DecodePool,
+    /// Workbooks being written at once (the plan's exports): one per core; more wait.
+    pub export_slots: std::sync::Arc<tokio::sync::Semaphore>,
     /// Sign-in attempts per client IP.
     pub signin_by_ip: DefaultKeyedRateLimiter<IpAddr>,
     /// Messages posted per user.
@@ -128,6 +130,9 @@ impl AppState {
             signups_by_ip: RateLimiter::keyed(per_hour_burst(config.signups_per_ip_per_hour, 5)),
             uploads_by_ip: RateLimiter::keyed(per_minute(config.uploads_per_ip_per_minute)),
             decoders: ketnoi_media::DecodePool::new(config.image_decode_budget_mib, 16),
+            export_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+            )),
             signin_by_ip: RateLimiter::keyed(per_minute(config.signin_per_ip_per_minute)),
             page_cache: crate::page_cache::PageCache::new(config.page_cache_ttl),
             tallies: ketnoi_app::progress::Tallies::default(),

@@ -736,7 +736,14 @@ pub async fn export_progress(
         .await?;
     let sheets = workbook(&register, &f, &by_unit, &t);
     let csv = q.format == "csv";
-    // Off the async workers: 126 rows take milliseconds, but a workbook is still CPU work.
+    // Off the async workers, one workbook per core at a time: 126 rows take milliseconds,
+    // but a workbook is CPU work and many at once must not starve the pages.
+    let _slot = state
+        .export_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(AppError::internal)?;
     let bytes = tokio::task::spawn_blocking(move || {
         if csv {
             Ok(csv_of(&sheets))
