@@ -35,6 +35,13 @@ impl Tallies {
         reports::revision(db.conn()).await
     }
 
+    /// The whole of `q` (its wards/communes added up), as of now.
+    pub async fn total(&self, db: &Db, q: &TallyQuery) -> Result<Tally> {
+        let revision = self.revision(db).await?;
+        let sums = self.get(db, revision, q, Grouping::Unit).await?;
+        Ok(sums.iter().map(|(_, t)| *t).sum())
+    }
+
     /// The tallies of `q` grouped by `by`, as of `revision`.
     pub async fn get(
         &self,

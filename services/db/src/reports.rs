@@ -116,10 +116,8 @@ impl TryFrom<Row> for Report {
     type Error = DbError;
     fn try_from(r: Row) -> Result<Report> {
         Ok(Report {
-            period: Period::parse(&r.period)
-                .ok_or_else(|| DbError::Corrupt(format!("report period {}", r.period)))?,
-            state: State::parse(&r.state)
-                .ok_or_else(|| DbError::Corrupt(format!("report state {}", r.state)))?,
+            period: stored_period(&r.period)?,
+            state: stored_state(&r.state)?,
             id: r.id,
             org_id: r.org_id,
             version: r.version,
@@ -156,6 +154,16 @@ impl TryFrom<Row> for Report {
             },
         })
     }
+}
+
+/// A period column read back (a value the store did not write is corruption).
+pub(crate) fn stored_period(s: &str) -> Result<Period> {
+    Period::parse(s).ok_or_else(|| DbError::Corrupt(format!("report period {s}")))
+}
+
+/// A state column read back.
+pub(crate) fn stored_state(s: &str) -> Result<State> {
+    State::parse(s).ok_or_else(|| DbError::Corrupt(format!("report state {s}")))
 }
 
 /// A report's figures as the audit log keeps them (counts only: nothing about a person).

@@ -41,10 +41,8 @@ impl TryFrom<Row> for UnitReport {
     type Error = DbError;
     fn try_from(r: Row) -> Result<UnitReport> {
         Ok(UnitReport {
-            period: Period::parse(&r.period)
-                .ok_or_else(|| DbError::Corrupt(format!("unit report period {}", r.period)))?,
-            state: State::parse(&r.state)
-                .ok_or_else(|| DbError::Corrupt(format!("unit report state {}", r.state)))?,
+            period: crate::reports::stored_period(&r.period)?,
+            state: crate::reports::stored_state(&r.state)?,
             id: r.id,
             commune_code: r.commune_code,
             narrative: r.narrative,

@@ -245,6 +245,23 @@ pub enum RegisterError {
 }
 
 /// Reads a register in `data/plan.json`'s format.
+impl Register {
+    /// The phase a year is in.
+    pub fn phase_of(&self, year: i32) -> Option<&Phase> {
+        self.phases
+            .iter()
+            .find(|p| (p.from_year..=p.to_year).contains(&year))
+    }
+
+    /// The first day of the phase a period is in (the period's own first day outside
+    /// the plan's phases): where "founded in the phase" counts from.
+    pub fn phase_start(&self, period: crate::report::Period) -> chrono::NaiveDate {
+        self.phase_of(period.year)
+            .and_then(|p| chrono::NaiveDate::from_ymd_opt(p.from_year, 1, 1))
+            .unwrap_or_else(|| period.start())
+    }
+}
+
 pub fn parse_register(json: &str) -> Result<Register, RegisterError> {
     let raw: RawRegister = serde_json::from_str(json)?;
     let target = |id: &str, t: Option<&str>, m: Measure| {

@@ -152,10 +152,7 @@ impl Standing {
 /// 2026–2030), pro-rated in a straight line from the previous horizon's value (0 before the
 /// plan) at the phase's start to the full target at its end.
 pub fn target_for(register: &Register, ind: &Indicator, period: Period) -> Option<Target> {
-    let phase = register
-        .phases
-        .iter()
-        .find(|p| (p.from_year..=p.to_year).contains(&period.year))?;
+    let phase = register.phase_of(period.year)?;
     let (target, from) = if phase.to_year <= 2025 {
         (ind.target_2025?, 0)
     } else {

@@ -117,6 +117,14 @@ impl Period {
             .unwrap_or(Period::half(FIRST_YEAR))
     }
 
+    /// The period a page or the API asked for (`raw`), if it is one of the plan's up to
+    /// this year; otherwise the latest past its deadline.
+    pub fn chosen(raw: &str, today: NaiveDate, d: &Deadlines) -> Period {
+        Period::parse(raw)
+            .filter(|p| p.year <= today.year())
+            .unwrap_or_else(|| Period::latest_due(today, d))
+    }
+
     /// The Fluent key of the period's name (its argument is `year`).
     pub fn label_key(self) -> &'static str {
         match self.kind {

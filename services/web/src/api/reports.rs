@@ -15,7 +15,7 @@ use crate::policy::OrgScope;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use ketnoi_db::reports::{Grouping, Report, Writer};
+use ketnoi_db::reports::Report;
 use ketnoi_domain::progress::{self, Tally};
 use ketnoi_domain::report::{Action, Figures, Group, Period, Shown};
 use ketnoi_domain::role::Scope;
@@ -182,13 +182,7 @@ fn report_json(r: &Report) -> ReportJson {
     }
 }
 
-fn cooperative(scope: &OrgScope) -> Result<(), AppError> {
-    if scope.org.kind.is_cooperative() {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
+use crate::pages::manage::{cooperative, report_writer};
 
 /// The cooperative's reports: the latest version for each period, the latest period first.
 #[utoipa::path(get, path = "/api/v1/orgs/{slug}/reports", tag = "plan",
@@ -266,12 +260,7 @@ pub async fn file_report(
         }
     };
     let figures = input.figures.figures()?;
-    let e = crate::pages::manage::editor(&ctx, &scope);
-    let w = Writer {
-        org_id: e.org_id,
-        actor_id: e.actor_id,
-        on_behalf_of: e.on_behalf_of,
-    };
+    let w = report_writer(&ctx, &scope);
     let r = ketnoi_app::reports::file(&state.db, &w, period, &figures, action).await?;
     Ok(Json(report_json(&r)))
 }
@@ -340,34 +329,17 @@ pub async fn show_progress(
 ) -> Result<Json<ProgressJson>, AppError> {
     let scope = crate::policy::officer_scope(&user)?;
     let today = ketnoi_domain::time::today_hanoi();
-    let period = Period::parse(&q.period)
-        .unwrap_or_else(|| Period::latest_due(today, &state.config.report_deadlines));
-    let unit = match &scope {
-        Scope::Commune(c) => Some(c.clone()),
-        Scope::City => ketnoi_domain::admin_units::commune(q.unit.trim()).map(|c| c.code.clone()),
-    };
+    let period = Period::chosen(&q.period, today, &state.config.report_deadlines);
+    let unit = crate::pages::union::plan::unit_of(&scope, &q.unit);
     let register = ketnoi_db::plan::register(&state.db).await?;
-    let phase_start = register
-        .phases
-        .iter()
-        .find(|p| (p.from_year..=p.to_year).contains(&period.year))
-        .and_then(|p| chrono::NaiveDate::from_ymd_opt(p.from_year, 1, 1))
-        .unwrap_or_else(|| period.start());
     let tq = ketnoi_db::reports::TallyQuery {
         period,
-        phase_start,
+        phase_start: register.phase_start(period),
         commune: unit.clone(),
         sector: None,
         kind: None,
     };
-    let revision = state.tallies.revision(&state.db).await?;
-    let tally: Tally = state
-        .tallies
-        .get(&state.db, revision, &tq, Grouping::Unit)
-        .await?
-        .iter()
-        .map(|(_, t)| *t)
-        .sum();
+    let tally: Tally = state.tallies.total(&state.db, &tq).await?;
     let city = unit.is_none();
     let exact = matches!(scope, Scope::Commune(_));
     Ok(Json(ProgressJson {

@@ -164,7 +164,7 @@ pub async fn show_report(
 }
 
 /// Only cooperatives (HTX, THT) report to the Union; for anyone else there is no such page.
-fn cooperative(scope: &OrgScope) -> Result<(), AppError> {
+pub(crate) fn cooperative(scope: &OrgScope) -> Result<(), AppError> {
     if scope.org.kind.is_cooperative() {
         Ok(())
     } else {
@@ -172,7 +172,8 @@ fn cooperative(scope: &OrgScope) -> Result<(), AppError> {
     }
 }
 
-fn writer(ctx: &Ctx, scope: &OrgScope) -> Writer {
+/// Who writes a cooperative's report from its pages or the API.
+pub(crate) fn report_writer(ctx: &Ctx, scope: &OrgScope) -> Writer {
     let e = crate::pages::manage::editor(ctx, scope);
     Writer {
         org_id: e.org_id,
@@ -202,11 +203,15 @@ pub async fn file_report(
         Err(e) => Err(e),
         Ok(()) => match form.figures() {
             Err(e) => Err(AppError::Validation(e)),
-            Ok(f) => {
-                ketnoi_app::reports::file(&state.db, &writer(&ctx, &scope), period, &f, action)
-                    .await
-                    .map_err(AppError::from)
-            }
+            Ok(f) => ketnoi_app::reports::file(
+                &state.db,
+                &report_writer(&ctx, &scope),
+                period,
+                &f,
+                action,
+            )
+            .await
+            .map_err(AppError::from),
         },
     };
     match result {
@@ -237,7 +242,7 @@ pub async fn correct_report(
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
     cooperative(&scope)?;
-    match ketnoi_app::reports::correct(&state.db, &writer(&ctx, &scope), period).await {
+    match ketnoi_app::reports::correct(&state.db, &report_writer(&ctx, &scope), period).await {
         Ok(_) => Ok(see_other(&format!(
             "/orgs/{}/reports/{period}",
             scope.org.slug

@@ -53,16 +53,9 @@ struct Filters {
 
 fn filters(q: &ProgressQuery, scope: &Scope, state: &AppState) -> Filters {
     let today = ketnoi_domain::time::today_hanoi();
-    let period = Period::parse(&q.period)
-        .filter(|p| p.year <= chrono::Datelike::year(&today))
-        .unwrap_or_else(|| Period::latest_due(today, &state.config.report_deadlines));
-    let unit = match scope {
-        Scope::Commune(c) => Some(c.clone()),
-        Scope::City => ketnoi_domain::admin_units::commune(q.unit.trim()).map(|c| c.code.clone()),
-    };
     Filters {
-        period,
-        unit,
+        period: Period::chosen(&q.period, today, &state.config.report_deadlines),
+        unit: unit_of(scope, &q.unit),
         sector: ketnoi_domain::catalog::sectors()
             .iter()
             .find(|s| s.id == q.sector)
@@ -72,16 +65,19 @@ fn filters(q: &ProgressQuery, scope: &Scope, state: &AppState) -> Filters {
     }
 }
 
+/// The ward/commune an officer's view is about: hers, or (the city's officers) the one
+/// asked for, or none (the whole city).
+pub(crate) fn unit_of(scope: &Scope, asked: &str) -> Option<String> {
+    match scope {
+        Scope::Commune(c) => Some(c.clone()),
+        Scope::City => ketnoi_domain::admin_units::commune(asked.trim()).map(|c| c.code.clone()),
+    }
+}
+
 fn tally_query(f: &Filters, register: &Register) -> TallyQuery {
-    let phase_start = register
-        .phases
-        .iter()
-        .find(|p| (p.from_year..=p.to_year).contains(&f.period.year))
-        .and_then(|p| chrono::NaiveDate::from_ymd_opt(p.from_year, 1, 1))
-        .unwrap_or_else(|| f.period.start());
     TallyQuery {
         period: f.period,
-        phase_start,
+        phase_start: register.phase_start(f.period),
         commune: f.unit.clone(),
         sector: f.sector.clone(),
         kind: f.kind.clone(),

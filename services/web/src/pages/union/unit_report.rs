@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use ketnoi_db::reports::{Grouping, TallyQuery};
+use ketnoi_db::reports::TallyQuery;
 use ketnoi_db::unit_reports::UnitReport;
 use ketnoi_domain::progress::Tally;
 use ketnoi_domain::report::{Action, Period, State as RState};
@@ -59,8 +59,7 @@ struct Target {
 
 fn target(scope: &Scope, period: &str, unit: &str, state: &AppState) -> Result<Target, AppError> {
     let today = ketnoi_domain::time::today_hanoi();
-    let period = Period::parse(period)
-        .unwrap_or_else(|| Period::latest_due(today, &state.config.report_deadlines));
+    let period = Period::chosen(period, today, &state.config.report_deadlines);
     match scope {
         Scope::Commune(c) => {
             if !unit.is_empty() && unit != c {
@@ -86,25 +85,14 @@ fn target(scope: &Scope, period: &str, unit: &str, state: &AppState) -> Result<T
 /// The unit's figures for the period now (what a submission keeps).
 async fn unit_tally(state: &AppState, t: &Target) -> Result<Tally, AppError> {
     let register = ketnoi_db::plan::register(&state.db).await?;
-    let phase_start = register
-        .phases
-        .iter()
-        .find(|p| (p.from_year..=p.to_year).contains(&t.period.year))
-        .and_then(|p| chrono::NaiveDate::from_ymd_opt(p.from_year, 1, 1))
-        .unwrap_or_else(|| t.period.start());
     let q = TallyQuery {
         period: t.period,
-        phase_start,
+        phase_start: register.phase_start(t.period),
         commune: Some(t.unit.clone()),
         sector: None,
         kind: None,
     };
-    let revision = state.tallies.revision(&state.db).await?;
-    let sums = state
-        .tallies
-        .get(&state.db, revision, &q, Grouping::Unit)
-        .await?;
-    Ok(sums.iter().map(|(_, t)| *t).sum())
+    Ok(state.tallies.total(&state.db, &q).await?)
 }
 
 fn figure_rows(t: &Tally, tr: &crate::i18n::Tr) -> Vec<(String, String)> {
