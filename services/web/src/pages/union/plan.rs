@@ -202,6 +202,8 @@ struct ProgressPage {
     /// Where her own unit's report stands (a ward/commune's officer).
     unit_report: Option<reports::PeriodView>,
     coops: Vec<CoopRow>,
+    /// Cooperatives' reports submitted and waiting for the officer (a unit's view).
+    waiting: usize,
     accepted: i64,
     coop_count: i64,
     export_query: String,
@@ -358,6 +360,10 @@ pub async fn show_progress(
             )),
             Scope::City => None,
         },
+        waiting: coops
+            .iter()
+            .filter(|c| c.state_code == RState::Submitted.as_str())
+            .count(),
         coops,
         accepted: tally.reports_accepted,
         coop_count: tally.htx + tally.tht,
