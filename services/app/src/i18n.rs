@@ -114,15 +114,33 @@ pub(crate) mod tests {
 
     #[test]
     fn every_message_exists_in_both_languages() {
-        let vi = keys(include_str!("../../../web/locales/vi/main.ftl"));
-        let en = keys(include_str!("../../../web/locales/en/main.ftl"));
-        assert!(vi.len() > 20, "vi has only {} keys", vi.len());
-        let only_vi: Vec<_> = vi.difference(&en).collect();
-        let only_en: Vec<_> = en.difference(&vi).collect();
-        assert!(
-            only_vi.is_empty() && only_en.is_empty(),
-            "only vi: {only_vi:?}, only en: {only_en:?}"
-        );
+        let files = [
+            (
+                "main",
+                include_str!("../../../web/locales/vi/main.ftl"),
+                include_str!("../../../web/locales/en/main.ftl"),
+            ),
+            (
+                "imports",
+                include_str!("../../../web/locales/vi/imports.ftl"),
+                include_str!("../../../web/locales/en/imports.ftl"),
+            ),
+            (
+                "events",
+                include_str!("../../../web/locales/vi/events.ftl"),
+                include_str!("../../../web/locales/en/events.ftl"),
+            ),
+        ];
+        for (name, vi, en) in files {
+            let (vi, en) = (keys(vi), keys(en));
+            assert!(vi.len() > 10, "{name}: vi has only {} keys", vi.len());
+            let only_vi: Vec<_> = vi.difference(&en).collect();
+            let only_en: Vec<_> = en.difference(&vi).collect();
+            assert!(
+                only_vi.is_empty() && only_en.is_empty(),
+                "{name}: only vi: {only_vi:?}, only en: {only_en:?}"
+            );
+        }
     }
 
     #[test]

@@ -18,6 +18,10 @@
 //! Imported listings are created as published; importing updates what a listing says, never
 //! its status.
 //!
+//! Training records are only ever added: a training row names its person, her cooperative
+//! (or none, for the Union's own officers) and the training, and a row already recorded is
+//! left unchanged, so running the same file again adds nothing.
+//!
 //! [`COOPERATIVE_COLUMNS`]: ketnoi_domain::import::COOPERATIVE_COLUMNS
 //! [`LISTING_COLUMNS`]: ketnoi_domain::import::LISTING_COLUMNS
 
@@ -46,16 +50,25 @@ pub enum Kind {
     /// Cooperatives' figures for past periods (the Union's own records), imported as
     /// accepted reports.
     Reports,
+    /// Training records (who was trained, in what, by whom), kept as they are: records are
+    /// only ever added, and a row already recorded is left unchanged.
+    Training,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Cooperatives, Kind::Listings, Kind::Reports];
+    pub const ALL: [Kind; 4] = [
+        Kind::Cooperatives,
+        Kind::Listings,
+        Kind::Reports,
+        Kind::Training,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Cooperatives => "cooperatives",
             Kind::Listings => "listings",
             Kind::Reports => "reports",
+            Kind::Training => "training",
         }
     }
 
@@ -69,6 +82,7 @@ impl Kind {
             Kind::Cooperatives => rules::COOPERATIVE_COLUMNS,
             Kind::Listings => rules::LISTING_COLUMNS,
             Kind::Reports => rules::REPORT_COLUMNS,
+            Kind::Training => rules::TRAINING_COLUMNS,
         }
     }
 
@@ -78,6 +92,7 @@ impl Kind {
             Kind::Cooperatives => "Hợp tác xã",
             Kind::Listings => "Sản phẩm",
             Kind::Reports => "Báo cáo HTX",
+            Kind::Training => "Đào tạo, tập huấn",
         }
     }
 }
@@ -85,8 +100,9 @@ impl Kind {
 impl std::str::FromStr for Kind {
     type Err = String;
     fn from_str(s: &str) -> Result<Kind, String> {
-        Kind::parse(s)
-            .ok_or_else(|| format!("expected cooperatives, listings or reports, got {s:?}"))
+        Kind::parse(s).ok_or_else(|| {
+            format!("expected cooperatives, listings, reports or training, got {s:?}")
+        })
     }
 }
 
@@ -248,6 +264,7 @@ enum Records {
     Cooperatives(Vec<(usize, CooperativeRecord)>),
     Listings(Vec<(usize, ListingRecord)>),
     Reports(Vec<(usize, ketnoi_domain::report::ReportRecord)>),
+    Training(Vec<(usize, rules::TrainingRecord)>),
 }
 
 /// A file read and validated, not yet saved. Reading is CPU work (a large workbook takes a
@@ -289,6 +306,10 @@ pub fn prepare(kind: Kind, bytes: &[u8]) -> Result<Prepared, ImportError> {
         Kind::Reports => {
             let p = rules::reports(&table.headers, &table.rows);
             (Records::Reports(p.records), p.errors)
+        }
+        Kind::Training => {
+            let p = rules::training(&table.headers, &table.rows);
+            (Records::Training(p.records), p.errors)
         }
     };
     Ok(Prepared {
@@ -339,12 +360,16 @@ impl Prepared {
         // Every row is checked before anything is written, so that a file naming an unknown
         // cooperative, or one outside the operator's scope, imports nothing (unless told to
         // skip such rows).
+        let mut found = FoundCooperatives::default();
         let refused = match &self.records {
             Records::Cooperatives(records) => {
                 cooperatives_outside(&mut tx, &by.scope, records).await?
             }
             Records::Listings(records) => listings_refused(&mut tx, &by.scope, records).await?,
             Records::Reports(records) => reports_refused(&mut tx, &by.scope, records).await?,
+            Records::Training(records) => {
+                training_refused(&mut tx, &by.scope, records, &mut found).await?
+            }
         };
         if !refused.is_empty() {
             errors.extend(refused.iter().cloned());
@@ -382,6 +407,19 @@ impl Prepared {
                     .filter(|(row, _)| !skip.contains(row))
                     .collect();
                 match save_reports(&mut tx, by, report, &todo, &mut progress).await? {
+                    Ok(report) => report,
+                    Err((report, late)) => {
+                        errors.extend(late);
+                        return Ok(nothing_imported(report, errors));
+                    }
+                }
+            }
+            Records::Training(records) => {
+                let todo: Vec<&(usize, rules::TrainingRecord)> = records
+                    .iter()
+                    .filter(|(row, _)| !skip.contains(row))
+                    .collect();
+                match save_training(&mut tx, by, report, &todo, &mut found, &mut progress).await? {
                     Ok(report) => report,
                     Err((report, late)) => {
                         errors.extend(late);
@@ -431,7 +469,7 @@ fn row_json(columns: &[&str], values: Vec<String>, row: Option<usize>) -> String
 async fn audit_row(
     tx: &mut Tx,
     by: &Operator,
-    org_id: i64,
+    org_id: Option<i64>,
     entity: &'static str,
     entity_id: i64,
     before: Option<String>,
@@ -440,7 +478,7 @@ async fn audit_row(
     ketnoi_db::audit::record(
         tx.conn(),
         &ketnoi_db::audit::Entry {
-            org_id: Some(org_id),
+            org_id,
             actor_id: by.actor_id,
             on_behalf_of: None,
             entity,
@@ -478,7 +516,7 @@ async fn save_cooperatives(
                 rules::cooperative_row(&cooperative_record(&org)),
                 Some(*row),
             );
-            audit_row(tx, by, org.id, "cooperative", org.id, before, after).await?;
+            audit_row(tx, by, Some(org.id), "cooperative", org.id, before, after).await?;
         }
         report.count(outcome);
         progress(i + 1, total);
@@ -518,7 +556,7 @@ async fn save_listings(
             let columns = rules::LISTING_COLUMNS;
             let before = before.map(|b| row_json(columns, rules::listing_row(&b), None));
             let after = row_json(columns, rules::listing_row(r), Some(*row));
-            audit_row(tx, by, org.id, "listing", id, before, after).await?;
+            audit_row(tx, by, Some(org.id), "listing", id, before, after).await?;
         }
         report.count(outcome);
         progress(i + 1, total);
@@ -561,13 +599,22 @@ async fn save_reports(
             Imported::Created(after) => {
                 let after_json =
                     row_json(columns, rules::report_row(&as_record(&after)), Some(*row));
-                audit_row(tx, by, org.id, "coop_report", after.id, None, after_json).await?;
+                audit_row(
+                    tx,
+                    by,
+                    Some(org.id),
+                    "coop_report",
+                    after.id,
+                    None,
+                    after_json,
+                )
+                .await?;
                 Outcome::Created
             }
             Imported::Corrected { before, after } => {
                 let b = row_json(columns, rules::report_row(&as_record(&before)), None);
                 let a = row_json(columns, rules::report_row(&as_record(&after)), Some(*row));
-                audit_row(tx, by, org.id, "coop_report", after.id, Some(b), a).await?;
+                audit_row(tx, by, Some(org.id), "coop_report", after.id, Some(b), a).await?;
                 Outcome::Updated
             }
             Imported::Unchanged => Outcome::Unchanged,
@@ -614,6 +661,224 @@ async fn reports_refused(
         }
     }
     Ok(errors)
+}
+
+/// Keeps training records (append-only): a row already recorded (the same person, role,
+/// topic, hours, day, certificate and provider) is left unchanged, so importing the same
+/// sheet again adds nothing. A record counts for its cooperative's ward/commune, or, for
+/// someone outside a cooperative, for the importing officer's (none for the city).
+async fn save_training(
+    tx: &mut Tx,
+    by: &Operator,
+    mut report: Report,
+    records: &[&(usize, rules::TrainingRecord)],
+    found: &mut FoundCooperatives,
+    progress: &mut impl FnMut(usize, usize),
+) -> Result<Result<Report, (Report, Vec<RowError>)>, ImportError> {
+    use ketnoi_db::training::{NewTraining, Source};
+    let total = records.len();
+    progress(0, total);
+    let mut recorded: std::collections::HashSet<String> =
+        ketnoi_db::training::list(tx.conn(), None, i64::MAX)
+            .await?
+            .iter()
+            .map(|t| {
+                training_key(
+                    t.user_id,
+                    t.org_id,
+                    &t.person_name,
+                    (&t.role, &t.topic, t.hours, t.held_on),
+                    t.certificate_no.as_deref(),
+                    &t.provider,
+                )
+            })
+            .collect();
+    let columns = rules::TRAINING_COLUMNS;
+    for (i, (row, r)) in records.iter().enumerate() {
+        let org = match r.cooperative.as_deref() {
+            None => None,
+            Some(key) => match found.find(tx, key).await? {
+                Found::One(org) => Some(*org),
+                Found::Unknown | Found::SameName => {
+                    return Ok(Err((report, vec![unknown_training_cooperative(*row, key)])));
+                }
+            },
+        };
+        let t = NewTraining {
+            person_name: r.person_name.clone(),
+            user_id: None,
+            org_id: org.as_ref().map(|o| o.id),
+            role: r.role,
+            topic: r.topic,
+            hours: r.hours,
+            held_on: r.held_on,
+            certificate_no: r.certificate_no.clone(),
+            provider: r.provider.clone(),
+            event_id: None,
+            registration_id: None,
+            commune_code: match &org {
+                Some(o) => o.commune_code.clone(),
+                None => by.scope.commune().map(str::to_owned),
+            },
+        };
+        let key = training_key(
+            None,
+            t.org_id,
+            &t.person_name,
+            (t.role.as_str(), t.topic.as_str(), t.hours, t.held_on),
+            t.certificate_no.as_deref(),
+            &t.provider,
+        );
+        let outcome = if !recorded.insert(key) {
+            Outcome::Unchanged
+        } else {
+            match ketnoi_db::training::record(tx.conn(), &t, Source::Import, by.actor_id).await? {
+                Some(id) => {
+                    let after = row_json(columns, rules::training_row(r), Some(*row));
+                    audit_row(tx, by, t.org_id, "training_record", id, None, after).await?;
+                    Outcome::Created
+                }
+                None => Outcome::Unchanged,
+            }
+        };
+        report.count(outcome);
+        progress(i + 1, total);
+    }
+    Ok(Ok(report))
+}
+
+/// What makes two training records the same: the person (see
+/// [`ketnoi_domain::event::person_key`]), what and when, the certificate and the provider
+/// (case, spacing and diacritics aside).
+fn training_key(
+    user_id: Option<i64>,
+    org_id: Option<i64>,
+    name: &str,
+    (role, topic, hours, held_on): (&str, &str, i64, chrono::NaiveDate),
+    certificate_no: Option<&str>,
+    provider: &str,
+) -> String {
+    let fold = |s: &str| {
+        ketnoi_domain::text::fold(s)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        "{}|{role}|{topic}|{hours}|{held_on}|{}|{}",
+        ketnoi_domain::event::person_key(user_id, org_id, name),
+        certificate_no.map(fold).unwrap_or_default(),
+        fold(provider),
+    )
+}
+
+/// A cooperative named by a training row.
+#[derive(Debug, Clone)]
+enum Found {
+    One(Box<Org>),
+    Unknown,
+    /// Several cooperatives have the name the row gives.
+    SameName,
+}
+
+/// The cooperatives training rows name, each name looked up once: by `external_id`,
+/// registration number or slug, else by its name as written (case and spacing aside).
+#[derive(Default)]
+struct FoundCooperatives {
+    known: HashMap<String, Found>,
+    /// Every cooperative by [`name_key`], read when a row first names one by name.
+    by_name: Option<HashMap<String, Vec<Org>>>,
+}
+
+impl FoundCooperatives {
+    async fn find(&mut self, tx: &mut Tx, key: &str) -> Result<Found, DbError> {
+        if let Some(found) = self.known.get(key) {
+            return Ok(found.clone());
+        }
+        let found = match cooperative_by_key(tx, key).await? {
+            Some(org) => Found::One(Box::new(org)),
+            None => {
+                if self.by_name.is_none() {
+                    let all =
+                        ketnoi_db::orgs::cooperatives_in(tx.conn(), &Scope::City, i64::MAX).await?;
+                    let mut by_name: HashMap<String, Vec<Org>> = HashMap::new();
+                    for org in all {
+                        by_name.entry(name_key(&org.name)).or_default().push(org);
+                    }
+                    self.by_name = Some(by_name);
+                }
+                match self
+                    .by_name
+                    .as_ref()
+                    .and_then(|m| m.get(&name_key(key)))
+                    .map(Vec::as_slice)
+                {
+                    Some([org]) => Found::One(Box::new(org.clone())),
+                    Some([_, _, ..]) => Found::SameName,
+                    _ => Found::Unknown,
+                }
+            }
+        };
+        self.known.insert(key.to_owned(), found.clone());
+        Ok(found)
+    }
+}
+
+/// A cooperative's name as rows may write it: NFC, case and runs of spaces aside.
+fn name_key(name: &str) -> String {
+    ketnoi_domain::text::clean(name)
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The training rows the operator may not write: their cooperative is unknown, its name is
+/// shared by several, or it is outside her scope. Rows without a cooperative count for her
+/// own ward/commune, so they are always hers to import.
+async fn training_refused(
+    tx: &mut Tx,
+    scope: &Scope,
+    records: &[(usize, rules::TrainingRecord)],
+    found: &mut FoundCooperatives,
+) -> Result<Vec<RowError>, ImportError> {
+    let mut errors = Vec::new();
+    for (row, r) in records {
+        let Some(key) = r.cooperative.as_deref() else {
+            continue;
+        };
+        match found.find(tx, key).await? {
+            Found::Unknown => errors.push(unknown_training_cooperative(*row, key)),
+            Found::SameName => errors.push(RowError {
+                row: *row,
+                column: "cooperative".to_owned(),
+                message_vi: format!(
+                    "Có nhiều hợp tác xã cùng tên «{key}»: hãy ghi mã (slug) của hợp tác xã thay cho tên"
+                ),
+                message_en: format!(
+                    "Several cooperatives are named «{key}»: give the cooperative's slug instead of its name"
+                ),
+            }),
+            Found::One(org) if !scope.covers(org.commune_code.as_deref()) => {
+                errors.push(outside_scope(*row, "cooperative", &org.name));
+            }
+            Found::One(_) => {}
+        }
+    }
+    Ok(errors)
+}
+
+fn unknown_training_cooperative(row: usize, key: &str) -> RowError {
+    RowError {
+        row,
+        column: "cooperative".to_owned(),
+        message_vi: format!(
+            "Không tìm thấy hợp tác xã «{key}»: hãy ghi đúng tên hoặc mã (slug) của hợp tác xã, hoặc để trống nếu người này không thuộc hợp tác xã nào"
+        ),
+        message_en: format!(
+            "No cooperative «{key}»: give the cooperative's exact name or its slug, or leave the cell empty for someone outside any cooperative"
+        ),
+    }
 }
 
 /// The cooperative rows the operator may not write: the row puts the cooperative in a
@@ -805,6 +1070,31 @@ pub async fn export_table(db: &Db, scope: &Scope, kind: Kind) -> Result<Table, D
                 })
             })
             .collect(),
+        Kind::Training => {
+            let keys: HashMap<i64, &str> = coops.iter().map(|o| (o.id, org_key(o))).collect();
+            ketnoi_db::training::list(db.conn(), scope.commune(), i64::MAX)
+                .await?
+                .into_iter()
+                .filter_map(|t| {
+                    // Named by its key, as listing rows are, else by its name.
+                    let cooperative = t.org_id.and_then(|id| {
+                        keys.get(&id)
+                            .map(|k| (*k).to_owned())
+                            .or_else(|| t.org_name.clone())
+                    });
+                    Some(rules::training_row(&rules::TrainingRecord {
+                        person_name: t.person_name,
+                        cooperative,
+                        role: ketnoi_domain::event::Role::parse(&t.role)?,
+                        topic: ketnoi_domain::event::Topic::parse(&t.topic)?,
+                        hours: t.hours,
+                        held_on: t.held_on,
+                        certificate_no: t.certificate_no,
+                        provider: t.provider,
+                    }))
+                })
+                .collect()
+        }
     };
     let headers = kind.columns().iter().map(|c| (*c).to_owned()).collect();
     Ok(Table::new(headers, rows))

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod digest;
 pub mod error;
+pub mod events;
 pub mod i18n;
 pub mod imports;
 pub mod listings;

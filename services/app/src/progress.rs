@@ -54,7 +54,11 @@ impl Tallies {
         if let Some(hit) = self.cache.get(&key) {
             return Ok(hit);
         }
-        let fresh = Arc::new(reports::tallies(db.conn(), q, by).await?);
+        let mut sums = reports::tallies(db.conn(), q, by).await?;
+        if by == Grouping::Unit {
+            reports::add_officers(db.conn(), q, &mut sums).await?;
+        }
+        let fresh = Arc::new(sums);
         self.cache.insert(key, fresh.clone());
         Ok(fresh)
     }

@@ -89,6 +89,96 @@ const DEMO_VERIFIER: &str = "Hội LHPN Thành phố Hà Nội (dữ liệu mẫ
 
 /// Imports the demo cooperatives (with their women managers and verified badges), buyers and
 /// listings in one transaction; returns how many organisations.
+/// Ticket types for a demo event, unless it has some: booths for a fair counted in booths
+/// (with free admission for visitors), else places for people.
+async fn demo_tickets(
+    tx: &mut crate::Tx,
+    event_id: i64,
+    capacity: Option<i64>,
+    unit: Option<&str>,
+    fee: i64,
+) -> Result<()> {
+    use crate::events::NewTicketType;
+    use ketnoi_domain::event::TicketKind;
+    if !crate::events::ticket_types(tx.conn(), event_id)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let quota = capacity.unwrap_or(100).max(1);
+    let types = if unit == Some("gian hàng") {
+        vec![
+            NewTicketType {
+                kind: TicketKind::Visitor,
+                name_vi: "Khách tham quan".into(),
+                name_en: "Visitor".into(),
+                quota: 500,
+                price_vnd: 0,
+            },
+            NewTicketType {
+                kind: TicketKind::Exhibitor,
+                name_vi: "Gian hàng hợp tác xã".into(),
+                name_en: "Cooperative booth".into(),
+                quota,
+                price_vnd: fee,
+            },
+        ]
+    } else {
+        vec![NewTicketType {
+            kind: TicketKind::Visitor,
+            name_vi: "Vé tham dự".into(),
+            name_en: "Admission".into(),
+            quota,
+            price_vnd: fee,
+        }]
+    };
+    for (i, t) in (0i64..).zip(&types) {
+        crate::events::add_ticket_type(tx.conn(), event_id, t, i).await?;
+    }
+    Ok(())
+}
+
+/// Governance training records of a demo cooperative's women managers (fictional).
+async fn demo_training(
+    tx: &mut crate::Tx,
+    org: &orgs::Org,
+    managers: &[orgs::Manager],
+) -> Result<()> {
+    use ketnoi_domain::event::{Role, Topic};
+    let held_on = chrono::NaiveDate::from_ymd_opt(2025, 10, 14)
+        .ok_or_else(|| DbError::Corrupt("demo training date".into()))?;
+    for m in managers {
+        let role = match m.role.as_str() {
+            "chu_tich" => Role::Chair,
+            "giam_doc" => Role::Director,
+            "ban_kiem_soat" => Role::Supervisor,
+            _ => Role::Board,
+        };
+        crate::training::record(
+            tx.conn(),
+            &crate::training::NewTraining {
+                person_name: m.name.clone(),
+                user_id: None,
+                org_id: Some(org.id),
+                role,
+                topic: Topic::Governance,
+                hours: 24,
+                held_on,
+                certificate_no: None,
+                provider: "Liên minh Hợp tác xã thành phố Hà Nội".into(),
+                event_id: None,
+                registration_id: None,
+                commune_code: org.commune_code.clone(),
+            },
+            crate::training::Source::Entered,
+            None,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 async fn demo_support(
     tx: &mut crate::Tx,
     org_id: i64,
@@ -287,6 +377,11 @@ pub async fn import(db: &Db) -> Result<usize> {
             })
             .collect();
         orgs::replace_managers(&mut tx, org.id, &managers).await?;
+        // Most supported cooperatives' managers took the Union's governance course (records
+        // the plan's "women managers trained" counts); one in four has not yet.
+        if n % 3 != 2 && n % 4 != 1 {
+            demo_training(&mut tx, &org, &managers).await?;
+        }
         let mut kinds = vec![ketnoi_domain::catalog::BadgeKind::WomenManaged];
         for cert in &extra.certifications {
             match cert.as_str() {
@@ -357,10 +452,26 @@ pub async fn import(db: &Db) -> Result<usize> {
     let events: Vec<EventJson> =
         serde_json::from_str(EVENTS).map_err(|e| corrupt("events", e.to_string()))?;
     for ev in events {
-        crate::events::upsert(
+        let kind = ev.kind.clone();
+        let (capacity, unit, fee) = (ev.capacity, ev.capacity_unit.clone(), ev.fee_vnd);
+        let audience = match kind.as_str() {
+            "fair" => "cooperatives|buyers|public",
+            "b2b_matchmaking" => "cooperatives|buyers",
+            "training" => "cooperatives",
+            _ => "cooperatives|network",
+        };
+        let topic = (kind == "training").then(|| {
+            if ev.name.contains("thương mại điện tử") {
+                "ecommerce"
+            } else {
+                "governance"
+            }
+        });
+        // The Bát Tràng festival is the ward's own: its officer runs it.
+        let scope = (ev.venue.commune_code.as_deref() == Some("00577")).then(|| "00577".to_owned());
+        let id = crate::events::upsert(
             tx.conn(),
             &crate::events::Event {
-                id: 0,
                 external_id: Some(ev.id),
                 name: text::clean(&ev.name),
                 kind: ev.kind,
@@ -377,9 +488,15 @@ pub async fn import(db: &Db) -> Result<usize> {
                 categories: ev.categories.join("|"),
                 organizer: text::clean(&ev.organizer),
                 description: text::clean(&ev.description),
+                audience: audience.into(),
+                training_topic: topic.map(str::to_owned),
+                training_hours: topic.map(|_| 16),
+                scope_commune_code: scope,
+                ..Default::default()
             },
         )
         .await?;
+        demo_tickets(&mut tx, id, capacity, unit.as_deref(), fee).await?;
     }
     demo_unit_reports(&mut tx).await?;
     tx.commit().await?;

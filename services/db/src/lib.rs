@@ -27,11 +27,13 @@ pub mod outbox;
 pub mod password_resets;
 pub mod payments;
 pub mod plan;
+pub mod registrations;
 pub mod reports;
 pub mod search_feed;
 pub mod sessions;
 pub mod signups;
 pub mod support;
+pub mod training;
 pub mod unit_reports;
 pub mod users;
 

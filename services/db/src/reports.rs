@@ -599,6 +599,7 @@ struct TallyRow {
     workers_women: i64,
     women_managers: i64,
     managers_certified: i64,
+    managers_trained: i64,
     members_vocational: i64,
     members_ecommerce: i64,
     jobs_created: i64,
@@ -631,13 +632,14 @@ macro_rules! tally_sql {
            CAST(COALESCE(SUM(CASE WHEN x.kind = 'htx' THEN x.founded ELSE 0 END), 0) AS BIGINT) AS htx_founded, CAST(COALESCE(SUM(CASE WHEN x.kind = 'htx' THEN x.brand ELSE 0 END), 0) AS BIGINT) AS htx_brand, CAST(COALESCE(SUM(CASE WHEN x.kind = 'htx' AND x.sup = 1 THEN COALESCE(x.workers_women, 0) ELSE 0 END), 0) AS BIGINT) AS htx_jobs, CAST(COALESCE(SUM(CASE WHEN x.kind = 'tht' AND x.sup = 1 THEN COALESCE(x.workers_women, 0) ELSE 0 END), 0) AS BIGINT) AS tht_jobs, \
            CAST(COUNT(x.report_id) AS BIGINT) AS reports_accepted, \
            CAST(COALESCE(SUM(x.members_total), 0) AS BIGINT) AS members, CAST(COALESCE(SUM(x.members_women), 0) AS BIGINT) AS members_women, CAST(COALESCE(SUM(x.workers_total), 0) AS BIGINT) AS workers, CAST(COALESCE(SUM(x.workers_women), 0) AS BIGINT) AS workers_women, \
-           CAST(COALESCE(SUM(CASE WHEN x.report_id IS NULL THEN 0 ELSE x.managers END), 0) AS BIGINT) AS women_managers, CAST(COALESCE(SUM(x.managers_certified), 0) AS BIGINT) AS managers_certified, CAST(COALESCE(SUM(x.members_vocational), 0) AS BIGINT) AS members_vocational, \
+           CAST(COALESCE(SUM(CASE WHEN x.report_id IS NULL THEN 0 ELSE x.managers END), 0) AS BIGINT) AS women_managers, CAST(COALESCE(SUM(x.managers_certified), 0) AS BIGINT) AS managers_certified, CAST(COALESCE(SUM(CASE WHEN x.report_id IS NULL THEN 0 WHEN x.trained < x.managers THEN x.trained ELSE x.managers END), 0) AS BIGINT) AS managers_trained, CAST(COALESCE(SUM(x.members_vocational), 0) AS BIGINT) AS members_vocational, \
            CAST(COALESCE(SUM(x.members_ecommerce), 0) AS BIGINT) AS members_ecommerce, CAST(COALESCE(SUM(x.jobs_created), 0) AS BIGINT) AS jobs_created, CAST(COALESCE(SUM(x.charter_capital), 0) AS BIGINT) AS charter_capital, \
            CAST(COALESCE(SUM(x.revenue), 0) AS BIGINT) AS revenue, CAST(COALESCE(SUM(x.profit), 0) AS BIGINT) AS profit, CAST(COALESCE(SUM(x.poor_women), 0) AS BIGINT) AS poor_women, CAST(COALESCE(SUM(x.minority_women), 0) AS BIGINT) AS minority_women, \
            CAST(COALESCE(SUM(x.disabled_women), 0) AS BIGINT) AS disabled_women, CAST(COALESCE(SUM(x.land_women), 0) AS BIGINT) AS land_women, CAST(COALESCE(SUM(x.laid_off_women), 0) AS BIGINT) AS laid_off_women \
          FROM ( \
            SELECT o.slug, o.commune_code, o.kind, r.id AS report_id, \
              COALESCE(s.sup, 0) AS sup, COALESCE(s.brand, 0) AS brand, COALESCE(s.founded, 0) AS founded, \
+             COALESCE(tr.trained, 0) AS trained, \
              r.members_total, r.members_women, r.workers_total, r.workers_women, \
              COALESCE(r.chair_women, 0) + COALESCE(r.board_women, 0) + COALESCE(r.director_women, 0) \
                + COALESCE(r.supervisors_women, 0) + COALESCE(r.accountant_women, 0) AS managers, \
@@ -653,6 +655,11 @@ macro_rules! tally_sql {
                MAX(CASE WHEN kind = 'founding' AND since >= $3 AND since <= $2 THEN 1 ELSE 0 END) AS founded \
              FROM support_records GROUP BY org_id \
            ) s ON s.org_id = o.id \
+           LEFT JOIN ( \
+             SELECT org_id, COUNT(DISTINCT person_key) AS trained FROM training_records \
+             WHERE topic = 'governance' AND role IN ('chair', 'director', 'board', 'supervisor', 'accountant') AND held_on <= $2 \
+             GROUP BY org_id \
+           ) tr ON tr.org_id = o.id \
            LEFT JOIN coop_reports r ON r.org_id = o.id AND r.period = $4 AND r.state = 'accepted' \
              AND NOT EXISTS (SELECT 1 FROM coop_reports r2 WHERE r2.org_id = o.id AND r2.period = $4 \
                AND r2.state = 'accepted' AND r2.version > r.version) \
@@ -680,7 +687,7 @@ pub async fn tallies(conn: Conn<'_>, q: &TallyQuery, by: Grouping) -> Result<Vec
         .bind(q.kind.as_deref())
         .fetch_all(e)
         .await)?;
-    Ok(rows
+    let out: Vec<(String, Tally)> = rows
         .into_iter()
         .map(|r| {
             (
@@ -701,12 +708,15 @@ pub async fn tallies(conn: Conn<'_>, q: &TallyQuery, by: Grouping) -> Result<Vec
                     workers_women: r.workers_women,
                     women_managers: r.women_managers,
                     managers_certified: r.managers_certified,
+                    managers_trained: r.managers_trained,
                     members_vocational: r.members_vocational,
                     members_ecommerce: r.members_ecommerce,
                     jobs_created: r.jobs_created,
                     charter_capital: r.charter_capital,
                     revenue: r.revenue,
                     profit: r.profit,
+                    officers: 0,
+                    officers_trained: 0,
                     groups: [
                         r.poor_women,
                         r.minority_women,
@@ -717,5 +727,44 @@ pub async fn tallies(conn: Conn<'_>, q: &TallyQuery, by: Grouping) -> Result<Vec
                 },
             )
         })
-        .collect())
+        .collect();
+    Ok(out)
+}
+
+/// Adds the Union officers, and how many of them hold a training record by the period's
+/// end, to tallies grouped by unit: each officer where she works, her ward/commune, or the
+/// city (the key "").
+pub async fn add_officers(
+    conn: Conn<'_>,
+    q: &TallyQuery,
+    out: &mut Vec<(String, Tally)>,
+) -> Result<()> {
+    // Union officers count where they work: their ward/commune, or the city ("").
+    let officers: Vec<(String, i64, i64)> = on!(conn, e => sqlx::query_as(
+            "SELECT COALESCE(u.officer_commune_code, '') AS key, CAST(COUNT(*) AS BIGINT), \
+               CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM training_records t WHERE t.user_id = u.id AND t.held_on <= $2) \
+                 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM users u WHERE u.platform_role = 'union_officer' AND ($1 IS NULL OR u.officer_commune_code = $1) \
+             GROUP BY COALESCE(u.officer_commune_code, '')")
+            .bind(q.commune.as_deref())
+            .bind(q.period.end())
+            .fetch_all(e)
+            .await)?;
+    for (key, n, trained) in officers {
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, t)) => {
+                t.officers = n;
+                t.officers_trained = trained;
+            }
+            None => out.push((
+                key,
+                Tally {
+                    officers: n,
+                    officers_trained: trained,
+                    ..Tally::default()
+                },
+            )),
+        }
+    }
+    Ok(())
 }

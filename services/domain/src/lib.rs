@@ -4,6 +4,7 @@
 pub mod admin_units;
 pub mod catalog;
 pub mod contact;
+pub mod event;
 pub mod import;
 pub mod listing;
 pub mod locale;

@@ -34,6 +34,12 @@ pub struct Tally {
     pub workers_women: i64,
     pub women_managers: i64,
     pub managers_certified: i64,
+    /// Women managers with a governance training record (at most the cooperative's women
+    /// managers).
+    pub managers_trained: i64,
+    /// Union officers on Ketnoi, and those with a training record.
+    pub officers: i64,
+    pub officers_trained: i64,
     pub members_vocational: i64,
     pub members_ecommerce: i64,
     pub jobs_created: i64,
@@ -61,6 +67,9 @@ impl AddAssign for Tally {
         self.workers_women += o.workers_women;
         self.women_managers += o.women_managers;
         self.managers_certified += o.managers_certified;
+        self.managers_trained += o.managers_trained;
+        self.officers += o.officers;
+        self.officers_trained += o.officers_trained;
         self.members_vocational += o.members_vocational;
         self.members_ecommerce += o.members_ecommerce;
         self.jobs_created += o.jobs_created;
@@ -120,6 +129,8 @@ pub fn value(id: &str, t: &Tally) -> Value {
         "htx-brand-support" => share(t.htx_brand, t.htx_supported),
         "members-vocational" => share(t.members_vocational, t.members),
         "managers-certified" => share(t.managers_certified, t.women_managers),
+        "managers-trained" => share(t.managers_trained, t.women_managers),
+        "officers-trained" => share(t.officers_trained, t.officers),
         "members-ecommerce" => share(t.members_ecommerce, t.members),
         // Training records come with events and training.
         _ => Value::NotMeasured,

@@ -59,7 +59,84 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
         ketnoi_db::orgs::set_bank_account(db.conn(), org.id, Some(&bank)).await?;
     }
     seed_orders(db).await?;
+    seed_events(db).await?;
     tracing::info!("demo accounts ready (password: {DEMO_PASSWORD})");
+    Ok(())
+}
+
+/// The demo accounts at the coming Tết fair: the buyer has a visitor's ticket, the demo
+/// cooperative asked for a booth; the Bát Tràng officer holds an officers' training record.
+/// Only once (when the buyer has no registration yet).
+async fn seed_events(db: &Db) -> anyhow::Result<()> {
+    use ketnoi_db::registrations::NewRegistration;
+    use ketnoi_domain::event::TicketKind;
+    let conn = || db.conn();
+    let (Some(buyer), Some(owner), Some(officer)) = (
+        ketnoi_db::users::find_by_email(conn(), "nguoimua@example.com").await?,
+        ketnoi_db::users::find_by_email(conn(), "htx.menlam@example.com").await?,
+        ketnoi_db::users::find_by_email(conn(), "canbo.battrang@example.com").await?,
+    ) else {
+        return Ok(());
+    };
+    if !ketnoi_db::registrations::of_user(conn(), buyer.id)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let today = ketnoi_domain::time::today_hanoi();
+    let upcoming = ketnoi_db::events::upcoming(conn(), today, 50).await?;
+    let Some(fair) = upcoming.iter().find(|e| e.kind == "fair") else {
+        return Ok(());
+    };
+    let types = ketnoi_db::events::ticket_types(conn(), fair.id).await?;
+    let org = ketnoi_db::orgs::find_by_slug(conn(), "htx-gom-su-men-lam-bat-trang").await?;
+    let mut tx = db.begin().await?;
+    for (user, kind, org_id, request) in [
+        (&buyer, TicketKind::Visitor, None, None),
+        (
+            &owner,
+            TicketKind::Exhibitor,
+            org.as_ref().map(|o| o.id),
+            Some("Hai gian liền nhau, gần khu trình diễn nghề".to_owned()),
+        ),
+    ] {
+        let Some(t) = types.iter().find(|t| t.kind == kind.as_str()) else {
+            continue;
+        };
+        let r = NewRegistration {
+            event_id: fair.id,
+            ticket_type_id: t.id,
+            user_id: user.id,
+            org_id,
+            attendee_name: user.display_name.clone(),
+            role: None,
+            booth_request: request,
+        };
+        let _ = ketnoi_db::registrations::register(&mut tx, &r).await?;
+    }
+    let held_on = chrono::NaiveDate::from_ymd_opt(2026, 4, 8).unwrap_or(today);
+    ketnoi_db::training::record(
+        tx.conn(),
+        &ketnoi_db::training::NewTraining {
+            person_name: officer.display_name.clone(),
+            user_id: Some(officer.id),
+            org_id: None,
+            role: ketnoi_domain::event::Role::Officer,
+            topic: ketnoi_domain::event::Topic::Governance,
+            hours: 16,
+            held_on,
+            certificate_no: None,
+            provider: "Hội LHPN thành phố Hà Nội".into(),
+            event_id: None,
+            registration_id: None,
+            commune_code: officer.officer_commune_code.clone(),
+        },
+        ketnoi_db::training::Source::Entered,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

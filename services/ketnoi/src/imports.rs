@@ -14,6 +14,7 @@ pub enum KindArg {
     Cooperatives,
     Listings,
     Reports,
+    Training,
 }
 
 impl From<KindArg> for Kind {
@@ -22,6 +23,7 @@ impl From<KindArg> for Kind {
             KindArg::Cooperatives => Kind::Cooperatives,
             KindArg::Listings => Kind::Listings,
             KindArg::Reports => Kind::Reports,
+            KindArg::Training => Kind::Training,
         }
     }
 }

@@ -157,10 +157,30 @@ impl Channels {
     }
 }
 
+/// Messages read from the outbox at a time.
+const BATCH: i64 = 50;
+/// Batches in one pass at most: a pass drains a burst (a full event's confirmations, then
+/// the waiting list's promotion) rather than leaving its tail to the next minute.
+const BATCHES_PER_PASS: usize = 20;
+
 /// Sends every due message once; failures are rescheduled with backoff. Returns how many
 /// were sent.
 pub async fn deliver_due(db: &Db, channels: &Channels) -> Result<usize, NotifyError> {
-    let due = outbox::due(db.conn(), ketnoi_db::now(), 50).await?;
+    let mut sent = 0;
+    for _ in 0..BATCHES_PER_PASS {
+        let (tried, ok) = deliver_batch(db, channels).await?;
+        sent += ok;
+        if tried < usize::try_from(BATCH).unwrap_or(usize::MAX) {
+            break;
+        }
+    }
+    Ok(sent)
+}
+
+/// One batch: (messages tried, messages sent).
+async fn deliver_batch(db: &Db, channels: &Channels) -> Result<(usize, usize), NotifyError> {
+    let due = outbox::due(db.conn(), ketnoi_db::now(), BATCH).await?;
+    let tried = due.len();
     let mut sent = 0;
     for m in due {
         match channels.for_recipient(&m.recipient).send(&m).await {
@@ -176,7 +196,7 @@ pub async fn deliver_due(db: &Db, channels: &Channels) -> Result<usize, NotifyEr
             }
         }
     }
-    Ok(sent)
+    Ok((tried, sent))
 }
 
 /// Delivers the outbox every `every` until `stop` resolves.

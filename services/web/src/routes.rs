@@ -90,6 +90,9 @@ route_map! {
     get "/listings/{id}" => pages::listings::show_listing, Public;
     get "/categories/{id}" => pages::listings::show_category, Public;
     get "/events" => pages::events::list_events, Public;
+    get "/events/{id}" => pages::events::show_event, Public;
+    get "/events/{id}/event.ics" => pages::events::event_ics, Public;
+    get "/static/scan.js" => pages::assets::scan_script, Public;
 
     // Signed-in users.
     post "/signout" => pages::auth::delete_session, SignedIn;
@@ -97,6 +100,13 @@ route_map! {
     get "/my" => pages::my::show_my, SignedIn;
     post "/account/notifications" => pages::account::update_notifications, SignedIn;
     get "/orgs/new" => pages::orgs::new_org, SignedIn;
+
+    // Events: registration and her tickets (each ticket handler checks it is hers).
+    post "/events/{id}/registrations" => pages::events::register, SignedIn;
+    get "/my/tickets" => pages::events::list_tickets, SignedIn;
+    get "/my/tickets/{id}" => pages::events::show_ticket, SignedIn;
+    get "/my/tickets/{id}/qr.png" => pages::events::ticket_qr, SignedIn;
+    post "/my/tickets/{id}/cancel" => pages::events::cancel_ticket, SignedIn;
 
     // Conversations: each handler checks that the user takes part in the conversation.
     post "/listings/{id}/inquiry" => pages::messages::create_inquiry, SignedIn;
@@ -197,6 +207,17 @@ route_map! {
     post "/union/plan/unit-report" => pages::union::unit_report::file_unit_report, Officer;
     get "/union/plan/{slug}/{period}" => pages::union::plan::show_coop_report, OrgOfficer;
     post "/union/plan/{slug}/{period}/decision" => pages::union::plan::decide_report, OrgOfficer;
+    // Events the officer runs: each handler checks the event is in her scope.
+    get "/union/events/new" => pages::union::events::new_event, Officer;
+    post "/union/events" => pages::union::events::create_event, Officer;
+    get "/union/events/{id}" => pages::union::events::show_event, Officer;
+    post "/union/events/{id}" => pages::union::events::update_event, Officer;
+    get "/union/events/{id}/edit" => pages::union::events::edit_event, Officer;
+    post "/union/events/{id}/booths" => pages::union::events::allocate_booth, Officer;
+    get "/union/events/{id}/checkin" => pages::union::events::show_checkin, Officer;
+    post "/union/events/{id}/checkin" => pages::union::events::check_in, Officer;
+    get "/union/training" => pages::union::training::show_training, Officer;
+    post "/union/training" => pages::union::training::create_training, Officer;
     get "/union/payouts" => pages::union::payouts::show_payouts, Officer;
     post "/union/payouts/{id}/paid" => pages::union::payouts::mark_payout_paid, Officer;
     get "/admin/users" => pages::admin::list_users, Admin;

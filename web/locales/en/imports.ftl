@@ -1,6 +1,6 @@
 # Spreadsheet import and export (Union officers)
 imports-title = Spreadsheet import and export
-imports-intro = Upload the Union's CSV or Excel (.xlsx) files to add or update cooperatives and listings. Every row is checked first; running the same file again creates no duplicates.
+imports-intro = Upload the Union's CSV or Excel (.xlsx) files to add or update cooperatives, listings, report figures and training records. Every row is checked first; running the same file again creates no duplicates.
 imports-label-kind = The file holds
 imports-kind-cooperatives = Cooperatives and cooperative groups
 imports-kind-listings = Products, wholesale offers and experiences
@@ -55,3 +55,6 @@ imports-err-xls = Excel 97–2003 (.xls) files cannot be read. Open it in Excel 
 imports-err-internal = Internal error: nothing was saved. Try again later.
 imports-kind-reports = Cooperatives' report figures (past periods)
 imports-export-reports = Accepted report figures
+imports-kind-training = Training records
+imports-export-training = Training records
+imports-hint-training = Training records: the cooperative column gives the cooperative's name or slug, empty for Union officers. Role: chair, director, board, supervisor, accountant, member, worker, officer. Topic: governance, accounting, supervision, ecommerce, vocational, digital. Dates like 15/03/2025. A record already kept is not added again.

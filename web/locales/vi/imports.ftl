@@ -1,6 +1,6 @@
 # Nhập và xuất bảng tính (cán bộ Hội)
 imports-title = Nhập và xuất bảng tính
-imports-intro = Tải lên tệp CSV hoặc Excel (.xlsx) của Hội để thêm hoặc cập nhật hợp tác xã và sản phẩm. Mỗi dòng được kiểm tra trước; chạy lại cùng một tệp sẽ không tạo bản trùng.
+imports-intro = Tải lên tệp CSV hoặc Excel (.xlsx) của Hội để thêm hoặc cập nhật hợp tác xã, sản phẩm, số liệu báo cáo và hồ sơ đào tạo. Mỗi dòng được kiểm tra trước; chạy lại cùng một tệp sẽ không tạo bản trùng.
 imports-label-kind = Tệp chứa
 imports-kind-cooperatives = Hợp tác xã và tổ hợp tác
 imports-kind-listings = Sản phẩm, hàng sỉ và trải nghiệm
@@ -55,3 +55,6 @@ imports-err-xls = Tệp Excel 97–2003 (.xls) chưa đọc được. Hãy mở 
 imports-err-internal = Lỗi hệ thống: không có gì được lưu. Hãy thử lại sau.
 imports-kind-reports = Số liệu báo cáo của HTX, THT (các kỳ trước)
 imports-export-reports = Số liệu báo cáo đã duyệt
+imports-kind-training = Hồ sơ đào tạo, tập huấn
+imports-export-training = Hồ sơ đào tạo, tập huấn
+imports-hint-training = Hồ sơ đào tạo: cột hợp tác xã ghi tên hoặc mã (slug) của hợp tác xã, để trống với cán bộ Hội. Chức danh: chủ tịch, giám đốc, thành viên HĐQT, kiểm soát viên, kế toán, thành viên, người lao động, cán bộ Hội. Nội dung: quản trị, kế toán, kiểm soát, thương mại điện tử, nghề - kỹ thuật, chuyển đổi số. Ngày dạng 15/03/2025. Hồ sơ đã có sẽ không được thêm lần nữa.

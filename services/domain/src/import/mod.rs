@@ -17,10 +17,12 @@ mod reports;
 mod sheet;
 #[cfg(test)]
 mod testing;
+mod training;
 
 pub use demo::{demo_cooperatives, demo_listings};
 pub use export::{cooperative_row, listing_row};
 pub use reports::report_row;
+pub use training::{TrainingRecord, training_row};
 
 use crate::catalog::{CooperativeRecord, ListingRecord};
 use sheet::Sheet;
@@ -139,6 +141,69 @@ const REPORT_ALIASES: &[(&str, &str)] = &[
 ];
 const REPORT_REQUIRED: &[&str] = &["cooperative", "period"];
 
+/// The columns of a training record: the person, her cooperative (its `external_id`,
+/// registration number, slug or exact name; empty for the Union's own officers), her role,
+/// what was taught, for how many hours, when, the certificate and who organised it.
+pub const TRAINING_COLUMNS: &[&str] = &[
+    "person_name",
+    "cooperative",
+    "role",
+    "topic",
+    "hours",
+    "held_on",
+    "certificate_no",
+    "provider",
+];
+
+/// The Vietnamese headers of the Union's training sheets, and English ones, lower case with
+/// `_` for spaces.
+const TRAINING_ALIASES: &[(&str, &str)] = &[
+    ("họ_và_tên", "person_name"),
+    ("họ_tên", "person_name"),
+    ("học_viên", "person_name"),
+    ("name", "person_name"),
+    ("full_name", "person_name"),
+    ("hợp_tác_xã", "cooperative"),
+    ("htx", "cooperative"),
+    ("mã_htx", "cooperative"),
+    ("tên_htx", "cooperative"),
+    ("chức_danh", "role"),
+    ("chức_vụ", "role"),
+    ("vai_trò", "role"),
+    ("position", "role"),
+    ("nội_dung", "topic"),
+    ("nội_dung_đào_tạo", "topic"),
+    ("nội_dung_tập_huấn", "topic"),
+    ("chủ_đề", "topic"),
+    ("lĩnh_vực", "topic"),
+    ("số_giờ", "hours"),
+    ("số_giờ_học", "hours"),
+    ("thời_lượng", "hours"),
+    ("thời_lượng_(giờ)", "hours"),
+    ("ngày", "held_on"),
+    ("ngày_tổ_chức", "held_on"),
+    ("ngày_học", "held_on"),
+    ("ngày_đào_tạo", "held_on"),
+    ("ngày_tập_huấn", "held_on"),
+    ("date", "held_on"),
+    ("số_chứng_chỉ", "certificate_no"),
+    ("số_chứng_nhận", "certificate_no"),
+    ("certificate", "certificate_no"),
+    ("đơn_vị_tổ_chức", "provider"),
+    ("đơn_vị_đào_tạo", "provider"),
+    ("cơ_sở_đào_tạo", "provider"),
+    ("organiser", "provider"),
+    ("organizer", "provider"),
+];
+const TRAINING_REQUIRED: &[&str] = &[
+    "person_name",
+    "role",
+    "topic",
+    "hours",
+    "held_on",
+    "provider",
+];
+
 /// `(alias, canonical)`: the demo dataset's field names, so its JSON exported to a sheet
 /// imports as is.
 const COOPERATIVE_ALIASES: &[(&str, &str)] = &[
@@ -229,6 +294,41 @@ pub fn reports(headers: &[String], rows: &[Vec<String>]) -> Parsed<crate::report
             }
             None => {
                 seen.insert(key, i + 2);
+            }
+        }
+    }
+    parsed.records.retain(|(row, _)| !duplicates.contains(row));
+    parsed.errors.sort_by_key(|e| e.row);
+    parsed
+}
+
+/// Validates rows of training records; see [`TRAINING_COLUMNS`]. A row repeating an earlier
+/// one (the same person, training, day and provider) is an error; whether the cooperative
+/// exists (and is in the operator's scope) is for the caller.
+pub fn training(headers: &[String], rows: &[Vec<String>]) -> Parsed<TrainingRecord> {
+    let sheet = Sheet::new(
+        headers,
+        TRAINING_COLUMNS,
+        TRAINING_ALIASES,
+        TRAINING_REQUIRED,
+    );
+    let header_errors = sheet.missing_required();
+    let mut parsed = sheet.parse(rows, header_errors, &[], training::training);
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    let mut duplicates = std::collections::BTreeSet::new();
+    for (row, r) in &parsed.records {
+        match seen.get(&training::same_key(r)) {
+            Some(first) => {
+                parsed.errors.push(error(
+                    *row,
+                    "person_name",
+                    format!("Trùng với dòng {first}: cùng người, cùng khoá đào tạo, cùng ngày"),
+                    format!("Same as row {first}: the same person, training and day"),
+                ));
+                duplicates.insert(*row);
+            }
+            None => {
+                seen.insert(training::same_key(r), *row);
             }
         }
     }

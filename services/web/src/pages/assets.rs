@@ -10,10 +10,16 @@ static CHAT_JS: &str = include_str!("../../../../web/static/chat.js");
 static CARD_JS: &str = include_str!("../../../../web/static/card.js");
 static SHARE_JS: &str = include_str!("../../../../web/static/share.js");
 static PICK_JS: &str = include_str!("../../../../web/static/pick.js");
+static SCAN_JS: &str = include_str!("../../../../web/static/scan.js");
 
 /// The place picker on the cooperative's profile form.
 pub async fn pick_script() -> impl IntoResponse {
     script(PICK_JS)
+}
+
+/// The check-in desk's camera scanner, where the browser can read QR codes.
+pub async fn scan_script() -> impl IntoResponse {
+    script(SCAN_JS)
 }
 
 /// The share button's use of the phone's share sheet.

@@ -71,6 +71,7 @@ struct NewImportPage {
     cooperative_columns: String,
     listing_columns: String,
     report_columns: String,
+    training_columns: String,
     exports: Vec<ExportLink>,
     jobs: Vec<JobLine>,
 }
@@ -122,6 +123,7 @@ async fn form_page(
             cooperative_columns: Kind::Cooperatives.columns().join(", "),
             listing_columns: Kind::Listings.columns().join(", "),
             report_columns: Kind::Reports.columns().join(", "),
+            training_columns: Kind::Training.columns().join(", "),
             exports,
             jobs: jobs
                 .iter()
@@ -627,6 +629,10 @@ mod tests {
         assert_eq!(
             export_file("listings.xlsx"),
             Some((Kind::Listings, Format::Xlsx))
+        );
+        assert_eq!(
+            export_file("training.csv"),
+            Some((Kind::Training, Format::Csv))
         );
         for bad in [
             "listings",

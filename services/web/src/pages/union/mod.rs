@@ -3,11 +3,13 @@
 //! exports, the network's join requests and reports, and the payout ledger in submodules.
 
 pub mod announcements;
+pub mod events;
 pub mod imports;
 pub mod network;
 pub mod payouts;
 pub mod plan;
 pub mod support;
+pub mod training;
 pub mod unit_report;
 
 use super::home::OrgCard;

@@ -276,7 +276,8 @@ pub async fn show_progress(
             });
         }
     } else {
-        for (code, u) in by_unit.iter() {
+        // Units with no cooperative (only officers, or the city's own officers) have no row.
+        for (code, u) in by_unit.iter().filter(|(_, u)| u.htx + u.tht > 0) {
             let rs = unit_state(code);
             units.push(UnitRow {
                 report: reports::state_name(rs, &t),
