@@ -193,6 +193,7 @@ on_both_backends!(
     the_pages_people_use_most_pass_axe_and_their_targets_fit_a_finger,
     a_tap_on_the_profile_forms_map_sets_the_place,
     a_report_is_filed_returned_corrected_accepted_and_the_city_dashboard_moves,
+    a_buyer_meets_a_cooperative_at_a_b2b_session_and_is_checked_in_without_javascript,
 );
 
 /// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
@@ -1356,4 +1357,353 @@ async fn a_report_is_filed_returned_corrected_accepted_and_the_city_dashboard_mo
         "1"
     );
     b.close().await;
+}
+
+impl Browser {
+    /// A Vietnamese phone with JavaScript turned off (Chromium's content setting), as at a
+    /// door with an old phone or a locked-down browser.
+    async fn open_without_javascript(app: &TestApp) -> Option<Browser> {
+        let driver = chromedriver_url()?;
+        let profile = BrowserProfile::new();
+        let mut caps: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&profile.capabilities_json()).expect("capabilities");
+        if let Some(options) = caps
+            .get_mut("goog:chromeOptions")
+            .and_then(|o| o.as_object_mut())
+        {
+            options.insert(
+                "prefs".into(),
+                serde_json::json!({
+                    "intl": {"accept_languages": "vi-VN,vi"},
+                    "profile": {"managed_default_content_settings": {"javascript": 2}},
+                }),
+            );
+            if let Some(args) = options.get_mut("args").and_then(|a| a.as_array_mut()) {
+                args.push("--lang=vi-VN".into());
+            }
+        }
+        let c = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver)
+            .await
+            .expect("a Chromium session");
+        Some(Browser {
+            c,
+            base: app.url.clone(),
+            _profile: profile,
+        })
+    }
+
+    /// Whether the open page may run scripts. The HTML parser reads what is inside
+    /// `<noscript>` as elements only where scripting is off (WebDriver's own script still
+    /// runs when the page's are off: it comes through DevTools).
+    async fn page_runs_scripts(&self) -> bool {
+        let parsed = self
+            .c
+            .execute(
+                "var d = document.createElement('div');\
+                 d.innerHTML = '<noscript><b></b></noscript>';\
+                 return d.querySelector('noscript b') !== null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        !parsed.as_bool().unwrap()
+    }
+
+    /// Waits until the page's path starts with `prefix`; the path.
+    async fn wait_for_path_prefix(&self, prefix: &str) -> String {
+        let c = &self.c;
+        eventually(
+            &format!("the browser to reach {prefix}…"),
+            WAIT,
+            || async move {
+                let url = c.current_url().await.ok()?;
+                url.path()
+                    .starts_with(prefix)
+                    .then(|| url.path().to_owned())
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    /// The page as a 390×844 phone shows it, saved for a person to look at (not asserted).
+    async fn screenshot_to(&self, path: &std::path::Path) {
+        self.c.set_window_size(390, 844).await.unwrap();
+        let png = self.c.screenshot().await.unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+}
+
+/// Signs up for the event on its page (one ticket type, chosen already), for `org` when
+/// given; the ticket's page path and code.
+async fn register_for(b: &Browser, event: i64, name: &str, org: Option<&str>) -> (String, String) {
+    b.goto(&format!("/events/{event}")).await;
+    b.fill("attendee_name", name).await;
+    if let Some(slug) = org {
+        b.select("org", slug).await;
+    }
+    b.click("[data-testid=register-form] [data-testid=register]")
+        .await;
+    let ticket = b.wait_for_path_prefix("/my/tickets/").await;
+    let code = b.text("[data-testid=ticket-code]").await;
+    assert!(code.starts_with("KN-"), "{code}");
+    (ticket, code)
+}
+
+/// From the event's page to the B2B page, where she says which side she is on and what
+/// she offers; every slot is ticked to begin with.
+async fn b2b_profile(b: &Browser, event: i64, side: &str, offers: &str, seeks: &str) {
+    b.goto(&format!("/events/{event}")).await;
+    b.click("[data-testid=open-b2b]").await;
+    b.wait_for_path(&format!("/events/{event}/b2b")).await;
+    let slots =
+        b.c.find_all(Locator::Css(
+            "[data-testid=b2b-profile] input[type=checkbox][name^=slot_]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(slots.len(), 3, "one checkbox a slot");
+    for slot in &slots {
+        assert!(
+            slot.is_selected().await.unwrap(),
+            "every slot free at first"
+        );
+    }
+    b.click(&format!(
+        "[data-testid=b2b-profile] input[name=side][value={side}]"
+    ))
+    .await;
+    b.fill("offers", offers).await;
+    b.fill("seeks", seeks).await;
+    b.click("[data-testid=b2b-save-profile]").await;
+    // Saved: the page now lists the other side (possibly no one yet).
+    b.c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-testid=b2b-partners]"))
+        .await
+        .unwrap();
+}
+
+/// One meeting on her published agenda: (when, table, with whom).
+async fn agenda_of(b: &Browser, event: i64) -> (String, String, String) {
+    b.goto(&format!("/events/{event}/b2b")).await;
+    let items =
+        b.c.wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css("[data-testid=agenda]"))
+            .await
+            .unwrap()
+            .find_all(Locator::Css("[data-testid=agenda-item]"))
+            .await
+            .unwrap();
+    assert_eq!(items.len(), 1, "one meeting on the agenda");
+    (
+        b.text("[data-testid=agenda-when]").await,
+        b.text("[data-testid=agenda-table]").await,
+        b.text("[data-testid=agenda-with]").await,
+    )
+}
+
+/// Issue 17's acceptance: a buyer registers for a B2B session and asks a cooperative for a
+/// meeting; the cooperative accepts; the organiser runs the scheduler and publishes; both see
+/// the same slot and table on their agendas. At the door the officer, whose browser runs no
+/// JavaScript (she does the organiser's part in it too), checks the buyer in by her code.
+async fn a_buyer_meets_a_cooperative_at_a_b2b_session_and_is_checked_in_without_javascript(
+    app: TestApp,
+) {
+    use ketnoi_domain::role::MemberRole;
+    let officer = app
+        .user(
+            "canbo.thanhpho@example.com",
+            PlatformRole::UnionOfficer,
+            None,
+        )
+        .await;
+    app.user("nguoimua@example.com", PlatformRole::User, None)
+        .await;
+    let org = app.cooperative("htx-gom-bat-trang", "00577").await;
+    let owner = app.user("chu@example.com", PlatformRole::User, None).await;
+    app.member(&org, &owner, MemberRole::Owner).await;
+    let created = app
+        .client_as(&officer)
+        .await
+        .submit(
+            "/union/events/new",
+            "/union/events",
+            &[
+                ("kind", "b2b_matchmaking"),
+                ("name", "Kết nối giao thương HTX nữ Hà Nội"),
+                (
+                    "description",
+                    "Gặp gỡ trực tiếp giữa người mua và hợp tác xã do phụ nữ quản lý.",
+                ),
+                ("start_date", "2099-05-20"),
+                ("venue_name", "Cung Văn hóa Lao động Hữu nghị"),
+                ("organizer", "Hội LHPN Hà Nội"),
+                ("visitor_quota", "50"),
+                ("audience_cooperatives", "on"),
+                ("audience_buyers", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let id: i64 = created
+        .location
+        .unwrap()
+        .trim_start_matches("/union/events/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let Some(desk) = Browser::open_without_javascript(&app).await else {
+        return;
+    };
+    let Some(buyer) = Browser::open(&app).await else {
+        return;
+    };
+    let Some(coop) = Browser::open(&app).await else {
+        return;
+    };
+
+    // The organiser's session: three 20-minute slots from 09:00 (the form's first slot) at
+    // five tables.
+    desk.sign_in("canbo.thanhpho@example.com").await;
+    let admin = format!("/union/events/{id}/b2b");
+    desk.goto(&admin).await;
+    assert!(
+        !desk.page_runs_scripts().await,
+        "the officer's browser runs no scripts"
+    );
+    for (name, value) in [("slot_minutes", "20"), ("slots", "3"), ("tables", "5")] {
+        desk.fill(name, value).await;
+    }
+    desk.click("[data-testid=b2b-save-session]").await;
+    desk.c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-testid=b2b-run-scheduler]"))
+        .await
+        .unwrap();
+
+    // The buyer registers (her ticket) and says what she looks for.
+    buyer.sign_in("nguoimua@example.com").await;
+    let (_, code) = register_for(&buyer, id, "Chị Mai Anh", None).await;
+    b2b_profile(
+        &buyer,
+        id,
+        "buyer",
+        "Chuỗi cửa hàng quà tặng ở Hà Nội",
+        "Gốm men lam, đặt 500 bộ ấm chén",
+    )
+    .await;
+
+    // The cooperative's owner registers for her cooperative and says what it offers.
+    coop.sign_in("chu@example.com").await;
+    register_for(&coop, id, "Chị Hoa", Some("htx-gom-bat-trang")).await;
+    b2b_profile(
+        &coop,
+        id,
+        "cooperative",
+        "Gốm men lam Bát Tràng, ấm chén, bình hoa",
+        "Người mua sỉ",
+    )
+    .await;
+    let partner = coop.text("[data-testid=b2b-partner]").await;
+    assert!(partner.contains("Chị Mai Anh"), "{partner}");
+
+    // The buyer asks the cooperative for a meeting.
+    let page = format!("/events/{id}/b2b");
+    buyer.goto(&page).await;
+    let partner = buyer.text("[data-testid=b2b-partner]").await;
+    assert!(partner.contains("HTX htx-gom-bat-trang"), "{partner}");
+    assert!(partner.contains("Gốm men lam Bát Tràng"), "{partner}");
+    buyer
+        .fill("message", "Chị muốn xem mẫu ấm chén men lam ạ.")
+        .await;
+    buyer
+        .click("[data-testid=b2b-partner] [data-testid=b2b-request]")
+        .await;
+    buyer
+        .c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-testid=b2b-meeting] .status-requested"))
+        .await
+        .unwrap();
+
+    // The owner sees the request with its message, and accepts.
+    coop.goto(&page).await;
+    let request = coop.text("[data-testid=b2b-meeting]").await;
+    assert!(request.contains("xem mẫu ấm chén"), "{request}");
+    coop.click("[data-testid=b2b-meeting] [data-testid=b2b-accept]")
+        .await;
+    coop.c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-testid=b2b-meeting] .status-accepted"))
+        .await
+        .unwrap();
+
+    // The organiser runs the scheduler (the one accepted meeting is placed) and publishes.
+    desk.goto(&admin).await;
+    desk.click("[data-testid=b2b-run-scheduler]").await;
+    let run = desk.text("[data-testid=b2b-run]").await;
+    assert_eq!(
+        desk.text("[data-testid=b2b-run] strong").await,
+        "1",
+        "{run}"
+    );
+    desk.click("[data-testid=b2b-publish]").await;
+    desk.text("[data-testid=b2b-published]").await;
+
+    // Both agendas: the same slot at the same table, each with the other.
+    let (buyer_when, buyer_table, buyer_with) = agenda_of(&buyer, id).await;
+    let (coop_when, coop_table, coop_with) = agenda_of(&coop, id).await;
+    assert_eq!(buyer_when, coop_when);
+    assert_eq!(buyer_table, coop_table);
+    assert!(buyer_when.starts_with("09:"), "{buyer_when}");
+    assert!(buyer_with.contains("HTX htx-gom-bat-trang"), "{buyer_with}");
+    assert!(coop_with.contains("Chị Mai Anh"), "{coop_with}");
+    let shots = std::path::Path::new("/tmp/b2b-shots");
+    let backend = if app.sqlite_path().is_some() {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    buyer
+        .screenshot_to(&shots.join(format!("{backend}-buyer-agenda.png")))
+        .await;
+
+    // At the door, without JavaScript: the code typed, the buyer welcomed by name.
+    let door = format!("/union/events/{id}/checkin");
+    desk.goto(&door).await;
+    assert!(!desk.page_runs_scripts().await);
+    // The camera's button is what scan.js would add: the typed form stands alone.
+    assert!(
+        desk.c
+            .find(Locator::Css("#scanner"))
+            .await
+            .unwrap()
+            .attr("hidden")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    desk.fill("code", &code).await;
+    desk.click("[data-testid=checkin-submit]").await;
+    desk.text("[data-testid=checkin-ok]").await;
+    assert_eq!(desk.text("[data-testid=checkin-name]").await, "Chị Mai Anh");
+    let count = desk.text("[data-testid=checkin-count] strong").await;
+    assert_eq!(count, "1");
+    desk.screenshot_to(&shots.join(format!("{backend}-checkin-ok.png")))
+        .await;
+
+    desk.close().await;
+    buyer.close().await;
+    coop.close().await;
 }

@@ -5,6 +5,7 @@
 mod accounts;
 mod api;
 mod authorization;
+mod b2b;
 mod bank;
 mod catalogue;
 mod checkout;

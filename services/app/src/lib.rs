@@ -2,6 +2,7 @@
 //! transaction and writes its audit and outbox rows inside it, so pages, the JSON API, the
 //! command line and the worker share one copy of every rule. Nothing here knows HTTP.
 
+pub mod b2b;
 pub mod config;
 pub mod digest;
 pub mod error;

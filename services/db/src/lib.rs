@@ -8,6 +8,7 @@ mod filter;
 mod pool;
 
 pub mod audit;
+pub mod b2b;
 pub mod badges;
 pub mod cart;
 pub mod demo;

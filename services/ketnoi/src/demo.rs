@@ -115,6 +115,83 @@ async fn seed_events(db: &Db) -> anyhow::Result<()> {
         };
         let _ = ketnoi_db::registrations::register(&mut tx, &r).await?;
     }
+    // The coming B2B session: slots and tables set, the buyer and the demo cooperative have
+    // profiles, and the buyer asked the cooperative for a meeting (hers to accept).
+    if let Some(b2b) = upcoming.iter().find(|e| e.kind == "b2b_matchmaking") {
+        ketnoi_db::b2b::set_session(
+            tx.conn(),
+            &ketnoi_db::b2b::Session {
+                event_id: b2b.id,
+                first_slot: "09:00".into(),
+                slot_minutes: 20,
+                slots: 12,
+                tables: 20,
+                scheduled_at: None,
+                published_at: None,
+            },
+        )
+        .await?;
+        let types = ketnoi_db::events::ticket_types(tx.conn(), b2b.id).await?;
+        let mut regs = Vec::new();
+        for (user, org_id) in [(&buyer, None), (&owner, org.as_ref().map(|o| o.id))] {
+            let wanted = if org_id.is_some() {
+                TicketKind::Exhibitor
+            } else {
+                TicketKind::Visitor
+            };
+            let Some(t) = types
+                .iter()
+                .find(|t| t.kind == wanted.as_str())
+                .or_else(|| types.first())
+            else {
+                continue;
+            };
+            let r = NewRegistration {
+                event_id: b2b.id,
+                ticket_type_id: t.id,
+                user_id: user.id,
+                org_id,
+                attendee_name: user.display_name.clone(),
+                role: None,
+                booth_request: None,
+            };
+            if let Ok(reg) = ketnoi_db::registrations::register(&mut tx, &r).await? {
+                regs.push(reg.id);
+            }
+        }
+        if let [b, c] = regs[..] {
+            let all_day = (1i64 << 12) - 1;
+            ketnoi_db::b2b::save_profile(
+                tx.conn(),
+                b,
+                b2b.id,
+                "buyer",
+                "Chuỗi 12 cửa hàng thực phẩm sạch ở Hà Nội",
+                "Gạo, rau an toàn, quà Tết làng nghề",
+                all_day,
+            )
+            .await?;
+            ketnoi_db::b2b::save_profile(
+                tx.conn(),
+                c,
+                b2b.id,
+                "cooperative",
+                "Gốm sứ men lam, quà tặng doanh nghiệp",
+                "Nhà phân phối, đơn hàng quà Tết",
+                all_day & !0b11,
+            )
+            .await?;
+            ketnoi_db::b2b::request(
+                tx.conn(),
+                b2b.id,
+                b,
+                c,
+                b,
+                Some("Chúng tôi muốn đặt quà Tết cho 12 cửa hàng."),
+            )
+            .await?;
+        }
+    }
     let held_on = chrono::NaiveDate::from_ymd_opt(2026, 4, 8).unwrap_or(today);
     ketnoi_db::training::record(
         tx.conn(),

@@ -107,6 +107,13 @@ route_map! {
     get "/my/tickets/{id}" => pages::events::show_ticket, SignedIn;
     get "/my/tickets/{id}/qr.png" => pages::events::ticket_qr, SignedIn;
     post "/my/tickets/{id}/cancel" => pages::events::cancel_ticket, SignedIn;
+    // B2B sessions: each handler checks she holds a confirmed place (and the meeting is hers).
+    get "/events/{id}/b2b" => pages::b2b::show_b2b, SignedIn;
+    post "/events/{id}/b2b/profile" => pages::b2b::save_profile, SignedIn;
+    post "/events/{id}/b2b/requests" => pages::b2b::request_meeting, SignedIn;
+    get "/events/{id}/b2b/agenda.ics" => pages::b2b::agenda_ics, SignedIn;
+    post "/b2b/meetings/{id}/answer" => pages::b2b::answer_meeting, SignedIn;
+    post "/b2b/meetings/{id}/outcome" => pages::b2b::record_outcome, SignedIn;
 
     // Conversations: each handler checks that the user takes part in the conversation.
     post "/listings/{id}/inquiry" => pages::messages::create_inquiry, SignedIn;
@@ -216,6 +223,11 @@ route_map! {
     post "/union/events/{id}/booths" => pages::union::events::allocate_booth, Officer;
     get "/union/events/{id}/checkin" => pages::union::events::show_checkin, Officer;
     post "/union/events/{id}/checkin" => pages::union::events::check_in, Officer;
+    get "/union/events/{id}/b2b" => pages::union::b2b::show_b2b, Officer;
+    post "/union/events/{id}/b2b/session" => pages::union::b2b::save_session, Officer;
+    post "/union/events/{id}/b2b/schedule" => pages::union::b2b::run_schedule, Officer;
+    post "/union/events/{id}/b2b/publish" => pages::union::b2b::publish, Officer;
+    get "/union/events/{id}/b2b/report.xlsx" => pages::union::b2b::export_report, Officer;
     get "/union/training" => pages::union::training::show_training, Officer;
     post "/union/training" => pages::union::training::create_training, Officer;
     get "/union/payouts" => pages::union::payouts::show_payouts, Officer;

@@ -196,6 +196,7 @@ struct EventPage {
     orgs: Vec<(String, String)>,
     roles: Vec<(&'static str, String)>,
     training: bool,
+    b2b: bool,
     can_manage: bool,
     partners: String,
     audience: String,
@@ -363,6 +364,7 @@ async fn event_page(
                 .map(|r| (r.as_str(), t.get(&format!("training-role-{}", r.as_str()))))
                 .collect(),
             training: Kind::parse(&e.kind) == Some(Kind::Training),
+            b2b: Kind::parse(&e.kind) == Some(Kind::B2b),
             can_manage: ctx.user.as_ref().is_some_and(|u| manages(u, e)),
             partners: e.partners.clone(),
             audience: ketnoi_domain::event::parse_audience(&e.audience)

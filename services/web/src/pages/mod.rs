@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod b2b;
 pub mod cart;
 pub mod directory;
 pub mod error;

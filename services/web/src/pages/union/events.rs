@@ -632,6 +632,7 @@ struct EventAdminPage {
     checked_in: i64,
     rows: Vec<RegistrationRow>,
     saved: bool,
+    b2b: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -689,6 +690,7 @@ pub async fn show_event(
         checked_in,
         rows,
         saved: !q.saved.is_empty(),
+        b2b: Kind::parse(&e.kind) == Some(Kind::B2b),
     })
 }
 

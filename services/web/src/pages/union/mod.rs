@@ -3,6 +3,7 @@
 //! exports, the network's join requests and reports, and the payout ledger in submodules.
 
 pub mod announcements;
+pub mod b2b;
 pub mod events;
 pub mod imports;
 pub mod network;
