@@ -409,6 +409,32 @@ async fn a_b2b_session_runs_from_profiles_to_the_report(app: TestApp) {
         total[1..6].iter().map(n).collect::<Vec<_>>(),
         vec![3, 2, 1, 1, 150_000_000]
     );
+    // The outcome must be chosen.
+    assert_eq!(
+        outcome(&buyers[1].0, of(buyers[1].1, coops[0].1), "", "").await,
+        400
+    );
+    // Other slots or tables: the schedule made for the old ones is gone, and unpublished.
+    let changed = oc
+        .submit(
+            &admin,
+            &format!("{admin}/session"),
+            &[
+                ("first_slot", "09:00"),
+                ("slot_minutes", "20"),
+                ("slots", "3"),
+                ("tables", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, 303);
+    let after = ketnoi_db::b2b::meetings(app.db.conn(), id).await.unwrap();
+    assert!(after.iter().all(|m| m.slot.is_none()), "{after:?}");
+    let s = ketnoi_db::b2b::session(app.db.conn(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(s.scheduled_at.is_none() && s.published_at.is_none());
     // Only the organiser's scope.
     let ward = app
         .user(

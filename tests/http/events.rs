@@ -185,6 +185,18 @@ async fn an_officer_creates_an_event_everyone_sees_with_json_ld_and_a_calendar_f
         ics.body
             .contains("SUMMARY:Diễn đàn Phụ nữ Khởi nghiệp Hợp tác xã")
     );
+    // Search finds it without diacritics, and in English.
+    for q in ["dien dan khoi nghiep", "Women start-up", "bảo tàng phụ nữ"] {
+        let found = visitor
+            .get(&format!("/search?q={}", q.replace(' ', "+")))
+            .await;
+        assert!(
+            found.body.contains(&format!("href=\"/events/{id}\"")),
+            "{q}"
+        );
+    }
+    let missed = visitor.get("/search?q=dien+dan+gom").await;
+    assert!(!missed.body.contains(&format!("href=\"/events/{id}\"")));
     assert_eq!(visitor.get("/events/999999").await.status, 404);
     assert_eq!(visitor.get("/events/999999/event.ics").await.status, 404);
 
@@ -635,6 +647,14 @@ async fn officers_run_only_their_scope_and_tickets_show_only_to_their_holders(ap
             .body
             .contains("A12")
     );
+    // The cooperative's profile says where to meet it.
+    let profile = app.client().get("/orgs/htx-gom-bat-trang").await;
+    assert!(
+        profile.body.contains("data-testid=\"org-exhibits\""),
+        "{}",
+        profile.body
+    );
+    assert!(profile.body.contains(&format!("href=\"/events/{fair}\"")));
 }
 
 async fn attendance_at_a_training_course_becomes_a_training_record(app: TestApp) {

@@ -48,9 +48,27 @@ pub async fn session(conn: Conn<'_>, event_id: i64) -> Result<Option<Session>> {
         .await)?)
 }
 
-/// Sets a session's slots and tables (a change clears a schedule not yet published).
-pub async fn set_session(conn: Conn<'_>, s: &Session) -> Result<()> {
-    on!(conn, e => sqlx::query(
+/// Sets a session's slots and tables. A schedule made for other slots or tables no longer
+/// fits: a change clears it (and its publication), in the same transaction.
+pub async fn set_session(tx: &mut Tx, s: &Session) -> Result<()> {
+    let old = session(tx.conn(), s.event_id).await?;
+    let changed = old.is_some_and(|o| {
+        (o.first_slot.as_str(), o.slot_minutes, o.slots, o.tables)
+            != (s.first_slot.as_str(), s.slot_minutes, s.slots, s.tables)
+    });
+    if changed {
+        on!(tx.conn(), e => sqlx::query("UPDATE b2b_meetings SET slot = NULL, table_no = NULL WHERE event_id = $1")
+            .bind(s.event_id)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+        on!(tx.conn(), e => sqlx::query("UPDATE b2b_sessions SET scheduled_at = NULL, published_at = NULL WHERE event_id = $1")
+            .bind(s.event_id)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    on!(tx.conn(), e => sqlx::query(
         "INSERT INTO b2b_sessions (event_id, first_slot, slot_minutes, slots, tables) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (event_id) DO UPDATE SET first_slot = excluded.first_slot, slot_minutes = excluded.slot_minutes, \
            slots = excluded.slots, tables = excluded.tables")

@@ -189,6 +189,18 @@ pub async fn past(conn: Conn<'_>, today: NaiveDate, limit: i64) -> Result<Vec<Ev
     )
 }
 
+/// Events not yet over where a cooperative has a confirmed booth, soonest first.
+pub async fn exhibiting(conn: Conn<'_>, org_id: i64, today: NaiveDate) -> Result<Vec<Event>> {
+    Ok(on!(conn, e => sqlx::query_as(select_events!(
+        "WHERE end_date >= $2 AND id IN (SELECT r.event_id FROM registrations r JOIN ticket_types t ON t.id = r.ticket_type_id \
+           WHERE r.org_id = $1 AND r.status = 'confirmed' AND t.kind = 'exhibitor') \
+         ORDER BY start_date, id LIMIT 10"))
+        .bind(org_id)
+        .bind(today)
+        .fetch_all(e)
+        .await)?)
+}
+
 pub async fn count(conn: Conn<'_>) -> Result<i64> {
     Ok(on!(conn, e => sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(e).await)?)
 }

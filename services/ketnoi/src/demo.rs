@@ -119,7 +119,7 @@ async fn seed_events(db: &Db) -> anyhow::Result<()> {
     // profiles, and the buyer asked the cooperative for a meeting (hers to accept).
     if let Some(b2b) = upcoming.iter().find(|e| e.kind == "b2b_matchmaking") {
         ketnoi_db::b2b::set_session(
-            tx.conn(),
+            &mut tx,
             &ketnoi_db::b2b::Session {
                 event_id: b2b.id,
                 first_slot: "09:00".into(),

@@ -220,3 +220,6 @@ b2b-mail-body = Your meetings at { $event } on { $date }:
     { $agenda }
     See them and add them to your calendar: { $link }
 b2b-mail-line = { $start }–{ $end }, table { $table }: { $other }
+org-exhibits = Meet us at
+b2b-outcome-choose = — Choose an outcome —
+b2b-err-outcome = Choose how the meeting went.

@@ -220,3 +220,6 @@ b2b-mail-body = Lịch gặp của bạn tại { $event } ngày { $date }:
     { $agenda }
     Xem và thêm vào lịch: { $link }
 b2b-mail-line = { $start }–{ $end }, bàn { $table }: { $other }
+org-exhibits = Gặp chúng tôi tại
+b2b-outcome-choose = — Chọn kết quả —
+b2b-err-outcome = Hãy chọn kết quả của cuộc gặp.

@@ -477,7 +477,7 @@ pub async fn record_outcome(
     ctx.require_csrf(&state, &form.csrf)?;
     let (m, reg) = her_meeting(&state, &user, id).await?;
     if !OUTCOMES.contains(&form.outcome.as_str()) {
-        return Err(AppError::BadRequest(Msg::new("err-invalid-choice")));
+        return Err(AppError::BadRequest(Msg::new("b2b-err-outcome")));
     }
     let digits: String = form.value.chars().filter(char::is_ascii_digit).collect();
     let value = match (form.outcome.as_str(), digits.as_str()) {

@@ -477,6 +477,8 @@ struct ProfilePage {
     share_url: String,
     /// How long the cooperative usually takes to confirm an order (median), when known.
     confirms_in: Option<String>,
+    /// Coming fairs where it has a booth.
+    exhibits: Vec<super::events::EventView>,
 }
 
 /// "3 giờ 20 phút" / "3 h 20 min": a confirmation time in words.
@@ -554,6 +556,7 @@ pub async fn show_org(
     };
     let (limit, offset) = super::page_window(page);
     let cards = listings::public_cards(db.conn(), &filter, today, limit, offset).await?;
+    let exhibits = ketnoi_db::events::exhibiting(db.conn(), org.id, today).await?;
     drop(db);
     let commune = org.commune_code.as_deref().and_then(admin_units::commune);
     let address = [
@@ -619,6 +622,10 @@ pub async fn show_org(
     let confirms_in = confirms_in.map(|s| duration_words(&ctx, chrono::Duration::seconds(s)));
     render(&ProfilePage {
         confirms_in,
+        exhibits: exhibits
+            .iter()
+            .map(|e| super::events::view(e, &ctx))
+            .collect(),
         layout: Layout::new(&ctx, org.name.clone()),
         kind_label: ctx.tr().get(&format!("kind-{}", org.kind.as_str())),
         legacy_district: commune.map(|c| c.legacy_district_main.clone()),

@@ -47,6 +47,7 @@ pub(crate) fn render(
             path: "/".to_owned(),
             unread: 0,
             acts_for_orgs: false,
+            title_lang: "",
         },
     };
     let message = err.message(locale);

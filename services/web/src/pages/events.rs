@@ -65,6 +65,15 @@ pub fn venue(e: &Event, ctx: &Ctx) -> String {
     parts.join(", ")
 }
 
+/// The language of the name [`Event::name_in`] shows.
+pub fn name_lang(e: &Event, ctx: &Ctx) -> &'static str {
+    if ctx.locale == Locale::En && !e.name_en.is_empty() {
+        "en"
+    } else {
+        "vi"
+    }
+}
+
 pub fn view(e: &Event, ctx: &Ctx) -> EventView {
     let t = ctx.tr();
     let lang = |en: &str| {
@@ -99,6 +108,50 @@ pub fn view(e: &Event, ctx: &Ctx) -> EventView {
         description: e.description_in(ctx.locale).to_owned(),
         description_lang: lang(&e.description_en),
     }
+}
+
+/// Upcoming events a search matches: every word of the query (folded: case and diacritics
+/// ignored; the last word may be the start of one) is a word of the event's names,
+/// descriptions, venue or organiser. A few dozen events are coming at any time, so they are
+/// matched here rather than indexed.
+pub async fn matching(
+    state: &AppState,
+    ctx: &Ctx,
+    query: &str,
+    limit: usize,
+) -> Result<Vec<EventView>, AppError> {
+    let folded = text::fold(query);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .collect();
+    let Some((last, rest)) = words.split_last() else {
+        return Ok(Vec::new());
+    };
+    let today = ketnoi_domain::time::today_hanoi();
+    let events = ketnoi_db::events::upcoming(state.db.conn(), today, 200).await?;
+    Ok(events
+        .iter()
+        .filter(|e| {
+            let hay = text::fold(
+                &[
+                    e.name.as_str(),
+                    &e.name_en,
+                    &e.description,
+                    &e.description_en,
+                    &e.venue_name,
+                    &e.venue_address,
+                    &e.organizer,
+                    &ctx.tr().get(&format!("event-{}", e.kind)),
+                ]
+                .join(" "),
+            );
+            let own: Vec<&str> = hay.split(|c: char| !c.is_alphanumeric()).collect();
+            rest.iter().all(|w| own.contains(w)) && own.iter().any(|o| o.starts_with(last))
+        })
+        .take(limit)
+        .map(|e| view(e, ctx))
+        .collect())
 }
 
 #[derive(Template)]
@@ -343,7 +396,11 @@ async fn event_page(
     render_status(
         status,
         &EventPage {
-            layout: Layout::new(ctx, e.name_in(ctx.locale).to_owned()),
+            layout: Layout::content_titled(
+                ctx,
+                e.name_in(ctx.locale).to_owned(),
+                name_lang(e, ctx),
+            ),
             event: view(e, ctx),
             json_ld: json_ld(e, &tickets, &url),
             open: registration_open(
@@ -574,6 +631,7 @@ pub struct TicketRow {
     pub id: i64,
     pub event_id: i64,
     pub event: String,
+    pub event_lang: &'static str,
     pub dates: String,
     pub venue: String,
     pub status: String,
@@ -599,6 +657,7 @@ async fn ticket_row(
         id: r.id,
         event_id: e.id,
         event: e.name_in(ctx.locale).to_owned(),
+        event_lang: name_lang(e, ctx),
         dates: dates(e),
         venue: venue(e, ctx),
         status: t.get(&format!("registration-{}", status.as_str())),

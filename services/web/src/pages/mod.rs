@@ -123,6 +123,9 @@ pub struct Layout {
     pub unread: i64,
     /// The header links to "My cooperative" (`/my`): she may own or manage one.
     pub acts_for_orgs: bool,
+    /// The title's language when it is content in another language than the page's (an
+    /// event's Vietnamese name on an English page): `lang` on `<title>` and the heading.
+    pub title_lang: &'static str,
 }
 
 impl Layout {
@@ -138,6 +141,16 @@ impl Layout {
             path: ctx.path.clone(),
             unread: ctx.unread_messages,
             acts_for_orgs: ctx.user.is_some() && ctx.acts_for_orgs,
+            title_lang: "",
+        }
+    }
+
+    /// A page titled by content: `lang` says the title's language when it differs from the
+    /// page's.
+    pub fn content_titled(ctx: &Ctx, title: String, lang: &'static str) -> Layout {
+        Layout {
+            title_lang: if lang == ctx.locale.code() { "" } else { lang },
+            ..Layout::new(ctx, title)
         }
     }
     pub fn titled(ctx: &Ctx, key: &str) -> Layout {

@@ -441,6 +441,8 @@ fn facets(r: &SearchResults, p: &SearchParams, ctx: &Ctx) -> Vec<FacetGroup> {
 struct ResultsPage {
     layout: Layout,
     p: SearchParams,
+    /// Coming events the words match (the first page only).
+    events: Vec<super::events::EventView>,
     hits: Vec<HitView>,
     total: u64,
     facets: Vec<FacetGroup>,
@@ -473,6 +475,11 @@ pub async fn search_page(
         .collect();
     let orgs = ketnoi_db::orgs::kinds_and_communes(state.db.conn(), &cooperatives).await?;
     let page = q.offset / PAGE_SIZE + 1;
+    let events = if page == 1 {
+        super::events::matching(&state, &ctx, &q.text, 3).await?
+    } else {
+        Vec::new()
+    };
     let t = ctx.tr();
     let with_page = |n: usize| {
         let base = with_param(&p, "page", "");
@@ -502,6 +509,7 @@ pub async fn search_page(
             .iter()
             .map(|s| ((*s).to_owned(), t.get(&format!("search-sort-{s}"))))
             .collect(),
+        events,
         prev: (page > 1).then(|| with_page(page - 1)),
         next: ((page * PAGE_SIZE) < usize::try_from(r.total).unwrap_or(usize::MAX))
             .then(|| with_page(page + 1)),

@@ -274,8 +274,9 @@ pub async fn save_session(
     let tables = bounded(&mut errors, "tables", &form.tables, 1, 1000);
     match (first, minutes, slots, tables) {
         (Some(first_slot), Some(slot_minutes), Some(slots), Some(tables)) if errors.is_empty() => {
+            let mut tx = state.db.begin().await?;
             ketnoi_db::b2b::set_session(
-                state.db.conn(),
+                &mut tx,
                 &Session {
                     event_id: e.id,
                     first_slot,
@@ -287,6 +288,7 @@ pub async fn save_session(
                 },
             )
             .await?;
+            tx.commit().await?;
             Ok(see_other(&format!("/union/events/{id}/b2b")))
         }
         _ => {

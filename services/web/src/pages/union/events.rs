@@ -682,7 +682,11 @@ pub async fn show_event(
         });
     }
     render(&EventAdminPage {
-        layout: Layout::new(&ctx, e.name_in(ctx.locale).to_owned()),
+        layout: Layout::content_titled(
+            &ctx,
+            e.name_in(ctx.locale).to_owned(),
+            crate::pages::events::name_lang(&e, &ctx),
+        ),
         id: e.id,
         dates: crate::pages::events::dates(&e),
         confirmed,
@@ -731,6 +735,7 @@ struct CheckInPage {
     layout: Layout,
     id: i64,
     event: String,
+    event_lang: &'static str,
     outcome: Option<Outcome>,
     code: String,
     checked_in: i64,
@@ -768,6 +773,7 @@ async fn desk_page(
             layout: Layout::titled(ctx, "checkin-title"),
             id: e.id,
             event: e.name_in(ctx.locale).to_owned(),
+            event_lang: crate::pages::events::name_lang(e, ctx),
             outcome,
             code,
             checked_in,
