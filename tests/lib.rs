@@ -271,6 +271,55 @@ impl Page {
 }
 
 /// A published listing of `org` (one retail offer at 250,000 ₫).
+/// Creates an event through a Union officer's form (a two-day forum with 20 free places
+/// unless `fields` say otherwise: each field given replaces the default); its id.
+pub async fn create_event(officer: &Client, fields: &[(&str, &str)]) -> i64 {
+    let mut all: Vec<(&str, &str)> = vec![
+        ("kind", "forum"),
+        ("name", "Diễn đàn Phụ nữ Khởi nghiệp Hợp tác xã"),
+        ("name_en", "Women's Cooperative Start-up Forum"),
+        (
+            "description",
+            "Gặp gỡ, chia sẻ kinh nghiệm quản trị hợp tác xã.",
+        ),
+        ("start_date", "2099-03-08"),
+        ("end_date", "2099-03-09"),
+        ("venue_name", "Bảo tàng Phụ nữ Việt Nam"),
+        ("venue_address", "36 Lý Thường Kiệt"),
+        ("venue_commune", "00070"),
+        ("latitude", "21,0245"),
+        ("longitude", "105.8510"),
+        ("audience_cooperatives", "on"),
+        ("audience_buyers", "on"),
+        ("organizer", "Hội LHPN Hà Nội"),
+        ("visitor_quota", "20"),
+    ];
+    for (k, v) in fields {
+        all.retain(|(key, _)| key != k);
+        all.push((k, v));
+    }
+    let saved = officer
+        .submit("/union/events/new", "/union/events", &all)
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    saved
+        .location
+        .unwrap()
+        .trim_start_matches("/union/events/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Registers through the event's page; the answer (303 to her ticket when done).
+pub async fn register_for(c: &Client, event: i64, fields: &[(&str, &str)]) -> Page {
+    let page = format!("/events/{event}");
+    c.submit(&page, &format!("/events/{event}/registrations"), fields)
+        .await
+}
+
 pub async fn published_listing(
     app: &TestApp,
     org: &Org,

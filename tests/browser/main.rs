@@ -1527,38 +1527,23 @@ async fn a_buyer_meets_a_cooperative_at_a_b2b_session_and_is_checked_in_without_
     let org = app.cooperative("htx-gom-bat-trang", "00577").await;
     let owner = app.user("chu@example.com", PlatformRole::User, None).await;
     app.member(&org, &owner, MemberRole::Owner).await;
-    let created = app
-        .client_as(&officer)
-        .await
-        .submit(
-            "/union/events/new",
-            "/union/events",
-            &[
-                ("kind", "b2b_matchmaking"),
-                ("name", "Kết nối giao thương HTX nữ Hà Nội"),
-                (
-                    "description",
-                    "Gặp gỡ trực tiếp giữa người mua và hợp tác xã do phụ nữ quản lý.",
-                ),
-                ("start_date", "2099-05-20"),
-                ("venue_name", "Cung Văn hóa Lao động Hữu nghị"),
-                ("organizer", "Hội LHPN Hà Nội"),
-                ("visitor_quota", "50"),
-                ("audience_cooperatives", "on"),
-                ("audience_buyers", "on"),
-            ],
-        )
-        .await;
-    assert_eq!(created.status, 303, "{}", created.body);
-    let id: i64 = created
-        .location
-        .unwrap()
-        .trim_start_matches("/union/events/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = ketnoi_tests::create_event(
+        &app.client_as(&officer).await,
+        &[
+            ("kind", "b2b_matchmaking"),
+            ("name", "Kết nối giao thương HTX nữ Hà Nội"),
+            ("name_en", ""),
+            (
+                "description",
+                "Gặp gỡ trực tiếp giữa người mua và hợp tác xã do phụ nữ quản lý.",
+            ),
+            ("start_date", "2099-05-20"),
+            ("end_date", ""),
+            ("venue_name", "Cung Văn hóa Lao động Hữu nghị"),
+            ("visitor_quota", "50"),
+        ],
+    )
+    .await;
 
     let Some(desk) = Browser::open_without_javascript(&app).await else {
         return;

@@ -6,15 +6,12 @@
 
 use calamine::{Data, Reader, Xlsx};
 use ketnoi_domain::role::{MemberRole, PlatformRole};
-use ketnoi_tests::{Client, TestApp, on_both_backends};
+use ketnoi_tests::{Client, TestApp, create_event, on_both_backends};
 
 on_both_backends!(a_b2b_session_runs_from_profiles_to_the_report);
 
 async fn register(c: &Client, event: i64, fields: &[(&str, &str)]) -> i64 {
-    let page = format!("/events/{event}");
-    let done = c
-        .submit(&page, &format!("/events/{event}/registrations"), fields)
-        .await;
+    let done = ketnoi_tests::register_for(c, event, fields).await;
     assert_eq!(done.status, 303, "{}", done.body);
     done.location
         .unwrap()
@@ -52,31 +49,19 @@ async fn a_b2b_session_runs_from_profiles_to_the_report(app: TestApp) {
         )
         .await;
     let oc = app.client_as(&officer).await;
-    let created = oc
-        .submit(
-            "/union/events/new",
-            "/union/events",
-            &[
-                ("kind", "b2b_matchmaking"),
-                ("name", "Phiên kết nối cung cầu nông sản"),
-                ("description", "Gặp gỡ giữa hợp tác xã và nhà phân phối."),
-                ("start_date", "2099-05-20"),
-                ("venue_name", "Trung tâm Hội nghị"),
-                ("organizer", "Hội LHPN Hà Nội"),
-                ("visitor_quota", "50"),
-            ],
-        )
-        .await;
-    assert_eq!(created.status, 303, "{}", created.body);
-    let id: i64 = created
-        .location
-        .unwrap()
-        .trim_start_matches("/union/events/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let id = create_event(
+        &oc,
+        &[
+            ("kind", "b2b_matchmaking"),
+            ("name", "Phiên kết nối cung cầu nông sản"),
+            ("name_en", ""),
+            ("description", "Gặp gỡ giữa hợp tác xã và nhà phân phối."),
+            ("start_date", "2099-05-20"),
+            ("end_date", ""),
+            ("visitor_quota", "50"),
+        ],
+    )
+    .await;
     let admin = format!("/union/events/{id}/b2b");
     let bad = oc
         .submit(

@@ -9,7 +9,7 @@ use ketnoi_db::users::{NewUser, User};
 use ketnoi_domain::Locale;
 use ketnoi_domain::event::Status;
 use ketnoi_domain::role::{MemberRole, PlatformRole};
-use ketnoi_tests::{Client, TestApp, on_both_backends};
+use ketnoi_tests::{Client, TestApp, create_event, on_both_backends, register_for as register};
 
 on_both_backends!(
     an_officer_creates_an_event_everyone_sees_with_json_ld_and_a_calendar_file,
@@ -19,45 +19,6 @@ on_both_backends!(
     attendance_at_a_training_course_becomes_a_training_record,
     governance_records_of_three_of_four_women_managers_read_75_percent,
 );
-
-/// Creates an event through the officer's form; its id.
-async fn create_event(officer: &Client, fields: &[(&str, &str)]) -> i64 {
-    let mut all: Vec<(&str, &str)> = vec![
-        ("kind", "forum"),
-        ("name", "Diễn đàn Phụ nữ Khởi nghiệp Hợp tác xã"),
-        ("name_en", "Women's Cooperative Start-up Forum"),
-        (
-            "description",
-            "Gặp gỡ, chia sẻ kinh nghiệm quản trị hợp tác xã.",
-        ),
-        ("start_date", "2099-03-08"),
-        ("end_date", "2099-03-09"),
-        ("venue_name", "Bảo tàng Phụ nữ Việt Nam"),
-        ("venue_address", "36 Lý Thường Kiệt"),
-        ("venue_commune", "00070"),
-        ("latitude", "21,0245"),
-        ("longitude", "105.8510"),
-        ("audience_cooperatives", "on"),
-        ("audience_buyers", "on"),
-        ("organizer", "Hội LHPN Hà Nội"),
-        ("visitor_quota", "20"),
-    ];
-    for (k, v) in fields {
-        all.retain(|(key, _)| key != k);
-        all.push((k, v));
-    }
-    let saved = officer
-        .submit("/union/events/new", "/union/events", &all)
-        .await;
-    assert_eq!(saved.status, 303, "{}", saved.body);
-    let to = saved.location.unwrap();
-    to.trim_start_matches("/union/events/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
 
 /// `n` people with accounts (no password: their clients get sessions directly).
 async fn people(app: &TestApp, n: usize) -> Vec<User> {
@@ -82,12 +43,6 @@ async fn people(app: &TestApp, n: usize) -> Vec<User> {
         );
     }
     out
-}
-
-async fn register(c: &Client, event: i64, fields: &[(&str, &str)]) -> ketnoi_tests::Page {
-    let page = format!("/events/{event}");
-    c.submit(&page, &format!("/events/{event}/registrations"), fields)
-        .await
 }
 
 async fn an_officer_creates_an_event_everyone_sees_with_json_ld_and_a_calendar_file(app: TestApp) {
