@@ -602,6 +602,24 @@ async fn officers_run_only_their_scope_and_tickets_show_only_to_their_holders(ap
             .body
             .contains("A12")
     );
+    // A paid booth: the fee is paid at the door, and the desk says what to collect.
+    let ticket = bc.get(&format!("/my/tickets/{reg}")).await.body;
+    assert!(ticket.contains("data-testid=\"ticket-fee\""));
+    let code = ticket
+        .split("data-testid=\"ticket-code\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_owned();
+    let desk = format!("/union/events/{fair}/checkin");
+    let welcome = cc.submit(&desk, &desk, &[("code", &code)]).await;
+    assert_eq!(welcome.status, 200, "{}", welcome.body);
+    assert!(
+        welcome.body.contains("Thu phí: 1.500.000"),
+        "{}",
+        welcome.body
+    );
+    assert!(welcome.body.contains("A12"));
     // The cooperative's profile says where to meet it.
     let profile = app.client().get("/orgs/htx-gom-bat-trang").await;
     assert!(

@@ -223,3 +223,6 @@ b2b-mail-line = { $start }–{ $end }, table { $table }: { $other }
 org-exhibits = Meet us at
 b2b-outcome-choose = — Choose an outcome —
 b2b-err-outcome = Choose how the meeting went.
+event-fee-at-door = Paid tickets: registering holds your place now; the fee is paid at the check-in desk when you arrive (cash or a transfer to the organiser).
+ticket-fee-at-door = The fee of { $fee } is paid at the check-in desk when you arrive.
+checkin-collect = Collect the fee: { $fee }

@@ -223,3 +223,6 @@ b2b-mail-line = { $start }–{ $end }, bàn { $table }: { $other }
 org-exhibits = Gặp chúng tôi tại
 b2b-outcome-choose = — Chọn kết quả —
 b2b-err-outcome = Hãy chọn kết quả của cuộc gặp.
+event-fee-at-door = Vé có phí: đăng ký giữ chỗ ngay, phí nộp tại bàn điểm danh khi đến sự kiện (tiền mặt hoặc chuyển khoản cho ban tổ chức).
+ticket-fee-at-door = Phí { $fee } nộp tại bàn điểm danh khi bạn đến.
+checkin-collect = Thu phí: { $fee }

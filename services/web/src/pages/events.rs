@@ -211,6 +211,7 @@ pub struct TicketView {
     pub left: i64,
     pub quota: i64,
     pub exhibitor: bool,
+    pub paid: bool,
 }
 
 fn ticket_view(t: &TicketType, ctx: &Ctx) -> TicketView {
@@ -225,6 +226,7 @@ fn ticket_view(t: &TicketType, ctx: &Ctx) -> TicketView {
         left: t.left(),
         quota: t.quota,
         exhibitor: t.kind == TicketKind::Exhibitor.as_str(),
+        paid: t.price_vnd > 0,
     }
 }
 
@@ -243,6 +245,7 @@ struct EventPage {
     json_ld: String,
     tickets: Vec<TicketView>,
     has_exhibitor: bool,
+    has_paid: bool,
     open: bool,
     signed_in: bool,
     mine: Option<MineView>,
@@ -412,6 +415,7 @@ async fn event_page(
             has_exhibitor: tickets
                 .iter()
                 .any(|x| x.kind == TicketKind::Exhibitor.as_str()),
+            has_paid: tickets.iter().any(|x| x.price_vnd > 0),
             tickets: tickets.iter().map(|x| ticket_view(x, ctx)).collect(),
             signed_in: ctx.user.is_some(),
             mine,
@@ -639,6 +643,8 @@ pub struct TicketRow {
     pub position: Option<i64>,
     pub code: String,
     pub ticket: String,
+    /// The fee she pays at the door, for a paid ticket ("" when free).
+    pub fee: String,
     pub booth: String,
     pub checked_in: Option<String>,
     pub past: bool,
@@ -668,6 +674,11 @@ async fn ticket_row(
             .iter()
             .find(|x| x.id == r.ticket_type_id)
             .map(|x| x.name_in(ctx.locale).to_owned())
+            .unwrap_or_default(),
+        fee: tickets
+            .iter()
+            .find(|x| x.id == r.ticket_type_id && x.price_vnd > 0)
+            .map(|x| Vnd(x.price_vnd).to_string())
             .unwrap_or_default(),
         booth: r.booth.clone().unwrap_or_default(),
         checked_in: r.checked_in_at.map(ketnoi_domain::time::format_hanoi),

@@ -814,15 +814,33 @@ pub async fn check_in(
     )
     .await?;
     let (outcome, status) = match desk {
-        Desk::Welcome(r) => (
-            Outcome {
-                kind: "ok",
-                message: t.get("checkin-welcome"),
-                name: r.attendee_name,
-                detail: r.booth.unwrap_or_default(),
-            },
-            StatusCode::OK,
-        ),
+        Desk::Welcome(r) => {
+            let fee = ketnoi_db::events::ticket_types(state.db.conn(), e.id)
+                .await?
+                .into_iter()
+                .find(|x| x.id == r.ticket_type_id && x.price_vnd > 0)
+                .map(|x| {
+                    t.with(
+                        "checkin-collect",
+                        "fee",
+                        &ketnoi_domain::Vnd(x.price_vnd).to_string(),
+                    )
+                });
+            let booth = r.booth.map(|b| format!("{}: {b}", t.get("ticket-booth")));
+            (
+                Outcome {
+                    kind: "ok",
+                    message: t.get("checkin-welcome"),
+                    name: r.attendee_name,
+                    detail: [fee, booth]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                },
+                StatusCode::OK,
+            )
+        }
         Desk::Again(r) => (
             Outcome {
                 kind: "again",
