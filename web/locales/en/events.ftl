@@ -226,3 +226,4 @@ b2b-err-outcome = Choose how the meeting went.
 event-fee-at-door = Paid tickets: registering holds your place now; the fee is paid at the check-in desk when you arrive (cash or a transfer to the organiser).
 ticket-fee-at-door = The fee of { $fee } is paid at the check-in desk when you arrive.
 checkin-collect = Collect the fee: { $fee }
+training-hours-n = { $hours } h

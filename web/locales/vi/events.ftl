@@ -226,3 +226,4 @@ b2b-err-outcome = Hãy chọn kết quả của cuộc gặp.
 event-fee-at-door = Vé có phí: đăng ký giữ chỗ ngay, phí nộp tại bàn điểm danh khi đến sự kiện (tiền mặt hoặc chuyển khoản cho ban tổ chức).
 ticket-fee-at-door = Phí { $fee } nộp tại bàn điểm danh khi bạn đến.
 checkin-collect = Thu phí: { $fee }
+training-hours-n = { $hours } giờ
