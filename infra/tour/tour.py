@@ -38,29 +38,31 @@ ROLES = [
     ("anonymous", None, [
         "/", "/orgs", "/orgs/map", f"/orgs/{OWNER_ORG}", "/listings", "/listings/{listing}",
         "/categories/thu-cong", "/search?q=gom+men+lam", "/search?q=zzzz", "/events",
+        "/events?when=past", "/search?q=hoi+cho+tet",
         "/signin", "/signup", "/password/forgot", "/khong-co-trang-nay",
         "/about", "/terms", "/privacy",
     ]),
     ("buyer", "nguoimua@example.com", [
         "/", "/listings/{listing}", "/cart", "/orders", "/orders/{order}", "/conversations",
-        "/account", "/orgs/new", "/favourites",
+        "/account", "/orgs/new", "/favourites", "/my/tickets",
     ]),
     ("owner", "htx.menlam@example.com", [
         "/my", f"/orgs/{OWNER_ORG}/manage", f"/orgs/{OWNER_ORG}/orders", "/orders/{order}",
         f"/orgs/{OWNER_ORG}/profile", f"/orgs/{OWNER_ORG}/listings/new",
         f"/orgs/{OWNER_ORG}/listings/{{own_listing}}", f"/orgs/{OWNER_ORG}/bank",
         f"/orgs/{OWNER_ORG}/members", "/conversations", "/network", "/account",
-        f"/orgs/{OWNER_ORG}/reports", f"/orgs/{OWNER_ORG}/reports/2026-y",
+        f"/orgs/{OWNER_ORG}/reports", f"/orgs/{OWNER_ORG}/reports/2026-y", "/my/tickets",
     ]),
     ("officer", "canbo.battrang@example.com", [
         "/union", "/union/badges", "/union/announcements", "/union/network", "/union/reports",
         "/union/payouts", "/union/imports", f"/union/audit/{OWNER_ORG}", "/network",
         "/union/plan", "/union/plan/htx-gom-moc-sen-hong/2026-y", "/union/plan/unit-report",
-        f"/union/support/{OWNER_ORG}",
+        f"/union/support/{OWNER_ORG}", "/union/training", "/union/events/new",
     ]),
     ("admin", "admin@example.com", [
         "/admin/users", "/union", "/account", "/admin/plan", "/union/plan",
         "/union/plan?period=2026-y&unit=00577", "/union/plan/unit-report?unit=00577&period=2026-y",
+        "/union/training", "/union/events/new",
     ]),
 ]
 

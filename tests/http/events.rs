@@ -569,6 +569,23 @@ async fn officers_run_only_their_scope_and_tickets_show_only_to_their_holders(ap
     .await;
     assert_eq!(no_org.status, 422, "{}", no_org.body);
     assert!(no_org.body.contains("data-testid=\"error-org\""));
+    // A member who does not run the cooperative cannot book its booth.
+    let member = app
+        .user("thanhvien@example.com", PlatformRole::User, None)
+        .await;
+    app.member(&coop, &member, MemberRole::Member).await;
+    let not_hers = register(
+        &app.client_as(&member).await,
+        fair,
+        &[
+            ("ticket", &booth_id),
+            ("attendee_name", "Chị Thu"),
+            ("org", "htx-gom-bat-trang"),
+        ],
+    )
+    .await;
+    assert_eq!(not_hers.status, 422, "{}", not_hers.body);
+    assert!(not_hers.body.contains("data-testid=\"error-org\""));
     let ok = register(
         &bc,
         fair,

@@ -189,6 +189,9 @@ pub async fn cancel(tx: &mut Tx, id: i64) -> Result<Cancelled> {
     let Some(reg) = find(tx.conn(), id).await? else {
         return Err(DbError::NotFound);
     };
+    if reg.status() == Some(Status::Cancelled) {
+        return Ok(Cancelled::Already);
+    }
     let now = crate::now();
     let n = on!(tx.conn(), e => sqlx::query(
         "UPDATE registrations SET status = 'cancelled', cancelled_at = $1 WHERE id = $2 AND status = $3")
@@ -198,7 +201,7 @@ pub async fn cancel(tx: &mut Tx, id: i64) -> Result<Cancelled> {
         .execute(e)
         .await
         .map(|x| x.rows_affected()))?;
-    if n == 0 || reg.status() == Some(Status::Cancelled) {
+    if n == 0 {
         return Ok(Cancelled::Already);
     }
     if reg.status() != Some(Status::Confirmed) {

@@ -547,7 +547,15 @@ fn validate(
         },
     };
     let exhibitor = ticket.is_some_and(|t| t.kind == TicketKind::Exhibitor.as_str());
-    if exhibitor && org.is_none() {
+    // A booth is booked for a cooperative by someone who runs it, not by any member.
+    let runs_it = orgs.iter().any(|(o, role)| {
+        Some(o.id) == org
+            && matches!(
+                role,
+                ketnoi_domain::role::MemberRole::Owner | ketnoi_domain::role::MemberRole::Manager
+            )
+    });
+    if exhibitor && !runs_it && !errs.0.contains_key("org") {
         errs.add("org", Msg::new("err-event-exhibitor-org"));
     }
     let booth_request = errs
