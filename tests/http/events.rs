@@ -337,6 +337,11 @@ async fn fifty_register_at_once_for_twenty_places_and_a_cancellation_promotes_th
         told.subject
     );
     assert!(told.body.contains(&format!("/my/tickets/{}", promoted.id)));
+    assert!(
+        told.body.contains(&format!("Mã vé: KN-{}-", promoted.id)),
+        "her code in the message: {}",
+        told.body
+    );
 }
 
 /// zbar's decoder, if it is installed (`.ci/run` installs it and requires it).

@@ -60,20 +60,27 @@ fn signature_holds(secret: &[u8], event_id: i64, registration_id: i64, sig: &str
             == 0
 }
 
+/// Where messages point and what signs ticket codes.
+#[derive(Debug, Clone, Copy)]
+pub struct Site<'a> {
+    pub public_url: &'a str,
+    pub secret: &'a [u8],
+}
+
 /// Registers a person: a place if one is left, else the waiting list. Her confirmation (or
 /// her place in the queue) is queued for her in the same transaction.
 pub async fn register(
     db: &Db,
     event: &Event,
     r: &NewRegistration,
-    public_url: &str,
+    site: Site<'_>,
 ) -> Result<std::result::Result<Registration, Refused>> {
     let mut tx = db.begin().await?;
     let reg = match registrations::register(&mut tx, r).await? {
         Ok(reg) => reg,
         Err(refused) => return Ok(Err(refused)),
     };
-    notify(&mut tx, event, &reg, public_url, false).await?;
+    notify(&mut tx, event, &reg, site, false).await?;
     tx.commit().await?;
     Ok(Ok(reg))
 }
@@ -84,7 +91,7 @@ pub async fn cancel(
     db: &Db,
     event: &Event,
     registration_id: i64,
-    public_url: &str,
+    site: Site<'_>,
 ) -> Result<Cancelled> {
     let mut tx = db.begin().await?;
     let done = registrations::cancel(&mut tx, registration_id).await?;
@@ -92,7 +99,7 @@ pub async fn cancel(
         promoted: Some(p), ..
     } = &done
     {
-        notify(&mut tx, event, p, public_url, true).await?;
+        notify(&mut tx, event, p, site, true).await?;
     }
     tx.commit().await?;
     Ok(done)
@@ -103,16 +110,16 @@ pub async fn tell_promoted(
     tx: &mut ketnoi_db::Tx,
     event: &Event,
     reg: &Registration,
-    public_url: &str,
+    site: Site<'_>,
 ) -> Result<()> {
-    notify(tx, event, reg, public_url, true).await
+    notify(tx, event, reg, site, true).await
 }
 
 async fn notify(
     tx: &mut ketnoi_db::Tx,
     event: &Event,
     reg: &Registration,
-    public_url: &str,
+    site: Site<'_>,
     promoted: bool,
 ) -> Result<()> {
     let Some(user) = ketnoi_db::users::find(tx.conn(), reg.user_id).await? else {
@@ -122,7 +129,7 @@ async fn notify(
         return Ok(());
     };
     let locale = user.locale;
-    let (kind, subject, body) = compose(locale, event, reg, public_url, promoted);
+    let (kind, subject, body) = compose(locale, event, reg, site, promoted);
     outbox::enqueue(
         tx.conn(),
         &NewMessage {
@@ -141,10 +148,10 @@ fn compose(
     locale: Locale,
     event: &Event,
     reg: &Registration,
-    public_url: &str,
+    site: Site<'_>,
     promoted: bool,
 ) -> (&'static str, String, String) {
-    let base = public_url.trim_end_matches('/');
+    let base = site.public_url.trim_end_matches('/');
     let name = event.name_in(locale).to_owned();
     let dates = if event.start_date == event.end_date {
         event.start_date.format("%d/%m/%Y").to_string()
@@ -160,6 +167,7 @@ fn compose(
         ("dates", dates),
         ("venue", event.venue_name.clone()),
         ("link", format!("{base}/my/tickets/{}", reg.id)),
+        ("code", ticket_code(site.secret, event.id, reg.id)),
     ];
     let (kind, key) = match (promoted, reg.status()) {
         (true, _) => ("event_promoted", "event-mail-promoted"),

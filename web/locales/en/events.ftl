@@ -115,12 +115,14 @@ err-training-org = Choose the trained person's cooperative (not needed for Union
 err-training-future = The training date cannot be in the future.
 event-mail-confirmed-subject = Registered: { $event }
 event-mail-confirmed-body = You have a place at { $event } ({ $dates }, { $venue }).
+    Ticket code: { $code }
     Your ticket and its QR code for check-in: { $link }
 event-mail-waitlisted-subject = Waiting list: { $event }
 event-mail-waitlisted-body = { $event } ({ $dates }) is full. You are on the waiting list and will be told as soon as a place frees up.
     See your place in the queue: { $link }
 event-mail-promoted-subject = A place for you: { $event }
 event-mail-promoted-body = Someone cancelled, so you now have a place at { $event } ({ $dates }, { $venue }).
+    Ticket code: { $code }
     Your ticket and its QR code for check-in: { $link }
     If you cannot come, please cancel so that someone else can.
 training-title = Training records

@@ -115,12 +115,14 @@ err-training-org = Hãy chọn hợp tác xã của người được đào tạ
 err-training-future = Ngày đào tạo không được ở tương lai.
 event-mail-confirmed-subject = Đã đăng ký: { $event }
 event-mail-confirmed-body = Bạn đã có chỗ tại { $event } ({ $dates }, { $venue }).
+    Mã vé: { $code }
     Vé và mã QR để điểm danh: { $link }
 event-mail-waitlisted-subject = Danh sách chờ: { $event }
 event-mail-waitlisted-body = { $event } ({ $dates }) đã hết chỗ. Bạn đang trong danh sách chờ và sẽ được báo ngay khi có chỗ.
     Xem vị trí của bạn: { $link }
 event-mail-promoted-subject = Đã có chỗ cho bạn: { $event }
 event-mail-promoted-body = Có người huỷ đăng ký nên bạn đã có chỗ tại { $event } ({ $dates }, { $venue }).
+    Mã vé: { $code }
     Vé và mã QR để điểm danh: { $link }
     Nếu không thể tham dự, hãy huỷ để nhường chỗ cho người khác.
 training-title = Hồ sơ đào tạo, tập huấn

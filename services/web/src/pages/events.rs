@@ -343,6 +343,14 @@ pub fn manages(user: &ketnoi_db::users::User, e: &Event) -> bool {
     }
 }
 
+/// The site's address and ticket-signing key, for the event use cases.
+pub fn site(state: &AppState) -> ketnoi_app::events::Site<'_> {
+    ketnoi_app::events::Site {
+        public_url: &state.config.public_url,
+        secret: state.config.secret_key.expose(),
+    }
+}
+
 pub async fn find_event(state: &AppState, id: i64) -> Result<Event, AppError> {
     ketnoi_db::events::find(state.db.conn(), id)
         .await?
@@ -616,7 +624,7 @@ pub async fn register(
             .await;
         }
     };
-    match ketnoi_app::events::register(&state.db, &e, &new, &state.config.public_url).await? {
+    match ketnoi_app::events::register(&state.db, &e, &new, site(&state)).await? {
         Ok(reg) => Ok(see_other(&format!("/my/tickets/{}", reg.id))),
         Err(Refused::AlreadyRegistered) => {
             let errs = refuse("err-event-already");
@@ -793,7 +801,7 @@ pub async fn cancel_ticket(
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
     let (r, e) = own_registration(&state, &user, id).await?;
-    match ketnoi_app::events::cancel(&state.db, &e, r.id, &state.config.public_url).await? {
+    match ketnoi_app::events::cancel(&state.db, &e, r.id, site(&state)).await? {
         Cancelled::Done { .. } | Cancelled::Already => {
             Ok(see_other(&format!("/my/tickets/{}", r.id)))
         }

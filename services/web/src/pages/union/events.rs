@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors, Msg};
 use crate::extract::{Form, PathId};
-use crate::pages::events::{find_event, manages};
+use crate::pages::events::{find_event, manages, site};
 use crate::pages::{Layout, form_errors, parse_day, render, render_status, see_other};
 use askama::Template;
 use axum::extract::State;
@@ -596,8 +596,7 @@ pub async fn update_event(
         for _ in 0..t.left() {
             match ketnoi_db::registrations::promote_next(&mut tx, t.id).await? {
                 Some(p) => {
-                    ketnoi_app::events::tell_promoted(&mut tx, &event, &p, &state.config.public_url)
-                        .await?
+                    ketnoi_app::events::tell_promoted(&mut tx, &event, &p, site(&state)).await?
                 }
                 None => break,
             }
