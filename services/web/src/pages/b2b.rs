@@ -11,8 +11,8 @@ use crate::extract::{Form, PathId};
 use crate::pages::events::find_event;
 use askama::Template;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use ketnoi_db::b2b::{Meeting, Profile, Session};
 use ketnoi_db::events::Event;
 use ketnoi_db::registrations::Registration;
@@ -548,18 +548,9 @@ pub async fn agenda_ics(
             .ends(x);
         cal.push(ev.done());
     }
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "text/calendar; charset=utf-8".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"ketnoi-b2b-{}.ics\"", e.id),
-            ),
-        ],
+    Ok(super::attachment(
+        "text/calendar; charset=utf-8",
+        &format!("ketnoi-b2b-{}.ics", e.id),
         cal.done().to_string(),
-    )
-        .into_response())
+    ))
 }

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use ketnoi_db::events::{Event, TicketType};
 use ketnoi_db::registrations::{Cancelled, NewRegistration, Refused, Registration};
 use ketnoi_domain::event::{Kind, Role, Status, TicketKind, registration_open};
-use ketnoi_domain::{Locale, Vnd, text};
+use ketnoi_domain::{Vnd, text};
 use serde::Deserialize;
 
 /// An event as lists show it.
@@ -67,22 +67,12 @@ pub fn venue(e: &Event, ctx: &Ctx) -> String {
 
 /// The language of the name [`Event::name_in`] shows.
 pub fn name_lang(e: &Event, ctx: &Ctx) -> &'static str {
-    if ctx.locale == Locale::En && !e.name_en.is_empty() {
-        "en"
-    } else {
-        "vi"
-    }
+    super::localized_lang(ctx.locale, Some(&e.name_en))
 }
 
 pub fn view(e: &Event, ctx: &Ctx) -> EventView {
     let t = ctx.tr();
-    let lang = |en: &str| {
-        if ctx.locale == Locale::En && !en.is_empty() {
-            "en"
-        } else {
-            "vi"
-        }
-    };
+    let lang = |en: &str| super::localized_lang(ctx.locale, Some(en));
     EventView {
         id: e.id,
         name: e.name_in(ctx.locale).to_owned(),
@@ -496,20 +486,11 @@ pub async fn event_ics(
         .name(&e.name)
         .push(ev.done())
         .done();
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "text/calendar; charset=utf-8".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"ketnoi-event-{}.ics\"", e.id),
-            ),
-        ],
+    Ok(super::attachment(
+        "text/calendar; charset=utf-8",
+        &format!("ketnoi-event-{}.ics", e.id),
         cal.to_string(),
-    )
-        .into_response())
+    ))
 }
 
 fn validate(
@@ -785,19 +766,13 @@ pub async fn ticket_qr(
         .into_response())
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct CsrfOnly {
-    pub csrf: String,
-}
-
 /// `POST /my/tickets/{id}/cancel`: gives the place up (to the first person waiting).
 pub async fn cancel_ticket(
     State(state): State<AppState>,
     ctx: Ctx,
     CurrentUser(user): CurrentUser,
     PathId(id): PathId,
-    Form(form): Form<CsrfOnly>,
+    Form(form): Form<super::CsrfForm>,
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
     let (r, e) = own_registration(&state, &user, id).await?;

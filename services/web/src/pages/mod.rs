@@ -100,6 +100,29 @@ pub fn form_errors(err: AppError) -> Result<(StatusCode, crate::error::FieldErro
     }
 }
 
+/// A file to download: its type, its name as saved, and no caching by shared caches.
+pub fn attachment(
+    content_type: &str,
+    file_name: &str,
+    body: impl axum::response::IntoResponse,
+) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_owned(),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// A form that carries nothing but its CSRF token: a button that acts (sign out, remove a
 /// member, mark a payout transferred, start paying by card).
 #[derive(Debug, Default, serde::Deserialize)]

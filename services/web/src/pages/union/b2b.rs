@@ -8,11 +8,11 @@ use crate::context::{Ctx, CurrentUser};
 use crate::error::{AppError, FieldErrors, Msg};
 use crate::extract::{Form, PathId, Query};
 use crate::pages::events::{find_event, manages};
-use crate::pages::{Layout, render_status, see_other};
+use crate::pages::{CsrfForm, Layout, render_status, see_other};
 use askama::Template;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use ketnoi_db::b2b::{Meeting, Session};
 use ketnoi_db::events::Event;
 use ketnoi_db::users::User;
@@ -306,12 +306,6 @@ pub async fn save_session(
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct CsrfForm {
-    pub csrf: String,
-}
-
 /// `POST /union/events/{id}/b2b/schedule`: runs the scheduler over the accepted requests.
 pub async fn run_schedule(
     State(state): State<AppState>,
@@ -411,19 +405,9 @@ pub async fn export_report(
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::internal)?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"ketnoi-b2b-{}.xlsx\"", e.id),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
+    Ok(crate::pages::attachment(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("ketnoi-b2b-{}.xlsx", e.id),
         bytes,
-    )
-        .into_response())
+    ))
 }

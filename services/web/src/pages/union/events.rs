@@ -634,19 +634,13 @@ struct EventAdminPage {
     b2b: bool,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SavedQuery {
-    pub saved: String,
-}
-
 /// `GET /union/events/{id}`: who registered, the waiting list, booths, check-ins.
 pub async fn show_event(
     State(state): State<AppState>,
     ctx: Ctx,
     CurrentUser(user): CurrentUser,
     PathId(id): PathId,
-    crate::extract::Query(q): crate::extract::Query<SavedQuery>,
+    crate::extract::Query(q): crate::extract::Query<crate::pages::SavedQuery>,
 ) -> Result<Response, AppError> {
     let e = managed(&state, &user, id).await?;
     let t = ctx.tr();
