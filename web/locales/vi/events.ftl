@@ -229,3 +229,5 @@ event-fee-at-door = Vé có phí: đăng ký giữ chỗ ngay, phí nộp tại 
 ticket-fee-at-door = Phí { $fee } nộp tại bàn điểm danh khi bạn đến.
 checkin-collect = Thu phí: { $fee }
 training-hours-n = { $hours } giờ
+b2b-they-offer = Cung cấp
+b2b-they-seek = Đang tìm
