@@ -130,6 +130,11 @@ pub(crate) mod tests {
                 include_str!("../../../web/locales/vi/events.ftl"),
                 include_str!("../../../web/locales/en/events.ftl"),
             ),
+            (
+                "trace",
+                include_str!("../../../web/locales/vi/trace.ftl"),
+                include_str!("../../../web/locales/en/trace.ftl"),
+            ),
         ];
         for (name, vi, en) in files {
             let (vi, en) = (keys(vi), keys(en));

@@ -20,5 +20,6 @@ pub mod progress;
 pub mod reports;
 pub mod search_feed;
 pub mod throttle;
+pub mod trace;
 
 pub use error::{Error, FieldErrors, Msg, Result};

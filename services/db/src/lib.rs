@@ -34,6 +34,7 @@ pub mod search_feed;
 pub mod sessions;
 pub mod signups;
 pub mod support;
+pub mod trace;
 pub mod training;
 pub mod unit_reports;
 pub mod users;

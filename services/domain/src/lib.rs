@@ -4,6 +4,7 @@
 pub mod admin_units;
 pub mod catalog;
 pub mod contact;
+pub mod epcis;
 pub mod event;
 pub mod import;
 pub mod listing;
@@ -17,6 +18,7 @@ pub mod report;
 pub mod role;
 pub mod text;
 pub mod time;
+pub mod trace;
 pub mod units;
 
 pub use locale::Locale;

@@ -9,6 +9,9 @@ pub const HANOI: FixedOffset = match FixedOffset::east_opt(7 * 3600) {
     None => panic!("UTC+7 is a valid offset"),
 };
 
+/// Asia/Ho_Chi_Minh's offset from UTC in minutes (no daylight saving time).
+pub const HANOI_OFFSET_MINUTES: i64 = 7 * 60;
+
 pub fn hanoi() -> FixedOffset {
     HANOI
 }

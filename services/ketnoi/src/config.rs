@@ -21,6 +21,8 @@
 //! | `REPORT_DEADLINE_HALF` | `06-15` | when the six-monthly report is due (month-day of its year) |
 //! | `REPORT_DEADLINE_YEAR` | `10-30` | when the annual report is due (the plan: before 30 October) |
 //! | `MESSAGES_PER_MINUTE` | `30` | messages one user may post per minute |
+//! | `STAMP_COPY_CLIENTS` | `20` | a stamp scanned by more distinct clients than this within `STAMP_COPY_HOURS` is flagged as possibly copied |
+//! | `STAMP_COPY_HOURS` | `24` | the window of that count |
 //! | `STRIPE_SECRET_KEY`, `STRIPE_PUBLISHABLE_KEY`, `STRIPE_WEBHOOK_SECRET` | (none) | all three turn on card payments; secrets never logged |
 //! | `STRIPE_API_BASE` | Stripe's | the Stripe API's address (localstripe in development) |
 //! | `STRIPE_JS_URL` | `https://js.stripe.com/v3/` | where browsers load Stripe.js |
@@ -138,6 +140,14 @@ pub struct Config {
     /// Messages one user may post per minute.
     #[arg(long, env = "MESSAGES_PER_MINUTE", global = true, default_value_t = 30)]
     pub messages_per_minute: u32,
+
+    /// A stamp scanned by more distinct clients than this within `STAMP_COPY_HOURS` is
+    /// flagged as possibly copied.
+    #[arg(long, env = "STAMP_COPY_CLIENTS", global = true, default_value_t = 20)]
+    pub stamp_copy_clients: i64,
+    /// The window, in hours, of the copied-stamp count.
+    #[arg(long, env = "STAMP_COPY_HOURS", global = true, default_value_t = 24)]
+    pub stamp_copy_hours: u64,
 
     /// Stripe secret key (`sk_…`); with the publishable key and webhook secret, turns on
     /// card payments.
@@ -402,6 +412,12 @@ impl Config {
             trust_proxy: self.trust_proxy,
             page_cache_ttl: std::time::Duration::from_secs(self.page_cache_seconds),
             messages_per_minute: self.messages_per_minute,
+            stamp_copy: ketnoi_app::trace::CopyRule {
+                threshold: self.stamp_copy_clients.max(1),
+                window: std::time::Duration::from_secs(
+                    self.stamp_copy_hours.clamp(1, 24 * 365) * 3600,
+                ),
+            },
             group_max_members: self.group_max_members,
             attachment_max_bytes: self.attachment_max_mb.saturating_mul(1024 * 1024),
             stripe: self.stripe()?,

@@ -138,6 +138,9 @@ pub struct AppConfig {
     pub map_tiles: Option<crate::map::TileSource>,
     /// When the cooperatives' six-monthly and annual reports are due.
     pub report_deadlines: ketnoi_domain::report::Deadlines,
+    /// A stamp scanned by more distinct clients than `threshold` within `window` is flagged
+    /// as possibly copied (see [`ketnoi_app::trace::ScanRecorder`]).
+    pub stamp_copy: ketnoi_app::trace::CopyRule,
 }
 
 impl AppConfig {
@@ -168,6 +171,7 @@ impl AppConfig {
             storage: crate::storage::StorageConfig::default(),
             map_tiles: None,
             report_deadlines: ketnoi_domain::report::Deadlines::default(),
+            stamp_copy: ketnoi_app::trace::CopyRule::default(),
         }
     }
 }

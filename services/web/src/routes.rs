@@ -93,6 +93,14 @@ route_map! {
     get "/events/{id}" => pages::events::show_event, Public;
     get "/events/{id}/event.ics" => pages::events::event_ics, Public;
     get "/static/scan.js" => pages::assets::scan_script, Public;
+    // Traceability: a stamp's or a lot's GS1 Digital Link on our own domain (or the
+    // equivalent path of our own trace code), answered as a page or as a resolver.
+    get "/01/{gtin}" => pages::trace::resolve, Public;
+    get "/01/{gtin}/10/{lot}" => pages::trace::resolve, Public;
+    get "/01/{gtin}/10/{lot}/21/{serial}" => pages::trace::resolve, Public;
+    get "/t/{code}" => pages::trace::resolve, Public;
+    get "/t/{code}/10/{lot}" => pages::trace::resolve, Public;
+    get "/t/{code}/10/{lot}/21/{serial}" => pages::trace::resolve, Public;
 
     // Signed-in users.
     post "/signout" => pages::auth::delete_session, SignedIn;
@@ -190,6 +198,17 @@ route_map! {
     get "/orgs/{slug}/reports/{period}" => pages::manage::show_report, OrgManager;
     post "/orgs/{slug}/reports/{period}" => pages::manage::file_report, OrgManager;
     post "/orgs/{slug}/reports/{period}/correction" => pages::manage::correct_report, OrgManager;
+    get "/orgs/{slug}/trace" => pages::manage::show_trace, OrgManager;
+    post "/orgs/{slug}/trace/products" => pages::manage::enable_product, OrgManager;
+    get "/orgs/{slug}/trace/{file}" => pages::manage::export_trace, OrgManager;
+    get "/orgs/{slug}/lots/new" => pages::manage::new_lot, OrgManager;
+    post "/orgs/{slug}/lots" => pages::manage::create_lot, OrgManager;
+    get "/orgs/{slug}/lots/{id}" => pages::manage::show_lot, OrgManager;
+    post "/orgs/{slug}/lots/{id}/steps" => pages::manage::record_step, OrgManager;
+    post "/orgs/{slug}/lots/{id}/stamps" => pages::manage::make_stamps, OrgManager;
+    get "/orgs/{slug}/lots/{id}/stamps.pdf" => pages::manage::print_stamps, OrgManager;
+    post "/orgs/{slug}/lots/{id}/recall" => pages::manage::recall_lot, OrgManager;
+    get "/orgs/{slug}/lots/{id}/epcis.jsonld" => pages::manage::lot_epcis, OrgManager;
     post "/orgs/{slug}/proxies" => pages::manage::grant_proxy, OrgOwner;
     post "/orgs/{slug}/proxies/{user_id}/revoke" => pages::manage::revoke_proxy, OrgOwner;
 
@@ -258,6 +277,8 @@ route_map! {
     get "/api/v1/listings" => api::listings::list_listings, Public;
     get "/api/v1/listings/{id}" => api::listings::show_listing, Public;
     get "/api/v1/search" => api::search::search, Public;
+    get "/api/v1/lots/{id}" => api::lots::show_lot, Public;
+    get "/api/v1/lots/{id}/epcis" => api::lots::show_lot_epcis, Public;
     get "/api/v1/orgs/{slug}/members" => api::orgs::list_members, OrgMember;
     post "/api/v1/orgs/{slug}/listings" => api::listings::create_listing, OrgManager;
     put "/api/v1/orgs/{slug}/listings/{id}" => api::listings::update_listing, OrgManager;

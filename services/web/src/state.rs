@@ -42,6 +42,8 @@ pub struct Inner {
     pub payments: Payments,
     /// Whether the storage keeps writes (see [`crate::storage`]).
     pub storage: crate::storage::StorageHealth,
+    /// Counts stamp scans off the request path.
+    pub scans: ketnoi_app::trace::ScanRecorder,
 }
 
 /// The ways to pay this deployment offers: transfer and cash always, cards when Stripe is
@@ -121,6 +123,7 @@ impl AppState {
                 cash: ketnoi_payments::CashOnDelivery,
             },
             hub,
+            scans: ketnoi_app::trace::ScanRecorder::spawn(db.clone(), config.stamp_copy),
             storage: crate::storage::StorageHealth::default(),
             messages_by_user: RateLimiter::keyed(per_minute(config.messages_per_minute)),
             search,

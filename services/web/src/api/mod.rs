@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod listings;
+pub mod lots;
 pub mod openapi;
 pub mod orders;
 pub mod orgs;

@@ -95,6 +95,8 @@ impl Modify for SessionCookie {
         super::listings::list_listings,
         super::listings::show_listing,
         super::search::search,
+        super::lots::show_lot,
+        super::lots::show_lot_epcis,
         super::listings::create_listing,
         super::listings::update_listing,
         super::listings::update_listing_status,

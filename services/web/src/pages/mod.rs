@@ -28,6 +28,7 @@ pub mod payments;
 pub mod plan;
 pub mod reports;
 pub mod search;
+pub mod trace;
 pub mod union;
 
 use crate::context::Ctx;

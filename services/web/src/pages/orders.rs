@@ -173,6 +173,58 @@ struct ShowPage {
     /// What happens next, said to whoever is looking (empty once nothing is waiting).
     next: String,
     errors: FieldErrors,
+    /// The cooperative ships: for each traceable line, the lots it may ship from.
+    ship_lots: Vec<ShipLine>,
+    /// The lots the lines were shipped from: `(product, lot code, trace page)`.
+    shipped: Vec<(String, String, String)>,
+}
+
+/// A traceable line the cooperative is about to ship, and the product's lots to pick from.
+pub struct ShipLine {
+    pub item_id: i64,
+    pub title: String,
+    pub lots: Vec<(i64, String)>,
+}
+
+/// Lots offered per line when shipping, at most (the newest).
+const SHIP_LOT_CHOICES: i64 = 30;
+
+async fn ship_lines(
+    state: &AppState,
+    order: &Order,
+    items: &[orders::Item],
+) -> Result<Vec<ShipLine>, AppError> {
+    let mut out = Vec::new();
+    for (item_id, listing_id) in
+        ketnoi_db::trace::traceable_lines(state.db.conn(), order.id).await?
+    {
+        let lots: Vec<(i64, String)> =
+            ketnoi_db::trace::lots_of_listing(state.db.conn(), listing_id, SHIP_LOT_CHOICES)
+                .await?
+                .into_iter()
+                .filter(|l| !l.is_recalled())
+                .map(|l| {
+                    (
+                        l.id,
+                        format!("{} · {}", l.code, l.produced_on.format("%d/%m/%Y")),
+                    )
+                })
+                .collect();
+        if lots.is_empty() {
+            continue;
+        }
+        let title = items
+            .iter()
+            .find(|i| i.listing_id == listing_id)
+            .map(|i| i.title.clone())
+            .unwrap_or_default();
+        out.push(ShipLine {
+            item_id,
+            title,
+            lots,
+        });
+    }
+    Ok(out)
 }
 
 fn actor_label(ctx: &Ctx, actor: &str) -> String {
@@ -278,6 +330,20 @@ async fn order_page(
     let buyer = ketnoi_db::users::find(state.db.conn(), order.buyer_id).await?;
     let items = orders::items(state.db.conn(), order.id).await?;
     let timeline = orders::timeline(state.db.conn(), order.id).await?;
+    let shipped = ketnoi_db::trace::shipped_on(state.db.conn(), order.id).await?;
+    let shipped = {
+        let mut v = Vec::new();
+        for s in shipped {
+            if let Some(lot) = ketnoi_db::trace::lot(state.db.conn(), s.lot_id).await? {
+                v.push((
+                    lot.title_vi.clone(),
+                    lot.code.clone(),
+                    crate::pages::trace::path_of(&lot),
+                ));
+            }
+        }
+        v
+    };
     let mut actions = Vec::new();
     for step in Step::ALL {
         // Marking a card payment paid is Stripe's webhook's; refunding a card goes through
@@ -368,6 +434,12 @@ async fn order_page(
             !ketnoi_db::orgs::has_managers(state.db.conn(), org.id).await?,
         ),
         errors,
+        ship_lots: if rules::next(f, Step::Ship, actor).is_ok() {
+            ship_lines(state, order, &items).await?
+        } else {
+            Vec::new()
+        },
+        shipped,
     };
     render_status(status, &page)
 }
@@ -447,8 +519,19 @@ pub async fn step_order(
     ctx: Ctx,
     CurrentUser(user): CurrentUser,
     PathId(id): PathId,
-    Form(form): Form<StepForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let form = StepForm {
+        csrf: field("csrf"),
+        step: field("step"),
+    };
     ctx.require_csrf(&state, &form.csrf)?;
     let (order, actor) = order_for(&state, &user, id).await?;
     let Some(step) = Step::parse(&form.step) else {
@@ -465,8 +548,49 @@ pub async fn step_order(
         // The money goes back through Stripe first; the order follows.
         crate::pages::payments::refund_card(&state, &order).await?;
     }
+    // The lots each traceable line ships from (`lot_{item}`), checked against the line's
+    // own product before the step is taken.
+    let mut lots = Vec::new();
+    if step == Step::Ship {
+        let lines = ketnoi_db::trace::traceable_lines(state.db.conn(), order.id).await?;
+        for (item, listing) in lines {
+            let raw = field(&format!("lot_{item}"));
+            if raw.trim().is_empty() {
+                continue;
+            }
+            match raw.trim().parse::<i64>() {
+                Ok(lot_id) => match ketnoi_db::trace::lot(state.db.conn(), lot_id).await? {
+                    Some(l) if l.listing_id == listing && !l.is_recalled() => {
+                        lots.push((item, l.id))
+                    }
+                    _ => {
+                        return Err(AppError::Validation(FieldErrors::single(
+                            "_form",
+                            Msg::new("err-invalid-choice"),
+                        )));
+                    }
+                },
+                Err(_) => {
+                    return Err(AppError::Validation(FieldErrors::single(
+                        "_form",
+                        Msg::new("err-invalid-choice"),
+                    )));
+                }
+            }
+        }
+    }
     match take_step(&state, &order, step, actor, Some(user.id)).await? {
-        Ok(_) => Ok(see_other(&format!("/orders/{id}"))),
+        Ok(_) => {
+            if !lots.is_empty() {
+                let ed = ketnoi_app::listings::Editor {
+                    org_id: order.org_id,
+                    actor_id: Some(user.id),
+                    on_behalf_of: (actor == Actor::Proxy).then_some(order.org_id),
+                };
+                ketnoi_app::trace::ship_lots(&state.db, &ed, order.id, &lots).await?;
+            }
+            Ok(see_other(&format!("/orders/{id}")))
+        }
         Err(refused) => refused_page(&state, &ctx, &order, actor, refused).await,
     }
 }

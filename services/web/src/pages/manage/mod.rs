@@ -8,6 +8,7 @@ mod listings;
 mod profile;
 mod proxies;
 mod reports;
+mod trace;
 
 pub use badges::*;
 pub use dashboard::*;
@@ -15,6 +16,7 @@ pub use listings::*;
 pub use profile::*;
 pub use proxies::*;
 pub use reports::*;
+pub use trace::*;
 
 use crate::AppState;
 use crate::context::Ctx;

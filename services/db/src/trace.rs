@@ -1,0 +1,686 @@
+//! Traceability: the listings that carry trace codes, their lots and what each lot was made
+//! from (one step back), the steps recorded on a lot in the EPCIS model, serialised stamps
+//! and their scans, the lots each order line was shipped from (one step forward), and
+//! recalls. `docs/traceability.md` maps each column to the data item the rules ask for.
+
+use crate::{Conn, Db, DbError, Result, Tx, on};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// A listing that carries trace codes.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Product {
+    pub listing_id: i64,
+    pub org_id: i64,
+    pub seq: i64,
+    /// Our own trace code (`KN…`), always set.
+    pub code: String,
+    /// The GTIN-14, when the cooperative has one.
+    pub gtin: Option<String>,
+    pub title_vi: String,
+    pub title_en: Option<String>,
+    pub unit: String,
+    pub lots: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+macro_rules! select_products {
+    ($rest:literal) => {
+        concat!(
+            "SELECT p.listing_id, p.org_id, p.seq, p.code, p.gtin, l.title_vi, l.title_en, l.unit, \
+               (SELECT COUNT(*) FROM lots x WHERE x.listing_id = p.listing_id) AS lots, p.created_at \
+             FROM trace_products p JOIN listings l ON l.id = p.listing_id ",
+            $rest
+        )
+    };
+}
+
+/// Why a product, a lot or a step was not saved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Another product already carries this GTIN.
+    GtinTaken,
+    /// This product already has a lot with this code.
+    LotCodeTaken,
+    /// The cooperative has used all 99,999 product numbers.
+    NoProductNumber,
+    /// An input lot is the lot itself, or does not exist.
+    BadInput,
+}
+
+/// Makes a listing traceable (or changes its GTIN): its product number is the next free one
+/// of the cooperative, and `code_of(org_id, seq)` gives its trace code.
+pub async fn enable(
+    tx: &mut Tx,
+    listing_id: i64,
+    org_id: i64,
+    gtin: Option<&str>,
+    code_of: impl Fn(i64, i64) -> Option<String>,
+) -> Result<std::result::Result<Product, Refused>> {
+    if let Some(g) = gtin {
+        let holder: Option<i64> = on!(tx.conn(), e => sqlx::query_scalar(
+            "SELECT listing_id FROM trace_products WHERE gtin = $1")
+            .bind(g)
+            .fetch_optional(e)
+            .await)?;
+        if holder.is_some_and(|h| h != listing_id) {
+            return Ok(Err(Refused::GtinTaken));
+        }
+    }
+    if product(tx.conn(), listing_id).await?.is_some() {
+        on!(tx.conn(), e => sqlx::query("UPDATE trace_products SET gtin = $1 WHERE listing_id = $2")
+            .bind(gtin)
+            .bind(listing_id)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    } else {
+        let seq: i64 = on!(tx.conn(), e => sqlx::query_scalar(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM trace_products WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_one(e)
+            .await)?;
+        let Some(code) = code_of(org_id, seq) else {
+            return Ok(Err(Refused::NoProductNumber));
+        };
+        on!(tx.conn(), e => sqlx::query(
+            "INSERT INTO trace_products (listing_id, org_id, seq, code, gtin, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(listing_id)
+            .bind(org_id)
+            .bind(seq)
+            .bind(&code)
+            .bind(gtin)
+            .bind(crate::now())
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    match product(tx.conn(), listing_id).await? {
+        Some(p) => Ok(Ok(p)),
+        None => Err(DbError::NotFound),
+    }
+}
+
+pub async fn product(conn: Conn<'_>, listing_id: i64) -> Result<Option<Product>> {
+    Ok(
+        on!(conn, e => sqlx::query_as(select_products!("WHERE p.listing_id = $1"))
+        .bind(listing_id)
+        .fetch_optional(e)
+        .await)?,
+    )
+}
+
+/// The cooperative's traceable products, by title.
+pub async fn products_of(conn: Conn<'_>, org_id: i64) -> Result<Vec<Product>> {
+    Ok(on!(conn, e => sqlx::query_as(select_products!(
+        "WHERE p.org_id = $1 ORDER BY l.title_vi, p.listing_id"))
+        .bind(org_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// A lot with its product and cooperative.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Lot {
+    pub id: i64,
+    pub listing_id: i64,
+    pub org_id: i64,
+    pub code: String,
+    pub produced_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
+    pub quantity: i64,
+    pub unit: String,
+    pub commune_code: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub note: Option<String>,
+    pub status: String,
+    pub recalled_at: Option<DateTime<Utc>>,
+    pub recall_reason: Option<String>,
+    pub stamps: i64,
+    pub created_at: DateTime<Utc>,
+    pub product_code: String,
+    pub gtin: Option<String>,
+    pub title_vi: String,
+    pub title_en: Option<String>,
+    pub org_name: String,
+    pub org_slug: String,
+}
+
+impl Lot {
+    pub fn is_recalled(&self) -> bool {
+        self.status == "recalled"
+    }
+}
+
+macro_rules! select_lots {
+    ($rest:literal) => {
+        concat!(
+            "SELECT x.id, x.listing_id, x.org_id, x.code, x.produced_on, x.expires_on, x.quantity, x.unit, x.commune_code, \
+               x.latitude, x.longitude, x.note, x.status, x.recalled_at, x.recall_reason, x.stamps, x.created_at, \
+               p.code AS product_code, p.gtin, l.title_vi, l.title_en, o.name AS org_name, o.slug AS org_slug \
+             FROM lots x JOIN trace_products p ON p.listing_id = x.listing_id \
+               JOIN listings l ON l.id = x.listing_id JOIN organisations o ON o.id = x.org_id ",
+            $rest
+        )
+    };
+}
+
+/// A lot to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLot {
+    pub listing_id: i64,
+    pub org_id: i64,
+    pub code: String,
+    pub produced_on: NaiveDate,
+    pub expires_on: Option<NaiveDate>,
+    pub quantity: i64,
+    pub unit: String,
+    pub commune_code: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub note: Option<String>,
+    pub created_by: Option<i64>,
+    /// Lots it was made from (any cooperative's).
+    pub inputs: Vec<i64>,
+}
+
+/// Creates a lot with its inputs. Returns its id.
+pub async fn create_lot(tx: &mut Tx, l: &NewLot) -> Result<std::result::Result<i64, Refused>> {
+    let id: Option<i64> = on!(tx.conn(), e => sqlx::query_scalar(
+        "INSERT INTO lots (listing_id, org_id, code, produced_on, expires_on, quantity, unit, commune_code, latitude, \
+           longitude, note, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+         ON CONFLICT (listing_id, code) DO NOTHING RETURNING id")
+        .bind(l.listing_id)
+        .bind(l.org_id)
+        .bind(&l.code)
+        .bind(l.produced_on)
+        .bind(l.expires_on)
+        .bind(l.quantity)
+        .bind(&l.unit)
+        .bind(l.commune_code.as_deref())
+        .bind(l.latitude)
+        .bind(l.longitude)
+        .bind(l.note.as_deref())
+        .bind(l.created_by)
+        .bind(crate::now())
+        .fetch_optional(e)
+        .await)?;
+    let Some(id) = id else {
+        return Ok(Err(Refused::LotCodeTaken));
+    };
+    for input in &l.inputs {
+        if *input == id || lot(tx.conn(), *input).await?.is_none() {
+            return Ok(Err(Refused::BadInput));
+        }
+        on!(tx.conn(), e => sqlx::query(
+            "INSERT INTO lot_inputs (lot_id, input_lot_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(input)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    Ok(Ok(id))
+}
+
+pub async fn lot(conn: Conn<'_>, id: i64) -> Result<Option<Lot>> {
+    Ok(
+        on!(conn, e => sqlx::query_as(select_lots!("WHERE x.id = $1"))
+        .bind(id)
+        .fetch_optional(e)
+        .await)?,
+    )
+}
+
+/// The lot a Digital Link names: by GTIN-14 or by trace code, and lot code.
+pub async fn lot_by_key(
+    conn: Conn<'_>,
+    gtin: Option<&str>,
+    code: Option<&str>,
+    lot_code: &str,
+) -> Result<Option<Lot>> {
+    Ok(on!(conn, e => sqlx::query_as(select_lots!(
+        "WHERE (p.gtin = $1 OR p.code = $2) AND x.code = $3"))
+        .bind(gtin)
+        .bind(code)
+        .bind(lot_code)
+        .fetch_optional(e)
+        .await)?)
+}
+
+/// The product a Digital Link without a lot names.
+pub async fn product_by_key(
+    conn: Conn<'_>,
+    gtin: Option<&str>,
+    code: Option<&str>,
+) -> Result<Option<Product>> {
+    Ok(on!(conn, e => sqlx::query_as(select_products!(
+        "WHERE p.gtin = $1 OR p.code = $2"))
+        .bind(gtin)
+        .bind(code)
+        .fetch_optional(e)
+        .await)?)
+}
+
+/// The cooperative's lots, newest first.
+pub async fn lots_of(conn: Conn<'_>, org_id: i64, limit: i64) -> Result<Vec<Lot>> {
+    Ok(on!(conn, e => sqlx::query_as(select_lots!(
+        "WHERE x.org_id = $1 ORDER BY x.produced_on DESC, x.id DESC LIMIT $2"))
+        .bind(org_id)
+        .bind(limit)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// A product's lots, newest first.
+pub async fn lots_of_listing(conn: Conn<'_>, listing_id: i64, limit: i64) -> Result<Vec<Lot>> {
+    Ok(on!(conn, e => sqlx::query_as(select_lots!(
+        "WHERE x.listing_id = $1 ORDER BY x.produced_on DESC, x.id DESC LIMIT $2"))
+        .bind(listing_id)
+        .bind(limit)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// One step back: the lots this lot was made from.
+pub async fn inputs(conn: Conn<'_>, lot_id: i64) -> Result<Vec<Lot>> {
+    Ok(on!(conn, e => sqlx::query_as(select_lots!(
+        "JOIN lot_inputs i ON i.input_lot_id = x.id WHERE i.lot_id = $1 ORDER BY x.id"))
+        .bind(lot_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// One step forward within Ketnoi: the lots made from this one.
+pub async fn outputs(conn: Conn<'_>, lot_id: i64) -> Result<Vec<Lot>> {
+    Ok(on!(conn, e => sqlx::query_as(select_lots!(
+        "JOIN lot_inputs i ON i.lot_id = x.id WHERE i.input_lot_id = $1 ORDER BY x.id"))
+        .bind(lot_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// A step recorded on a lot.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Event {
+    pub id: i64,
+    pub lot_id: i64,
+    pub step: String,
+    pub occurred_at: DateTime<Utc>,
+    pub offset_minutes: i64,
+    pub commune_code: Option<String>,
+    pub place: Option<String>,
+    pub quantity: Option<i64>,
+    pub note: Option<String>,
+    pub order_id: Option<i64>,
+    pub recorded_by: Option<i64>,
+    pub recorded_by_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+macro_rules! select_events {
+    ($rest:literal) => {
+        concat!(
+            "SELECT t.id, t.lot_id, t.step, t.occurred_at, t.offset_minutes, t.commune_code, t.place, t.quantity, t.note, \
+               t.order_id, t.recorded_by, u.display_name AS recorded_by_name, t.created_at \
+             FROM trace_events t LEFT JOIN users u ON u.id = t.recorded_by ",
+            $rest
+        )
+    };
+}
+
+/// A step to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub lot_id: i64,
+    pub step: String,
+    pub occurred_at: DateTime<Utc>,
+    pub offset_minutes: i64,
+    pub commune_code: Option<String>,
+    pub place: Option<String>,
+    pub quantity: Option<i64>,
+    pub note: Option<String>,
+    pub order_id: Option<i64>,
+    pub recorded_by: Option<i64>,
+}
+
+pub async fn record_event(conn: Conn<'_>, t: &NewEvent) -> Result<i64> {
+    Ok(on!(conn, e => sqlx::query_scalar(
+        "INSERT INTO trace_events (lot_id, step, occurred_at, offset_minutes, commune_code, place, quantity, note, \
+           order_id, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
+        .bind(t.lot_id)
+        .bind(&t.step)
+        .bind(t.occurred_at)
+        .bind(t.offset_minutes)
+        .bind(t.commune_code.as_deref())
+        .bind(t.place.as_deref())
+        .bind(t.quantity)
+        .bind(t.note.as_deref())
+        .bind(t.order_id)
+        .bind(t.recorded_by)
+        .bind(crate::now())
+        .fetch_one(e)
+        .await)?)
+}
+
+/// A lot's steps in the order they happened.
+pub async fn events_of(conn: Conn<'_>, lot_id: i64) -> Result<Vec<Event>> {
+    Ok(on!(conn, e => sqlx::query_as(select_events!(
+        "WHERE t.lot_id = $1 ORDER BY t.occurred_at, t.id"))
+        .bind(lot_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Every step on the cooperative's lots, for its export.
+pub async fn events_of_org(conn: Conn<'_>, org_id: i64) -> Result<Vec<Event>> {
+    Ok(on!(conn, e => sqlx::query_as(select_events!(
+        "JOIN lots x ON x.id = t.lot_id WHERE x.org_id = $1 ORDER BY t.occurred_at, t.id"))
+        .bind(org_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Stamps are numbered per lot, zero-padded to this width ("000001").
+pub const SERIAL_WIDTH: usize = 6;
+
+/// The serial of the stamp numbered `n`.
+pub fn serial(n: i64) -> String {
+    format!("{n:0width$}", width = SERIAL_WIDTH)
+}
+
+/// Rows per INSERT when creating stamps: under SQLite's 32,766 bound parameters (two each).
+const STAMP_BATCH: usize = 1_000;
+
+/// Adds `count` stamps to a lot, numbered on from its last. Returns the first and last
+/// number made (`None` when the lot does not exist).
+pub async fn create_stamps(tx: &mut Tx, lot_id: i64, count: i64) -> Result<Option<(i64, i64)>> {
+    let before: Option<i64> = on!(tx.conn(), e => sqlx::query_scalar(
+        "UPDATE lots SET stamps = stamps + $1 WHERE id = $2 RETURNING stamps - $1")
+        .bind(count)
+        .bind(lot_id)
+        .fetch_optional(e)
+        .await)?;
+    let Some(before) = before else {
+        return Ok(None);
+    };
+    let (first, last) = (before + 1, before + count);
+    let numbers: Vec<i64> = (first..=last).collect();
+    for chunk in numbers.chunks(STAMP_BATCH) {
+        let mut sql = String::from("INSERT INTO stamps (lot_id, serial) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+        }
+        let serials: Vec<String> = chunk.iter().map(|n| serial(*n)).collect();
+        on!(tx.conn(), e => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for s in &serials {
+                q = q.bind(lot_id).bind(s);
+            }
+            q.execute(e).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(Some((first, last)))
+}
+
+/// One stamp and what its scans say.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Stamp {
+    pub lot_id: i64,
+    pub serial: String,
+    pub scans: i64,
+    pub last_scan_at: Option<DateTime<Utc>>,
+    pub flagged_at: Option<DateTime<Utc>>,
+}
+
+pub async fn stamp(conn: Conn<'_>, lot_id: i64, serial: &str) -> Result<Option<Stamp>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT lot_id, serial, scans, last_scan_at, flagged_at FROM stamps WHERE lot_id = $1 AND serial = $2")
+        .bind(lot_id)
+        .bind(serial)
+        .fetch_optional(e)
+        .await)?)
+}
+
+/// A lot's stamps numbered `first..=last`.
+pub async fn stamps(conn: Conn<'_>, lot_id: i64, first: i64, last: i64) -> Result<Vec<Stamp>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT lot_id, serial, scans, last_scan_at, flagged_at FROM stamps \
+         WHERE lot_id = $1 AND serial >= $2 AND serial <= $3 ORDER BY serial")
+        .bind(lot_id)
+        .bind(serial(first))
+        .bind(serial(last))
+        .fetch_all(e)
+        .await)?)
+}
+
+/// One scan of a stamp: a keyed hash of the client and a coarse network, never the address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scan {
+    pub lot_id: i64,
+    pub serial: String,
+    pub client: String,
+    pub network: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Stores a batch of scans and counts them; a stamp scanned by more than `threshold`
+/// distinct clients within `window` before its latest scan is flagged as possibly copied.
+/// Returns the stamps newly flagged. Scans of stamps that do not exist are dropped.
+pub async fn record_scans(
+    db: &Db,
+    scans: &[Scan],
+    threshold: i64,
+    window: chrono::Duration,
+) -> Result<Vec<(i64, String)>> {
+    let mut tx = db.begin().await?;
+    let mut touched: Vec<(i64, String, DateTime<Utc>)> = Vec::new();
+    for s in scans {
+        let counted = on!(tx.conn(), e => sqlx::query(
+            "UPDATE stamps SET scans = scans + 1, last_scan_at = $1 WHERE lot_id = $2 AND serial = $3")
+            .bind(s.at)
+            .bind(s.lot_id)
+            .bind(&s.serial)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if counted == 0 {
+            continue;
+        }
+        on!(tx.conn(), e => sqlx::query(
+            "INSERT INTO stamp_scans (lot_id, serial, client, network, scanned_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(s.lot_id)
+            .bind(&s.serial)
+            .bind(&s.client)
+            .bind(s.network.as_deref())
+            .bind(s.at)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+        match touched
+            .iter_mut()
+            .find(|(l, ser, _)| *l == s.lot_id && *ser == s.serial)
+        {
+            Some(t) => t.2 = t.2.max(s.at),
+            None => touched.push((s.lot_id, s.serial.clone(), s.at)),
+        }
+    }
+    let mut flagged = Vec::new();
+    for (lot_id, serial, latest) in touched {
+        let clients: i64 = on!(tx.conn(), e => sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT client) FROM stamp_scans WHERE lot_id = $1 AND serial = $2 AND scanned_at >= $3")
+            .bind(lot_id)
+            .bind(&serial)
+            .bind(latest - window)
+            .fetch_one(e)
+            .await)?;
+        if clients > threshold {
+            let n = on!(tx.conn(), e => sqlx::query(
+                "UPDATE stamps SET flagged_at = $1 WHERE lot_id = $2 AND serial = $3 AND flagged_at IS NULL")
+                .bind(latest)
+                .bind(lot_id)
+                .bind(&serial)
+                .execute(e)
+                .await
+                .map(|r| r.rows_affected()))?;
+            if n == 1 {
+                flagged.push((lot_id, serial));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(flagged)
+}
+
+/// A stamp flagged as possibly copied, with its lot.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Flagged {
+    pub lot_id: i64,
+    pub lot_code: String,
+    pub title_vi: String,
+    pub serial: String,
+    pub scans: i64,
+    pub clients: i64,
+    pub flagged_at: DateTime<Utc>,
+}
+
+/// The cooperative's flagged stamps, newest flag first.
+pub async fn flagged(conn: Conn<'_>, org_id: i64, limit: i64) -> Result<Vec<Flagged>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT s.lot_id, x.code AS lot_code, l.title_vi, s.serial, s.scans, \
+           (SELECT COUNT(DISTINCT c.client) FROM stamp_scans c WHERE c.lot_id = s.lot_id AND c.serial = s.serial) AS clients, \
+           s.flagged_at \
+         FROM stamps s JOIN lots x ON x.id = s.lot_id JOIN listings l ON l.id = x.listing_id \
+         WHERE x.org_id = $1 AND s.flagged_at IS NOT NULL ORDER BY s.flagged_at DESC LIMIT $2")
+        .bind(org_id)
+        .bind(limit)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Records that an order line was shipped from a lot (once).
+pub async fn ship_from(conn: Conn<'_>, order_item_id: i64, lot_id: i64) -> Result<bool> {
+    let n = on!(conn, e => sqlx::query(
+        "INSERT INTO order_item_lots (order_item_id, lot_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(order_item_id)
+        .bind(lot_id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// A lot an order line was shipped from.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Shipped {
+    pub order_item_id: i64,
+    pub lot_id: i64,
+    pub lot_code: String,
+    pub listing_id: i64,
+}
+
+/// The lots each line of an order was shipped from.
+pub async fn shipped_on(conn: Conn<'_>, order_id: i64) -> Result<Vec<Shipped>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT s.order_item_id, s.lot_id, x.code AS lot_code, x.listing_id FROM order_item_lots s \
+         JOIN order_items i ON i.id = s.order_item_id JOIN lots x ON x.id = s.lot_id \
+         WHERE i.order_id = $1 ORDER BY s.order_item_id, x.code")
+        .bind(order_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// An order that received a lot, and its buyer.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Recipient {
+    pub order_id: i64,
+    pub order_code: Option<String>,
+    pub buyer_id: i64,
+    pub buyer_name: String,
+    pub conversation_id: Option<i64>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Every order a lot was shipped on, oldest first, with its buyer.
+pub async fn recipients(conn: Conn<'_>, lot_id: i64) -> Result<Vec<Recipient>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT DISTINCT o.id AS order_id, o.code AS order_code, o.buyer_id, u.display_name AS buyer_name, \
+           o.conversation_id, o.status, o.created_at \
+         FROM order_item_lots s JOIN order_items i ON i.id = s.order_item_id JOIN orders o ON o.id = i.order_id \
+           JOIN users u ON u.id = o.buyer_id \
+         WHERE s.lot_id = $1 ORDER BY o.created_at, o.id")
+        .bind(lot_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// Marks a lot recalled; `false` when it already was.
+pub async fn recall(conn: Conn<'_>, lot_id: i64, reason: &str) -> Result<bool> {
+    let n = on!(conn, e => sqlx::query(
+        "UPDATE lots SET status = 'recalled', recalled_at = $1, recall_reason = $2 WHERE id = $3 AND status = 'active'")
+        .bind(crate::now())
+        .bind(reason)
+        .bind(lot_id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Notes that a buyer was told of a recall; `false` when she already was.
+pub async fn note_recall_notice(
+    conn: Conn<'_>,
+    lot_id: i64,
+    buyer_id: i64,
+    conversation_id: Option<i64>,
+) -> Result<bool> {
+    let n = on!(conn, e => sqlx::query(
+        "INSERT INTO recall_notices (lot_id, buyer_id, conversation_id, sent_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (lot_id, buyer_id) DO NOTHING")
+        .bind(lot_id)
+        .bind(buyer_id)
+        .bind(conversation_id)
+        .bind(crate::now())
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// How many buyers were told of a lot's recall.
+pub async fn recall_notices(conn: Conn<'_>, lot_id: i64) -> Result<i64> {
+    Ok(on!(conn, e => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM recall_notices WHERE lot_id = $1")
+        .bind(lot_id)
+        .fetch_one(e)
+        .await)?)
+}
+
+/// Lots other cooperatives shipped on orders placed by this cooperative's people: what she
+/// may name as the inputs of a lot of her own (one step back), newest first.
+pub async fn received_lots(conn: Conn<'_>, org_id: i64, limit: i64) -> Result<Vec<Lot>> {
+    Ok(on!(conn, e => sqlx::query_as(select_lots!(
+        "WHERE x.org_id <> $1 AND x.id IN (SELECT s.lot_id FROM order_item_lots s \
+           JOIN order_items i ON i.id = s.order_item_id JOIN orders o ON o.id = i.order_id \
+           JOIN memberships m ON m.user_id = o.buyer_id WHERE m.org_id = $1) \
+         ORDER BY x.produced_on DESC, x.id DESC LIMIT $2"))
+        .bind(org_id)
+        .bind(limit)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// An order's lines whose product is traceable: `(order item id, listing id)`.
+pub async fn traceable_lines(conn: Conn<'_>, order_id: i64) -> Result<Vec<(i64, i64)>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT i.id, i.listing_id FROM order_items i JOIN trace_products p ON p.listing_id = i.listing_id \
+         WHERE i.order_id = $1 ORDER BY i.id")
+        .bind(order_id)
+        .fetch_all(e)
+        .await)?)
+}

@@ -1,0 +1,2 @@
+// Never loaded: `require("fs")` resolves to Node's built-in module first.
+module.exports = require("node:fs");
