@@ -135,6 +135,11 @@ async fn every_route_answers_every_role_as_the_policy_says(app: TestApp) {
             .replace("{user_id}", &target.id.to_string())
             .replace("{id}", "1")
             .replace("{period}", "2026-h1")
+            .replace("{gtin}", "08930000000017")
+            .replace("{code}", "KN0000001000011")
+            .replace("{lot}", "L1")
+            .replace("{serial}", "000001")
+            .replace("{file}", "lots.csv")
             .replace("{*path}", "img/none.jpg");
         for (i, persona) in PERSONAS.iter().enumerate() {
             // A fresh session per request: some routes (sign-out) end the session they use.

@@ -29,5 +29,6 @@ mod search;
 mod shell;
 mod storage;
 mod stripe;
+mod trace;
 mod training;
 mod unchanged;

@@ -137,6 +137,16 @@ pub(crate) mod tests {
             ),
         ];
         for (name, vi, en) in files {
+            // A file that does not parse would fail every page at its first lookup.
+            for (lang, text) in [("vi", vi), ("en", en)] {
+                let parsed =
+                    fluent_templates::fluent_bundle::FluentResource::try_new(text.to_owned());
+                assert!(
+                    parsed.is_ok(),
+                    "{lang}/{name}.ftl does not parse: {:?}",
+                    parsed.err().map(|e| e.1)
+                );
+            }
             let (vi, en) = (keys(vi), keys(en));
             assert!(vi.len() > 10, "{name}: vi has only {} keys", vi.len());
             let only_vi: Vec<_> = vi.difference(&en).collect();

@@ -130,6 +130,20 @@ pub async fn enable_product(
     Ok(Ok(p))
 }
 
+/// When a lot's commissioning is recorded: now for a lot made today, the start of its
+/// production day (Hanoi) for a lot entered afterwards, so that the steps recorded for it
+/// later, with their own times, come after it.
+fn commissioned_at(produced_on: chrono::NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let now = ketnoi_db::now();
+    ketnoi_domain::time::hanoi()
+        .from_local_datetime(&produced_on.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .filter(|t| *t < now - chrono::Duration::days(1))
+        .unwrap_or(now)
+}
+
 /// Creates a lot with its inputs and records its commissioning.
 pub async fn create_lot(
     db: &Db,
@@ -146,7 +160,7 @@ pub async fn create_lot(
         &NewEvent {
             lot_id: id,
             step: Step::Commissioning.as_str().to_owned(),
-            occurred_at: ketnoi_db::now(),
+            occurred_at: commissioned_at(l.produced_on),
             offset_minutes: ketnoi_domain::time::HANOI_OFFSET_MINUTES,
             commune_code: l.commune_code.clone(),
             place: None,
@@ -367,6 +381,7 @@ const SCAN_BATCH: usize = 500;
 #[derive(Debug, Clone)]
 pub struct ScanRecorder {
     tx: mpsc::Sender<Scan>,
+    dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// When a stamp counts as possibly copied.
@@ -393,8 +408,9 @@ impl ScanRecorder {
     pub fn spawn(db: Db, rule: CopyRule) -> ScanRecorder {
         let (tx, mut rx) = mpsc::channel::<Scan>(SCAN_QUEUE);
         let window = chrono::Duration::from_std(rule.window).unwrap_or(chrono::Duration::hours(1));
+        let dropped = std::sync::Arc::default();
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return ScanRecorder { tx };
+            return ScanRecorder { tx, dropped };
         };
         runtime.spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -415,13 +431,19 @@ impl ScanRecorder {
                 }
             }
         });
-        ScanRecorder { tx }
+        ScanRecorder { tx, dropped }
     }
 
-    /// Queues one scan; never waits.
+    /// Queues one scan; never waits. A full queue drops it, and the log says so at the
+    /// first drop and every 10,000th after (a flood must not flood the log too).
     pub fn record(&self, scan: Scan) {
         if self.tx.try_send(scan).is_err() {
-            tracing::warn!("scan queue full; a scan was not counted");
+            let n = self
+                .dropped
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if n % 10_000 == 0 {
+                tracing::warn!(dropped = n + 1, "scan queue full; scans not counted");
+            }
         }
     }
 }
@@ -441,7 +463,11 @@ pub async fn epcis_events(
     let rows = trace::events_of(db.conn(), lot.id).await?;
     let inputs = trace::inputs(db.conn(), lot.id).await?;
     let class = lot_uri(public_url, lot, None);
-    let uom = epcis::uom(&lot.unit);
+    // A "yến" (10 kg) has no UN/ECE code of its own: exported in kilograms.
+    let (factor, uom) = match lot.unit.as_str() {
+        "yến" => (10.0, Some("KGM")),
+        unit => (1.0, epcis::uom(unit)),
+    };
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let Some(step) = Step::parse(&r.step) else {
@@ -457,7 +483,7 @@ pub async fn epcis_events(
             offset_minutes: i32::try_from(r.offset_minutes).unwrap_or(420),
             output: QuantityElement {
                 class: class.clone(),
-                quantity: quantity.map(|q| q as f64),
+                quantity: quantity.map(|q| q as f64 * factor),
                 uom,
             },
             inputs: if step == Step::Transforming {

@@ -471,65 +471,112 @@ pub struct Scan {
 /// Stores a batch of scans and counts them; a stamp scanned by more than `threshold`
 /// distinct clients within `window` before its latest scan is flagged as possibly copied.
 /// Returns the stamps newly flagged. Scans of stamps that do not exist are dropped.
+///
+/// One transaction per batch, a few statements per stamp scanned (not per scan): under a
+/// flood of scans of one stamp the writer stays cheap. The distinct clients are counted in
+/// `stamp_clients`, one row per client, so the count does not grow with the scans.
 pub async fn record_scans(
     db: &Db,
     scans: &[Scan],
     threshold: i64,
     window: chrono::Duration,
 ) -> Result<Vec<(i64, String)>> {
-    let mut tx = db.begin().await?;
-    let mut touched: Vec<(i64, String, DateTime<Utc>)> = Vec::new();
+    // Per stamp: how many scans, the latest, and each client's latest.
+    struct Seen<'a> {
+        lot_id: i64,
+        serial: &'a str,
+        count: i64,
+        latest: DateTime<Utc>,
+        clients: Vec<(&'a str, DateTime<Utc>)>,
+    }
+    let mut stamps: Vec<Seen<'_>> = Vec::new();
     for s in scans {
-        let counted = on!(tx.conn(), e => sqlx::query(
-            "UPDATE stamps SET scans = scans + 1, last_scan_at = $1 WHERE lot_id = $2 AND serial = $3")
-            .bind(s.at)
-            .bind(s.lot_id)
-            .bind(&s.serial)
-            .execute(e)
-            .await
-            .map(|r| r.rows_affected()))?;
-        if counted == 0 {
-            continue;
-        }
-        on!(tx.conn(), e => sqlx::query(
-            "INSERT INTO stamp_scans (lot_id, serial, client, network, scanned_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(s.lot_id)
-            .bind(&s.serial)
-            .bind(&s.client)
-            .bind(s.network.as_deref())
-            .bind(s.at)
-            .execute(e)
-            .await
-            .map(|r| r.rows_affected()))?;
-        match touched
-            .iter_mut()
-            .find(|(l, ser, _)| *l == s.lot_id && *ser == s.serial)
+        let i = match stamps
+            .iter()
+            .position(|x| x.lot_id == s.lot_id && x.serial == s.serial)
         {
-            Some(t) => t.2 = t.2.max(s.at),
-            None => touched.push((s.lot_id, s.serial.clone(), s.at)),
+            Some(i) => i,
+            None => {
+                stamps.push(Seen {
+                    lot_id: s.lot_id,
+                    serial: &s.serial,
+                    count: 0,
+                    latest: s.at,
+                    clients: Vec::new(),
+                });
+                stamps.len() - 1
+            }
+        };
+        let x = &mut stamps[i];
+        x.count += 1;
+        x.latest = x.latest.max(s.at);
+        match x.clients.iter_mut().find(|(c, _)| *c == s.client) {
+            Some(c) => c.1 = c.1.max(s.at),
+            None => x.clients.push((&s.client, s.at)),
         }
     }
+    let mut tx = db.begin().await?;
     let mut flagged = Vec::new();
-    for (lot_id, serial, latest) in touched {
-        let clients: i64 = on!(tx.conn(), e => sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT client) FROM stamp_scans WHERE lot_id = $1 AND serial = $2 AND scanned_at >= $3")
-            .bind(lot_id)
-            .bind(&serial)
-            .bind(latest - window)
-            .fetch_one(e)
+    for x in &stamps {
+        let state: Option<Option<DateTime<Utc>>> = on!(tx.conn(), e => sqlx::query_scalar(
+            "UPDATE stamps SET scans = scans + $1, last_scan_at = $2 WHERE lot_id = $3 AND serial = $4 \
+             RETURNING flagged_at")
+            .bind(x.count)
+            .bind(x.latest)
+            .bind(x.lot_id)
+            .bind(x.serial)
+            .fetch_optional(e)
             .await)?;
-        if clients > threshold {
-            let n = on!(tx.conn(), e => sqlx::query(
-                "UPDATE stamps SET flagged_at = $1 WHERE lot_id = $2 AND serial = $3 AND flagged_at IS NULL")
-                .bind(latest)
-                .bind(lot_id)
-                .bind(&serial)
+        let Some(flagged_at) = state else {
+            continue;
+        };
+        for s in scans
+            .iter()
+            .filter(|s| s.lot_id == x.lot_id && s.serial == x.serial)
+        {
+            on!(tx.conn(), e => sqlx::query(
+                "INSERT INTO stamp_scans (lot_id, serial, client, network, scanned_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(s.lot_id)
+                .bind(&s.serial)
+                .bind(&s.client)
+                .bind(s.network.as_deref())
+                .bind(s.at)
                 .execute(e)
                 .await
                 .map(|r| r.rows_affected()))?;
-            if n == 1 {
-                flagged.push((lot_id, serial));
-            }
+        }
+        for (client, at) in &x.clients {
+            on!(tx.conn(), e => sqlx::query(
+                "INSERT INTO stamp_clients (lot_id, serial, client, last_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (lot_id, serial, client) DO UPDATE SET last_at = excluded.last_at")
+                .bind(x.lot_id)
+                .bind(x.serial)
+                .bind(*client)
+                .bind(*at)
+                .execute(e)
+                .await
+                .map(|r| r.rows_affected()))?;
+        }
+        if flagged_at.is_some() {
+            continue;
+        }
+        let clients: i64 = on!(tx.conn(), e => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM stamp_clients WHERE lot_id = $1 AND serial = $2 AND last_at >= $3")
+            .bind(x.lot_id)
+            .bind(x.serial)
+            .bind(x.latest - window)
+            .fetch_one(e)
+            .await)?;
+        if clients > threshold {
+            on!(tx.conn(), e => sqlx::query(
+                "UPDATE stamps SET flagged_at = $1 WHERE lot_id = $2 AND serial = $3")
+                .bind(x.latest)
+                .bind(x.lot_id)
+                .bind(x.serial)
+                .execute(e)
+                .await
+                .map(|r| r.rows_affected()))?;
+            flagged.push((x.lot_id, x.serial.to_owned()));
         }
     }
     tx.commit().await?;
@@ -552,7 +599,7 @@ pub struct Flagged {
 pub async fn flagged(conn: Conn<'_>, org_id: i64, limit: i64) -> Result<Vec<Flagged>> {
     Ok(on!(conn, e => sqlx::query_as(
         "SELECT s.lot_id, x.code AS lot_code, l.title_vi, s.serial, s.scans, \
-           (SELECT COUNT(DISTINCT c.client) FROM stamp_scans c WHERE c.lot_id = s.lot_id AND c.serial = s.serial) AS clients, \
+           (SELECT COUNT(*) FROM stamp_clients c WHERE c.lot_id = s.lot_id AND c.serial = s.serial) AS clients, \
            s.flagged_at \
          FROM stamps s JOIN lots x ON x.id = s.lot_id JOIN listings l ON l.id = x.listing_id \
          WHERE x.org_id = $1 AND s.flagged_at IS NOT NULL ORDER BY s.flagged_at DESC LIMIT $2")

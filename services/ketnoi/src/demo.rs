@@ -60,6 +60,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
     }
     seed_orders(db).await?;
     seed_events(db).await?;
+    seed_trace(db).await?;
     tracing::info!("demo accounts ready (password: {DEMO_PASSWORD})");
     Ok(())
 }
@@ -279,6 +280,229 @@ async fn seed_orders(db: &Db) -> anyhow::Result<()> {
         if let Err(unavailable) = placed {
             tracing::warn!(?unavailable, "a demo order could not be placed");
         }
+    }
+    Ok(())
+}
+
+/// Traceability a visitor can open at once: organic sticky rice from Sóc Sơn (with a GTIN)
+/// harvested, milled and shipped; Tranh Khúc's bánh chưng made from that rice lot (another
+/// cooperative's: one step back), processed and packed, with stamps; and the demo
+/// cooperative's tea sets with stamps, one of them scanned from so many phones that it is
+/// flagged as copied. Only once (when the rice has no trace code yet).
+async fn seed_trace(db: &Db) -> anyhow::Result<()> {
+    use chrono::{NaiveDate, TimeZone};
+    use ketnoi_app::listings::Editor;
+    use ketnoi_app::trace as app;
+    use ketnoi_db::trace::{NewEvent, NewLot};
+    use ketnoi_domain::epcis::Step;
+    use ketnoi_domain::trace::Gtin;
+    let conn = || db.conn();
+    let Some(rice) = ketnoi_db::listings::find_by_external_id(conn(), "lst-0256").await? else {
+        return Ok(());
+    };
+    if ketnoi_db::trace::product(conn(), rice.id).await?.is_some() {
+        return Ok(());
+    }
+    let day = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).context("demo date");
+    let at = |y: i32, m: u32, d: u32, h: u32| {
+        ketnoi_domain::time::hanoi()
+            .with_ymd_and_hms(y, m, d, h, 0, 0)
+            .single()
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .context("demo time")
+    };
+    // (listing, GTIN, lot code, produced, expires, quantity, inputs' lot codes, steps, stamps)
+    struct Demo {
+        listing: &'static str,
+        gtin: Option<&'static str>,
+        lot: &'static str,
+        produced: NaiveDate,
+        expires: Option<NaiveDate>,
+        quantity: i64,
+        inputs: &'static [&'static str],
+        steps: Vec<(
+            Step,
+            chrono::DateTime<chrono::Utc>,
+            &'static str,
+            &'static str,
+        )>,
+        stamps: i64,
+    }
+    let demos = [
+        Demo {
+            listing: "lst-0256",
+            gtin: Some("8936000256005"),
+            lot: "NCHV-2611",
+            produced: day(2026, 11, 2)?,
+            expires: Some(day(2027, 11, 2)?),
+            quantity: 2_000,
+            inputs: &[],
+            steps: vec![
+                (
+                    Step::Transforming,
+                    at(2026, 11, 5, 8)?,
+                    "Xưởng xay xát của HTX",
+                    "Phơi, xay và đánh bóng",
+                ),
+                (
+                    Step::Packing,
+                    at(2026, 11, 6, 9)?,
+                    "Kho HTX",
+                    "Đóng bao 25 kg",
+                ),
+                (
+                    Step::Shipping,
+                    at(2026, 11, 20, 7)?,
+                    "Kho HTX",
+                    "Giao 200 kg cho THT Bánh chưng Tranh Khúc",
+                ),
+            ],
+            stamps: 80,
+        },
+        Demo {
+            listing: "lst-0394",
+            gtin: None,
+            lot: "BC-TET-2027",
+            produced: day(2026, 12, 1)?,
+            expires: Some(day(2026, 12, 15)?),
+            quantity: 400,
+            inputs: &["NCHV-2611"],
+            steps: vec![
+                (
+                    Step::Receiving,
+                    at(2026, 11, 20, 15)?,
+                    "Bếp của tổ",
+                    "Nhận 200 kg gạo nếp cái hoa vàng",
+                ),
+                (
+                    Step::Transforming,
+                    at(2026, 12, 1, 5)?,
+                    "Bếp của tổ",
+                    "Gói lá dong, luộc 10 giờ",
+                ),
+                (
+                    Step::Packing,
+                    at(2026, 12, 1, 17)?,
+                    "Bếp của tổ",
+                    "Hút chân không từng chiếc",
+                ),
+            ],
+            stamps: 40,
+        },
+        Demo {
+            listing: "lst-0005",
+            gtin: Some("8936000394004"),
+            lot: "ML-2610",
+            produced: day(2026, 10, 10)?,
+            expires: None,
+            quantity: 120,
+            inputs: &[],
+            steps: vec![
+                (
+                    Step::Transforming,
+                    at(2026, 10, 10, 8)?,
+                    "Lò gas của HTX",
+                    "Vẽ men lam, nung 1.200 °C",
+                ),
+                (
+                    Step::Packing,
+                    at(2026, 10, 15, 14)?,
+                    "Xưởng HTX",
+                    "Hộp giấy có lót xốp",
+                ),
+            ],
+            stamps: 40,
+        },
+    ];
+    let mut lots: Vec<(&str, i64)> = Vec::new();
+    for d in &demos {
+        let Some(listing) = ketnoi_db::listings::find_by_external_id(conn(), d.listing).await?
+        else {
+            continue;
+        };
+        let Some(org) = ketnoi_db::orgs::find(conn(), listing.org_id).await? else {
+            continue;
+        };
+        let ed = Editor {
+            org_id: org.id,
+            actor_id: None,
+            on_behalf_of: None,
+        };
+        let gtin = d
+            .gtin
+            .map(Gtin::parse)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if let Err(r) = app::enable_product(db, &ed, listing.id, gtin.as_ref()).await? {
+            tracing::warn!(?r, "a demo product got no trace code");
+            continue;
+        }
+        let new = NewLot {
+            listing_id: listing.id,
+            org_id: org.id,
+            code: d.lot.into(),
+            produced_on: d.produced,
+            expires_on: d.expires,
+            quantity: d.quantity,
+            unit: listing.unit.clone(),
+            commune_code: org.commune_code.clone(),
+            latitude: org.profile.lat,
+            longitude: org.profile.lon,
+            note: None,
+            created_by: None,
+            inputs: d
+                .inputs
+                .iter()
+                .filter_map(|code| lots.iter().find(|(c, _)| c == code).map(|(_, id)| *id))
+                .collect(),
+        };
+        let Ok(lot_id) = app::create_lot(db, &ed, &new).await? else {
+            continue;
+        };
+        lots.push((d.lot, lot_id));
+        for (step, when, place, note) in &d.steps {
+            app::record_step(
+                db,
+                &ed,
+                &NewEvent {
+                    lot_id,
+                    step: step.as_str().into(),
+                    occurred_at: *when,
+                    offset_minutes: ketnoi_domain::time::HANOI_OFFSET_MINUTES,
+                    commune_code: None,
+                    place: Some((*place).into()),
+                    quantity: None,
+                    note: Some((*note).into()),
+                    order_id: None,
+                    recorded_by: None,
+                },
+            )
+            .await?;
+        }
+        if let Some(lot) = ketnoi_db::trace::lot(conn(), lot_id).await? {
+            let _ = app::make_stamps(db, &ed, &lot, d.stamps).await?;
+        }
+    }
+    // One of the tea sets' stamps was copied onto other boxes: 25 different phones in a day.
+    if let Some((_, lot_id)) = lots.iter().find(|(c, _)| *c == "ML-2610") {
+        let now = ketnoi_db::now();
+        let scans: Vec<ketnoi_db::trace::Scan> = (0..25)
+            .map(|i| ketnoi_db::trace::Scan {
+                lot_id: *lot_id,
+                serial: ketnoi_db::trace::serial(7),
+                client: format!("demo-{i}"),
+                network: Some("113.160.0.0/16".into()),
+                at: now - chrono::Duration::minutes(i64::from(i) * 20),
+            })
+            .collect();
+        let rule = app::CopyRule::default();
+        ketnoi_db::trace::record_scans(
+            db,
+            &scans,
+            rule.threshold,
+            chrono::Duration::from_std(rule.window).unwrap_or(chrono::Duration::hours(24)),
+        )
+        .await?;
     }
     Ok(())
 }

@@ -29,7 +29,7 @@ mod text;
 
 use krilla::Document;
 use krilla::color::rgb;
-use krilla::geom::{PathBuilder, Point, Rect, Transform};
+use krilla::geom::{PathBuilder, Point, Transform};
 use krilla::metadata::Metadata;
 use krilla::num::NormalizedF32;
 use krilla::page::PageSettings;
@@ -259,6 +259,7 @@ pub fn sheet(labels: &[Label], layout: Layout) -> Result<Vec<u8>, Error> {
     document.set_metadata(
         Metadata::new()
             .title("Ketnoi labels".to_owned())
+            .language("vi".to_owned())
             .creator("Ketnoi".to_owned()),
     );
     for (page_labels, page_codes) in labels
@@ -347,27 +348,21 @@ fn draw_label(
     }
 }
 
-/// Draws the dark modules of `code` as one path: a rectangle for each horizontal run, in
-/// module units (small integers, which compress well) scaled to `module` mm at (`x`, `y`) mm.
-/// Being one fill, the rectangles leave no seams between rows when rasterised.
+/// Draws the dark modules of `code` as one path, the outlines of its dark areas, in module
+/// units (small integers, which compress well) scaled to `module` mm at (`x`, `y`) mm. Being
+/// one fill, neighbouring modules leave no seams between them when rasterised.
 fn draw_qr(surface: &mut Surface<'_>, code: &Matrix, x: f32, y: f32, module: f32) {
-    let width = code.width;
     let mut pb = PathBuilder::new();
-    for (row, cells) in code.dark.chunks(width.max(1)).enumerate() {
-        let mut col = 0;
-        while col < width {
-            if cells[col] {
-                let start = col;
-                while col < width && cells[col] {
-                    col += 1;
-                }
-                let (top, left, right) = (row as f32, start as f32, col as f32);
-                if let Some(rect) = Rect::from_ltrb(left, top, right, top + 1.0) {
-                    pb.push_rect(rect);
-                }
-            } else {
-                col += 1;
+    for outline in code.outlines() {
+        let mut points = outline
+            .iter()
+            .map(|&(px, py)| (f32::from(px), f32::from(py)));
+        if let Some((px, py)) = points.next() {
+            pb.move_to(px, py);
+            for (px, py) in points {
+                pb.line_to(px, py);
             }
+            pb.close();
         }
     }
     if let Some(path) = pb.finish() {
@@ -442,6 +437,13 @@ mod tests {
         let s = &A4_65.style;
         let symbol = s.qr_box * code.width as f32 / (code.width + 2 * QUIET) as f32;
         assert!((15.0..=17.0).contains(&symbol), "{symbol} mm");
+    }
+
+    #[test]
+    fn errors_cross_threads() {
+        // Callers run `sheet` on a blocking thread and wrap its error (anyhow, Box<dyn Error>).
+        fn send_sync<T: std::error::Error + Send + Sync + 'static>() {}
+        send_sync::<Error>();
     }
 
     #[test]

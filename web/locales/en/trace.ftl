@@ -9,7 +9,11 @@ trace-stamp = Stamp no.
 trace-check = check code
 trace-check-hint = The check code printed beside the QR code on the stamp must match the one here; if it does not, the stamp may be fake.
 trace-copied-public = This stamp has been scanned from very many different devices in a short time: its QR code may have been copied. Compare the check code, and contact the cooperative if in doubt.
-trace-scans = { $count -> [1] scanned once before *[other] { $count } scans before }
+trace-scans =
+    { $count ->
+        [1] scanned once before
+       *[other] { $count } scans before
+    }
 trace-producer = Producer
 trace-gtin = GTIN
 trace-code = Trace code
@@ -35,8 +39,16 @@ trace-flag-counts = { $clients } different devices
 trace-lots = Lots
 trace-no-products = No product has a trace code yet: choose one under "Products with a trace code" below first.
 trace-no-lots = No lots yet.
-trace-stamps-n = { $count -> [1] 1 stamp *[other] { $count } stamps }
-trace-lots-n = { $count -> [1] 1 lot *[other] { $count } lots }
+trace-stamps-n =
+    { $count ->
+        [1] 1 stamp
+       *[other] { $count } stamps
+    }
+trace-lots-n =
+    { $count ->
+        [1] 1 lot
+       *[other] { $count } lots
+    }
 trace-export = Export for the national traceability portal
 trace-products = Products with a trace code
 trace-product-add = Give a product a trace code
@@ -59,7 +71,11 @@ lot-save = Save the lot
 lot-saved-created = The lot is created, with its commissioning step.
 lot-saved-step = The step is recorded.
 lot-saved-stamps = The stamps are made. Choose a layout to print them.
-lot-recalled-told = The lot is recalled and { $count -> [1] 1 buyer was *[other] { $count } buyers were } told.
+lot-recalled-told =
+    { $count ->
+        [1] The lot is recalled and 1 buyer was told.
+       *[other] The lot is recalled and { $count } buyers were told.
+    }
 lot-public-page = Public trace page
 lot-outputs = Lots made from this one
 step-new = Record a step
@@ -88,7 +104,11 @@ recall-title = Recall this lot
 recall-hint = The lot is marked recalled on its trace page, and the { $count } orders that received it get a message (each buyer once).
 recall-reason = Reason for the recall
 recall-confirm = Recall and tell the buyers
-recall-notices = { $count -> [1] 1 buyer was told. *[other] { $count } buyers were told. }
+recall-notices =
+    { $count ->
+        [1] 1 buyer was told.
+       *[other] { $count } buyers were told.
+    }
 recall-message = RECALL NOTICE: lot { $lot } of { $product } (order { $order }) is recalled. Reason: { $reason }. Please stop using it and answer this message for a replacement or a refund. Details: { $link }
 err-gtin-check = Wrong check digit (the last one): with the digits before it, the last digit must be { $digit }.
 err-gtin-length = A GTIN has 8, 12, 13 or 14 digits.

@@ -94,6 +94,17 @@ CREATE TABLE stamp_scans (
 );
 CREATE INDEX stamp_scans_stamp_idx ON stamp_scans (lot_id, serial, scanned_at);
 
+-- The distinct clients of each stamp and when each was last seen: what the copy flag
+-- counts, one row per client however often she scans.
+CREATE TABLE stamp_clients (
+    lot_id BIGINT NOT NULL,
+    serial TEXT NOT NULL,
+    client TEXT NOT NULL,
+    last_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (lot_id, serial, client),
+    FOREIGN KEY (lot_id, serial) REFERENCES stamps (lot_id, serial) ON DELETE CASCADE
+);
+
 -- One step forward: the lots each order line was shipped from.
 CREATE TABLE order_item_lots (
     order_item_id BIGINT NOT NULL REFERENCES order_items (id) ON DELETE CASCADE,

@@ -216,7 +216,11 @@ pub async fn resolve(
             .expires_on
             .map(|d| d.format("%d/%m/%Y").to_string())
             .unwrap_or_default(),
-        quantity: ketnoi_domain::units::display_count(&lot.unit, lot.quantity, ctx.locale),
+        quantity: format!(
+            "{} {}",
+            lot.quantity,
+            ketnoi_domain::units::display_count(&lot.unit, lot.quantity, ctx.locale)
+        ),
         place: commune_name(lot.commune_code.as_deref()),
         map_url: point
             .map(|(a, o)| {

@@ -660,7 +660,11 @@ async fn lot_page(
         slug: scope.org.slug.clone(),
         product_code: lot.product_code.clone(),
         gtin: lot.gtin.clone().unwrap_or_default(),
-        quantity: ketnoi_domain::units::display_count(&lot.unit, lot.quantity, ctx.locale),
+        quantity: format!(
+            "{} {}",
+            lot.quantity,
+            ketnoi_domain::units::display_count(&lot.unit, lot.quantity, ctx.locale)
+        ),
         expires_on: lot
             .expires_on
             .map(|d| d.format("%d/%m/%Y").to_string())
