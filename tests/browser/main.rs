@@ -1692,3 +1692,356 @@ async fn a_buyer_meets_a_cooperative_at_a_b2b_session_and_is_checked_in_without_
     buyer.close().await;
     coop.close().await;
 }
+
+/// Issue 18's acceptance needs a copy threshold a test can pass (more than 3 phones within
+/// an hour, not the production 20 a day), so it spawns its app itself instead of going
+/// through `on_both_backends!`; the same two runs, on SQLite and on PostgreSQL.
+mod a_cooperative_traces_a_lot_made_from_another_cooperatives_lot_and_sees_a_copied_stamp {
+    use ketnoi_tests::{Backend, TestApp};
+
+    async fn spawn(backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_with(backend, |config| {
+            config.stamp_copy = ketnoi_app::trace::CopyRule {
+                threshold: super::COPY_THRESHOLD,
+                window: std::time::Duration::from_secs(3600),
+            };
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        let app = spawn(Backend::Sqlite).await.expect("sqlite app");
+        super::a_cooperative_traces_a_lot_made_from_another_cooperatives_lot_and_sees_a_copied_stamp(app).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        if let Some(app) = spawn(Backend::Postgres).await {
+            super::a_cooperative_traces_a_lot_made_from_another_cooperatives_lot_and_sees_a_copied_stamp(app).await;
+        }
+    }
+}
+
+/// A stamp scanned by more distinct phones than this is flagged (in the test's app).
+const COPY_THRESHOLD: i64 = 3;
+
+/// The GTIN-13 of the rice cooperative's sticky rice (893: GS1 Vietnam; check digit 6).
+const RICE_GTIN: &str = "8930000000026";
+
+/// The texts of the elements matching `css`, in page order.
+async fn texts(b: &Browser, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in b.c.find_all(Locator::Css(css)).await.unwrap() {
+        out.push(e.text().await.unwrap());
+    }
+    out
+}
+
+/// Issue 18's acceptance. A rice cooperative has a lot R1 of its sticky rice (made over HTTP,
+/// as its owner's forms do). On a phone, the owner of a bánh chưng cooperative gives her
+/// cakes a trace code, creates a lot made from R1 by pasting R1's link, records the
+/// processing, makes 10 stamps and gets their PDF. A visitor whose browser runs no
+/// JavaScript opens stamp 000001: B's cakes, the processing, and R1 one step back, whose
+/// link opens R1's own page. Stamp 000002, copied onto other packs, is scanned by more
+/// phones than the threshold; the owner's traceability page then says it may have been
+/// copied.
+async fn a_cooperative_traces_a_lot_made_from_another_cooperatives_lot_and_sees_a_copied_stamp(
+    app: TestApp,
+) {
+    use ketnoi_domain::role::MemberRole;
+    const RICE: &str = "Gạo nếp cái hoa vàng Sóc Sơn";
+    const CAKES: &str = "Bánh chưng Tranh Khúc";
+
+    // Cooperative A: its rice traceable with a GTIN, and its lot R1, through its forms.
+    let rice = app.cooperative("htx-gao-soc-son", "00577").await;
+    let rice_owner = app
+        .user("chu@gao-soc-son.example", PlatformRole::User, None)
+        .await;
+    app.member(&rice, &rice_owner, MemberRole::Owner).await;
+    let rice_listing = ketnoi_tests::published_listing(&app, &rice, RICE).await.id;
+    let a = app.client_as(&rice_owner).await;
+    let enabled = a
+        .submit(
+            "/orgs/htx-gao-soc-son/trace",
+            "/orgs/htx-gao-soc-son/trace/products",
+            &[
+                ("listing_id", &rice_listing.to_string()),
+                ("gtin", RICE_GTIN),
+            ],
+        )
+        .await;
+    assert_eq!(enabled.status, 303, "{}", enabled.body);
+    let harvest = (ketnoi_domain::time::today_hanoi() - chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let made = a
+        .submit(
+            "/orgs/htx-gao-soc-son/lots/new",
+            "/orgs/htx-gao-soc-son/lots",
+            &[
+                ("product", &rice_listing.to_string()),
+                ("code", "R1"),
+                ("produced_on", &harvest),
+                ("quantity", "2000"),
+                ("commune", "00577"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let r1_id: i64 = made
+        .location
+        .as_deref()
+        .and_then(|l| l.strip_prefix("/orgs/htx-gao-soc-son/lots/"))
+        .and_then(|l| l.split('?').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("{:?}", made.location));
+    let r1 = ketnoi_db::trace::lot(app.db.conn(), r1_id)
+        .await
+        .unwrap()
+        .unwrap();
+    // What is printed on the sack's stamp: R1's GS1 Digital Link.
+    let r1_uri = ketnoi_app::trace::lot_uri(&app.state.config.public_url, &r1, None);
+    let r1_path = format!("/01/0{RICE_GTIN}/10/R1");
+    assert_eq!(r1_uri, format!("{}{r1_path}", app.url));
+
+    // Cooperative B, its cakes on sale, and its owner.
+    let cakes = app.cooperative("htx-banh-chung-tranh-khuc", "00577").await;
+    let cakes_owner = app
+        .user("chu@banh-chung.example", PlatformRole::User, None)
+        .await;
+    app.member(&cakes, &cakes_owner, MemberRole::Owner).await;
+    let cakes_listing = ketnoi_tests::published_listing(&app, &cakes, CAKES)
+        .await
+        .id;
+    let b_path = |rest: &str| format!("/orgs/{}{rest}", cakes.slug);
+
+    let Some(b) = Browser::open(&app).await else {
+        return;
+    };
+    let Some(visitor) = Browser::open_without_javascript(&app).await else {
+        return;
+    };
+    let shots = std::path::Path::new("/tmp/trace-shots");
+    let backend = if app.sqlite_path().is_some() {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+
+    // From her cooperative's page to traceability; her cakes get a trace code (no GTIN).
+    b.sign_in("chu@banh-chung.example").await;
+    b.goto(&b_path("/manage")).await;
+    b.click("[data-testid=org-trace]").await;
+    b.wait_for_path(&b_path("/trace")).await;
+    b.text("[data-testid=no-lots]").await;
+    b.select("listing_id", &cakes_listing.to_string()).await;
+    b.fill("gtin", "").await;
+    b.click("[data-testid=trace-product-save]").await;
+    b.wait_for_path(&b_path("/trace?saved=1")).await;
+    let code = b.text("[data-testid=trace-product-code]").await;
+    assert!(code.starts_with("KN"), "{code}");
+
+    // A new lot, made from R1: its link pasted from the sack's stamp.
+    b.click("[data-testid=new-lot]").await;
+    b.wait_for_path(&b_path("/lots/new")).await;
+    b.select("product", &cakes_listing.to_string()).await;
+    b.fill("code", "BC-TET-01").await;
+    b.fill("quantity", "300").await;
+    b.fill("input_links", &r1_uri).await;
+    b.click("[data-testid=lot-save]").await;
+    b.wait_for_text("[data-testid=saved]", "Đã tạo lô hàng")
+        .await;
+    let lot_path = b.wait_for_path_prefix(&b_path("/lots/")).await;
+    let lot_id: i64 = lot_path.rsplit('/').next().unwrap().parse().unwrap();
+    let inputs = b.text("[data-testid=lot-inputs-list]").await;
+    assert!(
+        inputs.contains(RICE) && inputs.contains("R1") && inputs.contains(&rice.name),
+        "{inputs}"
+    );
+
+    // The processing step.
+    b.click("[data-testid=step-new]").await;
+    b.select("step", "transforming").await;
+    b.fill("place", "Xưởng gói bánh Tranh Khúc").await;
+    b.click("[data-testid=step-save]").await;
+    b.wait_for_text("[data-testid=saved]", "Đã ghi công đoạn")
+        .await;
+    assert_eq!(
+        texts(&b, "[data-testid=lot-step] strong").await,
+        ["Tạo lô, gán mã", "Chế biến"]
+    );
+
+    // Ten stamps, and the print form's PDF (fetched by the page itself, with her session:
+    // what submitting the form would download).
+    b.fill("count", "10").await;
+    b.click("[data-testid=stamps-make]").await;
+    b.wait_for_text("[data-testid=saved]", "Đã tạo tem").await;
+    assert_eq!(b.text("[data-testid=stamp-count]").await, "10 tem");
+    let pdf =
+        b.c.execute_async(
+            "const done = arguments[arguments.length - 1];
+             const form = document.querySelector('[data-testid=print-form]');
+             const url = form.action + '?' + new URLSearchParams(new FormData(form));
+             fetch(url).then(async r => {
+               const bytes = new Uint8Array(await r.arrayBuffer());
+               done([r.status, r.headers.get('content-type'), r.headers.get('content-disposition'),
+                     String.fromCharCode(...bytes.slice(0, 5)), bytes.length]);
+             }).catch(e => done([0, String(e), '', '', 0]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (status, kind, disposition, magic, size): (u16, String, String, String, u64) =
+        serde_json::from_value(pdf).unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(kind, "application/pdf");
+    assert!(
+        disposition.contains(&format!("tem-{code}-BC-TET-01-1-10.pdf")),
+        "{disposition}"
+    );
+    assert_eq!(magic, "%PDF-");
+    assert!(size > 1000, "{size} bytes");
+
+    // Stamp 000001, as its buyer's phone opens it: the lot's public page plus the serial.
+    let public =
+        b.c.find(Locator::Css("[data-testid=lot-public]"))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(public, format!("/t/{code}/10/BC-TET-01"));
+    let stamp = |serial: &str| format!("{public}/21/{serial}");
+    visitor.goto(&stamp("000001")).await;
+    assert!(
+        !visitor.page_runs_scripts().await,
+        "the visitor's browser runs no scripts"
+    );
+    assert_eq!(visitor.text("h1").await, CAKES);
+    assert!(
+        visitor
+            .text("[data-testid=trace-org]")
+            .await
+            .contains(&cakes.name)
+    );
+    let lot = ketnoi_db::trace::lot(app.db.conn(), lot_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let check = ketnoi_app::trace::check_code(ketnoi_tests::SECRET, lot.id, "000001");
+    let stamp_card = visitor.text("[data-testid=trace-stamp]").await;
+    assert!(
+        stamp_card.contains("000001") && stamp_card.contains(&check),
+        "{stamp_card}"
+    );
+    assert_eq!(visitor.text("[data-testid=trace-lot]").await, "BC-TET-01");
+    let steps = texts(&visitor, "[data-testid=trace-step] strong").await;
+    assert_eq!(steps, ["Tạo lô, gán mã", "Chế biến"]);
+    assert!(
+        texts(&visitor, "h2")
+            .await
+            .iter()
+            .any(|h| h == "Nguyên liệu đầu vào (một bước trước)")
+    );
+    let input = visitor.text("[data-testid=trace-inputs]").await;
+    assert!(
+        input.contains(RICE) && input.contains("Lô R1") && input.contains(&rice.name),
+        "{input}"
+    );
+    visitor
+        .screenshot_to(&shots.join(format!("{backend}-stamp-000001.png")))
+        .await;
+
+    // One step back: R1's own page.
+    visitor.click("[data-testid=trace-input]").await;
+    visitor.wait_for_path(&r1_path).await;
+    assert_eq!(visitor.text("h1").await, RICE);
+    assert_eq!(visitor.text("[data-testid=trace-lot]").await, "R1");
+    assert!(
+        visitor
+            .text("[data-testid=trace-identifier]")
+            .await
+            .contains(RICE_GTIN)
+    );
+    assert!(
+        visitor
+            .text("[data-testid=trace-org]")
+            .await
+            .contains(&rice.name)
+    );
+    assert!(
+        visitor
+            .c
+            .find(Locator::Css("[data-testid=trace-stamp]"))
+            .await
+            .is_err(),
+        "a lot's page, not a stamp's"
+    );
+    visitor.close().await;
+    // Both pages pass axe (run from a browser whose pages may run scripts: axe is one).
+    if let Some(axe) = axe_source() {
+        let mut problems = Vec::new();
+        for page in [stamp("000001"), r1_path.clone()] {
+            b.goto(&page).await;
+            b.text("[data-testid=trace-page]").await;
+            for v in axe_violations(&b, &axe).await {
+                problems.push(format!("{page}: {v}"));
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    // Stamp 000002 was copied onto other packs: more phones than the threshold scan it.
+    const PHONES: i64 = COPY_THRESHOLD + 2;
+    let phones = app.client();
+    for n in 1..=PHONES {
+        let agent = format!("Mozilla/5.0 (Linux; Android 14; Phone {n}) Zalo/24.{n}");
+        let page = phones
+            .get_with(&stamp("000002"), &[("user-agent", &agent)])
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+    }
+
+    // Her traceability page says so once every scan is counted (they are counted off the
+    // request path).
+    let (owner, home) = (&b, b_path("/trace"));
+    let home = home.as_str();
+    let flag = eventually(
+        "the copied stamp on her traceability page",
+        WAIT,
+        || async move {
+            owner.goto(home).await;
+            let text = owner
+                .c
+                .find(Locator::Css("[data-testid=copy-flag]"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            text.contains(&format!("{PHONES} thiết bị khác nhau"))
+                .then_some(text)
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        flag.contains(CAKES) && flag.contains("BC-TET-01") && flag.contains("000002"),
+        "{flag}"
+    );
+    assert_eq!(
+        texts(&b, "[data-testid=copy-flag]").await.len(),
+        1,
+        "only the copied stamp"
+    );
+    assert!(
+        b.text("[data-testid=copy-flags]")
+            .await
+            .contains("Tem có thể đã bị sao chép")
+    );
+    b.screenshot_to(&shots.join(format!("{backend}-copy-flag.png")))
+        .await;
+    b.close().await;
+}

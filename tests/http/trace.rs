@@ -22,14 +22,27 @@ on_both_backends!(
     a_recall_lists_the_seven_buyers_who_received_the_lot_and_messages_each_once,
     the_lot_api_and_exports_give_the_lot_and_a_valid_epcis_document,
     bad_lot_step_and_stamp_input_is_refused_beside_its_field,
+    a_lot_recorded_after_it_was_made_begins_with_its_making,
+    a_step_dated_before_its_lot_was_made_is_refused,
+    a_recall_message_is_in_the_orders_own_conversation,
 );
 
 /// The GTIN-13 of the cakes: 893 (GS1 Vietnam) … with its check digit 9.
 const GTIN: &str = "8930000000019";
 /// Its 14-digit form, as links and pages give it.
 const GTIN14: &str = "08930000000019";
-/// A production day in the past (the lots' default is today).
-const PRODUCED: &str = "2026-11-20";
+/// The day `offset` days from today in Hanoi, as a date field takes it.
+fn day(offset: i64) -> String {
+    (chrono::Utc::now().with_timezone(&ketnoi_domain::time::hanoi())
+        + chrono::Duration::days(offset))
+    .format("%Y-%m-%d")
+    .to_string()
+}
+
+/// The lots' production day: 17 days ago (their steps follow on the next days).
+fn produced() -> String {
+    day(-17)
+}
 
 /// A person with an account and a name of her own.
 async fn person(app: &TestApp, email: &str, name: &str) -> User {
@@ -102,14 +115,15 @@ async fn traceable(c: &Coop, gtin: &str) {
     assert_eq!(saved.status, 303, "{}", saved.body);
 }
 
-/// Posts the new-lot form: a lot of 500 of the cooperative's listing made on [`PRODUCED`]
+/// Posts the new-lot form: a lot of 500 of the cooperative's listing made on [`produced`]
 /// in ward 00577, each field in `fields` replacing its default (`input` adds).
 async fn post_lot(c: &Coop, fields: &[(&str, &str)]) -> Page {
     let listing = c.listing.to_string();
+    let produced = produced();
     let mut all: Vec<(&str, &str)> = vec![
         ("product", listing.as_str()),
         ("code", "L1"),
-        ("produced_on", PRODUCED),
+        ("produced_on", produced.as_str()),
         ("quantity", "500"),
         ("commune", "00577"),
     ];
@@ -193,16 +207,27 @@ fn href_of(html: &str, testid: &str) -> String {
         .replace("&#x2f;", "/")
 }
 
-/// The text of the first element marked `data-testid="{testid}"`.
+/// The text of the first element marked `data-testid="{testid}"`, up to the first closing
+/// tag inside it, without the tags that open within it.
 fn text_of(html: &str, testid: &str) -> String {
     let marker = format!("data-testid=\"{testid}\"");
-    html.split(&marker)
+    let inner = html
+        .split(&marker)
         .nth(1)
         .and_then(|s| s.split_once('>'))
-        .and_then(|(_, s)| s.split('<').next())
-        .unwrap_or_else(|| panic!("no {marker} in {html}"))
-        .trim()
-        .to_owned()
+        .and_then(|(_, s)| s.split("</").next())
+        .unwrap_or_else(|| panic!("no {marker} in {html}"));
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in inner.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.trim().to_owned()
 }
 
 fn count_of(html: &str, testid: &str) -> usize {
@@ -322,7 +347,7 @@ async fn a_gtin_with_a_wrong_check_digit_is_refused_beside_the_field(app: TestAp
     );
     // Too short, or letters: said too, never a 500.
     for (bad, says) in [
-        ("893000000001", "8, 12, 13 hoặc 14 chữ số"),
+        ("89300000001", "8, 12, 13 hoặc 14 chữ số"),
         ("89300000000A9", "chỉ gồm chữ số"),
     ] {
         let refused = enable(&c, c.listing, bad).await;
@@ -405,7 +430,7 @@ async fn a_cooperative_makes_a_lot_from_another_cooperatives_lot_and_a_visitor_t
         &cakes,
         c1,
         "transforming",
-        "2026-11-21T08:30",
+        &format!("{}T08:30", day(-16)),
         "Xưởng bánh Vòng",
         "Giã cốm, gói lá sen",
     )
@@ -631,7 +656,7 @@ async fn stamps_print_as_a_pdf_whose_qr_codes_decode_to_their_uris() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let c = coop(&app, "htx-banh-com", "Bánh cốm Vòng").await;
     traceable(&c, GTIN).await;
-    let l = lot(&c, "2026.11-A", &[("expires_on", "2026-12-20")]).await;
+    let l = lot(&c, "2026.11-A", &[("expires_on", &day(13))]).await;
     stamps(&c, l, 40).await;
     let (status, kind, pdf) = download(
         &c.manager,
@@ -1081,13 +1106,14 @@ async fn the_lot_api_and_exports_give_the_lot_and_a_valid_epcis_document(app: Te
         form.body
     );
     let r1_id = r1.to_string();
+    let expires = day(13);
     let c1 = lot(
         &cakes,
         "C1",
         &[
             ("input", &r1_id),
             ("input_links", &format!("{}{g1_path}", app.url)),
-            ("expires_on", "2026-12-20"),
+            ("expires_on", &expires),
         ],
     )
     .await;
@@ -1095,12 +1121,20 @@ async fn the_lot_api_and_exports_give_the_lot_and_a_valid_epcis_document(app: Te
         &cakes,
         c1,
         "transforming",
-        "2026-11-21T08:30",
+        &format!("{}T08:30", day(-16)),
         "Xưởng bánh",
         "",
     )
     .await;
-    step(&cakes, c1, "packing", "2026-11-22T10:00", "", "Hộp 10 bánh").await;
+    step(
+        &cakes,
+        c1,
+        "packing",
+        &format!("{}T10:00", day(-15)),
+        "",
+        "Hộp 10 bánh",
+    )
+    .await;
     let buyer = person(&app, "nguoimua@example.com", "Người mua").await;
     let sold = order(&app, &buyer, &cakes).await;
     ship(&cakes, sold.id, c1).await;
@@ -1115,7 +1149,7 @@ async fn the_lot_api_and_exports_give_the_lot_and_a_valid_epcis_document(app: Te
     assert_eq!(json["gtin"], GTIN14);
     assert_eq!(json["cooperative_name"], "HTX htx-banh-com");
     assert_eq!(json["uri"], format!("{}{}", app.url, gtin_path("C1", None)));
-    assert_eq!(json["expires_on"], "2026-12-20");
+    assert_eq!(json["expires_on"], expires.as_str());
     assert_eq!(json["status"], "active");
     let inputs = json["inputs"].as_array().unwrap();
     assert_eq!(inputs.len(), 2, "{json}");
@@ -1126,19 +1160,31 @@ async fn the_lot_api_and_exports_give_the_lot_and_a_valid_epcis_document(app: Te
     assert_eq!(names, ["HTX htx-lua-gao", "HTX htx-gung"], "{json}");
     assert_eq!(inputs[0]["code"], "R1");
     assert_eq!(inputs[1]["uri"], format!("{}{g1_path}", app.url));
-    let steps: Vec<&str> = json["steps"]
+    // Every step, in the order of their times (see the test of their chronology below).
+    let mut steps: Vec<&str> = json["steps"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["step"].as_str().unwrap())
         .collect();
+    steps.sort_unstable();
     assert_eq!(
         steps,
-        ["commissioning", "transforming", "packing", "shipping"],
+        ["commissioning", "packing", "shipping", "transforming"],
         "{json}"
     );
-    assert_eq!(json["steps"][1]["place"], "Xưởng bánh");
-    assert_eq!(json["steps"][1]["offset_minutes"], 420);
+    let processing = json["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "transforming")
+        .unwrap();
+    assert_eq!(processing["place"], "Xưởng bánh");
+    assert_eq!(processing["offset_minutes"], 420);
+    assert_eq!(
+        processing["occurred_at"],
+        format!("{}T01:30:00Z", day(-16)).as_str()
+    );
     assert!(
         !api.body.contains("Chị Lan"),
         "no names of people: {}",
@@ -1153,24 +1199,34 @@ async fn the_lot_api_and_exports_give_the_lot_and_a_valid_epcis_document(app: Te
     assert_eq!(doc["type"], "EPCISDocument");
     assert_eq!(doc["schemaVersion"], "2.0");
     let list = events(&doc);
-    let kinds: Vec<(&str, &str)> = list
+    let mut kinds: Vec<(&str, &str)> = list
         .iter()
         .map(|e| (e["type"].as_str().unwrap(), e["bizStep"].as_str().unwrap()))
         .collect();
+    kinds.sort_unstable();
     assert_eq!(
         kinds,
         [
-            ("ObjectEvent", "commissioning"),
-            ("TransformationEvent", "commissioning"),
             ("AggregationEvent", "packing"),
+            ("ObjectEvent", "commissioning"),
             ("ObjectEvent", "shipping"),
+            ("TransformationEvent", "commissioning"),
         ],
         "{doc}"
     );
+    let find = |kind: &str, step: &str| {
+        list.iter()
+            .find(|e| e["type"] == kind && e["bizStep"] == step)
+            .unwrap()
+            .clone()
+    };
     let lot_class = format!("{}{}", app.url, gtin_path("C1", None));
-    assert_eq!(list[0]["action"], "ADD");
-    assert_eq!(list[0]["quantityList"][0]["epcClass"], lot_class.as_str());
-    let consumed: Vec<&str> = list[1]["inputQuantityList"]
+    let made = find("ObjectEvent", "commissioning");
+    assert_eq!(made["action"], "ADD");
+    assert_eq!(made["quantityList"][0]["epcClass"], lot_class.as_str());
+    assert_eq!(made["quantityList"][0]["quantity"], 500.0);
+    let transformed = find("TransformationEvent", "commissioning");
+    let consumed: Vec<&str> = transformed["inputQuantityList"]
         .as_array()
         .unwrap()
         .iter()
@@ -1183,15 +1239,30 @@ async fn the_lot_api_and_exports_give_the_lot_and_a_valid_epcis_document(app: Te
             format!("{}/t/{rice_code}/10/R1", app.url),
             format!("{}{g1_path}", app.url)
         ],
-        "{doc}"
+        "from two lots of two other cooperatives: {doc}"
     );
     assert_eq!(
-        list[1]["outputQuantityList"][0]["epcClass"],
+        transformed["outputQuantityList"][0]["epcClass"],
         lot_class.as_str()
     );
     assert_eq!(
-        list[3]["destinationList"][0]["destination"],
+        transformed["eventTime"],
+        format!("{}T08:30:00+07:00", day(-16)).as_str()
+    );
+    let packed = find("AggregationEvent", "packing");
+    assert_eq!(packed["action"], "ADD");
+    assert_eq!(
+        packed["childQuantityList"][0]["epcClass"],
+        lot_class.as_str()
+    );
+    let shipped = find("ObjectEvent", "shipping");
+    assert_eq!(
+        shipped["destinationList"][0]["destination"],
         format!("{}/orders/{}", app.url, sold.id).as_str()
+    );
+    assert_eq!(
+        shipped["sourceList"][0]["source"],
+        format!("{}/orgs/htx-banh-com", app.url).as_str()
     );
     assert!(!epcis.body.contains("recordedBy"), "{}", epcis.body);
 
@@ -1224,6 +1295,14 @@ async fn the_lot_api_and_exports_give_the_lot_and_a_valid_epcis_document(app: Te
     assert_eq!(status, 200);
     assert!(kind.contains("spreadsheetml"), "{kind}");
     assert!(xlsx.starts_with(b"PK"));
+    {
+        use calamine::{Data, Reader, Xlsx};
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        let codes: Vec<Data> = sheet.rows().skip(1).map(|r| r[0].clone()).collect();
+        assert_eq!(codes, [Data::String("C1".into())], "one row per lot");
+    }
     let org_epcis = cakes.manager.get(&cakes.path("/trace/epcis.jsonld")).await;
     assert_eq!(org_epcis.status, 200);
     assert_eq!(org_epcis.content_type, "application/ld+json");
@@ -1350,7 +1429,7 @@ async fn another_cooperatives_manager_cannot_touch_the_lot() {
                     ("listing_id", &listing),
                     ("product", &listing),
                     ("code", "X2"),
-                    ("produced_on", PRODUCED),
+                    ("produced_on", "2026-11-20"),
                     ("quantity", "5"),
                 ],
             )
@@ -1395,7 +1474,7 @@ async fn bad_lot_step_and_stamp_input_is_refused_beside_its_field(app: TestApp) 
             refused.body
         );
     }
-    let expiry = post_lot(&c, &[("expires_on", "2026-11-19")]).await;
+    let expiry = post_lot(&c, &[("expires_on", &day(-18))]).await;
     assert_eq!(expiry.status, 422, "{}", expiry.body);
     assert!(
         text_of(&expiry.body, "error-expires_on").contains("Hạn sử dụng phải sau ngày sản xuất"),
@@ -1462,7 +1541,10 @@ async fn bad_lot_step_and_stamp_input_is_refused_beside_its_field(app: TestApp) 
         let refused = post_step(
             &c,
             l,
-            &[("step", step), ("occurred_at", "2026-11-21T08:30")],
+            &[
+                ("step", step),
+                ("occurred_at", &format!("{}T08:30", day(-16))),
+            ],
         )
         .await;
         assert_eq!(refused.status, 422, "{step:?}");
@@ -1517,4 +1599,141 @@ async fn bad_lot_step_and_stamp_input_is_refused_beside_its_field(app: TestApp) 
         let status = c.manager.get(&path).await.status;
         assert!(matches!(status, 400 | 404), "{path}: {status}");
     }
+}
+
+/// The first step a visitor reads on a lot's public page.
+async fn first_public_step(app: &TestApp, path: &str) -> String {
+    let page = app.client().get(path).await;
+    assert_eq!(page.status, 200, "{path}");
+    text_of(&page.body, "trace-step")
+        .split(" · ")
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// A cooperative often enters a lot after she made it, with the steps it went through
+/// since: the lot's story still begins with its making (commissioning), on the trace page, in
+/// the API and in EPCIS, not with processing dated before the lot existed. Whether she made
+/// it days ago or this morning.
+async fn a_lot_recorded_after_it_was_made_begins_with_its_making(app: TestApp) {
+    let c = coop(&app, "htx-banh-com", "Bánh cốm Vòng").await;
+    traceable(&c, GTIN).await;
+    // Made 17 days ago, entered today, processed the day after it was made, packed the next.
+    let l = lot(&c, "C1", &[]).await;
+    let (processed, packed) = (format!("{}T08:30", day(-16)), format!("{}T10:00", day(-15)));
+    step(&c, l, "transforming", &processed, "Xưởng bánh", "").await;
+    step(&c, l, "packing", &packed, "", "").await;
+    assert_eq!(
+        first_public_step(&app, &gtin_path("C1", None)).await,
+        "Tạo lô, gán mã",
+        "the trace page shows the lot processed before it was made"
+    );
+    let json = app.client().get(&format!("/api/v1/lots/{l}")).await.json();
+    assert_eq!(json["steps"][0]["step"], "commissioning", "{json}");
+    let doc = app
+        .client()
+        .get(&format!("/api/v1/lots/{l}/epcis"))
+        .await
+        .json();
+    let list = events(&doc);
+    assert_eq!(
+        (list[0]["type"].as_str(), list[0]["action"].as_str()),
+        (Some("ObjectEvent"), Some("ADD")),
+        "EPCIS: commissioned after its transformation: {doc}"
+    );
+
+    // Made this morning, processed at midnight, entered later in the day.
+    let today = day(0);
+    let l2 = lot(&c, "C2", &[("produced_on", &today)]).await;
+    step(&c, l2, "transforming", &format!("{today}T00:00"), "", "").await;
+    assert_eq!(
+        first_public_step(&app, &gtin_path("C2", None)).await,
+        "Tạo lô, gán mã",
+        "a lot made today is shown processed before it was made"
+    );
+}
+
+/// A step dated before the day its lot was made is a typing mistake: refused beside the
+/// time, nothing recorded.
+async fn a_step_dated_before_its_lot_was_made_is_refused(app: TestApp) {
+    let c = coop(&app, "htx-banh-com", "Bánh cốm Vòng").await;
+    traceable(&c, GTIN).await;
+    let l = lot(&c, "C1", &[]).await;
+    let before = post_step(
+        &c,
+        l,
+        &[
+            ("step", "packing"),
+            ("occurred_at", &format!("{}T08:30", day(-36))),
+        ],
+    )
+    .await;
+    assert_eq!(before.status, 422, "a step 19 days before the lot was made");
+    assert!(before.body.contains("data-testid=\"error-occurred_at\""));
+    let steps = ketnoi_db::trace::events_of(app.db.conn(), l).await.unwrap();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+}
+
+/// The conversation a question about `order` goes to, asked through the order's page.
+async fn order_thread(client: &Client, order: i64) -> Page {
+    client
+        .submit(
+            &format!("/orders/{order}"),
+            &format!("/orders/{order}/inquiry"),
+            &[("body", "")],
+        )
+        .await
+}
+
+/// A recall's message is the order's own conversation: where the buyer who had asked about
+/// her order already talks with the cooperative, or, for one who had not, the thread her
+/// order keeps from then on, so that her questions about the order and the cooperative's
+/// follow-up land beside the notice instead of in new threads.
+async fn a_recall_message_is_in_the_orders_own_conversation(app: TestApp) {
+    let c = coop(&app, "htx-banh-com", "Bánh cốm Vòng").await;
+    traceable(&c, GTIN).await;
+    let l = lot(&c, "C1", &[]).await;
+    let asked = person(&app, "hoi@example.com", "Người đã hỏi").await;
+    let silent = person(&app, "im@example.com", "Người chưa hỏi").await;
+    let (asked_client, silent_client) = (app.client_as(&asked).await, app.client_as(&silent).await);
+    let o1 = order(&app, &asked, &c).await;
+    let o2 = order(&app, &silent, &c).await;
+    let first = order_thread(&asked_client, o1.id).await;
+    assert_eq!(first.status, 303, "{}", first.body);
+    let asked_thread = first.location.unwrap();
+    ship(&c, o1.id, l).await;
+    ship(&c, o2.id, l).await;
+    let recalled = c
+        .manager
+        .submit(
+            &c.lot_path(l, ""),
+            &c.lot_path(l, "/recall"),
+            &[("reason", "Nấm mốc")],
+        )
+        .await;
+    assert!(recalled.location.unwrap().contains("told=2"));
+
+    // She who had asked finds the notice in that conversation.
+    let told = messages_containing(&app, &asked, "THU HỒI").await;
+    assert_eq!(told.len(), 1);
+    assert_eq!(format!("/conversations/{}", told[0].0), asked_thread);
+    // She who had not: her question about the order, and the cooperative's, go where the
+    // notice is.
+    let told = messages_containing(&app, &silent, "THU HỒI").await;
+    assert_eq!(told.len(), 1);
+    let notice_thread = format!("/conversations/{}", told[0].0);
+    let hers = order_thread(&silent_client, o2.id).await;
+    assert_eq!(hers.status, 303, "{}", hers.body);
+    assert_eq!(
+        hers.location.as_deref(),
+        Some(notice_thread.as_str()),
+        "her question about the recalled order opens another thread than the notice's"
+    );
+    let theirs = order_thread(&c.manager, o2.id).await;
+    assert_eq!(
+        theirs.status, 303,
+        "the cooperative cannot write to her about the order"
+    );
+    assert_eq!(theirs.location.as_deref(), Some(notice_thread.as_str()));
 }

@@ -33,10 +33,20 @@ pub fn t(locale: Locale, key: &str) -> String {
 }
 
 /// Looks up `key` with named arguments.
+/// An argument as Fluent sees it: a whole number written plainly ("3", "-2") is a number,
+/// so that plural and `[0]`, `[1]` variants select on it; anything else ("000002", a lot code,
+/// "1.5") stays text exactly as written.
+fn value(v: &str) -> FluentValue<'static> {
+    match v.parse::<i64>() {
+        Ok(n) if n.to_string() == v => FluentValue::from(n),
+        _ => FluentValue::from(v.to_owned()),
+    }
+}
+
 pub fn t_args(locale: Locale, key: &str, args: &[(&'static str, String)]) -> String {
     let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
         .iter()
-        .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+        .map(|(k, v)| (Cow::Borrowed(*k), value(v)))
         .collect();
     LOCALES
         .try_lookup_with_args(langid(locale), key, &args)
@@ -156,6 +166,24 @@ pub(crate) mod tests {
                 "{name}: only vi: {only_vi:?}, only en: {only_en:?}"
             );
         }
+    }
+
+    #[test]
+    fn whole_numbers_select_variants_and_codes_stay_as_written() {
+        let args = |n: &str| vec![("count", n.to_owned())];
+        assert_eq!(t_args(Locale::En, "trace-stamps-n", &args("1")), "1 stamp");
+        assert_eq!(
+            t_args(Locale::En, "trace-stamps-n", &args("40")),
+            "40 stamps"
+        );
+        assert_eq!(
+            t_args(Locale::Vi, "trace-scans", &args("0")),
+            "Lần đầu tem này được quét"
+        );
+        assert_eq!(
+            t_args(Locale::Vi, "trace-scans", &args("000002")),
+            "000002 lượt quét trước đây"
+        );
     }
 
     #[test]

@@ -130,9 +130,9 @@ pub async fn enable_product(
     Ok(Ok(p))
 }
 
-/// When a lot's commissioning is recorded: now for a lot made today, the start of its
-/// production day (Hanoi) for a lot entered afterwards, so that the steps recorded for it
-/// later, with their own times, come after it.
+/// When a lot's commissioning is recorded: the start of its production day (Hanoi), for a
+/// lot made today as for one entered afterwards, so that the steps recorded for it, with
+/// their own times (to the minute, from the step form), come after it.
 fn commissioned_at(produced_on: chrono::NaiveDate) -> DateTime<Utc> {
     use chrono::TimeZone;
     let now = ketnoi_db::now();
@@ -140,7 +140,7 @@ fn commissioned_at(produced_on: chrono::NaiveDate) -> DateTime<Utc> {
         .from_local_datetime(&produced_on.and_time(chrono::NaiveTime::MIN))
         .single()
         .map(|t| t.with_timezone(&Utc))
-        .filter(|t| *t < now - chrono::Duration::days(1))
+        .filter(|t| *t <= now)
         .unwrap_or(now)
 }
 
@@ -278,7 +278,9 @@ pub async fn recall(
                     .order_code
                     .clone()
                     .unwrap_or_else(|| format!("#{}", r.order_id));
-                messaging::open_order_thread(db, r.buyer_id, lot.org_id, &title).await?
+                let c = messaging::open_order_thread(db, r.buyer_id, lot.org_id, &title).await?;
+                ketnoi_db::orders::set_conversation(db.conn(), r.order_id, c).await?;
+                c
             }
         };
         let args = |_: Locale| {
@@ -441,7 +443,7 @@ impl ScanRecorder {
             let n = self
                 .dropped
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if n % 10_000 == 0 {
+            if n.is_multiple_of(10_000) {
                 tracing::warn!(dropped = n + 1, "scan queue full; scans not counted");
             }
         }

@@ -10,36 +10,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ketnoi_domain::trace::{self, DigitalLink, Gtin, ProductKey};
+use ketnoi_test_support::NodeChecker;
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 const PUBLIC_URL: &str = "https://ketnoi.example.vn";
 const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
-
-fn checker_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/gs1")
-}
-
-fn checker_available() -> bool {
-    let installed = checker_dir()
-        .join("node_modules/digital-link.js/package.json")
-        .exists();
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if installed && node {
-        return true;
-    }
-    let reason = "Node.js and `npm ci --prefix tests/gs1` are needed";
-    if std::env::var("KETNOI_REQUIRE_NODE").as_deref() == Ok("1") {
-        panic!("GS1's digital-link.js is not available (KETNOI_REQUIRE_NODE=1): {reason}");
-    }
-    eprintln!("SKIPPED: GS1's digital-link.js is not available: {reason}");
-    false
-}
 
 /// A small deterministic generator (SplitMix64), so a failure is the same on every run.
 struct Rng(u64);
@@ -95,9 +70,9 @@ fn typed_value(rng: &mut Rng, at: &mut usize) -> String {
 
 #[test]
 fn a_thousand_stamp_links_are_valid_gs1_digital_links_with_the_same_data() {
-    if !checker_available() {
+    let Some(checker) = NodeChecker::find("gs1", "digital-link.js") else {
         return;
-    }
+    };
     let mut rng = Rng(2026);
     let (mut lot_at, mut serial_at) = (0, 11);
     let mut links = Vec::new();
@@ -150,21 +125,12 @@ fn a_thousand_stamp_links_are_valid_gs1_digital_links_with_the_same_data() {
     // serial before the lot.
     let wrong_check = format!("{PUBLIC_URL}/01/08934588012229/10/L1/21/1");
     let wrong_order = format!("{PUBLIC_URL}/01/08934588012228/21/1/10/L1");
-    let mut child = Command::new("node")
-        .arg("digital_link.js")
-        .current_dir(checker_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut stdin = child.stdin.take().unwrap();
-        for u in uris.iter().chain([&wrong_check, &wrong_order]) {
-            writeln!(stdin, "{u}").unwrap();
-        }
-    }
-    let out = child.wait_with_output().unwrap();
+    let input: String = uris
+        .iter()
+        .chain([&wrong_check, &wrong_order])
+        .map(|u| format!("{u}\n"))
+        .collect();
+    let out = checker.run("digital_link.js", input.as_bytes()).unwrap();
     assert!(
         out.status.success(),
         "{}",

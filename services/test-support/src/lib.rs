@@ -1,6 +1,6 @@
 //! Dev-only test harness for Ketnoi: temporary SQLite and PostgreSQL databases,
 //! a shared chromedriver with headless Chromium profiles, a local SMTP server (aiosmtpd),
-//! a local Stripe API (localstripe), and async polling.
+//! a local Stripe API (localstripe), independent checkers on Node.js, and async polling.
 //!
 //! Depends on no other workspace crate (they use it as a dev-dependency).
 //! Services that cannot be found (PostgreSQL, chromedriver/Chromium) make the
@@ -11,6 +11,7 @@
 
 mod browser;
 mod eventually;
+mod node;
 mod postgres;
 mod python;
 mod smtp;
@@ -22,6 +23,7 @@ pub use browser::{
     BrowserProfile, CHROME_BIN_ENV, CHROMEDRIVER_ENV, REQUIRE_BROWSER_ENV, chromedriver_url,
 };
 pub use eventually::{eventually, eventually_true};
+pub use node::{NodeChecker, REQUIRE_NODE_ENV};
 pub use postgres::{PG_BIN_DIR_ENV, REQUIRE_POSTGRES_ENV, TempPostgres};
 pub use smtp::{REQUIRE_SMTP_ENV, TempSmtp};
 pub use sqlite::TempSqlite;

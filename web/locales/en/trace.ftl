@@ -11,8 +11,9 @@ trace-check-hint = The check code printed beside the QR code on the stamp must m
 trace-copied-public = This stamp has been scanned from very many different devices in a short time: its QR code may have been copied. Compare the check code, and contact the cooperative if in doubt.
 trace-scans =
     { $count ->
-        [1] scanned once before
-       *[other] { $count } scans before
+        [0] The first scan of this stamp
+        [1] Scanned once before
+       *[other] Scanned { $count } times before
     }
 trace-producer = Producer
 trace-gtin = GTIN
@@ -130,3 +131,4 @@ err-stamp-range = Choose numbers between 1 and { $stamps }, at most { $max } sta
 order-lots = Lots shipped
 order-ship-lots = Which lot do the goods come from? The buyer can trace them, and the cooperative can tell her if it must recall them.
 order-ship-no-lot = No lot recorded
+trace-scans-total = { $count } scans

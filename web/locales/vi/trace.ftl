@@ -9,7 +9,11 @@ trace-stamp = Tem số
 trace-check = mã kiểm tra
 trace-check-hint = Mã kiểm tra in bên cạnh mã QR trên tem phải trùng với mã ở đây; nếu khác, tem có thể là giả.
 trace-copied-public = Tem này đã được quét từ rất nhiều thiết bị khác nhau trong thời gian ngắn: mã QR có thể đã bị sao chép. Hãy so mã kiểm tra và liên hệ HTX nếu nghi ngờ.
-trace-scans = { $count } lượt quét trước đây
+trace-scans =
+    { $count ->
+        [0] Lần đầu tem này được quét
+       *[other] { $count } lượt quét trước đây
+    }
 trace-producer = Đơn vị sản xuất
 trace-gtin = Mã GTIN
 trace-code = Mã truy xuất
@@ -110,3 +114,4 @@ err-stamp-range = Chọn các số trong khoảng 1 đến { $stamps }, tối đ
 order-lots = Lô hàng đã giao
 order-ship-lots = Hàng giao thuộc lô nào? Người mua sẽ tra được nguồn gốc, và HTX báo được cho họ nếu phải thu hồi.
 order-ship-no-lot = Không ghi lô
+trace-scans-total = { $count } lượt quét
