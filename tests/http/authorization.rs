@@ -135,7 +135,7 @@ async fn every_route_answers_every_role_as_the_policy_says(app: TestApp) {
             .replace("{user_id}", &target.id.to_string())
             .replace("{id}", "1")
             .replace("{period}", "2026-h1")
-            .replace("{gtin}", "08930000000017")
+            .replace("{gtin}", "08930000000019")
             .replace("{code}", "KN0000001000011")
             .replace("{lot}", "L1")
             .replace("{serial}", "000001")

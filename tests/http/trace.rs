@@ -11,9 +11,10 @@ use ketnoi_db::users::{NewUser, User};
 use ketnoi_domain::Locale;
 use ketnoi_domain::order::PaymentMethod;
 use ketnoi_domain::role::{MemberRole, PlatformRole};
+use ketnoi_test_support::NodeChecker;
 use ketnoi_tests::{Backend, Client, Page, TestApp, csrf_in, on_both_backends};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 on_both_backends!(
@@ -1024,44 +1025,10 @@ async fn a_recall_lists_the_seven_buyers_who_received_the_lot_and_messages_each_
     assert_eq!(more.status, 422, "{}", more.body);
 }
 
-/// GS1's EPCIS 2.0 checker (`tests/gs1/epcis.js`, GS1's epcis2.js), if Node.js and it are
-/// installed; required when `KETNOI_REQUIRE_NODE=1`.
-fn epcis_checker() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("gs1");
-    let installed = dir.join("node_modules/epcis2.js/package.json").exists();
-    let node = Command::new("node")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if installed && node {
-        return Some(dir);
-    }
-    let reason = "Node.js and `npm ci --prefix tests/gs1` are needed";
-    if std::env::var("KETNOI_REQUIRE_NODE").as_deref() == Ok("1") {
-        panic!("GS1's epcis2.js is not available (KETNOI_REQUIRE_NODE=1): {reason}");
-    }
-    eprintln!("SKIPPED: GS1's epcis2.js is not available: {reason}");
-    None
-}
-
-/// What GS1's checker says of `doc`: `Ok` if valid, else its errors.
-fn gs1_validate(dir: &std::path::Path, doc: &str) -> Result<(), String> {
-    use std::io::Write;
-    let mut child = Command::new("node")
-        .arg("epcis.js")
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(doc.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+/// What GS1's EPCIS 2.0 checker (`tests/gs1/epcis.js`, GS1's epcis2.js) says of `doc`:
+/// `Ok` if valid, else its errors.
+fn gs1_validate(checker: &NodeChecker, doc: &str) -> Result<(), String> {
+    let out = checker.run("epcis.js", doc.as_bytes()).unwrap();
     if out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "valid" {
         Ok(())
     } else {
@@ -1320,20 +1287,20 @@ async fn the_lot_api_and_exports_give_the_lot_and_a_valid_epcis_document(app: Te
     let rice_events = events(&rice_epcis.json());
     assert_eq!(rice_events.len(), 2, "{}", rice_epcis.body);
 
-    if let Some(dir) = epcis_checker() {
+    if let Some(checker) = NodeChecker::find("gs1", "epcis2.js") {
         for (what, doc) in [
             ("the API's", &epcis.body),
             ("the lot's download", &own_epcis.body),
             ("the cooperative's export", &org_epcis.body),
             ("the rice cooperative's export", &rice_epcis.body),
         ] {
-            if let Err(errors) = gs1_validate(&dir, doc) {
+            if let Err(errors) = gs1_validate(&checker, doc) {
                 panic!("{what} EPCIS document is refused by GS1's checker: {errors}\n{doc}");
             }
         }
         // The checker bites: a business step CBV does not have.
         let broken = epcis.body.replace("\"packing\"", "\"wrapping\"");
-        assert!(gs1_validate(&dir, &broken).is_err());
+        assert!(gs1_validate(&checker, &broken).is_err());
     }
 }
 

@@ -271,38 +271,50 @@ pub async fn recall(
         if !trace::note_recall_notice(db.conn(), lot.id, r.buyer_id, r.conversation_id).await? {
             continue;
         }
-        let conversation = match r.conversation_id {
-            Some(c) => c,
-            None => {
-                let title = r
-                    .order_code
-                    .clone()
-                    .unwrap_or_else(|| format!("#{}", r.order_id));
-                let c = messaging::open_order_thread(db, r.buyer_id, lot.org_id, &title).await?;
-                ketnoi_db::orders::set_conversation(db.conn(), r.order_id, c).await?;
-                c
-            }
-        };
-        let args = |_: Locale| {
-            vec![
-                ("product", lot.title_vi.clone()),
-                ("lot", lot.code.clone()),
-                ("order", r.order_code.clone().unwrap_or_default()),
-                ("reason", reason.to_owned()),
-                ("link", uri.clone()),
-            ]
-        };
-        let body = format!(
-            "{}\n\n{}",
-            i18n::t_args(Locale::Vi, "recall-message", &args(Locale::Vi)),
-            i18n::t_args(Locale::En, "recall-message", &args(Locale::En)),
-        );
-        let from = match sender {
-            Some(id) => id,
-            None => r.buyer_id,
-        };
-        messaging::add_member(db.conn(), conversation, from, "member", ketnoi_db::now()).await?;
-        messaging::post(db, conversation, from, &body, None).await?;
+        // The note is taken first, so two recalls at once tell her once; if her message
+        // cannot be sent, the note is taken back and a second recall tells her.
+        let sent = async {
+            let conversation = match r.conversation_id {
+                Some(c) => c,
+                None => {
+                    let title = r
+                        .order_code
+                        .clone()
+                        .unwrap_or_else(|| format!("#{}", r.order_id));
+                    let c =
+                        messaging::open_order_thread(db, r.buyer_id, lot.org_id, &title).await?;
+                    ketnoi_db::orders::set_conversation(db.conn(), r.order_id, c).await?;
+                    c
+                }
+            };
+            let args = |_: Locale| {
+                vec![
+                    ("product", lot.title_vi.clone()),
+                    ("lot", lot.code.clone()),
+                    ("order", r.order_code.clone().unwrap_or_default()),
+                    ("reason", reason.to_owned()),
+                    ("link", uri.clone()),
+                ]
+            };
+            let body = format!(
+                "{}\n\n{}",
+                i18n::t_args(Locale::Vi, "recall-message", &args(Locale::Vi)),
+                i18n::t_args(Locale::En, "recall-message", &args(Locale::En)),
+            );
+            let from = match sender {
+                Some(id) => id,
+                None => r.buyer_id,
+            };
+            messaging::add_member(db.conn(), conversation, from, "member", ketnoi_db::now())
+                .await?;
+            messaging::post(db, conversation, from, &body, None).await?;
+            Ok::<(), ketnoi_db::DbError>(())
+        }
+        .await;
+        if let Err(e) = sent {
+            trace::forget_recall_notice(db.conn(), lot.id, r.buyer_id).await?;
+            return Err(e);
+        }
         told += 1;
     }
     Ok(Recalled {

@@ -731,3 +731,15 @@ pub async fn traceable_lines(conn: Conn<'_>, order_id: i64) -> Result<Vec<(i64, 
         .fetch_all(e)
         .await)?)
 }
+
+/// Takes back the note that a buyer was told of a recall (her message could not be sent), so
+/// that recalling again tells her.
+pub async fn forget_recall_notice(conn: Conn<'_>, lot_id: i64, buyer_id: i64) -> Result<()> {
+    on!(conn, e => sqlx::query("DELETE FROM recall_notices WHERE lot_id = $1 AND buyer_id = $2")
+        .bind(lot_id)
+        .bind(buyer_id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}

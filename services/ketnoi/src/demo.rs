@@ -369,12 +369,6 @@ async fn seed_trace(db: &Db) -> anyhow::Result<()> {
             inputs: &["NCHV-2611"],
             steps: vec![
                 (
-                    Step::Receiving,
-                    at(2026, 11, 20, 15)?,
-                    "Bếp của tổ",
-                    "Nhận 200 kg gạo nếp cái hoa vàng",
-                ),
-                (
                     Step::Transforming,
                     at(2026, 12, 1, 5)?,
                     "Bếp của tổ",

@@ -132,3 +132,4 @@ order-lots = Lots shipped
 order-ship-lots = Which lot do the goods come from? The buyer can trace them, and the cooperative can tell her if it must recall them.
 order-ship-no-lot = No lot recorded
 trace-scans-total = { $count } scans
+err-step-before-lot = A step of the lot cannot come before its production day ({ $date }). Inputs received before it are recorded as the lot's inputs.

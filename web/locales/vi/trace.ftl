@@ -115,3 +115,4 @@ order-lots = Lô hàng đã giao
 order-ship-lots = Hàng giao thuộc lô nào? Người mua sẽ tra được nguồn gốc, và HTX báo được cho họ nếu phải thu hồi.
 order-ship-no-lot = Không ghi lô
 trace-scans-total = { $count } lượt quét
+err-step-before-lot = Công đoạn của lô không thể trước ngày sản xuất của lô ({ $date }). Nguyên liệu nhận trước đó được ghi là nguyên liệu đầu vào của lô.

@@ -785,6 +785,19 @@ pub async fn record_step(
     if at.is_some_and(|t| t > chrono::Utc::now() + chrono::Duration::hours(1)) {
         e.add("occurred_at", Msg::new("err-lot-future"));
     }
+    // A lot's steps follow its making: one dated before its production day would come before
+    // it on the trace page and in EPCIS (what it was made from is recorded as its inputs).
+    if at.is_some_and(|t| {
+        t.with_timezone(&ketnoi_domain::time::hanoi()).date_naive() < lot.produced_on
+    }) {
+        e.add(
+            "occurred_at",
+            Msg {
+                key: "err-step-before-lot",
+                args: vec![("date", lot.produced_on.format("%d/%m/%Y").to_string())],
+            },
+        );
+    }
     let place = e
         .check(
             "place",
