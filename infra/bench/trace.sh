@@ -33,6 +33,8 @@
 #   DURATION          measured wrk run per URL                        (default 20s)
 #   WARMUP            unmeasured wrk run before each URL              (default 5s)
 #   RAW_DIR           keep wrk's raw output and the server log here
+#   KEEP_DATA         move the data directory (the SQLite database) here at the end, for
+#                     a look at the query plans afterwards (replaced if it exists)
 #
 # Needs: cargo, curl, python3, wrk (Debian: apt-get install -y wrk).
 # Only loopback (127.0.0.1) is ever loaded. The table goes to stdout, progress to stderr.
@@ -68,7 +70,10 @@ cleanup() {
     fi
     if [[ -n "${RAW_DIR:-}" && -f "$work/server.log" ]]; then
         mkdir -p "$RAW_DIR"
-        cp "$work/server.log" "$RAW_DIR/server.log"
+        cp "$work/server.log" "$RAW_DIR/${engine:-unknown}-server.log"
+    fi
+    if [[ -n "${KEEP_DATA:-}" && -d "$work/data" ]]; then
+        rm -rf "$KEEP_DATA" && mv "$work/data" "$KEEP_DATA"
     fi
     rm -rf "$work"
 }
@@ -138,12 +143,20 @@ post() {
     local path="$1"; shift
     local args=(--data-urlencode "csrf=$csrf")
     for kv in "$@"; do args+=(--data-urlencode "$kv"); done
-    curl -sS -b "$jar" -c "$jar" -o "$work/post.html" -w '%{http_code} %{redirect_url}' \
+    curl -sS -b "$jar" -c "$jar" -o "$work/post.html" -w '%{http_code} %{redirect_url}\n' \
         "${args[@]}" "$base$path"
 }
 
-get /my "$work/my.html"
-slug="$(python3 -c 'import re,sys; m=re.search(r"href=\"/orgs/([^/\"]+)/manage\"", open(sys.argv[1]).read()); print(m.group(1) if m else "")' "$work/my.html")"
+# /my sends the owner of one cooperative straight to its management page, and lists them
+# when she manages several (then the first is taken).
+landed="$(curl -fsS -L -b "$jar" -c "$jar" -o "$work/my.html" -w '%{url_effective}' "$base/my")"
+slug="$(python3 - "$landed" "$work/my.html" <<'PY'
+import re, sys
+m = re.search(r"/orgs/([^/?\"]+)/manage", sys.argv[1]) or \
+    re.search(r'href="/orgs/([^/"]+)/manage"', open(sys.argv[2]).read())
+print(m.group(1) if m else "")
+PY
+)"
 [[ -n "$slug" ]] || die "$OWNER manages no cooperative (no /orgs/…/manage link on /my)"
 say "signed in as $OWNER, cooperative $slug"
 
@@ -224,7 +237,7 @@ for entry in "stamp (a scan is counted)|$stamp_path" "lot (no serial, no scan)|$
     out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url")"
     if [[ -n "${RAW_DIR:-}" ]]; then
         mkdir -p "$RAW_DIR"
-        printf '%s\n' "$out" >"$RAW_DIR/$(printf '%s' "$name" | tr -c 'a-zA-Z0-9' '_')$engine.txt"
+        printf '%s\n' "$out" >"$RAW_DIR/$engine-$(printf '%s' "$name" | tr -c 'a-zA-Z0-9' '_').txt"
     fi
     if [[ "$path" == "$stamp_path" ]]; then
         stamp_requests=$(( $(awk '/requests in/ {print $1}' <<<"$warm") + $(awk '/requests in/ {print $1}' <<<"$out") + 2 ))

@@ -18,10 +18,10 @@
 
 use chrono::NaiveDate;
 use criterion::{BenchmarkId, Criterion, SamplingMode};
+use ketnoi_db::Db;
 use ketnoi_db::listings::{self, Draft, Offer};
 use ketnoi_db::orgs::{self, NewOrg};
 use ketnoi_db::trace::{self, NewLot};
-use ketnoi_db::Db;
 use ketnoi_domain::catalog::{ListingStatus, Months, OfferKind};
 use ketnoi_domain::org::OrgKind;
 use ketnoi_test_support::{TempPostgres, TempSqlite};

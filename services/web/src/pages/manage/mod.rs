@@ -5,6 +5,7 @@
 mod badges;
 mod dashboard;
 mod listings;
+mod lots;
 mod profile;
 mod proxies;
 mod reports;
@@ -13,6 +14,7 @@ mod trace;
 pub use badges::*;
 pub use dashboard::*;
 pub use listings::*;
+pub use lots::*;
 pub use profile::*;
 pub use proxies::*;
 pub use reports::*;
