@@ -134,10 +134,14 @@ async fn postgres_schema(db: &Db) -> BTreeMap<String, Table> {
         .await
         .unwrap();
         let mut fks: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT kcu.column_name::text, ccu.table_name::text, ccu.column_name::text FROM information_schema.table_constraints tc \
-             JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name AND kcu.table_schema = tc.table_schema \
-             JOIN information_schema.constraint_column_usage ccu ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema \
-             WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = 'public' AND tc.table_name = $1",
+            // Column pairs by position (`unnest` of both key arrays), so a composite key
+            // gives its pairs, not every column against every referenced one.
+            "SELECT a.attname::text, cf.relname::text, af.attname::text FROM pg_constraint c \
+             CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(col, fcol) \
+             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col \
+             JOIN pg_class cf ON cf.oid = c.confrelid \
+             JOIN pg_attribute af ON af.attrelid = c.confrelid AND af.attnum = k.fcol \
+             WHERE c.contype = 'f' AND c.conrelid = $1::regclass",
         )
         .bind(&t)
         .fetch_all(p)
