@@ -41,6 +41,14 @@ pub struct StepJson {
     pub quantity: Option<i64>,
 }
 
+/// Whether a lot is in circulation or recalled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LotStatus {
+    Active,
+    Recalled,
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LotJson {
     #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
@@ -63,8 +71,7 @@ pub struct LotJson {
     pub quantity: i64,
     pub unit: String,
     pub commune_code: Option<String>,
-    /// `active` or `recalled`.
-    pub status: String,
+    pub status: LotStatus,
     pub recalled_at: Option<DateTime<Utc>>,
     pub recall_reason: Option<String>,
     #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
@@ -116,7 +123,11 @@ pub async fn show_lot(
         quantity: lot.quantity,
         unit: lot.unit.clone(),
         commune_code: lot.commune_code.clone(),
-        status: lot.status.clone(),
+        status: if lot.is_recalled() {
+            LotStatus::Recalled
+        } else {
+            LotStatus::Active
+        },
         recalled_at: lot.recalled_at,
         recall_reason: lot.recall_reason.clone(),
         stamps: lot.stamps,
