@@ -217,7 +217,8 @@ print(f"{v * {'us': 0.001, 'ms': 1, 's': 1000, 'm': 60000}[u]:.2f}")
 PY
 }
 scans_of() { # the scan count a stamp's page shows
-    curl -fsS "$base$1" | python3 -c 'import re,sys; m=re.search(r"data-testid=\"trace-scans\">([^<]*)<", sys.stdin.read()); d=re.sub(r"\D", "", m.group(1)) if m else ""; print(d or "?")'
+    # (a first scan reads "Lần đầu …", no digits: 0; a flagged stamp shows no count: ?)
+    curl -fsS "$base$1" | python3 -c 'import re,sys; m=re.search(r"data-testid=\"trace-scans\">([^<]*)<", sys.stdin.read()); print((re.sub(r"\D", "", m.group(1)) or "0") if m else "?")'
 }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
