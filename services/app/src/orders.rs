@@ -67,3 +67,27 @@ pub async fn step(
     tx.commit().await?;
     Ok(Ok(to))
 }
+
+/// The order's own conversation with its cooperative: the one it has, or a new one titled
+/// with its code (in `locale`) and kept on the order, so that the buyer's questions, the
+/// cooperative's answers and any recall notice about the order land in one thread.
+pub async fn conversation(
+    db: &Db,
+    order_id: i64,
+    buyer_id: i64,
+    org_id: i64,
+    existing: Option<i64>,
+    locale: ketnoi_domain::Locale,
+) -> ketnoi_db::Result<i64> {
+    if let Some(c) = existing {
+        return Ok(c);
+    }
+    let title = crate::i18n::t_args(
+        locale,
+        "order-thread-title",
+        &[("code", ketnoi_domain::order::order_code(order_id))],
+    );
+    let c = ketnoi_db::messaging::open_order_thread(db, buyer_id, org_id, &title).await?;
+    store::set_conversation(db.conn(), order_id, c).await?;
+    Ok(c)
+}

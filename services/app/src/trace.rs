@@ -3,7 +3,6 @@
 //! lots on orders, recalling a lot, and the EPCIS 2.0 documents the exports and the API
 //! serve. Each change is audited.
 
-use crate::events::Site;
 use crate::i18n;
 use crate::listings::Editor;
 use chrono::{DateTime, Utc};
@@ -252,7 +251,7 @@ pub async fn recall(
     ed: &Editor,
     lot: &Lot,
     reason: &str,
-    site: Site<'_>,
+    public_url: &str,
 ) -> Result<Recalled> {
     let mut tx = db.begin().await?;
     let newly = trace::recall(tx.conn(), lot.id, reason).await?;
@@ -260,7 +259,7 @@ pub async fn recall(
     let after = serde_json::json!({"reason": reason, "orders": recipients.len()}).to_string();
     audit::record(tx.conn(), &audit_entry(ed, "lot", lot.id, "recall", after)).await?;
     tx.commit().await?;
-    let uri = lot_uri(site.public_url, lot, None);
+    let uri = lot_uri(public_url, lot, None);
     let mut told = 0;
     let mut seen = std::collections::HashSet::new();
     let sender = ed.actor_id;
@@ -274,32 +273,26 @@ pub async fn recall(
         // The note is taken first, so two recalls at once tell her once; if her message
         // cannot be sent, the note is taken back and a second recall tells her.
         let sent = async {
-            let conversation = match r.conversation_id {
-                Some(c) => c,
-                None => {
-                    let title = r
-                        .order_code
-                        .clone()
-                        .unwrap_or_else(|| format!("#{}", r.order_id));
-                    let c =
-                        messaging::open_order_thread(db, r.buyer_id, lot.org_id, &title).await?;
-                    ketnoi_db::orders::set_conversation(db.conn(), r.order_id, c).await?;
-                    c
-                }
-            };
-            let args = |_: Locale| {
-                vec![
-                    ("product", lot.title_vi.clone()),
-                    ("lot", lot.code.clone()),
-                    ("order", r.order_code.clone().unwrap_or_default()),
-                    ("reason", reason.to_owned()),
-                    ("link", uri.clone()),
-                ]
-            };
+            let conversation = crate::orders::conversation(
+                db,
+                r.order_id,
+                r.buyer_id,
+                lot.org_id,
+                r.conversation_id,
+                Locale::Vi,
+            )
+            .await?;
+            let args = [
+                ("product", lot.title_vi.clone()),
+                ("lot", lot.code.clone()),
+                ("order", ketnoi_domain::order::order_code(r.order_id)),
+                ("reason", reason.to_owned()),
+                ("link", uri.clone()),
+            ];
             let body = format!(
                 "{}\n\n{}",
-                i18n::t_args(Locale::Vi, "recall-message", &args(Locale::Vi)),
-                i18n::t_args(Locale::En, "recall-message", &args(Locale::En)),
+                i18n::t_args(Locale::Vi, "recall-message", &args),
+                i18n::t_args(Locale::En, "recall-message", &args),
             );
             let from = match sender {
                 Some(id) => id,

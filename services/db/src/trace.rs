@@ -145,6 +145,9 @@ pub struct Lot {
     pub title_en: Option<String>,
     pub org_name: String,
     pub org_slug: String,
+    /// The cooperative's point on the map, where the lot has none of its own.
+    pub org_lat: Option<f64>,
+    pub org_lon: Option<f64>,
 }
 
 impl Lot {
@@ -158,7 +161,8 @@ macro_rules! select_lots {
         concat!(
             "SELECT x.id, x.listing_id, x.org_id, x.code, x.produced_on, x.expires_on, x.quantity, x.unit, x.commune_code, \
                x.latitude, x.longitude, x.note, x.status, x.recalled_at, x.recall_reason, x.stamps, x.created_at, \
-               p.code AS product_code, p.gtin, l.title_vi, l.title_en, o.name AS org_name, o.slug AS org_slug \
+               p.code AS product_code, p.gtin, l.title_vi, l.title_en, o.name AS org_name, o.slug AS org_slug, \
+               o.lat AS org_lat, o.lon AS org_lon \
              FROM lots x JOIN trace_products p ON p.listing_id = x.listing_id \
                JOIN listings l ON l.id = x.listing_id JOIN organisations o ON o.id = x.org_id ",
             $rest
@@ -382,6 +386,20 @@ pub async fn events_of_org(conn: Conn<'_>, org_id: i64) -> Result<Vec<Event>> {
         .await)?)
 }
 
+/// The placeholders of a multi-row `VALUES`: `rows` tuples of `per_row` numbered
+/// placeholders, `($1, $2), ($3, $4), …`.
+fn value_rows(rows: usize, per_row: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=per_row)
+                .map(|c| format!("${}", r * per_row + c))
+                .collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Stamps are numbered per lot, zero-padded to this width ("000001").
 pub const SERIAL_WIDTH: usize = 6;
 
@@ -408,13 +426,10 @@ pub async fn create_stamps(tx: &mut Tx, lot_id: i64, count: i64) -> Result<Optio
     let (first, last) = (before + 1, before + count);
     let numbers: Vec<i64> = (first..=last).collect();
     for chunk in numbers.chunks(STAMP_BATCH) {
-        let mut sql = String::from("INSERT INTO stamps (lot_id, serial) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
-        }
+        let sql = format!(
+            "INSERT INTO stamps (lot_id, serial) VALUES {}",
+            value_rows(chunk.len(), 2)
+        );
         let serials: Vec<String> = chunk.iter().map(|n| serial(*n)).collect();
         on!(tx.conn(), e => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
@@ -530,21 +545,11 @@ pub async fn record_scans(
         let Some(flagged_at) = state else {
             continue;
         };
-        for s in scans
+        let these: Vec<&Scan> = scans
             .iter()
             .filter(|s| s.lot_id == x.lot_id && s.serial == x.serial)
-        {
-            on!(tx.conn(), e => sqlx::query(
-                "INSERT INTO stamp_scans (lot_id, serial, client, network, scanned_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(s.lot_id)
-                .bind(&s.serial)
-                .bind(&s.client)
-                .bind(s.network.as_deref())
-                .bind(s.at)
-                .execute(e)
-                .await
-                .map(|r| r.rows_affected()))?;
-        }
+            .collect();
+        insert_scans(&mut tx, &these).await?;
         for (client, at) in &x.clients {
             on!(tx.conn(), e => sqlx::query(
                 "INSERT INTO stamp_clients (lot_id, serial, client, last_at) VALUES ($1, $2, $3, $4) \
@@ -581,6 +586,32 @@ pub async fn record_scans(
     }
     tx.commit().await?;
     Ok(flagged)
+}
+
+/// Rows of `stamp_scans` per INSERT: under SQLite's 32,766 bound parameters (five each).
+const SCAN_ROWS: usize = 1_000;
+
+/// Keeps the scans' rows, a few multi-row statements for a batch rather than one per scan.
+async fn insert_scans(tx: &mut Tx, scans: &[&Scan]) -> Result<()> {
+    for chunk in scans.chunks(SCAN_ROWS) {
+        let sql = format!(
+            "INSERT INTO stamp_scans (lot_id, serial, client, network, scanned_at) VALUES {}",
+            value_rows(chunk.len(), 5)
+        );
+        on!(tx.conn(), e => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for s in chunk {
+                q = q
+                    .bind(s.lot_id)
+                    .bind(&s.serial)
+                    .bind(&s.client)
+                    .bind(s.network.as_deref())
+                    .bind(s.at);
+            }
+            q.execute(e).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
 }
 
 /// A stamp flagged as possibly copied, with its lot.

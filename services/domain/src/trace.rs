@@ -190,6 +190,17 @@ pub enum ProductKey {
     Code(TraceCode),
 }
 
+impl ProductKey {
+    /// The GTIN-14 or the trace code, whichever identifies the product, as the store looks
+    /// products up: `(gtin, code)`.
+    pub fn parts(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            ProductKey::Gtin(g) => (Some(g.as_str()), None),
+            ProductKey::Code(c) => (None, Some(c.as_str())),
+        }
+    }
+}
+
 /// The longest lot or serial value (GS1 AIs 10 and 21 are at most 20 characters).
 pub const MAX_VALUE_CHARS: usize = 20;
 

@@ -558,19 +558,13 @@ pub async fn step_order(
             if raw.trim().is_empty() {
                 continue;
             }
-            match raw.trim().parse::<i64>() {
-                Ok(lot_id) => match ketnoi_db::trace::lot(state.db.conn(), lot_id).await? {
-                    Some(l) if l.listing_id == listing && !l.is_recalled() => {
-                        lots.push((item, l.id))
-                    }
-                    _ => {
-                        return Err(AppError::Validation(FieldErrors::single(
-                            "_form",
-                            Msg::new("err-invalid-choice"),
-                        )));
-                    }
-                },
-                Err(_) => {
+            let lot = match raw.trim().parse::<i64>() {
+                Ok(lot_id) => ketnoi_db::trace::lot(state.db.conn(), lot_id).await?,
+                Err(_) => None,
+            };
+            match lot {
+                Some(l) if l.listing_id == listing && !l.is_recalled() => lots.push((item, l.id)),
+                _ => {
                     return Err(AppError::Validation(FieldErrors::single(
                         "_form",
                         Msg::new("err-invalid-choice"),
@@ -639,21 +633,19 @@ pub async fn ask_about_order(
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
     let (order, actor) = order_for(&state, &user, id).await?;
-    let conversation = match order.conversation_id {
-        Some(c) => c,
-        None if actor == Actor::Buyer => {
-            let c = ketnoi_db::messaging::open_order_thread(
-                &state.db,
-                order.buyer_id,
-                order.org_id,
-                &ctx.tr().with("order-thread-title", "code", &order.code()),
-            )
-            .await?;
-            orders::set_conversation(state.db.conn(), order.id, c).await?;
-            c
-        }
-        None => return Err(AppError::NotFound),
-    };
+    // The cooperative's side answers in the thread the buyer opened; only she opens one.
+    if order.conversation_id.is_none() && actor != Actor::Buyer {
+        return Err(AppError::NotFound);
+    }
+    let conversation = ketnoi_app::orders::conversation(
+        &state.db,
+        order.id,
+        order.buyer_id,
+        order.org_id,
+        order.conversation_id,
+        ctx.locale,
+    )
+    .await?;
     let body = text::optional_block(&form.body, 2000)
         .map_err(|e| AppError::Validation(FieldErrors::single("body", e)))?;
     if let Some(body) = body {

@@ -14,9 +14,9 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use ketnoi_app::trace::{check_code, lot_uri, scan_client};
-use ketnoi_db::trace::{self, Lot, Product};
+use ketnoi_db::trace::{self, Lot};
 use ketnoi_domain::epcis::Step;
-use ketnoi_domain::trace::{DigitalLink, ProductKey};
+use ketnoi_domain::trace::DigitalLink;
 use serde::Deserialize;
 
 /// A step as the trace page shows it.
@@ -115,27 +115,31 @@ pub async fn resolve(
     crate::extract::Query(q): crate::extract::Query<ResolverQuery>,
 ) -> Result<Response, AppError> {
     let link = DigitalLink::parse_path(uri.path()).ok_or(AppError::NotFound)?;
-    let (gtin, code) = match &link.key {
-        ProductKey::Gtin(g) => (Some(g.as_str().to_owned()), None),
-        ProductKey::Code(c) => (None, Some(c.as_str().to_owned())),
-    };
+    let (gtin, code) = link.key.parts();
     let mut db = state.db.lease().await?;
     let public = state.config.public_url.trim_end_matches('/');
     let Some(lot_code) = &link.lot else {
-        let product = trace::product_by_key(db.conn(), gtin.as_deref(), code.as_deref())
+        let product = trace::product_by_key(db.conn(), gtin, code)
             .await?
             .ok_or(AppError::NotFound)?;
         drop(db);
         let anchor = link.uri(public);
         return Ok(match wanted(&headers, &q) {
-            Wanted::Linkset { ld } => linkset(&anchor, &product_links(public, &product, None), ld),
-            Wanted::Link(t) => redirect_to(&product_links(public, &product, None), &t)?,
+            Wanted::Linkset { ld } => linkset(
+                &anchor,
+                &links(public, product.listing_id, &product.title_vi, None),
+                ld,
+            ),
+            Wanted::Link(t) => redirect_to(
+                &links(public, product.listing_id, &product.title_vi, None),
+                &t,
+            )?,
             Wanted::Page => {
                 Redirect::to(&format!("/listings/{}", product.listing_id)).into_response()
             }
         });
     };
-    let lot = trace::lot_by_key(db.conn(), gtin.as_deref(), code.as_deref(), lot_code)
+    let lot = trace::lot_by_key(db.conn(), gtin, code, lot_code)
         .await?
         .ok_or(AppError::NotFound)?;
     let stamp = match &link.serial {
@@ -147,7 +151,7 @@ pub async fn resolve(
         None => None,
     };
     let anchor = link.uri(public);
-    let links = product_links(public, &product_of(&lot), Some(&lot));
+    let links = links(public, lot.listing_id, &lot.title_vi, Some(&lot));
     match wanted(&headers, &q) {
         Wanted::Linkset { ld } => return Ok(linkset(&anchor, &links, ld)),
         Wanted::Link(t) => return redirect_to(&links, &t),
@@ -177,23 +181,21 @@ pub async fn resolve(
     let inputs = trace::inputs(db.conn(), lot.id).await?;
     let today = ketnoi_domain::time::today_hanoi();
     let badges = ketnoi_db::badges::of_org(db.conn(), lot.org_id).await?;
-    let org = ketnoi_db::orgs::find(db.conn(), lot.org_id).await?;
     drop(db);
     let t = ctx.tr();
     let title = localized(ctx.locale, &lot.title_vi, lot.title_en.as_deref());
     let product_lang = localized_lang(ctx.locale, lot.title_en.as_deref());
-    let point = match (lot.latitude, lot.longitude) {
-        (Some(a), Some(o)) => Some((a, o)),
-        _ => org
-            .as_ref()
-            .and_then(|o| o.profile.lat.zip(o.profile.lon))
-            .or_else(|| {
-                lot.commune_code
-                    .as_deref()
-                    .and_then(ketnoi_domain::admin_units::commune)
-                    .map(|c| (c.lat, c.lon))
-            }),
-    };
+    // The lot's own point, else its cooperative's, else its commune's centre.
+    let point = lot
+        .latitude
+        .zip(lot.longitude)
+        .or(lot.org_lat.zip(lot.org_lon))
+        .or_else(|| {
+            lot.commune_code
+                .as_deref()
+                .and_then(ketnoi_domain::admin_units::commune)
+                .map(|c| (c.lat, c.lon))
+        });
     let page = TracePage {
         layout: Layout::content_titled(&ctx, title, product_lang),
         product_lang,
@@ -272,21 +274,6 @@ pub fn path_of(lot: &Lot) -> String {
         .unwrap_or_else(|| format!("/orgs/{}", lot.org_slug))
 }
 
-fn product_of(lot: &Lot) -> Product {
-    Product {
-        listing_id: lot.listing_id,
-        org_id: lot.org_id,
-        seq: 0,
-        code: lot.product_code.clone(),
-        gtin: lot.gtin.clone(),
-        title_vi: lot.title_vi.clone(),
-        title_en: lot.title_en.clone(),
-        unit: lot.unit.clone(),
-        lots: 0,
-        created_at: lot.created_at,
-    }
-}
-
 /// One link of the link set: its GS1 link type, target, title and media type.
 struct Link {
     rel: &'static str,
@@ -295,8 +282,9 @@ struct Link {
     kind: &'static str,
 }
 
-/// The links a product (and lot) resolves to. The first is the default link.
-fn product_links(public: &str, p: &Product, lot: Option<&Lot>) -> Vec<Link> {
+/// The links a product (listing `listing_id`, titled `title`), and its lot, resolve to. The
+/// first is the default link.
+fn links(public: &str, listing_id: i64, title: &str, lot: Option<&Lot>) -> Vec<Link> {
     let mut links = Vec::new();
     if let Some(lot) = lot {
         links.push(Link {
@@ -317,8 +305,8 @@ fn product_links(public: &str, p: &Product, lot: Option<&Lot>) -> Vec<Link> {
     }
     links.push(Link {
         rel: "pip",
-        href: format!("{public}/listings/{}", p.listing_id),
-        title: p.title_vi.clone(),
+        href: format!("{public}/listings/{listing_id}"),
+        title: title.to_owned(),
         kind: "text/html",
     });
     links

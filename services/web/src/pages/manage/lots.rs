@@ -5,6 +5,7 @@
 //! as theirs.
 
 use super::editor;
+use super::profile::typed_number;
 use super::trace::{LOTS_SHOWN, LotRow, SavedQuery, lot_row};
 use crate::AppState;
 use crate::context::Ctx;
@@ -28,6 +29,9 @@ use ketnoi_domain::epcis::Step;
 use ketnoi_domain::text;
 use ketnoi_domain::trace::DigitalLink;
 use serde::Deserialize;
+
+/// A lot's or a step's quantity, at most.
+const MAX_QUANTITY: i64 = 1_000_000_000_000;
 
 /// Stamps in one printed PDF, at most (250 A4 pages of 40).
 const STAMPS_PER_PDF: i64 = 10_000;
@@ -171,10 +175,7 @@ async fn lot_of_link(state: &AppState, raw: &str) -> Result<Option<Lot>, AppErro
     let Some(lot) = &link.lot else {
         return Ok(None);
     };
-    let (gtin, code) = match &link.key {
-        ketnoi_domain::trace::ProductKey::Gtin(g) => (Some(g.as_str()), None),
-        ketnoi_domain::trace::ProductKey::Code(c) => (None, Some(c.as_str())),
-    };
+    let (gtin, code) = link.key.parts();
     Ok(trace::lot_by_key(state.db.conn(), gtin, code, lot).await?)
 }
 
@@ -214,12 +215,8 @@ async fn validate_lot(
     }
     let quantity = e.check(
         "quantity",
-        f.quantity
-            .trim()
-            .replace(['.', ' '], "")
-            .parse::<i64>()
-            .ok()
-            .filter(|q| (1..=1_000_000_000_000).contains(q))
+        typed_number(&f.quantity)
+            .filter(|q| (1..=MAX_QUANTITY).contains(q))
             .ok_or(Msg::new("err-lot-quantity")),
     );
     let commune = match f.commune.trim() {
@@ -237,12 +234,13 @@ async fn validate_lot(
         .flatten();
     let mut inputs = Vec::new();
     for raw in &f.inputs {
-        match raw.trim().parse::<i64>() {
-            Ok(id) => match trace::lot(state.db.conn(), id).await? {
-                Some(l) => inputs.push(l.id),
-                None => e.add("inputs", Msg::new("err-invalid-choice")),
-            },
-            Err(_) => e.add("inputs", Msg::new("err-invalid-choice")),
+        let lot = match raw.trim().parse::<i64>() {
+            Ok(id) => trace::lot(state.db.conn(), id).await?,
+            Err(_) => None,
+        };
+        match lot {
+            Some(l) => inputs.push(l.id),
+            None => e.add("inputs", Msg::new("err-invalid-choice")),
         }
     }
     for line in f.input_links.lines().filter(|l| !l.trim().is_empty()) {
@@ -601,10 +599,8 @@ pub async fn record_step(
         "" => None,
         q => e.check(
             "quantity",
-            q.replace(['.', ' '], "")
-                .parse::<i64>()
-                .ok()
-                .filter(|q| (1..=1_000_000_000_000).contains(q))
+            typed_number(q)
+                .filter(|q| (1..=MAX_QUANTITY).contains(q))
                 .ok_or(Msg::new("err-lot-quantity")),
         ),
     };
@@ -660,28 +656,24 @@ pub async fn make_stamps(
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
     let lot = own_lot(&state, &scope, id).await?;
-    let refused = match form.count.trim().replace(['.', ' '], "").parse::<i64>() {
-        Ok(n) => match app::make_stamps(&state.db, &editor(&ctx, &scope), &lot, n).await? {
-            Ok(_) => {
-                return Ok(see_other(&format!(
-                    "/orgs/{}/lots/{}?saved=stamps",
-                    scope.org.slug, lot.id
-                )));
-            }
-            Err(StampsRefused::Count) => Msg {
-                key: "err-stamp-count",
-                args: vec![("max", app::MAX_STAMPS_AT_ONCE.to_string())],
-            },
-            Err(StampsRefused::Full) => Msg {
-                key: "err-stamp-full",
-                args: vec![("max", app::MAX_STAMPS_PER_LOT.to_string())],
-            },
-            Err(StampsRefused::Recalled) => Msg::new("err-stamp-recalled"),
-        },
-        Err(_) => Msg {
+    // What cannot be read as a number is refused as a count out of range.
+    let count = typed_number(&form.count).unwrap_or(0);
+    let refused = match app::make_stamps(&state.db, &editor(&ctx, &scope), &lot, count).await? {
+        Ok(_) => {
+            return Ok(see_other(&format!(
+                "/orgs/{}/lots/{}?saved=stamps",
+                scope.org.slug, lot.id
+            )));
+        }
+        Err(StampsRefused::Count) => Msg {
             key: "err-stamp-count",
             args: vec![("max", app::MAX_STAMPS_AT_ONCE.to_string())],
         },
+        Err(StampsRefused::Full) => Msg {
+            key: "err-stamp-full",
+            args: vec![("max", app::MAX_STAMPS_PER_LOT.to_string())],
+        },
+        Err(StampsRefused::Recalled) => Msg::new("err-stamp-recalled"),
     };
     let forms = LotForms {
         stamp: form,
@@ -797,11 +789,14 @@ pub async fn recall_lot(
     let lot = own_lot(&state, &scope, id).await?;
     match text::required_line(&form.reason, 500) {
         Ok(reason) => {
-            let site = ketnoi_app::events::Site {
-                public_url: &state.config.public_url,
-                secret: state.config.secret_key.expose(),
-            };
-            let done = app::recall(&state.db, &editor(&ctx, &scope), &lot, &reason, site).await?;
+            let done = app::recall(
+                &state.db,
+                &editor(&ctx, &scope),
+                &lot,
+                &reason,
+                &state.config.public_url,
+            )
+            .await?;
             Ok(see_other(&format!(
                 "/orgs/{}/lots/{}?saved=recalled&told={}",
                 scope.org.slug, lot.id, done.told

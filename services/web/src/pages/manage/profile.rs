@@ -173,20 +173,23 @@ fn coordinate_pair(raw: &str) -> Option<(String, String)> {
     }
 }
 
+/// A whole number as people type it, with dots or spaces between thousands (`1.200`).
+pub(super) fn typed_number(raw: &str) -> Option<i64> {
+    raw.trim().replace(['.', ' '], "").parse::<i64>().ok()
+}
+
 pub(super) fn opt_num(
     e: &mut FieldErrors,
     field: &str,
     raw: &str,
     range: std::ops::RangeInclusive<i64>,
 ) -> Option<i64> {
-    let raw = raw.trim().replace(['.', ' '], "");
-    if raw.is_empty() {
+    if raw.trim().replace(['.', ' '], "").is_empty() {
         return None;
     }
     e.check(
         field,
-        raw.parse::<i64>()
-            .ok()
+        typed_number(raw)
             .filter(|n| range.contains(n))
             .ok_or(Msg::new("err-invalid-number")),
     )
