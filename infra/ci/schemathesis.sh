@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Runs schemathesis over the whole OpenAPI document against a release-mode server with the
-# demo data: once anonymous, once signed in as a buyer, once as a cooperative owner. Fails
+# Runs schemathesis over the whole OpenAPI document against a server with the demo data: once anonymous, once signed in as a buyer, once as a cooperative owner. Fails
 # on any server error or any answer the document does not describe (status, content type,
 # headers, body schema).
 #
 #   infra/ci/schemathesis.sh            # from the repository root; builds first
 #   ST_MAX_EXAMPLES=300 ST_SEED=7 infra/ci/schemathesis.sh
 #   ST_CHECKS=all infra/ci/schemathesis.sh     # every check schemathesis has, not only the ones CI needs
-#   ST_NO_BUILD=1 infra/ci/schemathesis.sh   # the release binary is already built
+#   ST_NO_BUILD=1 infra/ci/schemathesis.sh   # the binary is already built
+#   ST_PROFILE=debug infra/ci/schemathesis.sh  # the test build's binary (what .ci/run does:
+#                                            # `cargo test` built it, so no second build)
 #
 # Needs `schemathesis` (pip install "schemathesis==4.32.*"; .ci/run installs it) and curl.
 # The server runs on 127.0.0.1 on a free port with its data in a temporary directory; both
@@ -24,11 +25,17 @@ st=(python3 -m schemathesis.cli)
   exit 2
 }
 
+profile="${ST_PROFILE:-release}"
+case "$profile" in
+  release) build=(cargo build --release -p ketnoi --locked) ;;
+  debug) build=(cargo build -p ketnoi --locked) ;;
+  *) echo "ST_PROFILE is release or debug, not $profile" >&2; exit 2 ;;
+esac
 if [ "${ST_NO_BUILD:-}" != 1 ]; then
-  echo "== schemathesis: building the release server"
-  cargo build --release -p ketnoi --locked
+  echo "== schemathesis: building the server ($profile)"
+  "${build[@]}"
 fi
-bin="${CARGO_TARGET_DIR:-target}/release/ketnoi"
+bin="${CARGO_TARGET_DIR:-target}/$profile/ketnoi"
 
 work="$(mktemp -d)"
 server_pid=""
