@@ -26,6 +26,20 @@ pub(crate) struct BadgeRow {
     created_at: DateTime<Utc>,
 }
 
+/// A badge `b` as a JSON object's arguments (`'id', b.id, …`; the keys are [`BadgeRow`]'s),
+/// for the statements that carry an organisation's badges as one JSON array column, read
+/// with [`from_json`]. One list for both engines: only the function around it differs
+/// (`json_object` on SQLite, `json_build_object` on PostgreSQL).
+macro_rules! badge_json_fields {
+    () => {
+        "'id', b.id, 'org_id', b.org_id, 'listing_id', b.listing_id, 'kind', b.kind, \
+         'number', b.number, 'issuer', b.issuer, 'stars', b.stars, 'product_group', b.product_group, \
+         'expires_on', b.expires_on, 'evidence_key', b.evidence_key, 'status', b.status, 'reason', b.reason, \
+         'verifier_label', b.verifier_label, 'decided_at', b.decided_at, 'created_at', b.created_at"
+    };
+}
+pub(crate) use badge_json_fields;
+
 macro_rules! select_badges {
     ($rest:literal) => {
         concat!(

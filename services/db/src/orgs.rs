@@ -86,7 +86,7 @@ macro_rules! select_orgs {
         select_orgs!("", $rest)
     };
     // `$more`: further columns, each after a comma.
-    ($more:literal, $rest:literal) => {
+    ($more:expr, $rest:literal) => {
         concat!(
             "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key",
             $more,
@@ -250,25 +250,27 @@ pub struct ProfileHead {
 // each statement is a round trip and an executor start; issue 14's p99). Each engine has
 // its own JSON functions; the objects' fields are `Manager`'s and `badges::BadgeRow`'s.
 const PROFILE_SQLITE: &str = select_orgs!(
-    ", (SELECT t.median_seconds FROM org_confirmation_times t WHERE t.org_id = organisations.id) AS confirm_median_seconds, \
+    concat!(
+        ", (SELECT t.median_seconds FROM org_confirmation_times t WHERE t.org_id = organisations.id) AS confirm_median_seconds, \
      (SELECT json_group_array(json_object('name', m.name, 'role', m.role, 'since_year', m.since_year) ORDER BY m.position) \
       FROM women_managers m WHERE m.org_id = organisations.id) AS managers_json, \
-     (SELECT json_group_array(json_object('id', b.id, 'org_id', b.org_id, 'listing_id', b.listing_id, 'kind', b.kind, \
-        'number', b.number, 'issuer', b.issuer, 'stars', b.stars, 'product_group', b.product_group, \
-        'expires_on', b.expires_on, 'evidence_key', b.evidence_key, 'status', b.status, 'reason', b.reason, \
-        'verifier_label', b.verifier_label, 'decided_at', b.decided_at, 'created_at', b.created_at) ORDER BY b.id DESC) \
-      FROM badges b WHERE b.org_id = organisations.id) AS badges_json",
+     (SELECT json_group_array(json_object(",
+        crate::badges::badge_json_fields!(),
+        ") ORDER BY b.id DESC) \
+      FROM badges b WHERE b.org_id = organisations.id) AS badges_json"
+    ),
     "WHERE slug = $1"
 );
 const PROFILE_PG: &str = select_orgs!(
-    ", (SELECT t.median_seconds FROM org_confirmation_times t WHERE t.org_id = organisations.id) AS confirm_median_seconds, \
+    concat!(
+        ", (SELECT t.median_seconds FROM org_confirmation_times t WHERE t.org_id = organisations.id) AS confirm_median_seconds, \
      (SELECT json_agg(json_build_object('name', m.name, 'role', m.role, 'since_year', m.since_year) ORDER BY m.position)::text \
       FROM women_managers m WHERE m.org_id = organisations.id) AS managers_json, \
-     (SELECT json_agg(json_build_object('id', b.id, 'org_id', b.org_id, 'listing_id', b.listing_id, 'kind', b.kind, \
-        'number', b.number, 'issuer', b.issuer, 'stars', b.stars, 'product_group', b.product_group, \
-        'expires_on', b.expires_on, 'evidence_key', b.evidence_key, 'status', b.status, 'reason', b.reason, \
-        'verifier_label', b.verifier_label, 'decided_at', b.decided_at, 'created_at', b.created_at) ORDER BY b.id DESC)::text \
-      FROM badges b WHERE b.org_id = organisations.id) AS badges_json",
+     (SELECT json_agg(json_build_object(",
+        crate::badges::badge_json_fields!(),
+        ") ORDER BY b.id DESC)::text \
+      FROM badges b WHERE b.org_id = organisations.id) AS badges_json"
+    ),
     "WHERE slug = $1"
 );
 

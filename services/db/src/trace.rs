@@ -156,14 +156,20 @@ impl Lot {
     }
 }
 
+/// `SELECT <a lot, its product and cooperative> FROM lots x … <rest>`, as one literal for
+/// sqlx; `$more`: further columns, each after a comma.
 macro_rules! select_lots {
     ($rest:literal) => {
+        select_lots!("", $rest)
+    };
+    ($more:expr, $rest:literal) => {
         concat!(
             "SELECT x.id, x.listing_id, x.org_id, x.code, x.produced_on, x.expires_on, x.quantity, x.unit, x.commune_code, \
                x.latitude, x.longitude, x.note, x.status, x.recalled_at, x.recall_reason, x.stamps, x.created_at, \
                p.code AS product_code, p.gtin, l.title_vi, l.title_en, o.name AS org_name, o.slug AS org_slug, \
-               o.lat AS org_lat, o.lon AS org_lon \
-             FROM lots x JOIN trace_products p ON p.listing_id = x.listing_id \
+               o.lat AS org_lat, o.lon AS org_lon",
+            $more,
+            " FROM lots x JOIN trace_products p ON p.listing_id = x.listing_id \
                JOIN listings l ON l.id = x.listing_id JOIN organisations o ON o.id = x.org_id ",
             $rest
         )
@@ -306,7 +312,7 @@ pub async fn outputs(conn: Conn<'_>, lot_id: i64) -> Result<Vec<Lot>> {
 }
 
 /// A step recorded on a lot.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Deserialize)]
 pub struct Event {
     pub id: i64,
     pub lot_id: i64,
@@ -375,6 +381,120 @@ pub async fn events_of(conn: Conn<'_>, lot_id: i64) -> Result<Vec<Event>> {
         .bind(lot_id)
         .fetch_all(e)
         .await)?)
+}
+
+/// A lot this one was made from, as the public trace page names it (one step back).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct InputLot {
+    pub code: String,
+    pub gtin: Option<String>,
+    pub product_code: String,
+    pub title_vi: String,
+    pub title_en: Option<String>,
+    pub org_name: String,
+    pub org_slug: String,
+}
+
+/// Everything a lot's public trace page shows: the lot, the stamp its link names (when it
+/// names one and the lot has it), the lot's steps in order, the lots it was made from, and
+/// its cooperative's badges (all of them: which show is the page's rule).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicLot {
+    pub lot: Lot,
+    pub stamp: Option<Stamp>,
+    pub events: Vec<Event>,
+    pub inputs: Vec<InputLot>,
+    pub badges: Vec<crate::badges::Badge>,
+}
+
+/// The trace page's one statement, for an engine's JSON object and array functions: the
+/// steps, the inputs and the badges come as JSON arrays in the lot's row, and the stamp by
+/// a left join on `$4` (NULL: none). A page every scanned stamp opens: one round trip
+/// instead of five (`docs/benchmarks.md`, issue 18).
+macro_rules! public_lot_sql {
+    ($object:literal, $array:literal, $text:literal) => {
+        select_lots!(concat!(
+            ", s.serial AS stamp_serial, s.scans AS stamp_scans, s.last_scan_at AS stamp_last_scan_at, \
+               s.flagged_at AS stamp_flagged_at, \
+             (SELECT ", $array, "(", $object, "('id', t.id, 'lot_id', t.lot_id, 'step', t.step, 'occurred_at', t.occurred_at, \
+                 'offset_minutes', t.offset_minutes, 'commune_code', t.commune_code, 'place', t.place, \
+                 'quantity', t.quantity, 'note', t.note, 'order_id', t.order_id, 'recorded_by', t.recorded_by, \
+                 'recorded_by_name', NULL, 'created_at', t.created_at) ORDER BY t.occurred_at, t.id)", $text, " \
+              FROM trace_events t WHERE t.lot_id = x.id) AS events_json, \
+             (SELECT ", $array, "(", $object, "('code', y.code, 'gtin', yp.gtin, 'product_code', yp.code, \
+                 'title_vi', yl.title_vi, 'title_en', yl.title_en, 'org_name', yo.name, 'org_slug', yo.slug) \
+                 ORDER BY y.id)", $text, " \
+              FROM lot_inputs i JOIN lots y ON y.id = i.input_lot_id \
+                JOIN trace_products yp ON yp.listing_id = y.listing_id JOIN listings yl ON yl.id = y.listing_id \
+                JOIN organisations yo ON yo.id = y.org_id \
+              WHERE i.lot_id = x.id) AS inputs_json, \
+             (SELECT ", $array, "(", $object, "(", crate::badges::badge_json_fields!(), ") ORDER BY b.id DESC)", $text, " \
+              FROM badges b WHERE b.org_id = x.org_id) AS badges_json"),
+            "LEFT JOIN stamps s ON s.lot_id = x.id AND s.serial = $4 \
+             WHERE (p.gtin = $1 OR p.code = $2) AND x.code = $3")
+    };
+}
+const PUBLIC_LOT_SQLITE: &str = public_lot_sql!("json_object", "json_group_array", "");
+const PUBLIC_LOT_PG: &str = public_lot_sql!("json_build_object", "json_agg", "::text");
+
+/// What a lot's public page shows (see [`PublicLot`]), in one statement: the lot a Digital
+/// Link names (by GTIN-14 or trace code, and lot code) and, with `serial`, that stamp.
+pub async fn public_lot(
+    conn: Conn<'_>,
+    gtin: Option<&str>,
+    code: Option<&str>,
+    lot_code: &str,
+    serial: Option<&str>,
+) -> Result<Option<PublicLot>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        lot: Lot,
+        stamp_serial: Option<String>,
+        stamp_scans: Option<i64>,
+        stamp_last_scan_at: Option<DateTime<Utc>>,
+        stamp_flagged_at: Option<DateTime<Utc>>,
+        events_json: Option<String>,
+        inputs_json: Option<String>,
+        badges_json: Option<String>,
+    }
+    let sql = if matches!(conn, Conn::SqlitePool(_) | Conn::SqliteTx(_)) {
+        PUBLIC_LOT_SQLITE
+    } else {
+        PUBLIC_LOT_PG
+    };
+    let row: Option<Row> = on!(conn, e => sqlx::query_as(sql)
+        .bind(gtin)
+        .bind(code)
+        .bind(lot_code)
+        .bind(serial)
+        .fetch_optional(e)
+        .await)?;
+    let Some(r) = row else { return Ok(None) };
+    let stamp = r.stamp_serial.map(|serial| Stamp {
+        lot_id: r.lot.id,
+        serial,
+        scans: r.stamp_scans.unwrap_or(0),
+        last_scan_at: r.stamp_last_scan_at,
+        flagged_at: r.stamp_flagged_at,
+    });
+    Ok(Some(PublicLot {
+        events: json_list(r.events_json.as_deref(), "steps")?,
+        inputs: json_list(r.inputs_json.as_deref(), "inputs")?,
+        badges: crate::badges::from_json(r.badges_json.as_deref())?,
+        stamp,
+        lot: r.lot,
+    }))
+}
+
+/// A JSON array column (`NULL`: empty, as PostgreSQL's `json_agg` of no rows is).
+fn json_list<T: serde::de::DeserializeOwned>(text: Option<&str>, what: &str) -> Result<Vec<T>> {
+    match text {
+        Some(t) => {
+            serde_json::from_str(t).map_err(|e| DbError::Corrupt(format!("{what} as JSON: {e}")))
+        }
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Every step on the cooperative's lots, for its export.

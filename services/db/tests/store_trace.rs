@@ -223,6 +223,57 @@ async fn a_lot_names_its_inputs_from_another_cooperative(db: &Db) {
             .len(),
         2
     );
+    // The public page's one statement reads the same lot, steps and inputs, and the stamp
+    // its link names when the lot has it.
+    let mut tx = db.begin().await.unwrap();
+    trace::create_stamps(&mut tx, c, 3).await.unwrap();
+    tx.commit().await.unwrap();
+    let page = trace::public_lot(db.conn(), None, Some(&code), "C1", Some("000002"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.lot, trace::lot(db.conn(), c).await.unwrap().unwrap());
+    assert_eq!(page.events, trace::events_of(db.conn(), c).await.unwrap());
+    assert_eq!(
+        page.inputs
+            .iter()
+            .map(|i| (i.code.as_str(), i.org_name.as_str(), i.title_vi.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("R1", "HTX Lúa gạo", "Gạo nếp"),
+            ("B1", "HTX Đậu xanh", "Đậu xanh")
+        ]
+    );
+    assert_eq!(page.inputs[0].product_code, code_of(rice_org, 1).unwrap());
+    assert_eq!(
+        page.stamp,
+        trace::stamp(db.conn(), c, "000002").await.unwrap()
+    );
+    assert!(page.stamp.is_some());
+    assert!(page.badges.is_empty());
+    for serial in [None, Some("000004")] {
+        let page = trace::public_lot(db.conn(), None, Some(&code), "C1", serial)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(page.stamp, None);
+    }
+    // A lot without steps or inputs reads empty lists on both engines.
+    let rice_code = code_of(rice_org, 1).unwrap();
+    let bare = trace::public_lot(db.conn(), None, Some(&rice_code), "R1", None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (bare.lot.id, bare.events.len(), bare.inputs.len()),
+        (r, 0, 0)
+    );
+    assert!(
+        trace::public_lot(db.conn(), None, Some(&code), "C9", None)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 async fn stamps_are_numbered_on_across_batches(db: &Db) {

@@ -139,17 +139,18 @@ pub async fn resolve(
             }
         });
     };
-    let lot = trace::lot_by_key(db.conn(), gtin, code, lot_code)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let stamp = match &link.serial {
-        Some(serial) => Some(
-            trace::stamp(db.conn(), lot.id, serial)
-                .await?
-                .ok_or(AppError::NotFound)?,
-        ),
-        None => None,
-    };
+    let found = trace::public_lot(db.conn(), gtin, code, lot_code, link.serial.as_deref()).await?;
+    drop(db);
+    let trace::PublicLot {
+        lot,
+        stamp,
+        events,
+        inputs,
+        badges,
+    } = found.ok_or(AppError::NotFound)?;
+    if link.serial.is_some() && stamp.is_none() {
+        return Err(AppError::NotFound);
+    }
     let anchor = link.uri(public);
     let links = links(public, lot.listing_id, &lot.title_vi, Some(&lot));
     match wanted(&headers, &q) {
@@ -177,11 +178,7 @@ pub async fn resolve(
             at: now,
         });
     }
-    let events = trace::events_of(db.conn(), lot.id).await?;
-    let inputs = trace::inputs(db.conn(), lot.id).await?;
     let today = ketnoi_domain::time::today_hanoi();
-    let badges = ketnoi_db::badges::of_org(db.conn(), lot.org_id).await?;
-    drop(db);
     let t = ctx.tr();
     let title = localized(ctx.locale, &lot.title_vi, lot.title_en.as_deref());
     let product_lang = localized_lang(ctx.locale, lot.title_en.as_deref());
@@ -240,7 +237,7 @@ pub async fn resolve(
                 org: i.org_name.clone(),
                 org_url: format!("/orgs/{}", i.org_slug),
                 lot: i.code.clone(),
-                url: path_of(i),
+                url: lot_path(i.gtin.as_deref(), &i.product_code, &i.code, &i.org_slug),
             })
             .collect(),
         recalled: lot.recalled_at.map(|at| {
@@ -269,9 +266,20 @@ pub async fn resolve(
 
 /// The path (on this site) of a lot's page.
 pub fn path_of(lot: &Lot) -> String {
-    ketnoi_app::trace::link(lot.gtin.as_deref(), &lot.product_code, &lot.code, None)
+    lot_path(
+        lot.gtin.as_deref(),
+        &lot.product_code,
+        &lot.code,
+        &lot.org_slug,
+    )
+}
+
+/// The path of the page of lot `code` of a product (its GTIN, else its trace code), or its
+/// cooperative's page if those do not make a link.
+fn lot_path(gtin: Option<&str>, product_code: &str, code: &str, org_slug: &str) -> String {
+    ketnoi_app::trace::link(gtin, product_code, code, None)
         .map(|l| l.path())
-        .unwrap_or_else(|| format!("/orgs/{}", lot.org_slug))
+        .unwrap_or_else(|| format!("/orgs/{org_slug}"))
 }
 
 /// One link of the link set: its GS1 link type, target, title and media type.
