@@ -6,6 +6,7 @@ use ketnoi_domain::Locale;
 use ketnoi_domain::catalog::{LineUnit, OfferKind};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
 
 static_loader! {
     static LOCALES = {
@@ -25,11 +26,34 @@ fn langid(locale: Locale) -> &'static LanguageIdentifier {
     }
 }
 
+/// Messages without arguments as formatted, per language (Vietnamese, English): the same
+/// for every request, and a page shows dozens of them (its header and footer alone), where
+/// formatting one walks the loader's bundles and the message's pattern. Bounded, in case a
+/// key is ever made from data.
+static PLAIN: LazyLock<[Formatted; 2]> =
+    LazyLock::new(|| [Formatted::default(), Formatted::default()]);
+/// One language's formatted messages, by key.
+type Formatted = RwLock<HashMap<Box<str>, Arc<str>>>;
+const PLAIN_MAX: usize = 5_000;
+
 /// Looks up `key` in `locale`; a missing key shows itself rather than failing the page.
 pub fn t(locale: Locale, key: &str) -> String {
-    LOCALES
+    let memo = &PLAIN[match locale {
+        Locale::Vi => 0,
+        Locale::En => 1,
+    }];
+    if let Some(text) = memo.read().ok().and_then(|m| m.get(key).cloned()) {
+        return text.to_string();
+    }
+    let text = LOCALES
         .try_lookup(langid(locale), key)
-        .unwrap_or_else(|| key.to_owned())
+        .unwrap_or_else(|| key.to_owned());
+    if let Ok(mut m) = memo.write()
+        && m.len() < PLAIN_MAX
+    {
+        m.insert(key.into(), text.as_str().into());
+    }
+    text
 }
 
 /// Looks up `key` with named arguments.

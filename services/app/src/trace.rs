@@ -379,7 +379,10 @@ pub fn scan_client(
 /// Scans waiting to be written, at most.
 const SCAN_QUEUE: usize = 10_000;
 /// Scans written in one transaction, at most.
-const SCAN_BATCH: usize = 500;
+const SCAN_BATCH: usize = 1_000;
+/// How long the writer waits for more scans before writing the ones it has: a scan shows in
+/// its stamp's count this much later at most (plus the write).
+const SCAN_LINGER: Duration = Duration::from_millis(50);
 
 /// Counts stamp scans off the request path: the trace page hands each scan to a queue and
 /// answers at once; one task writes them in batches and flags stamps scanned by more
@@ -420,12 +423,17 @@ impl ScanRecorder {
             return ScanRecorder { tx, dropped };
         };
         runtime.spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
+            let mut batch = Vec::with_capacity(SCAN_BATCH);
+            while rx.recv_many(&mut batch, SCAN_BATCH).await > 0 {
+                // The scans of the next moment join this batch: under load one transaction
+                // a moment rather than one per handful of scans, each a round of statements
+                // on the one writer.
+                let deadline = tokio::time::Instant::now() + SCAN_LINGER;
                 while batch.len() < SCAN_BATCH {
-                    match rx.try_recv() {
-                        Ok(s) => batch.push(s),
-                        Err(_) => break,
+                    let room = SCAN_BATCH - batch.len();
+                    match tokio::time::timeout_at(deadline, rx.recv_many(&mut batch, room)).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
                     }
                 }
                 match trace::record_scans(&db, &batch, rule.threshold, window).await {
@@ -436,6 +444,7 @@ impl ScanRecorder {
                     }
                     Err(e) => tracing::warn!(error = %e, scans = batch.len(), "scans not recorded"),
                 }
+                batch.clear();
             }
         });
         ScanRecorder { tx, dropped }

@@ -78,6 +78,11 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// SQLite connections by default: each is a thread that statements are handed to, and
+/// more threads than the cores only take turns (a stamp's trace page at 50 connections on 2
+/// cores: 5,100–5,600 pages a second with 8, 5,300–6,800 with 3–4; `docs/benchmarks.md`).
+pub const SQLITE_POOL_SIZE: u32 = 4;
+
 /// A pooled PostgreSQL connection idle at least this long is pinged before it is lent.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
@@ -98,9 +103,9 @@ impl Db {
         u32::try_from(cores * 2 + 2).unwrap_or(u32::MAX)
     }
 
-    /// As [`Db::connect`], with at most `pool_size` PostgreSQL connections (default:
-    /// [`Db::default_pg_pool_size`]). SQLite's pool is fixed: its connections are threads
-    /// of this process reading one file.
+    /// As [`Db::connect`], with at most `pool_size` connections: PostgreSQL's (default:
+    /// [`Db::default_pg_pool_size`]), or SQLite's, each a thread of this process reading the
+    /// one file (default: [`SQLITE_POOL_SIZE`]).
     pub async fn connect_with(url: &str, pool_size: Option<u32>) -> Result<Db> {
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?;
@@ -116,7 +121,7 @@ impl Db {
             // A SQLite connection is a file this process holds: it cannot have been dropped
             // by a server, so it is not pinged before each use (a round trip to its thread).
             let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(pool_size.unwrap_or(SQLITE_POOL_SIZE).max(1))
                 .test_before_acquire(false)
                 .connect_with(options)
                 .await?;

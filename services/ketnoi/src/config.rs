@@ -3,7 +3,7 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `DATABASE_URL` | `sqlite:data/ketnoi.db` | `sqlite:<file>` or `postgres://…` |
-//! | `DATABASE_POOL_SIZE` | twice the cores, plus two | most PostgreSQL connections open at once (more only make PostgreSQL's processes take turns on the cores) |
+//! | `DATABASE_POOL_SIZE` | PostgreSQL: twice the cores, plus two; SQLite: 4 | most database connections open at once (more only make PostgreSQL's processes, or SQLite's connection threads, take turns on the cores) |
 //! | `BIND` | `127.0.0.1:8080` | address to listen on |
 //! | `PUBLIC_URL` | `http://<BIND>` | address users reach; `https://` makes cookies Secure |
 //! | `SECRET_KEY` | generated into `<DATA_DIR>/secret_key` | signs CSRF tokens; never logged |
@@ -56,7 +56,7 @@ pub struct Config {
         default_value = "sqlite:data/ketnoi.db"
     )]
     pub database_url: String,
-    /// Most PostgreSQL connections open at once [default: twice the cores, plus two].
+    /// Most database connections open at once [default: PostgreSQL twice the cores, plus two; SQLite 4].
     #[arg(long, env = "DATABASE_POOL_SIZE", global = true, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub database_pool_size: Option<u32>,
     /// Address to listen on.
