@@ -45,7 +45,7 @@ pub async fn enqueue(conn: Conn<'_>, m: &NewMessage<'_>) -> Result<i64> {
 pub async fn due(conn: Conn<'_>, now: DateTime<Utc>, limit: i64) -> Result<Vec<Message>> {
     Ok(on!(conn, e => sqlx::query_as(
         "SELECT id, kind, recipient, locale, subject, body, attempts, created_at, sent_at FROM outbox \
-         WHERE sent_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2")
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2")
         .bind(now)
         .bind(limit)
         .fetch_all(e)
@@ -66,17 +66,140 @@ pub async fn mark_sent(conn: Conn<'_>, id: i64, now: DateTime<Utc>) -> Result<bo
 
 /// Records a failed attempt and schedules the next one with exponential backoff (capped at 1 h).
 pub async fn mark_failed(conn: Conn<'_>, id: i64, attempts_so_far: i64, error: &str) -> Result<()> {
-    let backoff = Duration::seconds(30 * 2_i64.pow(attempts_so_far.clamp(0, 7) as u32))
-        .min(Duration::hours(1));
+    mark_failed_at(conn, id, attempts_so_far, error, crate::now(), None).await
+}
+
+/// The wait before attempt `attempts_so_far + 1`: 30 s, doubling, at most 1 h.
+pub fn backoff(attempts_so_far: i64) -> Duration {
+    Duration::seconds(30 * 2_i64.pow(attempts_so_far.clamp(0, 7) as u32)).min(Duration::hours(1))
+}
+
+/// [`mark_failed`] as of `now`, waiting at least `retry_after` when the provider asked for it
+/// (an HTTP `Retry-After`), never less than the backoff.
+pub async fn mark_failed_at(
+    conn: Conn<'_>,
+    id: i64,
+    attempts_so_far: i64,
+    error: &str,
+    now: DateTime<Utc>,
+    retry_after: Option<Duration>,
+) -> Result<()> {
+    let wait = backoff(attempts_so_far).max(retry_after.unwrap_or_else(Duration::zero));
     on!(conn, e => sqlx::query(
         "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1")
         .bind(id)
         .bind(error)
-        .bind(crate::now() + backoff)
+        .bind(now + wait)
         .execute(e)
         .await
         .map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Gives a message up for good (a provider refused it in a way a retry cannot change, or its
+/// recipient opted out): it is never due again. Returns whether this call did it.
+pub async fn mark_failed_permanently(
+    conn: Conn<'_>,
+    id: i64,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let n = on!(conn, e => sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = $2, failed_at = $3 \
+         WHERE id = $1 AND sent_at IS NULL AND failed_at IS NULL")
+        .bind(id)
+        .bind(error)
+        .bind(now)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// What a provider's delivery report said about a message it accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Delivered,
+    Failed,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Delivered => "delivered",
+            Delivery::Failed => "failed",
+        }
+    }
+}
+
+/// Records a provider's delivery report; a report for a message the outbox does not know
+/// changes nothing (returns false). A later `delivered` is not overwritten by a `failed`.
+pub async fn record_delivery(
+    conn: Conn<'_>,
+    id: i64,
+    delivery: Delivery,
+    at: DateTime<Utc>,
+) -> Result<bool> {
+    let n = on!(conn, e => sqlx::query(
+        "UPDATE outbox SET delivery = $2, delivery_at = $3 \
+         WHERE id = $1 AND (delivery IS NULL OR delivery <> 'delivered')")
+        .bind(id)
+        .bind(delivery.as_str())
+        .bind(at)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Where one message stands (tests and the administrators' view read this).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Standing {
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub delivery: Option<String>,
+}
+
+pub async fn standing(conn: Conn<'_>, id: i64) -> Result<Option<Standing>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT attempts, next_attempt_at, sent_at, failed_at, last_error, delivery FROM outbox WHERE id = $1")
+        .bind(id)
+        .fetch_optional(e)
+        .await)?)
+}
+
+/// Stops messages to a phone number (E.164, `+84…`, as `users.phone` stores it); idempotent.
+pub async fn opt_out(conn: Conn<'_>, phone: &str) -> Result<()> {
+    on!(conn, e => sqlx::query(
+        "INSERT INTO phone_opt_outs (phone, created_at) VALUES ($1, $2) ON CONFLICT (phone) DO NOTHING")
+        .bind(phone)
+        .bind(crate::now())
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn is_opted_out(conn: Conn<'_>, phone: &str) -> Result<bool> {
+    let n: i64 = on!(conn, e => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM phone_opt_outs WHERE phone = $1")
+        .bind(phone)
+        .fetch_one(e)
+        .await)?;
+    Ok(n > 0)
+}
+
+/// The platform administrators' addresses (e-mail, else phone) and languages: who is told
+/// when a message could not be delivered.
+pub async fn administrators(conn: Conn<'_>) -> Result<Vec<(String, String)>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT COALESCE(email, phone), locale FROM users \
+         WHERE platform_role = 'admin' AND COALESCE(email, phone) IS NOT NULL ORDER BY id")
+        .fetch_all(e)
+        .await)?)
 }
 
 /// Everything ever queued for one recipient, newest first (tests and the admin view read this).

@@ -1,11 +1,19 @@
 //! Delivers the outbox through [`Channel`]s: e-mail over SMTP ([`Smtp`], lettre) when
 //! `SMTP_URL` is set, otherwise a directory of text files ([`Mailbox`], a developer's
-//! mailbox). Messages to phone numbers go to the phone channel, a [`Mailbox`] until a Zalo or
-//! SMS provider is added behind the same trait. Only a message's id and kind are logged, so
-//! links with secrets in them never reach the logs.
+//! mailbox). Messages to phone numbers go to the [`Phone`] channel: Zalo ZNS templates
+//! ([`zns`]) and/or an SMS gateway ([`sms`]), ZNS first and SMS for whoever ZNS cannot reach;
+//! a [`Mailbox`] when neither is configured. A failure a retry may cure is retried with the
+//! outbox's backoff; one it cannot is given up and reported to the platform administrators.
+//! Only a message's id and kind are logged, never its recipient, text or a provider's token.
 
+pub mod callbacks;
+pub mod forms;
+pub mod sms;
+pub mod zns;
+
+use chrono::{DateTime, Utc};
 use ketnoi_db::Db;
-use ketnoi_db::outbox::{self, Message};
+use ketnoi_db::outbox::{self, Message, NewMessage};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -20,7 +28,8 @@ pub enum NotifyError {
     Channel(#[from] ChannelError),
 }
 
-/// Why a channel could not send a message (it is retried later, with backoff).
+/// Why a channel could not send a message. [`ChannelError::is_permanent`] tells a failure the
+/// outbox retries with backoff from one it gives up on.
 #[derive(Debug, thiserror::Error)]
 pub enum ChannelError {
     #[error("file: {0}")]
@@ -29,6 +38,153 @@ pub enum ChannelError {
     Address(String),
     #[error("smtp: {0}")]
     Smtp(String),
+    /// The provider could not take it now (timeout, 5xx, rate limit, "try later", quota):
+    /// retried, not before `retry_after` when the provider said so.
+    #[error("{provider}: {detail}")]
+    Transient {
+        provider: &'static str,
+        detail: String,
+        retry_after: Option<Duration>,
+    },
+    /// Refused in a way a retry cannot change (unknown template, rejected parameters).
+    #[error("{provider}: {detail}")]
+    Permanent {
+        provider: &'static str,
+        detail: String,
+    },
+    /// This provider cannot carry it to this person (not on Zalo, an invalid number, no
+    /// template for its kind): another provider may; if none can, it is given up.
+    #[error("{provider}: cannot reach the recipient: {detail}")]
+    Unreachable {
+        provider: &'static str,
+        detail: String,
+    },
+}
+
+impl ChannelError {
+    /// Whether retrying cannot help.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            ChannelError::Permanent { .. } | ChannelError::Unreachable { .. }
+        )
+    }
+
+    /// How long the provider asked us to wait.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ChannelError::Transient { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// The phone number of a recipient in the 84… form the providers take; an unreadable number
+/// cannot be reached by any of them.
+pub fn phone_84(provider: &'static str, recipient: &str) -> Result<String, ChannelError> {
+    ketnoi_domain::contact::Phone::parse(recipient)
+        .map(|p| p.as_str().trim_start_matches('+').to_owned())
+        .map_err(|_| ChannelError::Unreachable {
+            provider,
+            detail: "not a Vietnamese mobile number".into(),
+        })
+}
+
+/// The HTTP client of the phone providers: bounded waits, so a provider that hangs is a
+/// retry, not a stuck worker.
+fn http_client() -> Result<reqwest::Client, ChannelError> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(20))
+        .build()
+        .map_err(|e| ChannelError::Transient {
+            provider: "http",
+            detail: e.to_string(),
+            retry_after: None,
+        })
+}
+
+/// A provider that could not be reached or did not answer in time: try again later. The
+/// URL is left out (it names the provider, nothing secret, but keeps logs short).
+fn transport_error(provider: &'static str, e: reqwest::Error) -> ChannelError {
+    ChannelError::Transient {
+        provider,
+        detail: e.without_url().to_string(),
+        retry_after: None,
+    }
+}
+
+/// A provider's answer as JSON, after its HTTP status: 408, 425, 429 and 5xx are retried
+/// (after `Retry-After` seconds when given), any other non-2xx refuses the message.
+async fn read_answer<T: serde::de::DeserializeOwned>(
+    provider: &'static str,
+    answer: reqwest::Response,
+) -> Result<T, ChannelError> {
+    let status = answer.status();
+    if !status.is_success() {
+        let retry_after = answer
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| Duration::from_secs(s.min(24 * 3600)));
+        let detail = format!("HTTP {}", status.as_u16());
+        return Err(
+            if status.is_server_error() || matches!(status.as_u16(), 408 | 425 | 429) {
+                ChannelError::Transient {
+                    provider,
+                    detail,
+                    retry_after,
+                }
+            } else {
+                ChannelError::Permanent { provider, detail }
+            },
+        );
+    }
+    let bytes = answer
+        .bytes()
+        .await
+        .map_err(|e| transport_error(provider, e))?;
+    serde_json::from_slice(&bytes).map_err(|_| ChannelError::Transient {
+        provider,
+        detail: "unreadable answer".into(),
+        retry_after: None,
+    })
+}
+
+/// A provider's own words about a refusal, kept short for `last_error` and the report.
+fn cut_detail(s: &str) -> String {
+    forms::cut(&forms::one_line(s), 120)
+}
+
+/// Phone messages through ZNS first and SMS for whoever ZNS cannot reach (not on Zalo, no
+/// template for the kind); either alone when only one is configured.
+pub struct Phone {
+    pub zns: Option<zns::Zns>,
+    pub sms: Option<sms::Sms>,
+}
+
+impl Channel for Phone {
+    fn send<'a>(&'a self, m: &'a Message) -> SendFuture<'a> {
+        Box::pin(async move {
+            let first = match &self.zns {
+                Some(z) => z.send(m).await,
+                None => Err(ChannelError::Unreachable {
+                    provider: "zns",
+                    detail: "not configured".into(),
+                }),
+            };
+            match (first, &self.sms) {
+                (Err(ChannelError::Unreachable { .. }), Some(s)) => {
+                    if self.zns.is_some() {
+                        tracing::info!(id = m.id, kind = %m.kind, "not reachable by ZNS; sending by SMS");
+                    }
+                    s.send(m).await
+                }
+                (r, _) => r,
+            }
+        })
+    }
 }
 
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), ChannelError>> + Send + 'a>>;
@@ -134,7 +290,7 @@ impl lettre::message::header::Header for ContentLanguage {
 #[derive(Clone)]
 pub struct Channels {
     pub email: Arc<dyn Channel>,
-    /// Phone numbers (a sign-up by phone): no provider yet.
+    /// Phone numbers (a sign-up by phone): [`Phone`], or a [`Mailbox`] without a provider.
     pub phone: Arc<dyn Channel>,
 }
 
@@ -149,10 +305,10 @@ impl Channels {
     }
 
     fn for_recipient(&self, recipient: &str) -> &dyn Channel {
-        if recipient.contains('@') {
-            self.email.as_ref()
-        } else {
+        if is_phone(recipient) {
             self.phone.as_ref()
+        } else {
+            self.email.as_ref()
         }
     }
 }
@@ -163,12 +319,25 @@ const BATCH: i64 = 50;
 /// the waiting list's promotion) rather than leaving its tail to the next minute.
 const BATCHES_PER_PASS: usize = 20;
 
-/// Sends every due message once; failures are rescheduled with backoff. Returns how many
-/// were sent.
+fn is_phone(recipient: &str) -> bool {
+    !recipient.contains('@')
+}
+
+/// Sends every due message once; failures are rescheduled with backoff, or given up and
+/// reported when a retry cannot help. Returns how many were sent.
 pub async fn deliver_due(db: &Db, channels: &Channels) -> Result<usize, NotifyError> {
+    deliver_due_at(db, channels, ketnoi_db::now()).await
+}
+
+/// [`deliver_due`] as of `now` (tests move time forward instead of waiting).
+pub async fn deliver_due_at(
+    db: &Db,
+    channels: &Channels,
+    now: DateTime<Utc>,
+) -> Result<usize, NotifyError> {
     let mut sent = 0;
     for _ in 0..BATCHES_PER_PASS {
-        let (tried, ok) = deliver_batch(db, channels).await?;
+        let (tried, ok) = deliver_batch(db, channels, now).await?;
         sent += ok;
         if tried < usize::try_from(BATCH).unwrap_or(usize::MAX) {
             break;
@@ -178,25 +347,124 @@ pub async fn deliver_due(db: &Db, channels: &Channels) -> Result<usize, NotifyEr
 }
 
 /// One batch: (messages tried, messages sent).
-async fn deliver_batch(db: &Db, channels: &Channels) -> Result<(usize, usize), NotifyError> {
-    let due = outbox::due(db.conn(), ketnoi_db::now(), BATCH).await?;
+async fn deliver_batch(
+    db: &Db,
+    channels: &Channels,
+    now: DateTime<Utc>,
+) -> Result<(usize, usize), NotifyError> {
+    let due = outbox::due(db.conn(), now, BATCH).await?;
     let tried = due.len();
     let mut sent = 0;
     for m in due {
+        if is_phone(&m.recipient) && outbox::is_opted_out(db.conn(), &m.recipient).await? {
+            outbox::mark_failed_permanently(db.conn(), m.id, "recipient opted out", now).await?;
+            tracing::info!(id = m.id, kind = %m.kind, "recipient opted out; message skipped");
+            continue;
+        }
         match channels.for_recipient(&m.recipient).send(&m).await {
             Ok(()) => {
-                if outbox::mark_sent(db.conn(), m.id, ketnoi_db::now()).await? {
+                if outbox::mark_sent(db.conn(), m.id, now).await? {
                     sent += 1;
                     tracing::info!(id = m.id, kind = %m.kind, "message delivered");
                 }
             }
+            Err(e) if e.is_permanent() => {
+                tracing::warn!(id = m.id, kind = %m.kind, error = %e, "delivery failed for good; reported");
+                give_up(db, &m, &e, now).await?;
+            }
             Err(e) => {
                 tracing::warn!(id = m.id, kind = %m.kind, error = %e, "delivery failed; will retry");
-                outbox::mark_failed(db.conn(), m.id, m.attempts, &e.to_string()).await?;
+                let retry_after = e
+                    .retry_after()
+                    .and_then(|d| chrono::Duration::from_std(d).ok());
+                outbox::mark_failed_at(
+                    db.conn(),
+                    m.id,
+                    m.attempts,
+                    &e.to_string(),
+                    now,
+                    retry_after,
+                )
+                .await?;
             }
         }
     }
     Ok((tried, sent))
+}
+
+/// The kind of the message that tells administrators a message was given up.
+pub const DELIVERY_FAILED: &str = "delivery_failed";
+
+/// Marks a message failed for good and, in the same transaction, queues a notice to each
+/// platform administrator (naming the message's id and kind and the provider's reason, not
+/// its recipient or text). A failed notice is not itself reported, so failures cannot echo.
+async fn give_up(
+    db: &Db,
+    m: &Message,
+    e: &ChannelError,
+    now: DateTime<Utc>,
+) -> Result<(), NotifyError> {
+    let reason = e.to_string();
+    let mut tx = db.begin().await?;
+    if outbox::mark_failed_permanently(tx.conn(), m.id, &reason, now).await?
+        && m.kind != DELIVERY_FAILED
+    {
+        for (recipient, locale) in outbox::administrators(tx.conn()).await? {
+            let (subject, body) = failure_notice(&locale, m, &reason);
+            outbox::enqueue(
+                tx.conn(),
+                &NewMessage {
+                    kind: DELIVERY_FAILED,
+                    recipient: &recipient,
+                    locale: &locale,
+                    subject: &subject,
+                    body: &body,
+                },
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+fn failure_notice(locale: &str, m: &Message, reason: &str) -> (String, String) {
+    if locale == "en" {
+        (
+            format!("Message #{} ({}) could not be delivered", m.id, m.kind),
+            format!(
+                "Message #{} of kind {}, queued {}, was given up after {} attempt(s) and will not be retried.\n\nReason: {reason}\n\nCheck the phone channel's configuration (templates, brandname, credentials); see docs/operations.md, \"Phone channel\".",
+                m.id,
+                m.kind,
+                m.created_at.format("%Y-%m-%d %H:%M UTC"),
+                m.attempts + 1
+            ),
+        )
+    } else {
+        (
+            format!("Tin nhắn #{} ({}) không gửi được", m.id, m.kind),
+            format!(
+                "Tin nhắn #{} loại {}, tạo lúc {}, đã bị bỏ sau {} lần gửi và sẽ không được gửi lại.\n\nLý do: {reason}\n\nHãy kiểm tra cấu hình kênh điện thoại (mẫu ZNS, brandname, khóa truy cập); xem docs/operations.md, mục \"Phone channel\".",
+                m.id,
+                m.kind,
+                m.created_at.format("%Y-%m-%d %H:%M UTC"),
+                m.attempts + 1
+            ),
+        )
+    }
+}
+
+/// Stops phone messages to a number (any common way of writing it); messages already queued
+/// for it are skipped when they come due.
+pub async fn opt_out(db: &Db, phone: &str) -> Result<(), NotifyError> {
+    let phone = ketnoi_domain::contact::Phone::parse(phone).map_err(|_| {
+        NotifyError::Channel(ChannelError::Unreachable {
+            provider: "opt-out",
+            detail: "not a Vietnamese mobile number".into(),
+        })
+    })?;
+    outbox::opt_out(db.conn(), phone.as_str()).await?;
+    Ok(())
 }
 
 /// Delivers the outbox every `every` until `stop` resolves.
