@@ -11,6 +11,7 @@ pub mod audit;
 pub mod b2b;
 pub mod badges;
 pub mod cart;
+pub mod cases;
 pub mod demo;
 pub mod digests;
 pub mod events;

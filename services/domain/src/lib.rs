@@ -2,6 +2,7 @@
 //! from any layer and is tested without a database.
 
 pub mod admin_units;
+pub mod cases;
 pub mod catalog;
 pub mod contact;
 pub mod epcis;
