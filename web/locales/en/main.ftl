@@ -885,3 +885,17 @@ progress-late-units = Wards and communes that have not reported
 progress-late-units-hint = Past { $date }: wards and communes with HTX or THT on Ketnoi that have not submitted their report.
 progress-unit-report = Unit report
 progress-waiting = Cooperatives' reports waiting for your review: { $n }
+
+## Support cases (issue 19)
+case-err-partner = Choose the partner that receives the case.
+case-err-reason = Write why the case is declined.
+case-err-amount = Write the amount disbursed (đồng).
+case-err-out-of-order = Someone has just moved this case; it is now “{ $status ->
+    [requested] requested
+    [referred] referred to a partner
+    [received] received by the partner
+    [approved] approved
+    [declined] declined
+    [done] done
+   *[withdrawn] withdrawn
+}”. What you typed is kept; check it and try again.

@@ -885,3 +885,17 @@ progress-late-units = Phường, xã chưa nộp báo cáo
 progress-late-units-hint = Quá hạn { $date }: phường, xã có HTX, THT trên Ketnoi nhưng chưa gửi báo cáo.
 progress-unit-report = Báo cáo phường, xã
 progress-waiting = Báo cáo của HTX, THT đang chờ chị duyệt: { $n }
+
+## Support cases (issue 19)
+case-err-partner = Hãy chọn đối tác nhận hồ sơ.
+case-err-reason = Hãy ghi lý do từ chối.
+case-err-amount = Hãy ghi số tiền đã giải ngân (đồng).
+case-err-out-of-order = Hồ sơ vừa được người khác chuyển bước, hiện ở trạng thái “{ $status ->
+    [requested] mới gửi
+    [referred] đã chuyển đối tác
+    [received] đối tác đã nhận
+    [approved] đã duyệt
+    [declined] bị từ chối
+    [done] đã hoàn thành
+   *[withdrawn] đã rút
+}”. Nội dung bạn nhập vẫn còn; hãy xem lại rồi thử lại.
