@@ -8,9 +8,17 @@
 //! | `PUBLIC_URL` | `http://<BIND>` | address users reach; `https://` makes cookies Secure |
 //! | `SECRET_KEY` | generated into `<DATA_DIR>/secret_key` | signs CSRF tokens; never logged |
 //! | `DATA_DIR` | `data` | local state: SQLite file, secret key, mail |
-//! | `MAIL_DIR` | `<DATA_DIR>/mail` | where messages go without `SMTP_URL` (and messages to phones, until an SMS/Zalo channel exists) |
+//! | `MAIL_DIR` | `<DATA_DIR>/mail` | where messages go without `SMTP_URL` (and messages to phones without `ZNS_API_URL` or `SMS_GATEWAY_URL`) |
 //! | `SMTP_URL` | (none) | e-mail over SMTP: `smtp://host:25`, `smtp://user:pass@host:587?tls=required`, `smtps://…`; never logged |
 //! | `MAIL_FROM` | `Ketnoi <no-reply@ketnoi.vn>` | the sender of e-mails |
+//! | `SMS_GATEWAY_URL` | (none) | messages to phones by SMS through eSMS.vn: `https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/` |
+//! | `SMS_API_KEY`, `SMS_SECRET_KEY` | (none) | eSMS credentials (both needed with `SMS_GATEWAY_URL`); the secret also signs delivery reports; never logged |
+//! | `SMS_BRANDNAME` | (none) | the sender name registered with eSMS (needed with `SMS_GATEWAY_URL`) |
+//! | `SMS_TYPE` | `2` | eSMS message type (2: customer care) |
+//! | `ZNS_API_URL` | (none) | messages to phones as Zalo ZNS templates: `https://business.openapi.zalo.me/message/template`; with SMS too, ZNS first and SMS for whoever Zalo cannot reach |
+//! | `ZNS_ACCESS_TOKEN` | (none) | the Official Account's access token (needed with `ZNS_API_URL`); never logged |
+//! | `ZNS_TEMPLATES` | (none) | each message kind's template: a JSON file path or inline JSON (docs/operations.md, "Phone channel"); needed with `ZNS_API_URL` |
+//! | `ZALO_APP_ID`, `ZALO_OA_SECRET_KEY` | (none) | check Zalo's signed delivery events (`POST /webhooks/zns`); unset: endpoint off; the key is never logged |
 //! | `DIGEST_DELAY_MINUTES` | `15` | how long a message stays unread before it goes into an e-mail digest |
 //! | `MEDIA_URL` | `<DATA_DIR>/media` | uploads: a directory, `file:///…`, or `s3://bucket?endpoint=…&region=…` |
 //! | `SEARCH_URL` | (empty: tantivy in `<DATA_DIR>/search`) | `http://…` of a Meilisearch server |
@@ -87,6 +95,42 @@ pub struct Config {
         default_value = "Ketnoi <no-reply@ketnoi.vn>"
     )]
     pub mail_from: String,
+
+    /// Messages to phones by SMS: the eSMS.vn `SendMultipleMessage_V4_post_json` endpoint.
+    #[arg(long, env = "SMS_GATEWAY_URL", global = true)]
+    pub sms_gateway_url: Option<String>,
+    /// eSMS API key.
+    #[arg(long, env = "SMS_API_KEY", global = true, hide_env_values = true)]
+    pub sms_api_key: Option<String>,
+    /// eSMS secret key (also signs the request ids delivery reports come back with).
+    #[arg(long, env = "SMS_SECRET_KEY", global = true, hide_env_values = true)]
+    pub sms_secret_key: Option<String>,
+    /// The SMS sender name (brandname) registered with eSMS.
+    #[arg(long, env = "SMS_BRANDNAME", global = true)]
+    pub sms_brandname: Option<String>,
+    /// eSMS message type (2: customer care).
+    #[arg(long, env = "SMS_TYPE", global = true, default_value = "2")]
+    pub sms_type: String,
+    /// Messages to phones as Zalo ZNS templates: `https://business.openapi.zalo.me/message/template`.
+    #[arg(long, env = "ZNS_API_URL", global = true)]
+    pub zns_api_url: Option<String>,
+    /// The Zalo Official Account's access token.
+    #[arg(long, env = "ZNS_ACCESS_TOKEN", global = true, hide_env_values = true)]
+    pub zns_access_token: Option<String>,
+    /// Each message kind's ZNS template: a JSON file path or inline JSON.
+    #[arg(long, env = "ZNS_TEMPLATES", global = true)]
+    pub zns_templates: Option<String>,
+    /// The Zalo application id, to check Zalo's signed delivery events.
+    #[arg(long, env = "ZALO_APP_ID", global = true)]
+    pub zalo_app_id: Option<String>,
+    /// The Official Account's secret key (not the application's), to check Zalo's events.
+    #[arg(
+        long,
+        env = "ZALO_OA_SECRET_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub zalo_oa_secret_key: Option<String>,
 
     /// Minutes a message stays unread before it goes into an e-mail digest.
     #[arg(
@@ -356,7 +400,8 @@ impl Config {
         (!url.is_empty() && !url.contains("://")).then(|| PathBuf::from(url))
     }
 
-    /// E-mail through `SMTP_URL` if set, else everything into `MAIL_DIR`.
+    /// E-mail through `SMTP_URL` if set; phones through ZNS and/or SMS when configured;
+    /// everything else into `MAIL_DIR`.
     pub fn channels(&self) -> anyhow::Result<ketnoi_notify::Channels> {
         let dir = self
             .mail_dir
@@ -368,7 +413,63 @@ impl Config {
                 .map_err(|e| anyhow::anyhow!("SMTP_URL or MAIL_FROM: {e}"))?;
             channels.email = std::sync::Arc::new(smtp);
         }
+        let zns = self.zns()?.map(ketnoi_notify::zns::Zns::new).transpose()?;
+        let sms = self.sms()?.map(ketnoi_notify::sms::Sms::new).transpose()?;
+        if zns.is_some() || sms.is_some() {
+            channels.phone = std::sync::Arc::new(ketnoi_notify::Phone { zns, sms });
+        }
         Ok(channels)
+    }
+
+    fn sms(&self) -> anyhow::Result<Option<ketnoi_notify::sms::SmsConfig>> {
+        let Some(url) = set(&self.sms_gateway_url) else {
+            return Ok(None);
+        };
+        let need = |v: &Option<String>, name: &str| {
+            set(v)
+                .map(str::to_owned)
+                .ok_or_else(|| anyhow::anyhow!("SMS_GATEWAY_URL is set: {name} is needed too"))
+        };
+        Ok(Some(ketnoi_notify::sms::SmsConfig {
+            url: url.to_owned(),
+            api_key: need(&self.sms_api_key, "SMS_API_KEY")?,
+            secret_key: need(&self.sms_secret_key, "SMS_SECRET_KEY")?,
+            brandname: need(&self.sms_brandname, "SMS_BRANDNAME")?,
+            sms_type: self.sms_type.clone(),
+            callback_url: (!self.public_url.is_empty())
+                .then(|| format!("{}/webhooks/sms", self.site_url())),
+        }))
+    }
+
+    fn zns(&self) -> anyhow::Result<Option<ketnoi_notify::zns::ZnsConfig>> {
+        let Some(url) = set(&self.zns_api_url) else {
+            return Ok(None);
+        };
+        let token = set(&self.zns_access_token)
+            .ok_or_else(|| anyhow::anyhow!("ZNS_API_URL is set: ZNS_ACCESS_TOKEN is needed too"))?;
+        let templates = set(&self.zns_templates)
+            .ok_or_else(|| anyhow::anyhow!("ZNS_API_URL is set: ZNS_TEMPLATES is needed too"))?;
+        Ok(Some(ketnoi_notify::zns::ZnsConfig {
+            url: url.to_owned(),
+            access_token: token.to_owned(),
+            templates: ketnoi_notify::zns::Templates::load(templates)?,
+        }))
+    }
+
+    /// The keys the phone providers' delivery reports are checked with (web's webhooks).
+    pub fn phone_callbacks(&self) -> ketnoi_notify::callbacks::Keys {
+        ketnoi_notify::callbacks::Keys {
+            sms_secret_key: set(&self.sms_gateway_url)
+                .and(set(&self.sms_secret_key))
+                .map(str::to_owned),
+            zalo: match (set(&self.zalo_app_id), set(&self.zalo_oa_secret_key)) {
+                (Some(app_id), Some(key)) => Some(ketnoi_notify::callbacks::ZaloKeys {
+                    app_id: app_id.to_owned(),
+                    oa_secret_key: key.to_owned(),
+                }),
+                _ => None,
+            },
+        }
     }
 
     fn secret(&self) -> anyhow::Result<Secret> {
@@ -427,6 +528,7 @@ impl Config {
                 .filter(|s| !s.is_empty())
                 .map(|s| Secret::checked("BANK_WEBHOOK_SECRET", s, 24, 64.0))
                 .transpose()?,
+            phone_callbacks: self.phone_callbacks(),
             confirm_timer: self.confirm_timer()?,
             storage: ketnoi_web::storage::StorageConfig {
                 data_dir: Some(self.data_dir.clone()),
@@ -572,4 +674,9 @@ impl Config {
         .with_context(|| format!("connecting to Meilisearch at {}", self.search_url))?;
         Ok(std::sync::Arc::new(index))
     }
+}
+
+/// A variable's value unless it is unset or blank.
+fn set(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }

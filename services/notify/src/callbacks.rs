@@ -89,6 +89,24 @@ pub fn sms_report<'a>(
     })
 }
 
+/// The keys the delivery reports are checked with; a provider without keys has its webhook
+/// turned off (404).
+#[derive(Clone, Default)]
+pub struct Keys {
+    /// eSMS's secret key, which signs our `RequestId`s.
+    pub sms_secret_key: Option<String>,
+    pub zalo: Option<ZaloKeys>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("sms", &self.sms_secret_key.is_some())
+            .field("zalo", &self.zalo)
+            .finish()
+    }
+}
+
 /// The keys a ZNS webhook event is checked with.
 #[derive(Clone)]
 pub struct ZaloKeys {

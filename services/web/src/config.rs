@@ -128,6 +128,9 @@ pub struct AppConfig {
     pub stripe: Option<ketnoi_payments::stripe::StripeConfig>,
     /// Signs bank notifications (`POST /webhooks/bank`); `None` turns the endpoint off.
     pub bank_webhook_secret: Option<Secret>,
+    /// Check the phone providers' delivery reports (`/webhooks/zns`, `/webhooks/sms`); a
+    /// provider without keys has its endpoint off.
+    pub phone_callbacks: ketnoi_notify::callbacks::Keys,
     /// When an unconfirmed order reminds its cooperative, then its proxy officers, then
     /// cancels itself.
     pub confirm_timer: ConfirmTimer,
@@ -167,6 +170,7 @@ impl AppConfig {
             attachment_max_bytes: 5 * 1024 * 1024,
             stripe: None,
             bank_webhook_secret: None,
+            phone_callbacks: ketnoi_notify::callbacks::Keys::default(),
             confirm_timer: ConfirmTimer::default(),
             storage: crate::storage::StorageConfig::default(),
             map_tiles: None,

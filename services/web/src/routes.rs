@@ -169,9 +169,12 @@ route_map! {
     post "/orders/{id}/card" => pages::payments::start_card, SignedIn;
     get "/orders/{id}/card" => pages::payments::show_card, SignedIn;
 
-    // Signed by their senders (Stripe; a bank), not by a session: no CSRF token.
+    // Signed by their senders (Stripe; a bank; Zalo; eSMS through its signed request id),
+    // not by a session: no CSRF token.
     post "/webhooks/stripe" => webhooks::stripe_webhook, Public, WEBHOOK_LIMIT;
     post "/webhooks/bank" => webhooks::bank_webhook, Public, WEBHOOK_LIMIT;
+    post "/webhooks/zns" => webhooks::zns_webhook, Public, WEBHOOK_LIMIT;
+    get "/webhooks/sms" => webhooks::sms_webhook, Public;
 
     // Organisation managers and owners.
     get "/orgs/{slug}/members" => pages::orgs::list_members, OrgManager;

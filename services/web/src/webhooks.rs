@@ -1,6 +1,7 @@
 //! Signed deliveries from outside services: Stripe's events (verified, stored, then acted on:
-//! a replay or a late event changes nothing) and a bank's notices of VietQR transfers. They
-//! are not pages: no session, no CSRF token (each sender signs its body), plain-text answers.
+//! a replay or a late event changes nothing), a bank's notices of VietQR transfers, and the
+//! phone providers' delivery reports (Zalo ZNS, eSMS). They are not pages: no session, no
+//! CSRF token (each sender signs its body), plain-text answers.
 
 use crate::AppState;
 use crate::error::AppError;
@@ -190,4 +191,69 @@ pub async fn bank_webhook(
         let _ = take_step(&state, &order, Step::MarkPaid, Actor::System, None).await?;
     }
     Ok(webhook_answer(StatusCode::OK, "ok"))
+}
+
+/// An unverifiable or unreadable delivery report: 401 unsigned or badly signed, 400 signed
+/// but unreadable, so the provider's retries stop for a report that can never be accepted.
+fn callback_refusal(e: ketnoi_notify::callbacks::CallbackError) -> Response {
+    use ketnoi_notify::callbacks::CallbackError;
+    match e {
+        CallbackError::Unsigned => webhook_answer(StatusCode::UNAUTHORIZED, "unsigned"),
+        CallbackError::BadSignature => webhook_answer(StatusCode::UNAUTHORIZED, "bad signature"),
+        CallbackError::Malformed(_) => webhook_answer(StatusCode::BAD_REQUEST, "unreadable report"),
+    }
+}
+
+/// `POST /webhooks/zns`: Zalo's Official Account events, signed with `X-ZEvent-Signature`;
+/// a ZNS message received on the phone (`user_received_message`) marks its outbox message
+/// delivered. Other events are acknowledged and ignored.
+pub async fn zns_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let Some(keys) = state.config.phone_callbacks.zalo.as_ref() else {
+        return Err(AppError::NotFound);
+    };
+    let signature = headers
+        .get("x-zevent-signature")
+        .and_then(|v| v.to_str().ok());
+    match ketnoi_notify::callbacks::zns_event(keys, signature, &body) {
+        Ok(Some((id, delivery))) => {
+            ketnoi_db::outbox::record_delivery(state.db.conn(), id, delivery, ketnoi_db::now())
+                .await?;
+            Ok(webhook_answer(StatusCode::OK, "ok"))
+        }
+        Ok(None) => Ok(webhook_answer(StatusCode::OK, "ignored")),
+        Err(e) => Ok(callback_refusal(e)),
+    }
+}
+
+/// `GET /webhooks/sms`: eSMS's delivery reports, a query string with our signed `RequestId`
+/// and `SendStatus` (eSMS calls back with GET). Reports of messages still on their way are
+/// acknowledged and change nothing.
+pub async fn sms_webhook(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+) -> Result<Response, AppError> {
+    let Some(secret) = state.config.phone_callbacks.sms_secret_key.as_deref() else {
+        return Err(AppError::NotFound);
+    };
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let report = ketnoi_notify::callbacks::sms_report(
+        secret,
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    match report {
+        Ok(Some((id, delivery))) => {
+            ketnoi_db::outbox::record_delivery(state.db.conn(), id, delivery, ketnoi_db::now())
+                .await?;
+            Ok(webhook_answer(StatusCode::OK, "ok"))
+        }
+        Ok(None) => Ok(webhook_answer(StatusCode::OK, "pending")),
+        Err(e) => Ok(callback_refusal(e)),
+    }
 }
