@@ -48,6 +48,16 @@ fn help_lists_every_configuration_variable() {
         "IDLE_TIMEOUT_SECONDS",
         "MAX_CONNECTIONS",
         "MIN_FREE_DISK_MB",
+        "SMS_GATEWAY_URL",
+        "SMS_API_KEY",
+        "SMS_SECRET_KEY",
+        "SMS_BRANDNAME",
+        "SMS_TYPE",
+        "ZNS_API_URL",
+        "ZNS_ACCESS_TOKEN",
+        "ZNS_TEMPLATES",
+        "ZALO_APP_ID",
+        "ZALO_OA_SECRET_KEY",
     ] {
         assert!(
             help.contains(&format!("env: {var}")),
