@@ -10,9 +10,9 @@ mod common;
 use chrono::Duration;
 use ketnoi_app::cases::{StepInput, Who, take_step};
 use ketnoi_app::error::Error;
-use ketnoi_db::cases::{self, Applicant, NewCase, NewPartner};
+use ketnoi_db::cases::{self, Applicant};
 use ketnoi_db::{Db, orgs, users};
-use ketnoi_domain::cases::{CaseKind, PartnerKind, Status, Step};
+use ketnoi_domain::cases::{PartnerKind, Status, Step};
 use ketnoi_domain::role::Scope;
 
 on_both_backends!(each_side_acts_only_on_its_own_cases_in_order);
@@ -37,50 +37,9 @@ async fn each_side_acts_only_on_its_own_cases_in_order(db: &Db) {
         user("nh@example.com").await,
         user("tym@example.com").await,
     );
-    let partner = |slug: &'static str, kind| {
-        let db = db.clone();
-        async move {
-            cases::create_partner(
-                db.conn(),
-                &NewPartner {
-                    slug: slug.into(),
-                    name: slug.into(),
-                    kind,
-                    phone: None,
-                    email: None,
-                },
-            )
-            .await
-            .unwrap()
-        }
-    };
-    let bank = partner("agribank", PartnerKind::Bank).await;
-    let tym = partner("tym", PartnerKind::Microfinance).await;
-    let open = || {
-        let db = db.clone();
-        async move {
-            let mut tx = db.begin().await.unwrap();
-            let id = cases::open(
-                &mut tx,
-                &NewCase {
-                    kind: CaseKind::Credit,
-                    applicant: Applicant::Org(org),
-                    commune_code: Some("00577".into()),
-                    amount_vnd: Some(100_000_000),
-                    purpose: None,
-                    term_months: Some(12),
-                    opened_by: None,
-                    due_at: None,
-                    at: ketnoi_db::now(),
-                },
-            )
-            .await
-            .unwrap();
-            tx.commit().await.unwrap();
-            id
-        }
-    };
-    let id = open().await;
+    let bank = common::partner(db, "agribank", PartnerKind::Bank).await;
+    let tym = common::partner(db, "tym", PartnerKind::Microfinance).await;
+    let id = common::credit_case(db, Applicant::Org(org), 100_000_000).await;
     let applicant = Who::Applicant {
         user_id: leader,
         applicant: Applicant::Org(org),
@@ -207,7 +166,7 @@ async fn each_side_acts_only_on_its_own_cases_in_order(db: &Db) {
     );
 
     // Her next loan, referred to another lender within 12 months: flagged to both sides.
-    let second = open().await;
+    let second = common::credit_case(db, Applicant::Org(org), 100_000_000).await;
     let flagged = take_step(db, second, &ward, Step::Refer, &refer(tym), now)
         .await
         .unwrap();

@@ -6,10 +6,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{coop, new_user};
+use common::{coop, credit_case as credit, new_user, partner};
 
 use chrono::{Duration, NaiveDate, Utc};
-use ketnoi_db::cases::{self, Applicant, Change, NewApplicant, NewCase, NewPartner};
+use ketnoi_db::cases::{self, Applicant, Change, NewApplicant, NewCase};
 use ketnoi_db::{Db, orgs, users};
 use ketnoi_domain::cases::{
     Actor, ApplicantKind, CaseKind, PartnerKind, Status, Step, duplicate_credit, next,
@@ -21,43 +21,6 @@ on_both_backends!(
     a_second_lender_within_twelve_months_is_flagged,
     a_founded_cooperative_counts_once,
 );
-
-async fn partner(db: &Db, slug: &str, kind: PartnerKind) -> i64 {
-    cases::create_partner(
-        db.conn(),
-        &NewPartner {
-            slug: slug.into(),
-            name: format!("Ngân hàng {slug}"),
-            kind,
-            phone: None,
-            email: None,
-        },
-    )
-    .await
-    .unwrap()
-}
-
-async fn credit(db: &Db, applicant: Applicant, amount: i64) -> i64 {
-    let mut tx = db.begin().await.unwrap();
-    let id = cases::open(
-        &mut tx,
-        &NewCase {
-            kind: CaseKind::Credit,
-            applicant,
-            commune_code: Some("00577".into()),
-            amount_vnd: Some(amount),
-            purpose: Some("Mua máy sấy".into()),
-            term_months: Some(24),
-            opened_by: None,
-            due_at: None,
-            at: ketnoi_db::now(),
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-    id
-}
 
 /// Takes `step` as `actor` (user `by`) through the rule and the store, as the use case does.
 async fn take(db: &Db, id: i64, step: Step, actor: Actor, by: i64, change: Change<'_>) -> Status {

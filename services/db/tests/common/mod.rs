@@ -85,3 +85,44 @@ pub fn coop(external_id: &str, name: &str) -> NewOrg {
         ..NewOrg::default()
     }
 }
+
+/// A partner organisation of `kind`, named after its slug.
+#[allow(dead_code)]
+pub async fn partner(db: &Db, slug: &str, kind: ketnoi_domain::cases::PartnerKind) -> i64 {
+    ketnoi_db::cases::create_partner(
+        db.conn(),
+        &ketnoi_db::cases::NewPartner {
+            slug: slug.into(),
+            name: format!("Đối tác {slug}"),
+            kind,
+            phone: None,
+            email: None,
+        },
+    )
+    .await
+    .expect("partner")
+}
+
+/// A credit case of `amount` đồng opened for `applicant` in commune 00577.
+#[allow(dead_code)]
+pub async fn credit_case(db: &Db, applicant: ketnoi_db::cases::Applicant, amount: i64) -> i64 {
+    let mut tx = db.begin().await.expect("begin");
+    let id = ketnoi_db::cases::open(
+        &mut tx,
+        &ketnoi_db::cases::NewCase {
+            kind: ketnoi_domain::cases::CaseKind::Credit,
+            applicant,
+            commune_code: Some("00577".into()),
+            amount_vnd: Some(amount),
+            purpose: Some("Mua máy sấy".into()),
+            term_months: Some(24),
+            opened_by: None,
+            due_at: None,
+            at: ketnoi_db::now(),
+        },
+    )
+    .await
+    .expect("open");
+    tx.commit().await.expect("commit");
+    id
+}

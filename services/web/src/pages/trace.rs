@@ -116,31 +116,30 @@ pub async fn resolve(
 ) -> Result<Response, AppError> {
     let link = DigitalLink::parse_path(uri.path()).ok_or(AppError::NotFound)?;
     let (gtin, code) = link.key.parts();
-    let mut db = state.db.lease().await?;
     let public = state.config.public_url.trim_end_matches('/');
+    let anchor = link.uri(public);
     let Some(lot_code) = &link.lot else {
-        let product = trace::product_by_key(db.conn(), gtin, code)
+        let product = trace::product_by_key(state.db.conn(), gtin, code)
             .await?
             .ok_or(AppError::NotFound)?;
-        drop(db);
-        let anchor = link.uri(public);
+        let links = || links(public, product.listing_id, &product.title_vi, None);
         return Ok(match wanted(&headers, &q) {
-            Wanted::Linkset { ld } => linkset(
-                &anchor,
-                &links(public, product.listing_id, &product.title_vi, None),
-                ld,
-            ),
-            Wanted::Link(t) => redirect_to(
-                &links(public, product.listing_id, &product.title_vi, None),
-                &t,
-            )?,
+            Wanted::Linkset { ld } => linkset(&anchor, &links(), ld),
+            Wanted::Link(t) => redirect_to(&links(), &t)?,
             Wanted::Page => {
                 Redirect::to(&format!("/listings/{}", product.listing_id)).into_response()
             }
         });
     };
-    let found = trace::public_lot(db.conn(), gtin, code, lot_code, link.serial.as_deref()).await?;
-    drop(db);
+    // One statement: the page is read far more than anything else here (each scanned stamp).
+    let found = trace::public_lot(
+        state.db.conn(),
+        gtin,
+        code,
+        lot_code,
+        link.serial.as_deref(),
+    )
+    .await?;
     let trace::PublicLot {
         lot,
         stamp,
@@ -151,7 +150,6 @@ pub async fn resolve(
     if link.serial.is_some() && stamp.is_none() {
         return Err(AppError::NotFound);
     }
-    let anchor = link.uri(public);
     let links = links(public, lot.listing_id, &lot.title_vi, Some(&lot));
     match wanted(&headers, &q) {
         Wanted::Linkset { ld } => return Ok(linkset(&anchor, &links, ld)),
