@@ -15,7 +15,7 @@ enum Outcome {
     Denied,
 }
 
-const PERSONAS: [&str; 9] = [
+const PERSONAS: [&str; 10] = [
     "anonymous",
     "user",
     "member",
@@ -25,38 +25,43 @@ const PERSONAS: [&str; 9] = [
     "officer-here",
     "officer-city",
     "admin",
+    "partner",
 ];
 
 /// Rows: access levels; columns: the personas above. The org is a cooperative in 00577 that
 /// granted proxy rights to `officer-proxy` (whose own scope is another ward).
-fn expected(access: Access) -> [Outcome; 9] {
+fn expected(access: Access) -> [Outcome; 10] {
     use Outcome::*;
     match access {
-        Access::Public => [Allowed; 9],
+        Access::Public => [Allowed; 10],
         Access::SignedIn => [
-            SignIn, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed,
+            SignIn, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed, Allowed,
         ],
         Access::OrgMember => [
-            SignIn, Denied, Allowed, Allowed, Allowed, Denied, Denied, Denied, Allowed,
+            SignIn, Denied, Allowed, Allowed, Allowed, Denied, Denied, Denied, Allowed, Denied,
         ],
         Access::OrgManager => [
-            SignIn, Denied, Denied, Allowed, Allowed, Allowed, Denied, Denied, Allowed,
+            SignIn, Denied, Denied, Allowed, Allowed, Allowed, Denied, Denied, Allowed, Denied,
         ],
         Access::OrgOwner => [
-            SignIn, Denied, Denied, Denied, Allowed, Denied, Denied, Denied, Allowed,
+            SignIn, Denied, Denied, Denied, Allowed, Denied, Denied, Denied, Allowed, Denied,
         ],
         Access::Officer => [
-            SignIn, Denied, Denied, Denied, Denied, Allowed, Allowed, Allowed, Allowed,
+            SignIn, Denied, Denied, Denied, Denied, Allowed, Allowed, Allowed, Allowed, Denied,
         ],
         Access::OrgOfficer => [
-            SignIn, Denied, Denied, Denied, Denied, Denied, Allowed, Allowed, Allowed,
+            SignIn, Denied, Denied, Denied, Denied, Denied, Allowed, Allowed, Allowed, Denied,
         ],
         // The fixture's users are not network members: officers and the admin are let in.
         Access::NetworkMember => [
-            SignIn, Denied, Denied, Denied, Denied, Allowed, Allowed, Allowed, Allowed,
+            SignIn, Denied, Denied, Denied, Denied, Allowed, Allowed, Allowed, Allowed, Denied,
+        ],
+        // Only staff of a partner (and administrators) reach the partner desk.
+        Access::PartnerStaff => [
+            SignIn, Denied, Denied, Denied, Denied, Denied, Denied, Denied, Allowed, Allowed,
         ],
         Access::Admin => [
-            SignIn, Denied, Denied, Denied, Denied, Denied, Denied, Denied, Allowed,
+            SignIn, Denied, Denied, Denied, Denied, Denied, Denied, Denied, Allowed, Denied,
         ],
     }
 }
@@ -116,6 +121,23 @@ async fn every_route_answers_every_role_as_the_policy_says(app: TestApp) {
             "officer-proxy" => ketnoi_db::orgs::grant_proxy(app.db.conn(), org.id, u.id, u.id)
                 .await
                 .unwrap(),
+            "partner" => {
+                let partner = ketnoi_db::cases::create_partner(
+                    app.db.conn(),
+                    &ketnoi_db::cases::NewPartner {
+                        slug: "ngan-hang".into(),
+                        name: "Ngân hàng".into(),
+                        kind: ketnoi_domain::cases::PartnerKind::Bank,
+                        phone: None,
+                        email: None,
+                    },
+                )
+                .await
+                .unwrap();
+                ketnoi_db::cases::add_staff(app.db.conn(), partner, u.id)
+                    .await
+                    .unwrap();
+            }
             _ => {}
         }
         users.push(u);

@@ -7,6 +7,8 @@ mod api;
 mod authorization;
 mod b2b;
 mod bank;
+mod case_figures;
+mod cases;
 mod catalogue;
 mod checkout;
 mod connections;

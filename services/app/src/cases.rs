@@ -9,7 +9,11 @@ use crate::error::{Error, FieldErrors, Msg, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use ketnoi_db::Db;
 use ketnoi_db::cases::{self, Applicant, Case, Change};
+use ketnoi_db::orgs::Org;
+use ketnoi_db::users::User;
 use ketnoi_domain::cases::{Actor, CaseKind, Refused, Status, Step, duplicate_credit, next};
+use ketnoi_domain::money::Vnd;
+use ketnoi_domain::role::MemberRole;
 use ketnoi_domain::role::Scope;
 
 /// Who is acting, and on whose behalf.
@@ -155,6 +159,171 @@ pub async fn take_step(
     cases::case(db.conn(), case_id)
         .await?
         .ok_or(Error::NotFound)
+}
+
+/// Who `user` is to `case`, if she may see it: the applicant (an owner or manager of the
+/// cooperative that applied, or the applicant's own account), the staff of the partner it
+/// is referred to, or an officer (or administrator) whose scope covers it. The applicant
+/// comes first: an officer who also runs the cooperative acts on it as its leader.
+pub async fn who_for(db: &Db, user: &User, case: &Case) -> Result<Option<Who>> {
+    let mine = match case.applicant {
+        Applicant::Org(org_id) => matches!(
+            ketnoi_db::orgs::member_role(db.conn(), org_id, user.id).await?,
+            Some(MemberRole::Owner | MemberRole::Manager)
+        ),
+        Applicant::Other(id) => cases::applicant(db.conn(), id)
+            .await?
+            .is_some_and(|a| a.user_id == Some(user.id)),
+    };
+    if mine {
+        return Ok(Some(Who::Applicant {
+            user_id: user.id,
+            applicant: case.applicant,
+        }));
+    }
+    let partners: Vec<i64> = cases::partners_of(db.conn(), user.id)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let as_partner = Who::Partner {
+        user_id: user.id,
+        partners,
+    };
+    if as_partner.sees(case) {
+        return Ok(Some(as_partner));
+    }
+    Ok(user
+        .scope()
+        .map(|scope| Who::Officer {
+            user_id: user.id,
+            scope,
+        })
+        .filter(|w| w.sees(case)))
+}
+
+/// Who a case is opened for, and by whom.
+#[derive(Debug, Clone, PartialEq)]
+pub enum For {
+    /// A cooperative (HTX, THT), by its leader or by an officer within her scope.
+    Org(Org),
+    /// A household business or a woman starting one: an applicant record, registered by
+    /// herself (`user_id`) or by an officer.
+    Other(cases::OtherApplicant),
+}
+
+/// What is asked for, as the form sends it (already trimmed text).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Request {
+    pub kind: String,
+    pub amount: String,
+    pub purpose: String,
+    pub term_months: String,
+}
+
+/// The largest loan a case may ask for: 10 billion đồng, beyond any programme the Union
+/// refers to (a typo guard, not a policy).
+pub const MAX_CREDIT_VND: i64 = 10_000_000_000;
+
+/// Checks a request: a credit case needs its amount, purpose and term; the others a short
+/// description of what is needed (in `purpose`).
+pub fn check_request(
+    r: &Request,
+) -> std::result::Result<(CaseKind, Option<i64>, String, Option<i64>), FieldErrors> {
+    let mut e = FieldErrors::default();
+    let kind = CaseKind::parse(r.kind.trim());
+    if kind.is_none() {
+        e.add("kind", Msg::new("err-invalid-choice"));
+    }
+    let purpose = match ketnoi_domain::text::optional_block(&r.purpose, 2000) {
+        Ok(Some(p)) => Some(p),
+        Ok(None) => {
+            e.add("purpose", Msg::new("case-err-purpose"));
+            None
+        }
+        Err(err) => {
+            e.add("purpose", Msg::from(err));
+            None
+        }
+    };
+    let credit = kind == Some(CaseKind::Credit);
+    let amount = match r.amount.trim() {
+        "" if credit => {
+            e.add("amount", Msg::new("case-err-request-amount"));
+            None
+        }
+        "" => None,
+        raw => match Vnd::parse(raw) {
+            Some(Vnd(a)) if a <= MAX_CREDIT_VND => Some(a),
+            _ => {
+                e.add("amount", Msg::new("case-err-request-amount"));
+                None
+            }
+        },
+    };
+    let term = match r.term_months.trim() {
+        "" if credit => {
+            e.add("term_months", Msg::new("case-err-term"));
+            None
+        }
+        "" => None,
+        raw => match raw.parse::<i64>() {
+            Ok(m) if (1..=360).contains(&m) => Some(m),
+            _ => {
+                e.add("term_months", Msg::new("case-err-term"));
+                None
+            }
+        },
+    };
+    match (kind, purpose) {
+        (Some(k), Some(p)) if e.is_empty() => Ok((
+            k,
+            if credit { amount } else { None },
+            p,
+            if credit { term } else { None },
+        )),
+        _ => Err(e),
+    }
+}
+
+/// Opens a case for `applicant`, asked by `by_user` (her own, or an officer's within her
+/// scope: the caller has checked who may ask for whom); the officer's deadline to refer it
+/// starts now. Returns the case id.
+pub async fn open(
+    db: &Db,
+    applicant: &For,
+    by_user: i64,
+    request: &Request,
+    at: DateTime<Utc>,
+) -> Result<i64> {
+    let (kind, amount_vnd, purpose, term_months) =
+        check_request(request).map_err(Error::Validation)?;
+    let (who, commune_code) = match applicant {
+        For::Org(o) => (Applicant::Org(o.id), o.commune_code.clone()),
+        For::Other(a) => (Applicant::Other(a.id), a.commune_code.clone()),
+    };
+    let due_at = Status::Requested
+        .allowed_days()
+        .and_then(|d| i64::try_from(d).ok())
+        .map(|d| at + chrono::Duration::days(d));
+    let mut tx = db.begin().await?;
+    let id = cases::open(
+        &mut tx,
+        &cases::NewCase {
+            kind,
+            applicant: who,
+            commune_code,
+            amount_vnd,
+            purpose: Some(purpose),
+            term_months,
+            opened_by: Some(by_user),
+            due_at,
+            at,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 fn out_of_order(now: Status) -> Error {

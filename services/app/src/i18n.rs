@@ -169,6 +169,11 @@ pub(crate) mod tests {
                 include_str!("../../../web/locales/vi/trace.ftl"),
                 include_str!("../../../web/locales/en/trace.ftl"),
             ),
+            (
+                "cases",
+                include_str!("../../../web/locales/vi/cases.ftl"),
+                include_str!("../../../web/locales/en/cases.ftl"),
+            ),
         ];
         for (name, vi, en) in files {
             // A file that does not parse would fail every page at its first lookup.

@@ -3,6 +3,7 @@
 //! command line and the worker share one copy of every rule. Nothing here knows HTTP.
 
 pub mod b2b;
+pub mod case_notices;
 pub mod cases;
 pub mod config;
 pub mod digest;

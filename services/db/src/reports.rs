@@ -614,8 +614,8 @@ struct TallyRow {
 }
 
 /// The number that changes with anything a tally is computed from (triggers bump it on every
-/// write to organisations, reports and support records): tallies computed under one number
-/// stay right until it changes.
+/// write to organisations, reports, support records and training records, and on a support
+/// case's end): tallies computed under one number stay right until it changes.
 pub async fn revision(conn: Conn<'_>) -> Result<i64> {
     Ok(
         on!(conn, e => sqlx::query_scalar("SELECT revision FROM plan_revision WHERE id = 1")
@@ -638,7 +638,10 @@ macro_rules! tally_sql {
            CAST(COALESCE(SUM(x.disabled_women), 0) AS BIGINT) AS disabled_women, CAST(COALESCE(SUM(x.land_women), 0) AS BIGINT) AS land_women, CAST(COALESCE(SUM(x.laid_off_women), 0) AS BIGINT) AS laid_off_women \
          FROM ( \
            SELECT o.slug, o.commune_code, o.kind, r.id AS report_id, \
-             COALESCE(s.sup, 0) AS sup, COALESCE(s.brand, 0) AS brand, COALESCE(s.founded, 0) AS founded, \
+             COALESCE(s.sup, 0) AS sup, COALESCE(s.brand, 0) AS brand, \
+             CASE WHEN COALESCE(s.founded, 0) = 1 OR EXISTS (SELECT 1 FROM support_cases fc \
+               WHERE fc.founded_org_id = o.id AND fc.kind = 'founding' AND fc.status = 'done' \
+                 AND fc.done_on >= $3 AND fc.done_on <= $2) THEN 1 ELSE 0 END AS founded, \
              COALESCE(tr.trained, 0) AS trained, \
              r.members_total, r.members_women, r.workers_total, r.workers_women, \
              COALESCE(r.chair_women, 0) + COALESCE(r.board_women, 0) + COALESCE(r.director_women, 0) \
@@ -671,7 +674,9 @@ macro_rules! tally_sql {
 
 /// The plan's sums for a period, grouped by ward/commune or by cooperative, in one
 /// statement (the same text on both engines). A cooperative counts its latest *accepted*
-/// version: a correction under way does not take its figures away.
+/// version: a correction under way does not take its figures away. It counts as founded with
+/// support in the phase once, whether a founding support record began then, or one or more
+/// founding cases ended then naming it, or both.
 pub async fn tallies(conn: Conn<'_>, q: &TallyQuery, by: Grouping) -> Result<Vec<(String, Tally)>> {
     let sql = match by {
         Grouping::Unit => tally_sql!("x.commune_code"),

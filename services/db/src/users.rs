@@ -214,6 +214,9 @@ pub struct SessionUser {
     /// Whether the user belongs to any organisation or holds any proxy grant: when not, a
     /// page need not ask for her rights over the cooperative it shows (she has none).
     pub acts_for_orgs: bool,
+    /// Whether the user is staff of a partner organisation (a bank, a fund…): the partner
+    /// desk's link and routes.
+    pub partner_staff: bool,
 }
 
 /// [`find_by_session`], the user's unread messages over their conversations (the same
@@ -230,6 +233,7 @@ pub async fn find_by_session_with_unread(
         user: UserRow,
         unread: Option<i64>,
         acts_for_orgs: bool,
+        partner_staff: bool,
     }
     // The conversations `messaging` calls participating: those the user is a member of and
     // those of a cooperative they own or manage; each half reads its own index.
@@ -242,7 +246,8 @@ pub async fn find_by_session_with_unread(
                            UNION SELECT oc.id FROM conversations oc JOIN memberships m ON m.org_id = oc.org_id \
                            WHERE m.user_id = u.id AND m.role IN ('owner', 'manager'))) AS unread, \
            (EXISTS (SELECT 1 FROM memberships a WHERE a.user_id = u.id) \
-            OR EXISTS (SELECT 1 FROM proxy_grants g WHERE g.officer_id = u.id)) AS acts_for_orgs \
+            OR EXISTS (SELECT 1 FROM proxy_grants g WHERE g.officer_id = u.id)) AS acts_for_orgs, \
+           EXISTS (SELECT 1 FROM partner_staff ps WHERE ps.user_id = u.id) AS partner_staff \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 AND s.expires_at > $2")
         .bind(session_hash)
         .bind(now)
@@ -253,6 +258,7 @@ pub async fn find_by_session_with_unread(
             user: r.user.try_into()?,
             unread: r.unread.unwrap_or(0),
             acts_for_orgs: r.acts_for_orgs,
+            partner_staff: r.partner_staff,
         })
     })
     .transpose()

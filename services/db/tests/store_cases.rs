@@ -20,6 +20,8 @@ on_both_backends!(
     a_step_on_a_case_moved_first_stores_nothing,
     a_second_lender_within_twelve_months_is_flagged,
     a_founded_cooperative_counts_once,
+    credit_figures_count_each_step_on_its_hanoi_day_with_its_partner,
+    a_cooperative_founded_twice_over_counts_once_toward_the_plan,
 );
 
 /// Takes `step` as `actor` (user `by`) through the rule and the store, as the use case does.
@@ -379,6 +381,396 @@ async fn a_founded_cooperative_counts_once(db: &Db) {
         cases::founded_count(db.conn(), year(11, 1), year(12, 31))
             .await
             .unwrap(),
+        0
+    );
+}
+
+// Figures for the plan
+
+/// An instant in UTC.
+fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .unwrap()
+        .and_hms_opt(h, min, 0)
+        .unwrap()
+        .and_utc()
+}
+
+/// A credit case of `amount` đồng for a household in `commune`, opened at `at`.
+async fn credit_in(db: &Db, commune: &str, amount: i64, at: chrono::DateTime<Utc>) -> i64 {
+    let household = cases::create_applicant(
+        db.conn(),
+        &NewApplicant {
+            kind: ApplicantKind::Household,
+            name: format!("Hộ kinh doanh {commune} {amount}"),
+            user_id: None,
+            phone: None,
+            commune_code: Some(commune.into()),
+            registered_by: None,
+        },
+    )
+    .await
+    .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let id = cases::open(
+        &mut tx,
+        &NewCase {
+            kind: CaseKind::Credit,
+            applicant: Applicant::Other(household),
+            commune_code: Some(commune.into()),
+            amount_vnd: Some(amount),
+            purpose: None,
+            term_months: Some(12),
+            opened_by: None,
+            due_at: None,
+            at,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn credit_figures_count_each_step_on_its_hanoi_day_with_its_partner(db: &Db) {
+    use ketnoi_db::cases::CreditCounts;
+    use ketnoi_domain::role::Scope;
+    let officer = users::insert(db.conn(), &new_user(Some("canbo@example.com"), None))
+        .await
+        .unwrap()
+        .id;
+    let bank = partner(db, "agribank", PartnerKind::Bank).await;
+    let tym = partner(db, "tym", PartnerKind::Microfinance).await;
+    let refer = |p: i64, at| Change {
+        partner_id: Some(p),
+        duplicate_flag: Some(false),
+        at,
+        ..change()
+    };
+    let at = |at| Change { at, ..change() };
+    let paid = |amount, on, at| Change {
+        amount_vnd: Some(amount),
+        done_on: Some(on),
+        at,
+        ..change()
+    };
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+
+    // In 00577: declined by the bank in March, then referred to TYM, which approves and pays
+    // 40 million in April.
+    let a = credit_in(db, "00577", 50_000_000, utc(2026, 3, 1, 2, 0)).await;
+    take(
+        db,
+        a,
+        Step::Refer,
+        Actor::Officer,
+        officer,
+        refer(bank, utc(2026, 3, 2, 2, 0)),
+    )
+    .await;
+    take(
+        db,
+        a,
+        Step::Receive,
+        Actor::Partner,
+        officer,
+        at(utc(2026, 3, 3, 2, 0)),
+    )
+    .await;
+    take(
+        db,
+        a,
+        Step::Decline,
+        Actor::Partner,
+        officer,
+        at(utc(2026, 3, 10, 2, 0)),
+    )
+    .await;
+    take(
+        db,
+        a,
+        Step::Refer,
+        Actor::Officer,
+        officer,
+        refer(tym, utc(2026, 3, 12, 2, 0)),
+    )
+    .await;
+    take(
+        db,
+        a,
+        Step::Receive,
+        Actor::Partner,
+        officer,
+        at(utc(2026, 3, 13, 2, 0)),
+    )
+    .await;
+    // 31 March 17:30 UTC is 1 April 00:30 in Hanoi: the second quarter's.
+    take(
+        db,
+        a,
+        Step::Approve,
+        Actor::Partner,
+        officer,
+        at(utc(2026, 3, 31, 17, 30)),
+    )
+    .await;
+    take(
+        db,
+        a,
+        Step::Complete,
+        Actor::Partner,
+        officer,
+        paid(40_000_000, day(4, 20), utc(2026, 4, 20, 3, 0)),
+    )
+    .await;
+    // In 00004: referred to the bank on 31 March in Hanoi (16:59 UTC), approved, not paid.
+    let b = credit_in(db, "00004", 100_000_000, utc(2026, 3, 30, 2, 0)).await;
+    take(
+        db,
+        b,
+        Step::Refer,
+        Actor::Officer,
+        officer,
+        refer(bank, utc(2026, 3, 31, 16, 59)),
+    )
+    .await;
+    take(
+        db,
+        b,
+        Step::Receive,
+        Actor::Partner,
+        officer,
+        at(utc(2026, 4, 1, 2, 0)),
+    )
+    .await;
+    take(
+        db,
+        b,
+        Step::Approve,
+        Actor::Partner,
+        officer,
+        at(utc(2026, 4, 2, 2, 0)),
+    )
+    .await;
+    // Still waiting in 00577: not a referral yet.
+    credit_in(db, "00577", 9_000_000, utc(2026, 3, 5, 2, 0)).await;
+
+    let counts =
+        |referred, requested_vnd, approved, declined, disbursed, disbursed_vnd| CreditCounts {
+            referred,
+            requested_vnd,
+            approved,
+            declined,
+            disbursed,
+            disbursed_vnd,
+        };
+    let q1 = cases::credit_figures(db.conn(), &Scope::City, day(1, 1), day(3, 31))
+        .await
+        .unwrap();
+    assert_eq!(
+        q1.by_partner,
+        vec![
+            (bank, counts(2, 150_000_000, 0, 1, 0, 0)),
+            (tym, counts(1, 50_000_000, 0, 0, 0, 0)),
+        ]
+    );
+    assert_eq!(
+        q1.by_commune,
+        vec![
+            ("00004".to_owned(), counts(1, 100_000_000, 0, 0, 0, 0)),
+            ("00577".to_owned(), counts(2, 100_000_000, 0, 1, 0, 0)),
+        ]
+    );
+    assert_eq!(q1.total, counts(3, 200_000_000, 0, 1, 0, 0));
+    let q2 = cases::credit_figures(db.conn(), &Scope::City, day(4, 1), day(6, 30))
+        .await
+        .unwrap();
+    assert_eq!(
+        q2.by_partner,
+        vec![
+            (bank, counts(0, 0, 1, 0, 0, 0)),
+            (tym, counts(0, 0, 1, 0, 1, 40_000_000)),
+        ]
+    );
+    assert_eq!(q2.total, counts(0, 0, 2, 0, 1, 40_000_000));
+    let year = cases::credit_figures(db.conn(), &Scope::City, day(1, 1), day(12, 31))
+        .await
+        .unwrap();
+    assert_eq!(year.total, counts(3, 200_000_000, 2, 1, 1, 40_000_000));
+    // A ward officer's scope: her ward's cases only.
+    let ward = cases::credit_figures(
+        db.conn(),
+        &Scope::Commune("00004".into()),
+        day(1, 1),
+        day(12, 31),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ward.by_partner,
+        vec![(bank, counts(1, 100_000_000, 1, 0, 0, 0))]
+    );
+    assert_eq!(ward.by_commune.len(), 1);
+    assert_eq!(ward.total, counts(1, 100_000_000, 1, 0, 0, 0));
+    // Nothing the year before.
+    let before = cases::credit_figures(
+        db.conn(),
+        &Scope::City,
+        day(1, 1) - Duration::days(365),
+        day(1, 1) - Duration::days(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(before, cases::CreditBreakdown::default());
+}
+
+async fn a_cooperative_founded_twice_over_counts_once_toward_the_plan(db: &Db) {
+    use ketnoi_db::reports::{self, Grouping, TallyQuery};
+    use ketnoi_db::support::{self, NewSupport};
+    use ketnoi_domain::plan::SupportKind;
+    use ketnoi_domain::report::Period;
+    use ketnoi_domain::role::Scope;
+    let officer = users::insert(db.conn(), &new_user(Some("canbo@example.com"), None))
+        .await
+        .unwrap()
+        .id;
+    let founded = orgs::upsert(db.conn(), &coop("c-5", "HTX Mây tre"))
+        .await
+        .unwrap()
+        .id;
+    let other = orgs::upsert(db.conn(), &coop("c-6", "HTX Gốm"))
+        .await
+        .unwrap()
+        .slug;
+    let alliance = partner(db, "lmhtx", PartnerKind::Alliance).await;
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let q = |year| TallyQuery {
+        period: Period::annual(year),
+        phase_start: day(2026, 1, 1),
+        commune: None,
+        sector: None,
+        kind: None,
+    };
+    let plan = |year| async move {
+        reports::tallies(db.conn(), &q(year), Grouping::Unit)
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, t)| t.htx_founded)
+            .sum::<i64>()
+    };
+    let found = |on: NaiveDate| async move {
+        let mut tx = db.begin().await.unwrap();
+        let id = cases::open(
+            &mut tx,
+            &NewCase {
+                kind: CaseKind::Founding,
+                applicant: Applicant::Org(founded),
+                commune_code: Some("00577".into()),
+                amount_vnd: None,
+                purpose: None,
+                term_months: None,
+                opened_by: None,
+                due_at: None,
+                at: ketnoi_db::now(),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        take(
+            db,
+            id,
+            Step::Refer,
+            Actor::Officer,
+            officer,
+            Change {
+                partner_id: Some(alliance),
+                ..change()
+            },
+        )
+        .await;
+        take(db, id, Step::Receive, Actor::Partner, officer, change()).await;
+        take(db, id, Step::Approve, Actor::Partner, officer, change()).await;
+        let before = reports::revision(db.conn()).await.unwrap();
+        take(
+            db,
+            id,
+            Step::Complete,
+            Actor::Partner,
+            officer,
+            Change {
+                done_on: Some(on),
+                founded_org_id: Some(founded),
+                ..change()
+            },
+        )
+        .await;
+        assert!(
+            reports::revision(db.conn()).await.unwrap() > before,
+            "the end of a founding case changes the plan"
+        );
+    };
+    assert_eq!(plan(2026).await, 0);
+    found(day(2026, 5, 4)).await;
+    assert_eq!(plan(2026).await, 1);
+    // Recorded again: a second case naming the same cooperative, and a support record.
+    found(day(2026, 6, 1)).await;
+    support::record(
+        db,
+        &NewSupport {
+            org_id: founded,
+            kind: SupportKind::Founding,
+            since: day(2026, 5, 1),
+            until: None,
+            note: None,
+        },
+        officer,
+    )
+    .await
+    .unwrap();
+    assert_eq!(plan(2026).await, 1, "one cooperative, counted once");
+    assert_eq!(plan(2027).await, 1, "still founded in the phase");
+    let by_org = reports::tallies(db.conn(), &q(2026), Grouping::Org)
+        .await
+        .unwrap();
+    let founded_of = |slug: &str| {
+        by_org
+            .iter()
+            .filter(|(s, _)| s == slug)
+            .map(|(_, t)| (t.htx, t.htx_founded))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(founded_of("htx-may-tre"), vec![(1, 1)], "{by_org:?}");
+    assert_eq!(founded_of(&other), vec![(1, 0)], "{by_org:?}");
+    let in_year = cases::founded_in(db.conn(), &Scope::City, day(2026, 1, 1), day(2026, 12, 31))
+        .await
+        .unwrap();
+    assert_eq!(in_year, cases::Founded { htx: 1, tht: 0 });
+    let elsewhere = cases::founded_in(
+        db.conn(),
+        &Scope::Commune("00004".into()),
+        day(2026, 1, 1),
+        day(2026, 12, 31),
+    )
+    .await
+    .unwrap();
+    assert_eq!(elsewhere, cases::Founded::default());
+    // Before the phase it does not count.
+    assert_eq!(
+        reports::tallies(
+            db.conn(),
+            &TallyQuery {
+                phase_start: day(2023, 1, 1),
+                ..q(2025)
+            },
+            Grouping::Unit
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, t)| t.htx_founded)
+        .sum::<i64>(),
         0
     );
 }

@@ -205,6 +205,7 @@ async fn the_session_query_counts_unread_messages_like_the_inbox(db: &Db) {
             user,
             unread,
             acts_for_orgs,
+            partner_staff,
         } = users::find_by_session_with_unread(db.conn(), hash, now())
             .await
             .unwrap()
@@ -212,6 +213,7 @@ async fn the_session_query_counts_unread_messages_like_the_inbox(db: &Db) {
         assert_eq!(user.id, user_id);
         // Only the manager belongs to an organisation (no one here holds a proxy grant).
         assert_eq!(acts_for_orgs, user_id == manager.id, "{hash}");
+        assert!(!partner_staff, "{hash}: nobody here works for a partner");
         assert_eq!(
             Some(user),
             users::find_by_session(db.conn(), hash, now())

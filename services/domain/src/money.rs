@@ -24,6 +24,15 @@ impl fmt::Display for Vnd {
     }
 }
 
+impl Vnd {
+    /// An amount as people type it: `50000000`, `50.000.000`, `50,000,000 đ`, `50 000 000
+    /// VNĐ` (the same reading as the spreadsheet import's prices); `None` for anything else
+    /// and for zero or less.
+    pub fn parse(s: &str) -> Option<Vnd> {
+        crate::import::cells::parse_price(s.trim()).map(Vnd)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Vnd;

@@ -186,6 +186,17 @@ fn spawn_jobs(
                 ),
                 Err(e) => tracing::error!(error = %e, "order timer failed"),
             }
+            match ketnoi_app::case_notices::run_due(&db, &public_url, now).await {
+                Ok(p) if p == ketnoi_app::case_notices::Pass::default() => {}
+                Ok(p) => tracing::info!(
+                    steps = p.steps,
+                    reminded = p.reminded,
+                    escalated = p.escalated,
+                    messages = p.messages,
+                    "case notices"
+                ),
+                Err(e) => tracing::error!(error = %e, "case notices failed"),
+            }
             let today = ketnoi_domain::time::today_hanoi();
             match ketnoi_app::plan_reminders::enqueue_due(&db, today, &deadlines, &public_url).await
             {

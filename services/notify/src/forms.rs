@@ -31,6 +31,8 @@ pub const PHONE_FORMS: &[(&str, SmsForm)] = &[
     ("event_promoted", SmsForm::SubjectAndBody),
     ("b2b_agenda", SmsForm::SubjectAndLink),
     ("plan_reminder", SmsForm::SubjectAndBody),
+    ("case_update", SmsForm::SubjectAndBody),
+    ("case_reminder", SmsForm::SubjectAndBody),
     ("delivery_failed", SmsForm::SubjectAndBody),
 ];
 

@@ -678,6 +678,214 @@ async fn an_opted_out_number_gets_nothing_and_nobody_is_alarmed(db: &Db) {
     );
 }
 
+/// A leader of the women's network whose account was made with her phone number only: a
+/// phone-only user, member of the network for her cooperative. Returns her address as the
+/// product picks it (e-mail, else phone).
+async fn phone_only_network_member(db: &Db) -> String {
+    let officer = ketnoi_db::users::insert(
+        db.conn(),
+        &NewUser {
+            email: Some("canbo@ketnoi.example"),
+            phone: None,
+            display_name: "Cán bộ Hội",
+            password_hash: "$argon2id$fake",
+            locale: Locale::Vi,
+            role: PlatformRole::UnionOfficer,
+            officer_commune_code: None,
+        },
+    )
+    .await
+    .unwrap();
+    let member = ketnoi_db::users::insert(
+        db.conn(),
+        &NewUser {
+            email: None,
+            phone: Some(PHONE),
+            display_name: "Nguyễn Thị Lan",
+            password_hash: "$argon2id$fake",
+            locale: Locale::Vi,
+            role: PlatformRole::User,
+            officer_commune_code: None,
+        },
+    )
+    .await
+    .unwrap();
+    let org = ketnoi_db::orgs::upsert(
+        db.conn(),
+        &ketnoi_db::orgs::NewOrg {
+            slug: "htx-che-tan-cuong".into(),
+            kind: Some(ketnoi_domain::org::OrgKind::Htx),
+            name: "HTX Chè Tân Cương".into(),
+            commune_code: Some("00577".into()),
+            province_code: "01".into(),
+            ..ketnoi_db::orgs::NewOrg::default()
+        },
+    )
+    .await
+    .unwrap();
+    ketnoi_db::orgs::add_member(
+        db.conn(),
+        org.id,
+        member.id,
+        ketnoi_domain::role::MemberRole::Owner,
+    )
+    .await
+    .unwrap();
+    let profile = ketnoi_db::network::Profile {
+        intro: None,
+        show_phone: false,
+        show_email: false,
+    };
+    ketnoi_db::network::request_join(db.conn(), member.id, org.id, profile)
+        .await
+        .unwrap();
+    let city = ketnoi_domain::role::Scope::City;
+    assert!(
+        ketnoi_db::network::decide(db.conn(), member.id, officer.id, &city, true)
+            .await
+            .unwrap()
+    );
+    assert!(
+        ketnoi_db::network::is_member(db.conn(), member.id)
+            .await
+            .unwrap()
+    );
+    ketnoi_db::cases::user_contact(db.conn(), member.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .contact
+}
+
+/// Her digest, an order notice and a support-case notice (a step and a reminder), each with
+/// its link.
+async fn queue_her_messages(db: &Db, to: &str) -> [i64; 4] {
+    let mut ids = Vec::new();
+    for (kind, subject, body) in [
+        (
+            "digest",
+            "3 tin nhắn chưa đọc",
+            "Chào chị, chị có tin nhắn chưa đọc trên Ketnoi: Nhóm chè Thái Nguyên (3 tin mới). Đọc tại https://ketnoi.example/messages",
+        ),
+        ("order", "Đơn hàng #42 đã được xác nhận", ORDER_BODY),
+        (
+            "case_update",
+            "Hồ sơ hỗ trợ #7 (vay vốn): đã chuyển đối tác",
+            "Hồ sơ đề nghị hỗ trợ vay vốn của HTX Chè Tân Cương đã được cán bộ Hội chuyển đến Agribank. Đối tác sẽ liên hệ trong thời gian tới.\n\nXem hồ sơ: https://ketnoi.example/cases/7\n\nKetnoi — Hội Liên hiệp Phụ nữ thành phố Hà Nội. Tin tự động về hồ sơ hỗ trợ.\n",
+        ),
+        (
+            "case_reminder",
+            "Nhắc việc: hồ sơ #7 (vay vốn) đã quá hạn",
+            "Hồ sơ đề nghị hỗ trợ vay vốn của HTX Chè Tân Cương đang chờ Agribank xác nhận đã nhận, đã quá hạn từ ngày 10/12/2026. Xin xử lý sớm.\n\nXem hồ sơ: https://ketnoi.example/cases/7\n",
+        ),
+    ] {
+        ids.push(
+            outbox::enqueue(
+                db.conn(),
+                &NewMessage {
+                    kind,
+                    recipient: to,
+                    locale: "vi",
+                    subject,
+                    body,
+                },
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    ids.try_into().unwrap()
+}
+
+const HER_LINKS: [&str; 4] = [
+    "https://ketnoi.example/messages",
+    "https://ketnoi.example/orders/42",
+    "https://ketnoi.example/cases/7",
+    "https://ketnoi.example/cases/7",
+];
+
+async fn a_phone_only_network_member_gets_her_digest_order_and_case_notices_by_sms_and_by_zns(
+    db: &Db,
+) {
+    let her = phone_only_network_member(db).await;
+    assert_eq!(her, PHONE, "told on her phone");
+    let mail = tempfile::tempdir().unwrap();
+
+    // By SMS: each message once, in 84… form, within 400 characters, its link whole.
+    let (esms, sms) = esms_server().await;
+    let by_sms = channels(None, Some(sms), mail.path());
+    let ids = queue_her_messages(db, &her).await;
+    assert_eq!(deliver_due_at(db, &by_sms, now()).await.unwrap(), 4);
+    esms.assert_no_violations();
+    let sent = esms.delivered();
+    assert_eq!(sent.len(), 4);
+    for (i, (id, link)) in ids.iter().zip(HER_LINKS).enumerate() {
+        let request_id = sent[i]["RequestId"].as_str().unwrap();
+        assert_eq!(
+            callbacks::verify_sms_request_id(SECRET_KEY, request_id),
+            Ok(*id)
+        );
+        assert_eq!(sent[i]["Phone"], "84904555560");
+        let content = sent[i]["Content"].as_str().unwrap();
+        assert!(
+            content.chars().count() <= 400 && content.ends_with(link),
+            "{content}"
+        );
+        assert!(standing(db, *id).await.sent_at.is_some());
+    }
+    let case = sent[2]["Content"].as_str().unwrap();
+    assert!(
+        case.starts_with("Hồ sơ hỗ trợ #7 (vay vốn): đã chuyển đối tác: Hồ sơ đề nghị"),
+        "{case}"
+    );
+
+    // By Zalo ZNS: the same four on their templates, the case notices on a template of
+    // their own with the case's link.
+    let (zalo, zns) = zns_server("100005").await;
+    let by_zns = channels(Some(zns), None, mail.path());
+    let ids = queue_her_messages(db, &her).await;
+    assert_eq!(deliver_due_at(db, &by_zns, now()).await.unwrap(), 4);
+    zalo.assert_no_violations();
+    let sent = zalo.delivered();
+    assert_eq!(sent.len(), 4);
+    let by_tracking: BTreeMap<String, &Value> = sent
+        .iter()
+        .map(|r| (r["tracking_id"].as_str().unwrap().to_owned(), r))
+        .collect();
+    for ((id, link), template) in ids
+        .iter()
+        .zip(HER_LINKS)
+        .zip(["100004", "100005", "100006", "100006"])
+    {
+        let r = by_tracking[&id.to_string()];
+        assert_eq!(r["phone"], "84904555560");
+        assert_eq!(r["template_id"], template);
+        assert_eq!(r["template_data"]["link"], link);
+        assert!(standing(db, *id).await.sent_at.is_some());
+    }
+    let case = by_tracking[&ids[2].to_string()];
+    assert_eq!(
+        case["template_data"]["title"],
+        "Hồ sơ hỗ trợ #7 (vay vốn): đã chuyển đối tác"
+    );
+    assert!(
+        !case["template_data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("https://"),
+        "the link is its own parameter"
+    );
+    // Nothing went to a mailbox, nothing is sent twice.
+    assert_eq!(std::fs::read_dir(mail.path()).map_or(0, |d| d.count()), 0);
+    assert_eq!(
+        deliver_due_at(db, &by_zns, now() + Duration::hours(2))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!((esms.received(), zalo.received()), (4, 4));
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
@@ -708,4 +916,5 @@ on_both_backends!(
     a_provider_that_cannot_be_reached_is_retried,
     someone_not_on_zalo_gets_an_sms_instead,
     an_opted_out_number_gets_nothing_and_nobody_is_alarmed,
+    a_phone_only_network_member_gets_her_digest_order_and_case_notices_by_sms_and_by_zns,
 );

@@ -34,6 +34,9 @@ pub struct Ctx {
     /// False only when the session's query found the user belongs to no organisation and
     /// holds no proxy grant: a page may then skip asking for her rights over one.
     pub acts_for_orgs: bool,
+    /// Staff of a partner organisation, for the header's link to the partner desk (pages
+    /// only; the partner routes check it again in the policy).
+    pub partner_staff: bool,
 }
 
 impl Ctx {
@@ -142,6 +145,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     let mut session_hash = None;
     let mut unread_messages = 0;
     let mut acts_for_orgs = false;
+    let mut partner_staff = false;
     if let Some(c) = jar.get(SESSION_COOKIE) {
         if !session::is_well_formed(c.value()) {
             bad_cookie = true;
@@ -153,6 +157,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
                     user = Some(Arc::new(found.user));
                     unread_messages = found.unread;
                     acts_for_orgs = found.acts_for_orgs;
+                    partner_staff = found.partner_staff;
                     session_hash = Some(hash);
                 }
                 Ok(None) => set_cookies.push(session::removal(SESSION_COOKIE)),
@@ -179,6 +184,7 @@ pub async fn context(State(state): State<AppState>, mut req: Request, next: Next
     let ctx = Ctx {
         unread_messages,
         acts_for_orgs,
+        partner_staff,
         user,
         locale,
         csrf_token: csrf::token(state.config.secret_key.expose(), &csrf_anchor),
@@ -260,6 +266,7 @@ async fn load_user(
                 unread: 0,
                 // Not asked: assume she may, so nothing is skipped.
                 acts_for_orgs: true,
+                partner_staff: false,
             })
     })
 }

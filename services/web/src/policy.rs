@@ -37,6 +37,9 @@ pub enum Access {
     OrgOfficer,
     /// Approved members of the women leaders' network, and Union officers (who run it).
     NetworkMember,
+    /// Staff of a partner organisation (a bank, a microfinance institution, a fund…); which
+    /// cases she sees is decided per case (`ketnoi_app::cases::Who`).
+    PartnerStaff,
     /// Platform administrators.
     Admin,
 }
@@ -54,6 +57,8 @@ pub struct Actor {
     pub proxy: bool,
     /// An approved member of the women leaders' network (read for network routes only).
     pub network: bool,
+    /// Staff of a partner organisation (read for partner routes only).
+    pub partner: bool,
 }
 
 /// What the organisation a route is about looks like to the policy.
@@ -108,6 +113,7 @@ pub fn decide(access: Access, actor: &Actor, org: Option<OrgFacts<'_>>) -> Decis
                 org.is_some_and(|o| o.is_cooperative && officer_scope_covers(actor, o))
             }
             Access::NetworkMember => actor.network || role == PlatformRole::UnionOfficer,
+            Access::PartnerStaff => actor.partner,
             Access::Admin => false,
         };
     if allowed { Allow } else { Deny }
@@ -127,6 +133,7 @@ impl Actor {
             membership,
             proxy: false,
             network: false,
+            partner: false,
         }
     }
 }
@@ -300,6 +307,14 @@ pub async fn authorize(
             Err(e) => return AppError::from(e).into_response(),
         };
     }
+    if access == Access::PartnerStaff
+        && let Some(user) = &ctx.user
+    {
+        actor.partner = match ketnoi_db::cases::is_staff(state.db.conn(), user.id).await {
+            Ok(yes) => yes,
+            Err(e) => return AppError::from(e).into_response(),
+        };
+    }
     let facts = scope.as_ref().map(|s| OrgFacts::of(&s.org));
     match decide(access, &actor, facts) {
         Decision::Allow => {}
@@ -325,6 +340,7 @@ mod tests {
             membership: m,
             proxy: false,
             network: false,
+            partner: false,
         }
     }
 
@@ -350,47 +366,74 @@ mod tests {
             ("officer-here", actor(o, Some("00577"), None)),
             ("officer-city", actor(o, None, None)),
             ("admin", actor(Some(PlatformRole::Admin), None, None)),
+            (
+                "partner",
+                Actor {
+                    partner: true,
+                    ..actor(u, None, None)
+                },
+            ),
         ];
-        let expected: [(Access, [Decision; 9]); 9] = [
+        let expected: [(Access, [Decision; 10]); 10] = [
             (
                 Access::Public,
                 [
-                    Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow,
+                    Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow,
                 ],
             ),
             (
                 Access::SignedIn,
                 [
-                    SignIn, Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow,
+                    SignIn, Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow, Allow,
                 ],
             ),
             (
                 Access::OrgMember,
-                [SignIn, Deny, Allow, Allow, Allow, Deny, Deny, Deny, Allow],
+                [
+                    SignIn, Deny, Allow, Allow, Allow, Deny, Deny, Deny, Allow, Deny,
+                ],
             ),
             (
                 Access::OrgManager,
-                [SignIn, Deny, Deny, Allow, Allow, Allow, Deny, Deny, Allow],
+                [
+                    SignIn, Deny, Deny, Allow, Allow, Allow, Deny, Deny, Allow, Deny,
+                ],
             ),
             (
                 Access::OrgOwner,
-                [SignIn, Deny, Deny, Deny, Allow, Deny, Deny, Deny, Allow],
+                [
+                    SignIn, Deny, Deny, Deny, Allow, Deny, Deny, Deny, Allow, Deny,
+                ],
             ),
             (
                 Access::Officer,
-                [SignIn, Deny, Deny, Deny, Deny, Allow, Allow, Allow, Allow],
+                [
+                    SignIn, Deny, Deny, Deny, Deny, Allow, Allow, Allow, Allow, Deny,
+                ],
             ),
             (
                 Access::OrgOfficer,
-                [SignIn, Deny, Deny, Deny, Deny, Deny, Allow, Allow, Allow],
+                [
+                    SignIn, Deny, Deny, Deny, Deny, Deny, Allow, Allow, Allow, Deny,
+                ],
             ),
             (
                 Access::NetworkMember,
-                [SignIn, Deny, Deny, Deny, Deny, Allow, Allow, Allow, Allow],
+                [
+                    SignIn, Deny, Deny, Deny, Deny, Allow, Allow, Allow, Allow, Deny,
+                ],
             ),
             (
                 Access::Admin,
-                [SignIn, Deny, Deny, Deny, Deny, Deny, Deny, Deny, Allow],
+                [
+                    SignIn, Deny, Deny, Deny, Deny, Deny, Deny, Deny, Allow, Deny,
+                ],
+            ),
+            (
+                Access::PartnerStaff,
+                [
+                    SignIn, Deny, Deny, Deny, Deny, Deny, Deny, Deny, Allow, Allow,
+                ],
             ),
         ];
         let coop = OrgFacts {

@@ -153,6 +153,16 @@ route_map! {
     post "/users/{id}/unblock" => pages::network::unblock, SignedIn;
     post "/orgs" => pages::orgs::create_org, SignedIn;
 
+    // Support cases: her requests and one case's page; each case handler decides who she is
+    // to the case (`ketnoi_app::cases::who_for`) and answers 404 to anyone else.
+    get "/support" => pages::cases::show_mine, SignedIn;
+    post "/support" => pages::cases::ask, SignedIn;
+    get "/cases/{id}" => pages::cases::show_case, SignedIn;
+    post "/cases/{id}/steps" => pages::cases::step_case, SignedIn;
+    post "/cases/{id}/conversation" => pages::cases::open_conversation, SignedIn;
+    // The partner desk: staff of a bank, a fund… see the cases referred to them.
+    get "/partner" => pages::cases::show_desk, PartnerStaff;
+
     // Cart, checkout and orders: each order handler checks that the user is its buyer, a
     // manager of its cooperative, or an officer with the cooperative's proxy.
     get "/cart" => pages::cart::show_cart, SignedIn;
@@ -254,7 +264,16 @@ route_map! {
     post "/union/training" => pages::union::training::create_training, Officer;
     get "/union/payouts" => pages::union::payouts::show_payouts, Officer;
     post "/union/payouts/{id}/paid" => pages::union::payouts::mark_payout_paid, Officer;
+    // Support cases: figures for the plan.
+    get "/union/cases/figures" => pages::union::case_figures::show_figures, Officer;
+    get "/union/cases/figures.xlsx" => pages::union::case_figures::export_figures, Officer;
+    // Support cases in her scope: the queue, and cases opened for those who asked in person.
+    get "/union/cases" => pages::cases::show_queue, Officer;
+    post "/union/cases" => pages::cases::open_for, Officer;
     get "/admin/users" => pages::admin::list_users, Admin;
+    get "/admin/partners" => pages::cases::list_partners, Admin;
+    post "/admin/partners" => pages::cases::create_partner, Admin;
+    post "/admin/partners/{id}/staff" => pages::cases::add_staff, Admin;
     get "/admin/plan" => pages::plan::edit_register, Admin;
     post "/admin/plan/{slug}" => pages::plan::correct_indicator, Admin;
     post "/admin/users/{user_id}/role" => pages::admin::update_role, Admin;

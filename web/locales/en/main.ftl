@@ -3,6 +3,7 @@ skip-to-content = Skip to content
 nav-label = Main navigation
 nav-directory = Cooperatives
 nav-union = Women's Union
+nav-partner = Partner desk
 nav-admin = Administration
 nav-signin = Sign in
 nav-signup = Sign up
@@ -899,3 +900,49 @@ case-err-out-of-order = Someone has just moved this case; it is now “{ $status
     [done] done
    *[withdrawn] withdrawn
 }”. What you typed is kept; check it and try again.
+
+## Support-case notices (issue 19): each step, reminders and escalations (ketnoi_app::case_notices)
+case-notice-kind = { $kind ->
+    [credit] credit
+    [insurance] agricultural insurance
+    [founding] founding a cooperative group or cooperative
+    [brand] brand registration
+    [legal] legal advice
+   *[accounting] accounting advice
+}
+case-notice-status = { $status ->
+    [requested] requested
+    [referred] referred to a partner
+    [received] received by the partner
+    [approved] approved
+    [declined] declined
+    [done] done
+   *[withdrawn] withdrawn
+}
+case-notice-subject = Support case #{ $id } ({ $kind }): { $status }
+case-notice-open = { $applicant } has asked for support ({ $kind }). Please review the case and refer it to a suitable partner within { $days } days.
+case-notice-refer-partner = The Women's Union has referred the case of { $applicant } ({ $kind }) to { $partner }. Please confirm you have received it within { $days } days.
+case-notice-refer-applicant = The case of { $applicant } ({ $kind }) has been referred by the Union officer to { $partner }. The partner will contact you.
+case-notice-receive = { $partner } has received the case of { $applicant } ({ $kind }) and is reviewing it.
+case-notice-approve = { $partner } has approved the case of { $applicant } ({ $kind }).
+case-notice-decline = { $partner } has declined the case of { $applicant } ({ $kind }). Reason: “{ $reason }”. The Union officer may refer it to another partner.
+case-notice-disbursed = { $partner } has disbursed { $amount } on the credit case of { $applicant }.
+case-notice-complete = { $partner } has completed the support ({ $kind }) for { $applicant }.
+case-notice-withdraw = The case of { $applicant } ({ $kind }) has been withdrawn; nothing more needs doing.
+case-notice-duplicate = Note: another credit case of this applicant exists with another partner (open, or disbursed in the last 12 months). Please check, to avoid lending twice.
+case-notice-link = See the case: { $url }
+case-notice-footer = Ketnoi — Hanoi Women's Union. An automatic message about a support case.
+case-notice-waiting = { $state ->
+    [requested] is waiting for a Union officer to refer it to a partner
+    [referred] is waiting for { $partner } to confirm receipt
+    [received] is waiting for { $partner } to decide
+   *[approved] is waiting for { $partner } to disburse or complete the support
+}
+case-notice-remind-subject = Reminder: case #{ $id } ({ $kind }) is overdue
+case-notice-remind = The case of { $applicant } ({ $kind }) { $waiting }; it has been overdue since { $date }. Please deal with it soon.
+case-notice-escalate-subject = Case #{ $id } ({ $kind }) is { $days ->
+    [one] 1 day
+   *[other] { $days } days
+} overdue
+case-notice-escalate = The case of { $applicant } ({ $kind }, { $commune }) { $waiting }; it has been overdue since { $date } and is still not dealt with after a reminder. Please follow it up.
+case-notice-no-commune = ward or commune unknown

@@ -3,6 +3,7 @@ skip-to-content = Chuyển đến nội dung
 nav-label = Điều hướng chính
 nav-directory = Danh bạ HTX
 nav-union = Hội Phụ nữ
+nav-partner = Bàn đối tác
 nav-admin = Quản trị
 nav-signin = Đăng nhập
 nav-signup = Đăng ký
@@ -899,3 +900,46 @@ case-err-out-of-order = Hồ sơ vừa được người khác chuyển bước,
     [done] đã hoàn thành
    *[withdrawn] đã rút
 }”. Nội dung bạn nhập vẫn còn; hãy xem lại rồi thử lại.
+
+## Support-case notices (issue 19): each step, reminders and escalations (ketnoi_app::case_notices)
+case-notice-kind = { $kind ->
+    [credit] vay vốn
+    [insurance] bảo hiểm nông nghiệp
+    [founding] thành lập tổ hợp tác, hợp tác xã
+    [brand] đăng ký nhãn hiệu
+    [legal] tư vấn pháp lý
+   *[accounting] tư vấn kế toán
+}
+case-notice-status = { $status ->
+    [requested] mới gửi
+    [referred] đã chuyển đối tác
+    [received] đối tác đã nhận
+    [approved] đã được duyệt
+    [declined] bị từ chối
+    [done] đã hoàn thành
+   *[withdrawn] đã rút
+}
+case-notice-subject = Hồ sơ hỗ trợ #{ $id } ({ $kind }): { $status }
+case-notice-open = { $applicant } vừa gửi đề nghị hỗ trợ { $kind }. Xin xem hồ sơ và chuyển cho đối tác phù hợp trong { $days } ngày.
+case-notice-refer-partner = Hội LHPN đã chuyển đến { $partner } hồ sơ đề nghị hỗ trợ { $kind } của { $applicant }. Xin xác nhận đã nhận hồ sơ trong { $days } ngày.
+case-notice-refer-applicant = Hồ sơ đề nghị hỗ trợ { $kind } của { $applicant } đã được cán bộ Hội chuyển đến { $partner }. Đối tác sẽ liên hệ trong thời gian tới.
+case-notice-receive = { $partner } đã nhận hồ sơ đề nghị hỗ trợ { $kind } của { $applicant } và đang xem xét.
+case-notice-approve = { $partner } đã duyệt hồ sơ đề nghị hỗ trợ { $kind } của { $applicant }.
+case-notice-decline = { $partner } đã từ chối hồ sơ đề nghị hỗ trợ { $kind } của { $applicant }. Lý do: “{ $reason }”. Cán bộ Hội có thể chuyển hồ sơ cho đối tác khác.
+case-notice-disbursed = { $partner } đã giải ngân { $amount } cho hồ sơ vay vốn của { $applicant }.
+case-notice-complete = { $partner } đã hoàn thành hỗ trợ { $kind } cho { $applicant }.
+case-notice-withdraw = Hồ sơ đề nghị hỗ trợ { $kind } của { $applicant } đã được rút, không cần xử lý thêm.
+case-notice-duplicate = Lưu ý: người đề nghị đang có một hồ sơ vay vốn khác với một đối tác khác (đang xử lý, hoặc đã giải ngân trong 12 tháng qua). Xin kiểm tra để tránh cho vay trùng.
+case-notice-link = Xem hồ sơ: { $url }
+case-notice-footer = Ketnoi — Hội Liên hiệp Phụ nữ thành phố Hà Nội. Tin tự động về hồ sơ hỗ trợ.
+case-notice-waiting = { $state ->
+    [requested] đang chờ cán bộ Hội chuyển cho đối tác
+    [referred] đang chờ { $partner } xác nhận đã nhận
+    [received] đang chờ { $partner } quyết định
+   *[approved] đang chờ { $partner } giải ngân hoặc hoàn thành hỗ trợ
+}
+case-notice-remind-subject = Nhắc việc: hồ sơ #{ $id } ({ $kind }) đã quá hạn
+case-notice-remind = Hồ sơ đề nghị hỗ trợ { $kind } của { $applicant } { $waiting }, đã quá hạn từ ngày { $date }. Xin xử lý sớm.
+case-notice-escalate-subject = Hồ sơ #{ $id } ({ $kind }) trễ hạn { $days } ngày
+case-notice-escalate = Hồ sơ đề nghị hỗ trợ { $kind } của { $applicant } ({ $commune }) { $waiting }, đã quá hạn từ ngày { $date }; đã nhắc nhưng vẫn chưa được xử lý. Đề nghị Hội LHPN thành phố đôn đốc.
+case-notice-no-commune = chưa rõ phường, xã

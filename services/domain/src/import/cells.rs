@@ -224,7 +224,7 @@ pub(super) fn text_messages(e: TextError) -> (String, String) {
     }
 }
 
-pub(super) fn parse_price(s: &str) -> Option<i64> {
+pub(crate) fn parse_price(s: &str) -> Option<i64> {
     let lower = s.to_lowercase();
     let number = ["₫", "đồng", "vnđ", "vnd", "đ"]
         .iter()

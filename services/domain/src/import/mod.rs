@@ -8,7 +8,7 @@
 //! a row into a record, `export` writes a record back as a row, and `demo` reads the demo
 //! dataset through the same rules.
 
-mod cells;
+pub(crate) mod cells;
 mod cooperatives;
 mod demo;
 mod export;

@@ -315,6 +315,31 @@ pub struct ProgressJson {
     pub reports_accepted: i64,
     pub indicators: Vec<IndicatorProgressJson>,
     pub groups: Vec<GroupCountJson>,
+    pub cases: CaseFiguresJson,
+}
+
+/// Support cases over the period's days: credit cases of the scope's ward/commune (referrals,
+/// approvals and declines on the day of their step, disbursements on their day), and the
+/// cooperatives of the scope founded with the Union's support (each once). Money is whole
+/// đồng.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CaseFiguresJson {
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
+    pub credit_referred: i64,
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
+    pub credit_requested_vnd: i64,
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
+    pub credit_approved: i64,
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
+    pub credit_declined: i64,
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
+    pub credit_disbursed: i64,
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
+    pub credit_disbursed_vnd: i64,
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
+    pub founded_htx: i64,
+    #[schema(minimum = 0, maximum = 9223372036854775807_i64)]
+    pub founded_tht: i64,
 }
 
 /// The plan's indicators for the officer's scope (the city's officers may pick a unit).
@@ -340,6 +365,12 @@ pub async fn show_progress(
         kind: None,
     };
     let tally: Tally = state.tallies.total(&state.db, &tq).await?;
+    let case_scope = unit.clone().map_or(Scope::City, Scope::Commune);
+    let (from, to) = (period.start(), period.end());
+    let credit = ketnoi_db::cases::credit_figures(state.db.conn(), &case_scope, from, to)
+        .await?
+        .total;
+    let founded = ketnoi_db::cases::founded_in(state.db.conn(), &case_scope, from, to).await?;
     let city = unit.is_none();
     let exact = matches!(scope, Scope::Commune(_));
     Ok(Json(ProgressJson {
@@ -381,6 +412,16 @@ pub async fn show_progress(
                 },
             })
             .collect(),
+        cases: CaseFiguresJson {
+            credit_referred: credit.referred,
+            credit_requested_vnd: credit.requested_vnd,
+            credit_approved: credit.approved,
+            credit_declined: credit.declined,
+            credit_disbursed: credit.disbursed,
+            credit_disbursed_vnd: credit.disbursed_vnd,
+            founded_htx: founded.htx,
+            founded_tht: founded.tht,
+        },
         unit,
     }))
 }

@@ -47,6 +47,7 @@ pub(crate) fn render(
             path: "/".to_owned(),
             unread: 0,
             acts_for_orgs: false,
+            is_partner: false,
             title_lang: "",
         },
     };

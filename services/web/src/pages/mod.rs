@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod b2b;
 pub mod cart;
+pub mod cases;
 pub mod directory;
 pub mod error;
 pub mod events;
@@ -147,6 +148,8 @@ pub struct Layout {
     pub unread: i64,
     /// The header links to "My cooperative" (`/my`): she may own or manage one.
     pub acts_for_orgs: bool,
+    /// The header links to the partner desk (`/partner`).
+    pub is_partner: bool,
     /// The title's language when it is content in another language than the page's (an
     /// event's Vietnamese name on an English page): `lang` on `<title>` and the heading.
     pub title_lang: &'static str,
@@ -165,6 +168,7 @@ impl Layout {
             path: ctx.path.clone(),
             unread: ctx.unread_messages,
             acts_for_orgs: ctx.user.is_some() && ctx.acts_for_orgs,
+            is_partner: ctx.user.is_some() && ctx.partner_staff,
             title_lang: "",
         }
     }

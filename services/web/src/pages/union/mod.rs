@@ -4,6 +4,7 @@
 
 pub mod announcements;
 pub mod b2b;
+pub mod case_figures;
 pub mod events;
 pub mod imports;
 pub mod network;

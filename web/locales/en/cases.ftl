@@ -1,0 +1,166 @@
+# Partners and support cases (issue 19): pages of the applicant, the officer, the partner desk and the administrator.
+
+## Figures for the plan
+case-fig-title = Support figures: credit and new cooperatives
+case-fig-year = Year
+case-fig-quarter-label = Quarter
+case-fig-whole-year = Whole year
+case-fig-quarter = Quarter { $quarter }
+case-fig-quarter-of = Q{ $quarter } { $year }
+case-fig-year-of = { $year }
+case-fig-founded-title = Cooperatives founded with the Union's support
+case-fig-founded-htx = New HTX founded in the period
+case-fig-founded-tht = New THT founded in the period
+case-fig-founded-in-phase = New HTX founded in the { $phase } phase, to the period's end
+case-fig-target-2025 = Target by 2025: { $target } HTX
+case-fig-target-2030 = by 2030: { $target } HTX
+case-fig-founded-method = Each cooperative counts once: when a “founding” support record began in the period, or a founding case naming it was completed in the period.
+case-fig-credit-title = Credit
+case-fig-referred = Cases referred to a partner
+case-fig-requested = Amount requested
+case-fig-approved = Approved
+case-fig-declined = Declined
+case-fig-disbursed = Disbursed
+case-fig-disbursed-amount = Amount disbursed
+case-fig-credit-method = Referrals, approvals and declines count on the day they were recorded (Hanoi time); disbursements on the day of disbursement. A case declined by one partner and referred to another counts for each.
+case-fig-by-partner = By partner
+case-fig-by-commune = By ward/commune
+case-fig-none = No figures for this period yet.
+case-fig-partner = Partner
+case-fig-referred-short = Referred
+case-fig-approved-short = Approved
+case-fig-declined-short = Declined
+case-fig-disbursed-short = Disbursed
+case-fig-no-commune = Ward/commune not recorded
+case-fig-requested-vnd = Amount requested (đồng)
+case-fig-disbursed-vnd = Amount disbursed (đồng)
+case-fig-scope = Scope
+case-fig-period = Period
+case-fig-founded-phase = New HTX in the phase
+case-fig-target = Phase target
+case-fig-totals = Totals
+
+## Words
+case-status = Status
+case-status-all = All
+case-status-requested = Sent, waiting for the Union
+case-status-referred = Referred to a partner
+case-status-received = Received by the partner
+case-status-approved = Approved
+case-status-declined = Declined
+case-status-done = Done
+case-status-withdrawn = Withdrawn
+case-kind = Support needed
+case-kind-credit = Credit
+case-kind-insurance = Agricultural insurance
+case-kind-founding = Founding a THT or HTX
+case-kind-brand = Trademark registration
+case-kind-legal = Legal advice
+case-kind-accounting = Accounting advice
+partner-kind-bank = Bank
+partner-kind-microfinance = Microfinance institution
+partner-kind-fund = Fund
+partner-kind-insurer = Insurer
+partner-kind-alliance = Cooperative Alliance
+partner-kind-department = City department
+partner-kind-trainer = Training provider
+case-do-refer = Refer to a partner
+case-do-receive = Receive the case
+case-do-approve = Approve
+case-do-decline = Decline
+case-do-complete = Record as done
+case-do-disburse = Record the disbursement
+case-do-withdraw = Withdraw
+case-step-open = Request sent
+case-step-refer = Referred by the Union
+case-step-receive = Received by the partner
+case-step-approve = Approved by the partner
+case-step-decline = Declined by the partner
+case-step-complete = Done
+case-step-disburse = Disbursed
+case-step-withdraw = Withdrawn
+case-applicant-household = Household business led by a woman
+case-applicant-founder = Woman starting a business, group founding a THT or HTX
+case-term-n = { $n } months
+
+## The applicant: /support
+case-mine-title = Support requests
+case-mine-intro = The city Women's Union refers your cooperative or household business to banks, funds, insurers and other partners. Send your request here; the Union officer of your ward or commune reviews it and refers it, and you follow every step.
+case-none = No cases yet.
+case-ask = New request
+case-for = Request for
+case-for-household = My household business
+case-for-founder = I am starting a business, founding a THT or HTX
+case-yourself = If the request is for yourself
+case-yourself-hint = Only needed the first time, when you choose a household business or starting a business above.
+case-applicant-name = Name of the household business or group
+case-commune = Ward or commune
+case-send = Send the request
+case-purpose = What you need
+case-purpose-hint = Credit: what the loan is for. Otherwise: what you need and what you already have.
+case-credit-only = For credit only
+case-amount = Amount needed (đồng)
+case-amount-hint = For example 50.000.000
+case-term = Term (months)
+case-err-purpose = Say what support you need.
+case-err-request-amount = Give the amount in đồng (for example 50.000.000), at most 10 billion.
+case-err-term = Give a term of 1 to 360 months.
+case-err-commune = Choose a ward or commune.
+case-err-founded = No HTX or THT found on Ketnoi at this address. Paste the address of its page (for example /orgs/htx-…).
+
+## One case: /cases/{id}
+case-back = All cases
+case-saved = Saved.
+case-due = Due { $date }
+case-late = Late
+case-duplicate-partner = The applicant has another credit case with another institution (open, or disbursed in the last 12 months). Please take it into account before deciding, to avoid duplicate lending.
+case-duplicate-officer = Duplicate lending warning: the applicant has other credit cases in the last 12 months:
+case-would-duplicate = duplicate lending
+case-applicant = Applicant
+case-partner = Partner
+case-reason = Reason
+case-disbursed = Disbursed
+case-done = Done
+case-next = Your next step
+case-disbursed-amount = Amount disbursed (đồng)
+case-done-on = Date
+case-founded = Registered HTX or THT
+case-founded-hint = The address of its page on Ketnoi, for example /orgs/htx-…
+case-note = Note
+case-kept = Someone else moved this case before you. What you entered:
+case-conversation-start = Message about this case
+case-conversation-open = Messages about this case
+case-steps = Steps
+
+## The officer: /union/cases
+case-queue-title = Support cases
+case-queue-intro = Cases in { $scope }: those due soonest or late come first.
+case-scope-city = the whole city
+case-filter = Filter
+case-open-for = Open a case for a member
+case-open-for-hint = When a woman asks in person or by phone: choose the HTX or THT, or give the household business's or founder's name.
+case-new-applicant = Household business or founder (first time)
+case-phone = Phone number
+case-open = Open the case
+
+## The partner desk: /partner
+case-desk-title = Partner desk
+case-desk-none = This account is not linked to any partner yet. Please contact an administrator.
+case-desk-for = Cases referred by the Union to
+case-desk-waiting = Waiting for you
+case-desk-others = Finished
+
+## Administrators: /admin/partners
+partner-admin-title = Partners
+partner-admin-intro = Banks, funds, insurers and other organisations that receive the cases the Union refers. Their staff sign up on Ketnoi and are then added here.
+partner-staff = Staff
+partner-add-staff = Add staff
+partner-login-hint = E-mail or phone number they sign in with
+partner-add = Add
+partner-new = New partner
+partner-name = Name
+partner-kind = Kind
+partner-phone = Phone
+partner-email = E-mail
+partner-err-exists = A partner with this name already exists.
+partner-err-login = No user account with this e-mail address or phone number.

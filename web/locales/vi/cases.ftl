@@ -1,0 +1,166 @@
+# Partners and support cases (issue 19): pages of the applicant, the officer, the partner desk and the administrator.
+
+## Figures for the plan
+case-fig-title = Số liệu hỗ trợ: vốn vay và thành lập HTX
+case-fig-year = Năm
+case-fig-quarter-label = Quý
+case-fig-whole-year = Cả năm
+case-fig-quarter = Quý { $quarter }
+case-fig-quarter-of = Quý { $quarter }/{ $year }
+case-fig-year-of = Năm { $year }
+case-fig-founded-title = HTX, THT được Hội hỗ trợ thành lập
+case-fig-founded-htx = HTX mới thành lập trong kỳ
+case-fig-founded-tht = THT mới thành lập trong kỳ
+case-fig-founded-in-phase = HTX mới thành lập trong giai đoạn { $phase }, tính đến hết kỳ
+case-fig-target-2025 = Chỉ tiêu đến năm 2025: { $target } HTX
+case-fig-target-2030 = đến năm 2030: { $target } HTX
+case-fig-founded-method = Mỗi HTX, THT chỉ tính một lần: khi có hồ sơ hỗ trợ loại “thành lập mới” bắt đầu trong kỳ, hoặc khi một yêu cầu hỗ trợ thành lập ghi tên HTX, THT đó hoàn thành trong kỳ.
+case-fig-credit-title = Vốn vay
+case-fig-referred = Hồ sơ đã chuyển đối tác
+case-fig-requested = Số tiền đề nghị vay
+case-fig-approved = Được duyệt
+case-fig-declined = Bị từ chối
+case-fig-disbursed = Đã giải ngân
+case-fig-disbursed-amount = Số tiền đã giải ngân
+case-fig-credit-method = Chuyển hồ sơ, duyệt và từ chối được tính theo ngày ghi nhận (giờ Hà Nội); giải ngân tính theo ngày giải ngân. Hồ sơ bị một đối tác từ chối rồi chuyển sang đối tác khác được tính cho cả hai.
+case-fig-by-partner = Theo đối tác
+case-fig-by-commune = Theo phường, xã
+case-fig-none = Chưa có số liệu trong kỳ này.
+case-fig-partner = Đối tác
+case-fig-referred-short = Chuyển
+case-fig-approved-short = Duyệt
+case-fig-declined-short = Từ chối
+case-fig-disbursed-short = Giải ngân
+case-fig-no-commune = Chưa ghi phường, xã
+case-fig-requested-vnd = Số tiền đề nghị (đồng)
+case-fig-disbursed-vnd = Số tiền giải ngân (đồng)
+case-fig-scope = Phạm vi
+case-fig-period = Kỳ
+case-fig-founded-phase = HTX mới trong giai đoạn
+case-fig-target = Chỉ tiêu giai đoạn
+case-fig-totals = Tổng hợp
+
+## Words
+case-status = Trạng thái
+case-status-all = Tất cả
+case-status-requested = Mới gửi, chờ Hội xem
+case-status-referred = Đã chuyển đối tác
+case-status-received = Đối tác đã nhận
+case-status-approved = Đã duyệt
+case-status-declined = Bị từ chối
+case-status-done = Đã hoàn thành
+case-status-withdrawn = Đã rút
+case-kind = Cần hỗ trợ gì
+case-kind-credit = Vay vốn
+case-kind-insurance = Bảo hiểm nông nghiệp
+case-kind-founding = Thành lập THT, HTX
+case-kind-brand = Đăng ký nhãn hiệu
+case-kind-legal = Tư vấn pháp lý
+case-kind-accounting = Tư vấn kế toán
+partner-kind-bank = Ngân hàng
+partner-kind-microfinance = Tổ chức tài chính vi mô
+partner-kind-fund = Quỹ
+partner-kind-insurer = Bảo hiểm
+partner-kind-alliance = Liên minh HTX
+partner-kind-department = Sở, ngành
+partner-kind-trainer = Đơn vị đào tạo
+case-do-refer = Chuyển cho đối tác
+case-do-receive = Nhận hồ sơ
+case-do-approve = Duyệt
+case-do-decline = Từ chối
+case-do-complete = Ghi nhận đã hoàn thành
+case-do-disburse = Ghi nhận đã giải ngân
+case-do-withdraw = Rút hồ sơ
+case-step-open = Gửi đề nghị
+case-step-refer = Hội chuyển đối tác
+case-step-receive = Đối tác nhận hồ sơ
+case-step-approve = Đối tác duyệt
+case-step-decline = Đối tác từ chối
+case-step-complete = Đã hoàn thành
+case-step-disburse = Đã giải ngân
+case-step-withdraw = Đã rút hồ sơ
+case-applicant-household = Hộ kinh doanh do phụ nữ làm chủ
+case-applicant-founder = Phụ nữ khởi nghiệp, nhóm sắp thành lập THT, HTX
+case-term-n = { $n } tháng
+
+## The applicant: /support
+case-mine-title = Đề nghị hỗ trợ
+case-mine-intro = Hội LHPN thành phố giới thiệu hợp tác xã, hộ kinh doanh của chị tới ngân hàng, quỹ, bảo hiểm và các đơn vị hỗ trợ. Gửi đề nghị ở đây; cán bộ Hội phường, xã xem và chuyển cho đơn vị phù hợp, chị theo dõi từng bước.
+case-none = Chưa có hồ sơ nào.
+case-ask = Gửi đề nghị mới
+case-for = Đề nghị cho
+case-for-household = Hộ kinh doanh của tôi
+case-for-founder = Tôi đang khởi nghiệp, thành lập THT, HTX
+case-yourself = Nếu đề nghị cho chính chị
+case-yourself-hint = Chỉ cần điền khi chọn hộ kinh doanh hoặc khởi nghiệp ở trên, lần đầu.
+case-applicant-name = Tên hộ kinh doanh hoặc nhóm
+case-commune = Phường, xã
+case-send = Gửi đề nghị
+case-purpose = Nội dung cần hỗ trợ
+case-purpose-hint = Vay vốn: dùng vào việc gì. Việc khác: chị cần gì, đã có gì.
+case-credit-only = Chỉ điền khi vay vốn
+case-amount = Số tiền cần vay (đồng)
+case-amount-hint = Ví dụ 50.000.000
+case-term = Thời hạn vay (tháng)
+case-err-purpose = Hãy ghi chị cần hỗ trợ việc gì.
+case-err-request-amount = Hãy ghi số tiền cần vay, bằng đồng (ví dụ 50.000.000), không quá 10 tỷ.
+case-err-term = Hãy ghi thời hạn vay từ 1 đến 360 tháng.
+case-err-commune = Hãy chọn phường, xã.
+case-err-founded = Không tìm thấy HTX, THT này trên Ketnoi. Dán đường dẫn trang của HTX, THT (ví dụ /orgs/htx-…).
+
+## One case: /cases/{id}
+case-back = Danh sách hồ sơ
+case-saved = Đã lưu.
+case-due = Hạn xử lý { $date }
+case-late = Quá hạn
+case-duplicate-partner = Người đề nghị đang có một hồ sơ vay khác với một đơn vị khác (đang xử lý hoặc đã giải ngân trong 12 tháng qua). Xin cân nhắc trước khi quyết định để tránh cho vay trùng.
+case-duplicate-officer = Cảnh báo vay trùng: người đề nghị có các hồ sơ vay khác trong 12 tháng qua:
+case-would-duplicate = vay trùng
+case-applicant = Người đề nghị
+case-partner = Đối tác
+case-reason = Lý do
+case-disbursed = Đã giải ngân
+case-done = Đã hoàn thành
+case-next = Việc của chị
+case-disbursed-amount = Số tiền đã giải ngân (đồng)
+case-done-on = Ngày
+case-founded = HTX, THT đã đăng ký
+case-founded-hint = Đường dẫn trang của HTX, THT trên Ketnoi, ví dụ /orgs/htx-…
+case-note = Ghi chú
+case-kept = Hồ sơ đã được người khác chuyển bước trước chị. Những gì chị đã nhập:
+case-conversation-start = Nhắn tin về hồ sơ này
+case-conversation-open = Xem tin nhắn về hồ sơ
+case-steps = Các bước
+
+## The officer: /union/cases
+case-queue-title = Hồ sơ hỗ trợ
+case-queue-intro = Hồ sơ ở { $scope }: hồ sơ gần hạn, quá hạn ở trên cùng.
+case-scope-city = toàn thành phố
+case-filter = Lọc
+case-open-for = Mở hồ sơ thay cho hội viên
+case-open-for-hint = Khi chị em đề nghị trực tiếp hoặc qua điện thoại: chọn HTX, THT, hoặc ghi tên hộ kinh doanh, người khởi nghiệp.
+case-new-applicant = Hộ kinh doanh, người khởi nghiệp (lần đầu)
+case-phone = Số điện thoại
+case-open = Mở hồ sơ
+
+## The partner desk: /partner
+case-desk-title = Bàn đối tác
+case-desk-none = Tài khoản này chưa được gắn với đối tác nào. Hãy liên hệ quản trị viên.
+case-desk-for = Hồ sơ Hội chuyển tới
+case-desk-waiting = Đang chờ đơn vị xử lý
+case-desk-others = Đã xong
+
+## Administrators: /admin/partners
+partner-admin-title = Đối tác
+partner-admin-intro = Ngân hàng, quỹ, bảo hiểm và các đơn vị nhận hồ sơ hỗ trợ do Hội chuyển. Cán bộ của đơn vị đăng ký tài khoản Ketnoi, rồi được thêm vào đây.
+partner-staff = Cán bộ
+partner-add-staff = Thêm cán bộ
+partner-login-hint = Thư điện tử hoặc số điện thoại đăng nhập
+partner-add = Thêm
+partner-new = Thêm đối tác
+partner-name = Tên đơn vị
+partner-kind = Loại đơn vị
+partner-phone = Điện thoại
+partner-email = Thư điện tử
+partner-err-exists = Đã có đối tác tên này.
+partner-err-login = Không tìm thấy tài khoản người dùng với thư điện tử hoặc số điện thoại này.
