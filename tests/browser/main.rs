@@ -194,6 +194,7 @@ on_both_backends!(
     a_tap_on_the_profile_forms_map_sets_the_place,
     a_report_is_filed_returned_corrected_accepted_and_the_city_dashboard_moves,
     a_buyer_meets_a_cooperative_at_a_b2b_session_and_is_checked_in_without_javascript,
+    a_leader_asks_for_credit_from_her_phone_and_follows_it_to_disbursement,
 );
 
 /// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
@@ -2044,4 +2045,109 @@ async fn a_cooperative_traces_a_lot_made_from_another_cooperatives_lot_and_sees_
     b.screenshot_to(&shots.join(format!("{backend}-copy-flag.png")))
         .await;
     b.close().await;
+}
+
+/// Issue 19: a leader asks for a credit referral from her phone; the ward officer refers it
+/// to a bank; the bank's staff receive it, approve it and record the disbursement; the
+/// leader, whose own phone stays on the case, sees each step as it is taken.
+async fn a_leader_asks_for_credit_from_her_phone_and_follows_it_to_disbursement(app: TestApp) {
+    use ketnoi_domain::role::MemberRole;
+    let org = app.cooperative("htx-lua-que", "00577").await;
+    let leader = app.user("lan@example.com", PlatformRole::User, None).await;
+    app.member(&org, &leader, MemberRole::Owner).await;
+    app.user(
+        "canbo@example.com",
+        PlatformRole::UnionOfficer,
+        Some("00577"),
+    )
+    .await;
+    let staff = app
+        .user("nhcsxh@example.com", PlatformRole::User, None)
+        .await;
+    let bank = ketnoi_db::cases::create_partner(
+        app.db.conn(),
+        &ketnoi_db::cases::NewPartner {
+            slug: "nhcsxh".into(),
+            name: "Ngân hàng Chính sách xã hội".into(),
+            kind: ketnoi_domain::cases::PartnerKind::Bank,
+            phone: None,
+            email: None,
+        },
+    )
+    .await
+    .unwrap();
+    ketnoi_db::cases::add_staff(app.db.conn(), bank, staff.id)
+        .await
+        .unwrap();
+    let Some(her) = Browser::open(&app).await else {
+        return;
+    };
+    let Some(desk) = Browser::open(&app).await else {
+        return;
+    };
+    // Her phone: from her cooperative's page to the request form.
+    her.sign_in("lan@example.com").await;
+    her.click("[data-testid=org-support]").await;
+    her.wait_for_path("/support").await;
+    her.select("applicant", &format!("org:{}", org.slug)).await;
+    her.select("kind", "credit").await;
+    her.fill("purpose", "Mua máy sấy lúa").await;
+    her.fill("amount", "60.000.000").await;
+    her.fill("term_months", "24").await;
+    her.click("[data-testid=ask]").await;
+    her.wait_for_text("[data-testid=case-status]", "Mới gửi")
+        .await;
+    let case_path = {
+        let url = her.c.current_url().await.unwrap();
+        url.path().to_owned()
+    };
+    let follow = |want: &'static str| {
+        let (her, case_path) = (&her, case_path.clone());
+        async move {
+            her.goto(&case_path).await;
+            her.wait_for_text("[data-testid=case-status]", want).await;
+        }
+    };
+    // The ward officer finds it in her queue and refers it to the bank.
+    desk.sign_in("canbo@example.com").await;
+    desk.goto("/union/cases").await;
+    desk.click(&format!("a[href='{case_path}']")).await;
+    desk.select("partner_id", &bank.to_string()).await;
+    desk.click("[data-testid=step-refer]").await;
+    desk.wait_for_text("[data-testid=case-status]", "Đã chuyển đối tác")
+        .await;
+    follow("Đã chuyển đối tác").await;
+    desk.sign_out().await;
+    // The bank's staff: her desk, the case, receive, approve, disburse.
+    desk.sign_in("nhcsxh@example.com").await;
+    desk.click("[data-testid=partner-link]").await;
+    desk.wait_for_path("/partner").await;
+    desk.click(&format!("a[href='{case_path}']")).await;
+    desk.click("[data-testid=step-receive]").await;
+    desk.wait_for_text("[data-testid=case-status]", "Đối tác đã nhận")
+        .await;
+    follow("Đối tác đã nhận").await;
+    desk.click("[data-testid=step-approve]").await;
+    desk.wait_for_text("[data-testid=case-status]", "Đã duyệt")
+        .await;
+    follow("Đã duyệt").await;
+    desk.fill("amount", "60000000").await;
+    desk.click("[data-testid=step-complete]").await;
+    desk.wait_for_text("[data-testid=case-status]", "Đã hoàn thành")
+        .await;
+    follow("Đã hoàn thành").await;
+    // Every step, with who took it, on her phone.
+    let steps = texts(&her, "[data-testid=case-step]").await;
+    assert_eq!(steps.len(), 5, "{steps:?}");
+    assert!(
+        steps[4].contains("Đã giải ngân") && steps[4].contains("60.000.000"),
+        "{steps:?}"
+    );
+    assert!(
+        her.text("[data-testid=case-done]")
+            .await
+            .contains("60.000.000 ₫")
+    );
+    her.close().await;
+    desk.close().await;
 }

@@ -61,6 +61,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
     seed_orders(db).await?;
     seed_events(db).await?;
     seed_trace(db).await?;
+    seed_cases(db).await?;
     tracing::info!("demo accounts ready (password: {DEMO_PASSWORD})");
     Ok(())
 }
@@ -495,6 +496,306 @@ async fn seed_trace(db: &Db) -> anyhow::Result<()> {
             &scans,
             rule.threshold,
             chrono::Duration::from_std(rule.window).unwrap_or(chrono::Duration::hours(24)),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Partners and support cases (issue 19): the Social Policy Bank's city branch and the TYM
+/// microfinance institution, each with a staff account, a fund and the Cooperative Alliance;
+/// Bát Tràng's cases at several steps — one waiting for the officer, one for the bank's
+/// decision, one disbursed by TYM, a second credit case of the same cooperative referred to
+/// the bank (flagged as possible duplicate lending), and a founding case that ended with a
+/// registered THT. Only once (when there is no partner yet).
+async fn seed_cases(db: &Db) -> anyhow::Result<()> {
+    use ketnoi_app::cases::{For, Request, StepInput, Who};
+    use ketnoi_db::cases::{self, NewApplicant, NewPartner};
+    use ketnoi_domain::cases::{ApplicantKind, PartnerKind, Step};
+    use ketnoi_domain::role::Scope;
+    let conn = || db.conn();
+    if !cases::partners(conn()).await?.is_empty() {
+        return Ok(());
+    }
+    let mut partner_ids = Vec::new();
+    for (slug, name, kind, staff) in [
+        (
+            "nhcsxh-ha-noi",
+            "Ngân hàng Chính sách xã hội – Chi nhánh TP Hà Nội",
+            PartnerKind::Bank,
+            Some(("nhcsxh@example.com", "Nguyễn Thị Hạnh")),
+        ),
+        (
+            "tym",
+            "Tổ chức Tài chính vi mô TNHH MTV Tình Thương (TYM)",
+            PartnerKind::Microfinance,
+            Some(("tym@example.com", "Lê Thị Mai")),
+        ),
+        (
+            "quy-htx-ha-noi",
+            "Quỹ Hỗ trợ phát triển hợp tác xã Hà Nội",
+            PartnerKind::Fund,
+            None,
+        ),
+        (
+            "lien-minh-htx-ha-noi",
+            "Liên minh Hợp tác xã thành phố Hà Nội",
+            PartnerKind::Alliance,
+            Some(("lienminh@example.com", "Đỗ Thị Lan")),
+        ),
+    ] {
+        let id = cases::create_partner(
+            conn(),
+            &NewPartner {
+                slug: slug.into(),
+                name: name.into(),
+                kind,
+                phone: None,
+                email: None,
+            },
+        )
+        .await?;
+        let mut staff_id = None;
+        if let Some((login, person)) = staff {
+            let user = match ketnoi_db::users::find_by_email(conn(), login).await? {
+                Some(u) => u.id,
+                None => insert_user(db, login, person, DEMO_PASSWORD, "user", None).await?,
+            };
+            cases::add_staff(conn(), id, user).await?;
+            staff_id = Some(user);
+        }
+        partner_ids.push((id, staff_id));
+    }
+    let (Some(officer), Some(leader)) = (
+        ketnoi_db::users::find_by_email(conn(), "canbo.battrang@example.com").await?,
+        ketnoi_db::users::find_by_email(conn(), "htx.menlam@example.com").await?,
+    ) else {
+        return Ok(());
+    };
+    let [
+        (bank, Some(bank_staff)),
+        (tym, Some(tym_staff)),
+        _,
+        (alliance, Some(alliance_staff)),
+    ] = partner_ids[..]
+    else {
+        return Ok(());
+    };
+    let org = |slug: &'static str| async move {
+        ketnoi_db::orgs::find_by_slug(conn(), slug)
+            .await?
+            .context(slug)
+    };
+    let (menlam, hoa_bien, hoa_buoi) = (
+        org("htx-gom-su-men-lam-bat-trang").await?,
+        org("htx-gom-hoa-bien-giang-cao").await?,
+        org("tht-gom-ve-tay-hoa-buoi-bat-trang").await?,
+    );
+    let now = chrono::Utc::now();
+    let ago = |days: i64| now - chrono::Duration::days(days);
+    let by_officer = Who::Officer {
+        user_id: officer.id,
+        scope: Scope::Commune("00577".into()),
+    };
+    let by = |user_id: i64, partner: i64| Who::Partner {
+        user_id,
+        partners: vec![partner],
+    };
+    let ask = |kind: &str, amount: &str, purpose: &str, term: &str| Request {
+        kind: kind.into(),
+        amount: amount.into(),
+        purpose: purpose.into(),
+        term_months: term.into(),
+    };
+    let refer = |partner: i64| StepInput {
+        partner_id: Some(partner),
+        ..StepInput::default()
+    };
+    let plain = StepInput::default();
+    let step = |id: i64, who: Who, step: Step, input: StepInput, at| async move {
+        ketnoi_app::cases::take_step(db, id, &who, step, &input, at)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo case {id}: {e}"))
+    };
+    let open = |applicant: For, by_user: i64, r: Request, at| async move {
+        ketnoi_app::cases::open(db, &applicant, by_user, &r, at)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo case: {e}"))
+    };
+
+    // Hỏa Biến: a loan disbursed by TYM in the autumn.
+    let id = open(
+        For::Org(hoa_bien.clone()),
+        officer.id,
+        ask(
+            "credit",
+            "100000000",
+            "Xây thêm một lò nung và mua men màu.",
+            "24",
+        ),
+        ago(80),
+    )
+    .await?;
+    step(id, by_officer.clone(), Step::Refer, refer(tym), ago(78)).await?;
+    step(
+        id,
+        by(tym_staff, tym),
+        Step::Receive,
+        plain.clone(),
+        ago(77),
+    )
+    .await?;
+    step(
+        id,
+        by(tym_staff, tym),
+        Step::Approve,
+        plain.clone(),
+        ago(70),
+    )
+    .await?;
+    step(
+        id,
+        by(tym_staff, tym),
+        Step::Complete,
+        StepInput {
+            amount_vnd: Some(100_000_000),
+            done_on: Some((ago(60) + chrono::Duration::hours(7)).date_naive()),
+            ..StepInput::default()
+        },
+        ago(60),
+    )
+    .await?;
+    // …and now asks the bank for more: flagged to the officer and to the bank.
+    let id = open(
+        For::Org(hoa_bien),
+        officer.id,
+        ask("credit", "80000000", "Vốn lưu động cho đơn hàng Tết.", "12"),
+        ago(3),
+    )
+    .await?;
+    step(id, by_officer.clone(), Step::Refer, refer(bank), ago(2)).await?;
+    // Men Lam: a loan waiting for the bank's decision…
+    let id = open(
+        For::Org(menlam.clone()),
+        leader.id,
+        ask(
+            "credit",
+            "200000000",
+            "Mua lò nung gas mới, tiết kiệm nhiên liệu.",
+            "36",
+        ),
+        ago(12),
+    )
+    .await?;
+    step(id, by_officer.clone(), Step::Refer, refer(bank), ago(10)).await?;
+    step(
+        id,
+        by(bank_staff, bank),
+        Step::Receive,
+        plain.clone(),
+        ago(9),
+    )
+    .await?;
+    // …and a trademark request waiting for the officer.
+    open(
+        For::Org(menlam),
+        leader.id,
+        ask(
+            "brand",
+            "",
+            "Đăng ký nhãn hiệu “Men Lam” cho dòng gốm men rạn.",
+            "",
+        ),
+        ago(1),
+    )
+    .await?;
+    // A household business that asked by phone, opened by the officer.
+    let household = cases::create_applicant(
+        conn(),
+        &NewApplicant {
+            kind: ApplicantKind::Household,
+            name: "Hộ kinh doanh gốm Phạm Thị Thu".into(),
+            user_id: None,
+            phone: ketnoi_domain::contact::Phone::parse("0912000111")
+                .ok()
+                .map(|p| p.as_str().to_owned()),
+            commune_code: Some("00577".into()),
+            registered_by: Some(officer.id),
+        },
+    )
+    .await?;
+    if let Some(a) = cases::applicant(conn(), household).await? {
+        open(
+            For::Other(a),
+            officer.id,
+            ask("credit", "30000000", "Mua bàn xoay và men.", "12"),
+            ago(2),
+        )
+        .await?;
+    }
+    // A group of painters that became a THT with the Alliance's help: counted once in the
+    // plan's "founded with support".
+    let founders = cases::create_applicant(
+        conn(),
+        &NewApplicant {
+            kind: ApplicantKind::Founder,
+            name: "Nhóm vẽ gốm Hoa Bưởi".into(),
+            user_id: None,
+            phone: None,
+            commune_code: Some("00577".into()),
+            registered_by: Some(officer.id),
+        },
+    )
+    .await?;
+    if let Some(a) = cases::applicant(conn(), founders).await? {
+        let id = open(
+            For::Other(a),
+            officer.id,
+            ask(
+                "founding",
+                "",
+                "Thành lập tổ hợp tác vẽ gốm của 9 chị em.",
+                "",
+            ),
+            ago(150),
+        )
+        .await?;
+        step(
+            id,
+            by_officer.clone(),
+            Step::Refer,
+            refer(alliance),
+            ago(148),
+        )
+        .await?;
+        let alliance_desk = by(alliance_staff, alliance);
+        step(
+            id,
+            alliance_desk.clone(),
+            Step::Receive,
+            plain.clone(),
+            ago(147),
+        )
+        .await?;
+        step(
+            id,
+            alliance_desk.clone(),
+            Step::Approve,
+            plain.clone(),
+            ago(140),
+        )
+        .await?;
+        step(
+            id,
+            alliance_desk,
+            Step::Complete,
+            StepInput {
+                done_on: Some((ago(120) + chrono::Duration::hours(7)).date_naive()),
+                founded_org_id: Some(hoa_buoi.id),
+                note: Some("Đã đăng ký THT tại UBND xã.".into()),
+                ..StepInput::default()
+            },
+            ago(120),
         )
         .await?;
     }

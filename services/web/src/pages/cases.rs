@@ -369,6 +369,8 @@ struct CasePage {
     applicant: String,
     applicant_link: String,
     applicant_kind: String,
+    /// A household's or founder's phone, for her officers and the partner.
+    applicant_phone: String,
     commune: String,
     partner: String,
     amount: String,
@@ -489,7 +491,7 @@ async fn case_page(
             },
         });
     }
-    let (applicant_link, applicant_kind) = match case.applicant {
+    let (applicant_link, applicant_kind, applicant_phone) = match case.applicant {
         Applicant::Org(id) => (
             names
                 .orgs
@@ -497,14 +499,22 @@ async fn case_page(
                 .map(|o| format!("/orgs/{}", o.1))
                 .unwrap_or_default(),
             String::new(),
-        ),
-        Applicant::Other(id) => (
             String::new(),
-            store::applicant(state.db.conn(), id)
-                .await?
-                .map(|a| t.get(&format!("case-applicant-{}", a.kind.as_str())))
-                .unwrap_or_default(),
         ),
+        Applicant::Other(id) => {
+            let a = store::applicant(state.db.conn(), id).await?;
+            (
+                String::new(),
+                a.as_ref()
+                    .map(|a| t.get(&format!("case-applicant-{}", a.kind.as_str())))
+                    .unwrap_or_default(),
+                // Those who must call her back: her officers and the partner handling it.
+                a.and_then(|a| a.phone)
+                    .filter(|_| actor != Actor::Applicant)
+                    .map(|p| ketnoi_domain::contact::national(&p))
+                    .unwrap_or_default(),
+            )
+        }
     };
     let l = line(ctx, case, &names);
     render_status(
@@ -518,6 +528,7 @@ async fn case_page(
             applicant: l.applicant,
             applicant_link,
             applicant_kind,
+            applicant_phone,
             commune: l.commune,
             partner: l.partner,
             amount: l.amount,
