@@ -299,7 +299,7 @@ async fn an_officer_sees_credit_by_partner_and_ward_and_the_same_in_xlsx(app: Te
     ] {
         assert_eq!(text(&page.body, id), value, "{id}");
     }
-    let xlsx_link = format!("href=\"/union/cases/figures.xlsx?year={year}&amp;quarter=\"");
+    let xlsx_link = format!("href=\"/union/cases/figures.xlsx?year={year}\"");
     assert!(page.body.contains(&xlsx_link), "{xlsx_link}");
     // This quarter holds them all; a year before the cases, nothing.
     let q = c
@@ -351,6 +351,11 @@ async fn an_officer_sees_credit_by_partner_and_ward_and_the_same_in_xlsx(app: Te
         numbers(&totals[1][2..8]),
         [3, 2, 1, 1, 200_000_000, 40_000_000]
     );
+
+    let mut quarter_book = workbook(&c, &format!("?year={year}&quarter={quarter}")).await;
+    let totals = rows(&mut quarter_book, "Tổng hợp");
+    assert_eq!(label(&totals[1][1]), format!("Quý {quarter}/{year}"));
+    assert_eq!(numbers(&totals[1][2..3]), [3]);
 
     // The plan's JSON carries the period's credit figures too.
     let api = c
@@ -496,13 +501,11 @@ async fn a_cooperative_founded_through_cases_counts_once_toward_the_plan(app: Te
         "2026–2030"
     };
     let target = if year <= 2025 { "6" } else { "15" };
-    assert!(
-        page.body
-            .contains(&format!("{phase}, tính đến hết kỳ: <strong data-testid=\"founded-phase-count\">1</strong> / {target}")),
-        "{}",
-        page.body
+    let against_target = format!(
+        "{phase}, tính đến hết kỳ: <strong data-testid=\"founded-phase-count\">1</strong> / {target}"
     );
-    let mut book = workbook(&c, "").await;
+    assert!(page.body.contains(&against_target), "{}", page.body);
+    let mut book = workbook(c, "").await;
     let totals = rows(&mut book, "Tổng hợp");
     assert_eq!(numbers(&totals[1][8..11]), [1, 0, 1]);
     assert_eq!(label(&totals[1][11]), target);

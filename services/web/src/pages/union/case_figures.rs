@@ -84,15 +84,12 @@ impl Span {
         }
     }
 
+    /// The query string of this span (the workbook's link).
     fn query(self) -> String {
-        serde_urlencoded::to_string([
-            ("year", self.year.to_string()),
-            (
-                "quarter",
-                self.quarter.map(|q| q.to_string()).unwrap_or_default(),
-            ),
-        ])
-        .unwrap_or_default()
+        match self.quarter {
+            Some(q) => format!("year={}&quarter={q}", self.year),
+            None => format!("year={}", self.year),
+        }
     }
 }
 
