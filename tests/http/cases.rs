@@ -17,6 +17,7 @@ on_both_backends!(
     a_second_credit_referral_is_flagged_to_both_sides_without_details,
     nobody_but_the_applicant_her_officers_and_the_partner_sees_a_case,
     a_household_business_asks_for_herself_and_an_officer_opens_one_for_a_founder,
+    an_administrator_keeps_partners_and_their_staff,
 );
 
 /// Bát Tràng and Hoàn Kiếm.
@@ -491,4 +492,81 @@ async fn a_household_business_asks_for_herself_and_an_officer_opens_one_for_a_fo
         )
         .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
+}
+
+async fn an_administrator_keeps_partners_and_their_staff(app: TestApp) {
+    let admin = app
+        .user("admin@example.com", PlatformRole::Admin, None)
+        .await;
+    let admin = app.client_as(&admin).await;
+    let bad = admin
+        .submit(
+            "/admin/partners",
+            "/admin/partners",
+            &[
+                ("name", "Quỹ Hỗ trợ phụ nữ"),
+                ("kind", "fund"),
+                ("email", "không-phải-thư"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("data-testid=\"error-email\""));
+    assert!(bad.body.contains("Quỹ Hỗ trợ phụ nữ"), "her input is kept");
+    let ok = admin
+        .submit(
+            "/admin/partners",
+            "/admin/partners",
+            &[
+                ("name", "Quỹ Hỗ trợ phụ nữ"),
+                ("kind", "fund"),
+                ("phone", "024 3825 1234"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let twice = admin
+        .submit(
+            "/admin/partners",
+            "/admin/partners",
+            &[("name", "Quỹ Hỗ trợ phụ nữ"), ("kind", "fund")],
+        )
+        .await;
+    assert_eq!(twice.status, 422, "the same name twice: {}", twice.body);
+    let id = cases::partners(app.db.conn()).await.unwrap()[0].id;
+    let staff = app.user("0987000111", PlatformRole::User, None).await;
+    let unknown = admin
+        .submit(
+            "/admin/partners",
+            &format!("/admin/partners/{id}/staff"),
+            &[("login", "0987000999")],
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("data-testid=\"error-login\""));
+    let added = admin
+        .submit(
+            "/admin/partners",
+            &format!("/admin/partners/{id}/staff"),
+            &[("login", "0987 000 111")],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let her = app.client_as(&staff).await;
+    let desk = her.get("/partner").await;
+    assert_eq!(desk.status, 200);
+    assert!(desk.body.contains("Quỹ Hỗ trợ phụ nữ"));
+    assert!(
+        desk.body.contains("data-testid=\"partner-link\""),
+        "the header leads her there"
+    );
+    let removed = admin
+        .submit(
+            "/admin/partners",
+            &format!("/admin/partners/{id}/staff/{}/remove", staff.id),
+            &[],
+        )
+        .await;
+    assert_eq!(removed.status, 303);
+    assert_eq!(her.get("/partner").await.status, 403);
 }

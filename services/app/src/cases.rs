@@ -206,7 +206,7 @@ pub async fn who_for(db: &Db, user: &User, case: &Case) -> Result<Option<Who>> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum For {
     /// A cooperative (HTX, THT), by its leader or by an officer within her scope.
-    Org(Org),
+    Org(Box<Org>),
     /// A household business or a woman starting one: an applicant record, registered by
     /// herself (`user_id`) or by an officer.
     Other(cases::OtherApplicant),

@@ -491,6 +491,18 @@ pub async fn partner(conn: Conn<'_>, id: i64) -> Result<Option<Partner>> {
     row.map(TryInto::try_into).transpose()
 }
 
+/// Ends `user_id`'s work for `partner_id`; whether she was staff.
+pub async fn remove_staff(conn: Conn<'_>, partner_id: i64, user_id: i64) -> Result<bool> {
+    let n = on!(conn, e => sqlx::query(
+        "DELETE FROM partner_staff WHERE partner_id = $1 AND user_id = $2")
+        .bind(partner_id)
+        .bind(user_id)
+        .execute(e)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
 /// A partner's staff: user id and name.
 pub async fn staff(conn: Conn<'_>, partner_id: i64) -> Result<Vec<(i64, String)>> {
     Ok(on!(conn, e => sqlx::query_as(

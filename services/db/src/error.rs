@@ -30,6 +30,7 @@ const UNIQUE_INDEXES: &[(&str, &str)] = &[
     ("users_phone_key", "users.phone"),
     ("organisations_slug_key", "organisations.slug"),
     ("organisations_external_id_key", "organisations.external_id"),
+    ("partners_slug_key", "partners.slug"),
     (
         "memberships_pkey",
         "memberships.user_id, memberships.org_id",

@@ -625,7 +625,7 @@ async fn seed_cases(db: &Db) -> anyhow::Result<()> {
 
     // Hỏa Biến: a loan disbursed by TYM in the autumn.
     let id = open(
-        For::Org(hoa_bien.clone()),
+        For::Org(Box::new(hoa_bien.clone())),
         officer.id,
         ask(
             "credit",
@@ -667,7 +667,7 @@ async fn seed_cases(db: &Db) -> anyhow::Result<()> {
     .await?;
     // …and now asks the bank for more: flagged to the officer and to the bank.
     let id = open(
-        For::Org(hoa_bien),
+        For::Org(Box::new(hoa_bien)),
         officer.id,
         ask("credit", "80000000", "Vốn lưu động cho đơn hàng Tết.", "12"),
         ago(3),
@@ -676,7 +676,7 @@ async fn seed_cases(db: &Db) -> anyhow::Result<()> {
     step(id, by_officer.clone(), Step::Refer, refer(bank), ago(2)).await?;
     // Men Lam: a loan waiting for the bank's decision…
     let id = open(
-        For::Org(menlam.clone()),
+        For::Org(Box::new(menlam.clone())),
         leader.id,
         ask(
             "credit",
@@ -698,7 +698,7 @@ async fn seed_cases(db: &Db) -> anyhow::Result<()> {
     .await?;
     // …and a trademark request waiting for the officer.
     open(
-        For::Org(menlam),
+        For::Org(Box::new(menlam)),
         leader.id,
         ask(
             "brand",

@@ -132,6 +132,19 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     }
 }
 
+/// The `{user_id}` of a path that also has an `{id}`; anything else is a 404.
+#[derive(Debug, Clone, Copy)]
+pub struct PathUserId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathUserId {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        path_number(parts, state, |k| k == "user_id")
+            .await
+            .map(PathUserId)
+    }
+}
+
 /// A message's number (`{seq}`) in the path; anything else is a 404.
 #[derive(Debug, Clone, Copy)]
 pub struct PathSeq(pub i64);

@@ -274,6 +274,7 @@ route_map! {
     get "/admin/partners" => pages::cases::list_partners, Admin;
     post "/admin/partners" => pages::cases::create_partner, Admin;
     post "/admin/partners/{id}/staff" => pages::cases::add_staff, Admin;
+    post "/admin/partners/{id}/staff/{user_id}/remove" => pages::cases::remove_staff, Admin;
     get "/admin/plan" => pages::plan::edit_register, Admin;
     post "/admin/plan/{slug}" => pages::plan::correct_indicator, Admin;
     post "/admin/users/{user_id}/role" => pages::admin::update_role, Admin;

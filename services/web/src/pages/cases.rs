@@ -111,7 +111,7 @@ fn line(ctx: &Ctx, c: &Case, names: &Names) -> CaseLine {
         amount: c.amount_vnd.map(|a| Vnd(a).to_string()).unwrap_or_default(),
         due: c
             .due_at
-            .map(|d| ketnoi_domain::time::format_hanoi_date(d))
+            .map(ketnoi_domain::time::format_hanoi_date)
             .unwrap_or_default(),
         late: c.due_at.is_some_and(|d| d < now),
     }
@@ -313,7 +313,7 @@ pub async fn ask(
                             Msg::new("err-invalid-choice"),
                         ))
                     })?;
-                For::Org(org)
+                For::Org(Box::new(org))
             }
         };
         Ok::<_, AppError>(
@@ -878,7 +878,7 @@ pub async fn open_for(
                     .await?
                     .filter(|o| o.kind.is_cooperative() && crate::policy::covers(&scope, o))
                     .ok_or_else(choice_error)?;
-                For::Org(org)
+                For::Org(Box::new(org))
             }
         };
         Ok::<_, AppError>(
@@ -950,12 +950,14 @@ pub struct StaffForm {
     pub login: String,
 }
 
+/// A partner, its kind in words and its staff (user id, name).
+type PartnerLine = (Partner, String, Vec<(i64, String)>);
+
 #[derive(Template)]
 #[template(path = "cases/partners.html")]
 struct PartnersPage {
     layout: Layout,
-    /// `(partner, kind label, staff names)`.
-    partners: Vec<(Partner, String, Vec<String>)>,
+    partners: Vec<PartnerLine>,
     kinds: Vec<(&'static str, String)>,
     form: PartnerForm,
     errors: FieldErrors,
@@ -974,11 +976,7 @@ async fn partners_page(
     let t = ctx.tr();
     let mut partners = Vec::new();
     for p in store::partners(state.db.conn()).await? {
-        let staff = store::staff(state.db.conn(), p.id)
-            .await?
-            .into_iter()
-            .map(|s| s.1)
-            .collect();
+        let staff = store::staff(state.db.conn(), p.id).await?;
         let kind = t.get(&format!("partner-kind-{}", p.kind.as_str()));
         partners.push((p, kind, staff));
     }
@@ -1021,14 +1019,23 @@ fn check_partner(f: &PartnerForm) -> Result<store::NewPartner, FieldErrors> {
         "kind",
         PartnerKind::parse(f.kind.trim()).ok_or(Msg::new("err-invalid-choice")),
     );
+    // An office's number: landlines too (`024 3825 1234`), kept as typed.
     let phone = match f.phone.trim() {
         "" => None,
-        raw => e.check(
-            "phone",
-            ketnoi_domain::contact::Phone::parse(raw)
-                .map(|p| p.as_str().to_owned())
-                .map_err(|_| Msg::new("err-phone-invalid")),
-        ),
+        raw => {
+            let digits = raw.chars().filter(char::is_ascii_digit).count();
+            let plain = raw
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +().-".contains(c));
+            e.check(
+                "phone",
+                if plain && (8..=15).contains(&digits) {
+                    Ok(raw.split_whitespace().collect::<Vec<_>>().join(" "))
+                } else {
+                    Err(Msg::new("partner-err-phone"))
+                },
+            )
+        }
     };
     let email = match f.email.trim() {
         "" => None,
@@ -1130,4 +1137,20 @@ pub async fn add_staff(
             .await
         }
     }
+}
+
+/// `POST /admin/partners/{id}/staff/{user_id}/remove`: she no longer works for the partner
+/// (her account stays; the partner's cases are no longer hers to see).
+pub async fn remove_staff(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PathId(id): PathId,
+    crate::extract::PathUserId(user_id): crate::extract::PathUserId,
+    Form(form): Form<super::CsrfForm>,
+) -> Result<Response, AppError> {
+    ctx.require_csrf(&state, &form.csrf)?;
+    if !store::remove_staff(state.db.conn(), id, user_id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other("/admin/partners"))
 }
