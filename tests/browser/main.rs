@@ -195,6 +195,7 @@ on_both_backends!(
     a_report_is_filed_returned_corrected_accepted_and_the_city_dashboard_moves,
     a_buyer_meets_a_cooperative_at_a_b2b_session_and_is_checked_in_without_javascript,
     a_leader_asks_for_credit_from_her_phone_and_follows_it_to_disbursement,
+    the_support_case_pages_pass_axe_and_their_targets_fit_a_finger,
 );
 
 /// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
@@ -2150,4 +2151,112 @@ async fn a_leader_asks_for_credit_from_her_phone_and_follows_it_to_disbursement(
     );
     her.close().await;
     desk.close().await;
+}
+
+/// The support-case pages of each person who uses them, on a phone: the leader's requests,
+/// the officer's queue and a case with its referral form, the partner's desk and case.
+async fn the_support_case_pages_pass_axe_and_their_targets_fit_a_finger(app: TestApp) {
+    use ketnoi_domain::role::MemberRole;
+    let org = app.cooperative("htx-lua-que", "00577").await;
+    let leader = app.user("lan@example.com", PlatformRole::User, None).await;
+    app.member(&org, &leader, MemberRole::Owner).await;
+    let officer = app
+        .user(
+            "canbo@example.com",
+            PlatformRole::UnionOfficer,
+            Some("00577"),
+        )
+        .await;
+    let staff = app
+        .user("nhcsxh@example.com", PlatformRole::User, None)
+        .await;
+    let bank = ketnoi_db::cases::create_partner(
+        app.db.conn(),
+        &ketnoi_db::cases::NewPartner {
+            slug: "nhcsxh".into(),
+            name: "Ngân hàng Chính sách xã hội".into(),
+            kind: ketnoi_domain::cases::PartnerKind::Bank,
+            phone: None,
+            email: None,
+        },
+    )
+    .await
+    .unwrap();
+    ketnoi_db::cases::add_staff(app.db.conn(), bank, staff.id)
+        .await
+        .unwrap();
+    let request = ketnoi_app::cases::Request {
+        kind: "credit".into(),
+        amount: "50000000".into(),
+        purpose: "Mua máy sấy".into(),
+        term_months: "12".into(),
+    };
+    let open = |at| {
+        let (org, request) = (org.clone(), request.clone());
+        let db = app.db.clone();
+        async move {
+            ketnoi_app::cases::open(
+                &db,
+                &ketnoi_app::cases::For::Org(Box::new(org)),
+                leader.id,
+                &request,
+                at,
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let waiting = open(chrono::Utc::now()).await;
+    let referred = open(chrono::Utc::now()).await;
+    ketnoi_app::cases::take_step(
+        &app.db,
+        referred,
+        &ketnoi_app::cases::Who::Officer {
+            user_id: officer.id,
+            scope: ketnoi_domain::role::Scope::City,
+        },
+        ketnoi_domain::cases::Step::Refer,
+        &ketnoi_app::cases::StepInput {
+            partner_id: Some(bank),
+            ..Default::default()
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let Some(b) = Browser::open(&app).await else {
+        return;
+    };
+    let mut problems = Vec::new();
+    for (login, pages) in [
+        (
+            "lan@example.com",
+            vec!["/support".to_owned(), format!("/cases/{referred}")],
+        ),
+        (
+            "canbo@example.com",
+            vec!["/union/cases".to_owned(), format!("/cases/{waiting}")],
+        ),
+        (
+            "nhcsxh@example.com",
+            vec!["/partner".to_owned(), format!("/cases/{referred}")],
+        ),
+    ] {
+        b.sign_in(login).await;
+        for page in &pages {
+            b.goto(page).await;
+            for v in axe_violations(&b, &axe).await {
+                problems.push(format!("{login} {page}: {v}"));
+            }
+            for t in small_targets(&b).await {
+                problems.push(format!("{login} {page}: small target {t}"));
+            }
+        }
+        b.sign_out().await;
+    }
+    b.close().await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
