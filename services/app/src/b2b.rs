@@ -117,7 +117,7 @@ pub async fn publish(db: &Db, event: &Event, public_url: &str) -> Result<bool> {
         let Some(user) = ketnoi_db::users::find(tx.conn(), p.user_id).await? else {
             continue;
         };
-        let Some(recipient) = user.email.clone().or(user.phone.clone()) else {
+        let Some(recipient) = user.contact().map(str::to_owned) else {
             continue;
         };
         let locale = user.locale;

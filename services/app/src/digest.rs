@@ -1,8 +1,9 @@
-//! E-mail digests of unread messages. The worker calls [`enqueue_due`] every minute: each
-//! person with messages left unread for `delay` (and in no earlier digest) gets one e-mail,
-//! in her language, listing those conversations with a link to each. The e-mail goes into
-//! the outbox in the same transaction that records what it mentioned, so a digest is neither
-//! lost nor sent twice; the outbox delivers it with retries.
+//! Digests of unread messages. The worker calls [`enqueue_due`] every minute: each person
+//! with messages left unread for `delay` (and in no earlier digest) gets one message, in her
+//! language, listing those conversations with a link to each: by e-mail, or on the phone
+//! channel for an account made with a phone (its SMS is the subject and the first link).
+//! The message goes into the outbox in the same transaction that records what it mentioned,
+//! so a digest is neither lost nor sent twice; the outbox delivers it with retries.
 
 use crate::i18n;
 use ketnoi_db::digests::{self, Unread};
@@ -34,7 +35,7 @@ pub async fn enqueue_due(db: &Db, public_url: &str, delay: std::time::Duration) 
             tx.conn(),
             &NewMessage {
                 kind: "digest",
-                recipient: &first.email,
+                recipient: &first.contact,
                 locale: locale.code(),
                 subject: &subject,
                 body: &body,

@@ -128,7 +128,7 @@ async fn notify(
     let Some(user) = ketnoi_db::users::find(tx.conn(), reg.user_id).await? else {
         return Ok(());
     };
-    let Some(recipient) = user.email.clone().or(user.phone.clone()) else {
+    let Some(recipient) = user.contact().map(str::to_owned) else {
         return Ok(());
     };
     let locale = user.locale;

@@ -1,6 +1,7 @@
-//! Order e-mails: who hears of an order's steps, and what they read, in each recipient's own
-//! language. They are composed here and written to the outbox in the transaction of the step
-//! (see [`crate::orders`]).
+//! Order notices: who hears of an order's steps, and what they read, in each recipient's own
+//! language, by e-mail or, for an account made with a phone, on the phone channel (the
+//! store's one rule, `users::User::contact`). They are composed here and written to the
+//! outbox in the transaction of the step (see [`crate::orders`]).
 
 use crate::error::Error;
 use crate::i18n;
@@ -28,14 +29,14 @@ pub struct Recipients {
 
 fn contacts(rows: Vec<(String, String)>) -> Vec<(String, Locale)> {
     rows.into_iter()
-        .map(|(email, l)| (email, Locale::from_code(&l).unwrap_or_default()))
+        .map(|(to, l)| (to, Locale::from_code(&l).unwrap_or_default()))
         .collect()
 }
 
 pub async fn recipients(db: &Db, org_id: i64, buyer_id: i64) -> Result<Recipients, Error> {
     let buyer = ketnoi_db::users::find(db.conn(), buyer_id)
         .await?
-        .and_then(|u| u.email.map(|e| (e, u.locale)))
+        .and_then(|u| u.contact().map(|c| (c.to_owned(), u.locale)))
         .into_iter()
         .collect();
     let sellers = contacts(ketnoi_db::orgs::manager_contacts(db.conn(), org_id).await?);
@@ -84,14 +85,14 @@ fn stand_in_notice(
 }
 
 fn notice(public_url: &str, to: &(String, Locale), order: &Order, key: &'static str) -> Notice {
-    let (email, locale) = to;
+    let (recipient, locale) = to;
     let args = vec![
         ("code", order.code()),
         ("total", Vnd(order.total).to_string()),
         ("url", format!("{public_url}/orders/{}", order.id)),
     ];
     Notice {
-        recipient: email.clone(),
+        recipient: recipient.clone(),
         locale: locale.code().to_owned(),
         subject: i18n::t_args(*locale, &format!("{key}-subject"), &args),
         body: i18n::t_args(*locale, &format!("{key}-body"), &args),

@@ -700,8 +700,8 @@ pub async fn credit_by_partner(
 // Notices (issue 19): who is told of each step and of late cases, and the marks that make
 // each notice go out once (`ketnoi_app::case_notices`).
 
-/// Someone to tell: her e-mail address, or her phone for an account made with a phone (as
-/// plan reminders pick it), and her language.
+/// Someone to tell: where the product writes to her (`contact!`: her e-mail address, else
+/// the phone her account was made with), and her language.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Contact {
     /// `None`: an applicant without an account, known by the phone she gave.
@@ -780,18 +780,18 @@ pub async fn applicant_name(conn: Conn<'_>, applicant: Applicant) -> Result<Opti
 /// account, or without one the phone she gave (as written; `user_id` is `None` then).
 pub async fn applicant_contacts(conn: Conn<'_>, applicant: Applicant) -> Result<Vec<Contact>> {
     Ok(match applicant {
-        Applicant::Org(id) => on!(conn, e => sqlx::query_as(
-            "SELECT u.id AS user_id, COALESCE(u.email, u.phone) AS contact, u.locale \
+        Applicant::Org(id) => on!(conn, e => sqlx::query_as(concat!(
+            "SELECT u.id AS user_id, ", contact!("u"), " AS contact, u.locale \
              FROM memberships m JOIN users u ON u.id = m.user_id \
-             WHERE m.org_id = $1 AND m.role IN ('owner', 'manager') ORDER BY u.id")
+             WHERE m.org_id = $1 AND m.role IN ('owner', 'manager') ORDER BY u.id"))
             .bind(id)
             .fetch_all(e)
             .await)?,
-        Applicant::Other(id) => on!(conn, e => sqlx::query_as(
-            "SELECT u.id AS user_id, COALESCE(u.email, u.phone, a.phone) AS contact, \
+        Applicant::Other(id) => on!(conn, e => sqlx::query_as(concat!(
+            "SELECT u.id AS user_id, COALESCE(", contact!("u"), ", a.phone) AS contact, \
                COALESCE(u.locale, 'vi') AS locale \
              FROM applicants a LEFT JOIN users u ON u.id = a.user_id \
-             WHERE a.id = $1 AND COALESCE(u.email, u.phone, a.phone) IS NOT NULL")
+             WHERE a.id = $1 AND COALESCE(", contact!("u"), ", a.phone) IS NOT NULL"))
             .bind(id)
             .fetch_all(e)
             .await)?,
@@ -800,9 +800,9 @@ pub async fn applicant_contacts(conn: Conn<'_>, applicant: Applicant) -> Result<
 
 /// The staff of a partner.
 pub async fn staff_contacts(conn: Conn<'_>, partner_id: i64) -> Result<Vec<Contact>> {
-    Ok(on!(conn, e => sqlx::query_as(
-        "SELECT u.id AS user_id, COALESCE(u.email, u.phone) AS contact, u.locale \
-         FROM partner_staff s JOIN users u ON u.id = s.user_id WHERE s.partner_id = $1 ORDER BY u.id")
+    Ok(on!(conn, e => sqlx::query_as(concat!(
+        "SELECT u.id AS user_id, ", contact!("u"), " AS contact, u.locale \
+         FROM partner_staff s JOIN users u ON u.id = s.user_id WHERE s.partner_id = $1 ORDER BY u.id"))
         .bind(partner_id)
         .fetch_all(e)
         .await)?)
@@ -818,11 +818,11 @@ pub async fn officer_contacts(conn: Conn<'_>, commune_code: Option<&str>) -> Res
         locale: String,
         city: bool,
     }
-    let rows: Vec<Row> = on!(conn, e => sqlx::query_as(
-        "SELECT id AS user_id, COALESCE(email, phone) AS contact, locale, \
+    let rows: Vec<Row> = on!(conn, e => sqlx::query_as(concat!(
+        "SELECT id AS user_id, ", contact!(), " AS contact, locale, \
            officer_commune_code IS NULL AS city \
          FROM users WHERE platform_role = 'union_officer' \
-           AND (officer_commune_code = $1 OR officer_commune_code IS NULL) ORDER BY id")
+           AND (officer_commune_code = $1 OR officer_commune_code IS NULL) ORDER BY id"))
         .bind(commune_code)
         .fetch_all(e)
         .await)?;
@@ -845,8 +845,8 @@ pub async fn city_officer_contacts(conn: Conn<'_>) -> Result<Vec<Contact>> {
 
 /// One user as someone to tell.
 pub async fn user_contact(conn: Conn<'_>, user_id: i64) -> Result<Option<Contact>> {
-    Ok(on!(conn, e => sqlx::query_as(
-        "SELECT id AS user_id, COALESCE(email, phone) AS contact, locale FROM users WHERE id = $1")
+    Ok(on!(conn, e => sqlx::query_as(concat!(
+        "SELECT id AS user_id, ", contact!(), " AS contact, locale FROM users WHERE id = $1"))
         .bind(user_id)
         .fetch_optional(e)
         .await)?)

@@ -1,5 +1,6 @@
-//! What goes into e-mail digests: messages left unread for a while, that no digest has
-//! mentioned yet, for people who have not turned digests off.
+//! What goes into digests of unread messages: messages left unread for a while, that no
+//! digest has mentioned yet, for people who have not turned digests off. A digest goes where
+//! the product writes to her (`contact!`): her e-mail, else her phone.
 
 use crate::{Conn, Result, on};
 use chrono::{DateTime, Utc};
@@ -8,7 +9,8 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Unread {
     pub user_id: i64,
-    pub email: String,
+    /// Her e-mail, else the phone her account was made with.
+    pub contact: String,
     pub locale: String,
     pub conversation_id: i64,
     /// The conversation's title, listing, cooperative or (direct) the last sender's name.
@@ -21,24 +23,24 @@ pub struct Unread {
 }
 
 /// Conversations with a message that is unread, in no digest yet, and older than `cutoff`
-/// (someone's own messages do not count), for users with an e-mail address who have not
-/// turned digests off; by user. Participants are the member rows and, for inquiries, the
+/// (someone's own messages do not count), for users with an e-mail address or a phone who
+/// have not turned digests off; by user. Participants are the member rows and, for inquiries, the
 /// cooperative's owners and managers.
 pub async fn due(conn: Conn<'_>, cutoff: DateTime<Utc>, limit: i64) -> Result<Vec<Unread>> {
-    Ok(on!(conn, e => sqlx::query_as(
+    Ok(on!(conn, e => sqlx::query_as(concat!(
         "WITH parts AS ( \
            SELECT conversation_id, user_id FROM conversation_members \
            UNION \
            SELECT c.id, m.user_id FROM conversations c \
            JOIN memberships m ON m.org_id = c.org_id AND m.role IN ('owner', 'manager') \
            WHERE c.kind = 'inquiry') \
-         SELECT p.user_id, u.email, u.locale, c.id AS conversation_id, \
+         SELECT p.user_id, ", contact!("u"), " AS contact, u.locale, c.id AS conversation_id, \
            COALESCE(c.title, l.title_vi, o.name, lu.display_name) AS title, \
            c.last_seq - (CASE WHEN COALESCE(cm.last_read_seq, 0) > COALESCE(cm.notified_seq, 0) \
              THEN COALESCE(cm.last_read_seq, 0) ELSE COALESCE(cm.notified_seq, 0) END) AS unread, \
            c.last_seq, lm.body AS last_body, lu.display_name AS last_sender \
          FROM parts p \
-         JOIN users u ON u.id = p.user_id AND u.email IS NOT NULL \
+         JOIN users u ON u.id = p.user_id AND ", contact!("u"), " IS NOT NULL \
          JOIN conversations c ON c.id = p.conversation_id \
          JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq \
          LEFT JOIN users lu ON lu.id = lm.sender_id \
@@ -53,7 +55,7 @@ pub async fn due(conn: Conn<'_>, cutoff: DateTime<Utc>, limit: i64) -> Result<Ve
              AND m.seq > COALESCE(cm.last_read_seq, 0) AND m.seq > COALESCE(cm.notified_seq, 0) \
              AND m.created_at <= $1 AND m.deleted_at IS NULL \
              AND (m.sender_id IS NULL OR m.sender_id <> p.user_id)) \
-         ORDER BY p.user_id, c.last_seq DESC, c.id LIMIT $2")
+         ORDER BY p.user_id, c.last_seq DESC, c.id LIMIT $2"))
         .bind(cutoff)
         .bind(limit)
         .fetch_all(e)

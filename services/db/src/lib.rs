@@ -7,6 +7,21 @@ mod error;
 mod filter;
 mod pool;
 
+/// Where the product writes to a person: her e-mail address, else the phone number her
+/// account was made with (E.164). Every query that picks whom to tell (digests, order
+/// notices, plan reminders, support-case notices, administrators) uses this one rule:
+/// `contact!("u")` is `COALESCE(u.email, u.phone)` for the `users` row aliased `u`, and
+/// `contact!()` the same on an unaliased `users`. [`users::User::contact`] is the same rule
+/// on a user already read.
+macro_rules! contact {
+    () => {
+        "COALESCE(email, phone)"
+    };
+    ($u:literal) => {
+        concat!("COALESCE(", $u, ".email, ", $u, ".phone)")
+    };
+}
+
 pub mod audit;
 pub mod b2b;
 pub mod badges;

@@ -760,13 +760,13 @@ pub async fn set_bank_account(
     Ok(())
 }
 
-/// E-mail addresses and languages of the organisation's owners and managers who have one
-/// (order notices go to them).
+/// Addresses (e-mail, else phone: `contact!`) and languages of the organisation's owners and
+/// managers (order notices go to them).
 pub async fn manager_contacts(conn: Conn<'_>, org_id: i64) -> Result<Vec<(String, String)>> {
-    Ok(on!(conn, e => sqlx::query_as(
-        "SELECT u.email, u.locale FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.org_id = $1 AND m.role IN ('owner', 'manager') AND u.email IS NOT NULL \
-         ORDER BY u.id")
+    Ok(on!(conn, e => sqlx::query_as(concat!(
+        "SELECT ", contact!("u"), ", u.locale FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.org_id = $1 AND m.role IN ('owner', 'manager') AND ", contact!("u"), " IS NOT NULL \
+         ORDER BY u.id"))
         .bind(org_id)
         .fetch_all(e)
         .await)?)
@@ -806,22 +806,23 @@ pub async fn has_managers(conn: Conn<'_>, org_id: i64) -> Result<bool> {
         .await)?)
 }
 
-/// The people who may stand in for an organisation, nearest first: `(user id, e-mail,
-/// language, rank)`, rank 0 its proxies, 1 its ward's or commune's officers, 2 the city's.
+/// The people who may stand in for an organisation, nearest first: `(user id, address
+/// (`contact!`), language, rank)`, rank 0 its proxies, 1 its ward's or commune's officers, 2
+/// the city's.
 async fn stand_in_candidates(
     conn: Conn<'_>,
     org_id: i64,
 ) -> Result<Vec<(i64, Option<String>, String, i64)>> {
-    Ok(on!(conn, e => sqlx::query_as(
-        "SELECT id, email, locale, rank FROM ( \
-           SELECT u.id, u.email, u.locale, CAST(0 AS BIGINT) AS rank FROM proxy_grants p \
+    Ok(on!(conn, e => sqlx::query_as(concat!(
+        "SELECT id, contact, locale, rank FROM ( \
+           SELECT u.id, ", contact!("u"), " AS contact, u.locale, CAST(0 AS BIGINT) AS rank FROM proxy_grants p \
              JOIN users u ON u.id = p.officer_id WHERE p.org_id = $1 \
            UNION ALL \
-           SELECT u.id, u.email, u.locale, CAST(CASE WHEN u.officer_commune_code IS NULL THEN 2 ELSE 1 END AS BIGINT) \
+           SELECT u.id, ", contact!("u"), " AS contact, u.locale, CAST(CASE WHEN u.officer_commune_code IS NULL THEN 2 ELSE 1 END AS BIGINT) \
              FROM users u JOIN organisations o ON o.id = $1 \
              WHERE u.platform_role = 'union_officer' \
                AND (u.officer_commune_code = o.commune_code OR u.officer_commune_code IS NULL) \
-         ) s ORDER BY rank, id")
+         ) s ORDER BY rank, id"))
         .bind(org_id)
         .fetch_all(e)
         .await)?)
@@ -835,34 +836,35 @@ fn nearest<T>(rows: Vec<T>, rank: impl Fn(&T) -> i64) -> Vec<T> {
         .collect()
 }
 
-/// Who stands in for an organisation with no one on Ketnoi, by e-mail and language: the
-/// officers it granted proxy rights; without any, the Union's officers of its ward or
-/// commune; without any, the city's officers (of those with an e-mail address). They call
-/// the cooperative about its orders.
+/// Who stands in for an organisation with no one on Ketnoi, by address (e-mail, else phone)
+/// and language: the officers it granted proxy rights; without any, the Union's officers of
+/// its ward or commune; without any, the city's officers. They call the cooperative about its
+/// orders.
 pub async fn stand_in_contacts(conn: Conn<'_>, org_id: i64) -> Result<Vec<(String, String)>> {
     let rows = stand_in_candidates(conn, org_id)
         .await?
         .into_iter()
-        .filter_map(|(_, email, locale, rank)| Some((email?, locale, rank)))
+        .filter_map(|(_, contact, locale, rank)| Some((contact?, locale, rank)))
         .collect();
     Ok(nearest(rows, |r| r.2)
         .into_iter()
-        .map(|(email, locale, _)| (email, locale))
+        .map(|(contact, locale, _)| (contact, locale))
         .collect())
 }
 
-/// The same people as [`stand_in_contacts`] by account (also those reached by phone only):
-/// they join the conversations buyers open with an organisation nobody manages.
+/// The same people as [`stand_in_contacts`] by account: they join the conversations buyers
+/// open with an organisation nobody manages.
 pub async fn stand_in_users(conn: Conn<'_>, org_id: i64) -> Result<Vec<i64>> {
     let rows = stand_in_candidates(conn, org_id).await?;
     Ok(nearest(rows, |r| r.3).into_iter().map(|r| r.0).collect())
 }
 
-/// E-mail addresses and languages of the officers the organisation granted proxy rights.
+/// Addresses (e-mail, else phone) and languages of the officers the organisation granted
+/// proxy rights.
 pub async fn proxy_contacts(conn: Conn<'_>, org_id: i64) -> Result<Vec<(String, String)>> {
-    Ok(on!(conn, e => sqlx::query_as(
-        "SELECT u.email, u.locale FROM proxy_grants p JOIN users u ON u.id = p.officer_id \
-         WHERE p.org_id = $1 AND u.email IS NOT NULL ORDER BY u.id")
+    Ok(on!(conn, e => sqlx::query_as(concat!(
+        "SELECT ", contact!("u"), ", u.locale FROM proxy_grants p JOIN users u ON u.id = p.officer_id \
+         WHERE p.org_id = $1 AND ", contact!("u"), " IS NOT NULL ORDER BY u.id"))
         .bind(org_id)
         .fetch_all(e)
         .await)?)

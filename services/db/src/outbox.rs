@@ -195,9 +195,9 @@ pub async fn is_opted_out(conn: Conn<'_>, phone: &str) -> Result<bool> {
 /// The platform administrators' addresses (e-mail, else phone) and languages: who is told
 /// when a message could not be delivered.
 pub async fn administrators(conn: Conn<'_>) -> Result<Vec<(String, String)>> {
-    Ok(on!(conn, e => sqlx::query_as(
-        "SELECT COALESCE(email, phone), locale FROM users \
-         WHERE platform_role = 'admin' AND COALESCE(email, phone) IS NOT NULL ORDER BY id")
+    Ok(on!(conn, e => sqlx::query_as(concat!(
+        "SELECT ", contact!(), ", locale FROM users \
+         WHERE platform_role = 'admin' AND ", contact!(), " IS NOT NULL ORDER BY id"))
         .fetch_all(e)
         .await)?)
 }

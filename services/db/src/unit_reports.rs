@@ -271,14 +271,14 @@ pub struct Due {
 
 /// Owners and managers of cooperatives whose report for `period` is not yet submitted.
 pub async fn coops_due(conn: Conn<'_>, period: Period) -> Result<Vec<Due>> {
-    Ok(on!(conn, e => sqlx::query_as(
-        "SELECT u.id AS user_id, COALESCE(u.email, u.phone) AS contact, u.locale, o.name AS what, o.slug \
+    Ok(on!(conn, e => sqlx::query_as(concat!(
+        "SELECT u.id AS user_id, ", contact!("u"), " AS contact, u.locale, o.name AS what, o.slug \
          FROM organisations o JOIN memberships m ON m.org_id = o.id AND m.role IN ('owner', 'manager') \
          JOIN users u ON u.id = m.user_id \
-         WHERE o.kind IN ('htx', 'tht') AND COALESCE(u.email, u.phone) IS NOT NULL \
+         WHERE o.kind IN ('htx', 'tht') AND ", contact!("u"), " IS NOT NULL \
            AND NOT EXISTS (SELECT 1 FROM coop_reports r WHERE r.org_id = o.id AND r.period = $1 \
              AND r.state IN ('submitted', 'accepted')) \
-         ORDER BY u.id, o.id")
+         ORDER BY u.id, o.id"))
         .bind(period.to_string())
         .fetch_all(e)
         .await)?)
@@ -286,16 +286,16 @@ pub async fn coops_due(conn: Conn<'_>, period: Period) -> Result<Vec<Due>> {
 
 /// Ward/commune officers whose unit (with cooperatives) has not submitted its report.
 pub async fn officers_due(conn: Conn<'_>, period: Period) -> Result<Vec<Due>> {
-    Ok(on!(conn, e => sqlx::query_as(
-        "SELECT u.id AS user_id, COALESCE(u.email, u.phone) AS contact, u.locale, \
+    Ok(on!(conn, e => sqlx::query_as(concat!(
+        "SELECT u.id AS user_id, ", contact!("u"), " AS contact, u.locale, \
            u.officer_commune_code AS what, CAST(NULL AS TEXT) AS slug \
          FROM users u WHERE u.platform_role = 'union_officer' AND u.officer_commune_code IS NOT NULL \
-           AND COALESCE(u.email, u.phone) IS NOT NULL \
+           AND ", contact!("u"), " IS NOT NULL \
            AND EXISTS (SELECT 1 FROM organisations o WHERE o.commune_code = u.officer_commune_code \
              AND o.kind IN ('htx', 'tht')) \
            AND NOT EXISTS (SELECT 1 FROM unit_reports r WHERE r.commune_code = u.officer_commune_code \
              AND r.period = $1 AND r.state IN ('submitted', 'accepted')) \
-         ORDER BY u.id")
+         ORDER BY u.id"))
         .bind(period.to_string())
         .fetch_all(e)
         .await)?)

@@ -33,6 +33,12 @@ pub struct User {
 }
 
 impl User {
+    /// Where the product writes to her: her e-mail, else her phone (the rule the store's
+    /// queries write as `contact!`).
+    pub fn contact(&self) -> Option<&str> {
+        self.email.as_deref().or(self.phone.as_deref())
+    }
+
     /// The part of the city this person acts for as a Union officer or administrator.
     pub fn scope(&self) -> Option<ketnoi_domain::role::Scope> {
         ketnoi_domain::role::Scope::of(self.role, self.officer_commune_code.as_deref())
