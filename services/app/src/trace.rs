@@ -14,6 +14,7 @@ use ketnoi_domain::epcis::{self, QuantityElement, Step};
 use ketnoi_domain::trace::{DigitalLink, Gtin, ProductKey, TraceCode};
 use sha2::Sha256;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -384,6 +385,179 @@ const SCAN_BATCH: usize = 1_000;
 /// its stamp's count this much later at most (plus the write).
 const SCAN_LINGER: Duration = Duration::from_millis(50);
 
+/// How long a lot's public view is kept in memory before it is read again: writes taken by
+/// other instances (or the command line) show within it; this instance's own writes move
+/// the generation the view is keyed by, so they show at once.
+pub const LOT_VIEW_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How long a lot's stamp counts are kept before they are read again: scans counted by
+/// other instances show within it; this instance's own scans and flags count at once.
+pub const COUNTS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// At most this many stamps' counts are held (five bytes each).
+const MAX_COUNTED_STAMPS: u64 = 20_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct LotKey {
+    generation: u64,
+    gtin: Option<String>,
+    code: Option<String>,
+    lot: String,
+}
+
+/// One lot's stamp counts, by stamp number (`serial_number - 1`).
+#[derive(Debug, Default)]
+pub struct Counts {
+    scans: Vec<std::sync::atomic::AtomicU32>,
+    flagged: Vec<std::sync::atomic::AtomicBool>,
+}
+
+/// The stamp counts of the lots read lately, shared by the trace pages (which read them) and
+/// the [`ScanRecorder`] (which adds each scan and each flag as it queues or stores them).
+#[derive(Debug, Clone)]
+pub struct StampCounts(moka::sync::Cache<i64, Arc<Counts>>);
+
+impl Default for StampCounts {
+    fn default() -> StampCounts {
+        StampCounts(
+            moka::sync::Cache::builder()
+                .max_capacity(MAX_COUNTED_STAMPS)
+                .weigher(|_, c: &Arc<Counts>| {
+                    u32::try_from(c.scans.len().max(1)).unwrap_or(u32::MAX)
+                })
+                .time_to_live(COUNTS_TTL)
+                .build(),
+        )
+    }
+}
+
+impl StampCounts {
+    fn bump(&self, lot_id: i64, serial: &str) {
+        if let (Some(c), Some(n)) = (self.0.get(&lot_id), trace::serial_number(serial))
+            && let Some(s) = usize::try_from(n - 1).ok().and_then(|i| c.scans.get(i))
+        {
+            s.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    fn flag(&self, lot_id: i64, serial: &str) {
+        if let (Some(c), Some(n)) = (self.0.get(&lot_id), trace::serial_number(serial))
+            && let Some(f) = usize::try_from(n - 1).ok().and_then(|i| c.flagged.get(i))
+        {
+            f.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+/// A stamp as its trace page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StampState {
+    pub serial: String,
+    /// Scans before this one.
+    pub scans: i64,
+    pub flagged: bool,
+}
+
+/// The trace pages' read model: each lot's public part (the one statement of
+/// [`trace::public_lot`], without a stamp) and its stamps' counts, kept in memory, so a
+/// scanned stamp's page reads no database. Lot views are keyed by the write generation of
+/// this instance (`PageCache::generation`) and live [`LOT_VIEW_TTL`]; counts live
+/// [`COUNTS_TTL`] and follow this instance's scans as they happen.
+#[derive(Debug, Clone)]
+pub struct TraceModel {
+    lots: moka::sync::Cache<LotKey, Option<Arc<trace::PublicLot>>>,
+    counts: StampCounts,
+}
+
+impl Default for TraceModel {
+    fn default() -> TraceModel {
+        TraceModel {
+            // Unknown links are remembered too (as none), so a flood of made-up links costs
+            // one read each per TTL, in bounded memory.
+            lots: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(LOT_VIEW_TTL)
+                .build(),
+            counts: StampCounts::default(),
+        }
+    }
+}
+
+impl TraceModel {
+    /// The counts, for the [`ScanRecorder`] of the same process.
+    pub fn counts(&self) -> StampCounts {
+        self.counts.clone()
+    }
+
+    /// The lot a link names, with its steps, inputs and badges (no stamp).
+    pub async fn lot(
+        &self,
+        db: &Db,
+        generation: u64,
+        gtin: Option<&str>,
+        code: Option<&str>,
+        lot: &str,
+    ) -> Result<Option<Arc<trace::PublicLot>>> {
+        let key = LotKey {
+            generation,
+            gtin: gtin.map(str::to_owned),
+            code: code.map(str::to_owned),
+            lot: lot.to_owned(),
+        };
+        if let Some(found) = self.lots.get(&key) {
+            return Ok(found);
+        }
+        let found = trace::public_lot(db.conn(), gtin, code, lot, None)
+            .await?
+            .map(Arc::new);
+        self.lots.insert(key, found.clone());
+        Ok(found)
+    }
+
+    /// The stamp `serial` of `lot`, if the lot has it.
+    pub async fn stamp(&self, db: &Db, lot: &Lot, serial: &str) -> Result<Option<StampState>> {
+        let Some(n) = trace::serial_number(serial).filter(|n| *n <= lot.stamps) else {
+            return Ok(None);
+        };
+        let counts = match self.counts.0.get(&lot.id) {
+            Some(c) => c,
+            None => {
+                let size = usize::try_from(lot.stamps).unwrap_or(0);
+                let mut c = Counts {
+                    scans: (0..size).map(|_| Default::default()).collect(),
+                    flagged: (0..size).map(|_| Default::default()).collect(),
+                };
+                for (s, scans, flagged) in trace::scanned_stamps(db.conn(), lot.id).await? {
+                    if let Some(i) =
+                        trace::serial_number(&s).and_then(|n| usize::try_from(n - 1).ok())
+                        && i < size
+                    {
+                        c.scans[i] = u32::try_from(scans).unwrap_or(u32::MAX).into();
+                        c.flagged[i] = flagged.into();
+                    }
+                }
+                let c = Arc::new(c);
+                self.counts.0.insert(lot.id, c.clone());
+                c
+            }
+        };
+        let i = usize::try_from(n - 1).unwrap_or(usize::MAX);
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
+        Ok(Some(StampState {
+            serial: serial.to_owned(),
+            // Stamps made after the counts were read have none yet.
+            scans: c_scans(&counts, i),
+            flagged: counts.flagged.get(i).is_some_and(|f| f.load(relaxed)),
+        }))
+    }
+}
+
+fn c_scans(c: &Counts, i: usize) -> i64 {
+    c.scans.get(i).map_or(0, |s| {
+        i64::from(s.load(std::sync::atomic::Ordering::Relaxed))
+    })
+}
+
 /// Counts stamp scans off the request path: the trace page hands each scan to a queue and
 /// answers at once; one task writes them in batches and flags stamps scanned by more
 /// distinct clients than the threshold within the window. A full queue drops scans (they
@@ -392,6 +566,7 @@ const SCAN_LINGER: Duration = Duration::from_millis(50);
 pub struct ScanRecorder {
     tx: mpsc::Sender<Scan>,
     dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    counts: StampCounts,
 }
 
 /// When a stamp counts as possibly copied.
@@ -415,13 +590,18 @@ impl Default for CopyRule {
 impl ScanRecorder {
     /// Starts the writer on the current runtime (outside one, scans are not counted); it
     /// stops when every recorder is dropped.
-    pub fn spawn(db: Db, rule: CopyRule) -> ScanRecorder {
+    pub fn spawn(db: Db, rule: CopyRule, counts: StampCounts) -> ScanRecorder {
         let (tx, mut rx) = mpsc::channel::<Scan>(SCAN_QUEUE);
         let window = chrono::Duration::from_std(rule.window).unwrap_or(chrono::Duration::hours(1));
         let dropped = std::sync::Arc::default();
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return ScanRecorder { tx, dropped };
+            return ScanRecorder {
+                tx,
+                dropped,
+                counts,
+            };
         };
+        let flags = counts.clone();
         runtime.spawn(async move {
             let mut batch = Vec::with_capacity(SCAN_BATCH);
             while rx.recv_many(&mut batch, SCAN_BATCH).await > 0 {
@@ -439,6 +619,7 @@ impl ScanRecorder {
                 match trace::record_scans(&db, &batch, rule.threshold, window).await {
                     Ok(flagged) => {
                         for (lot, serial) in flagged {
+                            flags.flag(lot, &serial);
                             tracing::info!(lot, serial, "stamp flagged as possibly copied");
                         }
                     }
@@ -447,13 +628,20 @@ impl ScanRecorder {
                 batch.clear();
             }
         });
-        ScanRecorder { tx, dropped }
+        ScanRecorder {
+            tx,
+            dropped,
+            counts,
+        }
     }
 
     /// Queues one scan; never waits. A full queue drops it, and the log says so at the
     /// first drop and every 10,000th after (a flood must not flood the log too).
     pub fn record(&self, scan: Scan) {
-        if self.tx.try_send(scan).is_err() {
+        let (lot, serial) = (scan.lot_id, scan.serial.clone());
+        if self.tx.try_send(scan).is_ok() {
+            self.counts.bump(lot, &serial);
+        } else {
             let n = self
                 .dropped
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -581,6 +581,23 @@ pub async fn stamp(conn: Conn<'_>, lot_id: i64, serial: &str) -> Result<Option<S
         .await)?)
 }
 
+/// The stamps of a lot that were scanned or flagged: serial, scans, flagged. What the trace
+/// pages' read model holds in memory (`ketnoi_app::trace::TraceModel`); the others are at 0.
+pub async fn scanned_stamps(conn: Conn<'_>, lot_id: i64) -> Result<Vec<(String, i64, bool)>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT serial, scans, flagged_at IS NOT NULL FROM stamps \
+         WHERE lot_id = $1 AND (scans > 0 OR flagged_at IS NOT NULL)")
+        .bind(lot_id)
+        .fetch_all(e)
+        .await)?)
+}
+
+/// The number of the stamp whose serial is `s`, if `s` is written as [`serial`] writes it.
+pub fn serial_number(s: &str) -> Option<i64> {
+    let n: i64 = s.parse().ok().filter(|n| *n >= 1)?;
+    (serial(n) == s).then_some(n)
+}
+
 /// A lot's stamps numbered `first..=last`.
 pub async fn stamps(conn: Conn<'_>, lot_id: i64, first: i64, last: i64) -> Result<Vec<Stamp>> {
     Ok(on!(conn, e => sqlx::query_as(

@@ -88,6 +88,12 @@ impl PageCache {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
+    /// The generation: it moves on every write this instance takes, so anything keyed by it
+    /// (the trace pages' read model too) is never older than the last write.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     fn key(&self, ctx: &Ctx) -> Key {
         Key {
             generation: self.generation.load(Ordering::Acquire),

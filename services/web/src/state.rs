@@ -44,6 +44,8 @@ pub struct Inner {
     pub storage: crate::storage::StorageHealth,
     /// Counts stamp scans off the request path.
     pub scans: ketnoi_app::trace::ScanRecorder,
+    /// The trace pages' lots and stamp counts in memory (see `ketnoi_app::trace::TraceModel`).
+    pub trace_model: ketnoi_app::trace::TraceModel,
 }
 
 /// The ways to pay this deployment offers: transfer and cash always, cards when Stripe is
@@ -116,6 +118,7 @@ impl AppState {
                 .inspect_err(|e| tracing::error!(error = %e, "stripe is configured but unusable"))
                 .ok()
         });
+        let trace_model = ketnoi_app::trace::TraceModel::default();
         AppState(Arc::new(Inner {
             payments: Payments {
                 stripe,
@@ -123,7 +126,12 @@ impl AppState {
                 cash: ketnoi_payments::CashOnDelivery,
             },
             hub,
-            scans: ketnoi_app::trace::ScanRecorder::spawn(db.clone(), config.stamp_copy),
+            scans: ketnoi_app::trace::ScanRecorder::spawn(
+                db.clone(),
+                config.stamp_copy,
+                trace_model.counts(),
+            ),
+            trace_model,
             storage: crate::storage::StorageHealth::default(),
             messages_by_user: RateLimiter::keyed(per_minute(config.messages_per_minute)),
             search,

@@ -8,6 +8,7 @@
 
 mod exports;
 mod input;
+mod model;
 mod recall;
 mod scans;
 mod visitor;

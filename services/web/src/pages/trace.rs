@@ -131,26 +131,37 @@ pub async fn resolve(
             }
         });
     };
-    // One statement: the page is read far more than anything else here (each scanned stamp).
-    let found = trace::public_lot(
-        state.db.conn(),
-        gtin,
-        code,
-        lot_code,
-        link.serial.as_deref(),
-    )
-    .await?;
+    // The page is read far more than anything else here (each scanned stamp): from the read
+    // model in memory, which reads the lot in one statement when it does not hold it.
+    let found = state
+        .trace_model
+        .lot(
+            &state.db,
+            state.page_cache.generation(),
+            gtin,
+            code,
+            lot_code,
+        )
+        .await?
+        .ok_or(AppError::NotFound)?;
     let trace::PublicLot {
         lot,
-        stamp,
         events,
         inputs,
         badges,
-    } = found.ok_or(AppError::NotFound)?;
-    if link.serial.is_some() && stamp.is_none() {
-        return Err(AppError::NotFound);
-    }
-    let links = links(public, lot.listing_id, &lot.title_vi, Some(&lot));
+        ..
+    } = &*found;
+    let stamp = match &link.serial {
+        Some(serial) => Some(
+            state
+                .trace_model
+                .stamp(&state.db, lot, serial)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+        None => None,
+    };
+    let links = links(public, lot.listing_id, &lot.title_vi, Some(lot));
     match wanted(&headers, &q) {
         Wanted::Linkset { ld } => return Ok(linkset(&anchor, &links, ld)),
         Wanted::Link(t) => return redirect_to(&links, &t),
@@ -248,7 +259,7 @@ pub async fn resolve(
             check: check_code(state.config.secret_key.expose(), lot.id, &s.serial),
             serial: s.serial,
             scans: s.scans,
-            flagged: s.flagged_at.is_some(),
+            flagged: s.flagged,
         }),
         buy_url: format!("/listings/{}", lot.listing_id),
         portal_url: NATIONAL_PORTAL,
