@@ -24,6 +24,7 @@ mod messaging;
 mod network;
 mod orders;
 mod page_cache;
+mod phone_prefs;
 mod plan;
 mod reports;
 mod scope;

@@ -3,6 +3,7 @@
 
 use crate::{Conn, Result, on};
 use chrono::{DateTime, Duration, Utc};
+use ketnoi_domain::contact::PhoneChannel;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Message {
@@ -183,13 +184,59 @@ pub async fn opt_out(conn: Conn<'_>, phone: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn is_opted_out(conn: Conn<'_>, phone: &str) -> Result<bool> {
-    let n: i64 = on!(conn, e => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM phone_opt_outs WHERE phone = $1")
+/// How messages to `phone` (E.164) reach it: [`PhoneChannel::Off`] when the number is in
+/// `phone_opt_outs`, else the way the account with that phone chose, else (no account, no
+/// choice) Zalo first.
+pub async fn phone_channel(conn: Conn<'_>, phone: &str) -> Result<PhoneChannel> {
+    let (opted_out, chosen): (bool, Option<String>) = on!(conn, e => sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM phone_opt_outs WHERE phone = $1), \
+           (SELECT np.phone_channel FROM users u JOIN notification_prefs np ON np.user_id = u.id \
+            WHERE u.phone = $1)")
         .bind(phone)
         .fetch_one(e)
         .await)?;
-    Ok(n > 0)
+    if opted_out {
+        return Ok(PhoneChannel::Off);
+    }
+    Ok(chosen
+        .as_deref()
+        .and_then(PhoneChannel::parse)
+        .unwrap_or_default())
+}
+
+/// Records how `user_id`'s messages to her phone (E.164) reach her: off puts the number in
+/// `phone_opt_outs` (keeping the way chosen before, for when she turns them on again); a way
+/// takes it out and is kept in `notification_prefs`.
+pub async fn set_phone_channel(
+    db: &crate::Db,
+    user_id: i64,
+    phone: &str,
+    channel: PhoneChannel,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    if channel == PhoneChannel::Off {
+        opt_out(tx.conn(), phone).await?;
+    } else {
+        on!(tx.conn(), e => sqlx::query("DELETE FROM phone_opt_outs WHERE phone = $1")
+            .bind(phone)
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+        on!(tx.conn(), e => sqlx::query(
+            "INSERT INTO notification_prefs (user_id, email_digest, phone_channel, updated_at) \
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id) DO UPDATE SET phone_channel = excluded.phone_channel, \
+             updated_at = excluded.updated_at")
+            .bind(user_id)
+            .bind(true)
+            .bind(channel.as_str())
+            .bind(crate::now())
+            .execute(e)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The platform administrators' addresses (e-mail, else phone) and languages: who is told

@@ -1,4 +1,5 @@
-//! E-mail addresses and Vietnamese mobile numbers, the two ways to identify an account.
+//! E-mail addresses and Vietnamese mobile numbers, the two ways to identify an account, and
+//! how someone chose to be reached on her phone.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -114,6 +115,36 @@ impl Login {
             Login::Email(e) => e.as_str(),
             Login::Phone(p) => p.as_str(),
         }
+    }
+}
+
+/// How the messages the product sends to someone's phone reach her, as she chose on her
+/// account page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PhoneChannel {
+    /// Zalo ZNS, and SMS when Zalo cannot reach her.
+    #[default]
+    Zalo,
+    /// SMS only, never Zalo.
+    Sms,
+    /// No notices by phone. What she asks for herself (a sign-up link, a password reset)
+    /// still comes.
+    Off,
+}
+
+impl PhoneChannel {
+    pub const ALL: [PhoneChannel; 3] = [PhoneChannel::Zalo, PhoneChannel::Sms, PhoneChannel::Off];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhoneChannel::Zalo => "zalo",
+            PhoneChannel::Sms => "sms",
+            PhoneChannel::Off => "off",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PhoneChannel> {
+        PhoneChannel::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 

@@ -1,7 +1,8 @@
 //! The phone form of every message the product sends: which kinds exist ([`PHONE_FORMS`],
-//! checked against the code that queues them by `tests/phone_forms.rs`), the SMS text of a
-//! message (at most [`SMS_MAX_CHARS`] characters, cut on a word boundary, its link kept), and
-//! the pieces a Zalo template's parameters are filled from.
+//! checked against the code that queues them by `tests/phone_forms.rs`), which of them
+//! someone asked for herself ([`ASKED_FOR`], sent even when she turned phone notices off),
+//! the SMS text of a message (at most [`SMS_MAX_CHARS`] characters, cut on a word boundary,
+//! its link kept), and the pieces a Zalo template's parameters are filled from.
 
 use ketnoi_db::outbox::Message;
 
@@ -35,6 +36,15 @@ pub const PHONE_FORMS: &[(&str, SmsForm)] = &[
     ("case_reminder", SmsForm::SubjectAndBody),
     ("delivery_failed", SmsForm::SubjectAndBody),
 ];
+
+/// Kinds a person asked for herself (she signed up, she asked to reset her password): they
+/// reach her phone even when she turned phone notices off. Every other kind is a notice.
+pub const ASKED_FOR: &[&str] = &["signup_confirm", "signup_exists", "password_reset"];
+
+/// Whether she asked for a message of this kind herself (see [`ASKED_FOR`]).
+pub fn asked_for(kind: &str) -> bool {
+    ASKED_FOR.contains(&kind)
+}
 
 /// The kinds [`PHONE_FORMS`] knows.
 pub fn kinds() -> impl Iterator<Item = &'static str> {

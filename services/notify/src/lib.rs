@@ -2,7 +2,9 @@
 //! `SMTP_URL` is set, otherwise a directory of text files ([`Mailbox`], a developer's
 //! mailbox). Messages to phone numbers go to the [`Phone`] channel: Zalo ZNS templates
 //! ([`zns`]) and/or an SMS gateway ([`sms`]), ZNS first and SMS for whoever ZNS cannot reach;
-//! a [`Mailbox`] when neither is configured. A failure a retry may cure is retried with the
+//! a [`Mailbox`] when neither is configured. Each person's choice ([`PhoneChannel`]: Zalo
+//! first, SMS only, or no phone notices) is looked up when her message comes due. A failure a
+//! retry may cure is retried with the
 //! outbox's backoff; one it cannot is given up and reported to the platform administrators.
 //! Only a message's id and kind are logged, never its recipient, text or a provider's token.
 
@@ -14,6 +16,7 @@ pub mod zns;
 use chrono::{DateTime, Utc};
 use ketnoi_db::Db;
 use ketnoi_db::outbox::{self, Message, NewMessage};
+pub use ketnoi_domain::contact::PhoneChannel;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -158,7 +161,8 @@ fn cut_detail(s: &str) -> String {
 }
 
 /// Phone messages through ZNS first and SMS for whoever ZNS cannot reach (not on Zalo, no
-/// template for the kind); either alone when only one is configured.
+/// template for the kind); either alone when only one is configured. Someone who chose SMS
+/// only is never sent a ZNS message.
 pub struct Phone {
     pub zns: Option<zns::Zns>,
     pub sms: Option<sms::Sms>,
@@ -166,20 +170,34 @@ pub struct Phone {
 
 impl Channel for Phone {
     fn send<'a>(&'a self, m: &'a Message) -> SendFuture<'a> {
+        self.send_by(m, PhoneChannel::default())
+    }
+
+    fn send_by<'a>(&'a self, m: &'a Message, way: PhoneChannel) -> SendFuture<'a> {
         Box::pin(async move {
-            let first = match &self.zns {
-                Some(z) => z.send(m).await,
-                None => Err(ChannelError::Unreachable {
+            let first = match (&self.zns, way) {
+                (_, PhoneChannel::Sms) => Err(ChannelError::Unreachable {
+                    provider: "zns",
+                    detail: "the recipient chose SMS only".into(),
+                }),
+                (Some(z), _) => z.send(m).await,
+                (None, _) => Err(ChannelError::Unreachable {
                     provider: "zns",
                     detail: "not configured".into(),
                 }),
             };
             match (first, &self.sms) {
                 (Err(ChannelError::Unreachable { .. }), Some(s)) => {
-                    if self.zns.is_some() {
+                    if self.zns.is_some() && way != PhoneChannel::Sms {
                         tracing::info!(id = m.id, kind = %m.kind, "not reachable by ZNS; sending by SMS");
                     }
                     s.send(m).await
+                }
+                (Err(ChannelError::Unreachable { .. }), None) if way == PhoneChannel::Sms => {
+                    Err(ChannelError::Unreachable {
+                        provider: "sms",
+                        detail: "not configured, and the recipient chose SMS only".into(),
+                    })
                 }
                 (r, _) => r,
             }
@@ -189,9 +207,16 @@ impl Channel for Phone {
 
 pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), ChannelError>> + Send + 'a>>;
 
-/// A way out of the platform: e-mail, a directory, later Zalo or SMS.
+/// A way out of the platform: e-mail, a directory, Zalo ZNS and SMS.
 pub trait Channel: Send + Sync {
     fn send<'a>(&'a self, m: &'a Message) -> SendFuture<'a>;
+
+    /// Sends `m` to a phone the way its owner chose; a channel with one way of sending (a
+    /// mailbox) ignores the choice.
+    fn send_by<'a>(&'a self, m: &'a Message, way: PhoneChannel) -> SendFuture<'a> {
+        let _ = way;
+        self.send(m)
+    }
 }
 
 /// One `<id>.txt` file per message in a directory.
@@ -303,14 +328,6 @@ impl Channels {
             phone: mailbox,
         }
     }
-
-    fn for_recipient(&self, recipient: &str) -> &dyn Channel {
-        if is_phone(recipient) {
-            self.phone.as_ref()
-        } else {
-            self.email.as_ref()
-        }
-    }
 }
 
 /// Messages read from the outbox at a time.
@@ -322,6 +339,17 @@ const BATCHES_PER_PASS: usize = 20;
 fn is_phone(recipient: &str) -> bool {
     !recipient.contains('@')
 }
+
+/// A phone recipient as `users.phone` and `phone_opt_outs` store it (E.164), whichever way it
+/// was written; as written when it is not a mobile number.
+fn phone_key(recipient: &str) -> String {
+    ketnoi_domain::contact::Phone::parse(recipient)
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|_| recipient.to_owned())
+}
+
+/// Why a notice to a phone was not sent (`outbox.last_error`, with `failed_at` set).
+pub const TURNED_OFF: &str = "not sent: the recipient turned phone notices off";
 
 /// Sends every due message once; failures are rescheduled with backoff, or given up and
 /// reported when a retry cannot help. Returns how many were sent.
@@ -356,12 +384,20 @@ async fn deliver_batch(
     let tried = due.len();
     let mut sent = 0;
     for m in due {
-        if is_phone(&m.recipient) && outbox::is_opted_out(db.conn(), &m.recipient).await? {
-            outbox::mark_failed_permanently(db.conn(), m.id, "recipient opted out", now).await?;
-            tracing::info!(id = m.id, kind = %m.kind, "recipient opted out; message skipped");
-            continue;
-        }
-        match channels.for_recipient(&m.recipient).send(&m).await {
+        let outcome = if is_phone(&m.recipient) {
+            let way = outbox::phone_channel(db.conn(), &phone_key(&m.recipient)).await?;
+            if way == PhoneChannel::Off && !forms::asked_for(&m.kind) {
+                // Done with, not failed: nobody is alarmed and it is never tried again; the
+                // reason stays on the message.
+                outbox::mark_failed_permanently(db.conn(), m.id, TURNED_OFF, now).await?;
+                tracing::info!(id = m.id, kind = %m.kind, "phone notices turned off by the recipient; message not sent");
+                continue;
+            }
+            channels.phone.send_by(&m, way).await
+        } else {
+            channels.email.send(&m).await
+        };
+        match outcome {
             Ok(()) => {
                 if outbox::mark_sent(db.conn(), m.id, now).await? {
                     sent += 1;
@@ -454,8 +490,10 @@ fn failure_notice(locale: &str, m: &Message, reason: &str) -> (String, String) {
     }
 }
 
-/// Stops phone messages to a number (any common way of writing it); messages already queued
-/// for it are skipped when they come due.
+/// Stops phone notices to a number (any common way of writing it); notices already queued
+/// for it are not sent when they come due, what she asks for herself still is
+/// ([`forms::ASKED_FOR`]). The account page's "no phone notices" writes the same record
+/// (`outbox::set_phone_channel`).
 pub async fn opt_out(db: &Db, phone: &str) -> Result<(), NotifyError> {
     let phone = ketnoi_domain::contact::Phone::parse(phone).map_err(|_| {
         NotifyError::Channel(ChannelError::Unreachable {

@@ -2,7 +2,9 @@
 //! against the providers' documented formats (method, path, headers, fields and their types,
 //! 84… numbers, at most 400 characters, known templates with every parameter) and answer as
 //! the providers do, scripted per test: success, an invalid template, rate limits, a provider
-//! down for ten minutes. Each test runs on SQLite and on PostgreSQL with a fresh database
+//! down for ten minutes; and each way a person may choose to be reached (Zalo first, SMS
+//! only, no phone notices), and the product's own jobs queueing a phone-only member's digest,
+//! order notice and referral update. Each test runs on SQLite and on PostgreSQL with a fresh database
 //! and its own servers on port 0; time is moved forward, never waited for.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,7 +22,7 @@ use ketnoi_domain::Locale;
 use ketnoi_domain::role::PlatformRole;
 use ketnoi_notify::sms::{Sms, SmsConfig};
 use ketnoi_notify::zns::{Templates, Zns, ZnsConfig};
-use ketnoi_notify::{Channels, Mailbox, Phone, callbacks, deliver_due_at};
+use ketnoi_notify::{Channels, Mailbox, Phone, PhoneChannel, callbacks, deliver_due_at};
 use ketnoi_test_support::{TempPostgres, TempSqlite};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet, VecDeque};
@@ -1039,6 +1041,182 @@ async fn a_phone_only_network_member_gets_her_digest_order_and_case_notices_by_s
     assert_eq!((esms.received(), zalo.received()), (3, 3));
 }
 
+/// An account made with the phone [`PHONE`], her way of being reached set as on her account
+/// page.
+async fn her_account(db: &Db, way: Option<PhoneChannel>) -> i64 {
+    let her = user(db, None, Some(PHONE), "Nguyễn Thị Lan", PlatformRole::User).await;
+    if let Some(way) = way {
+        outbox::set_phone_channel(db, her, PHONE, way)
+            .await
+            .unwrap();
+    }
+    her
+}
+
+async fn zalo_first_is_the_default_and_sms_reaches_her_when_zalo_cannot(db: &Db) {
+    her_account(db, None).await;
+    assert_eq!(
+        outbox::phone_channel(db.conn(), PHONE).await.unwrap(),
+        PhoneChannel::Zalo
+    );
+    let (zalo, zns) = zns_server("100005").await;
+    let (esms, sms) = esms_server().await;
+    let mail = tempfile::tempdir().unwrap();
+    let ch = channels(Some(zns), Some(sms), mail.path());
+    let by_zalo = enqueue(db, "order", "Đơn hàng #42 đã được xác nhận", ORDER_BODY).await;
+    assert_eq!(deliver_due_at(db, &ch, now()).await.unwrap(), 1);
+    assert_eq!((zalo.delivered().len(), esms.received()), (1, 0));
+    // Not on Zalo (-118): the SMS carries it.
+    zalo.script(&[Reply::Code("-118")]);
+    let by_sms = enqueue(db, "order", "Đơn hàng #43 đã được xác nhận", ORDER_BODY).await;
+    assert_eq!(deliver_due_at(db, &ch, now()).await.unwrap(), 1);
+    zalo.assert_no_violations();
+    esms.assert_no_violations();
+    assert_eq!((zalo.delivered().len(), esms.delivered().len()), (1, 1));
+    for id in [by_zalo, by_sms] {
+        assert!(standing(db, id).await.sent_at.is_some());
+    }
+}
+
+async fn someone_who_chose_sms_only_is_never_sent_a_zalo_message(db: &Db) {
+    let her = her_account(db, Some(PhoneChannel::Sms)).await;
+    assert_eq!(
+        outbox::phone_channel(db.conn(), PHONE).await.unwrap(),
+        PhoneChannel::Sms
+    );
+    let (zalo, zns) = zns_server("100005").await;
+    let (esms, sms) = esms_server().await;
+    let mail = tempfile::tempdir().unwrap();
+    let ch = channels(Some(zns), Some(sms), mail.path());
+    let ids = [
+        enqueue(db, "order", "Đơn hàng #42 đã được xác nhận", ORDER_BODY).await,
+        enqueue(
+            db,
+            "digest",
+            "Ketnoi: 3 tin nhắn chưa đọc",
+            "Đọc tại https://ketnoi.example/conversations/9",
+        )
+        .await,
+        enqueue(
+            db,
+            "password_reset",
+            "Đặt lại mật khẩu",
+            "Mở https://ketnoi.example/reset?token=abc trong 2 giờ.",
+        )
+        .await,
+    ];
+    assert_eq!(deliver_due_at(db, &ch, now()).await.unwrap(), 3);
+    esms.assert_no_violations();
+    assert_eq!(zalo.received(), 0, "Zalo is never asked");
+    let sent = esms.delivered();
+    assert_eq!(sent.len(), 3);
+    assert!(sent.iter().all(|r| r["Phone"] == "84904555560"));
+    for id in ids {
+        assert!(standing(db, id).await.sent_at.is_some());
+    }
+    // She changes her mind: Zalo first again.
+    outbox::set_phone_channel(db, her, PHONE, PhoneChannel::Zalo)
+        .await
+        .unwrap();
+    enqueue(db, "order", "Đơn hàng #43 đã được xác nhận", ORDER_BODY).await;
+    assert_eq!(deliver_due_at(db, &ch, now()).await.unwrap(), 1);
+    assert_eq!((zalo.delivered().len(), esms.received()), (1, 3));
+}
+
+async fn sms_only_without_an_sms_gateway_is_given_up_and_reported(db: &Db) {
+    admin(db, "quantri@ketnoi.example").await;
+    her_account(db, Some(PhoneChannel::Sms)).await;
+    let (zalo, zns) = zns_server("100005").await;
+    let mail = tempfile::tempdir().unwrap();
+    let ch = channels(Some(zns), None, mail.path());
+    let id = enqueue(db, "order", "Đơn hàng #42 đã được xác nhận", ORDER_BODY).await;
+    assert_eq!(deliver_due_at(db, &ch, now()).await.unwrap(), 0);
+    assert_eq!(zalo.received(), 0, "not by Zalo, which she refused");
+    let s = standing(db, id).await;
+    assert!(
+        s.failed_at.is_some() && s.last_error.as_deref().unwrap().contains("SMS only"),
+        "{s:?}"
+    );
+    let report = outbox::for_recipient(db.conn(), "quantri@ketnoi.example")
+        .await
+        .unwrap();
+    assert_eq!(report.len(), 1);
+    assert_eq!(report[0].kind, "delivery_failed");
+}
+
+async fn someone_who_turned_phone_notices_off_gets_only_what_she_asked_for(db: &Db) {
+    admin(db, "quantri@ketnoi.example").await;
+    let her = her_account(db, Some(PhoneChannel::Off)).await;
+    assert_eq!(
+        outbox::phone_channel(db.conn(), PHONE).await.unwrap(),
+        PhoneChannel::Off
+    );
+    let (zalo, zns) = zns_server("100005").await;
+    let (esms, sms) = esms_server().await;
+    let mail = tempfile::tempdir().unwrap();
+    let ch = channels(Some(zns), Some(sms), mail.path());
+    let notices = [
+        enqueue(db, "order", "Đơn hàng #42 đã được xác nhận", ORDER_BODY).await,
+        enqueue(
+            db,
+            "digest",
+            "Ketnoi: 3 tin nhắn chưa đọc",
+            "Đọc tại https://ketnoi.example/conversations/9",
+        )
+        .await,
+        enqueue(
+            db,
+            "case_update",
+            "Hồ sơ hỗ trợ #7 (vay vốn): đã chuyển đối tác",
+            "Xem hồ sơ: https://ketnoi.example/cases/7",
+        )
+        .await,
+    ];
+    let asked = enqueue(
+        db,
+        "password_reset",
+        "Đặt lại mật khẩu",
+        "Mở https://ketnoi.example/reset?token=abc trong 2 giờ.",
+    )
+    .await;
+    let t0 = now();
+    assert_eq!(deliver_due_at(db, &ch, t0).await.unwrap(), 1);
+    // The reset link she asked for comes, by Zalo as usual.
+    zalo.assert_no_violations();
+    assert_eq!(zalo.delivered().len(), 1);
+    assert_eq!(zalo.delivered()[0]["tracking_id"], asked.to_string());
+    assert!(standing(db, asked).await.sent_at.is_some());
+    // The notices are done with, not sent, and say why; nobody is alarmed.
+    for id in notices {
+        let s = standing(db, id).await;
+        assert!(s.sent_at.is_none() && s.failed_at.is_some(), "{s:?}");
+        assert_eq!(s.last_error.as_deref(), Some(ketnoi_notify::TURNED_OFF));
+        assert_eq!(s.attempts, 1);
+    }
+    assert!(
+        outbox::for_recipient(db.conn(), "quantri@ketnoi.example")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Never tried again.
+    assert_eq!(
+        deliver_due_at(db, &ch, t0 + Duration::days(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!((zalo.received(), esms.received()), (1, 0));
+    // She turns them on again (SMS only): the next notice comes; the skipped ones do not.
+    outbox::set_phone_channel(db, her, PHONE, PhoneChannel::Sms)
+        .await
+        .unwrap();
+    let next = enqueue(db, "order", "Đơn hàng #43 đã được xác nhận", ORDER_BODY).await;
+    assert_eq!(deliver_due_at(db, &ch, now()).await.unwrap(), 1);
+    assert_eq!((zalo.received(), esms.delivered().len()), (1, 1));
+    assert!(standing(db, next).await.sent_at.is_some());
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
@@ -1070,4 +1248,8 @@ on_both_backends!(
     someone_not_on_zalo_gets_an_sms_instead,
     an_opted_out_number_gets_nothing_and_nobody_is_alarmed,
     a_phone_only_network_member_gets_her_digest_order_and_case_notices_by_sms_and_by_zns,
+    zalo_first_is_the_default_and_sms_reaches_her_when_zalo_cannot,
+    someone_who_chose_sms_only_is_never_sent_a_zalo_message,
+    sms_only_without_an_sms_gateway_is_given_up_and_reported,
+    someone_who_turned_phone_notices_off_gets_only_what_she_asked_for,
 );

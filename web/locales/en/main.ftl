@@ -457,13 +457,22 @@ msg-unblock = Unblock
 msg-you-blocked = You have blocked this person.
 msg-members = Members
 
-## E-mail digests
+## Digests and phone notifications
 digest-subject = Ketnoi: { $count } unread messages
 digest-intro = Hello, you have unread messages on Ketnoi:
 digest-line = • { $title }: { $count } new
 digest-footer = Rather not receive these digests? Turn them off at { $link }
 acct-digest = E-mail me a digest when I have unread messages
 acct-digest-save = Save
+acct-notify-title = Notifications
+acct-digest-phone = Text me a digest when I have unread messages
+acct-phone = Notifications to my phone { $phone }
+acct-phone-hint = Notices about orders, unread messages and support cases.
+acct-phone-email-hint = Your notices go to your e-mail address; this choice is for messages sent to your phone.
+acct-phone-zalo = By Zalo (ZNS); by SMS when Zalo cannot reach me
+acct-phone-sms = SMS only
+acct-phone-off = No notifications to my phone
+acct-phone-off-hint = What you ask for yourself (sign-up confirmation, password reset) still comes.
 
 ## Message actions and search
 msg-reply = Reply

@@ -457,13 +457,22 @@ msg-unblock = Bỏ chặn
 msg-you-blocked = Bạn đã chặn người này.
 msg-members = Thành viên
 
-## E-mail digests
+## Digests and phone notifications
 digest-subject = Ketnoi: { $count } tin nhắn chưa đọc
 digest-intro = Chào chị, chị có tin nhắn chưa đọc trên Ketnoi:
 digest-line = • { $title }: { $count } tin mới
 digest-footer = Không muốn nhận thư tóm tắt này nữa? Tắt tại { $link }
 acct-digest = Gửi thư tóm tắt khi tôi có tin nhắn chưa đọc
 acct-digest-save = Lưu
+acct-notify-title = Thông báo
+acct-digest-phone = Nhắn tin tóm tắt cho tôi khi tôi có tin nhắn chưa đọc
+acct-phone = Thông báo qua số điện thoại { $phone }
+acct-phone-hint = Thông báo về đơn hàng, tin nhắn chưa đọc và hồ sơ hỗ trợ.
+acct-phone-email-hint = Thông báo của chị được gửi qua e-mail; lựa chọn này dùng cho những tin gửi tới số điện thoại.
+acct-phone-zalo = Qua Zalo (ZNS); nếu Zalo không gửi được thì nhắn SMS
+acct-phone-sms = Chỉ nhắn SMS
+acct-phone-off = Không nhận thông báo qua điện thoại
+acct-phone-off-hint = Những tin chị tự yêu cầu (xác nhận đăng ký, đặt lại mật khẩu) vẫn được gửi.
 
 ## Message actions and search
 msg-reply = Trả lời
