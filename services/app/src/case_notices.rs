@@ -1,17 +1,19 @@
 //! Notices of support cases (issue 19). The worker calls [`run_due`] every minute; it tells
 //! the people concerned of each step taken (a request to its ward's officers, a referral to
 //! the partner's staff and the applicant, a decision to the applicant and the officer who
-//! referred it, a withdrawal to the partner and the officers), reminds whoever's turn it is
-//! once when the case's deadline has passed, and tells the city's officers once when it is
-//! late by a further `allowed_days`. Each notice is in its reader's language, by e-mail or,
-//! for an account made with a phone (or an applicant known only by her phone), on the phone
-//! channel, and links to the case's page. A step is marked told, and a case reminded or
+//! referred it, a withdrawal to the applicant, the partner and the officers), reminds
+//! whoever's turn it is once when the case's deadline has passed, and tells the city's
+//! officers once when it is late by a further `allowed_days`. Each notice is in its reader's
+//! language, by e-mail or, for an account made with a phone (or an applicant known only by
+//! her phone), on the phone channel, and links to the case's page. A partner with no staff on
+//! Ketnoi is told at its own e-mail, else its own number when that is a mobile (an office's
+//! landline cannot take an SMS), else not at all. A step is marked told, and a case reminded or
 //! escalated, in the same transaction as its outbox messages: nothing goes out twice,
 //! whatever restarts, and `take_step` stays free of mail.
 
 use crate::i18n;
 use chrono::{DateTime, Duration, Utc};
-use ketnoi_db::cases::{self, Case, Contact, LateCase, UntoldStep};
+use ketnoi_db::cases::{self, Case, Contact, LateCase, Partner, UntoldStep};
 use ketnoi_db::outbox::{self, NewMessage};
 use ketnoi_db::{Db, Result};
 use ketnoi_domain::cases::{CaseKind, Status, Step};
@@ -150,6 +152,7 @@ fn step_notice(
         (Told::Step(Step::Decline), _) => "case-notice-decline",
         (Told::Step(Step::Complete), _) if step.amount_vnd.is_some() => "case-notice-disbursed",
         (Told::Step(Step::Complete), _) => "case-notice-complete",
+        (Told::Step(Step::Withdraw), Reader::Applicant) => "case-notice-withdraw-applicant",
         (Told::Step(Step::Withdraw), _) => "case-notice-withdraw",
     };
     let first = i18n::t_args(locale, key, &args);
@@ -232,28 +235,68 @@ async fn applicant(db: &Db, case: &Case) -> Result<Vec<Contact>> {
     Ok(kept)
 }
 
-async fn staff(db: &Db, partner: Option<i64>) -> Result<Vec<Contact>> {
-    match partner {
-        Some(p) => cases::staff_contacts(db.conn(), p).await,
-        None => Ok(Vec::new()),
+/// Who answers for a partner about case `case_id`: its staff; with no staff on Ketnoi, the
+/// partner's own e-mail, else its own number when that is a mobile; else no one (logged
+/// with the case's id only).
+async fn staff(
+    db: &Db,
+    partners: &Partners,
+    partner: Option<i64>,
+    case_id: i64,
+) -> Result<Vec<Contact>> {
+    let Some(p) = partner else {
+        return Ok(Vec::new());
+    };
+    let staff = cases::staff_contacts(db.conn(), p).await?;
+    if !staff.is_empty() {
+        return Ok(staff);
     }
+    let own = partners.get(&p).and_then(partner_contact);
+    if own.is_none() {
+        tracing::warn!(
+            case = case_id,
+            "a partner with no staff on Ketnoi has no e-mail or mobile number; it is not told"
+        );
+    }
+    Ok(own.into_iter().collect())
 }
 
-/// Partners' names by id, read once a pass (a short list).
-type PartnerNames = HashMap<i64, String>;
+/// A partner's own address: its e-mail, else its phone in the form the outbox sends to
+/// (`+84…`) when that is a mobile number.
+fn partner_contact(p: &Partner) -> Option<Contact> {
+    let email = p
+        .email
+        .as_deref()
+        .and_then(|e| ketnoi_domain::contact::Email::parse(e).ok())
+        .map(|e| e.as_str().to_owned());
+    let mobile = || {
+        p.phone
+            .as_deref()
+            .and_then(|n| ketnoi_domain::contact::Phone::parse(n).ok())
+            .map(|n| n.as_str().to_owned())
+    };
+    Some(Contact {
+        user_id: None,
+        contact: email.or_else(mobile)?,
+        locale: Locale::Vi.code().to_owned(),
+    })
+}
 
-async fn partner_names(db: &Db) -> Result<PartnerNames> {
+/// The partners by id, read once a pass (a short list).
+type Partners = HashMap<i64, Partner>;
+
+async fn partners(db: &Db) -> Result<Partners> {
     Ok(cases::partners(db.conn())
         .await?
         .into_iter()
-        .map(|p| (p.id, p.name))
+        .map(|p| (p.id, p))
         .collect())
 }
 
 async fn about<'a>(
     db: &Db,
     base: &str,
-    names: &PartnerNames,
+    partners: &Partners,
     case: &'a Case,
     partner: Option<i64>,
 ) -> Result<About<'a>> {
@@ -264,7 +307,8 @@ async fn about<'a>(
         case,
         applicant,
         partner: partner
-            .and_then(|p| names.get(&p).cloned())
+            .and_then(|p| partners.get(&p))
+            .map(|p| p.name.clone())
             .unwrap_or_default(),
         url: format!("{base}/cases/{}", case.id),
     })
@@ -273,6 +317,7 @@ async fn about<'a>(
 /// Who hears of `step`, and as whom: each address once, never the one who took the step.
 async fn step_readers(
     db: &Db,
+    partners: &Partners,
     case: &Case,
     step: &UntoldStep,
     what: Told,
@@ -286,7 +331,8 @@ async fn step_readers(
             Reader::Officer,
         )),
         Told::Step(Step::Refer) => {
-            readers.extend(tag(staff(db, step.partner_id).await?, Reader::Partner));
+            let to = staff(db, partners, step.partner_id, case.id).await?;
+            readers.extend(tag(to, Reader::Partner));
             readers.extend(tag(applicant(db, case).await?, Reader::Applicant));
         }
         Told::Step(Step::Receive | Step::Approve | Step::Decline | Step::Complete) => {
@@ -297,8 +343,12 @@ async fn step_readers(
             }
         }
         Told::Step(Step::Withdraw) => {
+            // The applicant hears of it when an officer withdrew it (or, of a cooperative's
+            // case, its other owners and managers when one of them did).
+            readers.extend(tag(applicant(db, case).await?, Reader::Applicant));
             if step.before.as_deref() == Some(Status::Referred.as_str()) {
-                readers.extend(tag(staff(db, step.referred_to).await?, Reader::Partner));
+                let to = staff(db, partners, step.referred_to, case.id).await?;
+                readers.extend(tag(to, Reader::Partner));
             }
             readers.extend(tag(
                 cases::officer_contacts(db.conn(), commune).await?,
@@ -317,7 +367,7 @@ async fn step_readers(
 async fn tell_steps(
     db: &Db,
     base: &str,
-    names: &PartnerNames,
+    partners: &Partners,
     now: DateTime<Utc>,
 ) -> Result<(usize, usize)> {
     let (mut told, mut queued) = (0, 0);
@@ -338,8 +388,8 @@ async fn tell_steps(
             Told::Step(Step::Refer) => step.partner_id,
             _ => step.referred_to,
         };
-        let about = about(db, base, names, &case, partner).await?;
-        let notices: Vec<Notice> = step_readers(db, &case, &step, what)
+        let about = about(db, base, partners, &case, partner).await?;
+        let notices: Vec<Notice> = step_readers(db, partners, &case, &step, what)
             .await?
             .iter()
             .map(|(to, reader)| step_notice(&about, &step, what, status, to, *reader))
@@ -382,7 +432,7 @@ pub fn escalation_delay(status: Status) -> Option<Duration> {
 async fn chase_late(
     db: &Db,
     base: &str,
-    names: &PartnerNames,
+    partners: &Partners,
     now: DateTime<Utc>,
 ) -> Result<(usize, usize, usize)> {
     let (mut reminded, mut escalated, mut queued) = (0, 0, 0);
@@ -393,7 +443,7 @@ async fn chase_late(
     } in cases::late(db.conn(), now, LATE_PER_PASS).await?
     {
         let Some(due) = case.due_at else { continue };
-        let about = about(db, base, names, &case, case.partner_id).await?;
+        let about = about(db, base, partners, &case, case.partner_id).await?;
         if reminded_at.is_none() {
             let readers = if case.status == Status::Requested {
                 cases::officer_contacts(db.conn(), case.commune_code.as_deref())
@@ -402,7 +452,7 @@ async fn chase_late(
                     .map(|c| (c, Reader::Officer))
                     .collect::<Vec<_>>()
             } else {
-                staff(db, case.partner_id)
+                staff(db, partners, case.partner_id, case.id)
                     .await?
                     .into_iter()
                     .map(|c| (c, Reader::Partner))
@@ -443,9 +493,9 @@ async fn chase_late(
 /// One pass at `now`: tells of new steps, then reminds and escalates late cases.
 pub async fn run_due(db: &Db, public_url: &str, now: DateTime<Utc>) -> Result<Pass> {
     let base = public_url.trim_end_matches('/');
-    let names = partner_names(db).await?;
-    let (steps, told) = tell_steps(db, base, &names, now).await?;
-    let (reminded, escalated, chased) = chase_late(db, base, &names, now).await?;
+    let partners = partners(db).await?;
+    let (steps, told) = tell_steps(db, base, &partners, now).await?;
+    let (reminded, escalated, chased) = chase_late(db, base, &partners, now).await?;
     Ok(Pass {
         steps,
         reminded,

@@ -1,7 +1,8 @@
 //! Support-case notices on SQLite and PostgreSQL: each step tells the right people once,
 //! however often the worker passes; a late case reminds whoever's turn it is once, then the
 //! city's officers once; a second loan is flagged to the partner without naming the other
-//! one; an applicant known only by her phone is told on it.
+//! one; an applicant known only by her phone is told on it; a withdrawal reaches the
+//! applicant; a partner with no staff on Ketnoi is told at its own e-mail or mobile number.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -170,6 +171,7 @@ on_both_backends!(
     a_late_case_is_reminded_once_then_escalated_once,
     a_second_loan_is_flagged_to_the_partner_and_officer_without_naming_the_first_lender,
     an_applicant_known_only_by_her_phone_is_told_on_it,
+    a_partner_with_no_staff_is_told_at_its_own_e_mail_or_mobile_number,
 );
 
 async fn every_step_tells_the_right_people_once(db: &Db) {
@@ -277,7 +279,8 @@ async fn a_withdrawal_and_a_refusal_reach_those_concerned(db: &Db) {
         .await
         .unwrap();
     pass_twice(db, now).await;
-    let before = counts(db, &[OWNER, WARD, TYM, BANKER, CITY]).await;
+    let people = [OWNER, MANAGER_PHONE, WARD, TYM, BANKER, CITY];
+    let before = counts(db, &people).await;
     take_step(
         db,
         id,
@@ -289,24 +292,80 @@ async fn a_withdrawal_and_a_refusal_reach_those_concerned(db: &Db) {
     .await
     .unwrap();
     let p = pass_twice(db, now).await;
-    assert_eq!((p.steps, p.messages), (1, 2));
-    let after = counts(db, &[OWNER, WARD, TYM, BANKER, CITY]).await;
+    assert_eq!((p.steps, p.messages), (1, 3));
+    let after = counts(db, &people).await;
     assert_eq!(
         after,
         [
             before[0],
             before[1] + 1,
             before[2] + 1,
-            before[3],
-            before[4]
+            before[3] + 1,
+            before[4],
+            before[5]
         ],
-        "the owner withdrew it herself"
+        "the owner withdrew it herself: her manager, the ward's officer and TYM are told"
     );
     let withdrawn = inbox(db, TYM).await.pop().unwrap();
     assert!(
         withdrawn.subject.ends_with("đã rút"),
         "{}",
         withdrawn.subject
+    );
+    let to_manager = inbox(db, MANAGER_PHONE).await.pop().unwrap();
+    assert!(
+        to_manager.subject.ends_with("withdrawn")
+            && to_manager
+                .body
+                .contains("has been withdrawn. If you still need support"),
+        "{}\n{}",
+        to_manager.subject,
+        to_manager.body
+    );
+
+    // A request the ward's officer withdraws: the cooperative's owner and manager are told
+    // (no partner had it; the officer hears nothing of her own step).
+    let id = common::credit_case(db, Applicant::Org(c.org), 10_000_000).await;
+    pass_twice(db, now).await;
+    let before = counts(db, &people).await;
+    take_step(
+        db,
+        id,
+        &c.officer(),
+        Step::Withdraw,
+        &StepInput::default(),
+        now,
+    )
+    .await
+    .unwrap();
+    let p = pass_twice(db, now).await;
+    assert_eq!((p.steps, p.messages), (1, 2));
+    let after = counts(db, &people).await;
+    assert_eq!(
+        after,
+        [
+            before[0] + 1,
+            before[1] + 1,
+            before[2],
+            before[3],
+            before[4],
+            before[5]
+        ]
+    );
+    let to_owner = inbox(db, OWNER).await.pop().unwrap();
+    assert_eq!(
+        to_owner.subject,
+        format!("Hồ sơ hỗ trợ #{id} (vay vốn): đã rút")
+    );
+    assert!(
+        to_owner
+            .body
+            .contains("đã được rút. Nếu vẫn cần hỗ trợ, chị có thể gửi đề nghị mới trên Ketnoi.")
+            && to_owner
+                .body
+                .contains(&format!("https://ketnoi.example/cases/{id}")),
+        "{}",
+        to_owner.body
     );
 
     // Declined by the bank: the applicant and the referring officer read why.
@@ -572,4 +631,108 @@ async fn an_applicant_known_only_by_her_phone_is_told_on_it(db: &Db) {
     }
     // Her account's phone, not the one written on her record.
     assert!(inbox(db, "+84911000003").await.is_empty());
+}
+
+/// A fund with its own phone and e-mail (as typed) and no staff on Ketnoi.
+async fn partner_without_staff(
+    db: &Db,
+    slug: &str,
+    phone: Option<&str>,
+    email: Option<&str>,
+) -> i64 {
+    cases::create_partner(
+        db.conn(),
+        &cases::NewPartner {
+            slug: slug.into(),
+            name: format!("Quỹ {slug}"),
+            kind: PartnerKind::Fund,
+            phone: phone.map(str::to_owned),
+            email: email.map(str::to_owned),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn a_partner_with_no_staff_is_told_at_its_own_e_mail_or_mobile_number(db: &Db) {
+    let c = cast(db).await;
+    let now = ketnoi_db::now();
+    // An office with a landline and an e-mail: the e-mail. One with a mobile only: the
+    // mobile. One with a landline only: nobody (no SMS to a landline), the step still told.
+    let office = partner_without_staff(
+        db,
+        "quy-ha-noi",
+        Some("024 3825 1234"),
+        Some("quy@hanoi.example"),
+    )
+    .await;
+    let mobile = partner_without_staff(db, "quy-xa", Some("0912 000 009"), None).await;
+    let landline = partner_without_staff(db, "quy-huyen", Some("024 3825 5678"), None).await;
+    let mut ids = Vec::new();
+    for (partner, to) in [
+        (office, Some("quy@hanoi.example")),
+        (mobile, Some("+84912000009")),
+        (landline, None),
+    ] {
+        let id = common::credit_case(db, Applicant::Org(c.org), 20_000_000).await;
+        pass_twice(db, now).await;
+        take_step(db, id, &c.officer(), Step::Refer, &refer(partner), now)
+            .await
+            .unwrap();
+        let p = pass_twice(db, now).await;
+        assert_eq!(p.steps, 1, "told once, whoever there was to tell");
+        // The cooperative's owner and manager, and the partner when it can be reached.
+        assert_eq!(p.messages, 2 + usize::from(to.is_some()), "{to:?}");
+        if let Some(to) = to {
+            let got = inbox(db, to).await;
+            assert_eq!(got.len(), 1, "{to}");
+            assert_eq!(
+                (got[0].kind.as_str(), got[0].locale.as_str()),
+                ("case_update", "vi")
+            );
+            assert!(
+                got[0].subject.ends_with("đã chuyển đối tác")
+                    && got[0]
+                        .body
+                        .contains(&format!("https://ketnoi.example/cases/{id}")),
+                "{}\n{}",
+                got[0].subject,
+                got[0].body
+            );
+        }
+        ids.push(id);
+    }
+    for never in [
+        "02438251234",
+        "+842438251234",
+        "024 3825 1234",
+        "024 3825 5678",
+    ] {
+        assert!(inbox(db, never).await.is_empty(), "{never}");
+    }
+
+    // Late: the partners that can be reached are reminded there.
+    let p = pass_twice(db, now + Duration::days(3) + Duration::hours(1)).await;
+    assert_eq!((p.reminded, p.messages), (3, 2));
+    for to in ["quy@hanoi.example", "+84912000009"] {
+        let got = inbox(db, to).await;
+        assert_eq!(got.len(), 2, "{to}");
+        assert_eq!(got[1].kind, "case_reminder");
+    }
+
+    // Withdrawn by the officer while the office had it: the office is told at its e-mail.
+    take_step(
+        db,
+        ids[0],
+        &c.officer(),
+        Step::Withdraw,
+        &StepInput::default(),
+        now + Duration::days(4),
+    )
+    .await
+    .unwrap();
+    pass_twice(db, now + Duration::days(4)).await;
+    let got = inbox(db, "quy@hanoi.example").await;
+    assert_eq!(got.len(), 3);
+    assert!(got[2].subject.ends_with("đã rút"), "{}", got[2].subject);
 }

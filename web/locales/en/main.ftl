@@ -938,6 +938,7 @@ case-notice-decline = { $partner } has declined the case of { $applicant } ({ $k
 case-notice-disbursed = { $partner } has disbursed { $amount } on the credit case of { $applicant }.
 case-notice-complete = { $partner } has completed the support ({ $kind }) for { $applicant }.
 case-notice-withdraw = The case of { $applicant } ({ $kind }) has been withdrawn; nothing more needs doing.
+case-notice-withdraw-applicant = The case of { $applicant } ({ $kind }) has been withdrawn. If you still need support, you can make a new request on Ketnoi.
 case-notice-duplicate = Note: another credit case of this applicant exists with another partner (open, or disbursed in the last 12 months). Please check, to avoid lending twice.
 case-notice-link = See the case: { $url }
 case-notice-footer = Ketnoi — Hanoi Women's Union. An automatic message about a support case.

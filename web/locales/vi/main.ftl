@@ -938,6 +938,7 @@ case-notice-decline = { $partner } đã từ chối hồ sơ đề nghị hỗ t
 case-notice-disbursed = { $partner } đã giải ngân { $amount } cho hồ sơ vay vốn của { $applicant }.
 case-notice-complete = { $partner } đã hoàn thành hỗ trợ { $kind } cho { $applicant }.
 case-notice-withdraw = Hồ sơ đề nghị hỗ trợ { $kind } của { $applicant } đã được rút, không cần xử lý thêm.
+case-notice-withdraw-applicant = Hồ sơ đề nghị hỗ trợ { $kind } của { $applicant } đã được rút. Nếu vẫn cần hỗ trợ, chị có thể gửi đề nghị mới trên Ketnoi.
 case-notice-duplicate = Lưu ý: người đề nghị đang có một hồ sơ vay vốn khác với một đối tác khác (đang xử lý, hoặc đã giải ngân trong 12 tháng qua). Xin kiểm tra để tránh cho vay trùng.
 case-notice-link = Xem hồ sơ: { $url }
 case-notice-footer = Ketnoi — Hội Liên hiệp Phụ nữ thành phố Hà Nội. Tin tự động về hồ sơ hỗ trợ.
