@@ -109,6 +109,8 @@ fn every_kind_queued_anywhere_has_a_phone_form() {
         "event_promoted",
         "plan_reminder",
         "b2b_agenda",
+        "case_update",
+        "case_reminder",
         "delivery_failed",
     ] {
         assert!(
