@@ -378,9 +378,9 @@ pub fn scan_client(
 }
 
 /// Scans waiting to be written, at most.
-const SCAN_QUEUE: usize = 10_000;
+const SCAN_QUEUE: usize = 50_000;
 /// Scans written in one transaction, at most.
-const SCAN_BATCH: usize = 1_000;
+const SCAN_BATCH: usize = 5_000;
 /// How long the writer waits for more scans before writing the ones it has: a scan shows in
 /// its stamp's count this much later at most (plus the write).
 const SCAN_LINGER: Duration = Duration::from_millis(50);
