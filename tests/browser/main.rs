@@ -2062,24 +2062,7 @@ async fn a_leader_asks_for_credit_from_her_phone_and_follows_it_to_disbursement(
         Some("00577"),
     )
     .await;
-    let staff = app
-        .user("nhcsxh@example.com", PlatformRole::User, None)
-        .await;
-    let bank = ketnoi_db::cases::create_partner(
-        app.db.conn(),
-        &ketnoi_db::cases::NewPartner {
-            slug: "nhcsxh".into(),
-            name: "Ngân hàng Chính sách xã hội".into(),
-            kind: ketnoi_domain::cases::PartnerKind::Bank,
-            phone: None,
-            email: None,
-        },
-    )
-    .await
-    .unwrap();
-    ketnoi_db::cases::add_staff(app.db.conn(), bank, staff.id)
-        .await
-        .unwrap();
+    let bank = bank_with_staff(&app, "nhcsxh@example.com").await;
     let Some(her) = Browser::open(&app).await else {
         return;
     };
@@ -2167,24 +2150,7 @@ async fn the_support_case_pages_pass_axe_and_their_targets_fit_a_finger(app: Tes
             Some("00577"),
         )
         .await;
-    let staff = app
-        .user("nhcsxh@example.com", PlatformRole::User, None)
-        .await;
-    let bank = ketnoi_db::cases::create_partner(
-        app.db.conn(),
-        &ketnoi_db::cases::NewPartner {
-            slug: "nhcsxh".into(),
-            name: "Ngân hàng Chính sách xã hội".into(),
-            kind: ketnoi_domain::cases::PartnerKind::Bank,
-            phone: None,
-            email: None,
-        },
-    )
-    .await
-    .unwrap();
-    ketnoi_db::cases::add_staff(app.db.conn(), bank, staff.id)
-        .await
-        .unwrap();
+    let bank = bank_with_staff(&app, "nhcsxh@example.com").await;
     let request = ketnoi_app::cases::Request {
         kind: "credit".into(),
         amount: "50000000".into(),
@@ -2259,4 +2225,25 @@ async fn the_support_case_pages_pass_axe_and_their_targets_fit_a_finger(app: Tes
     }
     b.close().await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// A bank partner with one staff account, who signs in as `login`; the partner's id.
+async fn bank_with_staff(app: &TestApp, login: &str) -> i64 {
+    let staff = app.user(login, PlatformRole::User, None).await;
+    let bank = ketnoi_db::cases::create_partner(
+        app.db.conn(),
+        &ketnoi_db::cases::NewPartner {
+            slug: "nhcsxh".into(),
+            name: "Ngân hàng Chính sách xã hội".into(),
+            kind: ketnoi_domain::cases::PartnerKind::Bank,
+            phone: None,
+            email: None,
+        },
+    )
+    .await
+    .unwrap();
+    ketnoi_db::cases::add_staff(app.db.conn(), bank, staff.id)
+        .await
+        .unwrap();
+    bank
 }

@@ -283,6 +283,24 @@ fn applicant_fields(
     }
 }
 
+/// The applicant field does not name anyone she may ask for.
+fn not_a_choice() -> AppError {
+    AppError::Validation(FieldErrors::single(
+        "applicant",
+        Msg::new("err-invalid-choice"),
+    ))
+}
+
+/// Opens the case the form asks for, for `applicant`, as `user_id`; its id.
+async fn open_case(
+    state: &AppState,
+    applicant: &For,
+    user_id: i64,
+    form: &AskForm,
+) -> Result<i64, AppError> {
+    Ok(ketnoi_app::cases::open(&state.db, applicant, user_id, &form.request(), Utc::now()).await?)
+}
+
 /// `POST /support`: opens her case; mistakes come back beside the fields, her text kept.
 pub async fn ask(
     State(state): State<AppState>,
@@ -307,19 +325,11 @@ pub async fn ask(
                     .await?
                     .into_iter()
                     .find(|o| o.slug == slug)
-                    .ok_or_else(|| {
-                        AppError::Validation(FieldErrors::single(
-                            "applicant",
-                            Msg::new("err-invalid-choice"),
-                        ))
-                    })?;
+                    .ok_or_else(not_a_choice)?;
                 For::Org(Box::new(org))
             }
         };
-        Ok::<_, AppError>(
-            ketnoi_app::cases::open(&state.db, &applicant, user.id, &form.request(), Utc::now())
-                .await?,
-        )
+        open_case(&state, &applicant, user.id, &form).await
     }
     .await;
     match result {
@@ -826,12 +836,6 @@ pub async fn open_for(
     let result = async {
         ctx.require_csrf(&state, &form.csrf)?;
         ketnoi_app::cases::check_request(&form.request()).map_err(AppError::Validation)?;
-        let choice_error = || {
-            AppError::Validation(FieldErrors::single(
-                "applicant",
-                Msg::new("err-invalid-choice"),
-            ))
-        };
         let applicant = match form.applicant.as_str() {
             kind @ ("household" | "founder") => {
                 let forced = match &scope {
@@ -853,7 +857,7 @@ pub async fn open_for(
                             .to_owned(),
                     ),
                 };
-                let kind = ApplicantKind::parse(kind).ok_or_else(choice_error)?;
+                let kind = ApplicantKind::parse(kind).ok_or_else(not_a_choice)?;
                 let id = store::create_applicant(
                     state.db.conn(),
                     &store::NewApplicant {
@@ -877,14 +881,11 @@ pub async fn open_for(
                 let org = ketnoi_db::orgs::find_by_slug(state.db.conn(), slug)
                     .await?
                     .filter(|o| o.kind.is_cooperative() && crate::policy::covers(&scope, o))
-                    .ok_or_else(choice_error)?;
+                    .ok_or_else(not_a_choice)?;
                 For::Org(Box::new(org))
             }
         };
-        Ok::<_, AppError>(
-            ketnoi_app::cases::open(&state.db, &applicant, user.id, &form.request(), Utc::now())
-                .await?,
-        )
+        open_case(&state, &applicant, user.id, &form).await
     }
     .await;
     match result {
