@@ -393,8 +393,8 @@ struct CasePage {
     steps: Vec<StepLine>,
     /// The steps she may take now: `(step, label)`.
     actions: Vec<(String, String)>,
-    /// Refer: `(id, name, kind, would lend twice)`.
-    partners: Vec<(i64, String, String, bool)>,
+    /// Refer: `(id, name, would lend twice)`; the names are the partners' own, in Vietnamese.
+    partners: Vec<(i64, String, bool)>,
     /// To the officer: the applicant's other credit cases (partner, status), none of them
     /// this case's partner's business.
     other_credit: Vec<(String, String)>,
@@ -463,12 +463,7 @@ async fn case_page(
         };
         for p in store::partners(state.db.conn()).await? {
             let twice = case.kind == CaseKind::Credit && duplicate_credit(&others, p.id, today);
-            partners.push((
-                p.id,
-                p.name.clone(),
-                t.get(&format!("partner-kind-{}", p.kind.as_str())),
-                twice,
-            ));
+            partners.push((p.id, p.name.clone(), twice));
         }
         // The same rule as the flag: each other case that would count against any partner
         // (no partner has id 0).
