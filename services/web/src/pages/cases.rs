@@ -654,9 +654,17 @@ pub async fn step_case(
     PathId(id): PathId,
     Form(form): Form<StepForm>,
 ) -> Result<Response, AppError> {
-    let (case, who) = load(&state, &user, id).await?;
+    // A form from another site is refused as such, whatever case it names.
+    let forged = !ctx.verify_csrf(&state, &form.csrf);
+    let (case, who) = match load(&state, &user, id).await {
+        Ok(found) => found,
+        Err(_) if forged => return Err(AppError::Csrf),
+        Err(e) => return Err(e),
+    };
     let result = async {
-        ctx.require_csrf(&state, &form.csrf)?;
+        if forged {
+            return Err(AppError::Csrf);
+        }
         let step = Step::parse(form.step.trim()).ok_or_else(|| {
             AppError::Validation(FieldErrors::single("_form", Msg::new("err-invalid-choice")))
         })?;
@@ -1095,11 +1103,11 @@ pub async fn add_staff(
     PathId(id): PathId,
     Form(form): Form<StaffForm>,
 ) -> Result<Response, AppError> {
+    ctx.require_csrf(&state, &form.csrf)?;
     let partner = store::partner(state.db.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     let result = async {
-        ctx.require_csrf(&state, &form.csrf)?;
         let not_found =
             || AppError::Validation(FieldErrors::single("login", Msg::new("partner-err-login")));
         let login =
