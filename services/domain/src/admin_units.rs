@@ -17,6 +17,11 @@ pub struct Commune {
     pub kind: String,
     /// Best guess of the pre-2025 district; a hint, not authoritative.
     pub legacy_district_main: String,
+    /// Every pre-2025 district the unit took land from, `|`-separated ("Quận Ba Đình|Quận
+    /// Hoàn Kiếm"): what a search for an old district name covers. Not part of the API.
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    pub legacy_districts: String,
     #[schema(minimum = -90, maximum = 90)]
     pub lat: f64,
     #[schema(minimum = -180, maximum = 180)]
@@ -104,6 +109,29 @@ mod tests {
             51
         );
         assert_eq!(provinces().len(), 34);
+    }
+
+    #[test]
+    fn legacy_districts_are_read_but_not_serialized() {
+        let c = commune("00004");
+        let olds: Vec<&str> = c
+            .map(|c| c.legacy_districts.split('|').collect())
+            .unwrap_or_default();
+        assert_eq!(olds, ["Quận Ba Đình", "Quận Hoàn Kiếm", "Quận Tây Hồ"]);
+        assert!(
+            hanoi_communes()
+                .iter()
+                .all(|c| !c.legacy_districts.is_empty())
+        );
+        let json = serde_json::to_string(&c).unwrap_or_default();
+        assert!(
+            json.contains("Ba Đình") && !json.contains("legacy_districts"),
+            "{json}"
+        );
+        let schema = <Commune as utoipa::PartialSchema>::schema();
+        let schema = serde_json::to_string(&schema).unwrap_or_default();
+        assert!(schema.contains("legacy_district_main"), "{schema}");
+        assert!(!schema.contains("legacy_districts"), "{schema}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod eval;
 pub mod meili;
 pub mod tantivy_index;
 pub mod text;
+pub mod understand;
 
 pub use tantivy_index::TantivyIndex;
 
