@@ -225,23 +225,44 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 rows=()
 stamp_requests=0
 scans_before="$(scans_of "$stamp_path")"
-for entry in "stamp (a scan is counted)|$stamp_path" "lot (no serial, no scan)|$lot_path"; do
+# The third row: every request a random stamp of the lot (each one a scan of its own stamp,
+# so the writer stores a row for each, as when many buyers scan many products).
+cat >"$work/spread.lua" <<LUA
+math.randomseed(42)
+request = function()
+    return wrk.format(nil, string.format("$lot_path/21/%06d", math.random(1, $STAMPS)))
+end
+LUA
+spread_path="$lot_path/21/{random of $STAMPS}"
+for entry in "stamp (a scan is counted)|$stamp_path" "lot (no serial, no scan)|$lot_path" \
+    "random stamps of the lot (a scan each)|$spread_path"; do
     name="${entry%%|*}"
     path="${entry#*|}"
     url="$base$path"
+    script=()
+    if [[ "$path" == "$spread_path" ]]; then
+        url="$base$stamp_path"
+        script=(-s "$work/spread.lua")
+    fi
     status="$(curl -s -o "$work/page.html" -w '%{http_code}' "$url")"
     bytes="$(wc -c <"$work/page.html" | tr -d ' ')"
     [[ "$status" == 200 ]] || say "WARNING: $path answered $status"
     say "warming up $path ($WARMUP) ..."
-    warm="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url")"
+    warm="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${script[@]}" "$url")"
     say "measuring $path ($DURATION) ..."
-    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url")"
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${script[@]}" "$url")"
     if [[ -n "${RAW_DIR:-}" ]]; then
         mkdir -p "$RAW_DIR"
         printf '%s\n' "$out" >"$RAW_DIR/$engine-$(printf '%s' "$name" | tr -c 'a-zA-Z0-9' '_').txt"
     fi
     if [[ "$path" == "$stamp_path" ]]; then
         stamp_requests=$(( $(awk '/requests in/ {print $1}' <<<"$warm") + $(awk '/requests in/ {print $1}' <<<"$out") + 2 ))
+        sleep 2 # the writer's last batch
+        scans_after="$(scans_of "$stamp_path")"
+        dropped_single="$(grep -c 'scan queue full' "$work/server.log" || true)"
+    fi
+    if [[ "$path" == "$spread_path" ]]; then
+        spread_requests=$(( $(awk '/requests in/ {print $1}' <<<"$warm") + $(awk '/requests in/ {print $1}' <<<"$out") + 1 ))
     fi
     rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")"
     p50="$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")"
@@ -253,9 +274,9 @@ for entry in "stamp (a scan is counted)|$stamp_path" "lot (no serial, no scan)|$
     say "  $bytes bytes, $rps req/s, p50 $p50 ms, p90 $p90 ms, p99 $p99 ms, errors $errors"
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
-sleep 2 # the writer's last batch
-scans_after="$(scans_of "$stamp_path")"
+sleep 5 # the writer's last batches
 dropped="$(grep -c 'scan queue full' "$work/server.log" || true)"
+dropped_last="$(sed 's/\x1b\[[0-9;]*m//g' "$work/server.log" | grep -o 'dropped=[0-9]*' | tail -1 | cut -d= -f2 || true)"
 counted="?"
 [[ "$scans_before$scans_after" =~ ^[0-9]+$ && "$scans_before" != "?" ]] && counted=$(( scans_after - scans_before ))
 stats() { python3 -c 'import sys,statistics as s; v=[float(x) for x in sys.argv[1:]]; print(f"median {s.median(v):.2f} s, min {min(v):.2f} s, max {max(v):.2f} s (n={len(v)})")' "$@"; }
@@ -269,4 +290,5 @@ echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "- $STAMPS stamps per \`POST /orgs/$slug/lots/{id}/stamps\` (curl, request to redirect): $(stats "${stamp_times[@]}")"
-echo "- scans counted: the stamp's page showed $scans_before before the load and $scans_after after it, $counted counted of the $stamp_requests requests to it in between; server log lines \"scan queue full\": $dropped"
+echo "- scans counted: the stamp's page showed $scans_before before the load and $scans_after after it, $counted counted of the $stamp_requests requests to it in between; server log lines \"scan queue full\": $dropped_single"
+echo "- random stamps: $spread_requests requests, each a scan of one of $STAMPS stamps; server log lines \"scan queue full\" by the end: $dropped (the last says dropped=${dropped_last:-0}; the server logs the first drop and every 10,000th)"

@@ -405,35 +405,44 @@ struct LotKey {
     lot: String,
 }
 
-/// One lot's stamp counts, by stamp number (`serial_number - 1`).
-#[derive(Debug, Default)]
+/// One lot's stamp counts, by stamp number (`serial_number - 1`), as read at `read_at` and
+/// moved by this instance's scans since.
+#[derive(Debug)]
 pub struct Counts {
     scans: Vec<std::sync::atomic::AtomicU32>,
     flagged: Vec<std::sync::atomic::AtomicBool>,
+    read_at: std::time::Instant,
+    /// A read of newer counts is under way (at most one per lot).
+    refreshing: std::sync::atomic::AtomicBool,
 }
 
 /// The stamp counts of the lots read lately, shared by the trace pages (which read them) and
 /// the [`ScanRecorder`] (which adds each scan and each flag as it queues or stores them).
 #[derive(Debug, Clone)]
-pub struct StampCounts(moka::sync::Cache<i64, Arc<Counts>>);
+pub struct StampCounts {
+    lots: moka::sync::Cache<i64, Arc<Counts>>,
+    /// Held while a lot's counts are read for the first time: the pages that want them at
+    /// that moment wait for the one read instead of each making its own.
+    loading: Arc<tokio::sync::Mutex<()>>,
+}
 
 impl Default for StampCounts {
     fn default() -> StampCounts {
-        StampCounts(
-            moka::sync::Cache::builder()
+        StampCounts {
+            lots: moka::sync::Cache::builder()
                 .max_capacity(MAX_COUNTED_STAMPS)
                 .weigher(|_, c: &Arc<Counts>| {
                     u32::try_from(c.scans.len().max(1)).unwrap_or(u32::MAX)
                 })
-                .time_to_live(COUNTS_TTL)
                 .build(),
-        )
+            loading: Arc::default(),
+        }
     }
 }
 
 impl StampCounts {
     fn bump(&self, lot_id: i64, serial: &str) {
-        if let (Some(c), Some(n)) = (self.0.get(&lot_id), trace::serial_number(serial))
+        if let (Some(c), Some(n)) = (self.lots.get(&lot_id), trace::serial_number(serial))
             && let Some(s) = usize::try_from(n - 1).ok().and_then(|i| c.scans.get(i))
         {
             s.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -441,12 +450,68 @@ impl StampCounts {
     }
 
     fn flag(&self, lot_id: i64, serial: &str) {
-        if let (Some(c), Some(n)) = (self.0.get(&lot_id), trace::serial_number(serial))
+        if let (Some(c), Some(n)) = (self.lots.get(&lot_id), trace::serial_number(serial))
             && let Some(f) = usize::try_from(n - 1).ok().and_then(|i| c.flagged.get(i))
         {
             f.store(true, std::sync::atomic::Ordering::Relaxed);
         }
     }
+
+    /// A lot's counts: those held, read again in the background once older than
+    /// [`COUNTS_TTL`] (the page goes on with the held ones meanwhile); read now, once for
+    /// all the pages asking, when none are held.
+    async fn of(&self, db: &Db, lot: &Lot) -> Result<Arc<Counts>> {
+        if let Some(c) = self.lots.get(&lot.id) {
+            if c.read_at.elapsed() > COUNTS_TTL
+                && !c
+                    .refreshing
+                    .swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                let (this, db, lot) = (self.clone(), db.clone(), lot.clone());
+                tokio::spawn(async move {
+                    match read_counts(&db, &lot).await {
+                        Ok(fresh) => this.lots.insert(lot.id, Arc::new(fresh)),
+                        Err(e) => {
+                            tracing::warn!(error = %e, lot = lot.id, "stamp counts not read again");
+                            if let Some(c) = this.lots.get(&lot.id) {
+                                c.refreshing
+                                    .store(false, std::sync::atomic::Ordering::Relaxed);
+                            }
+                        }
+                    }
+                });
+            }
+            return Ok(c);
+        }
+        let _one = self.loading.lock().await;
+        if let Some(c) = self.lots.get(&lot.id) {
+            return Ok(c);
+        }
+        let c = Arc::new(read_counts(db, lot).await?);
+        self.lots.insert(lot.id, c.clone());
+        Ok(c)
+    }
+}
+
+/// A lot's stamp counts from the database.
+async fn read_counts(db: &Db, lot: &Lot) -> Result<Counts> {
+    let read_at = std::time::Instant::now();
+    let size = usize::try_from(lot.stamps).unwrap_or(0);
+    let mut c = Counts {
+        scans: (0..size).map(|_| Default::default()).collect(),
+        flagged: (0..size).map(|_| Default::default()).collect(),
+        read_at,
+        refreshing: false.into(),
+    };
+    for (s, scans, flagged) in trace::scanned_stamps(db.conn(), lot.id).await? {
+        if let Some(i) = trace::serial_number(&s).and_then(|n| usize::try_from(n - 1).ok())
+            && i < size
+        {
+            c.scans[i] = u32::try_from(scans).unwrap_or(u32::MAX).into();
+            c.flagged[i] = flagged.into();
+        }
+    }
+    Ok(c)
 }
 
 /// A stamp as its trace page shows it.
@@ -461,11 +526,15 @@ pub struct StampState {
 /// The trace pages' read model: each lot's public part (the one statement of
 /// [`trace::public_lot`], without a stamp) and its stamps' counts, kept in memory, so a
 /// scanned stamp's page reads no database. Lot views are keyed by the write generation of
-/// this instance (`PageCache::generation`) and live [`LOT_VIEW_TTL`]; counts live
-/// [`COUNTS_TTL`] and follow this instance's scans as they happen.
+/// this instance (`PageCache::generation`) and live [`LOT_VIEW_TTL`]; counts are read again
+/// in the background after [`COUNTS_TTL`] and follow this instance's scans as they happen.
+/// Each is read once however many pages want it at the same moment.
 #[derive(Debug, Clone)]
 pub struct TraceModel {
     lots: moka::sync::Cache<LotKey, Option<Arc<trace::PublicLot>>>,
+    /// One is held while a lot's view is read (see [`StampCounts::loading`]); the lots are
+    /// spread over a few, so that reads of different lots need not wait for each other.
+    loading: Arc<[tokio::sync::Mutex<()>; 16]>,
     counts: StampCounts,
 }
 
@@ -478,6 +547,7 @@ impl Default for TraceModel {
                 .max_capacity(10_000)
                 .time_to_live(LOT_VIEW_TTL)
                 .build(),
+            loading: Arc::new(std::array::from_fn(|_| tokio::sync::Mutex::new(()))),
             counts: StampCounts::default(),
         }
     }
@@ -507,6 +577,16 @@ impl TraceModel {
         if let Some(found) = self.lots.get(&key) {
             return Ok(found);
         }
+        let shard = {
+            use std::hash::{BuildHasher, RandomState};
+            static HASHER: std::sync::LazyLock<RandomState> =
+                std::sync::LazyLock::new(RandomState::new);
+            HASHER.hash_one(&key) as usize % self.loading.len()
+        };
+        let _one = self.loading[shard].lock().await;
+        if let Some(found) = self.lots.get(&key) {
+            return Ok(found);
+        }
         let found = trace::public_lot(db.conn(), gtin, code, lot, None)
             .await?
             .map(Arc::new);
@@ -519,28 +599,7 @@ impl TraceModel {
         let Some(n) = trace::serial_number(serial).filter(|n| *n <= lot.stamps) else {
             return Ok(None);
         };
-        let counts = match self.counts.0.get(&lot.id) {
-            Some(c) => c,
-            None => {
-                let size = usize::try_from(lot.stamps).unwrap_or(0);
-                let mut c = Counts {
-                    scans: (0..size).map(|_| Default::default()).collect(),
-                    flagged: (0..size).map(|_| Default::default()).collect(),
-                };
-                for (s, scans, flagged) in trace::scanned_stamps(db.conn(), lot.id).await? {
-                    if let Some(i) =
-                        trace::serial_number(&s).and_then(|n| usize::try_from(n - 1).ok())
-                        && i < size
-                    {
-                        c.scans[i] = u32::try_from(scans).unwrap_or(u32::MAX).into();
-                        c.flagged[i] = flagged.into();
-                    }
-                }
-                let c = Arc::new(c);
-                self.counts.0.insert(lot.id, c.clone());
-                c
-            }
-        };
+        let counts = self.counts.of(db, lot).await?;
         let i = usize::try_from(n - 1).unwrap_or(usize::MAX);
         let relaxed = std::sync::atomic::Ordering::Relaxed;
         Ok(Some(StampState {

@@ -339,6 +339,13 @@ async fn a_stamp_scanned_by_too_many_clients_is_flagged_once(db: &Db) {
             .unwrap()
             .is_empty()
     );
+    // Ten scans from one client within a minute are one row of the log, counting ten.
+    let log = trace::scan_log(db.conn(), l, "000001").await.unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(
+        (log[0].0.as_str(), log[0].1.as_deref(), log[0].3),
+        ("a", Some("10.1.0.0/16"), 10)
+    );
     let few: Vec<Scan> = ["b", "c"]
         .iter()
         .map(|c| scan("000001", (*c).into()))
@@ -370,6 +377,10 @@ async fn a_stamp_scanned_by_too_many_clients_is_flagged_once(db: &Db) {
     let s = trace::stamp(db.conn(), l, "000001").await.unwrap().unwrap();
     assert_eq!(s.scans, 14);
     assert!(s.flagged_at.is_some());
+    // The log counts every scan: the 14, in a row per client.
+    let log = trace::scan_log(db.conn(), l, "000001").await.unwrap();
+    assert_eq!(log.iter().map(|r| r.3).sum::<i64>(), 14);
+    assert_eq!(log.len(), 5);
     assert_eq!(
         trace::stamp(db.conn(), l, "000002")
             .await

@@ -109,47 +109,16 @@ pub struct Scan {
 ///
 /// One transaction per batch, a few statements per stamp scanned (not per scan): under a
 /// flood of scans of one stamp the writer stays cheap. The distinct clients are counted in
-/// `stamp_clients`, one row per client, so the count does not grow with the scans.
+/// `stamp_clients`, one row per client, so the count does not grow with the scans; the log
+/// (`stamp_scans`) keeps a row per client, network and minute with how many scans it
+/// stands for, so it does not either.
 pub async fn record_scans(
     db: &Db,
     scans: &[Scan],
     threshold: i64,
     window: chrono::Duration,
 ) -> Result<Vec<(i64, String)>> {
-    // Per stamp: how many scans, the latest, and each client's latest.
-    struct Seen<'a> {
-        lot_id: i64,
-        serial: &'a str,
-        count: i64,
-        latest: DateTime<Utc>,
-        clients: Vec<(&'a str, DateTime<Utc>)>,
-    }
-    let mut stamps: Vec<Seen<'_>> = Vec::new();
-    for s in scans {
-        let i = match stamps
-            .iter()
-            .position(|x| x.lot_id == s.lot_id && x.serial == s.serial)
-        {
-            Some(i) => i,
-            None => {
-                stamps.push(Seen {
-                    lot_id: s.lot_id,
-                    serial: &s.serial,
-                    count: 0,
-                    latest: s.at,
-                    clients: Vec::new(),
-                });
-                stamps.len() - 1
-            }
-        };
-        let x = &mut stamps[i];
-        x.count += 1;
-        x.latest = x.latest.max(s.at);
-        match x.clients.iter_mut().find(|(c, _)| *c == s.client) {
-            Some(c) => c.1 = c.1.max(s.at),
-            None => x.clients.push((&s.client, s.at)),
-        }
-    }
+    let stamps = group_scans(scans);
     let mut tx = db.begin().await?;
     let mut flagged = Vec::new();
     for x in &stamps {
@@ -165,11 +134,7 @@ pub async fn record_scans(
         let Some(flagged_at) = state else {
             continue;
         };
-        let these: Vec<&Scan> = scans
-            .iter()
-            .filter(|s| s.lot_id == x.lot_id && s.serial == x.serial)
-            .collect();
-        insert_scans(&mut tx, &these).await?;
+        insert_log(&mut tx, x).await?;
         for (client, at) in &x.clients {
             on!(tx.conn(), e => sqlx::query(
                 "INSERT INTO stamp_clients (lot_id, serial, client, last_at) VALUES ($1, $2, $3, $4) \
@@ -208,30 +173,112 @@ pub async fn record_scans(
     Ok(flagged)
 }
 
-/// Rows of `stamp_scans` per INSERT: under SQLite's 32,766 bound parameters (five each).
+/// A batch's scans of one stamp: how many, the latest, each client's latest, and the rows
+/// of the log (client, network, minute → how many and the latest).
+struct StampScans<'a> {
+    lot_id: i64,
+    serial: &'a str,
+    count: i64,
+    latest: DateTime<Utc>,
+    clients: Vec<(&'a str, DateTime<Utc>)>,
+    log: Vec<LogRow<'a>>,
+}
+
+struct LogRow<'a> {
+    client: &'a str,
+    network: Option<&'a str>,
+    minute: i64,
+    scans: i64,
+    latest: DateTime<Utc>,
+}
+
+/// Gathers a batch by stamp, in the order each stamp was first scanned.
+fn group_scans(scans: &[Scan]) -> Vec<StampScans<'_>> {
+    let mut index: std::collections::HashMap<(i64, &str), usize> = Default::default();
+    let mut stamps: Vec<StampScans<'_>> = Vec::new();
+    for s in scans {
+        let i = *index.entry((s.lot_id, &s.serial)).or_insert_with(|| {
+            stamps.push(StampScans {
+                lot_id: s.lot_id,
+                serial: &s.serial,
+                count: 0,
+                latest: s.at,
+                clients: Vec::new(),
+                log: Vec::new(),
+            });
+            stamps.len() - 1
+        });
+        let x = &mut stamps[i];
+        x.count += 1;
+        x.latest = x.latest.max(s.at);
+        match x.clients.iter_mut().find(|(c, _)| *c == s.client) {
+            Some(c) => c.1 = c.1.max(s.at),
+            None => x.clients.push((&s.client, s.at)),
+        }
+        let minute = s.at.timestamp().div_euclid(60);
+        let network = s.network.as_deref();
+        match x
+            .log
+            .iter_mut()
+            .find(|r| r.client == s.client && r.network == network && r.minute == minute)
+        {
+            Some(r) => {
+                r.scans += 1;
+                r.latest = r.latest.max(s.at);
+            }
+            None => x.log.push(LogRow {
+                client: &s.client,
+                network,
+                minute,
+                scans: 1,
+                latest: s.at,
+            }),
+        }
+    }
+    stamps
+}
+
+/// Rows of `stamp_scans` per INSERT: under SQLite's 32,766 bound parameters (six each).
 const SCAN_ROWS: usize = 1_000;
 
-/// Keeps the scans' rows, a few multi-row statements for a batch rather than one per scan.
-async fn insert_scans(tx: &mut Tx, scans: &[&Scan]) -> Result<()> {
-    for chunk in scans.chunks(SCAN_ROWS) {
+/// Writes a stamp's rows of the scan log, a few multi-row statements for a batch.
+async fn insert_log(tx: &mut Tx, x: &StampScans<'_>) -> Result<()> {
+    for chunk in x.log.chunks(SCAN_ROWS) {
         let sql = format!(
-            "INSERT INTO stamp_scans (lot_id, serial, client, network, scanned_at) VALUES {}",
-            value_rows(chunk.len(), 5)
+            "INSERT INTO stamp_scans (lot_id, serial, client, network, scanned_at, scans) VALUES {}",
+            value_rows(chunk.len(), 6)
         );
         on!(tx.conn(), e => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for s in chunk {
+            for r in chunk {
                 q = q
-                    .bind(s.lot_id)
-                    .bind(&s.serial)
-                    .bind(&s.client)
-                    .bind(s.network.as_deref())
-                    .bind(s.at);
+                    .bind(x.lot_id)
+                    .bind(x.serial)
+                    .bind(r.client)
+                    .bind(r.network)
+                    .bind(r.latest)
+                    .bind(r.scans);
             }
             q.execute(e).await.map(|r| r.rows_affected())
         })?;
     }
     Ok(())
+}
+
+/// The scan log of one stamp, oldest first: who (a keyed hash), from which network, when
+/// (the latest scan of the row's minute) and how many scans the row stands for.
+pub async fn scan_log(
+    conn: Conn<'_>,
+    lot_id: i64,
+    serial: &str,
+) -> Result<Vec<(String, Option<String>, DateTime<Utc>, i64)>> {
+    Ok(on!(conn, e => sqlx::query_as(
+        "SELECT client, network, scanned_at, CAST(scans AS BIGINT) FROM stamp_scans \
+         WHERE lot_id = $1 AND serial = $2 ORDER BY scanned_at, id")
+        .bind(lot_id)
+        .bind(serial)
+        .fetch_all(e)
+        .await)?)
 }
 
 /// A stamp flagged as possibly copied, with its lot.
