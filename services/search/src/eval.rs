@@ -1,5 +1,8 @@
-//! Search quality: the judged relevance set (`data/search/relevance.json`) and the metrics
-//! `ketnoi search-eval` reports, nDCG@10 and recall@10 per query type.
+//! Search quality: the judged relevance sets and the metrics `ketnoi search-eval` reports,
+//! nDCG@10 and recall@10 per query type. Two sets: the hand-judged
+//! `data/search/relevance.json` ([`RELEVANCE_JSON`], types [`TYPES`]) and
+//! `data/search/generated.json` ([`GENERATED_JSON`], types [`GENERATED_TYPES`]), generated
+//! from the catalogue's attributes by `infra/search/generate_judged.py`.
 //!
 //! Everything here is pure: the caller runs each [`JudgedQuery`] against an index, turns the
 //! hits into a ranked list of external ids (`lst-0001`, or a cooperative's dataset id), scores
@@ -7,20 +10,25 @@
 //! [`summarize`]d results with [`Summary::table`].
 //!
 //! Grades: 3 = exactly what was asked for, 2 = relevant, 1 = marginally relevant; documents
-//! not judged are irrelevant (grade 0). The judging rules are in the file's `description`.
+//! not judged are irrelevant (grade 0). The judging rules are in each file's `description`.
+//! Queries of type [`OUT_OF_CATALOGUE`] ask for what the catalogue does not have: they have
+//! no judgments and score 1.0 when the search returns nothing, 0.0 otherwise.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::Deserialize;
 
-/// The judged set, compiled in so `search-eval` needs no file at run time.
+/// The hand-judged set, compiled in so `search-eval` needs no file at run time.
 pub const RELEVANCE_JSON: &str = include_str!("../../../data/search/relevance.json");
+
+/// The set generated from the catalogue's attributes (`infra/search/generate_judged.py`).
+pub const GENERATED_JSON: &str = include_str!("../../../data/search/generated.json");
 
 /// The cut-off `search-eval` reports (nDCG@10, recall@10).
 pub const K: usize = 10;
 
-/// The query types, in the order the table lists them.
+/// The query types of the hand-judged set, in the order its table lists them.
 pub const TYPES: [&str; 6] = [
     "exact",
     "no_diacritics",
@@ -28,6 +36,23 @@ pub const TYPES: [&str; 6] = [
     "english",
     "prefix",
     "filter",
+];
+
+/// A query for something the catalogue does not have: no judgments; a perfect search
+/// returns nothing.
+pub const OUT_OF_CATALOGUE: &str = "out_of_catalogue";
+
+/// The query types of the generated set, in the order its table lists them.
+pub const GENERATED_TYPES: [&str; 9] = [
+    "category",
+    "category_place",
+    "category_cert",
+    "category_price",
+    "category_kind",
+    "category_multi",
+    "english",
+    "no_diacritics",
+    OUT_OF_CATALOGUE,
 ];
 
 /// The highest grade: exactly what was asked for.
@@ -45,16 +70,17 @@ pub struct RelevanceSet {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JudgedQuery {
-    /// `q01`, `q02`, …
+    /// `q01`, `q02`, … (`g001`, … in the generated set)
     pub id: String,
-    /// One of [`TYPES`].
+    /// One of [`TYPES`] (or [`GENERATED_TYPES`]).
     #[serde(rename = "type")]
     pub r#type: String,
     /// What the buyer typed (NFC, never empty).
     pub q: String,
     #[serde(default)]
     pub filters: Filters,
-    /// External id → grade (1–3). Unjudged documents are irrelevant.
+    /// External id → grade (1–3). Unjudged documents are irrelevant. Empty for
+    /// [`OUT_OF_CATALOGUE`] queries.
     pub judgments: BTreeMap<String, u8>,
     /// Why the query is tricky, when it is.
     #[serde(default)]
@@ -97,17 +123,24 @@ pub fn parse(json: &str) -> Result<RelevanceSet, serde_json::Error> {
 }
 
 impl RelevanceSet {
-    /// What is wrong with the set, one line per problem; empty when it is usable: unique
-    /// query ids, known types, non-empty text, grades 1–3 and at least one grade-3 document
-    /// per query.
+    /// What is wrong with the hand-judged set (types [`TYPES`]); see
+    /// [`RelevanceSet::problems_with`].
     pub fn problems(&self) -> Vec<String> {
+        self.problems_with(&TYPES)
+    }
+
+    /// What is wrong with the set, one line per problem; empty when it is usable: unique
+    /// query ids, types among `types`, non-empty text, grades 1–3 and at least one grade-3
+    /// document per query — except [`OUT_OF_CATALOGUE`] queries, which must have no
+    /// judgments at all.
+    pub fn problems_with(&self, types: &[&str]) -> Vec<String> {
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
         for q in &self.queries {
             if !seen.insert(q.id.as_str()) {
                 out.push(format!("{}: duplicate query id", q.id));
             }
-            if !TYPES.contains(&q.r#type.as_str()) {
+            if !types.contains(&q.r#type.as_str()) {
                 out.push(format!("{}: unknown type {:?}", q.id, q.r#type));
             }
             if q.q.trim().is_empty() {
@@ -120,7 +153,11 @@ impl RelevanceSet {
             {
                 out.push(format!("{}: grade {g} for {doc} is not 1–3", q.id));
             }
-            if !q.judgments.values().any(|&g| g == MAX_GRADE) {
+            if q.is_out_of_catalogue() {
+                if !q.judgments.is_empty() {
+                    out.push(format!("{}: out-of-catalogue query with judgments", q.id));
+                }
+            } else if !q.judgments.values().any(|&g| g == MAX_GRADE) {
                 out.push(format!("{}: no grade-3 document", q.id));
             }
         }
@@ -149,12 +186,32 @@ impl JudgedQuery {
         }
     }
 
-    /// (nDCG@k, recall@k) of a ranked list of external ids for this query.
+    /// Whether the query asks for what the catalogue does not have ([`OUT_OF_CATALOGUE`]).
+    pub fn is_out_of_catalogue(&self) -> bool {
+        self.r#type == OUT_OF_CATALOGUE
+    }
+
+    /// (nDCG@k, recall@k) of a ranked list of external ids for this query; for an
+    /// [`OUT_OF_CATALOGUE`] query, [`empty_result_score`].
     pub fn score(&self, ranked: &[String], k: usize) -> (f64, f64) {
+        if self.is_out_of_catalogue() {
+            return empty_result_score(ranked);
+        }
         (
             ndcg_at(ranked, &self.judgments, k),
             recall_at(ranked, &self.judgments, k),
         )
+    }
+}
+
+/// (nDCG, recall) of a query nothing should answer: (1.0, 1.0) when the search returned
+/// nothing, (0.0, 0.0) when it returned anything at all (any hit is a wrong answer, and the
+/// first one is at rank 1).
+pub fn empty_result_score(ranked: &[String]) -> (f64, f64) {
+    if ranked.is_empty() {
+        (1.0, 1.0)
+    } else {
+        (0.0, 0.0)
     }
 }
 
@@ -287,13 +344,19 @@ impl Summary {
     /// A Markdown table: one row per type (the [`TYPES`] order, then any others
     /// alphabetically) and an `all` row.
     pub fn table(&self) -> String {
+        self.table_ordered(&TYPES)
+    }
+
+    /// A Markdown table: one row per type (the `order` given, e.g. [`GENERATED_TYPES`], then
+    /// any others alphabetically) and an `all` row.
+    pub fn table_ordered(&self, order: &[&str]) -> String {
         let mut out =
             format!("| type | queries | nDCG@{K} | recall@{K} |\n| --- | ---: | ---: | ---: |\n");
-        let known = TYPES.iter().filter_map(|t| self.per_type.get_key_value(*t));
+        let known = order.iter().filter_map(|t| self.per_type.get_key_value(*t));
         let others = self
             .per_type
             .iter()
-            .filter(|(t, _)| !TYPES.contains(&t.as_str()));
+            .filter(|(t, _)| !order.contains(&t.as_str()));
         for (t, s) in known.chain(others) {
             out.push_str(&row(t, s));
         }
@@ -527,6 +590,101 @@ mod tests {
                 assert!(["retail", "wholesale", "experience"].contains(&offer.as_str()));
             }
             // A perfect ranking scores 1.0 on both metrics.
+            let mut ideal: Vec<(&String, &u8)> = q.judgments.iter().collect();
+            ideal.sort_by(|a, b| b.1.cmp(a.1));
+            let ranked: Vec<String> = ideal.into_iter().map(|(id, _)| id.clone()).collect();
+            let (ndcg, recall) = q.score(&ranked, K);
+            assert!(close(ndcg, 1.0) && close(recall, 1.0), "{}", q.id);
+        }
+        assert!(unicode_normalization::is_nfc(&set.description));
+    }
+
+    #[test]
+    fn out_of_catalogue_scores_one_only_when_nothing_is_returned() {
+        assert_eq!(empty_result_score(&[]), (1.0, 1.0));
+        assert_eq!(empty_result_score(&ids(&["lst-0001"])), (0.0, 0.0));
+        let set = parse(
+            r#"{"version":1,"description":"","queries":[
+                {"id":"g1","type":"out_of_catalogue","q":"máy giặt","judgments":{}},
+                {"id":"g2","type":"category","q":"gốm sứ","judgments":{"a":3}}]}"#,
+        )
+        .unwrap();
+        let (ooc, cat) = (&set.queries[0], &set.queries[1]);
+        assert!(ooc.is_out_of_catalogue() && !cat.is_out_of_catalogue());
+        assert_eq!(ooc.score(&[], K), (1.0, 1.0));
+        // Any hit is wrong, even far down the list or beyond the cut-off.
+        assert_eq!(ooc.score(&ids(&["x"]), K), (0.0, 0.0));
+        assert_eq!(ooc.score(&ids(&["x", "y"]), 1), (0.0, 0.0));
+        // The rule belongs to the type: an ordinary query without hits still scores 0.
+        assert_eq!(cat.score(&[], K), (0.0, 0.0));
+        assert_eq!(cat.score(&ids(&["a"]), K), (1.0, 1.0));
+    }
+
+    #[test]
+    fn out_of_catalogue_queries_must_have_no_judgments() {
+        let set = parse(
+            r#"{"version":1,"description":"","queries":[
+                {"id":"g1","type":"out_of_catalogue","q":"laptop","judgments":{}},
+                {"id":"g2","type":"out_of_catalogue","q":"iphone","judgments":{"a":3}},
+                {"id":"g3","type":"category","q":"rau","judgments":{}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            set.problems_with(&GENERATED_TYPES),
+            vec![
+                "g2: out-of-catalogue query with judgments",
+                "g3: no grade-3 document",
+            ]
+        );
+        // The hand-judged set's types do not include the generated set's.
+        assert!(
+            set.problems()
+                .contains(&"g1: unknown type \"out_of_catalogue\"".to_owned())
+        );
+    }
+
+    #[test]
+    fn table_follows_the_order_given() {
+        let results = vec![
+            (OUT_OF_CATALOGUE.to_owned(), 1.0, 1.0),
+            ("english".to_owned(), 0.5, 0.5),
+            ("category".to_owned(), 0.0, 0.0),
+        ];
+        let table = summarize(&results).table_ordered(&GENERATED_TYPES);
+        let rows: Vec<&str> = table
+            .lines()
+            .skip(2)
+            .map(|l| l.split(" | ").next().unwrap())
+            .collect();
+        assert_eq!(
+            rows,
+            vec!["| category", "| english", "| out_of_catalogue", "| all"]
+        );
+    }
+
+    #[test]
+    fn the_generated_set_is_complete_and_valid() {
+        let set = parse(GENERATED_JSON).unwrap();
+        assert_eq!(set.version, 1);
+        assert!(set.description.contains("generate_judged.py"));
+        assert!(set.queries.len() >= 300, "{} queries", set.queries.len());
+        assert_eq!(set.problems_with(&GENERATED_TYPES), Vec::<String>::new());
+        for t in GENERATED_TYPES {
+            let n = set.queries.iter().filter(|q| q.r#type == t).count();
+            let min = if t == OUT_OF_CATALOGUE { 5 } else { 20 };
+            assert!(n >= min, "{n} {t} queries, want at least {min}");
+        }
+        let known = demo_ids();
+        let mut texts = BTreeSet::new();
+        for (i, q) in set.queries.iter().enumerate() {
+            assert_eq!(q.id, format!("g{:03}", i + 1));
+            assert!(texts.insert(q.q.to_lowercase()), "{}: repeated text", q.id);
+            assert!(unicode_normalization::is_nfc(&q.q), "{}", q.id);
+            // The text carries the meaning: no filters.
+            assert!(q.filters.is_empty(), "{}: filters", q.id);
+            for id in q.judgments.keys() {
+                assert!(known.contains(id), "{}: unknown document {id}", q.id);
+            }
             let mut ideal: Vec<(&String, &u8)> = q.judgments.iter().collect();
             ideal.sort_by(|a, b| b.1.cmp(a.1));
             let ranked: Vec<String> = ideal.into_iter().map(|(id, _)| id.clone()).collect();
