@@ -11,6 +11,7 @@ on_both_backends!(
     the_api_returns_typed_hits_facets_and_filters,
     bad_search_parameters_are_named,
     an_edit_through_the_site_is_searchable_soon,
+    prices_and_places_in_the_words_become_filters_the_page_shows,
 );
 
 /// Waits until the indexer has applied every change so far.
@@ -191,4 +192,61 @@ async fn an_edit_through_the_site_is_searchable_soon(app: TestApp) {
         "searchable {} ms after publishing",
         started.elapsed().as_millis()
     );
+}
+
+/// "dưới 100k" and "sỉ" typed in the box filter the results, the page says how it read
+/// them and offers the words as typed; a query the catalogue has nothing for finds nothing
+/// (the relevance floor) and says so.
+async fn prices_and_places_in_the_words_become_filters_the_page_shows(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    indexed(&app).await;
+    let c = app.client();
+    let cheap = c
+        .get("/api/v1/search?q=g%E1%BA%A1o%20d%C6%B0%E1%BB%9Bi%2050k&limit=50")
+        .await;
+    assert_eq!(cheap.status, 200, "{}", cheap.body);
+    let cheap = cheap.json();
+    let hits = cheap["hits"].as_array().unwrap();
+    assert!(!hits.is_empty(), "{cheap}");
+    for h in hits {
+        let price = h["min_price_vnd"].as_i64().unwrap();
+        assert!(price <= 50_000, "{h}");
+    }
+    // The same words as typed: "dưới 50k" is text, and more (dearer) rice is found.
+    let typed = c
+        .get("/api/v1/search?q=g%E1%BA%A1o%20d%C6%B0%E1%BB%9Bi%2050k&limit=50&exact=1")
+        .await
+        .json();
+    assert!(
+        typed["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["min_price_vnd"].as_i64().is_some()),
+    );
+    let page = c
+        .get("/search?q=g%E1%BA%A1o+s%E1%BB%89+d%C6%B0%E1%BB%9Bi+50k")
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("data-testid=\"search-understood\""),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("dưới 50k") && page.body.contains("sỉ"));
+    assert!(page.body.contains("exact=1"));
+    let english = c.get("/search?q=rice+under+50k").await;
+    assert!(english.body.contains("under 50k"));
+    // Nothing in the catalogue: nothing found, and the page says so.
+    // ("máy giặt" is not among them: care instructions say "không giặt máy".)
+    for q in ["%C4%91i%E1%BB%87n+tho%E1%BA%A1i+samsung", "laptop", "tivi+sony"] {
+        let none = c.get(&format!("/search?q={q}")).await;
+        assert_eq!(none.status, 200);
+        assert!(
+            !none.body.contains("data-testid=\"search-hit\""),
+            "{q}: {}",
+            none.body
+        );
+        assert!(none.body.contains("data-testid=\"search-empty\""), "{q}");
+    }
 }

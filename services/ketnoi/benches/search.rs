@@ -114,7 +114,7 @@ async fn main() {
             })
             .collect();
         for (_, q) in &queries {
-            index.search(q).await.unwrap(); // warm-up pass
+            ketnoi_search::search(&index, q).await.unwrap(); // warm-up pass
         }
         let mut all = Vec::with_capacity(queries.len() * rounds);
         let mut all_unsorted = Vec::with_capacity(queries.len() * rounds);
@@ -122,7 +122,7 @@ async fn main() {
         for _ in 0..rounds {
             for (ty, q) in &queries {
                 let t = Instant::now();
-                let r = index.search(q).await.unwrap();
+                let r = ketnoi_search::search(&index, q).await.unwrap();
                 let d = t.elapsed();
                 std::hint::black_box(r);
                 all.push(d);
@@ -139,7 +139,11 @@ async fn main() {
                     .map(|r| all_unsorted[r * queries.len() + i])
                     .collect();
                 runs.sort();
-                let total = index.search(q).await.unwrap().total;
+                let total = ketnoi_search::search(&index, q)
+                    .await
+                    .unwrap()
+                    .results
+                    .total;
                 per_query.push((percentile(&runs, 0.5), total, &q.text));
             }
             per_query.sort_by_key(|q| std::cmp::Reverse(q.0));

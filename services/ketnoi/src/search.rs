@@ -119,7 +119,7 @@ async fn eval_in(
         let mut scores = Vec::new();
         for q in &s.set.queries {
             let query = q.query(eval::K);
-            let hits = index.search(&query).await?.hits;
+            let hits = ketnoi_search::search(index, &query).await?.results.hits;
             // A hit without an external id (none in the demo data) still counts, as an
             // unjudged document: an out-of-catalogue query must get no hit at all.
             let ranked: Vec<String> = hits

@@ -152,6 +152,9 @@ pub struct SearchQuery {
     /// A leaf category id or a group id.
     pub category: Option<String>,
     pub commune_code: Option<String>,
+    /// Any of these wards/communes (an old district's name a query named: see
+    /// [`understand`]); empty: no such filter.
+    pub communes: Vec<String>,
     pub min_stars: Option<u8>,
     pub certification: Option<String>,
     pub price_min: Option<i64>,
@@ -219,6 +222,62 @@ pub enum SearchError {
 }
 
 pub type Result<T> = std::result::Result<T, SearchError>;
+
+/// What a search found, and what it understood of the text (see [`search`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Answer {
+    pub results: SearchResults,
+    pub understood: understand::Understood,
+    /// A place was understood but nothing matched there: the place's words were searched
+    /// as text instead, and the results are not filtered by it.
+    pub place_relaxed: bool,
+}
+
+/// Searches `index` for what `q` means: prices, offer kinds, stars, certifications and
+/// places written in the text become filters (see [`understand::apply`]; explicit filters
+/// win), the rest is searched as text. When a place was understood and nothing matches
+/// there, the place's words are searched as text instead (a product named after a place
+/// it is not made in). Every caller searches through here, so every page and API and the
+/// evaluation understand a query alike.
+pub async fn search(index: &dyn SearchIndex, q: &SearchQuery) -> Result<Answer> {
+    let (mut understood_q, understood) = understand::apply(q);
+    if understood.is_empty() {
+        return Ok(Answer {
+            results: index.search(q).await?,
+            understood,
+            place_relaxed: false,
+        });
+    }
+    // The last word of what is left was typed in full when words after it were consumed.
+    if !q.text.trim_end().ends_with(understood_q.text.trim_end()) && !understood_q.text.is_empty() {
+        understood_q.text.push(' ');
+    }
+    let results = index.search(&understood_q).await?;
+    let place = understood_q.commune_code != q.commune_code || !understood_q.communes.is_empty();
+    if results.total == 0 && place {
+        let mut without = understood_q.clone();
+        without.commune_code = q.commune_code.clone();
+        without.communes = q.communes.clone();
+        let places = understood.place_phrases().join(" ");
+        without.text = format!("{} {places}", understood_q.text.trim_end());
+        if q.text.ends_with(|c: char| c.is_whitespace()) {
+            without.text.push(' ');
+        }
+        let relaxed = index.search(&without).await?;
+        if relaxed.total > 0 {
+            return Ok(Answer {
+                results: relaxed,
+                understood,
+                place_relaxed: true,
+            });
+        }
+    }
+    Ok(Answer {
+        results,
+        understood,
+        place_relaxed: false,
+    })
+}
 
 /// A boxed future, so the trait can be used as `dyn SearchIndex`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -80,6 +80,16 @@ impl Understood {
             && self.dropped.is_empty()
     }
 
+    /// The phrases read as a place ("ở Gia Lâm", "Bát Tràng"), as typed.
+    pub fn place_phrases(&self) -> Vec<&str> {
+        self.consumed
+            .iter()
+            .zip(&self.slots)
+            .filter(|(_, s)| **s == Slot::Place)
+            .map(|(p, _)| p.as_str())
+            .collect()
+    }
+
     /// Moves the phrases of `slot` from `consumed` to `dropped`.
     fn drop_slot(&mut self, slot: Slot) {
         let mut i = 0;
@@ -119,7 +129,7 @@ pub fn understand(text: &str) -> Understood {
 /// filled in where `q` does not set it already: explicit filters win, and what they override
 /// moves to [`Understood::dropped`]. A price range counts as one filter (either bound set
 /// explicitly drops both understood bounds). `commune_code` is set when exactly one commune
-/// is understood; several stay in [`Understood::communes`] only.
+/// is understood, `communes` when several are (an old district's).
 pub fn apply(q: &SearchQuery) -> (SearchQuery, Understood) {
     let mut u = understand(&q.text);
     let mut out = q.clone();
@@ -156,6 +166,8 @@ pub fn apply(q: &SearchQuery) -> (SearchQuery, Understood) {
         u.drop_slot(Slot::Place);
     } else if let [one] = u.communes.as_slice() {
         out.commune_code = Some(one.clone());
+    } else {
+        out.communes.clone_from(&u.communes);
     }
     (out, u)
 }

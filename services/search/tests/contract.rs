@@ -17,8 +17,12 @@ const MEILI_UNSUPPORTED: &[(&str, &str)] = &[
     ),
     ("did_you_mean", "Meilisearch has no \"did you mean\""),
     (
-        "all_words_first_then_any",
+        "all_words_first_then_most",
         "the fallback is matchingStrategy \"last\": the first word stays required",
+    ),
+    (
+        "relevance_floor",
+        "matchingStrategy \"last\" falls back on the first word, however common",
     ),
 ];
 
@@ -102,7 +106,8 @@ contract_tests!(
     d_and_dd,
     exact_diacritics_rank_first,
     phrase_ranks_above_scattered_words,
-    all_words_first_then_any,
+    all_words_first_then_most,
+    relevance_floor,
     descriptions_are_searched,
     prefix_search_as_you_type,
     typos_on_short_syllables,

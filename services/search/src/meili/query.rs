@@ -32,6 +32,10 @@ pub fn filter_expression(q: &SearchQuery) -> Option<String> {
     if let Some(v) = &q.commune_code {
         parts.push(format!("commune_code = {}", quote(v)));
     }
+    if !q.communes.is_empty() {
+        let any: Vec<String> = q.communes.iter().map(|v| quote(v)).collect();
+        parts.push(format!("commune_code IN [{}]", any.join(", ")));
+    }
     if let Some(n) = q.min_stars.filter(|&n| n > 0) {
         parts.push(format!("ocop_stars >= {n}"));
     }

@@ -34,6 +34,10 @@ impl Inner {
         if let Some(v) = &q.commune_code {
             out.push(filter(raw_term(f.commune, v)));
         }
+        if !q.communes.is_empty() {
+            let any = q.communes.iter().map(|v| raw_term(f.commune, v)).collect();
+            out.push(filter(bool_of(Occur::Should, any)));
+        }
         if let Some(min) = q.min_stars.filter(|&s| s > 0) {
             out.push(filter(boxed(RangeQuery::new(
                 Bound::Included(Term::from_field_u64(f.stars, u64::from(min))),

@@ -32,6 +32,7 @@
 //! Blocking work runs in `tokio::task::spawn_blocking` when a runtime is present.
 
 mod analysis;
+mod coverage;
 mod facets;
 mod filters;
 mod lazy_union;

@@ -11,6 +11,7 @@ use tantivy::{Searcher, Term};
 
 use super::Inner;
 use super::analysis::{MAX_PREFIX_CHARS, Syllable};
+use super::coverage::{Coverage, Unit};
 use super::lazy_union::LazyUnion;
 use super::synonyms::SYNONYMS;
 use crate::Result;
@@ -26,6 +27,9 @@ pub(super) const EXACT_BONUS: f32 = 1.0;
 /// Constant scores (times the tier weight) of fuzzy and prefix matches.
 const FUZZY: f32 = 0.4;
 pub(super) const PREFIX: f32 = 0.5;
+/// Constant score (times the tier weight) of a word beginning with the typed syllable,
+/// tone marks and all: above a whole folded match, which may carry other tone marks.
+const EXACT_PREFIX: f32 = 2.0;
 pub(super) const PHRASE: f32 = 1.0;
 const PAIR: f32 = 0.5;
 /// Constant score (times the title weight) of the query as a phrase whose last word is a prefix.
@@ -34,6 +38,10 @@ pub(super) const PHRASE_PREFIX: f32 = 2.5;
 const PREFIX_EXPANSIONS: u32 = 100;
 /// A synonym match scores this fraction of a direct one.
 const SYNONYM: f32 = 0.8;
+/// The share of a query's weight (see [`Coverage`]) a document must cover to be found at
+/// all when not every word matches: more than a common word alone, so that a query whose
+/// telling words match nothing finds nothing.
+pub(super) const RELEVANCE_FLOOR: f32 = 0.5;
 
 pub(super) fn boxed(q: impl Query) -> Box<dyn Query> {
     Box::new(q)
@@ -130,29 +138,27 @@ pub(super) fn bool_of(occur: Occur, mut clauses: Vec<Box<dyn Query>>) -> Box<dyn
     ))
 }
 
-/// How much a text query asks. Searches try these in turn until one matches something.
+/// How much a text query asks. Searches try these in turn (see [`Inner::search`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Mode {
-    /// Every syllable (or synonym span) must match; otherwise any one.
+    /// Every syllable (or synonym span) must match; otherwise enough of them (see
+    /// [`Coverage`]).
     pub(super) strict: bool,
     /// Descriptions count for matching; otherwise they only add to the score.
     pub(super) body: bool,
 }
 
-pub(super) const MODES: [Mode; 3] = [
-    Mode {
-        strict: true,
-        body: false,
-    },
-    Mode {
-        strict: true,
-        body: true,
-    },
-    Mode {
-        strict: false,
-        body: true,
-    },
-];
+/// Every word in a title or a cooperative's names: the cheap first try.
+pub(super) const STRICT: Mode = Mode {
+    strict: true,
+    body: false,
+};
+
+/// Enough of the words anywhere, the documents covering most of them first.
+pub(super) const RELAXED: Mode = Mode {
+    strict: false,
+    body: true,
+};
 
 /// A text query in two parts (see [`Inner::text_query`]).
 pub(super) struct TextQuery {
@@ -171,7 +177,10 @@ impl Inner {
     }
 
     /// Everything one query syllable can match, as SHOULD clauses. Without `body`, the
-    /// descriptions are left out (see [`Inner::scoring`]).
+    /// descriptions are left out (see [`Inner::scoring`]). `loose` (a unit of the relaxed
+    /// search, which needs not every unit to match): no typos, and a syllable typed with
+    /// its marks matches them exactly. "cơm" is then not "cốm", nor "máy" "mây": folding
+    /// forgives a wrong mark where every other word agrees, not where a word stands alone.
     fn syllable_clause(
         &self,
         searcher: &Searcher,
@@ -179,8 +188,11 @@ impl Inner {
         s: &Syllable,
         prefix: bool,
         body: bool,
+        loose: bool,
     ) -> Result<Box<dyn Query>> {
         let f = &self.fields;
+        let typos = !loose;
+        let marked = loose && s.has_diacritics();
         let tiers = [
             (f.title_x, f.title_f, W_TITLE),
             (f.meta_x, f.meta_f, W_META),
@@ -189,8 +201,12 @@ impl Inner {
         let mut clauses: Vec<Box<dyn Query>> = Vec::with_capacity(8);
         // Exact (diacritics) terms only add to the score of folded matches: they are
         // optional clauses of the whole query (see `Inner::exact_scoring`).
-        for (_, folded, w) in tiers.into_iter().take(if body { 3 } else { 2 }) {
-            clauses.push(term_query(folded, &s.folded, w));
+        for (exact, folded, w) in tiers.into_iter().take(if body { 3 } else { 2 }) {
+            if marked {
+                clauses.push(term_query(exact, &s.exact, w));
+            } else {
+                clauses.push(term_query(folded, &s.folded, w));
+            }
         }
         if let Some(stem) = self.stem(analyzer, s) {
             clauses.push(term_query(f.en_title, &stem, W_EN_TITLE));
@@ -198,9 +214,16 @@ impl Inner {
                 clauses.push(term_query(f.en_body, &stem, W_EN_BODY));
             }
         }
-        let short_fields = [(f.title_f, W_TITLE), (f.meta_f, W_META)];
-        for (field, w) in short_fields {
-            let typos = self.typos(searcher, field, &s.folded)?;
+        // A syllable typed with its marks is corrected among words with marks, one edit from
+        // it as typed ("tằn" → "tằm"): whoever typed "giặt" did not mean "giấy", one edit
+        // from it once both are folded.
+        let (short_fields, typed) = if s.has_diacritics() {
+            ([(f.title_x, W_TITLE), (f.meta_x, W_META)], &s.exact)
+        } else {
+            ([(f.title_f, W_TITLE), (f.meta_f, W_META)], &s.folded)
+        };
+        for (field, w) in short_fields.into_iter().filter(|_| typos) {
+            let typos = self.typos(searcher, field, typed)?;
             if !typos.is_empty() {
                 // A union of postings at a constant score: for a few terms, cheaper than a
                 // `TermSetQuery` (which builds an FST per query).
@@ -215,8 +238,25 @@ impl Inner {
                 (f.meta_f, f.meta_prefixes, W_META),
             ];
             let n = if s.folded.chars().count() >= 2 { 2 } else { 1 };
-            for (field, prefixes, w) in fields.into_iter().take(n) {
+            for (field, prefixes, w) in fields.into_iter().take(n).filter(|_| !marked) {
                 clauses.push(prefix_query(field, prefixes, &s.folded, w * PREFIX));
+            }
+            // Tone marks typed so far ("gố") say which words they begin ("gốm", not "gỗ",
+            // whose folded form "go" the syllable matches whole): those rank above.
+            if s.has_diacritics() {
+                for (field, w) in [(f.title_x, W_TITLE), (f.meta_x, W_META)]
+                    .into_iter()
+                    .take(n)
+                {
+                    clauses.push(boxed(ConstScoreQuery::new(
+                        boxed(FuzzyTermQuery::new_prefix(
+                            Term::from_field_text(field, &s.exact),
+                            0,
+                            false,
+                        )),
+                        w * EXACT_PREFIX,
+                    )));
+                }
             }
         }
         Ok(union(clauses))
@@ -286,7 +326,8 @@ impl Inner {
         typing: bool,
         max_key: usize,
         body: bool,
-    ) -> Result<Vec<Box<dyn Query>>> {
+        loose: bool,
+    ) -> Result<Vec<(Box<dyn Query>, usize)>> {
         let n = syllables.len();
         let folded: Vec<&str> = syllables[from..to]
             .iter()
@@ -304,6 +345,7 @@ impl Inner {
                             &syllables[i],
                             typing && i + 1 == n,
                             body,
+                            loose,
                         )?]
                     } else {
                         self.units(
@@ -315,26 +357,98 @@ impl Inner {
                             typing,
                             len - 1,
                             body,
+                            loose,
                         )?
+                        .into_iter()
+                        .map(|(q, _)| q)
+                        .collect()
                     };
                     let mut alternatives = vec![bool_of(Occur::Must, inner)];
                     alternatives.extend(values.iter().map(|v| self.synonym_clause(v, body)));
-                    units.push(union(alternatives));
+                    units.push((union(alternatives), len));
                     i += len;
                 }
                 None => {
-                    units.push(self.syllable_clause(
-                        searcher,
-                        analyzer,
-                        &syllables[i],
-                        typing && i + 1 == n,
-                        body,
-                    )?);
+                    units.push((
+                        self.syllable_clause(
+                            searcher,
+                            analyzer,
+                            &syllables[i],
+                            typing && i + 1 == n,
+                            body,
+                            loose,
+                        )?,
+                        1,
+                    ));
                     i += 1;
                 }
             }
         }
         Ok(units)
+    }
+
+    /// Documents matching every unit. One unit is visited whole, document after document,
+    /// and never sought: tantivy's windowed union is the faster one there (see `LazyUnion`).
+    fn all_of(units: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+        match <[_; 1]>::try_from(units) {
+            Ok([unit]) => match unit.downcast::<LazyUnion>() {
+                Ok(lazy) => bool_of(Occur::Should, lazy.0),
+                Err(unit) => unit,
+            },
+            Err(units) => bool_of(Occur::Must, units),
+        }
+    }
+
+    /// How much a syllable tells documents apart: the inverse document frequency of its most
+    /// frequent form (folded in the Vietnamese fields, or as typed when typed with marks that
+    /// some document has; stemmed in the English ones; and for a syllable being typed, as the
+    /// beginning of a word). A syllable no document has weighs the most.
+    fn idf(
+        &self,
+        searcher: &Searcher,
+        analyzer: &mut TextAnalyzer,
+        s: &Syllable,
+        prefix: bool,
+    ) -> Result<f32> {
+        let f = &self.fields;
+        let folded = || {
+            vec![
+                Term::from_field_text(f.title_f, &s.folded),
+                Term::from_field_text(f.meta_f, &s.folded),
+                Term::from_field_text(f.body_f, &s.folded),
+            ]
+        };
+        let most = |terms: &[Term]| -> Result<u64> {
+            let mut df = 0u64;
+            for t in terms {
+                df = df.max(searcher.doc_freq(t).map_err(super::index_err)?);
+            }
+            Ok(df)
+        };
+        // As the relaxed search matches it: a syllable typed with marks, with them, unless
+        // no document has it so (a mark mistyped: "lể" for "lễ"), then as the folded word
+        // it most likely means.
+        let mut df = 0;
+        if s.has_diacritics() {
+            df = most(&[
+                Term::from_field_text(f.title_x, &s.exact),
+                Term::from_field_text(f.meta_x, &s.exact),
+                Term::from_field_text(f.body_x, &s.exact),
+            ])?;
+        }
+        let mut terms = if df == 0 { folded() } else { Vec::new() };
+        if prefix && !s.has_diacritics() && s.folded.chars().count() <= MAX_PREFIX_CHARS {
+            terms.push(Term::from_field_text(f.title_prefixes, &s.folded));
+            terms.push(Term::from_field_text(f.meta_prefixes, &s.folded));
+        }
+        if let Some(stem) = self.stem(analyzer, s) {
+            terms.push(Term::from_field_text(f.en_title, &stem));
+            terms.push(Term::from_field_text(f.en_body, &stem));
+        }
+        df = df.max(most(&terms)?);
+        let n = searcher.num_docs() as f32;
+        let df = df as f32;
+        Ok((1.0 + (n - df + 0.5) / (df + 0.5)).ln())
     }
 
     /// The text part of a search, asking as much as `mode` says: the query that decides what
@@ -352,31 +466,59 @@ impl Inner {
         let mut analyzer = self.en.clone();
         let n = syllables.len();
         let folded: Vec<&str> = syllables.iter().map(|s| s.folded.as_str()).collect();
-        let units = self.units(
-            searcher,
-            &mut analyzer,
-            syllables,
-            0,
-            n,
-            typing,
-            n,
-            mode.body,
-        )?;
-        let matcher = match <[_; 1]>::try_from(units) {
-            // One unit is visited whole, document after document, and never sought: tantivy's
-            // windowed union is the faster one there (see `LazyUnion`).
-            Ok([unit]) => match unit.downcast::<LazyUnion>() {
-                Ok(lazy) => bool_of(Occur::Should, lazy.0),
-                Err(unit) => unit,
-            },
-            Err(units) => bool_of(
-                if mode.strict {
-                    Occur::Must
-                } else {
-                    Occur::Should
-                },
-                units,
-            ),
+        let units = |loose: bool| {
+            self.units(
+                searcher,
+                &mut analyzer.clone(),
+                syllables,
+                0,
+                n,
+                typing,
+                n,
+                mode.body,
+                loose,
+            )
+        };
+        let all = Self::all_of(units(false)?.into_iter().map(|(q, _)| q).collect());
+        let matcher = if mode.strict || n == 1 {
+            all
+        } else {
+            // Graceful relaxation: each unit weighs what it tells apart (its syllables'
+            // inverse document frequencies), and a document must cover RELEVANCE_FLOOR of the
+            // query's weight. Typos and folding only count where every unit matches (the
+            // strict query, as one clause covering them all, with at least one unit matched
+            // as typed): a unit matched by a typo or a different mark alone is too weak a
+            // sign to count as part of a document's coverage.
+            let mut at = 0;
+            let loose = units(true)?;
+            let mut weighted = Vec::with_capacity(loose.len() + 1);
+            for (unit, len) in loose {
+                let mut weight = 0.0;
+                for (i, s) in syllables[at..at + len].iter().enumerate() {
+                    let last = at + i + 1 == n;
+                    weight += self.idf(searcher, &mut analyzer, s, typing && last)?;
+                }
+                weighted.push(Unit {
+                    query: unit,
+                    weight,
+                    covers: 1,
+                    alone: true,
+                });
+                at += len;
+            }
+            let total: f32 = weighted.iter().map(|u| u.weight).sum();
+            let count = weighted.len();
+            weighted.push(Unit {
+                query: all,
+                weight: total,
+                covers: count,
+                alone: false,
+            });
+            boxed(Coverage {
+                units: weighted,
+                floor: total * RELEVANCE_FLOOR,
+                most: count,
+            })
         };
 
         let mut clauses = self.scoring(&mut analyzer, syllables, mode.body);

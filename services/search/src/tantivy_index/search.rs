@@ -9,8 +9,8 @@ use tantivy::{DocAddress, Score, Searcher, TantivyDocument, TantivyError, Term};
 use super::analysis::query_syllables;
 use super::facets::FacetCollector;
 use super::query::{
-    EXACT_BONUS, MODES, PHRASE, PHRASE_PREFIX, PREFIX, W_TITLE, boost, boxed, phrase_prefix,
-    prefix_query, term_query, union,
+    EXACT_BONUS, PHRASE, PHRASE_PREFIX, PREFIX, RELAXED, STRICT, W_TITLE, boost, boxed,
+    phrase_prefix, prefix_query, term_query, union,
 };
 use super::rescore::RESCORE_WINDOW;
 use super::schema::parse_key;
@@ -191,14 +191,16 @@ impl Inner {
                 suggestion: None,
             });
         }
-        let (mut total, mut hits, mut facets) = (0, Vec::new(), Facets::default());
-        for mode in MODES {
-            if !mode.strict && syllables.len() == 1 {
-                break; // the same as strict
-            }
+        // Every word in a title first. When that fills the page (or, sorted by anything but
+        // relevance, finds anything), the relaxed search would only add documents ranked
+        // after these. Otherwise the relaxed one: every document covering enough of the
+        // words, anywhere, those covering the most first.
+        let need = q.offset.saturating_add(limit) as u64;
+        let mut found = None;
+        for mode in [STRICT, RELAXED] {
             let text = self.text_query(&searcher, &syllables, typing, mode)?;
             let query = Self::with_filters(text.matcher, &filters);
-            (total, hits, facets) = self.run(
+            let (total, hits, facets) = self.run(
                 &searcher,
                 executor,
                 query.as_ref(),
@@ -208,10 +210,13 @@ impl Inner {
                 q.offset,
                 !q.skip_facets,
             )?;
-            if total > 0 {
+            let enough = total >= need || (total > 0 && !scores(q.sort));
+            found = Some((total, hits, facets));
+            if enough {
                 break;
             }
         }
+        let (total, hits, facets) = found.unwrap_or_default();
         let suggestion = if total == 0 {
             self.did_you_mean(&searcher, &syllables, &filters)?
         } else {

@@ -10,7 +10,7 @@ use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
 use super::analysis::{Syllable, query_syllables};
-use super::query::MODES;
+use super::query::RELAXED;
 use super::{Inner, index_err};
 use crate::text;
 use crate::{Result, SearchError};
@@ -182,7 +182,7 @@ impl Inner {
         let suggestion = corrected.join(" ");
         let (new_syllables, _) = query_syllables(&suggestion);
         let query = Self::with_filters(
-            self.text_query(searcher, &new_syllables, false, MODES[1])?
+            self.text_query(searcher, &new_syllables, false, RELAXED)?
                 .matcher,
             filters,
         );

@@ -251,7 +251,7 @@ pub async fn phrase_ranks_above_scattered_words(idx: &dyn SearchIndex) {
     assert_eq!(ids(idx, "hợp tác xã").await, vec![1, 2]);
 }
 
-pub async fn all_words_first_then_any(idx: &dyn SearchIndex) {
+pub async fn all_words_first_then_most(idx: &dyn SearchIndex) {
     reset(
         idx,
         vec![
@@ -261,10 +261,33 @@ pub async fn all_words_first_then_any(idx: &dyn SearchIndex) {
         ],
     )
     .await;
-    // Some document has every word: only those.
-    assert_eq!(ids(idx, "gốm lụa").await, vec![3]);
-    // None has every word: any word, more words first.
-    assert_eq!(ids(idx, "gốm sứ lụa").await, vec![1, 3, 2]);
+    // The document with every word first, then those with one of them.
+    let both = ids(idx, "gốm lụa").await;
+    assert_eq!(both.len(), 3, "{both:?}");
+    assert_eq!(both[0], 3, "{both:?}");
+    // None has every word: the most first; "lụa" alone is less than half of what the query
+    // asks (the relevance floor).
+    assert_eq!(ids(idx, "gốm sứ lụa").await, vec![1]);
+}
+
+/// A query whose telling words match nothing finds nothing, even when a common word of it
+/// (here "máy", folded "may", which "mây" shares) matches many documents.
+pub async fn relevance_floor(idx: &dyn SearchIndex) {
+    let crafts: Vec<SearchDoc> = (1..=12)
+        .map(|i| listing(i, &format!("Giỏ mây tre đan mẫu {i}")))
+        .chain([
+            listing(13, "Nón lá làng Chuông"),
+            listing(14, "Gạo nếp cái hoa vàng"),
+        ])
+        .collect();
+    reset(idx, crafts).await;
+    for q in ["máy giặt ", "may giat ", "điện thoại samsung ", "tủ lạnh "] {
+        let found = run(idx, &query(q)).await;
+        assert_eq!((found.total, found.hits.len()), (0, 0), "{q}: {found:?}");
+    }
+    // A word the listing lacks ("ngon") does not lose it.
+    assert_eq!(ids(idx, "gạo nếp ngon ").await, vec![14]);
+    assert_eq!(ids(idx, "nón lá đẹp ").await, vec![13]);
 }
 
 pub async fn descriptions_are_searched(idx: &dyn SearchIndex) {
@@ -291,8 +314,11 @@ pub async fn prefix_search_as_you_type(idx: &dyn SearchIndex) {
         ],
     )
     .await;
-    assert_eq!(ids(idx, "gom s").await, vec![1]);
-    assert_eq!(ids(idx, "khăn l").await, vec![4]);
+    // Every word first; documents with some of them after.
+    let gom_s = ids(idx, "gom s").await;
+    assert_eq!(gom_s[0], 1, "{gom_s:?}");
+    assert!(!gom_s.contains(&4), "{gom_s:?}");
+    assert_eq!(ids(idx, "khăn l").await[0], 4);
     let titles: Vec<String> = idx
         .suggest("gom s", 5)
         .await
@@ -309,6 +335,20 @@ pub async fn prefix_search_as_you_type(idx: &dyn SearchIndex) {
         .map(|h| h.key.id)
         .collect();
     assert_eq!(sorted_ids(suggest_gom), vec![1, 2]);
+    // One syllable typed with its tone mark: the words it begins first ("gốm"), not those
+    // its folded form matches whole ("gỗ" is "go" too).
+    reset(
+        idx,
+        vec![
+            listing(1, "Hộp gỗ sơn mài"),
+            listing(2, "Gốm men lam"),
+            listing(3, "Khay gỗ"),
+        ],
+    )
+    .await;
+    assert_eq!(ids(idx, "gố").await[0], 2);
+    let go = ids(idx, "gỗ").await;
+    assert_eq!(sorted_ids(go[..2].to_vec()), vec![1, 3], "{go:?}");
     assert!(idx.suggest("", 5).await.expect("suggest").is_empty());
     assert_eq!(idx.suggest("g", 1).await.expect("suggest").len(), 1);
 }

@@ -129,6 +129,7 @@ impl Modify for SessionCookie {
             super::schema::SearchSort,
             super::schema::SearchSeason,
             super::schema::FacetsFlag,
+            super::schema::ExactFlag,
             super::schema::WomenFlag
         ),
         responses(

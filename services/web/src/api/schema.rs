@@ -82,6 +82,8 @@ string_enum! {
     SearchSeason => std::iter::once("now".to_owned()).chain((1..=12).map(|m| m.to_string()));
     /// `0` or `false` leaves the facet counts out.
     FacetsFlag => ["1", "true", "0", "false"];
+    /// `1` searches the words as typed, without reading filters out of them.
+    ExactFlag => ["0", "1"];
     /// `1`, `true` or `on`: verified women-managed cooperatives only.
     WomenFlag => ["0", "1", "true", "on"];
 }

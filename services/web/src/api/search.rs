@@ -3,8 +3,8 @@
 use crate::AppState;
 use crate::api::openapi::{BadRequest, Validation};
 use crate::api::schema::{
-    CategoryId, CertificationId, CommuneCode, FacetsFlag, SearchSeason, SearchSort, SearchType,
-    WomenFlag,
+    CategoryId, CertificationId, CommuneCode, ExactFlag, FacetsFlag, SearchSeason, SearchSort,
+    SearchType, WomenFlag,
 };
 use crate::error::AppError;
 use crate::extract::Query;
@@ -99,7 +99,8 @@ fn counts<T: ToString>(v: &[(T, u64)]) -> Vec<FacetCount> {
            ("lon" = Option<f64>, Query, minimum = -180, maximum = 180, description = "longitude for distance sort"),
            ("page" = Option<usize>, Query, minimum = 1, maximum = 500, description = "1-based page"),
            ("limit" = Option<usize>, Query, minimum = 1, maximum = 100, description = "hits per page (default 20)"),
-           ("facets" = Option<FacetsFlag>, Query, description = "0: leave the facet counts out (cheaper; e.g. suggestions as you type)")),
+           ("facets" = Option<FacetsFlag>, Query, description = "0: leave the facet counts out (cheaper; e.g. suggestions as you type)"),
+           ("exact" = Option<ExactFlag>, Query, description = "1: search the words as typed; by default prices (\"dưới 100k\"), wholesale, OCOP stars, certifications and places written in q become filters")),
     responses((status = 200, body = SearchResponse), (status = 400, response = BadRequest),
               (status = 422, response = Validation)))]
 pub async fn search(
@@ -107,7 +108,7 @@ pub async fn search(
     Query(p): Query<SearchParams>,
 ) -> Result<Json<SearchResponse>, AppError> {
     let q = parse_search(&p, crate::pages::search::PAGE_SIZE)?;
-    let r = run(&state, &q).await?;
+    let r = run(&state, &q, p.exact == "1").await?.results;
     let f = &r.facets;
     Ok(Json(SearchResponse {
         total: r.total,

@@ -53,6 +53,9 @@ pub struct SearchParams {
     pub limit: String,
     /// `0`: no facet counts (the API; suggestions as you type ask for none).
     pub facets: String,
+    /// `1`: search the words exactly as typed, without reading prices, places, stars and
+    /// the like out of them (see `ketnoi_search::understand`).
+    pub exact: String,
 }
 
 fn number<T: std::str::FromStr>(
@@ -184,6 +187,7 @@ pub fn parse_search(p: &SearchParams, default_limit: usize) -> Result<SearchQuer
         offer_kind,
         category,
         commune_code,
+        communes: Vec::new(),
         min_stars,
         certification,
         price_min,
@@ -203,13 +207,26 @@ fn current_month() -> u8 {
     u8::try_from(ketnoi_domain::time::today_hanoi().month()).unwrap_or(1)
 }
 
-/// Runs a search; the backend's failure is an internal error (logged, not shown).
-pub async fn run(state: &AppState, q: &SearchQuery) -> Result<SearchResults, AppError> {
-    state
-        .search
-        .search(q)
-        .await
-        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))
+/// Runs a search, understanding the text unless `exact`; the backend's failure is an
+/// internal error (logged, not shown).
+pub async fn run(
+    state: &AppState,
+    q: &SearchQuery,
+    exact: bool,
+) -> Result<ketnoi_search::Answer, AppError> {
+    let answer = if exact {
+        state
+            .search
+            .search(q)
+            .await
+            .map(|results| ketnoi_search::Answer {
+                results,
+                ..Default::default()
+            })
+    } else {
+        ketnoi_search::search(state.search.as_ref(), q).await
+    };
+    answer.map_err(|e| AppError::internal(anyhow::anyhow!(e)))
 }
 
 /// A result as the page shows it.
@@ -310,6 +327,7 @@ fn with_param(p: &SearchParams, key: &str, value: &str) -> String {
         ("sort", &p.sort),
         ("lat", &p.lat),
         ("lon", &p.lon),
+        ("exact", &p.exact),
     ]
     .into_iter()
     .filter(|(k, v)| *k != key && !v.is_empty())
@@ -447,6 +465,12 @@ struct ResultsPage {
     total: u64,
     facets: Vec<FacetGroup>,
     suggestion: Option<(String, String)>,
+    /// The phrases read as filters ("dưới 100k", "OCOP 4 sao"), and the link that searches
+    /// the words exactly as typed instead.
+    understood: Vec<String>,
+    exact_href: String,
+    /// A place was understood but nothing was found there: its name was searched as text.
+    place_relaxed: bool,
     sorts: Vec<(String, String)>,
     prev: Option<String>,
     next: Option<String>,
@@ -466,7 +490,8 @@ pub async fn search_page(
         },
         PAGE_SIZE,
     )?;
-    let r = run(&state, &q).await?;
+    let answer = run(&state, &q, p.exact == "1").await?;
+    let r = &answer.results;
     let cooperatives: Vec<String> = r
         .hits
         .iter()
@@ -500,7 +525,10 @@ pub async fn search_page(
             .map(|h| HitView::new(h, &ctx, &orgs))
             .collect(),
         total: r.total,
-        facets: facets(&r, &p, &ctx),
+        facets: facets(r, &p, &ctx),
+        understood: answer.understood.consumed.clone(),
+        exact_href: with_param(&p, "exact", "1"),
+        place_relaxed: answer.place_relaxed,
         suggestion: r
             .suggestion
             .as_ref()
