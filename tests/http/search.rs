@@ -239,7 +239,11 @@ async fn prices_and_places_in_the_words_become_filters_the_page_shows(app: TestA
     assert!(english.body.contains("under 50k"));
     // Nothing in the catalogue: nothing found, and the page says so.
     // ("máy giặt" is not among them: care instructions say "không giặt máy".)
-    for q in ["%C4%91i%E1%BB%87n+tho%E1%BA%A1i+samsung", "laptop", "tivi+sony"] {
+    for q in [
+        "%C4%91i%E1%BB%87n+tho%E1%BA%A1i+samsung",
+        "laptop",
+        "tivi+sony",
+    ] {
         let none = c.get(&format!("/search?q={q}")).await;
         assert_eq!(none.status, 200);
         assert!(

@@ -375,7 +375,10 @@ search-sort-price_asc = Price: low to high
 search-sort-price_desc = Price: high to low
 search-sort-newest = Newest
 search-did-you-mean = Did you mean
-search-total = { $count } results
+search-total = { $count ->
+    [one] 1 result
+   *[other] { $count } results
+}
 search-empty = Nothing found. Try other words or fewer filters.
 search-understood = Understood as:
 search-exact = Search the exact words instead
