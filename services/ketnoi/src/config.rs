@@ -23,6 +23,7 @@
 //! | `MEDIA_URL` | `<DATA_DIR>/media` | uploads: a directory, `file:///…`, or `s3://bucket?endpoint=…&region=…` |
 //! | `SEARCH_URL` | (empty: tantivy in `<DATA_DIR>/search`) | `http://…` of a Meilisearch server |
 //! | `MEILISEARCH_KEY` | (none) | Meilisearch API key; never logged |
+//! | `MEILISEARCH_INDEX` | `ketnoi` | the Meilisearch index of this database's documents |
 //! | `MAP_TILES_URL` | (none: the maps draw every ward's and commune's centre) | a base map under the maps, from an XYZ tile server, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png` (mind its usage policy) |
 //! | `MAP_TILES_ATTRIBUTION` | OpenStreetMap's for its servers | the tile server's credit shown under the map |
 //! | `PAGE_CACHE_SECONDS` | `10` | how long anonymous visitors get stored public pages; 0: off |
@@ -151,6 +152,15 @@ pub struct Config {
     /// Meilisearch API key.
     #[arg(long, env = "MEILISEARCH_KEY", global = true, hide_env_values = true)]
     pub meilisearch_key: Option<String>,
+    /// The Meilisearch index this database's documents go to: one per database, so that
+    /// two deployments (or staging and production) sharing a server keep theirs apart.
+    #[arg(
+        long,
+        env = "MEILISEARCH_INDEX",
+        global = true,
+        default_value = "ketnoi"
+    )]
+    pub meilisearch_index: String,
     /// Trust `X-Forwarded-For` for the client address (only behind your own proxy).
     #[arg(long, env = "TRUST_PROXY", global = true, default_value_t = false)]
     pub trust_proxy: bool,
@@ -645,8 +655,9 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
     std::fs::write(path, contents)
 }
 
-/// The Meilisearch index Ketnoi keeps its documents in.
-const MEILI_INDEX: &str = "ketnoi";
+/// How long a start waits for Meilisearch to answer (it may be starting too), trying again
+/// with growing pauses, before giving up.
+const MEILI_START_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Config {
     /// Whether the search index lives in this process (tantivy) rather than on a server.
@@ -654,9 +665,18 @@ impl Config {
         self.search_url.is_empty()
     }
 
-    /// Opens the configured search index.
+    /// Opens the configured search index, to write to it (feed it, rebuild it).
     pub async fn search_index(
         &self,
+    ) -> anyhow::Result<std::sync::Arc<dyn ketnoi_search::SearchIndex>> {
+        self.open_search_index(true).await
+    }
+
+    /// Opens the configured search index; without `writes` (`serve --no-worker` on
+    /// Meilisearch), for searching only, which a search-only API key allows.
+    pub async fn open_search_index(
+        &self,
+        writes: bool,
     ) -> anyhow::Result<std::sync::Arc<dyn ketnoi_search::SearchIndex>> {
         if self.search_is_embedded() {
             let dir = self.data_dir.join("search");
@@ -665,13 +685,37 @@ impl Config {
                 .with_result_cache(self.search_cache_entries);
             return Ok(std::sync::Arc::new(index));
         }
-        let index = ketnoi_search::meili::MeiliIndex::connect(
-            &self.search_url,
-            self.meilisearch_key.as_deref(),
-            MEILI_INDEX,
-        )
-        .await
-        .with_context(|| format!("connecting to Meilisearch at {}", self.search_url))?;
+        let started = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(250);
+        let index = loop {
+            let (url, key, name) = (
+                &self.search_url,
+                self.meilisearch_key.as_deref(),
+                &self.meilisearch_index,
+            );
+            let opened = if writes {
+                ketnoi_search::meili::MeiliIndex::connect(url, key, name).await
+            } else {
+                ketnoi_search::meili::MeiliIndex::open_for_search(url, key, name).await
+            };
+            match opened {
+                Err(ketnoi_search::SearchError::Unavailable(why))
+                    if started.elapsed() + pause < MEILI_START_WAIT =>
+                {
+                    tracing::warn!(problem = %why, retry_in_ms = pause.as_millis() as u64, "Meilisearch not answering yet");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(5));
+                }
+                other => {
+                    break other.with_context(|| {
+                        format!(
+                            "connecting to Meilisearch at {} (index {})",
+                            self.search_url, self.meilisearch_index
+                        )
+                    })?;
+                }
+            }
+        };
         Ok(std::sync::Arc::new(index))
     }
 }

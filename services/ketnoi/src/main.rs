@@ -345,7 +345,11 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
     }
     let app_config = config.app_config()?;
     let public_url = app_config.public_url.clone();
-    let index = config.search_index().await?;
+    // The embedded index is always fed by this process; a search server's only when this
+    // process runs the worker.
+    let index = config
+        .open_search_index(config.search_is_embedded() || worker)
+        .await?;
     let state = ketnoi_web::AppState::new(db.clone(), config.media()?, index.clone(), app_config);
     let listener = TcpListener::bind(&config.bind)
         .await

@@ -295,6 +295,10 @@ pub trait SearchIndex: Send + Sync + std::fmt::Debug {
     fn keys(&self) -> BoxFuture<'_, Result<Vec<DocKey>>>;
     /// Search-as-you-type: up to `limit` titles for a prefix.
     fn suggest<'a>(&'a self, prefix: &'a str, limit: usize) -> BoxFuture<'a, Result<Vec<Hit>>>;
+    /// Whether the index can answer now (Meilisearch: its server's health); by default, yes.
+    fn health(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
     /// Compacts the index after a bulk rebuild (tantivy: merges its segments into one, so a
     /// query opens one set of term dictionaries instead of one per segment). By default,
     /// nothing to do.

@@ -48,9 +48,15 @@ pub enum AppError {
     /// request is refused rather than accepted and lost.
     #[error("storage unavailable")]
     StorageUnavailable,
+    /// The search service cannot be reached (Meilisearch down): the rest of the site works.
+    #[error("search unavailable")]
+    SearchUnavailable,
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
+
+/// What a page says to wait when the search service is down.
+pub const SEARCH_RETRY_AFTER_SECONDS: u64 = 30;
 
 impl AppError {
     pub fn status(&self) -> StatusCode {
@@ -65,9 +71,10 @@ impl AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable | AppError::Busy { .. } | AppError::StorageUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            AppError::Unavailable
+            | AppError::Busy { .. }
+            | AppError::StorageUnavailable
+            | AppError::SearchUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -89,6 +96,7 @@ impl AppError {
             AppError::Unavailable => "unavailable",
             AppError::Busy { .. } => "busy",
             AppError::StorageUnavailable => "storage_unavailable",
+            AppError::SearchUnavailable => "search_unavailable",
             AppError::Internal(_) => "internal",
         }
     }
@@ -110,6 +118,7 @@ impl AppError {
             AppError::Unavailable => ("err-unavailable-title", "err-unavailable"),
             AppError::Busy { .. } => ("err-unavailable-title", "err-busy"),
             AppError::StorageUnavailable => ("err-unavailable-title", "err-storage-unavailable"),
+            AppError::SearchUnavailable => ("err-unavailable-title", "err-search-unavailable"),
             AppError::Internal(_) => ("err-internal-title", "err-internal"),
         }
     }
@@ -121,6 +130,7 @@ impl AppError {
                 Some(*retry_after)
             }
             AppError::StorageUnavailable => Some(crate::storage::RETRY_AFTER_SECONDS),
+            AppError::SearchUnavailable => Some(SEARCH_RETRY_AFTER_SECONDS),
             _ => None,
         }
     }

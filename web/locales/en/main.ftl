@@ -170,6 +170,7 @@ err-rate-title = Too many attempts
 err-rate = Too many attempts. Please wait a minute and try again.
 err-unavailable-title = Temporarily unavailable
 err-unavailable = The service is busy. Please try again later.
+err-search-unavailable = Search is temporarily down. You can still browse the directory and the products by category; please try searching again in a few minutes.
 err-rate-seconds = Too many attempts. Please wait { $seconds } seconds and try again.
 err-rate-minutes = Too many attempts. Please wait { $minutes } minutes and try again.
 err-busy = The server is handling many requests right now. Please try again in a few seconds.

@@ -170,6 +170,7 @@ err-rate-title = Quá nhiều lần thử
 err-rate = Bạn đã thử quá nhiều lần. Vui lòng đợi một phút rồi thử lại.
 err-unavailable-title = Tạm thời không phục vụ được
 err-unavailable = Hệ thống đang bận. Vui lòng thử lại sau.
+err-search-unavailable = Chức năng tìm kiếm tạm thời không hoạt động. Bạn vẫn có thể xem danh bạ và sản phẩm theo danh mục; vui lòng thử tìm lại sau ít phút.
 err-rate-seconds = Bạn đã thử quá nhiều lần. Vui lòng đợi { $seconds } giây rồi thử lại.
 err-rate-minutes = Bạn đã thử quá nhiều lần. Vui lòng đợi { $minutes } phút rồi thử lại.
 err-busy = Hệ thống đang bận xử lý nhiều yêu cầu. Vui lòng thử lại sau vài giây.

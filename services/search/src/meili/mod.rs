@@ -16,14 +16,14 @@
 //! (Meilisearch has no stemming; prefix search and typo tolerance cover part of it).
 //!
 //! **Relevance.** Searchable attributes in order of importance: `title_vi`, `title_en`,
-//! `org_name`, `category_names`, `body_vi`, `body_en`. Typos: one from 2 characters on, two
-//! from 6 (Vietnamese syllables are short), none in the bodies (as the tantivy backend, which
-//! is fuzzy on titles and names only). The bilingual synonyms of `data/search/synonyms.json`
+//! `org_name`, `category_names`, `body_vi`, `body_en`. Typos: one from 4 letters on, two
+//! from 8 (short Vietnamese syllables are one edit from other real ones), in titles only. The bilingual synonyms of `data/search/synonyms.json`
 //! are Meilisearch synonyms (one-way: "silk" also searches "lụa"); they count like a direct
 //! match, where the tantivy backend scores them a little lower. Like the tantivy backend, a
-//! search first requires every word (`matchingStrategy: all`) and, when that finds nothing
-//! and the query has several words, retries with `last` (Meilisearch drops words from the
-//! end of the query, so the first word stays required: not quite tantivy's "any word").
+//! search first requires every word (`matchingStrategy: all`) and, when that does not fill
+//! the page and the query has several words, retries with `frequency` (Meilisearch leaves
+//! out the most frequent words first, and ranks by words matched: close to tantivy's
+//! coverage, without its relevance floor).
 //!
 //! **Sorting** is strict (the `sort` ranking rule comes first): price or date order, then
 //! relevance; documents without a price or location come last. With the relevance order,
@@ -159,6 +159,38 @@ impl MeiliIndex {
         Ok(this)
     }
 
+    /// The index `index_name` on the server at `url`, for searching only: no index is
+    /// created and no setting read or written, so a search-only API key does (the process
+    /// that writes, `ketnoi worker` or `serve` with its worker, keeps the settings). Fails
+    /// `Unavailable` when the server does not answer its health check.
+    pub async fn open_for_search(
+        url: &str,
+        key: Option<&str>,
+        index_name: &str,
+    ) -> Result<MeiliIndex> {
+        let url = url.trim_end_matches('/').to_owned();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(SearchError::Index(format!(
+                "meilisearch URL must start with http:// or https://, got {url:?}"
+            )));
+        }
+        let key = key.filter(|k| !k.is_empty());
+        if key.is_some_and(|k| !k.chars().all(|c| c == '\t' || (' '..='~').contains(&c))) {
+            return Err(SearchError::Index(
+                "meilisearch API key has characters that cannot be sent".into(),
+            ));
+        }
+        let client = Client::new(url.clone(), key).map_err(meili_err)?;
+        client.health().await.map_err(meili_err)?;
+        Ok(MeiliIndex {
+            index: client.index(index_name),
+            client,
+            url,
+            index_name: index_name.to_owned(),
+            task_timeout: DEFAULT_TASK_TIMEOUT,
+        })
+    }
+
     pub fn index_name(&self) -> &str {
         &self.index_name
     }
@@ -200,6 +232,13 @@ impl SearchIndex for MeiliIndex {
         Box::pin(self.all_keys())
     }
 
+    fn health(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async {
+            self.client.health().await.map_err(meili_err)?;
+            Ok(())
+        })
+    }
+
     /// Titles (Vietnamese or English) containing every word, the last one as a prefix.
     fn suggest<'a>(&'a self, prefix: &'a str, limit: usize) -> BoxFuture<'a, Result<Vec<Hit>>> {
         Box::pin(self.suggest_titles(prefix, limit))
@@ -221,5 +260,31 @@ mod tests {
             task_timeout: DEFAULT_TASK_TIMEOUT,
         };
         assert!(!format!("{m:?}").contains("s3cret"));
+    }
+
+    /// A server that does not answer is "unavailable" (503 and not ready), not an error of
+    /// the index (500).
+    #[tokio::test]
+    async fn a_server_down_is_unavailable() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        drop(listener);
+        let client = Client::new(url.clone(), None::<String>).expect("client");
+        let m = MeiliIndex {
+            index: client.index("t"),
+            client,
+            url,
+            index_name: "t".into(),
+            task_timeout: DEFAULT_TASK_TIMEOUT,
+        };
+        assert!(matches!(m.health().await, Err(SearchError::Unavailable(_))));
+        assert!(matches!(
+            m.search(&SearchQuery {
+                text: "gốm".into(),
+                ..SearchQuery::default()
+            })
+            .await,
+            Err(SearchError::Unavailable(_))
+        ));
     }
 }

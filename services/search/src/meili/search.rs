@@ -259,8 +259,14 @@ impl MeiliIndex {
         };
         let (mut total, mut hits, mut facets) =
             self.run(&request, limit, q.offset, !q.skip_facets).await?;
-        if total == 0 && text.split_whitespace().nth(1).is_some() {
-            request.strategy = MatchingStrategies::LAST;
+        // As the tantivy backend: every word first; when that does not fill the page (or,
+        // sorted by price or date, finds nothing), Meilisearch's `frequency` strategy, which
+        // leaves out the most frequent words first and ranks by words matched.
+        let need = (q.offset + limit) as u64;
+        let relevance = matches!(q.sort, crate::Sort::Relevance);
+        let short = if relevance { total < need } else { total == 0 };
+        if short && text.split_whitespace().nth(1).is_some() {
+            request.strategy = MatchingStrategies::FREQUENCY;
             (total, hits, facets) = self.run(&request, limit, q.offset, !q.skip_facets).await?;
         }
         Ok(SearchResults {

@@ -10,13 +10,16 @@ pub async fn healthz() -> &'static str {
 }
 
 /// The process can do its job: the database takes a write, a SQLite file is still the one
-/// the server opened, and the data directory's disk has room (see [`crate::storage`]).
+/// the server opened, the data directory's disk has room (see [`crate::storage`]), and the
+/// search index answers (Meilisearch's health).
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
-    match state.storage.check(&state.db, &state.config.storage).await {
-        Ok(()) => Ok("ready"),
-        Err(e) => {
-            tracing::warn!(problem = %e, "not ready");
-            Err(AppError::StorageUnavailable)
-        }
+    if let Err(e) = state.storage.check(&state.db, &state.config.storage).await {
+        tracing::warn!(problem = %e, "not ready");
+        return Err(AppError::StorageUnavailable);
     }
+    if let Err(e) = state.search.health().await {
+        tracing::warn!(problem = %e, "not ready: search");
+        return Err(AppError::SearchUnavailable);
+    }
+    Ok("ready")
 }

@@ -226,7 +226,13 @@ pub async fn run(
     } else {
         ketnoi_search::search(state.search.as_ref(), q).await
     };
-    answer.map_err(|e| AppError::internal(anyhow::anyhow!(e)))
+    answer.map_err(|e| match e {
+        ketnoi_search::SearchError::Unavailable(why) => {
+            tracing::warn!(problem = %why, "search unavailable");
+            AppError::SearchUnavailable
+        }
+        e => AppError::internal(anyhow::anyhow!(e)),
+    })
 }
 
 /// A result as the page shows it.
