@@ -390,6 +390,15 @@ mod tests {
         xs.iter().map(|x| (*x).to_owned()).collect()
     }
 
+    /// A perfect ranking of `q`'s judged documents scores 1.0 on both metrics.
+    fn assert_ideal_scores_one(q: &JudgedQuery) {
+        let mut ideal: Vec<(&String, &u8)> = q.judgments.iter().collect();
+        ideal.sort_by(|a, b| b.1.cmp(a.1));
+        let ranked: Vec<String> = ideal.into_iter().map(|(id, _)| id.clone()).collect();
+        let (ndcg, recall) = q.score(&ranked, K);
+        assert!(close(ndcg, 1.0) && close(recall, 1.0), "{}", q.id);
+    }
+
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9
     }
@@ -590,11 +599,7 @@ mod tests {
                 assert!(["retail", "wholesale", "experience"].contains(&offer.as_str()));
             }
             // A perfect ranking scores 1.0 on both metrics.
-            let mut ideal: Vec<(&String, &u8)> = q.judgments.iter().collect();
-            ideal.sort_by(|a, b| b.1.cmp(a.1));
-            let ranked: Vec<String> = ideal.into_iter().map(|(id, _)| id.clone()).collect();
-            let (ndcg, recall) = q.score(&ranked, K);
-            assert!(close(ndcg, 1.0) && close(recall, 1.0), "{}", q.id);
+            assert_ideal_scores_one(q);
         }
         assert!(unicode_normalization::is_nfc(&set.description));
     }
@@ -685,11 +690,7 @@ mod tests {
             for id in q.judgments.keys() {
                 assert!(known.contains(id), "{}: unknown document {id}", q.id);
             }
-            let mut ideal: Vec<(&String, &u8)> = q.judgments.iter().collect();
-            ideal.sort_by(|a, b| b.1.cmp(a.1));
-            let ranked: Vec<String> = ideal.into_iter().map(|(id, _)| id.clone()).collect();
-            let (ndcg, recall) = q.score(&ranked, K);
-            assert!(close(ndcg, 1.0) && close(recall, 1.0), "{}", q.id);
+            assert_ideal_scores_one(q);
         }
         assert!(unicode_normalization::is_nfc(&set.description));
     }

@@ -109,20 +109,7 @@ impl MeiliIndex {
         index_name: &str,
         task_timeout: Duration,
     ) -> Result<MeiliIndex> {
-        let url = url.trim_end_matches('/').to_owned();
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(SearchError::Index(format!(
-                "meilisearch URL must start with http:// or https://, got {url:?}"
-            )));
-        }
-        // The SDK panics on a key that is not a valid header value: refuse it here instead.
-        let key = key.filter(|k| !k.is_empty());
-        if key.is_some_and(|k| !k.chars().all(|c| c == '\t' || (' '..='~').contains(&c))) {
-            return Err(SearchError::Index(
-                "meilisearch API key has characters that cannot be sent".into(),
-            ));
-        }
-        let client = Client::new(url.clone(), key).map_err(meili_err)?;
+        let (client, url) = client(url, key)?;
         let index = match client.get_index(index_name).await {
             Ok(index) => index,
             Err(e) if is_code(&e, ErrorCode::IndexNotFound) => {
@@ -168,19 +155,7 @@ impl MeiliIndex {
         key: Option<&str>,
         index_name: &str,
     ) -> Result<MeiliIndex> {
-        let url = url.trim_end_matches('/').to_owned();
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(SearchError::Index(format!(
-                "meilisearch URL must start with http:// or https://, got {url:?}"
-            )));
-        }
-        let key = key.filter(|k| !k.is_empty());
-        if key.is_some_and(|k| !k.chars().all(|c| c == '\t' || (' '..='~').contains(&c))) {
-            return Err(SearchError::Index(
-                "meilisearch API key has characters that cannot be sent".into(),
-            ));
-        }
-        let client = Client::new(url.clone(), key).map_err(meili_err)?;
+        let (client, url) = client(url, key)?;
         client.health().await.map_err(meili_err)?;
         Ok(MeiliIndex {
             index: client.index(index_name),
@@ -208,6 +183,25 @@ impl MeiliIndex {
     async fn wait(&self, task: TaskInfo) -> Result<()> {
         wait(&self.client, task, self.task_timeout).await
     }
+}
+
+/// A client for the server at `url` with `key`, and the URL without its trailing slash.
+fn client(url: &str, key: Option<&str>) -> Result<(Client, String)> {
+    let url = url.trim_end_matches('/').to_owned();
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(SearchError::Index(format!(
+            "meilisearch URL must start with http:// or https://, got {url:?}"
+        )));
+    }
+    // The SDK panics on a key that is not a valid header value: refuse it here instead.
+    let key = key.filter(|k| !k.is_empty());
+    if key.is_some_and(|k| !k.chars().all(|c| c == '\t' || (' '..='~').contains(&c))) {
+        return Err(SearchError::Index(
+            "meilisearch API key has characters that cannot be sent".into(),
+        ));
+    }
+    let client = Client::new(url.clone(), key).map_err(meili_err)?;
+    Ok((client, url))
 }
 
 impl SearchIndex for MeiliIndex {
