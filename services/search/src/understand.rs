@@ -536,6 +536,10 @@ static MULTIPLIER: LazyLock<Table<(i64, bool)>> = LazyLock::new(|| {
         ("tr", (1_000_000, false)),
         ("triệu", (1_000_000, false)),
         ("củ", (1_000_000, true)),
+        // English: "under 1 million", "200 thousand".
+        ("thousand", (1_000, false)),
+        ("million", (1_000_000, false)),
+        ("mil", (1_000_000, false)),
     ])
 });
 
@@ -1587,6 +1591,9 @@ mod tests {
         }
         assert_eq!(price("lụa trên 1tr"), (Some(1_000_000), None));
         assert_eq!(price("trên 2 triệu"), (Some(2_000_000), None));
+        assert_eq!(price("lacquer under 1 million"), (None, Some(1_000_000)));
+        assert_eq!(price("silk under 1.5 million"), (None, Some(1_500_000)));
+        assert_eq!(price("tea over 200 thousand"), (Some(200_000), None));
         assert_eq!(price("dưới 2,25 triệu"), (None, Some(2_250_000)));
     }
 
