@@ -34,16 +34,19 @@ const FILTERABLE: [&str; 11] = [
     "women_managed",
 ];
 const SORTABLE: [&str; 3] = ["min_price", "published_at", "_geo"];
-/// `sort` first: an explicit order is strict; relevance ties go to the newest. `attribute`
-/// before `proximity`: a title match outranks words close together in a description, and a
-/// one-word synonym ("silk" → "lụa"), whose words land in another order, is not pushed down.
-const RANKING_RULES: [&str; 7] = [
+/// `sort` first: an explicit order is strict; relevance ties go to the newest. The attribute
+/// a word matched in (`attributeRank`) before `proximity`: a title match outranks words close
+/// together in a description, and a one-word synonym ("silk" → "lụa"), whose words land in
+/// another order, is not pushed down; where in the title (`wordPosition`) only after
+/// proximity and exactness, so a phrase and a whole word beat an early prefix.
+const RANKING_RULES: [&str; 8] = [
     "sort",
     "words",
     "typo",
-    "attribute",
+    "attributeRank",
     "proximity",
     "exactness",
+    "wordPosition",
     "published_at:desc",
 ];
 /// Typos are only forgiven in titles: a cooperative's or a category's name is matched as
