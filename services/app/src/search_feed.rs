@@ -248,7 +248,7 @@ pub async fn rebuild(
             today,
         )
         .await?;
-        index.upsert(docs).await?;
+        index.upsert_queued(docs).await?;
         done += chunk.len();
         progress(done, total);
     }

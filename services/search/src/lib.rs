@@ -286,6 +286,13 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait SearchIndex: Send + Sync + std::fmt::Debug {
     /// Adds or replaces documents (by key).
     fn upsert<'a>(&'a self, docs: Vec<SearchDoc>) -> BoxFuture<'a, Result<()>>;
+    /// Adds or replaces documents during a bulk rebuild: it may return before they are
+    /// searchable (Meilisearch: the write is queued, and consecutive queued writes are
+    /// indexed together); [`optimize`](Self::optimize), which a rebuild calls last, waits
+    /// for them. By default, [`upsert`](Self::upsert).
+    fn upsert_queued<'a>(&'a self, docs: Vec<SearchDoc>) -> BoxFuture<'a, Result<()>> {
+        self.upsert(docs)
+    }
     /// Removes documents; unknown keys are ignored.
     fn delete<'a>(&'a self, keys: Vec<DocKey>) -> BoxFuture<'a, Result<()>>;
     /// Removes every document.
@@ -300,8 +307,9 @@ pub trait SearchIndex: Send + Sync + std::fmt::Debug {
         Box::pin(async { Ok(()) })
     }
     /// Compacts the index after a bulk rebuild (tantivy: merges its segments into one, so a
-    /// query opens one set of term dictionaries instead of one per segment). By default,
-    /// nothing to do.
+    /// query opens one set of term dictionaries instead of one per segment; Meilisearch:
+    /// waits for the writes [`upsert_queued`](Self::upsert_queued) left queued). By
+    /// default, nothing to do.
     fn optimize(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async { Ok(()) })
     }

@@ -110,6 +110,7 @@ macro_rules! contract_tests {
 
 contract_tests!(
     upsert_replace_delete_clear,
+    queued_writes_then_optimize,
     diacritics_optional,
     d_and_dd,
     exact_diacritics_rank_first,

@@ -138,6 +138,42 @@ pub(super) fn doc_key(kind: &str, id: i64) -> Result<DocKey> {
 }
 
 impl MeiliIndex {
+    /// Queues `docs` without waiting for Meilisearch to index them (see
+    /// [`SearchIndex::upsert_queued`](crate::SearchIndex::upsert_queued)); the tasks are kept
+    /// for [`Self::wait_queued`].
+    pub(super) async fn upsert_docs_queued(&self, docs: Vec<SearchDoc>) -> Result<()> {
+        let docs = docs
+            .iter()
+            .map(MeiliDoc::from_doc)
+            .collect::<Result<Vec<_>>>()?;
+        for batch in docs.chunks(UPSERT_BATCH) {
+            let task = self
+                .index
+                .add_or_replace(batch, Some(PRIMARY_KEY))
+                .await
+                .map_err(meili_err)?;
+            if let Ok(mut queued) = self.queued.lock() {
+                queued.push(task);
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until the writes queued so far are indexed, and fails if any of them failed
+    /// (Meilisearch runs an index's tasks in order: once the first is waited for, the others
+    /// are quick to check).
+    pub(super) async fn wait_queued(&self) -> Result<()> {
+        let queued = self
+            .queued
+            .lock()
+            .map(|mut q| std::mem::take(&mut *q))
+            .unwrap_or_default();
+        for task in queued {
+            self.wait(task).await?;
+        }
+        Ok(())
+    }
+
     pub(super) async fn upsert_docs(&self, docs: Vec<SearchDoc>) -> Result<()> {
         if docs.is_empty() {
             return Ok(());

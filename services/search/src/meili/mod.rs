@@ -79,6 +79,8 @@ pub struct MeiliIndex {
     url: String,
     index_name: String,
     task_timeout: Duration,
+    /// The writes a bulk rebuild queued and has not yet waited for.
+    queued: std::sync::Arc<std::sync::Mutex<Vec<TaskInfo>>>,
 }
 
 /// Never shows the API key.
@@ -141,6 +143,7 @@ impl MeiliIndex {
             url,
             index_name: index_name.to_owned(),
             task_timeout,
+            queued: Default::default(),
         };
         this.apply_settings().await?;
         Ok(this)
@@ -163,6 +166,7 @@ impl MeiliIndex {
             url,
             index_name: index_name.to_owned(),
             task_timeout: DEFAULT_TASK_TIMEOUT,
+            queued: Default::default(),
         })
     }
 
@@ -209,6 +213,14 @@ impl SearchIndex for MeiliIndex {
         Box::pin(self.upsert_docs(docs))
     }
 
+    fn upsert_queued<'a>(&'a self, docs: Vec<SearchDoc>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.upsert_docs_queued(docs))
+    }
+
+    fn optimize(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.wait_queued())
+    }
+
     fn delete<'a>(&'a self, keys: Vec<DocKey>) -> BoxFuture<'a, Result<()>> {
         Box::pin(self.delete_docs(keys))
     }
@@ -252,6 +264,7 @@ mod tests {
             url: "http://127.0.0.1:9".into(),
             index_name: "t".into(),
             task_timeout: DEFAULT_TASK_TIMEOUT,
+            queued: Default::default(),
         };
         assert!(!format!("{m:?}").contains("s3cret"));
     }
@@ -270,6 +283,7 @@ mod tests {
             url,
             index_name: "t".into(),
             task_timeout: DEFAULT_TASK_TIMEOUT,
+            queued: Default::default(),
         };
         assert!(matches!(m.health().await, Err(SearchError::Unavailable(_))));
         assert!(matches!(

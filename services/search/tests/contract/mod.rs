@@ -166,6 +166,25 @@ pub async fn upsert_replace_delete_clear(idx: &dyn SearchIndex) {
 // ---------------------------------------------------------------------------------------
 // Vietnamese text
 
+/// A bulk rebuild's queued writes are all searchable once `optimize` returns.
+pub async fn queued_writes_then_optimize(idx: &dyn SearchIndex) {
+    idx.clear().await.expect("clear");
+    for batch in 0..3 {
+        let docs = (1..=1_500)
+            .map(|i| {
+                listing(
+                    batch * 1_500 + i,
+                    &format!("Giỏ mây mẫu {}", batch * 1_500 + i),
+                )
+            })
+            .collect();
+        idx.upsert_queued(docs).await.expect("queue");
+    }
+    idx.optimize().await.expect("optimize");
+    assert_eq!(idx.keys().await.expect("keys").len(), 4_500);
+    assert_eq!(run(idx, &query("giỏ mây")).await.total, 4_500);
+}
+
 pub async fn diacritics_optional(idx: &dyn SearchIndex) {
     reset(
         idx,
