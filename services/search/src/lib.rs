@@ -242,40 +242,39 @@ pub struct Answer {
 pub async fn search(index: &dyn SearchIndex, q: &SearchQuery) -> Result<Answer> {
     let (mut understood_q, understood) = understand::apply(q);
     if understood.is_empty() {
+        understood_q = q.clone();
+    } else if !understood_q.text.is_empty()
+        && !q.text.trim_end().ends_with(understood_q.text.trim_end())
+    {
+        // Words after the last one left were consumed: that one was typed in full.
+        understood_q.text.push(' ');
+    }
+    let results = index.search(&understood_q).await?;
+    // `apply` keeps communes only when it filters by them.
+    if results.total > 0 || understood.communes.is_empty() {
         return Ok(Answer {
-            results: index.search(q).await?,
+            results,
             understood,
             place_relaxed: false,
         });
     }
-    // The last word of what is left was typed in full when words after it were consumed.
-    if !q.text.trim_end().ends_with(understood_q.text.trim_end()) && !understood_q.text.is_empty() {
-        understood_q.text.push(' ');
+    let mut words = understood_q;
+    words.commune_code.clone_from(&q.commune_code);
+    words.communes.clone_from(&q.communes);
+    words.text = format!(
+        "{} {}",
+        words.text.trim_end(),
+        understood.place_phrases().join(" ")
+    );
+    if q.text.ends_with(char::is_whitespace) {
+        words.text.push(' ');
     }
-    let results = index.search(&understood_q).await?;
-    let place = understood_q.commune_code != q.commune_code || !understood_q.communes.is_empty();
-    if results.total == 0 && place {
-        let mut without = understood_q.clone();
-        without.commune_code = q.commune_code.clone();
-        without.communes = q.communes.clone();
-        let places = understood.place_phrases().join(" ");
-        without.text = format!("{} {places}", understood_q.text.trim_end());
-        if q.text.ends_with(|c: char| c.is_whitespace()) {
-            without.text.push(' ');
-        }
-        let relaxed = index.search(&without).await?;
-        if relaxed.total > 0 {
-            return Ok(Answer {
-                results: relaxed,
-                understood,
-                place_relaxed: true,
-            });
-        }
-    }
+    let relaxed = index.search(&words).await?;
+    let place_relaxed = relaxed.total > 0;
     Ok(Answer {
-        results,
+        results: if place_relaxed { relaxed } else { results },
         understood,
-        place_relaxed: false,
+        place_relaxed,
     })
 }
 

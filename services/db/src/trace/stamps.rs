@@ -187,55 +187,59 @@ struct StampScans<'a> {
 struct LogRow<'a> {
     client: &'a str,
     network: Option<&'a str>,
-    minute: i64,
     scans: i64,
     latest: DateTime<Utc>,
 }
 
-/// Gathers a batch by stamp, in the order each stamp was first scanned.
+/// Gathers a batch by stamp, in the order each stamp was first scanned (each client's and
+/// each log row's scans found by key: a batch may hold thousands of one stamp's scans).
 fn group_scans(scans: &[Scan]) -> Vec<StampScans<'_>> {
-    let mut index: std::collections::HashMap<(i64, &str), usize> = Default::default();
-    let mut stamps: Vec<StampScans<'_>> = Vec::new();
+    use std::collections::HashMap;
+    type Clients<'a> = HashMap<&'a str, DateTime<Utc>>;
+    type Log<'a> = HashMap<(&'a str, Option<&'a str>, i64), (i64, DateTime<Utc>)>;
+    let mut index: HashMap<(i64, &str), usize> = HashMap::new();
+    let mut stamps: Vec<(StampScans<'_>, Clients<'_>, Log<'_>)> = Vec::new();
     for s in scans {
         let i = *index.entry((s.lot_id, &s.serial)).or_insert_with(|| {
-            stamps.push(StampScans {
+            let first = StampScans {
                 lot_id: s.lot_id,
                 serial: &s.serial,
                 count: 0,
                 latest: s.at,
                 clients: Vec::new(),
                 log: Vec::new(),
-            });
+            };
+            stamps.push((first, HashMap::new(), HashMap::new()));
             stamps.len() - 1
         });
-        let x = &mut stamps[i];
+        let (x, clients, log) = &mut stamps[i];
         x.count += 1;
         x.latest = x.latest.max(s.at);
-        match x.clients.iter_mut().find(|(c, _)| *c == s.client) {
-            Some(c) => c.1 = c.1.max(s.at),
-            None => x.clients.push((&s.client, s.at)),
-        }
+        let last = clients.entry(&s.client).or_insert(s.at);
+        *last = (*last).max(s.at);
         let minute = s.at.timestamp().div_euclid(60);
-        let network = s.network.as_deref();
-        match x
-            .log
-            .iter_mut()
-            .find(|r| r.client == s.client && r.network == network && r.minute == minute)
-        {
-            Some(r) => {
-                r.scans += 1;
-                r.latest = r.latest.max(s.at);
-            }
-            None => x.log.push(LogRow {
-                client: &s.client,
-                network,
-                minute,
-                scans: 1,
-                latest: s.at,
-            }),
-        }
+        let row = log
+            .entry((&s.client, s.network.as_deref(), minute))
+            .or_insert((0, s.at));
+        row.0 += 1;
+        row.1 = row.1.max(s.at);
     }
     stamps
+        .into_iter()
+        .map(|(mut x, clients, log)| {
+            x.clients = clients.into_iter().collect();
+            x.log = log
+                .into_iter()
+                .map(|((client, network, _), (scans, latest))| LogRow {
+                    client,
+                    network,
+                    scans,
+                    latest,
+                })
+                .collect();
+            x
+        })
+        .collect()
 }
 
 /// Rows of `stamp_scans` per INSERT: under SQLite's 32,766 bound parameters (six each).

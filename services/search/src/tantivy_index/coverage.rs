@@ -119,6 +119,7 @@ impl Weight for CoverageWeight {
             floor: self.floor,
             most: self.most,
             doc: 0,
+            covers: 0,
         };
         scorer.settle(scorer.first());
         Ok(Box::new(scorer))
@@ -140,6 +141,8 @@ struct CoverageScorer {
     floor: f32,
     most: usize,
     doc: DocId,
+    /// The units `doc` covers (found when settling on it, used when scoring it).
+    covers: usize,
 }
 
 impl CoverageScorer {
@@ -177,6 +180,7 @@ impl CoverageScorer {
         while doc != TERMINATED {
             let (weight, covers) = self.covered(doc);
             if covers > 0 && weight >= self.floor {
+                self.covers = covers;
                 break;
             }
             let mut next = TERMINATED;
@@ -241,7 +245,7 @@ impl DocSet for CoverageScorer {
 impl Scorer for CoverageScorer {
     fn score(&mut self) -> Score {
         let doc = self.doc;
-        let (_, covers) = self.covered(doc);
+        let covers = self.covers;
         let mut score = 0.0;
         for p in &mut self.units {
             if p.of.doc() == doc {
@@ -255,9 +259,8 @@ impl Scorer for CoverageScorer {
 #[cfg(test)]
 mod tests {
     use tantivy::collector::TopDocs;
-    use tantivy::schema::Schema;
-    use tantivy::{Index, IndexWriter};
 
+    use super::super::lazy_union::body_index;
     use super::super::query::term_query;
     use super::*;
 
@@ -265,20 +268,9 @@ mod tests {
     /// floor is not matched, alone or when an intersection seeks it.
     #[test]
     fn coverage_ranks_by_units_covered_and_keeps_the_floor() {
-        let mut b = Schema::builder();
-        let body = b.add_text_field("body", tantivy::schema::TEXT);
-        let index = Index::create_in_ram(b.build());
-        let mut writer: IndexWriter = index
-            .writer_with_num_threads(1, 15_000_000)
-            .expect("writer");
         // 0: a b c, 1: a b, 2: a, 3: c, 4: b c, 5: nothing
-        for text in ["a b c", "a b a b a b", "a a a a a", "c", "b c", "z"] {
-            writer
-                .add_document(tantivy::doc!(body => text))
-                .expect("add");
-        }
-        writer.commit().expect("commit");
-        let searcher = index.reader().expect("reader").searcher();
+        let (searcher, body) =
+            body_index(["a b c", "a b a b a b", "a a a a a", "c", "b c", "z"].map(str::to_owned));
         let unit = |w: &str, weight| Unit {
             query: term_query(body, w, 1.0),
             weight,

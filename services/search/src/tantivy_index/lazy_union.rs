@@ -133,11 +133,30 @@ impl Scorer for LazyUnionScorer {
             .sum()
     }
 }
+/// A searcher over an index in memory of one text field, `body`, holding `texts` (tests of
+/// the scorers here and in `coverage`).
+#[cfg(test)]
+pub(super) fn body_index(
+    texts: impl IntoIterator<Item = String>,
+) -> (tantivy::Searcher, tantivy::schema::Field) {
+    let mut b = tantivy::schema::Schema::builder();
+    let body = b.add_text_field("body", tantivy::schema::TEXT);
+    let index = tantivy::Index::create_in_ram(b.build());
+    let mut writer: tantivy::IndexWriter = index
+        .writer_with_num_threads(1, 15_000_000)
+        .expect("writer");
+    for text in texts {
+        writer
+            .add_document(tantivy::doc!(body => text))
+            .expect("add");
+    }
+    writer.commit().expect("commit");
+    (index.reader().expect("reader").searcher(), body)
+}
+
 #[cfg(test)]
 mod tests {
     use tantivy::query::Occur;
-    use tantivy::schema::Schema;
-    use tantivy::{Index, IndexWriter};
 
     use super::super::query::{bool_of, boxed, term_query};
     use super::*;
@@ -146,27 +165,17 @@ mod tests {
     /// intersection seeks it.
     #[test]
     fn lazy_union_matches_and_scores_as_a_boolean_union() {
-        let mut b = Schema::builder();
-        let body = b.add_text_field("body", tantivy::schema::TEXT);
-        let index = Index::create_in_ram(b.build());
-        let mut writer: IndexWriter = index
-            .writer_with_num_threads(1, 15_000_000)
-            .expect("writer");
         let words = ["a", "b", "c", "d"];
-        for i in 0..10_000u32 {
-            // Dense and sparse words, some documents with several: long seeks and overlaps.
-            let text: Vec<&str> = words
+        // Dense and sparse words, some documents with several: long seeks and overlaps.
+        let (searcher, body) = body_index((0..10_000u32).map(|i| {
+            words
                 .iter()
                 .enumerate()
                 .filter(|&(w, _)| i % (3 + 97 * w as u32) == 0 || (w == 0 && i % 2 == 0))
                 .map(|(_, word)| *word)
-                .collect();
-            writer
-                .add_document(tantivy::doc!(body => text.join(" ")))
-                .expect("add");
-        }
-        writer.commit().expect("commit");
-        let searcher = index.reader().expect("reader").searcher();
+                .collect::<Vec<_>>()
+                .join(" ")
+        }));
         let term = |w: &str, weight| term_query(body, w, weight);
         let clauses = || vec![term("b", 2.0), term("c", 1.0), term("d", 0.5)];
         let everything = |q: &dyn Query| {

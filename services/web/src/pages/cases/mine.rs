@@ -102,47 +102,6 @@ async fn own_applicant(
         .ok_or(AppError::NotFound)
 }
 
-/// The name and ward/commune of a new applicant; a ward officer's applicants are in her
-/// ward (`forced`).
-fn applicant_fields(
-    form: &AskForm,
-    forced: Option<&str>,
-) -> Result<(String, Option<String>), AppError> {
-    let mut e = FieldErrors::default();
-    let name = e.check("name", ketnoi_domain::text::display_name(&form.name, 200));
-    let commune = match forced {
-        Some(c) => Some(c.to_owned()),
-        None => e.check(
-            "commune_code",
-            admin_units::commune(form.commune_code.trim())
-                .map(|c| c.code.clone())
-                .ok_or(Msg::new("case-err-commune")),
-        ),
-    };
-    match name {
-        Some(n) if e.is_empty() => Ok((n, commune)),
-        _ => Err(AppError::Validation(e)),
-    }
-}
-
-/// The applicant field does not name anyone she may ask for.
-fn not_a_choice() -> AppError {
-    AppError::Validation(FieldErrors::single(
-        "applicant",
-        Msg::new("err-invalid-choice"),
-    ))
-}
-
-/// Opens the case the form asks for, for `applicant`, as `user_id`; its id.
-async fn open_case(
-    state: &AppState,
-    applicant: &For,
-    user_id: i64,
-    form: &AskForm,
-) -> Result<i64, AppError> {
-    Ok(ketnoi_app::cases::open(&state.db, applicant, user_id, &form.request(), Utc::now()).await?)
-}
-
 /// `POST /support`: opens her case; mistakes come back beside the fields, her text kept.
 pub async fn ask(
     State(state): State<AppState>,
