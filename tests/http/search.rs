@@ -237,6 +237,19 @@ async fn prices_and_places_in_the_words_become_filters_the_page_shows(app: TestA
     assert!(page.body.contains("exact=1"));
     let english = c.get("/search?q=rice+under+50k").await;
     assert!(english.body.contains("under 50k"));
+    // Few matches for every condition: the page goes on with near ones, under a heading
+    // that says they miss some condition.
+    let short = c
+        .get("/search?q=g%E1%BB%91m+s%E1%BB%A9+OCOP+5+sao+d%C6%B0%E1%BB%9Bi+200k")
+        .await;
+    assert_eq!(short.status, 200);
+    assert!(
+        short.body.contains("data-testid=\"search-near-title\"")
+            && short.body.contains("data-testid=\"search-near-hit\""),
+        "{}",
+        short.body
+    );
+    assert!(short.body.contains("Gần đúng với điều bạn tìm"));
     // Nothing in the catalogue: nothing found, and the page says so.
     // ("máy giặt" is not among them: care instructions say "không giặt máy".)
     for q in [
@@ -247,7 +260,8 @@ async fn prices_and_places_in_the_words_become_filters_the_page_shows(app: TestA
         let none = c.get(&format!("/search?q={q}")).await;
         assert_eq!(none.status, 200);
         assert!(
-            !none.body.contains("data-testid=\"search-hit\""),
+            !none.body.contains("data-testid=\"search-hit\"")
+                && !none.body.contains("data-testid=\"search-near-hit\""),
             "{q}: {}",
             none.body
         );

@@ -9,12 +9,12 @@
 
 use chrono::NaiveDate;
 use ketnoi_db::search_feed::{
-    CoopDocRow, ListingDocRow, changes_after, coop_docs, last_change, listing_docs, listings_of,
-    log_expired_badges, position, prune, public_entities, set_position,
+    CoopDocRow, ListingDocRow, changes_after, coop_docs, craft_counts, last_change, listing_docs,
+    listings_of, log_expired_badges, position, prune, public_entities, set_position,
 };
 use ketnoi_db::{Conn, Db, Result};
 use ketnoi_search::{DocKey, DocKind, SearchDoc, SearchIndex};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 pub use ketnoi_db::search_feed::INDEXER;
 
@@ -49,6 +49,7 @@ fn listing_doc(r: ListingDocRow) -> SearchDoc {
         category_id: Some(r.category_id),
         category_group: Some(r.category_group),
         sector: None,
+        crafts: Vec::new(),
         offer_kinds,
         commune_code: r.origin_commune_code.or(r.org_commune_code),
         ocop_stars: stars(r.stars),
@@ -68,6 +69,44 @@ fn listing_doc(r: ListingDocRow) -> SearchDoc {
         unit: Some(r.unit),
         image: r.photo,
     }
+}
+
+/// An experience: offered as one, or filed under the experiences group.
+fn is_experience(r: &ListingDocRow) -> bool {
+    r.category_group == "trai-nghiem" || r.offer_kinds.as_deref().is_some_and(|k| k.contains('e'))
+}
+
+/// What the cooperatives of the experiences among `rows` make: the leaf categories holding
+/// at least a third of a cooperative's other public listings (its crafts; a cooperative
+/// with listings in five categories has none that stands out and gets none).
+async fn crafts_of(
+    db: &Db,
+    rows: &[ListingDocRow],
+) -> Result<HashMap<i64, Vec<String>>, FeedError> {
+    let mut orgs: Vec<i64> = rows
+        .iter()
+        .filter(|r| is_experience(r))
+        .map(|r| r.org_id)
+        .collect();
+    orgs.sort_unstable();
+    orgs.dedup();
+    let mut per_org: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+    for (org, category, n) in craft_counts(db.conn(), &orgs).await? {
+        per_org.entry(org).or_default().push((category, n));
+    }
+    Ok(per_org
+        .into_iter()
+        .map(|(org, mut counts)| {
+            let total: i64 = counts.iter().map(|(_, n)| n).sum();
+            counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let crafts = counts
+                .into_iter()
+                .filter(|(_, n)| n * 3 >= total)
+                .map(|(c, _)| c)
+                .collect();
+            (org, crafts)
+        })
+        .collect())
 }
 
 fn stars(s: Option<i64>) -> u8 {
@@ -91,6 +130,7 @@ fn coop_doc(r: CoopDocRow) -> SearchDoc {
         category_id: None,
         category_group: None,
         sector: r.sector,
+        crafts: Vec::new(),
         offer_kinds: Vec::new(),
         commune_code: r.commune_code,
         ocop_stars: stars(r.stars),
@@ -120,12 +160,17 @@ async fn load_docs(
 ) -> Result<Vec<SearchDoc>, FeedError> {
     let mut docs = Vec::with_capacity(listings.len() + coops.len());
     for chunk in listings.chunks(500) {
-        docs.extend(
-            listing_docs(db.conn(), chunk, today)
-                .await?
-                .into_iter()
-                .map(listing_doc),
-        );
+        let rows = listing_docs(db.conn(), chunk, today).await?;
+        let mut crafts = crafts_of(db, &rows).await?;
+        docs.extend(rows.into_iter().map(|r| {
+            let org = r.org_id;
+            let experience = is_experience(&r);
+            let mut d = listing_doc(r);
+            if experience {
+                d.crafts = crafts.remove(&org).unwrap_or_default();
+            }
+            d
+        }));
     }
     for chunk in coops.chunks(500) {
         docs.extend(

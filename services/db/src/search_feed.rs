@@ -100,6 +100,7 @@ pub async fn prune(conn: Conn<'_>) -> Result<u64> {
 #[derive(Debug, sqlx::FromRow)]
 pub struct ListingDocRow {
     pub id: i64,
+    pub org_id: i64,
     pub external_id: Option<String>,
     pub title_vi: String,
     pub title_en: Option<String>,
@@ -126,7 +127,7 @@ pub struct ListingDocRow {
 }
 
 /// `$1` is today (badge expiry). Public listings of cooperatives only.
-const LISTING_DOCS: &str = "SELECT l.id, l.external_id, l.title_vi, l.title_en, l.description_vi, l.description_en, \
+const LISTING_DOCS: &str = "SELECT l.id, l.org_id, l.external_id, l.title_vi, l.title_en, l.description_vi, l.description_en, \
        l.category_id, l.category_group, l.origin_commune_code, l.certifications, l.min_price, l.months, l.published_at, l.unit, \
        o.name AS org_name, o.slug AS org_slug, o.commune_code AS org_commune_code, o.lat, o.lon, \
        (SELECT MAX(b.stars) FROM badges b WHERE b.listing_id = l.id AND b.kind = 'ocop' AND b.status = 'verified' \
@@ -214,6 +215,21 @@ pub async fn listings_of(conn: Conn<'_>, org_ids: &[i64]) -> Result<Vec<i64>> {
     let mut q = Sql::new("SELECT id FROM listings WHERE ");
     id_list(&mut q, "org_id", org_ids);
     Ok(on!(conn, e => bind_all!(sqlx::query_scalar(q.sql()), q).fetch_all(e).await)?)
+}
+
+/// What these organisations make: `(org_id, category_id, listings)` for each leaf category
+/// of their public listings outside the experiences group (`trai-nghiem`).
+pub async fn craft_counts(conn: Conn<'_>, org_ids: &[i64]) -> Result<Vec<(i64, String, i64)>> {
+    if org_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = Sql::new(
+        "SELECT org_id, category_id, COUNT(*) FROM listings \
+         WHERE status = 'published' AND hidden_reason IS NULL AND category_group <> 'trai-nghiem' AND ",
+    );
+    id_list(&mut q, "org_id", org_ids);
+    q.push(" GROUP BY org_id, category_id");
+    Ok(on!(conn, e => bind_all!(sqlx::query_as(q.sql()), q).fetch_all(e).await)?)
 }
 
 /// Every public document as `(kind, id)`, `kind` being `cooperative` or `listing`, in id

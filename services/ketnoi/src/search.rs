@@ -119,7 +119,9 @@ async fn eval_in(
         let mut scores = Vec::new();
         for q in &s.set.queries {
             let query = q.query(eval::K);
-            let hits = ketnoi_search::search(index, &query).await?.results.hits;
+            // What the page shows: the results, then the near matches completing it.
+            let answer = ketnoi_search::search(index, &query).await?;
+            let hits = answer.results.hits.into_iter().chain(answer.near);
             // A hit without an external id (none in the demo data) still counts, as an
             // unjudged document: an out-of-catalogue query must get no hit at all.
             let ranked: Vec<String> = hits

@@ -71,6 +71,11 @@ pub struct SearchDoc {
     pub category_group: Option<String>,
     /// Sector id (cooperatives).
     pub sector: Option<String>,
+    /// Leaf categories of what the cooperative makes, for an experience (a workshop, a
+    /// tour, a homestay is filed under its own category but is about the cooperative's
+    /// craft): "trải nghiệm gốm" finds the pottery class of a ceramics cooperative.
+    /// Empty for products.
+    pub crafts: Vec<String>,
     /// `retail`, `wholesale`, `experience` (listings).
     pub offer_kinds: Vec<String>,
     /// Ward/commune code (listing origin, or cooperative address).
@@ -121,6 +126,26 @@ impl SearchDoc {
         }
         if let Some(s) = self.sector.as_deref().and_then(catalog::sector) {
             push(&s.id, &s.name_vi, &s.name_en);
+        }
+        names
+    }
+
+    /// Vietnamese and English names of the document's [crafts](Self::crafts) and their
+    /// groups, each once and none already among [`category_names`](Self::category_names):
+    /// text of the description's weight, so an experience found through its cooperative's
+    /// craft ranks below the products filed there.
+    pub fn craft_names(&self) -> Vec<(&'static str, &'static str)> {
+        use ketnoi_domain::catalog;
+        let own = self.category_names();
+        let mut names: Vec<(&'static str, &'static str)> = Vec::new();
+        for craft in self.crafts.iter().filter_map(|id| catalog::category(id)) {
+            let group = craft.parent.as_deref().and_then(catalog::category);
+            for c in std::iter::once(craft).chain(group) {
+                let name = (c.name_vi.as_str(), c.name_en.as_str());
+                if !own.contains(&name) && !names.contains(&name) {
+                    names.push(name);
+                }
+            }
         }
         names
     }
@@ -231,13 +256,21 @@ pub struct Answer {
     /// A place was understood but nothing matched there: the place's words were searched
     /// as text instead, and the results are not filtered by it.
     pub place_relaxed: bool,
+    /// Near matches shown after the results on a first page they do not fill: listings
+    /// the text finds that miss one of the conditions read out of the text (a star rating
+    /// widened to any OCOP first), then ones that miss several. Not counted in
+    /// [`SearchResults::total`]; empty when nothing was understood or on later pages.
+    pub near: Vec<Hit>,
 }
 
 /// Searches `index` for what `q` means: prices, offer kinds, stars, certifications and
 /// places written in the text become filters (see [`understand::apply`]; explicit filters
 /// win), the rest is searched as text. When a place was understood and nothing matches
 /// there, the place's words are searched as text instead (a product named after a place
-/// it is not made in). Every caller searches through here, so every page and API and the
+/// it is not made in). When the first page is not full, it is completed with
+/// [near matches](Answer::near): a shopper who typed "gốm OCOP 5 sao dưới 200k" and finds
+/// two sees the 4-star and the 250,000 đồng ones next, marked as such, instead of a page
+/// with two. Every caller searches through here, so every page and API and the
 /// evaluation understand a query alike.
 pub async fn search(index: &dyn SearchIndex, q: &SearchQuery) -> Result<Answer> {
     let (mut understood_q, understood) = understand::apply(q);
@@ -251,31 +284,140 @@ pub async fn search(index: &dyn SearchIndex, q: &SearchQuery) -> Result<Answer> 
     }
     let results = index.search(&understood_q).await?;
     // `apply` keeps communes only when it filters by them.
-    if results.total > 0 || understood.communes.is_empty() {
-        return Ok(Answer {
-            results,
-            understood,
-            place_relaxed: false,
-        });
-    }
-    let mut words = understood_q;
-    words.commune_code.clone_from(&q.commune_code);
-    words.communes.clone_from(&q.communes);
-    words.text = format!(
-        "{} {}",
-        words.text.trim_end(),
-        understood.place_phrases().join(" ")
-    );
-    if q.text.ends_with(char::is_whitespace) {
-        words.text.push(' ');
-    }
-    let relaxed = index.search(&words).await?;
-    let place_relaxed = relaxed.total > 0;
+    let (results, searched, place_relaxed) = if results.total > 0 || understood.communes.is_empty()
+    {
+        (results, understood_q, false)
+    } else {
+        let mut words = understood_q;
+        words.commune_code.clone_from(&q.commune_code);
+        words.communes.clone_from(&q.communes);
+        words.text = format!(
+            "{} {}",
+            words.text.trim_end(),
+            understood.place_phrases().join(" ")
+        );
+        if q.text.ends_with(char::is_whitespace) {
+            words.text.push(' ');
+        }
+        let relaxed = index.search(&words).await?;
+        if relaxed.total > 0 {
+            (relaxed, words, true)
+        } else {
+            (results, words, false)
+        }
+    };
+    let near = near_matches(index, q, &searched, &results).await?;
     Ok(Answer {
-        results: if place_relaxed { relaxed } else { results },
+        results,
         understood,
         place_relaxed,
+        near,
     })
+}
+
+/// The near matches of a first page `results` does not fill (see [`Answer::near`]):
+/// `searched` with each condition it has and `q` has not (one read out of the text) widened
+/// or lifted in turn, best score first, then with all of them lifted. Only the text's
+/// conditions are relaxed: a filter the shopper set herself holds.
+async fn near_matches(
+    index: &dyn SearchIndex,
+    q: &SearchQuery,
+    searched: &SearchQuery,
+    results: &SearchResults,
+) -> Result<Vec<Hit>> {
+    let limit = if q.limit == 0 {
+        DEFAULT_LIMIT
+    } else {
+        q.limit.min(MAX_LIMIT)
+    };
+    if q.offset > 0 || results.hits.len() >= limit || results.hits.len() as u64 != results.total {
+        return Ok(Vec::new());
+    }
+    let mut searched = searched.clone();
+    if searched.kind.is_none()
+        && (searched.price_min.is_some()
+            || searched.price_max.is_some()
+            || searched.offer_kind.is_some())
+    {
+        // A price or an offer asks for products: lifting it does not bring in
+        // cooperatives.
+        searched.kind = Some(DocKind::Listing);
+    }
+    let searched = &searched;
+    let mut lifted = searched.clone();
+    let mut tiers: Vec<SearchQuery> = Vec::new();
+    let mut relax = |tiers: &mut Vec<SearchQuery>, f: &dyn Fn(&mut SearchQuery)| {
+        let mut one = searched.clone();
+        f(&mut one);
+        f(&mut lifted);
+        tiers.push(one);
+    };
+    if (searched.price_min, searched.price_max) != (q.price_min, q.price_max) {
+        relax(&mut tiers, &|s| {
+            s.price_min = q.price_min;
+            s.price_max = q.price_max;
+        });
+    }
+    if searched.offer_kind != q.offer_kind {
+        relax(&mut tiers, &|s| s.offer_kind.clone_from(&q.offer_kind));
+    }
+    if searched.certification != q.certification {
+        relax(&mut tiers, &|s| {
+            s.certification.clone_from(&q.certification)
+        });
+    }
+    if (&searched.commune_code, &searched.communes) != (&q.commune_code, &q.communes) {
+        relax(&mut tiers, &|s| {
+            s.commune_code.clone_from(&q.commune_code);
+            s.communes.clone_from(&q.communes);
+        });
+    }
+    let mut widened = None;
+    if searched.min_stars != q.min_stars {
+        // A rating widens to any OCOP rating before it is lifted.
+        if searched.min_stars.is_some_and(|n| n > 3) && q.min_stars.is_none() {
+            let mut any = searched.clone();
+            any.min_stars = Some(3);
+            widened = Some(any);
+        }
+        relax(&mut tiers, &|s| s.min_stars = q.min_stars);
+    }
+    if tiers.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Groups searched in turn, each group's hits merged by score: the widened rating, the
+    // conditions lifted one at a time, then all of them lifted.
+    let mut groups: Vec<Vec<SearchQuery>> = Vec::new();
+    groups.extend(widened.map(|w| vec![w]));
+    let all_lifted = tiers.len() > 1 || tiers[0] != lifted;
+    groups.push(tiers);
+    if all_lifted {
+        groups.push(vec![lifted]);
+    }
+    let mut seen: std::collections::HashSet<DocKey> = results.hits.iter().map(|h| h.key).collect();
+    let mut near: Vec<Hit> = Vec::new();
+    'groups: for group in groups {
+        let mut found: Vec<Hit> = Vec::new();
+        for mut tier in group {
+            let want = limit.saturating_sub(results.hits.len() + near.len());
+            if want == 0 {
+                break 'groups;
+            }
+            // Enough to find `want` new ones past those already shown.
+            tier.limit = (results.hits.len() + near.len() + want).min(MAX_LIMIT);
+            tier.offset = 0;
+            tier.skip_facets = true;
+            for h in index.search(&tier).await?.hits {
+                if seen.insert(h.key) {
+                    found.push(h);
+                }
+            }
+        }
+        found.sort_by(|a, b| b.score.total_cmp(&a.score));
+        near.extend(found);
+    }
+    near.truncate(limit - results.hits.len());
+    Ok(near)
 }
 
 /// A boxed future, so the trait can be used as `dyn SearchIndex`.

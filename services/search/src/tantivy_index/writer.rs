@@ -100,8 +100,10 @@ impl Inner {
             doc.add_text(f.en_title, en);
         }
 
+        let crafts = d.craft_names();
         for body in std::iter::once(d.body_vi.as_str())
             .chain(d.body_en.as_deref().filter(|s| !s.is_empty()))
+            .chain(crafts.iter().flat_map(|(vi, en)| [*vi, *en]))
         {
             doc.add_text(f.body_x, body);
             doc.add_text(f.body_f, body);

@@ -477,6 +477,8 @@ struct ResultsPage {
     exact_href: String,
     /// A place was understood but nothing was found there: its name was searched as text.
     place_relaxed: bool,
+    /// Near matches completing a short first page, shown under their own heading.
+    near: Vec<HitView>,
     sorts: Vec<(String, String)>,
     prev: Option<String>,
     next: Option<String>,
@@ -501,6 +503,7 @@ pub async fn search_page(
     let cooperatives: Vec<String> = r
         .hits
         .iter()
+        .chain(&answer.near)
         .filter(|h| h.key.kind == DocKind::Cooperative)
         .map(|h| h.org_slug.clone())
         .collect();
@@ -535,6 +538,11 @@ pub async fn search_page(
         understood: answer.understood.consumed.clone(),
         exact_href: with_param(&p, "exact", "1"),
         place_relaxed: answer.place_relaxed,
+        near: answer
+            .near
+            .iter()
+            .map(|h| HitView::new(h, &ctx, &orgs))
+            .collect(),
         suggestion: r
             .suggestion
             .as_ref()

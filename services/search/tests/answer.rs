@@ -1,0 +1,115 @@
+//! `ketnoi_search::search`: what the text means, and the near matches completing a short
+//! first page (on the embedded index; the near tiers are plain searches, so any backend
+//! that passes the contract does the same).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use ketnoi_search::{DocKey, DocKind, SearchDoc, SearchIndex, SearchQuery, TantivyIndex};
+
+fn vase(id: i64, title: &str, stars: u8, price: i64) -> SearchDoc {
+    SearchDoc {
+        key: Some(DocKey {
+            kind: DocKind::Listing,
+            id,
+        }),
+        title_vi: title.to_owned(),
+        org_name: "HTX Thử Nghiệm".to_owned(),
+        org_slug: "htx-thu-nghiem".to_owned(),
+        offer_kinds: vec!["retail".to_owned()],
+        ocop_stars: stars,
+        min_price: Some(price),
+        months: 0xFFF,
+        published_at: 1_760_000_000 + id,
+        ..SearchDoc::default()
+    }
+}
+
+async fn index() -> TantivyIndex {
+    let idx = TantivyIndex::in_memory().unwrap();
+    idx.upsert(vec![
+        vase(1, "Bình gốm men lam", 5, 150_000),
+        vase(2, "Bình gốm men rạn", 4, 150_000),
+        vase(3, "Bình gốm hoa sen", 0, 150_000),
+        vase(4, "Bình gốm vẽ tay", 5, 300_000),
+        vase(5, "Bình gốm cỡ lớn", 0, 300_000),
+        vase(6, "Khăn lụa tơ tằm", 5, 100_000),
+        SearchDoc {
+            key: Some(DocKey {
+                kind: DocKind::Cooperative,
+                id: 7,
+            }),
+            title_vi: "HTX Gốm Bát Tràng".to_owned(),
+            org_name: "HTX Gốm Bát Tràng".to_owned(),
+            org_slug: "htx-gom".to_owned(),
+            ocop_stars: 5,
+            ..SearchDoc::default()
+        },
+    ])
+    .await
+    .unwrap();
+    idx
+}
+
+fn query(text: &str) -> SearchQuery {
+    SearchQuery {
+        text: text.to_owned(),
+        limit: 20,
+        ..SearchQuery::default()
+    }
+}
+
+fn ids(hits: &[ketnoi_search::Hit]) -> Vec<i64> {
+    hits.iter().map(|h| h.key.id).collect()
+}
+
+#[tokio::test]
+async fn a_short_page_is_completed_by_near_matches_nearest_first() {
+    let idx = index().await;
+    let a = ketnoi_search::search(&idx, &query("gốm OCOP 5 sao dưới 200k"))
+        .await
+        .unwrap();
+    assert_eq!(ids(&a.results.hits), [1]);
+    assert_eq!(a.results.total, 1, "near matches are not counted");
+    let near = ids(&a.near);
+    // The 4-star one (the rating widened to any OCOP) first; then those missing one
+    // condition (no stars; too dear); then the one missing both. Never the silk (the text
+    // does not match) nor the cooperative (a price asks for products).
+    assert_eq!(near[0], 2, "{near:?}");
+    let mut one_missing = near[1..3].to_vec();
+    one_missing.sort_unstable();
+    assert_eq!(one_missing, [3, 4], "{near:?}");
+    assert_eq!(near[3..], [5], "{near:?}");
+}
+
+#[tokio::test]
+async fn a_filter_set_by_the_shopper_is_never_relaxed() {
+    let idx = index().await;
+    let mut q = query("gốm OCOP 5 sao");
+    q.price_max = Some(200_000);
+    let a = ketnoi_search::search(&idx, &q).await.unwrap();
+    assert_eq!(ids(&a.results.hits), [1]);
+    let mut near = ids(&a.near);
+    near.sort_unstable();
+    // Only the stars, read from the text, are relaxed: the price holds.
+    assert_eq!(near, [2, 3], "{:?}", a.near);
+}
+
+#[tokio::test]
+async fn full_pages_later_pages_and_plain_words_get_no_near_matches() {
+    let idx = index().await;
+    let mut small = query("gốm OCOP 5 sao dưới 200k");
+    small.limit = 1;
+    let a = ketnoi_search::search(&idx, &small).await.unwrap();
+    assert_eq!(ids(&a.results.hits), [1]);
+    assert!(a.near.is_empty(), "a full page: {:?}", a.near);
+
+    let mut later = query("gốm OCOP 5 sao dưới 200k");
+    later.offset = 20;
+    let a = ketnoi_search::search(&idx, &later).await.unwrap();
+    assert!(a.near.is_empty(), "a later page: {:?}", a.near);
+
+    let a = ketnoi_search::search(&idx, &query("bình gốm"))
+        .await
+        .unwrap();
+    assert!(a.near.is_empty(), "nothing understood: {:?}", a.near);
+}
