@@ -76,18 +76,11 @@ fn is_experience(r: &ListingDocRow) -> bool {
     r.category_group == "trai-nghiem" || r.offer_kinds.as_deref().is_some_and(|k| k.contains('e'))
 }
 
-/// What the cooperatives of the experiences among `rows` make: the leaf categories holding
-/// at least a third of a cooperative's other public listings (its crafts; a cooperative
-/// with listings in five categories has none that stands out and gets none).
-async fn crafts_of(
-    db: &Db,
-    rows: &[ListingDocRow],
-) -> Result<HashMap<i64, Vec<String>>, FeedError> {
-    let mut orgs: Vec<i64> = rows
-        .iter()
-        .filter(|r| is_experience(r))
-        .map(|r| r.org_id)
-        .collect();
+/// What these cooperatives make: the leaf categories holding at least a third of a
+/// cooperative's public listings outside the experiences (its crafts; a cooperative with
+/// listings in five categories has none that stands out and gets none).
+async fn crafts_of(db: &Db, orgs: &[i64]) -> Result<HashMap<i64, Vec<String>>, FeedError> {
+    let mut orgs = orgs.to_vec();
     orgs.sort_unstable();
     orgs.dedup();
     let mut per_org: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
@@ -161,7 +154,12 @@ async fn load_docs(
     let mut docs = Vec::with_capacity(listings.len() + coops.len());
     for chunk in listings.chunks(500) {
         let rows = listing_docs(db.conn(), chunk, today).await?;
-        let mut crafts = crafts_of(db, &rows).await?;
+        let orgs: Vec<i64> = rows
+            .iter()
+            .filter(|r| is_experience(r))
+            .map(|r| r.org_id)
+            .collect();
+        let mut crafts = crafts_of(db, &orgs).await?;
         docs.extend(rows.into_iter().map(|r| {
             let org = r.org_id;
             let experience = is_experience(&r);

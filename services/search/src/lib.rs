@@ -74,7 +74,7 @@ pub struct SearchDoc {
     /// Leaf categories of what the cooperative makes, for an experience (a workshop, a
     /// tour, a homestay is filed under its own category but is about the cooperative's
     /// craft): "trải nghiệm gốm" finds the pottery class of a ceramics cooperative.
-    /// Empty for products.
+    /// Empty for products and cooperatives.
     pub crafts: Vec<String>,
     /// `retail`, `wholesale`, `experience` (listings).
     pub offer_kinds: Vec<String>,
@@ -176,6 +176,9 @@ pub struct SearchQuery {
     pub offer_kind: Option<String>,
     /// A leaf category id or a group id.
     pub category: Option<String>,
+    /// Leaf or group ids whose documents rank first among equally good matches (the
+    /// categories the text names, see [`understand`]); not a filter.
+    pub prefer_categories: Vec<String>,
     pub commune_code: Option<String>,
     /// Any of these wards/communes (an old district's name a query named: see
     /// [`understand`]); empty: no such filter.
@@ -275,7 +278,9 @@ pub struct Answer {
 pub async fn search(index: &dyn SearchIndex, q: &SearchQuery) -> Result<Answer> {
     let (mut understood_q, understood) = understand::apply(q);
     if understood.is_empty() {
+        let prefer = std::mem::take(&mut understood_q.prefer_categories);
         understood_q = q.clone();
+        understood_q.prefer_categories = prefer;
     } else if !understood_q.text.is_empty()
         && !q.text.trim_end().ends_with(understood_q.text.trim_end())
     {

@@ -113,3 +113,26 @@ async fn full_pages_later_pages_and_plain_words_get_no_near_matches() {
         .unwrap();
     assert!(a.near.is_empty(), "nothing understood: {:?}", a.near);
 }
+
+#[tokio::test]
+async fn a_category_the_words_name_ranks_first_and_filters_nothing() {
+    let idx = TantivyIndex::in_memory().unwrap();
+    let filed = |id: i64, title: &str, category: &str, group: &str| SearchDoc {
+        category_id: Some(category.to_owned()),
+        category_group: Some(group.to_owned()),
+        ..vase(id, title, 0, 100_000)
+    };
+    idx.upsert(vec![
+        filed(1, "Bình gốm vẽ hoa hồng", "gom-su", "thu-cong"),
+        filed(2, "Lan hồ điệp trắng", "hoa-tuoi", "hoa-cay-canh"),
+    ])
+    .await
+    .unwrap();
+    // "hoa" is in the vase's title, and only in the orchid's category name ("Hoa & cây
+    // cảnh"): without the preference the title wins.
+    let plain = idx.search(&query("hoa")).await.unwrap();
+    assert_eq!(ids(&plain.hits), [1, 2]);
+    let a = ketnoi_search::search(&idx, &query("hoa")).await.unwrap();
+    assert_eq!(ids(&a.results.hits), [2, 1]);
+    assert!(a.understood.consumed.is_empty(), "a hint, not a filter");
+}

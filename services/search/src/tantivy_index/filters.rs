@@ -79,6 +79,24 @@ impl Inner {
         out
     }
 
+    /// The score a document of a category the text names gets (see
+    /// [`SearchQuery::prefer_categories`]): more than a title word adds and far less than a
+    /// word covered (`COVER`), so among documents covering the same words those filed under
+    /// the category come first. (search-eval, demo: 4 → 0.912/0.908 on the hand-judged and
+    /// generated sets, 16 → 0.917/0.933, 32 → 0.918/0.942; 16 keeps the words' own scores
+    /// from mattering less than the generated set, made from categories, would like.)
+    pub(super) fn preferred(&self, q: &SearchQuery) -> Option<Box<dyn Query>> {
+        const CATEGORY: f32 = 16.0;
+        let f = &self.fields;
+        let any: Vec<Box<dyn Query>> = q
+            .prefer_categories
+            .iter()
+            .flat_map(|v| [raw_term(f.category_id, v), raw_term(f.category_group, v)])
+            .collect();
+        (!any.is_empty())
+            .then(|| boxed(ConstScoreQuery::new(bool_of(Occur::Should, any), CATEGORY)))
+    }
+
     pub(super) fn with_filters(
         text: Box<dyn Query>,
         filters: &[(Occur, Box<dyn Query>)],

@@ -197,8 +197,10 @@ impl Inner {
         // words, anywhere, those covering the most first.
         let need = q.offset.saturating_add(limit) as u64;
         let mut found = None;
+        let preferred = self.preferred(q);
         for mode in [STRICT, RELAXED] {
-            let text = self.text_query(&searcher, &syllables, typing, mode)?;
+            let mut text = self.text_query(&searcher, &syllables, typing, mode)?;
+            text.bonus.extend(preferred.as_ref().map(|p| p.box_clone()));
             let query = Self::with_filters(text.matcher, &filters);
             let (total, hits, facets) = self.run(
                 &searcher,

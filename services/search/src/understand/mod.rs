@@ -62,12 +62,16 @@ pub struct Understood {
     /// Nội" (the whole city), and filter phrases that conflicted or that [`apply`] found
     /// set explicitly.
     pub dropped: Vec<String>,
+    /// The categories the text names ("gốm sứ", "hoa", "honey"): a ranking hint (see
+    /// [`SearchQuery::prefer_categories`]), their words left in `text`.
+    pub categories: Vec<String>,
     /// The filter each phrase of `consumed` set, in the same order.
     slots: Vec<Slot>,
 }
 
 impl Understood {
-    /// Nothing understood: no filter, no hint, and the text is the query's (spacing aside).
+    /// Nothing understood: no filter, no hint, and the text is the query's (spacing aside);
+    /// categories named aside (they change no word of the text).
     pub fn is_empty(&self) -> bool {
         self.price_min.is_none()
             && self.price_max.is_none()
@@ -122,7 +126,9 @@ pub fn understand(text: &str) -> Understood {
     while i < toks.len() {
         i = r.step(i).unwrap_or(i + 1);
     }
-    r.finish()
+    let mut u = r.finish();
+    u.categories = categories_in(&u.text);
+    u
 }
 
 /// `q` with its text replaced by what is left once understood, and every understood filter
@@ -169,6 +175,9 @@ pub fn apply(q: &SearchQuery) -> (SearchQuery, Understood) {
     } else {
         out.communes.clone_from(&u.communes);
     }
+    if q.category.is_none() && q.prefer_categories.is_empty() {
+        out.prefer_categories.clone_from(&u.categories);
+    }
     (out, u)
 }
 
@@ -183,12 +192,14 @@ enum Slot {
     Place,
 }
 
+mod categories;
 mod places;
 mod prices;
 mod reader;
 mod tables;
 mod tokens;
 
+use categories::*;
 use places::*;
 use prices::*;
 use reader::*;

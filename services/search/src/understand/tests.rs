@@ -678,14 +678,26 @@ fn apply_lets_explicit_filters_win() {
     assert!(r.communes.is_empty() && r.offer_kind.is_none() && r.price_min.is_none());
     assert!(r.consumed.is_empty(), "{r:?}");
     assert_eq!(r.dropped.len(), 5);
-    // Nothing to understand: the query as it was.
+    // Nothing to understand: the query as it was, the category it names preferred.
     let plain = SearchQuery {
         text: "nón lá".into(),
         ..SearchQuery::default()
     };
     let (out, r) = apply(&plain);
-    assert_eq!(out, plain);
+    assert_eq!(
+        out,
+        SearchQuery {
+            prefer_categories: vec!["non-la-do-choi".into()],
+            ..plain.clone()
+        }
+    );
     assert!(r.is_empty());
+    // A category filter set: no preference to add.
+    let filtered = SearchQuery {
+        category: Some("thu-cong".into()),
+        ..plain
+    };
+    assert!(apply(&filtered).0.prefer_categories.is_empty());
 }
 
 #[test]

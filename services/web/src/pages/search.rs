@@ -186,6 +186,7 @@ pub fn parse_search(p: &SearchParams, default_limit: usize) -> Result<SearchQuer
         kind,
         offer_kind,
         category,
+        prefer_categories: Vec::new(),
         commune_code,
         communes: Vec::new(),
         min_stars,

@@ -1,0 +1,117 @@
+//! Query understanding: the catalogue's categories a query names ("gốm sứ", "hoa", "nông
+//! sản", "honey", "dairy"), from the taxonomy's own names. A category named is a ranking
+//! hint, never a filter, and its words stay text: "hoa" prefers the flowers to a vase
+//! painted with them, and still finds the vase.
+//!
+//! Each Vietnamese and English category name is cut at "," and "&" into phrases ("Hoa tươi &
+//! lan" → "hoa tươi", "lan"; "Honey & bee products" → "honey", "bee products"). A phrase is
+//! named when its words come one after the other in the query, each word typed with
+//! diacritics carrying the same ones (tone placement aside) and one typed without matching
+//! any marks; an English word also matches with or without a final "s". Where phrases
+//! overlap, the longest wins.
+
+use super::*;
+
+/// A phrase of a category's name, and the category.
+struct Phrase {
+    /// The words, as [`Tok::key`] gives them (marks kept, tone apart).
+    keys: Vec<(String, Option<char>)>,
+    /// The words folded (no marks), English plural "s" removed.
+    folded: Vec<String>,
+    category: &'static str,
+}
+
+fn singular(w: &str) -> &str {
+    match w.strip_suffix('s') {
+        Some(stem) if stem.len() >= 3 && !stem.ends_with('s') => stem,
+        _ => w,
+    }
+}
+
+static PHRASES: LazyLock<Vec<Phrase>> = LazyLock::new(|| {
+    let mut out = Vec::new();
+    for c in ketnoi_domain::catalog::categories() {
+        for name in [c.name_vi.as_str(), c.name_en.as_str()] {
+            for part in name.split([',', '&']) {
+                let low = nfc(part).to_lowercase();
+                let words: Vec<&str> = low.split_whitespace().collect();
+                if words.is_empty() {
+                    continue;
+                }
+                out.push(Phrase {
+                    keys: words.iter().map(|w| tone_key(w)).collect(),
+                    folded: words
+                        .iter()
+                        .map(|w| singular(&fold(w)).to_owned())
+                        .collect(),
+                    category: &c.id,
+                });
+            }
+        }
+    }
+    // Longest first, so that at a position the longest phrase is tried first.
+    out.sort_by_key(|p| std::cmp::Reverse(p.keys.len()));
+    out
+});
+
+/// The categories `text` names, in the order they appear, each once.
+pub(super) fn categories_in(text: &str) -> Vec<String> {
+    let toks: Vec<Tok> = tokenize(&nfc(text))
+        .into_iter()
+        .filter(|t| t.word)
+        .collect();
+    let mut found: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let hit = PHRASES.iter().find(|p| {
+            p.keys.len() <= toks.len() - i
+                && p.keys
+                    .iter()
+                    .zip(&p.folded)
+                    .zip(&toks[i..])
+                    .all(|((key, folded), t)| {
+                        if t.accents {
+                            t.key == *key
+                        } else {
+                            singular(&t.folded) == folded
+                        }
+                    })
+        });
+        match hit {
+            Some(p) => {
+                if !found.iter().any(|c| c == p.category) {
+                    found.push(p.category.to_owned());
+                }
+                i += p.keys.len();
+            }
+            None => i += 1,
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::categories_in;
+
+    #[test]
+    fn names_and_their_parts_name_categories() {
+        assert_eq!(categories_in("gốm sứ Bát Tràng"), ["gom-su"]);
+        assert_eq!(categories_in("gom su"), ["gom-su"]);
+        assert_eq!(categories_in("hoa tươi giá rẻ"), ["hoa-tuoi"]);
+        assert_eq!(categories_in("hoa"), ["hoa-cay-canh"]);
+        assert_eq!(categories_in("thủ công mỹ nghệ"), ["thu-cong"]);
+        assert_eq!(categories_in("honey"), ["mat-ong"]);
+        assert_eq!(categories_in("bee product"), ["mat-ong"]);
+        assert_eq!(categories_in("mật ong và trà"), ["mat-ong", "tra-do-uong"]);
+    }
+
+    #[test]
+    fn marks_typed_must_match_and_other_words_name_nothing() {
+        // "hòa" is not "hoa" (flower); "mặt" is not "mật".
+        assert!(categories_in("hòa bình").is_empty());
+        assert!(categories_in("mặt ong").is_empty());
+        assert!(categories_in("điện thoại").is_empty());
+        assert!(categories_in("").is_empty());
+    }
+}
