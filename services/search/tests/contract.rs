@@ -10,29 +10,7 @@ use ketnoi_search::{SearchIndex, TantivyIndex};
 
 /// Contract cases that the Meilisearch backend does not meet by design (see
 /// `ketnoi_search::meili`): its `meilisearch::*` variants say so and pass.
-const MEILI_UNSUPPORTED: &[(&str, &str)] = &[
-    (
-        "exact_diacritics_rank_first",
-        "Meilisearch folds diacritics before indexing: \"mật\" and \"mặt\" rank alike",
-    ),
-    ("did_you_mean", "Meilisearch has no \"did you mean\""),
-    (
-        "all_words_first_then_most",
-        "the relaxed pass (matchingStrategy \"frequency\") does not add the documents with one of two equally frequent words",
-    ),
-    (
-        "relevance_floor",
-        "Meilisearch has no relevance floor: matchingStrategy \"frequency\" falls back on a common word",
-    ),
-    (
-        "tone_marks_while_typing",
-        "Meilisearch folds diacritics before indexing: \"gố\" and \"gỗ\" are both \"go\"",
-    ),
-    (
-        "english_stemming",
-        "Meilisearch has no English stemming (a pre-stemmed field is still to be built)",
-    ),
-];
+const MEILI_UNSUPPORTED: &[(&str, &str)] = &[];
 
 /// HOOK for the Meilisearch backend: with `MEILISEARCH_URL` set (`MEILISEARCH_KEY`
 /// optional), a fresh index for this case (the tests run in parallel and each clears its

@@ -3,6 +3,7 @@
 use meilisearch_sdk::documents::DocumentsQuery;
 use serde::{Deserialize, Serialize};
 
+use super::forms::{EnglishStemmer, marked_field};
 use super::tasks::meili_err;
 use super::{MeiliIndex, PRIMARY_KEY};
 use crate::{DocKey, DocKind, Result, SearchDoc, SearchError};
@@ -40,6 +41,15 @@ struct MeiliDoc {
     body_vi: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     body_en: Option<String>,
+    /// The title's syllables in their marked form (see [`super::forms::marked`]).
+    title_marks: String,
+    /// The cooperative's and the categories' Vietnamese names, in marked form.
+    meta_marks: String,
+    /// The English stems of the English title and category names.
+    en_stems: String,
+    /// The English stems of the English description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body_en_stems: Option<String>,
     org_name: String,
     org_slug: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,7 +93,7 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 }
 
 impl MeiliDoc {
-    fn from_doc(d: &SearchDoc) -> Result<MeiliDoc> {
+    fn from_doc(d: &SearchDoc, stemmer: &mut EnglishStemmer) -> Result<MeiliDoc> {
         let key = d
             .key
             .ok_or_else(|| SearchError::Index("document without key".into()))?;
@@ -91,15 +101,29 @@ impl MeiliDoc {
             (Some(lat), Some(lng)) if lat.is_finite() && lng.is_finite() => Some(Geo { lat, lng }),
             _ => None,
         };
+        let names = d.category_names();
+        let title_en = non_empty(&d.title_en);
+        let body_en = non_empty(&d.body_en);
         Ok(MeiliDoc {
+            title_marks: marked_field([d.title_vi.as_str()]),
+            meta_marks: marked_field(
+                std::iter::once(d.org_name.as_str()).chain(names.iter().map(|(vi, _)| *vi)),
+            ),
+            en_stems: stemmer.field(
+                title_en
+                    .as_deref()
+                    .into_iter()
+                    .chain(names.iter().map(|(_, en)| *en)),
+            ),
+            body_en_stems: body_en.as_deref().map(|b| stemmer.field([b])),
             key: doc_id(key),
             kind: key.kind.as_str(),
             id: key.id,
             external_id: d.external_id.clone(),
             title_vi: d.title_vi.clone(),
-            title_en: non_empty(&d.title_en),
+            title_en,
             body_vi: d.body_vi.clone(),
-            body_en: non_empty(&d.body_en),
+            body_en,
             org_name: d.org_name.clone(),
             org_slug: d.org_slug.clone(),
             category_id: non_empty(&d.category_id),
@@ -142,9 +166,10 @@ impl MeiliIndex {
     /// [`SearchIndex::upsert_queued`](crate::SearchIndex::upsert_queued)); the tasks are kept
     /// for [`Self::wait_queued`].
     pub(super) async fn upsert_docs_queued(&self, docs: Vec<SearchDoc>) -> Result<()> {
+        let mut stemmer = EnglishStemmer::new();
         let docs = docs
             .iter()
-            .map(MeiliDoc::from_doc)
+            .map(|d| MeiliDoc::from_doc(d, &mut stemmer))
             .collect::<Result<Vec<_>>>()?;
         for batch in docs.chunks(UPSERT_BATCH) {
             let task = self
@@ -178,9 +203,10 @@ impl MeiliIndex {
         if docs.is_empty() {
             return Ok(());
         }
+        let mut stemmer = EnglishStemmer::new();
         let docs = docs
             .iter()
-            .map(MeiliDoc::from_doc)
+            .map(|d| MeiliDoc::from_doc(d, &mut stemmer))
             .collect::<Result<Vec<_>>>()?;
         // Enqueue every batch, then wait for each: Meilisearch runs them in order.
         let mut tasks = Vec::new();
@@ -257,7 +283,8 @@ mod tests {
             lon: Some(105.8),
             ..SearchDoc::default()
         };
-        let m = MeiliDoc::from_doc(&d).expect("document");
+        let mut stemmer = EnglishStemmer::new();
+        let m = MeiliDoc::from_doc(&d, &mut stemmer).expect("document");
         assert_eq!(m.key, "listing-12");
         assert_eq!(m.months_list, [1, 12]);
         assert_eq!(m.title_en, None);
@@ -266,6 +293,13 @@ mod tests {
         let json = serde_json::to_value(&m).expect("json");
         assert_eq!(json["_geo"]["lng"], 105.8);
         assert!(json.get("min_price").is_none());
-        assert!(MeiliDoc::from_doc(&SearchDoc::default()).is_err());
+        assert_eq!(m.title_marks, "bijfnh binh gozjsm gom men lam");
+        assert!(
+            m.meta_marks.contains("gozjsm gom suwjs su"),
+            "{}",
+            m.meta_marks
+        );
+        assert!(m.en_stems.contains("ceram"), "{}", m.en_stems);
+        assert!(MeiliDoc::from_doc(&SearchDoc::default(), &mut stemmer).is_err());
     }
 }

@@ -8,22 +8,39 @@
 //! **Text analysis is Meilisearch's own**, not ours ([`crate::text`]). Its tokenizer (charabia)
 //! normalises Latin-script text by compatibility decomposition, lower-casing and removing the
 //! non-spacing marks, and maps `đ`/`Đ` to `d`; the same happens to queries. So "gom su" finds
-//! "gốm sứ", as with the tantivy backend, but **diacritics cannot rank**: "mật" and "mặt"
-//! become the same word `mat` before anything is stored, and Meilisearch's `exactness` rule
-//! compares those folded words. Another searchable field with the same text would be folded
-//! the same way, so the tantivy backend's bonus for an exact, accented match ("mật" ranks
-//! "mật ong" above "mặt nạ") has no equivalent here. English text is not stemmed either
-//! (Meilisearch has no stemming; prefix search and typo tolerance cover part of it).
+//! "gốm sứ", as with the tantivy backend, but "mật" and "mặt" become the same word `mat`.
+//! For diacritics to rank, each document also carries its title's and names' syllables in a
+//! **marked form** that spells the marks out in ASCII letters no Vietnamese syllable has
+//! (`title_marks`, `meta_marks`: "mật" is `mazjjt`, "mặt" `mawjjt`; see `forms::marked`),
+//! each followed by its folded form. A query typed with diacritics and sorted by relevance
+//! is also sent in that form (searching those fields only) in the same federated
+//! multi-search request as the query itself, weighing twice as much: an exact, accented
+//! match ranks first ("mật" ranks "mật ong" above "mặt nạ"), and a syllable being typed with
+//! its tone mark ranks the words it begins first ("gố": "gốm" before "gỗ"). The marked
+//! query's matches are among the query's own, so it changes no total or facet count.
+//! **English** is stemmed by us: the Snowball stems (tantivy's stemmer, after irregular
+//! plurals) of the English title and category names (`en_stems`) and of the English
+//! description (`body_en_stems`) are searched with the text, and a query some of whose words
+//! stem differently is also sent stemmed, in the same request ("paintings" finds "painting").
 //!
 //! **Relevance.** Searchable attributes in order of importance: `title_vi`, `title_en`,
-//! `org_name`, `category_names`, `body_vi`, `body_en`. Typos: one from 4 letters on, two
-//! from 8 (short Vietnamese syllables are one edit from other real ones), in titles only. The bilingual synonyms of `data/search/synonyms.json`
-//! are Meilisearch synonyms (one-way: "silk" also searches "lụa"); they count like a direct
-//! match, where the tantivy backend scores them a little lower. Like the tantivy backend, a
-//! search first requires every word (`matchingStrategy: all`) and, when that does not fill
-//! the page and the query has several words, retries with `frequency` (Meilisearch leaves
-//! out the most frequent words first, and ranks by words matched: close to tantivy's
-//! coverage, without its relevance floor).
+//! `en_stems`, `org_name`, `category_names`, `body_vi`, `body_en`, `body_en_stems`, then the
+//! marked forms (searched only by the marked query). Typos: one from 4 letters on, two from
+//! 8 (short Vietnamese syllables are one edit from other real ones), in titles only. The
+//! bilingual synonyms of `data/search/synonyms.json` are Meilisearch synonyms (one-way:
+//! "silk" also searches "lụa"); they count like a direct match, where the tantivy backend
+//! scores them a little lower. Like the tantivy backend, a search first requires every word
+//! (`matchingStrategy: all`) and, when that does not fill the page (or, sorted by price or
+//! date, finds nothing) and the query has several words, relaxes with the same **relevance
+//! floor**: a document must have words carrying at least half of the query's weight, a word
+//! weighing its inverse document frequency (how many documents each word matches is asked in
+//! a multi-search sent at the same time as the first request). The relaxed search is one
+//! federated request of a query per subset of the words over the floor (see `relax`), those
+//! of more words weighing more, so documents with the most words rank first; a query of
+//! more than ten words, or whose subsets would be too many, falls back on Meilisearch's
+//! `frequency` strategy, without the floor. A word of at most three letters that no
+//! document has (too short for Meilisearch's typo tolerance) is replaced, for the relaxed
+//! search, by the spelling one edit from it that the most documents have.
 //!
 //! **Sorting** is strict (the `sort` ranking rule comes first): price or date order, then
 //! relevance; documents without a price or location come last. With the relevance order,
@@ -33,15 +50,21 @@
 //! which also bounds how deep one can page. **Scores** are Meilisearch's ranking score in
 //! 0..=1, not comparable with tantivy's.
 //!
-//! **No "did you mean"**: Meilisearch has no such API and does not expose its word list, so
-//! [`SearchResults::suggestion`] is always `None` (typo tolerance widens searches instead).
+//! **Did you mean**: when nothing matched, each word the documents (under the same filters)
+//! do not have as written is replaced by the closest spelling they have: a sound-alike
+//! spelling or one or two letters left out, then the most documents (one multi-search
+//! request of one-word queries; a hit without typos tells that a spelling exists).
+//! Meilisearch does not expose its words, so corrections out of that reach (a wrong letter
+//! in a short word) are not offered, where the tantivy backend would.
 //! The star facet counts 3, 4 and 5 stars only.
 //!
 //! **Writes** wait for their Meilisearch task to finish (up to the task timeout), so they are
 //! visible to `search` once they return.
 
 mod documents;
+mod forms;
 mod query;
+mod relax;
 mod search;
 mod settings;
 mod tasks;
@@ -229,7 +252,8 @@ impl SearchIndex for MeiliIndex {
         Box::pin(self.clear_docs())
     }
 
-    /// Never offers a [`SearchResults::suggestion`]: Meilisearch has no "did you mean" API.
+    /// Offers a [`SearchResults::suggestion`] when nothing matched (see the module's "Did
+    /// you mean").
     fn search<'a>(&'a self, q: &'a SearchQuery) -> BoxFuture<'a, Result<SearchResults>> {
         Box::pin(self.search_docs(q))
     }

@@ -3,13 +3,17 @@
 use std::collections::HashMap;
 
 use meilisearch_sdk::indexes::Index;
-use meilisearch_sdk::search::{MatchingStrategies, SearchResults as MeiliResults, Selectors};
+use meilisearch_sdk::search::{
+    FederationOptions, MatchingStrategies, MergeFacets, MultiSearchQuery, SearchResult,
+    SearchResults as MeiliResults, Selectors,
+};
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 
-use super::MeiliIndex;
 use super::documents::doc_key;
 use super::query::{clean_text, filter_expression, sort_expression};
 use super::tasks::meili_err;
+use super::{MeiliIndex, forms, relax};
 use crate::{Facets, Hit, Result, SearchQuery, SearchResults};
 
 const FACETS: [&str; 7] = [
@@ -118,28 +122,26 @@ fn facets_of(dist: Option<&HashMap<String, HashMap<String, usize>>>) -> Facets {
     }
 }
 
+fn hit_of(h: SearchResult<HitDoc>) -> Result<Hit> {
+    let d = h.result;
+    Ok(Hit {
+        key: doc_key(&d.kind, d.id)?,
+        external_id: d.external_id,
+        title_vi: d.title_vi,
+        title_en: d.title_en,
+        org_name: d.org_name,
+        org_slug: d.org_slug,
+        category_id: d.category_id,
+        min_price: d.min_price,
+        unit: d.unit,
+        ocop_stars: d.ocop_stars,
+        image: d.image,
+        score: h.ranking_score.unwrap_or(0.0) as f32,
+    })
+}
+
 fn hits_of(results: MeiliResults<HitDoc>) -> Result<Vec<Hit>> {
-    results
-        .hits
-        .into_iter()
-        .map(|h| {
-            let d = h.result;
-            Ok(Hit {
-                key: doc_key(&d.kind, d.id)?,
-                external_id: d.external_id,
-                title_vi: d.title_vi,
-                title_en: d.title_en,
-                org_name: d.org_name,
-                org_slug: d.org_slug,
-                category_id: d.category_id,
-                min_price: d.min_price,
-                unit: d.unit,
-                ocop_stars: d.ocop_stars,
-                image: d.image,
-                score: h.ranking_score.unwrap_or(0.0) as f32,
-            })
-        })
-        .collect()
+    results.hits.into_iter().map(hit_of).collect()
 }
 
 /// One search request: hits for the page and, when asked, the facets and total.
@@ -214,6 +216,142 @@ fn total_of<T>(results: &MeiliResults<T>) -> u64 {
         .unwrap_or(0) as u64
 }
 
+/// One query of a federated search: its text, where it looks, and how much its hits weigh.
+#[derive(Debug, Clone, PartialEq)]
+struct Part {
+    text: String,
+    on: &'static [&'static str],
+    weight: f32,
+}
+
+/// What a query's hits weigh against those of a query with one word more: enough that
+/// covering more of the words always ranks first (Meilisearch's scores are in 0..=1).
+const PER_WORD: f32 = 100.0;
+/// What a hit of the query for exact marks weighs against the same words without marks.
+const EXACT_MARKS: f32 = 2.0;
+/// At most this many queries in a relaxed (federated) search.
+const RELAXED_QUERIES: usize = 16;
+/// "Did you mean" corrects at most this many words, of at most this many letters.
+const CORRECTED_WORDS: usize = 6;
+const CORRECTED_LETTERS: usize = 12;
+/// Words this short get no typo from Meilisearch (see the settings' `ONE_TYPO`).
+const NEAR_LETTERS: usize = 3;
+
+/// A query's words (its syllables as [`clean_text`] gives them), and whether the last one
+/// is still being typed (a prefix).
+#[derive(Clone)]
+struct Words {
+    words: Vec<String>,
+    typing: bool,
+}
+
+impl Words {
+    fn new(text: &str) -> Words {
+        Words {
+            words: text.split_whitespace().map(str::to_owned).collect(),
+            typing: !text.is_empty() && !text.ends_with(' '),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// The text of the words of `mask` (bit `i` for word `i`), each as `form` makes it: a
+    /// trailing space unless the last word is among them and being typed.
+    fn text(&self, mask: u32, mut form: impl FnMut(&str, bool) -> String) -> String {
+        let n = self.words.len();
+        let mut out = String::new();
+        let mut ends_typing = false;
+        for (i, w) in self.words.iter().enumerate() {
+            if mask & (1 << i) == 0 {
+                continue;
+            }
+            let typing = self.typing && i + 1 == n;
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&form(w, typing));
+            ends_typing = typing;
+        }
+        if !ends_typing && !out.is_empty() {
+            out.push(' ');
+        }
+        out
+    }
+
+    /// The queries for the documents having every word of `mask`, weighing `weight`: the
+    /// words as typed; their English stems when some differ (the stems of the documents'
+    /// English text are indexed, see [`forms::EnglishStemmer`]); and when `marks` and some
+    /// word has diacritics, the words with their marks, which ranks exact matches first.
+    fn parts(
+        &self,
+        mask: u32,
+        weight: f32,
+        marks: bool,
+        stemmer: &mut forms::EnglishStemmer,
+    ) -> Vec<Part> {
+        let plain = self.text(mask, |w, _| w.to_owned());
+        let mut parts = vec![Part {
+            text: plain.clone(),
+            on: &SEARCH_ON,
+            weight,
+        }];
+        let stemmed = self.text(mask, |w, _| stemmer.stem(w));
+        if stemmed != plain {
+            parts.push(Part {
+                text: stemmed,
+                on: &SEARCH_ON,
+                weight,
+            });
+        }
+        if marks {
+            let marked = self.text(mask, |w, _| forms::marked(w));
+            if marked != plain {
+                parts.push(Part {
+                    text: marked,
+                    on: &MARKS_ON,
+                    weight: weight * EXACT_MARKS,
+                });
+            }
+        }
+        parts
+    }
+}
+
+/// The searchable attributes a query's words are looked for in (all but the marked forms).
+const SEARCH_ON: [&str; 8] = [
+    "title_vi",
+    "title_en",
+    "en_stems",
+    "org_name",
+    "category_names",
+    "body_vi",
+    "body_en",
+    "body_en_stems",
+];
+/// Where the query for exact marks looks.
+const MARKS_ON: [&str; 2] = ["title_marks", "meta_marks"];
+/// Where "did you mean" looks for the words it offers: the text as written.
+const CORRECT_ON: [&str; 6] = [
+    "title_vi",
+    "title_en",
+    "org_name",
+    "category_names",
+    "body_vi",
+    "body_en",
+];
+
+/// The typos of a hit's best match, from its ranking score details (0 when not given).
+fn typo_count(hit: &SearchResult<IgnoredAny>) -> u64 {
+    hit.ranking_score_details
+        .as_ref()
+        .and_then(|d| d.get("typo"))
+        .and_then(|t| t.get("typoCount"))
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0)
+}
+
 impl MeiliIndex {
     /// Runs one search: `(total, hits, facets)`, with facets only when `facets`.
     ///
@@ -244,39 +382,309 @@ impl MeiliIndex {
         ))
     }
 
+    /// Runs `parts` as one search: a plain search for a single part of weight 1, else a
+    /// federated search (one request; Meilisearch merges the hits by weighted score, keeps
+    /// each document once, and counts and facets the union of what the parts match).
+    #[allow(clippy::too_many_arguments)]
+    async fn run_parts(
+        &self,
+        parts: &[Part],
+        filter: Option<&str>,
+        sort: &[&str],
+        limit: usize,
+        offset: usize,
+        facets: bool,
+    ) -> Result<(u64, Vec<Hit>, Facets)> {
+        if let [only] = parts
+            && only.weight == 1.0
+        {
+            let request = Request {
+                text: &only.text,
+                filter,
+                sort,
+                strategy: MatchingStrategies::ALL,
+                search_on: Some(only.on),
+            };
+            return self.run(&request, limit, offset, facets).await;
+        }
+        let mut multi = MultiSearchQuery::new(&self.client);
+        for part in parts {
+            let request = Request {
+                text: &part.text,
+                filter,
+                sort,
+                strategy: MatchingStrategies::ALL,
+                search_on: Some(part.on),
+            };
+            multi.with_search_query_and_weight(request.query(&self.index), part.weight);
+        }
+        let federation = FederationOptions {
+            offset: Some(offset),
+            limit: Some(limit),
+            facets_by_index: facets.then(|| {
+                HashMap::from([(self.index_name.clone(), FACETS.map(str::to_owned).to_vec())])
+            }),
+            merge_facets: facets.then(MergeFacets::default),
+            show_performance_details: None,
+        };
+        let federated = multi.with_federation(federation);
+        let results = federated.execute::<HitDoc>().await.map_err(meili_err)?;
+        // The union is counted whole, past the cap a plain search has.
+        let total = results.estimated_total_hits.min(super::MAX_TOTAL_HITS) as u64;
+        let facets = facets_of(results.facet_distribution.as_ref());
+        let hits = results
+            .hits
+            .into_iter()
+            .map(hit_of)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((total, hits, facets))
+    }
+
+    /// The number of documents, and of those each word matches (as its own query: typos,
+    /// synonyms and, for a word being typed, as a prefix; as written or by its English stem,
+    /// whichever more documents have), in one request.
+    async fn doc_freqs(&self, words: &Words) -> Result<(u64, Vec<u64>)> {
+        let mut stemmer = forms::EnglishStemmer::new();
+        let mut texts: Vec<(usize, String)> = Vec::new();
+        for i in 0..words.len() {
+            let plain = words.text(1 << i, |w, _| w.to_owned());
+            let stem = words.text(1 << i, |w, _| stemmer.stem(w));
+            if stem != plain {
+                texts.push((i, stem));
+            }
+            texts.push((i, plain));
+        }
+        let mut multi = MultiSearchQuery::new(&self.client);
+        let mut all = self.index.search();
+        all.with_query("").with_hits_per_page(0).with_page(1);
+        multi.with_search_query(all);
+        for (_, text) in &texts {
+            let mut q = self.index.search();
+            q.with_query(text)
+                .with_attributes_to_search_on(&SEARCH_ON)
+                .with_hits_per_page(0)
+                .with_page(1);
+            multi.with_search_query(q);
+        }
+        let results = multi
+            .execute::<IgnoredAny>()
+            .await
+            .map_err(meili_err)?
+            .results;
+        let mut totals = results.iter().map(total_of);
+        let docs = totals.next().unwrap_or(0);
+        let mut dfs = vec![0; words.len()];
+        for ((i, _), df) in texts.iter().zip(totals) {
+            dfs[*i] = dfs[*i].max(df);
+        }
+        Ok((docs, dfs))
+    }
+
     pub(super) async fn search_docs(&self, q: &SearchQuery) -> Result<SearchResults> {
         let limit = effective_limit(q.limit);
         let text = clean_text(&q.text);
         let filter = filter_expression(q);
         let sort_owned = sort_expression(q.sort);
         let sort: Vec<&str> = sort_owned.iter().map(String::as_str).collect();
-        let mut request = Request {
-            text: &text,
-            filter: filter.as_deref(),
-            sort: &sort,
-            strategy: MatchingStrategies::ALL,
-            search_on: None,
+        let facets = !q.skip_facets;
+        let words = Words::new(&text);
+        let n = words.len();
+        let weights = |docs: u64, dfs: &[u64]| -> Vec<f64> {
+            dfs.iter().map(|&df| relax::idf(docs, df)).collect()
         };
-        let (mut total, mut hits, mut facets) =
-            self.run(&request, limit, q.offset, !q.skip_facets).await?;
-        // As the tantivy backend: every word first; when that does not fill the page (or,
-        // sorted by price or date, finds nothing), Meilisearch's `frequency` strategy, which
-        // leaves out the most frequent words first and ranks by words matched.
-        let need = (q.offset + limit) as u64;
-        let relevance = matches!(q.sort, crate::Sort::Relevance);
-        let short = if relevance { total < need } else { total == 0 };
-        if short && text.split_whitespace().nth(1).is_some() {
-            request.strategy = MatchingStrategies::FREQUENCY;
-            (total, hits, facets) = self.run(&request, limit, q.offset, !q.skip_facets).await?;
+        if n == 0 || n > 31 {
+            let request = Request {
+                text: &text,
+                filter: filter.as_deref(),
+                sort: &sort,
+                strategy: MatchingStrategies::ALL,
+                search_on: Some(&SEARCH_ON),
+            };
+            let (total, hits, facets) = self.run(&request, limit, q.offset, facets).await?;
+            return Ok(SearchResults {
+                total,
+                hits,
+                facets,
+                suggestion: None,
+            });
         }
+        let relevance = matches!(q.sort, crate::Sort::Relevance);
+        let mut stemmer = forms::EnglishStemmer::new();
+        let full: u32 = (1 << n) - 1;
+        // Every word first (exact marks ranking first, when sorted by relevance); the number
+        // of documents each word is in comes in the same round trip, for the relaxed search.
+        let strict = words.parts(full, 1.0, relevance, &mut stemmer);
+        let first = self.run_parts(&strict, filter.as_deref(), &sort, limit, q.offset, facets);
+        let ((mut total, mut hits, mut found_facets), freqs) = if n >= 2 {
+            let (found, freqs) = tokio::join!(first, self.doc_freqs(&words));
+            (found?, Some(freqs?))
+        } else {
+            (first.await?, None)
+        };
+        // As the tantivy backend: when every word does not fill the page (or, sorted by
+        // price or date, finds nothing), the documents having enough of the words, those
+        // having the most first (see `relax`).
+        let need = (q.offset + limit) as u64;
+        let short = if relevance { total < need } else { total == 0 };
+        if short && let Some((docs, mut dfs)) = freqs {
+            // A short word that nothing has is most likely mistyped, and too short for
+            // Meilisearch to forgive: the relaxed search takes the spelling one edit from
+            // it that the most documents have, as the tantivy backend's typos would.
+            let words = self.near_words(&words, &mut dfs).await?;
+            let per_subset = strict.len().min(2);
+            let subsets = relax::subsets(&weights(docs, &dfs), RELAXED_QUERIES / per_subset);
+            let parts: Vec<Part> = match subsets {
+                Some(subsets) => subsets
+                    .iter()
+                    .flat_map(|&mask| {
+                        let k = mask.count_ones() as i32 - n as i32;
+                        let marks = relevance && mask == full;
+                        words.parts(mask, PER_WORD.powi(k), marks, &mut stemmer)
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            (total, hits, found_facets) = if parts.is_empty() {
+                // Too many words to relax by subsets: Meilisearch's own relaxation, which
+                // leaves out the most frequent words first.
+                let request = Request {
+                    text: &text,
+                    filter: filter.as_deref(),
+                    sort: &sort,
+                    strategy: MatchingStrategies::FREQUENCY,
+                    search_on: Some(&SEARCH_ON),
+                };
+                self.run(&request, limit, q.offset, facets).await?
+            } else {
+                self.run_parts(&parts, filter.as_deref(), &sort, limit, q.offset, facets)
+                    .await?
+            };
+        }
+        let suggestion = if total == 0 {
+            self.did_you_mean(&words, filter.as_deref()).await?
+        } else {
+            None
+        };
         Ok(SearchResults {
             total,
             hits,
-            facets,
-            // Meilisearch has no "did you mean": typo tolerance already widens the search,
-            // and nothing tells which corrected query would find something.
-            suggestion: None,
+            facets: found_facets,
+            suggestion,
         })
+    }
+
+    /// `words` with each word of at most [`NEAR_LETTERS`] letters that no document has
+    /// (`dfs`, updated) replaced by the spelling one edit from it ([`forms::near`]) that the
+    /// most documents have, if any does (one request, only when some word needs it).
+    async fn near_words(&self, words: &Words, dfs: &mut [u64]) -> Result<Words> {
+        let mut candidates: Vec<(usize, String)> = Vec::new();
+        for (i, w) in words.words.iter().enumerate() {
+            if dfs.get(i) == Some(&0) && w.chars().count() <= NEAR_LETTERS {
+                let folded = crate::text::fold(w);
+                candidates.extend(forms::near(&folded).into_iter().map(|c| (i, c)));
+            }
+        }
+        let mut words = words.clone();
+        if candidates.is_empty() {
+            return Ok(words);
+        }
+        let texts: Vec<String> = candidates.iter().map(|(_, c)| format!("{c} ")).collect();
+        let mut multi = MultiSearchQuery::new(&self.client);
+        for text in &texts {
+            let mut q = self.index.search();
+            q.with_query(text)
+                .with_attributes_to_search_on(&SEARCH_ON)
+                .with_hits_per_page(0)
+                .with_page(1);
+            multi.with_search_query(q);
+        }
+        let results = multi
+            .execute::<IgnoredAny>()
+            .await
+            .map_err(meili_err)?
+            .results;
+        for ((i, candidate), found) in candidates.into_iter().zip(&results) {
+            let df = total_of(found);
+            if df > dfs[i] {
+                dfs[i] = df;
+                words.words[i] = candidate;
+            }
+        }
+        Ok(words)
+    }
+
+    /// A corrected query when nothing matched, as the tantivy backend offers it: each word
+    /// that the documents (under the same filters) do not have as written is replaced by the
+    /// closest one they have, within two edits: two letters left out, or a spelling that
+    /// sounds alike ([`crate::text::confusable_variants`]), then the most documents. Every
+    /// candidate spelling is a query of one word in one multi-search request; a hit without
+    /// typos says the documents have it.
+    async fn did_you_mean(&self, words: &Words, filter: Option<&str>) -> Result<Option<String>> {
+        let folded: Vec<String> = words.words.iter().map(|w| crate::text::fold(w)).collect();
+        let mut candidates: Vec<(usize, String)> = Vec::new();
+        for (i, w) in folded.iter().enumerate().take(CORRECTED_WORDS) {
+            if w.chars().count() > CORRECTED_LETTERS {
+                continue;
+            }
+            candidates.push((i, w.clone()));
+            for c in forms::corrections(w) {
+                candidates.push((i, c));
+            }
+        }
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        let texts: Vec<String> = candidates.iter().map(|(_, c)| format!("{c} ")).collect();
+        let mut multi = MultiSearchQuery::new(&self.client);
+        for text in &texts {
+            let mut q = self.index.search();
+            q.with_query(text)
+                .with_attributes_to_search_on(&CORRECT_ON)
+                .with_attributes_to_retrieve(Selectors::Some(&["key"]))
+                .with_show_ranking_score_details(true)
+                .with_limit(1);
+            if let Some(filter) = filter {
+                q.with_filter(filter);
+            }
+            multi.with_search_query(q);
+        }
+        let results = multi
+            .execute::<IgnoredAny>()
+            .await
+            .map_err(meili_err)?
+            .results;
+        // Per word: the best spelling the documents have, as (edits, documents, spelling).
+        let mut best: Vec<Option<(usize, u64, String)>> = vec![None; folded.len()];
+        for ((i, candidate), found) in candidates.iter().zip(&results) {
+            let exact = found.hits.first().is_some_and(|h| typo_count(h) == 0);
+            if !exact {
+                continue;
+            }
+            let edits = crate::text::edit_distance(&folded[*i], candidate);
+            let docs = found.estimated_total_hits.unwrap_or(0) as u64;
+            let better = match &best[*i] {
+                None => true,
+                Some((e, d, c)) => {
+                    (edits, std::cmp::Reverse(docs), candidate) < (*e, std::cmp::Reverse(*d), c)
+                }
+            };
+            if better {
+                best[*i] = Some((edits, docs, candidate.clone()));
+            }
+        }
+        let mut changed = false;
+        let corrected: Vec<String> = folded
+            .iter()
+            .zip(best)
+            .map(|(w, best)| match best {
+                Some((edits, _, c)) if edits > 0 => {
+                    changed = true;
+                    c
+                }
+                _ => w.clone(),
+            })
+            .collect();
+        Ok(changed.then(|| corrected.join(" ")))
     }
 
     pub(super) async fn suggest_titles(&self, prefix: &str, limit: usize) -> Result<Vec<Hit>> {

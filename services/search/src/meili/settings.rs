@@ -12,13 +12,20 @@ use super::tasks::meili_err;
 use super::{MAX_TOTAL_HITS, MeiliIndex};
 use crate::Result;
 
-const SEARCHABLE: [&str; 6] = [
+/// In order of importance. The stems of English words come after the words; the marked
+/// forms of Vietnamese syllables (see [`super::forms`]) last: only the query for exact marks
+/// searches them.
+pub(super) const SEARCHABLE: [&str; 10] = [
     "title_vi",
     "title_en",
+    "en_stems",
     "org_name",
     "category_names",
     "body_vi",
     "body_en",
+    "body_en_stems",
+    "title_marks",
+    "meta_marks",
 ];
 const FILTERABLE: [&str; 11] = [
     "kind",
@@ -50,8 +57,18 @@ const RANKING_RULES: [&str; 8] = [
     "published_at:desc",
 ];
 /// Typos are only forgiven in titles: a cooperative's or a category's name is matched as
-/// written, and descriptions are too long to forgive in.
-const NO_TYPOS_IN: [&str; 4] = ["org_name", "category_names", "body_vi", "body_en"];
+/// written, and descriptions are too long to forgive in. Nor in stems and marked forms: one
+/// edit from a marked form is another tone.
+const NO_TYPOS_IN: [&str; 8] = [
+    "org_name",
+    "category_names",
+    "body_vi",
+    "body_en",
+    "en_stems",
+    "body_en_stems",
+    "title_marks",
+    "meta_marks",
+];
 /// Typos from this many letters on (one) and this many (two). Vietnamese syllables are one to
 /// seven letters and dense: one edit from a three-letter syllable is another real syllable
 /// ("gao" → "gom" as a prefix), so short syllables are matched as typed (folded).
@@ -174,6 +191,9 @@ mod tests {
                 .get("silk")
                 .is_some_and(|v| v.iter().any(|s| s == "lụa"))
         );
-        assert_eq!(s.searchable_attributes.as_deref().map(<[_]>::len), Some(6));
+        assert_eq!(
+            s.searchable_attributes.as_deref().map(<[_]>::len),
+            Some(SEARCHABLE.len())
+        );
     }
 }
