@@ -184,6 +184,9 @@ pub struct SearchQuery {
     /// [`understand`]); empty: no such filter.
     pub communes: Vec<String>,
     pub min_stars: Option<u8>,
+    /// Documents with exactly this many OCOP stars rank first among equally good matches
+    /// (a rating the text names alone, see [`understand`]); not a filter.
+    pub prefer_stars: Option<u8>,
     pub certification: Option<String>,
     pub price_min: Option<i64>,
     pub price_max: Option<i64>,

@@ -88,13 +88,25 @@ impl Inner {
     pub(super) fn preferred(&self, q: &SearchQuery) -> Option<Box<dyn Query>> {
         const CATEGORY: f32 = 16.0;
         let f = &self.fields;
-        let any: Vec<Box<dyn Query>> = q
+        let mut preferred: Vec<Box<dyn Query>> = Vec::new();
+        let categories: Vec<Box<dyn Query>> = q
             .prefer_categories
             .iter()
             .flat_map(|v| [raw_term(f.category_id, v), raw_term(f.category_group, v)])
             .collect();
-        (!any.is_empty())
-            .then(|| boxed(ConstScoreQuery::new(bool_of(Occur::Should, any), CATEGORY)))
+        if !categories.is_empty() {
+            let any = bool_of(Occur::Should, categories);
+            preferred.push(boxed(ConstScoreQuery::new(any, CATEGORY)));
+        }
+        // The star count named alone, by as much.
+        if let Some(n) = q.prefer_stars {
+            let stars = TermQuery::new(
+                Term::from_field_u64(f.stars, u64::from(n)),
+                IndexRecordOption::Basic,
+            );
+            preferred.push(boxed(ConstScoreQuery::new(boxed(stars), CATEGORY)));
+        }
+        (!preferred.is_empty()).then(|| bool_of(Occur::Should, preferred))
     }
 
     pub(super) fn with_filters(

@@ -49,6 +49,10 @@ pub struct Understood {
     pub offer_kind: Option<String>,
     /// OCOP stars, 3–5.
     pub min_stars: Option<u8>,
+    /// The rating was named alone ("OCOP 4 sao", as a hotel's "3 sao" is a class, not a
+    /// floor; not "từ 4 sao" nor "4 sao trở lên"): that many stars rank first (see
+    /// [`SearchQuery::prefer_stars`]), more stars still match.
+    pub stars_exact: bool,
     /// A certification code of the catalogue: `vietgap`, `huu_co` (organic) or `ocop`.
     pub certification: Option<String>,
     /// Ward/commune codes the query names, in the official order: one for a commune's name
@@ -157,9 +161,13 @@ pub fn apply(q: &SearchQuery) -> (SearchQuery, Understood) {
     }
     if q.min_stars.is_some() {
         u.min_stars = None;
+        u.stars_exact = false;
         u.drop_slot(Slot::Stars);
     } else {
         out.min_stars = u.min_stars;
+        if u.stars_exact && q.prefer_stars.is_none() {
+            out.prefer_stars = u.min_stars;
+        }
     }
     if q.certification.is_some() {
         u.certification = None;

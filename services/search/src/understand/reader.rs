@@ -6,7 +6,9 @@ use super::*;
 #[derive(Debug)]
 pub(super) enum Effect {
     Price(Option<i64>, Option<i64>),
-    Stars(u8),
+    /// A star count, and whether it was named alone ("OCOP 4 sao"; not "từ 4 sao", "4 sao
+    /// trở lên").
+    Stars(u8, bool),
     Cheap,
     /// An offer kind, and whether the words stay text.
     Offer(&'static str, bool),
@@ -69,7 +71,7 @@ impl Reader<'_> {
                     || (hi.is_some() && u.price_max.is_some());
                 !twice && !matches!((lo2, hi2), (Some(l), Some(h)) if l > h)
             }
-            Effect::Stars(_) => u.min_stars.is_none(),
+            Effect::Stars(..) => u.min_stars.is_none(),
             Effect::Certification(c) => {
                 u.certification.as_deref().is_none_or(|have| have == *c)
                     || (*c == "ocop" && u.min_stars.is_none())
@@ -86,8 +88,9 @@ impl Reader<'_> {
                 self.u.price_max = self.u.price_max.or(hi);
                 Some(Slot::Price)
             }
-            Effect::Stars(n) => {
+            Effect::Stars(n, exact) => {
                 self.u.min_stars = Some(n);
+                self.u.stars_exact = exact;
                 Some(Slot::Stars)
             }
             Effect::Cheap => {
@@ -187,7 +190,8 @@ impl Reader<'_> {
 
     pub(super) fn stars(&self, i: usize) -> Option<(usize, Effect)> {
         let toks = self.toks;
-        let mut j = STAR_BEFORE.at(toks, i).map_or(i, |(end, ())| end);
+        let before = STAR_BEFORE.at(toks, i);
+        let mut j = before.map_or(i, |(end, ())| end);
         let mut ocop = false;
         if let Some((end, ())) = OCOP.at(toks, j) {
             (j, ocop) = (end, true);
@@ -241,10 +245,11 @@ impl Reader<'_> {
         if !ocop && let Some((end, ())) = OCOP.at(toks, j) {
             j = end;
         }
-        if let Some((end, ())) = STAR_AFTER.at(toks, j) {
+        let after = STAR_AFTER.at(toks, j);
+        if let Some((end, ())) = after {
             j = end;
         }
-        Some((j, Effect::Stars(n)))
+        Some((j, Effect::Stars(n, before.is_none() && after.is_none())))
     }
 
     pub(super) fn cheap(&self, i: usize) -> Option<(usize, Effect)> {

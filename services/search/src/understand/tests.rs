@@ -759,3 +759,24 @@ fn numbers_parse_the_vietnamese_and_english_ways() {
     assert!(vietnamese_syllable("nguyen") && vietnamese_syllable("the"));
     assert!(!vietnamese_syllable("honey") && !vietnamese_syllable("for"));
 }
+
+#[test]
+fn a_rating_named_alone_is_preferred_exactly_and_a_floor_is_not() {
+    let r = u("gốm sứ OCOP 4 sao");
+    assert_eq!((r.min_stars, r.stars_exact), (Some(4), true));
+    for q in ["gốm sứ từ 4 sao", "gốm sứ 4 sao trở lên", "gom su OCOP 4+"] {
+        let r = u(q);
+        assert_eq!((r.min_stars, r.stars_exact), (Some(4), false), "{q}");
+    }
+    let q = SearchQuery {
+        text: "gốm sứ OCOP 4 sao".into(),
+        ..SearchQuery::default()
+    };
+    let (out, _) = apply(&q);
+    assert_eq!((out.min_stars, out.prefer_stars), (Some(4), Some(4)));
+    let floor = SearchQuery {
+        text: "gốm sứ từ 4 sao".into(),
+        ..SearchQuery::default()
+    };
+    assert_eq!(apply(&floor).0.prefer_stars, None);
+}

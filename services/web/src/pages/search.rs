@@ -190,6 +190,7 @@ pub fn parse_search(p: &SearchParams, default_limit: usize) -> Result<SearchQuer
         commune_code,
         communes: Vec::new(),
         min_stars,
+        prefer_stars: None,
         certification,
         price_min,
         price_max,
