@@ -136,3 +136,29 @@ async fn a_category_the_words_name_ranks_first_and_filters_nothing() {
     assert_eq!(ids(&a.results.hits), [2, 1]);
     assert!(a.understood.consumed.is_empty(), "a hint, not a filter");
 }
+
+#[tokio::test]
+async fn one_word_of_two_in_a_description_alone_is_not_a_match() {
+    let idx = TantivyIndex::in_memory().unwrap();
+    let described = |id: i64, title: &str, body: &str| SearchDoc {
+        body_vi: body.to_owned(),
+        ..vase(id, title, 0, 100_000)
+    };
+    idx.upsert(vec![
+        described(1, "Khăn lụa tơ tằm", "Giặt tay nhẹ nhàng bằng nước lạnh."),
+        described(2, "Bình gốm men lam", "Dùng được trong máy rửa bát."),
+        described(3, "Nón lá bài thơ", "Che nắng che mưa."),
+    ])
+    .await
+    .unwrap();
+    let found = |text: &'static str| {
+        let idx = &idx;
+        async move { ids(&idx.search(&query(text)).await.unwrap().hits) }
+    };
+    // A washing machine: each description has one of the two words, no title has either.
+    assert_eq!(found("máy giặt").await, Vec::<i64>::new());
+    // Every word, in the description: found.
+    assert_eq!(found("giặt tay").await, [1]);
+    // One word in the title, the other in the description: found.
+    assert_eq!(found("khăn giặt").await, [1]);
+}

@@ -43,6 +43,10 @@ const SYNONYM: f32 = 0.8;
 /// telling words match nothing finds nothing.
 pub(super) const RELEVANCE_FLOOR: f32 = 0.5;
 
+/// The share of a relaxed unit's weight a match in a description alone carries (see
+/// [`Inner::text_query`]).
+const BODY_ONLY: f32 = 0.5;
+
 pub(super) fn boxed(q: impl Query) -> Box<dyn Query> {
     Box::new(q)
 }
@@ -466,7 +470,7 @@ impl Inner {
         let mut analyzer = self.en.clone();
         let n = syllables.len();
         let folded: Vec<&str> = syllables.iter().map(|s| s.folded.as_str()).collect();
-        let units = |loose: bool| {
+        let units_in = |body: bool, loose: bool| {
             self.units(
                 searcher,
                 &mut analyzer.clone(),
@@ -475,10 +479,11 @@ impl Inner {
                 n,
                 typing,
                 n,
-                mode.body,
+                body,
                 loose,
             )
         };
+        let units = |loose: bool| units_in(mode.body, loose);
         let all = Self::all_of(units(false)?.into_iter().map(|(q, _)| q).collect());
         let matcher = if mode.strict || n == 1 {
             all
@@ -489,25 +494,48 @@ impl Inner {
             // strict query, as one clause covering them all, with at least one unit matched
             // as typed): a unit matched by a typo or a different mark alone is too weak a
             // sign to count as part of a document's coverage.
+            //
+            // A word found in a description only is half the evidence of one in a title or
+            // a name: each unit is a clause anywhere carrying BODY_ONLY of its weight, and a
+            // clause on titles and names only (no score, covering nothing more) the rest. A
+            // description mentioning one word of "máy giặt" ("giặt tay") is not a match.
             let mut at = 0;
             let loose = units(true)?;
-            let mut weighted = Vec::with_capacity(loose.len() + 1);
+            let titles = if mode.body {
+                units_in(false, true)?
+            } else {
+                Vec::new()
+            };
+            let mut titles = titles.into_iter();
+            let mut weighted = Vec::with_capacity(2 * loose.len() + 1);
             for (unit, len) in loose {
                 let mut weight = 0.0;
                 for (i, s) in syllables[at..at + len].iter().enumerate() {
                     let last = at + i + 1 == n;
                     weight += self.idf(searcher, &mut analyzer, s, typing && last)?;
                 }
+                let share = match titles.next() {
+                    Some((title, _)) => {
+                        weighted.push(Unit {
+                            query: boxed(ConstScoreQuery::new(title, 0.0)),
+                            weight: weight * (1.0 - BODY_ONLY),
+                            covers: 0,
+                            alone: true,
+                        });
+                        BODY_ONLY
+                    }
+                    None => 1.0,
+                };
                 weighted.push(Unit {
                     query: unit,
-                    weight,
+                    weight: weight * share,
                     covers: 1,
                     alone: true,
                 });
                 at += len;
             }
             let total: f32 = weighted.iter().map(|u| u.weight).sum();
-            let count = weighted.len();
+            let count: usize = weighted.iter().map(|u| u.covers).sum();
             weighted.push(Unit {
                 query: all,
                 weight: total,
