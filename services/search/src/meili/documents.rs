@@ -59,6 +59,10 @@ struct MeiliDoc {
     #[serde(skip_serializing_if = "Option::is_none")]
     sector: Option<String>,
     category_names: Vec<String>,
+    /// Vietnamese and English names of an experience's crafts ([`SearchDoc::craft_names`]),
+    /// searched at the description's rank.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    craft_names: Vec<String>,
     offer_kinds: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commune_code: Option<String>,
@@ -130,6 +134,11 @@ impl MeiliDoc {
             category_group: non_empty(&d.category_group),
             sector: non_empty(&d.sector),
             category_names: category_names(d),
+            craft_names: d
+                .craft_names()
+                .into_iter()
+                .flat_map(|(vi, en)| [vi.to_owned(), en.to_owned()])
+                .collect(),
             offer_kinds: d.offer_kinds.clone(),
             commune_code: non_empty(&d.commune_code),
             ocop_stars: d.ocop_stars,
@@ -301,5 +310,34 @@ mod tests {
         );
         assert!(m.en_stems.contains("ceram"), "{}", m.en_stems);
         assert!(MeiliDoc::from_doc(&SearchDoc::default(), &mut stemmer).is_err());
+        assert!(m.craft_names.is_empty() && json.get("craft_names").is_none());
+    }
+
+    #[test]
+    fn an_experience_carries_its_cooperatives_crafts() {
+        let d = SearchDoc {
+            key: Some(DocKey {
+                kind: DocKind::Listing,
+                id: 7,
+            }),
+            title_vi: "Lớp nặn bình".into(),
+            category_id: Some("workshop".into()),
+            category_group: Some("trai-nghiem".into()),
+            crafts: vec!["gom-su".into()],
+            ..SearchDoc::default()
+        };
+        let m = MeiliDoc::from_doc(&d, &mut EnglishStemmer::new()).expect("document");
+        assert_eq!(
+            m.craft_names,
+            [
+                "Gốm sứ",
+                "Ceramics & pottery",
+                "Thủ công mỹ nghệ",
+                "Handicrafts"
+            ]
+        );
+        // Not among the names of its own category, nor its marked forms: a description's rank.
+        assert!(!m.category_names.iter().any(|n| n == "Gốm sứ"));
+        assert!(!m.meta_marks.contains("gozjsm"), "{}", m.meta_marks);
     }
 }

@@ -24,8 +24,10 @@
 //! stem differently is also sent stemmed, in the same request ("paintings" finds "painting").
 //!
 //! **Relevance.** Searchable attributes in order of importance: `title_vi`, `title_en`,
-//! `en_stems`, `org_name`, `category_names`, `body_vi`, `body_en`, `body_en_stems`, then the
-//! marked forms (searched only by the marked query). Typos: one from 4 letters on, two from
+//! `en_stems`, `org_name`, `category_names`, `body_vi`, `body_en`, `body_en_stems`,
+//! `craft_names` (an experience's cooperative's crafts, [`SearchDoc::craft_names`], at the
+//! description's rank: "trải nghiệm gốm" finds the pottery class of a ceramics
+//! cooperative), then the marked forms (searched only by the marked query). Typos: one from 4 letters on, two from
 //! 8 (short Vietnamese syllables are one edit from other real ones), in titles only. The
 //! bilingual synonyms of `data/search/synonyms.json` are Meilisearch synonyms (one-way:
 //! "silk" also searches "lụa"); they count like a direct match, where the tantivy backend
@@ -41,6 +43,15 @@
 //! `frequency` strategy, without the floor. A word of at most three letters that no
 //! document has (too short for Meilisearch's typo tolerance) is replaced, for the relaxed
 //! search, by the spelling one edit from it that the most documents have.
+//!
+//! **Hints** ([`SearchQuery::prefer_categories`], [`SearchQuery::prefer_stars`]) rank the
+//! documents they select first among equally good matches, when sorted by relevance and the
+//! text has words: each query of the (then federated) request is sent again, in the same
+//! request, under the query's filters and the hint's (`category_id IN [..] OR category_group
+//! IN [..]`, `ocop_stars = n`), weighing a little more (5%; a category and a star count
+//! named together: 5% for either, about 10% for both); Meilisearch keeps each document once
+//! with its best weighted score. Those documents are among the query's own, so totals,
+//! facets and paging are the query's.
 //!
 //! **Sorting** is strict (the `sort` ranking rule comes first): price or date order, then
 //! relevance; documents without a price or location come last. With the relevance order,

@@ -60,6 +60,24 @@ pub fn filter_expression(q: &SearchQuery) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" AND "))
 }
 
+/// The filter expressions of the documents a query prefers, not a filter but a hint
+/// ([`SearchQuery::prefer_categories`], [`SearchQuery::prefer_stars`]): one per hint, in
+/// that order; empty when it has none.
+pub fn preference_filters(q: &SearchQuery) -> Vec<String> {
+    let mut out = Vec::new();
+    if !q.prefer_categories.is_empty() {
+        let any: Vec<String> = q.prefer_categories.iter().map(|v| quote(v)).collect();
+        let any = any.join(", ");
+        out.push(format!(
+            "(category_id IN [{any}] OR category_group IN [{any}])"
+        ));
+    }
+    if let Some(n) = q.prefer_stars {
+        out.push(format!("ocop_stars = {n}"));
+    }
+    out
+}
+
 /// The Meilisearch sort of a query (empty: relevance).
 pub fn sort_expression(sort: Sort) -> Vec<String> {
     match sort {
@@ -107,6 +125,26 @@ mod tests {
     fn quoting_escapes_quotes_and_backslashes() {
         assert_eq!(quote("gom-su"), r#""gom-su""#);
         assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+
+    #[test]
+    fn preferences_are_their_own_filters() {
+        assert!(preference_filters(&SearchQuery::default()).is_empty());
+        let q = SearchQuery {
+            prefer_categories: vec!["gom-su".into(), "det-may".into()],
+            prefer_stars: Some(4),
+            min_stars: Some(4),
+            ..SearchQuery::default()
+        };
+        assert_eq!(
+            preference_filters(&q),
+            [
+                r#"(category_id IN ["gom-su", "det-may"] OR category_group IN ["gom-su", "det-may"])"#,
+                "ocop_stars = 4"
+            ]
+        );
+        // Hints are no filters.
+        assert_eq!(filter_expression(&q).as_deref(), Some("ocop_stars >= 4"));
     }
 
     #[test]

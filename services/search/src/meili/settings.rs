@@ -12,10 +12,10 @@ use super::tasks::meili_err;
 use super::{MAX_TOTAL_HITS, MeiliIndex};
 use crate::Result;
 
-/// In order of importance. The stems of English words come after the words; the marked
-/// forms of Vietnamese syllables (see [`super::forms`]) last: only the query for exact marks
-/// searches them.
-pub(super) const SEARCHABLE: [&str; 10] = [
+/// In order of importance. The stems of English words come after the words; an experience's
+/// crafts (`craft_names`) with the description, after it; the marked forms of Vietnamese
+/// syllables (see [`super::forms`]) last: only the query for exact marks searches them.
+pub(super) const SEARCHABLE: [&str; 11] = [
     "title_vi",
     "title_en",
     "en_stems",
@@ -24,6 +24,7 @@ pub(super) const SEARCHABLE: [&str; 10] = [
     "body_vi",
     "body_en",
     "body_en_stems",
+    "craft_names",
     "title_marks",
     "meta_marks",
 ];
@@ -59,11 +60,12 @@ const RANKING_RULES: [&str; 8] = [
 /// Typos are only forgiven in titles: a cooperative's or a category's name is matched as
 /// written, and descriptions are too long to forgive in. Nor in stems and marked forms: one
 /// edit from a marked form is another tone.
-const NO_TYPOS_IN: [&str; 8] = [
+const NO_TYPOS_IN: [&str; 9] = [
     "org_name",
     "category_names",
     "body_vi",
     "body_en",
+    "craft_names",
     "en_stems",
     "body_en_stems",
     "title_marks",
