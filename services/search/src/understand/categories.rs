@@ -8,7 +8,10 @@
 //! named when its words come one after the other in the query, each word typed with
 //! diacritics carrying the same ones (tone placement aside) and one typed without matching
 //! any marks; an English word also matches with or without a final "s". Where phrases
-//! overlap, the longest wins.
+//! overlap, the longest wins. Vietnamese puts the head noun first, so a one-word Vietnamese
+//! phrase names its category only as the query's first word: "lụa tơ tằm" is silk, "giò
+//! lụa" a sausage and "bình gốm" (a vase) names nothing; English phrases count anywhere
+//! ("organic rice").
 
 use super::*;
 
@@ -19,6 +22,8 @@ struct Phrase {
     /// The words folded (no marks), English plural "s" removed.
     folded: Vec<String>,
     category: &'static str,
+    /// From the English name.
+    english: bool,
 }
 
 fn singular(w: &str) -> &str {
@@ -31,7 +36,7 @@ fn singular(w: &str) -> &str {
 static PHRASES: LazyLock<Vec<Phrase>> = LazyLock::new(|| {
     let mut out = Vec::new();
     for c in ketnoi_domain::catalog::categories() {
-        for name in [c.name_vi.as_str(), c.name_en.as_str()] {
+        for (name, english) in [(c.name_vi.as_str(), false), (c.name_en.as_str(), true)] {
             for part in name.split([',', '&']) {
                 let low = nfc(part).to_lowercase();
                 let words: Vec<&str> = low.split_whitespace().collect();
@@ -45,6 +50,7 @@ static PHRASES: LazyLock<Vec<Phrase>> = LazyLock::new(|| {
                         .map(|w| singular(&fold(w)).to_owned())
                         .collect(),
                     category: &c.id,
+                    english,
                 });
             }
         }
@@ -64,7 +70,11 @@ pub(super) fn categories_in(text: &str) -> Vec<String> {
     let mut i = 0;
     while i < toks.len() {
         let hit = PHRASES.iter().find(|p| {
-            p.keys.len() <= toks.len() - i
+            // A Vietnamese noun phrase names its head first: one Vietnamese word names a
+            // category only there ("lụa tơ tằm" is silk; "giò lụa" is a sausage).
+            let modifier = p.keys.len() == 1 && !p.english && i > 0;
+            !modifier
+                && p.keys.len() <= toks.len() - i
                 && p.keys
                     .iter()
                     .zip(&p.folded)
@@ -103,7 +113,7 @@ mod tests {
         assert_eq!(categories_in("thủ công mỹ nghệ"), ["thu-cong"]);
         assert_eq!(categories_in("honey"), ["mat-ong"]);
         assert_eq!(categories_in("bee product"), ["mat-ong"]);
-        assert_eq!(categories_in("mật ong và trà"), ["mat-ong", "tra-do-uong"]);
+        assert_eq!(categories_in("mật ong và trà"), ["mat-ong"]);
     }
 
     #[test]
@@ -113,5 +123,11 @@ mod tests {
         assert!(categories_in("mặt ong").is_empty());
         assert!(categories_in("điện thoại").is_empty());
         assert!(categories_in("").is_empty());
+        // One Vietnamese word names a category as the head (first) only.
+        assert!(categories_in("gio lua").is_empty());
+        assert!(categories_in("giò lụa").is_empty());
+        assert_eq!(categories_in("lua"), ["lua-det-theu"]);
+        assert_eq!(categories_in("lụa tơ tằm"), ["lua-det-theu"]);
+        assert_eq!(categories_in("organic rice"), ["gao-ngu-coc"]);
     }
 }
