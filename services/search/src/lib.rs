@@ -184,6 +184,10 @@ pub struct SearchQuery {
     /// [`understand`]); empty: no such filter.
     pub communes: Vec<String>,
     pub min_stars: Option<u8>,
+    /// Words that add to a document's score where its title or names have them, and are
+    /// not required (the place a query named, read as a filter: "gốm sứ Bát Tràng" ranks
+    /// the listings saying "Bát Tràng" first among those made there).
+    pub rank_words: String,
     /// Documents with exactly this many OCOP stars rank first among equally good matches
     /// (a rating the text names alone, see [`understand`]); not a filter.
     pub prefer_stars: Option<u8>,

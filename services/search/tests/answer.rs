@@ -162,3 +162,26 @@ async fn one_word_of_two_in_a_description_alone_is_not_a_match() {
     // One word in the title, the other in the description: found.
     assert_eq!(found("khăn giặt").await, [1]);
 }
+
+#[tokio::test]
+async fn a_place_read_as_a_filter_still_ranks_the_listings_naming_it_first() {
+    let idx = TantivyIndex::in_memory().unwrap();
+    let made_in = |id: i64, title: &str| SearchDoc {
+        commune_code: Some("00577".to_owned()), // Xã Bát Tràng
+        ..vase(id, title, 0, 100_000)
+    };
+    idx.upsert(vec![
+        made_in(1, "Bình gốm Bát Tràng men lam"),
+        made_in(2, "Bình gốm men lam"),
+        vase(3, "Bình gốm men lam cỡ nhỏ", 0, 100_000),
+    ])
+    .await
+    .unwrap();
+    let a = ketnoi_search::search(&idx, &query("bình gốm Bát Tràng"))
+        .await
+        .unwrap();
+    assert_eq!(a.understood.place_phrases(), ["Bát Tràng"]);
+    // Both are made there (the filter); the one saying so comes first although it is the
+    // older of the two (newest first breaks ties).
+    assert_eq!(ids(&a.results.hits), [1, 2]);
+}

@@ -292,6 +292,27 @@ impl Inner {
         clauses
     }
 
+    /// The score `words` add where a title or a name has them all, one after the other
+    /// (see [`SearchQuery::rank_words`](crate::SearchQuery::rank_words)); none without
+    /// words.
+    pub(super) fn rank_words(&self, words: &str) -> Option<Box<dyn Query>> {
+        let f = &self.fields;
+        let (syllables, _) = super::analysis::query_syllables(words);
+        let folded: Vec<&str> = syllables.iter().map(|s| s.folded.as_str()).collect();
+        let clauses = match folded.as_slice() {
+            [] => return None,
+            [one] => vec![
+                term_query(f.title_f, one, W_TITLE * PHRASE),
+                term_query(f.meta_f, one, W_META * PHRASE),
+            ],
+            many => vec![
+                pairs_query(f.title_pairs, many, W_TITLE * PHRASE),
+                pairs_query(f.meta_pairs, many, W_META * PHRASE),
+            ],
+        };
+        Some(union(clauses))
+    }
+
     /// Clauses matching one synonym value (Vietnamese) on the folded/exact fields.
     fn synonym_clause(&self, value: &[Syllable], body: bool) -> Box<dyn Query> {
         let f = &self.fields;

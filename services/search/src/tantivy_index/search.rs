@@ -198,9 +198,12 @@ impl Inner {
         let need = q.offset.saturating_add(limit) as u64;
         let mut found = None;
         let preferred = self.preferred(q);
+        let rank_words = self.rank_words(&q.rank_words);
         for mode in [STRICT, RELAXED] {
             let mut text = self.text_query(&searcher, &syllables, typing, mode)?;
             text.bonus.extend(preferred.as_ref().map(|p| p.box_clone()));
+            text.bonus
+                .extend(rank_words.as_ref().map(|p| p.box_clone()));
             let query = Self::with_filters(text.matcher, &filters);
             let (total, hits, facets) = self.run(
                 &searcher,

@@ -183,6 +183,9 @@ pub fn apply(q: &SearchQuery) -> (SearchQuery, Understood) {
     } else {
         out.communes.clone_from(&u.communes);
     }
+    if !u.communes.is_empty() && q.rank_words.is_empty() {
+        out.rank_words = u.place_phrases().join(" ");
+    }
     if q.category.is_none() && q.prefer_categories.is_empty() {
         out.prefer_categories.clone_from(&u.categories);
     }

@@ -191,6 +191,7 @@ pub fn parse_search(p: &SearchParams, default_limit: usize) -> Result<SearchQuer
         communes: Vec::new(),
         min_stars,
         prefer_stars: None,
+        rank_words: String::new(),
         certification,
         price_min,
         price_max,
