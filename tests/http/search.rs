@@ -12,6 +12,7 @@ on_both_backends!(
     bad_search_parameters_are_named,
     an_edit_through_the_site_is_searchable_soon,
     prices_and_places_in_the_words_become_filters_the_page_shows,
+    an_empty_index_is_refilled_from_the_tables,
 );
 
 /// Waits until the indexer has applied every change so far.
@@ -267,4 +268,31 @@ async fn prices_and_places_in_the_words_become_filters_the_page_shows(app: TestA
         );
         assert!(none.body.contains("data-testid=\"search-empty\""), "{q}");
     }
+}
+
+/// A new or replaced index (another schema version, a deleted directory) is rebuilt from
+/// the tables: the change log only has what changed since the indexer's position.
+async fn an_empty_index_is_refilled_from_the_tables(app: TestApp) {
+    ketnoi_db::demo::import(&app.db).await.unwrap();
+    indexed(&app).await;
+    let today = ketnoi_domain::time::today_hanoi();
+    let fresh = ketnoi_search::TantivyIndex::in_memory().unwrap();
+    use ketnoi_search::SearchIndex as _;
+    assert_eq!(fresh.count().await.unwrap(), Some(0));
+    ketnoi_app::search_feed::refill_if_empty(&app.db, &fresh, today)
+        .await
+        .unwrap();
+    let mut expected = ketnoi_app::search_feed::all_keys(app.db.conn())
+        .await
+        .unwrap();
+    let mut keys = fresh.keys().await.unwrap();
+    expected.sort();
+    keys.sort();
+    assert!(!keys.is_empty());
+    assert_eq!(keys, expected);
+    // A filled index is left alone.
+    ketnoi_app::search_feed::refill_if_empty(&app.db, &fresh, today)
+        .await
+        .unwrap();
+    assert_eq!(fresh.count().await.unwrap(), Some(keys.len() as u64));
 }

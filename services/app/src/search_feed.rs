@@ -9,8 +9,8 @@
 
 use chrono::NaiveDate;
 use ketnoi_db::search_feed::{
-    CoopDocRow, ListingDocRow, changes_after, coop_docs, craft_counts, last_change, listing_docs,
-    listings_of, log_expired_badges, position, prune, public_entities, set_position,
+    CoopDocRow, ListingDocRow, any_public, changes_after, coop_docs, craft_counts, last_change,
+    listing_docs, listings_of, log_expired_badges, position, prune, public_entities, set_position,
 };
 use ketnoi_db::{Conn, Db, Result};
 use ketnoi_search::{DocKey, DocKind, SearchDoc, SearchIndex};
@@ -300,6 +300,22 @@ pub async fn rebuild(
     Ok(total)
 }
 
+/// Rebuilds `index` from the tables when it says it holds nothing while the database has
+/// public documents (see [`SearchIndex::count`]).
+pub async fn refill_if_empty(
+    db: &Db,
+    index: &dyn SearchIndex,
+    today: NaiveDate,
+) -> Result<(), FeedError> {
+    if index.count().await? != Some(0) || !any_public(db.conn()).await? {
+        return Ok(());
+    }
+    tracing::info!("the search index is empty: rebuilding it from the database");
+    let n = rebuild(db, index, INDEXER, today, |_, _| {}).await?;
+    tracing::info!(documents = n, "search index rebuilt");
+    Ok(())
+}
+
 /// Keeps `index` up to date until `stop` turns true: applies the log in batches, and when
 /// it is caught up looks again every `every`. Errors are logged and retried, never fatal:
 /// the position only moves after a batch is in the index.
@@ -311,6 +327,9 @@ pub async fn follow(
 ) {
     let mut applied_since_prune = 0usize;
     let mut delay = every;
+    // An index that is new or was replaced (another schema version) is refilled from the
+    // tables once: the change log only holds what changed since the last position.
+    let mut filled = false;
     // Badges that expired while no indexer ran (up to a year back), then each new day's.
     let mut swept: Option<NaiveDate> = None;
     while !*stop.borrow() {
@@ -326,6 +345,12 @@ pub async fn follow(
                     swept = Some(today);
                 }
                 Err(e) => tracing::warn!(error = %e, "queueing expired badges failed"),
+            }
+        }
+        if !filled {
+            match refill_if_empty(&db, &*index, today).await {
+                Ok(()) => filled = true,
+                Err(e) => tracing::warn!(error = %e, "refilling the empty search index failed"),
             }
         }
         match sync(&db, &*index, INDEXER, 1000, today).await {

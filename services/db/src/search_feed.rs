@@ -232,6 +232,16 @@ pub async fn craft_counts(conn: Conn<'_>, org_ids: &[i64]) -> Result<Vec<(i64, S
     Ok(on!(conn, e => bind_all!(sqlx::query_as(q.sql()), q).fetch_all(e).await)?)
 }
 
+/// Whether the database has any public document (a cooperative, which every public
+/// listing belongs to).
+pub async fn any_public(conn: Conn<'_>) -> Result<bool> {
+    let n: i64 = on!(conn, e => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM organisations WHERE kind IN ('htx', 'tht') LIMIT 1) AS one")
+        .fetch_one(e)
+        .await)?;
+    Ok(n > 0)
+}
+
 /// Every public document as `(kind, id)`, `kind` being `cooperative` or `listing`, in id
 /// order per kind.
 pub async fn public_entities(conn: Conn<'_>) -> Result<Vec<(String, i64)>> {

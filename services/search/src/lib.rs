@@ -455,6 +455,12 @@ pub trait SearchIndex: Send + Sync + std::fmt::Debug {
     fn keys(&self) -> BoxFuture<'_, Result<Vec<DocKey>>>;
     /// Search-as-you-type: up to `limit` titles for a prefix.
     fn suggest<'a>(&'a self, prefix: &'a str, limit: usize) -> BoxFuture<'a, Result<Vec<Hit>>>;
+    /// How many documents the index holds, when it can say so cheaply (the embedded index);
+    /// `None` otherwise. The indexer refills an index that answers `Some(0)` while the
+    /// database has public documents (a new or replaced index).
+    fn count(&self) -> BoxFuture<'_, Result<Option<u64>>> {
+        Box::pin(async { Ok(None) })
+    }
     /// Whether the index can answer now (Meilisearch: its server's health); by default, yes.
     fn health(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async { Ok(()) })

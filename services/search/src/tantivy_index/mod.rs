@@ -321,6 +321,10 @@ impl SearchIndex for TantivyIndex {
         Box::pin(async move { self.blocking(|inner| inner.keys()).await })
     }
 
+    fn count(&self) -> BoxFuture<'_, Result<Option<u64>>> {
+        Box::pin(async move { Ok(Some(self.inner.reader.searcher().num_docs())) })
+    }
+
     fn suggest<'a>(&'a self, prefix: &'a str, limit: usize) -> BoxFuture<'a, Result<Vec<Hit>>> {
         let prefix = prefix.to_owned();
         Box::pin(async move {
