@@ -279,6 +279,11 @@ async fn an_empty_index_is_refilled_from_the_tables(app: TestApp) {
     let fresh = ketnoi_search::TantivyIndex::in_memory().unwrap();
     use ketnoi_search::SearchIndex as _;
     assert_eq!(fresh.count().await.unwrap(), Some(0));
+    // The indexer's position is past the start (the app's index has been fed).
+    let at = ketnoi_db::search_feed::position(app.db.conn(), ketnoi_db::search_feed::INDEXER)
+        .await
+        .unwrap();
+    assert!(at > 0);
     ketnoi_app::search_feed::refill_if_empty(&app.db, &fresh, today)
         .await
         .unwrap();

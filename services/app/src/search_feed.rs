@@ -300,14 +300,19 @@ pub async fn rebuild(
     Ok(total)
 }
 
-/// Rebuilds `index` from the tables when it says it holds nothing while the database has
-/// public documents (see [`SearchIndex::count`]).
+/// Rebuilds `index` from the tables when it says it holds nothing although the indexer's
+/// position says it was fed and the database has public documents (see
+/// [`SearchIndex::count`]). At position 0 the log still holds every change, and applying
+/// it fills the index.
 pub async fn refill_if_empty(
     db: &Db,
     index: &dyn SearchIndex,
     today: NaiveDate,
 ) -> Result<(), FeedError> {
-    if index.count().await? != Some(0) || !any_public(db.conn()).await? {
+    if index.count().await? != Some(0)
+        || position(db.conn(), INDEXER).await? == 0
+        || !any_public(db.conn()).await?
+    {
         return Ok(());
     }
     tracing::info!("the search index is empty: rebuilding it from the database");
