@@ -118,7 +118,10 @@ async fn eval_in(
         out.push_str(&format!("{}\n\n", s.title));
         let mut scores = Vec::new();
         for q in &s.set.queries {
-            let query = q.query(eval::K);
+            let query = ketnoi_search::SearchQuery {
+                near: true,
+                ..q.query(eval::K)
+            };
             // What the page shows: the results, then the near matches completing it.
             let answer = ketnoi_search::search(index, &query).await?;
             let hits = answer.results.hits.into_iter().chain(answer.near);

@@ -202,6 +202,9 @@ pub struct SearchQuery {
     /// Leave [`SearchResults::facets`] empty: counting them visits every match, which a
     /// caller showing only hits (suggestions, a client that does not filter) need not pay.
     pub skip_facets: bool,
+    /// Complete a short first page with near matches ([`Answer::near`], see [`search`]):
+    /// what a page shows; an API answering only what matched need not pay for them.
+    pub near: bool,
     pub sort: Sort,
     pub limit: usize,
     pub offset: usize,
@@ -266,7 +269,8 @@ pub struct Answer {
     /// A place was understood but nothing matched there: the place's words were searched
     /// as text instead, and the results are not filtered by it.
     pub place_relaxed: bool,
-    /// Near matches shown after the results on a first page they do not fill: listings
+    /// Near matches shown after the results on a first page they do not fill (when
+    /// [`SearchQuery::near`] asks for them): listings
     /// the text finds that miss one of the conditions read out of the text (a star rating
     /// widened to any OCOP first), then ones that miss several. Not counted in
     /// [`SearchResults::total`]; empty when nothing was understood or on later pages.
@@ -342,7 +346,11 @@ async fn near_matches(
     } else {
         q.limit.min(MAX_LIMIT)
     };
-    if q.offset > 0 || results.hits.len() >= limit || results.hits.len() as u64 != results.total {
+    if !q.near
+        || q.offset > 0
+        || results.hits.len() >= limit
+        || results.hits.len() as u64 != results.total
+    {
         return Ok(Vec::new());
     }
     let mut searched = searched.clone();

@@ -54,6 +54,7 @@ fn query(text: &str) -> SearchQuery {
     SearchQuery {
         text: text.to_owned(),
         limit: 20,
+        near: true,
         ..SearchQuery::default()
     }
 }
@@ -112,6 +113,14 @@ async fn full_pages_later_pages_and_plain_words_get_no_near_matches() {
         .await
         .unwrap();
     assert!(a.near.is_empty(), "nothing understood: {:?}", a.near);
+
+    let unasked = SearchQuery {
+        near: false,
+        ..query("gốm OCOP 5 sao dưới 200k")
+    };
+    let a = ketnoi_search::search(&idx, &unasked).await.unwrap();
+    assert_eq!(ids(&a.results.hits), [1]);
+    assert!(a.near.is_empty(), "not asked for: {:?}", a.near);
 }
 
 #[tokio::test]

@@ -192,6 +192,7 @@ pub fn parse_search(p: &SearchParams, default_limit: usize) -> Result<SearchQuer
         min_stars,
         prefer_stars: None,
         rank_words: String::new(),
+        near: false,
         certification,
         price_min,
         price_max,
@@ -501,6 +502,8 @@ pub async fn search_page(
         },
         PAGE_SIZE,
     )?;
+    // A short first page goes on with near matches.
+    let q = SearchQuery { near: true, ..q };
     let answer = run(&state, &q, p.exact == "1").await?;
     let r = &answer.results;
     let cooperatives: Vec<String> = r
