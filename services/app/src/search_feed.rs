@@ -76,20 +76,29 @@ fn is_experience(r: &ListingDocRow) -> bool {
     r.category_group == "trai-nghiem" || r.offer_kinds.as_deref().is_some_and(|k| k.contains('e'))
 }
 
-/// What these cooperatives make: the leaf categories holding at least a third of a
-/// cooperative's public listings outside the experiences (its crafts; a cooperative with
-/// listings in five categories has none that stands out and gets none).
-async fn crafts_of(db: &Db, orgs: &[i64]) -> Result<HashMap<i64, Vec<String>>, FeedError> {
-    let mut orgs = orgs.to_vec();
-    orgs.sort_unstable();
-    orgs.dedup();
-    let mut per_org: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
-    for (org, category, n) in craft_counts(db.conn(), &orgs).await? {
-        per_org.entry(org).or_default().push((category, n));
-    }
-    Ok(per_org
-        .into_iter()
-        .map(|(org, mut counts)| {
+/// What cooperatives make, per cooperative: the leaf categories holding at least a third
+/// of its public listings outside the experiences (its crafts; a cooperative with listings
+/// in five categories has none that stands out and gets none). Read once per cooperative
+/// and kept for the batches that follow (a rebuild reads each cooperative once, not once
+/// per batch its experiences fall in).
+#[derive(Debug, Default)]
+struct Crafts(HashMap<i64, Vec<String>>);
+
+impl Crafts {
+    /// Reads the crafts of those of `orgs` not read yet.
+    async fn read(&mut self, db: &Db, orgs: impl Iterator<Item = i64>) -> Result<(), FeedError> {
+        let mut missing: Vec<i64> = orgs.filter(|o| !self.0.contains_key(o)).collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut per_org: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+        for (org, category, n) in craft_counts(db.conn(), &missing).await? {
+            per_org.entry(org).or_default().push((category, n));
+        }
+        for org in missing {
+            let mut counts = per_org.remove(&org).unwrap_or_default();
             let total: i64 = counts.iter().map(|(_, n)| n).sum();
             counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             let crafts = counts
@@ -97,9 +106,14 @@ async fn crafts_of(db: &Db, orgs: &[i64]) -> Result<HashMap<i64, Vec<String>>, F
                 .filter(|(_, n)| n * 3 >= total)
                 .map(|(c, _)| c)
                 .collect();
-            (org, crafts)
-        })
-        .collect())
+            self.0.insert(org, crafts);
+        }
+        Ok(())
+    }
+
+    fn of(&self, org: i64) -> Vec<String> {
+        self.0.get(&org).cloned().unwrap_or_default()
+    }
 }
 
 fn stars(s: Option<i64>) -> u8 {
@@ -150,22 +164,19 @@ async fn load_docs(
     listings: &[i64],
     coops: &[i64],
     today: NaiveDate,
+    crafts: &mut Crafts,
 ) -> Result<Vec<SearchDoc>, FeedError> {
     let mut docs = Vec::with_capacity(listings.len() + coops.len());
     for chunk in listings.chunks(500) {
         let rows = listing_docs(db.conn(), chunk, today).await?;
-        let orgs: Vec<i64> = rows
-            .iter()
-            .filter(|r| is_experience(r))
-            .map(|r| r.org_id)
-            .collect();
-        let mut crafts = crafts_of(db, &orgs).await?;
+        let experiences = rows.iter().filter(|r| is_experience(r));
+        crafts.read(db, experiences.map(|r| r.org_id)).await?;
         docs.extend(rows.into_iter().map(|r| {
             let org = r.org_id;
             let experience = is_experience(&r);
             let mut d = listing_doc(r);
             if experience {
-                d.crafts = crafts.remove(&org).unwrap_or_default();
+                d.crafts = crafts.of(org);
             }
             d
         }));
@@ -207,7 +218,7 @@ pub async fn refresh(
         .collect();
     listings.extend(listings_of(db.conn(), &coops).await?);
     let listings: Vec<i64> = listings.into_iter().collect();
-    let docs = load_docs(db, &listings, &coops, today).await?;
+    let docs = load_docs(db, &listings, &coops, today, &mut Crafts::default()).await?;
     let present: BTreeSet<DocKey> = docs.iter().filter_map(|d| d.key).collect();
     let gone: Vec<DocKey> = listings
         .iter()
@@ -283,12 +294,14 @@ pub async fn rebuild(
     let total = keys.len();
     let mut done = 0;
     progress(0, total);
+    let mut crafts = Crafts::default();
     for chunk in keys.chunks(2000) {
         let docs = load_docs(
             db,
             &ids_of(chunk, DocKind::Listing),
             &ids_of(chunk, DocKind::Cooperative),
             today,
+            &mut crafts,
         )
         .await?;
         index.upsert_queued(docs).await?;
