@@ -194,3 +194,30 @@ async fn a_place_read_as_a_filter_still_ranks_the_listings_naming_it_first() {
     // older of the two (newest first breaks ties).
     assert_eq!(ids(&a.results.hits), [1, 2]);
 }
+
+#[tokio::test]
+async fn corrections_need_a_word_typed_right_to_stand_on() {
+    let idx = TantivyIndex::in_memory().unwrap();
+    let milk = SearchDoc {
+        org_name: "HTX Sữa Tươi Mây Trắng".to_owned(),
+        body_vi: "Giao hàng bằng xe lạnh hằng ngày.".to_owned(),
+        ..vase(1, "Sữa tươi thanh trùng", 0, 30_000)
+    };
+    // Delivery by van is in many descriptions: "xe" tells little apart.
+    let filler = (2..=9).map(|id| SearchDoc {
+        body_vi: "Giao tận nơi bằng xe tải.".to_owned(),
+        ..vase(id, "Bình gốm men lam", 0, 100_000)
+    });
+    idx.upsert(std::iter::once(milk).chain(filler).collect())
+        .await
+        .unwrap();
+    let found = |text: &'static str| {
+        let idx = &idx;
+        async move { ids(&idx.search(&query(text)).await.unwrap().hits) }
+    };
+    // Repairing motorbikes: "sửa" and "máy" only match other words ("Sữa", "Mây") once
+    // their marks are dropped, and "xe" is in a description.
+    assert_eq!(found("sửa xe máy").await, Vec::<i64>::new());
+    // Typed without marks, the same words are the milk's.
+    assert_eq!(found("sua tuoi may trang").await, [1]);
+}

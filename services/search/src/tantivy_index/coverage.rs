@@ -10,6 +10,11 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, TantivyError, Ter
 /// covering one more unit of the query always ranks higher.
 pub(super) const COVER: f32 = 1_000.0;
 
+/// The share of a typo-tolerant clause's weight the units matched as typed must carry for
+/// it to count (see `CoverageScorer::covered`). search-eval: 0.25 lost "nuoc mamm" (a
+/// common word and a typo of a rare one), 0.1 let "sửa xe máy" find milk; 0.15 neither.
+const ANCHOR: f32 = 0.15;
+
 /// Documents matching units whose weights sum to at least `floor`, scored by [`COVER`] per
 /// unit of the query covered (at most `most`) plus the units' own scores. A unit's weight
 /// says how much it tells apart (its inverse document frequency: a word no document has
@@ -155,23 +160,32 @@ impl CoverageScorer {
             .unwrap_or(TERMINATED)
     }
 
-    /// The weight and the units the clauses on `doc` cover.
+    /// The weight and the units the clauses on `doc` cover. A clause that is not `alone`
+    /// (the whole query with typos) counts only where the units matched as typed carry
+    /// [`ANCHOR`] of its weight: corrections need something typed right to stand on ("sửa
+    /// xe máy" is not a milk cooperative's "Sữa … Mây" because one word of three turns up,
+    /// in a description).
     fn covered(&self, doc: DocId) -> (f32, usize) {
-        let (mut weight, mut covers, mut alone, mut others) = (0.0, 0, false, 0.0);
+        let (mut weight, mut covers, mut alone) = (0.0, 0, false);
+        let (mut others, mut others_cover) = (0.0f32, 0);
         for p in self.units.iter().filter(|p| p.of.doc() == doc) {
             if p.alone {
                 alone = true;
                 weight += p.weight;
                 covers += p.covers;
-            } else {
-                others = p.weight.max(others);
-                covers = covers.max(p.covers);
+            } else if p.weight > others {
+                others = p.weight;
+                others_cover = p.covers;
             }
         }
         if !alone {
             return (0.0, 0);
         }
-        (weight.max(others), covers.min(self.most))
+        if weight >= ANCHOR * others {
+            (weight.max(others), covers.max(others_cover).min(self.most))
+        } else {
+            (weight, covers.min(self.most))
+        }
     }
 
     /// From `doc` (the smallest any unit is on), moves on to the first document whose
