@@ -26,12 +26,32 @@ impl Inner {
     }
 
     /// Merges the segments into [`search_threads`] segments of about equal size (one per
-    /// search thread) and waits for the merges.
+    /// search thread) and waits for the merges. The writer's own merge policy may merge
+    /// segments meanwhile, in the background: a merge naming a segment it has just merged
+    /// away fails, and the grouping is made again from the segments as they are then (a
+    /// rebuild of 1,000,000 listings met it).
     pub(super) fn optimize(&self) -> Result<()> {
+        const ATTEMPTS: usize = 5;
+        let mut attempt = 1;
+        loop {
+            match self.merge_into_groups() {
+                Err(SearchError::Index(why))
+                    if attempt < ATTEMPTS && why.contains("could not be found") =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn merge_into_groups(&self) -> Result<()> {
         let mut writer = self
             .writer
             .lock()
             .map_err(|_| SearchError::Index("index writer lock poisoned".into()))?;
+        self.reader.reload().map_err(index_err)?;
         let mut segments = self
             .reader
             .searcher()
@@ -54,11 +74,15 @@ impl Inner {
             .filter(|(_, ids)| ids.len() > 1)
             .map(|(_, ids)| writer.merge(&ids))
             .collect::<Vec<_>>();
+        let mut failed = None;
         for merge in merges {
-            merge.wait().map_err(index_err)?;
+            if let Err(e) = merge.wait() {
+                failed = Some(index_err(e));
+            }
         }
         drop(writer);
-        self.reader.reload().map_err(index_err)
+        self.reader.reload().map_err(index_err)?;
+        failed.map_or(Ok(()), Err)
     }
 
     /// A value of the meta tier (English title, cooperative and category names).
