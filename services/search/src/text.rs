@@ -140,6 +140,28 @@ pub fn confusable_variants(folded: &str) -> Vec<String> {
     out
 }
 
+/// The singular of an irregular English plural the stemmer leaves apart from it (both back
+/// ends' English analysis).
+pub fn irregular_singular(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "scarves" => "scarf",
+        "leaves" => "leaf",
+        "loaves" => "loaf",
+        "shelves" => "shelf",
+        "halves" => "half",
+        "calves" => "calf",
+        "knives" => "knife",
+        "wives" => "wife",
+        "women" => "woman",
+        "men" => "man",
+        "children" => "child",
+        "geese" => "goose",
+        "teeth" => "tooth",
+        "mice" => "mouse",
+        _ => return None,
+    })
+}
+
 /// Optimal-string-alignment distance (Levenshtein with adjacent transpositions), by chars.
 pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();

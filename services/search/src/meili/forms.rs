@@ -71,27 +71,6 @@ pub fn marked_field<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
     out
 }
 
-/// The singular of an irregular English plural the stemmer leaves apart from it.
-fn irregular_singular(word: &str) -> Option<&'static str> {
-    Some(match word {
-        "scarves" => "scarf",
-        "leaves" => "leaf",
-        "loaves" => "loaf",
-        "shelves" => "shelf",
-        "halves" => "half",
-        "calves" => "calf",
-        "knives" => "knife",
-        "wives" => "wife",
-        "women" => "woman",
-        "men" => "man",
-        "children" => "child",
-        "geese" => "goose",
-        "teeth" => "tooth",
-        "mice" => "mouse",
-        _ => return None,
-    })
-}
-
 /// English stems: the Snowball English stemmer (tantivy's, as the embedded backend uses it),
 /// after irregular plurals.
 pub struct EnglishStemmer(TextAnalyzer);
@@ -111,7 +90,7 @@ impl EnglishStemmer {
         if word.is_empty() || !word.bytes().all(|b| b.is_ascii_alphabetic()) {
             return word.to_owned();
         }
-        let word = irregular_singular(word).unwrap_or(word);
+        let word = crate::text::irregular_singular(word).unwrap_or(word);
         let mut stream = self.0.token_stream(word);
         match stream.next() {
             Some(token) => token.text.clone(),

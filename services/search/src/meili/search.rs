@@ -13,6 +13,7 @@ use serde::de::IgnoredAny;
 
 use super::documents::doc_key;
 use super::query::{clean_text, filter_expression, preference_filters, sort_expression};
+use super::settings::SEARCHABLE;
 use super::tasks::meili_err;
 use super::{MeiliIndex, forms, relax};
 use crate::{Facets, Hit, Result, SearchQuery, SearchResults};
@@ -406,18 +407,9 @@ impl Words {
     }
 }
 
-/// The searchable attributes a query's words are looked for in (all but the marked forms).
-const SEARCH_ON: [&str; 9] = [
-    "title_vi",
-    "title_en",
-    "en_stems",
-    "org_name",
-    "category_names",
-    "body_vi",
-    "body_en",
-    "body_en_stems",
-    "craft_names",
-];
+/// The searchable attributes a query's words are looked for in: all but the marked forms,
+/// which come last.
+const SEARCH_ON: &[&str] = SEARCHABLE.split_at(SEARCHABLE.len() - MARKS_ON.len()).0;
 /// Where the query for exact marks looks.
 const MARKS_ON: [&str; 2] = ["title_marks", "meta_marks"];
 /// Where "did you mean" looks for the words it offers: the text as written.
@@ -442,6 +434,17 @@ fn typo_count(hit: &SearchResult<IgnoredAny>) -> u64 {
 }
 
 impl MeiliIndex {
+    /// A request that only counts the documents `text` matches on the searched attributes
+    /// (a word's document frequency, whether a spelling exists).
+    fn counting<'a>(&'a self, text: &'a str) -> MeiliQuery<'a> {
+        let mut q = self.index.search();
+        q.with_query(text)
+            .with_attributes_to_search_on(&SEARCH_ON)
+            .with_hits_per_page(0)
+            .with_page(1);
+        q
+    }
+
     /// Runs one search: `(total, hits, facets)`, with facets only when `facets`.
     ///
     /// When `offset` is a multiple of `limit` (the usual paging), one request in page mode
@@ -542,12 +545,7 @@ impl MeiliIndex {
         all.with_query("").with_hits_per_page(0).with_page(1);
         multi.with_search_query(all);
         for (_, text) in &texts {
-            let mut q = self.index.search();
-            q.with_query(text)
-                .with_attributes_to_search_on(&SEARCH_ON)
-                .with_hits_per_page(0)
-                .with_page(1);
-            multi.with_search_query(q);
+            multi.with_search_query(self.counting(text));
         }
         let results = multi
             .execute::<IgnoredAny>()
@@ -696,12 +694,7 @@ impl MeiliIndex {
         let texts: Vec<String> = candidates.iter().map(|(_, c)| format!("{c} ")).collect();
         let mut multi = MultiSearchQuery::new(&self.client);
         for text in &texts {
-            let mut q = self.index.search();
-            q.with_query(text)
-                .with_attributes_to_search_on(&SEARCH_ON)
-                .with_hits_per_page(0)
-                .with_page(1);
-            multi.with_search_query(q);
+            multi.with_search_query(self.counting(text));
         }
         let results = multi
             .execute::<IgnoredAny>()
@@ -816,6 +809,12 @@ mod tests {
     use meilisearch_sdk::client::Client;
 
     use super::*;
+
+    #[test]
+    fn words_are_searched_in_every_searchable_attribute_but_the_marked_forms() {
+        assert_eq!(SEARCHABLE[SEARCH_ON.len()..], MARKS_ON);
+        assert!(SEARCH_ON.iter().all(|a| !a.ends_with("_marks")));
+    }
 
     #[test]
     fn facets_from_distribution() {

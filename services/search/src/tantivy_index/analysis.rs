@@ -128,27 +128,6 @@ fn english_analyzer() -> TextAnalyzer {
         .build()
 }
 
-/// The singular of an irregular English plural, if it is one we know.
-fn irregular_singular(word: &str) -> Option<&'static str> {
-    Some(match word {
-        "scarves" => "scarf",
-        "leaves" => "leaf",
-        "loaves" => "loaf",
-        "shelves" => "shelf",
-        "halves" => "half",
-        "calves" => "calf",
-        "knives" => "knife",
-        "wives" => "wife",
-        "women" => "woman",
-        "men" => "man",
-        "children" => "child",
-        "geese" => "goose",
-        "teeth" => "tooth",
-        "mice" => "mouse",
-        _ => return None,
-    })
-}
-
 #[derive(Clone)]
 struct IrregularPlurals;
 
@@ -179,7 +158,7 @@ impl<S: TokenStream> TokenStream for IrregularPluralsStream<S> {
             return false;
         }
         let token = self.0.token_mut();
-        if let Some(singular) = irregular_singular(&token.text) {
+        if let Some(singular) = crate::text::irregular_singular(&token.text) {
             token.text.clear();
             token.text.push_str(singular);
         }
