@@ -598,29 +598,30 @@ impl MeiliIndex {
         };
         let mut stemmer = forms::EnglishStemmer::new();
         let full: u32 = (1 << n) - 1;
-        // Every word first (exact marks ranking first, when sorted by relevance); the number
-        // of documents each word is in comes in the same round trip, for the relaxed search.
+        // Every word first (exact marks ranking first, when sorted by relevance).
         let strict = words.parts(full, 1.0, relevance, &mut stemmer);
-        let first = self.run_parts(
-            &strict,
-            filter.as_deref(),
-            &boosts,
-            &sort,
-            limit,
-            q.offset,
-            facets,
-        );
-        let ((mut total, mut hits, mut found_facets), freqs) = if n >= 2 {
-            let (found, freqs) = tokio::join!(first, self.doc_freqs(&words));
-            (found?, Some(freqs?))
-        } else {
-            (first.await?, None)
-        };
+        let (mut total, mut hits, mut found_facets) = self
+            .run_parts(
+                &strict,
+                filter.as_deref(),
+                &boosts,
+                &sort,
+                limit,
+                q.offset,
+                facets,
+            )
+            .await?;
         // As the tantivy backend: when every word does not fill the page (or, sorted by
         // price or date, finds nothing), the documents having enough of the words, those
-        // having the most first (see `relax`).
+        // having the most first (see `relax`). The number of documents each word is in is
+        // asked only then: a page that every word fills costs one request.
         let need = (q.offset + limit) as u64;
         let short = if relevance { total < need } else { total == 0 };
+        let freqs = if short && n >= 2 {
+            Some(self.doc_freqs(&words).await?)
+        } else {
+            None
+        };
         if short && let Some((docs, mut dfs)) = freqs {
             // A short word that nothing has is most likely mistyped, and too short for
             // Meilisearch to forgive: the relaxed search takes the spelling one edit from
