@@ -434,15 +434,25 @@ fn typo_count(hit: &SearchResult<IgnoredAny>) -> u64 {
 }
 
 impl MeiliIndex {
-    /// A request that only counts the documents `text` matches on the searched attributes
-    /// (a word's document frequency, whether a spelling exists).
-    fn counting<'a>(&'a self, text: &'a str) -> MeiliQuery<'a> {
-        let mut q = self.index.search();
-        q.with_query(text)
-            .with_attributes_to_search_on(SEARCH_ON)
-            .with_hits_per_page(0)
-            .with_page(1);
-        q
+    /// How many documents each of `texts` matches on the searched attributes (a word's
+    /// document frequency, whether a spelling exists), in one multi-search; the empty text
+    /// counts every document.
+    async fn counts(&self, texts: impl Iterator<Item = &str>) -> Result<Vec<u64>> {
+        let mut multi = MultiSearchQuery::new(&self.client);
+        for text in texts {
+            let mut q = self.index.search();
+            q.with_query(text).with_hits_per_page(0).with_page(1);
+            if !text.is_empty() {
+                q.with_attributes_to_search_on(SEARCH_ON);
+            }
+            multi.with_search_query(q);
+        }
+        let results = multi
+            .execute::<IgnoredAny>()
+            .await
+            .map_err(meili_err)?
+            .results;
+        Ok(results.iter().map(total_of).collect())
     }
 
     /// Runs one search: `(total, hits, facets)`, with facets only when `facets`.
@@ -540,19 +550,11 @@ impl MeiliIndex {
             }
             texts.push((i, plain));
         }
-        let mut multi = MultiSearchQuery::new(&self.client);
-        let mut all = self.index.search();
-        all.with_query("").with_hits_per_page(0).with_page(1);
-        multi.with_search_query(all);
-        for (_, text) in &texts {
-            multi.with_search_query(self.counting(text));
-        }
-        let results = multi
-            .execute::<IgnoredAny>()
-            .await
-            .map_err(meili_err)?
-            .results;
-        let mut totals = results.iter().map(total_of);
+        // The empty query first: every document.
+        let totals = self
+            .counts(std::iter::once("").chain(texts.iter().map(|(_, t)| t.as_str())))
+            .await?;
+        let mut totals = totals.into_iter();
         let docs = totals.next().unwrap_or(0);
         let mut dfs = vec![0; words.len()];
         for ((i, _), df) in texts.iter().zip(totals) {
@@ -693,17 +695,8 @@ impl MeiliIndex {
             return Ok(words);
         }
         let texts: Vec<String> = candidates.iter().map(|(_, c)| format!("{c} ")).collect();
-        let mut multi = MultiSearchQuery::new(&self.client);
-        for text in &texts {
-            multi.with_search_query(self.counting(text));
-        }
-        let results = multi
-            .execute::<IgnoredAny>()
-            .await
-            .map_err(meili_err)?
-            .results;
-        for ((i, candidate), found) in candidates.into_iter().zip(&results) {
-            let df = total_of(found);
+        let found = self.counts(texts.iter().map(String::as_str)).await?;
+        for ((i, candidate), df) in candidates.into_iter().zip(found) {
             if df > dfs[i] {
                 dfs[i] = df;
                 words.words[i] = candidate;
