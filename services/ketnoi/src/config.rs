@@ -40,6 +40,7 @@
 //! | `GROUP_MAX_MEMBERS` | `2000` | most members a network group may have |
 //! | `ATTACHMENT_MAX_MB` | `5` | largest picture a message may carry |
 //! | `SEARCH_CACHE_ENTRIES` | `10000` | answers the embedded search index keeps per index version; 0: off |
+//! | `SEARCH_UNIT_CACHE_MB` | `64` | matches of query syllables the embedded index keeps (not answers: every search still runs); 0: off |
 //! | `TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
 //! | `SIGNIN_PER_ACCOUNT_PER_MINUTE` | `5` | sign-in attempts per account |
 //! | `SIGNIN_PER_IP_PER_MINUTE` | `30` | sign-in attempts per client IP |
@@ -276,6 +277,14 @@ pub struct Config {
         default_value_t = 10_000
     )]
     pub search_cache_entries: u64,
+    /// Mebibytes of query-syllable matches the embedded search index keeps (0: none).
+    #[arg(
+        long,
+        env = "SEARCH_UNIT_CACHE_MB",
+        global = true,
+        default_value_t = 64
+    )]
+    pub search_unit_cache_mb: u64,
     /// Failed sign-ins per (client address, account) before each further failure doubles
     /// the wait for that pair (no account lockout).
     #[arg(long, env = "SIGNIN_FREE_FAILURES", global = true, default_value_t = 5)]
@@ -682,7 +691,8 @@ impl Config {
             let dir = self.data_dir.join("search");
             let index = ketnoi_search::tantivy_index::TantivyIndex::open(&dir)
                 .with_context(|| format!("opening the search index in {}", dir.display()))?
-                .with_result_cache(self.search_cache_entries);
+                .with_result_cache(self.search_cache_entries)
+                .with_unit_cache(self.search_unit_cache_mb.saturating_mul(1 << 20));
             return Ok(std::sync::Arc::new(index));
         }
         let started = std::time::Instant::now();

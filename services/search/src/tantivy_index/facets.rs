@@ -1,9 +1,11 @@
 //! Facet counts, collected from fast fields in the same pass as the hits.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, ColumnIndex, StrColumn};
+use tantivy::columnar::{Cardinality, Column, ColumnIndex, StrColumn};
+use tantivy::index::SegmentId;
 use tantivy::{DocId, Score, SegmentReader};
 
 use super::schema::{F_CERT, F_COMMUNE, F_GROUP, F_KIND, F_OFFER, F_STARS, F_WOMEN};
@@ -12,13 +14,137 @@ use crate::Facets;
 /// String facets, in this order: kind, offer kind, category group, commune, certification.
 const STR_FACETS: [&str; 5] = [F_KIND, F_OFFER, F_GROUP, F_COMMUNE, F_CERT];
 
-/// Counts facet values over every matching document, from fast fields.
-pub(super) struct FacetCollector;
+/// Counts facet values over every matching document, from each segment's [`FacetTable`]
+/// (built from the fast fields the first time a search counts facets in that segment).
+pub(super) struct FacetCollector<'a>(pub(super) &'a FacetTables);
+
+/// The facet tables of the segments searched lately, by segment (a segment never changes:
+/// deleting a document only hides it).
+#[derive(Default)]
+pub(super) struct FacetTables(Mutex<HashMap<SegmentId, Arc<FacetTable>>>);
+
+/// Segments whose tables are kept at most (more than an index has at once, merges included).
+const TABLES_KEPT: usize = 64;
+
+impl FacetTables {
+    fn get(&self, reader: &SegmentReader) -> tantivy::Result<Option<Arc<FacetTable>>> {
+        let id = reader.segment_id();
+        if let Ok(tables) = self.0.lock()
+            && let Some(table) = tables.get(&id)
+        {
+            return Ok(Some(Arc::clone(table)));
+        }
+        let Some(table) = FacetTable::build(reader)? else {
+            return Ok(None);
+        };
+        let table = Arc::new(table);
+        if let Ok(mut tables) = self.0.lock() {
+            if tables.len() >= TABLES_KEPT {
+                tables.clear();
+            }
+            tables.insert(id, Arc::clone(&table));
+        }
+        Ok(Some(table))
+    }
+}
+
+/// Where one string facet sits in a document's packed code.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// A single-valued facet: its term ordinal + 1 (0: none), `bits` wide.
+    One { shift: u32, bits: u32 },
+    /// A multi-valued facet of few terms: one bit per term ordinal.
+    Mask { shift: u32, bits: u32 },
+}
+
+impl Slot {
+    fn mask(bits: u32) -> u64 {
+        if bits >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        }
+    }
+}
+
+/// Every document's facet values of one segment packed in one `u64`: counting a match is
+/// one array read and a few increments, instead of a column lookup per facet (about a
+/// seventh of a search's time when they were read per match).
+pub(super) struct FacetTable {
+    codes: Vec<u64>,
+    slots: [Slot; 5],
+    /// Bits 0..4 of the code past `stars_shift`: the rating; the next bit: women-managed.
+    stars_shift: u32,
+}
+
+impl FacetTable {
+    /// The table of `reader`'s segment; `None` when its values do not fit in 64 bits (then
+    /// the columns are read per match).
+    fn build(reader: &SegmentReader) -> tantivy::Result<Option<FacetTable>> {
+        let ff = reader.fast_fields();
+        let mut columns = Vec::with_capacity(STR_FACETS.len());
+        let mut slots = [Slot::One { shift: 0, bits: 0 }; 5];
+        let mut shift = 0u32;
+        for (slot, name) in slots.iter_mut().zip(STR_FACETS) {
+            let column = ff.str(name)?;
+            let terms = column.as_ref().map_or(0, |c| c.num_terms()) as u64;
+            let multi = column
+                .as_ref()
+                .is_some_and(|c| c.ords().get_cardinality() == Cardinality::Multivalued);
+            let bits = if multi {
+                u32::try_from(terms).unwrap_or(u32::MAX)
+            } else {
+                64 - (terms + 1).leading_zeros()
+            };
+            *slot = if multi {
+                Slot::Mask { shift, bits }
+            } else {
+                Slot::One { shift, bits }
+            };
+            shift = shift.saturating_add(bits);
+            columns.push(column);
+        }
+        let stars_shift = shift;
+        if stars_shift + 5 > 64 {
+            return Ok(None);
+        }
+        let stars: Option<Column<u64>> = ff.column_opt(F_STARS)?;
+        let women: Option<Column<u64>> = ff.column_opt(F_WOMEN)?;
+        let mut codes = Vec::with_capacity(reader.max_doc() as usize);
+        for doc in 0..reader.max_doc() {
+            let mut code = 0u64;
+            for (slot, column) in slots.iter().zip(&columns) {
+                let Some(column) = column else { continue };
+                for ord in column.ords().values_for_doc(doc) {
+                    code |= match *slot {
+                        Slot::One { shift, bits } => ((ord + 1) & Slot::mask(bits)) << shift,
+                        Slot::Mask { shift, .. } => 1u64 << (shift + ord as u32),
+                    };
+                }
+            }
+            let rating = stars
+                .as_ref()
+                .and_then(|c| first_value(c, doc))
+                .unwrap_or(0);
+            code |= (rating.min(15)) << stars_shift;
+            if women.as_ref().and_then(|c| first_value(c, doc)) == Some(1) {
+                code |= 1u64 << (stars_shift + 4);
+            }
+            codes.push(code);
+        }
+        Ok(Some(FacetTable {
+            codes,
+            slots,
+            stars_shift,
+        }))
+    }
+}
 
 pub(super) struct FacetSegment {
     strs: Vec<(Option<StrColumn>, Vec<u64>)>,
+    table: Option<Arc<FacetTable>>,
     stars: Option<Column<u64>>,
-    star_counts: [u64; 8],
+    star_counts: [u64; 16],
     women: Option<Column<u64>>,
     women_count: u64,
 }
@@ -26,11 +152,11 @@ pub(super) struct FacetSegment {
 #[derive(Default)]
 pub(super) struct FacetFruit {
     strs: [Vec<(String, u64)>; 5],
-    stars: [u64; 8],
+    stars: [u64; 16],
     women: u64,
 }
 
-impl Collector for FacetCollector {
+impl Collector for FacetCollector<'_> {
     type Fruit = Facets;
     type Child = FacetSegment;
 
@@ -44,8 +170,9 @@ impl Collector for FacetCollector {
         }
         Ok(FacetSegment {
             strs,
+            table: self.0.get(reader)?,
             stars: ff.column_opt(F_STARS)?,
-            star_counts: [0; 8],
+            star_counts: [0; 16],
             women: ff.column_opt(F_WOMEN)?,
             women_count: 0,
         })
@@ -57,7 +184,7 @@ impl Collector for FacetCollector {
 
     fn merge_fruits(&self, fruits: Vec<FacetFruit>) -> tantivy::Result<Facets> {
         let mut strs: [HashMap<String, u64>; 5] = Default::default();
-        let mut stars = [0u64; 8];
+        let mut stars = [0u64; 16];
         let mut women = 0;
         for fruit in fruits {
             for (merged, values) in strs.iter_mut().zip(fruit.strs) {
@@ -108,6 +235,38 @@ impl SegmentCollector for FacetSegment {
     type Fruit = FacetFruit;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
+        if let Some(table) = &self.table {
+            let Some(&code) = table.codes.get(doc as usize) else {
+                return;
+            };
+            for ((_, counts), slot) in self.strs.iter_mut().zip(table.slots) {
+                match slot {
+                    Slot::One { shift, bits } => {
+                        let ord = (code >> shift) & Slot::mask(bits);
+                        if ord > 0
+                            && let Some(n) = counts.get_mut(ord as usize - 1)
+                        {
+                            *n += 1;
+                        }
+                    }
+                    Slot::Mask { shift, bits } => {
+                        let mut ords = (code >> shift) & Slot::mask(bits);
+                        while ords != 0 {
+                            if let Some(n) = counts.get_mut(ords.trailing_zeros() as usize) {
+                                *n += 1;
+                            }
+                            ords &= ords - 1;
+                        }
+                    }
+                }
+            }
+            let rest = code >> table.stars_shift;
+            if let Some(n) = self.star_counts.get_mut((rest & 15) as usize) {
+                *n += 1;
+            }
+            self.women_count += (rest >> 4) & 1;
+            return;
+        }
         for (column, counts) in &mut self.strs {
             let Some(column) = column else { continue };
             let ords = column.ords();

@@ -43,6 +43,7 @@ mod search;
 mod sort;
 mod synonyms;
 mod typos;
+mod unit_cache;
 mod writer;
 
 use std::fs;
@@ -68,6 +69,8 @@ pub const SCHEMA_VERSION: u32 = 4;
 const VERSION_FILE: &str = "schema_version";
 const INDEX_SUBDIR: &str = "index";
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
+/// The unit cache's size unless configured (see [`TantivyIndex::with_unit_cache`]).
+pub const DEFAULT_UNIT_CACHE_BYTES: u64 = 64 << 20;
 
 /// The embedded tantivy index. Cheap to share: clone the `Arc` around it, or share `&self`.
 pub struct TantivyIndex {
@@ -83,6 +86,10 @@ struct Inner {
     typos: Mutex<TypoCache>,
     /// Answers by index generation and query (see [`TantivyIndex::with_result_cache`]).
     results: Option<moka::sync::Cache<String, Arc<SearchResults>>>,
+    /// The matches of query units (see [`unit_cache`] and [`TantivyIndex::with_unit_cache`]).
+    units: Option<unit_cache::UnitCache>,
+    /// Each segment's facet values, packed (see [`facets::FacetTable`]).
+    facet_tables: facets::FacetTables,
     fields: Fields,
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
@@ -111,9 +118,14 @@ impl std::fmt::Debug for TantivyIndex {
 
 /// Threads searching one query's segments in parallel: the cores, at most 2.
 fn search_threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 2)
+    // Read once: `available_parallelism` reads the cgroup files on every call, which cost
+    // about 2 % of a query when asked per search.
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 2)
+    })
 }
 
 /// The stored fields (what a hit shows) are kept uncompressed in small blocks: showing 20
@@ -211,6 +223,8 @@ impl TantivyIndex {
             inner: Arc::new(Inner {
                 typos: Mutex::new(TypoCache::default()),
                 results: None,
+                units: Some(unit_cache::UnitCache::new(DEFAULT_UNIT_CACHE_BYTES)),
+                facet_tables: facets::FacetTables::default(),
                 fields,
                 writer: Mutex::new(writer),
                 reader,
@@ -234,6 +248,15 @@ impl TantivyIndex {
                     .time_to_idle(std::time::Duration::from_secs(600))
                     .build()
             });
+        }
+        self
+    }
+
+    /// Keeps the matches of query units up to `bytes` (0: none; see [`unit_cache`]). Call
+    /// before sharing the index.
+    pub fn with_unit_cache(mut self, bytes: u64) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.units = (bytes > 0).then(|| unit_cache::UnitCache::new(bytes));
         }
         self
     }

@@ -412,6 +412,20 @@ impl Inner {
         Ok(units)
     }
 
+    /// `unit`, its matches kept in the unit cache (when there is one). A unit is kept whole,
+    /// so it is read whole the first time, through tantivy's windowed union (the faster one
+    /// for that, see `LazyUnion`).
+    fn cached(&self, searcher: &Searcher, unit: Box<dyn Query>) -> Box<dyn Query> {
+        let Some(cache) = &self.units else {
+            return unit;
+        };
+        let unit = match unit.downcast::<LazyUnion>() {
+            Ok(lazy) => bool_of(Occur::Should, lazy.0),
+            Err(unit) => unit,
+        };
+        cache.unit(unit, searcher.generation().generation_id())
+    }
+
     /// Documents matching every unit. One unit is visited whole, document after document,
     /// and never sought: tantivy's windowed union is the faster one there (see `LazyUnion`).
     fn all_of(units: Vec<Box<dyn Query>>) -> Box<dyn Query> {
@@ -505,7 +519,12 @@ impl Inner {
             )
         };
         let units = |loose: bool| units_in(mode.body, loose);
-        let all = Self::all_of(units(false)?.into_iter().map(|(q, _)| q).collect());
+        let all = Self::all_of(
+            units(false)?
+                .into_iter()
+                .map(|(q, _)| self.cached(searcher, q))
+                .collect(),
+        );
         let matcher = if mode.strict || n == 1 {
             all
         } else {
@@ -527,6 +546,9 @@ impl Inner {
             } else {
                 Vec::new()
             };
+            let loose = loose
+                .into_iter()
+                .map(|(q, len)| (self.cached(searcher, q), len));
             let mut titles = titles.into_iter();
             let mut weighted = Vec::with_capacity(2 * loose.len() + 1);
             for (unit, len) in loose {

@@ -100,7 +100,7 @@ impl Inner {
                 sort,
                 defer_ties: rescore,
             });
-        let facet_collector = facets.then_some(FacetCollector);
+        let facet_collector = facets.then_some(FacetCollector(&self.facet_tables));
         let collector = (top, Count, facet_collector);
         let scoring = if collector.requires_scoring() {
             EnableScoring::enabled_from_searcher(searcher)
