@@ -72,6 +72,8 @@ impl Slot {
 /// seventh of a search's time when they were read per match).
 pub(super) struct FacetTable {
     codes: Vec<u64>,
+    /// Each string facet's values, by term ordinal.
+    names: Vec<Vec<String>>,
     slots: [Slot; 5],
     /// Bits 0..4 of the code past `stars_shift`: the rating; the next bit: women-managed.
     stars_shift: u32,
@@ -83,6 +85,7 @@ impl FacetTable {
     fn build(reader: &SegmentReader) -> tantivy::Result<Option<FacetTable>> {
         let ff = reader.fast_fields();
         let mut columns = Vec::with_capacity(STR_FACETS.len());
+        let mut names = Vec::with_capacity(STR_FACETS.len());
         let mut slots = [Slot::One { shift: 0, bits: 0 }; 5];
         let mut shift = 0u32;
         for (slot, name) in slots.iter_mut().zip(STR_FACETS) {
@@ -102,6 +105,15 @@ impl FacetTable {
                 Slot::One { shift, bits }
             };
             shift = shift.saturating_add(bits);
+            let mut values = Vec::with_capacity(terms as usize);
+            if let Some(column) = &column {
+                for ord in 0..terms {
+                    let mut value = String::new();
+                    column.ord_to_str(ord, &mut value)?;
+                    values.push(value);
+                }
+            }
+            names.push(values);
             columns.push(column);
         }
         let stars_shift = shift;
@@ -134,6 +146,7 @@ impl FacetTable {
         }
         Ok(Some(FacetTable {
             codes,
+            names,
             slots,
             stars_shift,
         }))
@@ -161,6 +174,20 @@ impl Collector for FacetCollector<'_> {
     type Child = FacetSegment;
 
     fn for_segment(&self, _: u32, reader: &SegmentReader) -> tantivy::Result<FacetSegment> {
+        if let Some(table) = self.0.get(reader)? {
+            return Ok(FacetSegment {
+                strs: table
+                    .names
+                    .iter()
+                    .map(|names| (None, vec![0; names.len()]))
+                    .collect(),
+                table: Some(table),
+                stars: None,
+                star_counts: [0; 16],
+                women: None,
+                women_count: 0,
+            });
+        }
         let ff = reader.fast_fields();
         let mut strs = Vec::with_capacity(STR_FACETS.len());
         for name in STR_FACETS {
@@ -170,7 +197,7 @@ impl Collector for FacetCollector<'_> {
         }
         Ok(FacetSegment {
             strs,
-            table: self.0.get(reader)?,
+            table: None,
             stars: ff.column_opt(F_STARS)?,
             star_counts: [0; 16],
             women: ff.column_opt(F_WOMEN)?,
@@ -299,6 +326,21 @@ impl SegmentCollector for FacetSegment {
             women: self.women_count,
             ..FacetFruit::default()
         };
+        if let Some(table) = &self.table {
+            for (((_, counts), names), out) in self
+                .strs
+                .into_iter()
+                .zip(&table.names)
+                .zip(fruit.strs.iter_mut())
+            {
+                for (n, name) in counts.into_iter().zip(names) {
+                    if n > 0 && !name.is_empty() {
+                        out.push((name.clone(), n));
+                    }
+                }
+            }
+            return fruit;
+        }
         for ((column, counts), out) in self.strs.into_iter().zip(fruit.strs.iter_mut()) {
             let Some(column) = column else { continue };
             let mut value = String::new();

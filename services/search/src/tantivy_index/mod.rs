@@ -69,6 +69,8 @@ pub const SCHEMA_VERSION: u32 = 4;
 const VERSION_FILE: &str = "schema_version";
 const INDEX_SUBDIR: &str = "index";
 const WRITER_MEMORY_BYTES: usize = 50_000_000;
+/// Hits kept (see [`Inner::hits`]): about 300 bytes each.
+const HITS_KEPT: u64 = 20_000;
 /// The unit cache's size unless configured (see [`TantivyIndex::with_unit_cache`]).
 pub const DEFAULT_UNIT_CACHE_BYTES: u64 = 64 << 20;
 
@@ -90,6 +92,10 @@ struct Inner {
     units: Option<unit_cache::UnitCache>,
     /// Each segment's facet values, packed (see [`facets::FacetTable`]).
     facet_tables: facets::FacetTables,
+    /// Hits shown lately, by segment and document (a segment's documents never change),
+    /// so that a popular listing is not read from the store and decoded for every page
+    /// that shows it.
+    hits: moka::sync::Cache<(tantivy::index::SegmentId, tantivy::DocId), Arc<Hit>>,
     fields: Fields,
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
@@ -225,6 +231,10 @@ impl TantivyIndex {
                 results: None,
                 units: Some(unit_cache::UnitCache::new(DEFAULT_UNIT_CACHE_BYTES)),
                 facet_tables: facets::FacetTables::default(),
+                hits: moka::sync::Cache::builder()
+                    .max_capacity(HITS_KEPT)
+                    .time_to_idle(std::time::Duration::from_secs(600))
+                    .build(),
                 fields,
                 writer: Mutex::new(writer),
                 reader,

@@ -17,6 +17,7 @@ use super::schema::parse_key;
 use super::sort::{SortBy, scores};
 use super::{Inner, index_err, search_permits};
 use crate::{Facets, Hit, Result, SearchError, SearchQuery, SearchResults, Sort};
+use std::sync::Arc;
 
 /// Results per page when the query asks for 0, and the most it may ask for.
 fn effective_limit(limit: usize) -> usize {
@@ -120,7 +121,24 @@ impl Inner {
         Ok((count as u64, hits, facets.unwrap_or_default()))
     }
 
+    /// The hit at `address`: from [`Inner::hits`] when shown lately, else from the store.
     fn hit(&self, searcher: &Searcher, address: DocAddress, score: Score) -> Result<Hit> {
+        let id = (
+            searcher.segment_reader(address.segment_ord).segment_id(),
+            address.doc_id,
+        );
+        if let Some(hit) = self.hits.get(&id) {
+            return Ok(Hit {
+                score,
+                ..Hit::clone(&hit)
+            });
+        }
+        let hit = self.stored_hit(searcher, address, score)?;
+        self.hits.insert(id, Arc::new(hit.clone()));
+        Ok(hit)
+    }
+
+    fn stored_hit(&self, searcher: &Searcher, address: DocAddress, score: Score) -> Result<Hit> {
         let f = &self.fields;
         let doc: TantivyDocument = searcher.doc(address).map_err(index_err)?;
         let text = |field: Field| {
