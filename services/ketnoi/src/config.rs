@@ -40,7 +40,7 @@
 //! | `GROUP_MAX_MEMBERS` | `2000` | most members a network group may have |
 //! | `ATTACHMENT_MAX_MB` | `5` | largest picture a message may carry |
 //! | `SEARCH_CACHE_ENTRIES` | `10000` | answers the embedded search index keeps per index version; 0: off |
-//! | `SEARCH_UNIT_CACHE_MB` | `64` | matches of query syllables the embedded index keeps (not answers: every search still runs); 0: off |
+//! | `SEARCH_UNIT_CACHE_MB` | `256` | matches of query syllables the embedded index keeps (not answers: every search still runs); 0: off |
 //! | `TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
 //! | `SIGNIN_PER_ACCOUNT_PER_MINUTE` | `5` | sign-in attempts per account |
 //! | `SIGNIN_PER_IP_PER_MINUTE` | `30` | sign-in attempts per client IP |
@@ -282,7 +282,7 @@ pub struct Config {
         long,
         env = "SEARCH_UNIT_CACHE_MB",
         global = true,
-        default_value_t = 64
+        default_value_t = 256
     )]
     pub search_unit_cache_mb: u64,
     /// Failed sign-ins per (client address, account) before each further failure doubles

@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use rustc_hash::FxBuildHasher;
+
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Cardinality, Column, ColumnIndex, StrColumn};
 use tantivy::index::SegmentId;
@@ -156,6 +158,8 @@ impl FacetTable {
 pub(super) struct FacetSegment {
     strs: Vec<(Option<StrColumn>, Vec<u64>)>,
     table: Option<Arc<FacetTable>>,
+    /// With a table: matches by packed code (see [`FacetSegment::tally`]).
+    codes: HashMap<u64, u64, FxBuildHasher>,
     stars: Option<Column<u64>>,
     star_counts: [u64; 16],
     women: Option<Column<u64>>,
@@ -182,6 +186,7 @@ impl Collector for FacetCollector<'_> {
                     .map(|names| (None, vec![0; names.len()]))
                     .collect(),
                 table: Some(table),
+                codes: HashMap::default(),
                 stars: None,
                 star_counts: [0; 16],
                 women: None,
@@ -198,6 +203,7 @@ impl Collector for FacetCollector<'_> {
         Ok(FacetSegment {
             strs,
             table: None,
+            codes: HashMap::default(),
             stars: ff.column_opt(F_STARS)?,
             star_counts: [0; 16],
             women: ff.column_opt(F_WOMEN)?,
@@ -258,40 +264,48 @@ fn first_value(column: &Column<u64>, doc: DocId) -> Option<u64> {
     }
 }
 
+impl FacetSegment {
+    /// Adds `n` matches of the packed values `code` to the counts.
+    fn tally(&mut self, table: &FacetTable, code: u64, n: u64) {
+        for ((_, counts), slot) in self.strs.iter_mut().zip(table.slots) {
+            match slot {
+                Slot::One { shift, bits } => {
+                    let ord = (code >> shift) & Slot::mask(bits);
+                    if ord > 0
+                        && let Some(count) = counts.get_mut(ord as usize - 1)
+                    {
+                        *count += n;
+                    }
+                }
+                Slot::Mask { shift, bits } => {
+                    let mut ords = (code >> shift) & Slot::mask(bits);
+                    while ords != 0 {
+                        if let Some(count) = counts.get_mut(ords.trailing_zeros() as usize) {
+                            *count += n;
+                        }
+                        ords &= ords - 1;
+                    }
+                }
+            }
+        }
+        let rest = code >> table.stars_shift;
+        if let Some(count) = self.star_counts.get_mut((rest & 15) as usize) {
+            *count += n;
+        }
+        self.women_count += ((rest >> 4) & 1) * n;
+    }
+}
+
 impl SegmentCollector for FacetSegment {
     type Fruit = FacetFruit;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         if let Some(table) = &self.table {
-            let Some(&code) = table.codes.get(doc as usize) else {
-                return;
-            };
-            for ((_, counts), slot) in self.strs.iter_mut().zip(table.slots) {
-                match slot {
-                    Slot::One { shift, bits } => {
-                        let ord = (code >> shift) & Slot::mask(bits);
-                        if ord > 0
-                            && let Some(n) = counts.get_mut(ord as usize - 1)
-                        {
-                            *n += 1;
-                        }
-                    }
-                    Slot::Mask { shift, bits } => {
-                        let mut ords = (code >> shift) & Slot::mask(bits);
-                        while ords != 0 {
-                            if let Some(n) = counts.get_mut(ords.trailing_zeros() as usize) {
-                                *n += 1;
-                            }
-                            ords &= ords - 1;
-                        }
-                    }
-                }
+            // Matches share few combinations of values: counted by combination here, each
+            // combination's values counted once at harvest.
+            if let Some(&code) = table.codes.get(doc as usize) {
+                *self.codes.entry(code).or_insert(0) += 1;
             }
-            let rest = code >> table.stars_shift;
-            if let Some(n) = self.star_counts.get_mut((rest & 15) as usize) {
-                *n += 1;
-            }
-            self.women_count += (rest >> 4) & 1;
             return;
         }
         for (column, counts) in &mut self.strs {
@@ -320,7 +334,13 @@ impl SegmentCollector for FacetSegment {
         }
     }
 
-    fn harvest(self) -> FacetFruit {
+    fn harvest(mut self) -> FacetFruit {
+        if let Some(table) = self.table.take() {
+            for (code, n) in std::mem::take(&mut self.codes) {
+                self.tally(&table, code, n);
+            }
+            self.table = Some(table);
+        }
         let mut fruit = FacetFruit {
             stars: self.star_counts,
             women: self.women_count,

@@ -72,7 +72,7 @@ const WRITER_MEMORY_BYTES: usize = 50_000_000;
 /// Hits kept (see [`Inner::hits`]): about 300 bytes each.
 const HITS_KEPT: u64 = 20_000;
 /// The unit cache's size unless configured (see [`TantivyIndex::with_unit_cache`]).
-pub const DEFAULT_UNIT_CACHE_BYTES: u64 = 64 << 20;
+pub const DEFAULT_UNIT_CACHE_BYTES: u64 = 256 << 20;
 
 /// The embedded tantivy index. Cheap to share: clone the `Arc` around it, or share `&self`.
 pub struct TantivyIndex {

@@ -560,7 +560,7 @@ impl Inner {
                 let share = match titles.next() {
                     Some((title, _)) => {
                         weighted.push(Unit {
-                            query: boxed(ConstScoreQuery::new(title, 0.0)),
+                            query: boxed(ConstScoreQuery::new(self.cached(searcher, title), 0.0)),
                             weight: weight * (1.0 - BODY_ONLY),
                             covers: 0,
                             alone: true,

@@ -25,13 +25,14 @@ struct Matches {
 }
 
 /// What a cached unit is known by: the index generation (its statistics), the segment, the
-/// boost its scores were computed with and the unit itself (its `Debug` form, which names
+/// boost its scores were computed with (and whether they were) and the unit itself (its `Debug` form, which names
 /// every term, field, boost and constant score in it).
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
     generation: u64,
     segment: SegmentId,
     boost: u32,
+    scored: bool,
     unit: Arc<str>,
 }
 
@@ -94,14 +95,11 @@ impl Clone for Cached {
 
 impl Query for Cached {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
-        let inner = self.query.weight(scoring)?;
-        // Without scores (counting, a price sort) the unit's own scorers are cheaper than
-        // keeping a second, score-less copy.
-        if !scoring.is_scoring_enabled() {
-            return Ok(inner);
-        }
+        // Without scores (counting, a price sort, a clause that only matches) the matches
+        // are kept apart from the scored ones.
         Ok(Box::new(CachedWeight {
-            inner,
+            scored: scoring.is_scoring_enabled(),
+            inner: self.query.weight(scoring)?,
             unit: Arc::clone(&self.unit),
             generation: self.generation,
             cache: self.cache.clone(),
@@ -114,6 +112,7 @@ impl Query for Cached {
 }
 
 struct CachedWeight {
+    scored: bool,
     inner: Box<dyn Weight>,
     unit: Arc<str>,
     generation: u64,
@@ -126,6 +125,7 @@ impl Weight for CachedWeight {
             generation: self.generation,
             segment: reader.segment_id(),
             boost: boost.to_bits(),
+            scored: self.scored,
             unit: Arc::clone(&self.unit),
         };
         let matches = match self.cache.units.get(&key) {
@@ -207,7 +207,7 @@ impl Scorer for ArrayScorer {
 #[cfg(test)]
 mod tests {
     use tantivy::collector::TopDocs;
-    use tantivy::query::Occur;
+    use tantivy::query::{ConstScoreQuery, Occur};
 
     use super::super::lazy_union::body_index;
     use super::super::query::{bool_of, term_query};
@@ -257,9 +257,15 @@ mod tests {
         let sought = ranked(and(unit()).as_ref());
         assert!(!sought.is_empty() && sought.len() < 50);
         assert_eq!(ranked(and(cache.unit(unit(), generation)).as_ref()), sought);
+        // Matching only (under a constant score): the same documents, kept apart.
+        let constant = |u: Box<dyn Query>| ranked(&ConstScoreQuery::new(u, 0.5));
+        assert_eq!(constant(cache.unit(unit(), generation)), constant(unit()));
+        assert_eq!(constant(cache.unit(unit(), generation)), constant(unit()));
+        cache.units.run_pending_tasks();
+        assert_eq!(cache.units.iter().count(), 2);
         // Another generation is another entry.
         let _ = ranked(cache.unit(unit(), generation + 1).as_ref());
         cache.units.run_pending_tasks();
-        assert_eq!(cache.units.iter().count(), 2);
+        assert_eq!(cache.units.iter().count(), 3);
     }
 }
