@@ -11,6 +11,10 @@
 #   THREADS       wrk threads                          (default 2)
 #   DURATION      measured wrk run                     (default 30s)
 #   FACETS        1: the API counts facets (default); 0: asks with facets=0
+#   QUERY_SET     relevance (the 82 hand-judged queries, default) or generated (the 505
+#                 queries generated from the catalogue: more distinct words, so fewer of
+#                 them meet query units the server has kept)
+#   SEARCH_UNIT_CACHE_MB  the server's query-unit cache (default 256; 0: off)
 #   SEARCH_CACHE_ENTRIES  the server's answer cache (default 10000; 0: off, every request
 #                 runs the query)
 # Needs: cargo, curl, python3, wrk.
@@ -21,6 +25,8 @@ CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 DURATION="${DURATION:-30s}"
 FACETS="${FACETS:-1}"
+QUERY_SET="${QUERY_SET:-relevance}"
+[[ -f "$(dirname "${BASH_SOURCE[0]}")/../../data/search/$QUERY_SET.json" ]] || { echo "no query set $QUERY_SET" >&2; exit 1; }
 
 say() { printf '%s %s\n' "$(date -u +%T)" "$*" >&2; }
 die() { say "search.sh: $*"; exit 1; }
@@ -71,7 +77,7 @@ for _ in $(seq 1 120); do
 done
 
 # Every relevance-set query as an API URL (filters included), requested in turn.
-python3 - "$repo/data/search/relevance.json" "$FACETS" >"$work/queries.txt" <<'PY'
+python3 - "$repo/data/search/$QUERY_SET.json" "$FACETS" >"$work/queries.txt" <<'PY'
 import json, sys, urllib.parse
 names = {"kind": "type", "offer_kind": "kind", "commune_code": "commune", "min_stars": "stars",
          "certification": "cert", "price_max": "price_max", "max_min_order": "min_order",
@@ -105,7 +111,7 @@ rps="$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")"
 lat() { awk -v p="$1" '$1 == p {print $2}' <<<"$out"; }
 errors="$(awk '/Non-2xx/ {n += $NF} /Socket errors/ {gsub(/,/, ""); for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i} END {print n + 0}' <<<"$out")"
 echo
-echo "SQLite + tantivy, commit $commit, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency over $(wc -l <"$work/queries.txt") relevance-set queries in turn (facets $([[ "$FACETS" == 0 ]] && echo skipped || echo counted); answer cache ${SEARCH_CACHE_ENTRIES:-10000} entries$([[ "${SEARCH_CACHE_ENTRIES:-10000}" == 0 ]] && echo ", off")), $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before"
+echo "SQLite + tantivy, commit $commit, $LISTINGS listings, wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency over $(wc -l <"$work/queries.txt") $QUERY_SET-set queries in turn (facets $([[ "$FACETS" == 0 ]] && echo skipped || echo counted); answer cache ${SEARCH_CACHE_ENTRIES:-10000} entries$([[ "${SEARCH_CACHE_ENTRIES:-10000}" == 0 ]] && echo ", off"); unit cache ${SEARCH_UNIT_CACHE_MB:-256} MiB), $(date -u '+%Y-%m-%d %H:%M UTC'); load average before $load_before"
 echo
 echo "| requests/s | p50 | p90 | p99 | errors | server RSS now / peak (MiB) |"
 echo "|---:|---:|---:|---:|---:|---:|"
