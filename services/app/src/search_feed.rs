@@ -400,3 +400,24 @@ pub async fn follow(
         }
     }
 }
+
+/// Tells `answers` how far the indexer has applied the change log, every `every`, until
+/// `stop`: a serving process whose index lives on a search server keeps its answers
+/// until the indexer (in any process) moves on (see [`ketnoi_search::answers`]).
+pub async fn publish_position(
+    db: Db,
+    answers: std::sync::Arc<ketnoi_search::answers::Answers>,
+    every: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    while !*stop.borrow() {
+        match position(db.conn(), INDEXER).await {
+            Ok(at) => answers.set_position(u64::try_from(at).unwrap_or(0)),
+            Err(e) => tracing::warn!(error = %e, "reading the indexer's position failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}

@@ -39,7 +39,7 @@
 //! | `ORDER_REMIND_HOURS`, `ORDER_ESCALATE_HOURS`, `ORDER_CANCEL_HOURS` | `12`, `24`, `48` | an unconfirmed order reminds the cooperative, then its proxy officers, then cancels itself |
 //! | `GROUP_MAX_MEMBERS` | `2000` | most members a network group may have |
 //! | `ATTACHMENT_MAX_MB` | `5` | largest picture a message may carry |
-//! | `SEARCH_CACHE_ENTRIES` | `10000` | answers the embedded search index keeps per index version; 0: off |
+//! | `SEARCH_CACHE_ENTRIES` | `10000` | search answers kept per index version (embedded: its commit; Meilisearch: the indexer's position, read every second, and 60 s at most); 0: off |
 //! | `SEARCH_UNIT_CACHE_MB` | `256` | matches of query syllables the embedded index keeps (not answers: every search still runs); 0: off |
 //! | `TRUST_PROXY` | `false` | take the client IP from `X-Forwarded-For` |
 //! | `SIGNIN_PER_ACCOUNT_PER_MINUTE` | `5` | sign-in attempts per account |
@@ -269,7 +269,8 @@ pub struct Config {
     #[arg(long, env = "ATTACHMENT_MAX_MB", global = true, default_value_t = 5)]
     pub attachment_max_mb: usize,
 
-    /// Answers the embedded search index keeps (per index version; 0: none).
+    /// Search answers kept (per index version: the embedded index's commit, or the
+    /// indexer's position with Meilisearch; 0: none).
     #[arg(
         long,
         env = "SEARCH_CACHE_ENTRIES",

@@ -350,6 +350,25 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
     let index = config
         .open_search_index(config.search_is_embedded() || worker)
         .await?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // A search server's answers are kept here by the indexer's position (the embedded index
+    // keeps its own, by commit).
+    let index: std::sync::Arc<dyn ketnoi_search::SearchIndex> =
+        if config.search_is_embedded() || config.search_cache_entries == 0 {
+            index
+        } else {
+            let answers = std::sync::Arc::new(ketnoi_search::answers::Answers::new(
+                index,
+                config.search_cache_entries,
+            ));
+            tokio::spawn(ketnoi_app::search_feed::publish_position(
+                db.clone(),
+                answers.clone(),
+                std::time::Duration::from_secs(1),
+                stop_rx.clone(),
+            ));
+            answers
+        };
     let state = ketnoi_web::AppState::new(db.clone(), config.media()?, index.clone(), app_config);
     let listener = TcpListener::bind(&config.bind)
         .await
@@ -362,7 +381,6 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
         idle_timeout_s = connections.idle_timeout.as_secs(),
         "serving"
     );
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     // The embedded index is fed here even with --no-worker: no other process can write it.
     let indexer = (worker || config.search_is_embedded()).then(|| {
         tokio::spawn(ketnoi_app::search_feed::follow(

@@ -9,6 +9,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+pub mod answers;
 pub mod eval;
 pub mod meili;
 pub mod tantivy_index;
