@@ -43,13 +43,15 @@ pub(super) struct UnitCache {
 }
 
 impl UnitCache {
-    /// A cache of at most `bytes` of documents and scores (8 bytes per document matched).
+    /// A cache of at most `bytes` of documents and scores (8 bytes per document matched,
+    /// plus each unit's key).
     pub(super) fn new(bytes: u64) -> Self {
         UnitCache {
             units: moka::sync::Cache::builder()
                 .max_capacity(bytes)
-                .weigher(|_, m: &Arc<Matches>| {
-                    u32::try_from(m.docs.len() * 8 + 64).unwrap_or(u32::MAX)
+                // The arrays, the key's text and about 64 bytes of bookkeeping.
+                .weigher(|k: &Key, m: &Arc<Matches>| {
+                    u32::try_from(m.docs.len() * 8 + k.unit.len() + 64).unwrap_or(u32::MAX)
                 })
                 .time_to_idle(std::time::Duration::from_secs(600))
                 .build(),
