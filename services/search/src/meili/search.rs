@@ -438,21 +438,34 @@ impl MeiliIndex {
     /// document frequency, whether a spelling exists), in one multi-search; the empty text
     /// counts every document.
     async fn counts(&self, texts: impl Iterator<Item = &str>) -> Result<Vec<u64>> {
+        let queries = texts
+            .map(|text| {
+                let mut q = self.index.search();
+                q.with_query(text).with_hits_per_page(0).with_page(1);
+                if !text.is_empty() {
+                    q.with_attributes_to_search_on(SEARCH_ON);
+                }
+                q
+            })
+            .collect();
+        let results = self.multi_search(queries).await?;
+        Ok(results.iter().map(total_of).collect())
+    }
+
+    /// Sends `queries` as one multi-search; their results, in order.
+    async fn multi_search(
+        &self,
+        queries: Vec<MeiliQuery<'_>>,
+    ) -> Result<Vec<MeiliResults<IgnoredAny>>> {
         let mut multi = MultiSearchQuery::new(&self.client);
-        for text in texts {
-            let mut q = self.index.search();
-            q.with_query(text).with_hits_per_page(0).with_page(1);
-            if !text.is_empty() {
-                q.with_attributes_to_search_on(SEARCH_ON);
-            }
+        for q in queries {
             multi.with_search_query(q);
         }
-        let results = multi
+        Ok(multi
             .execute::<IgnoredAny>()
             .await
             .map_err(meili_err)?
-            .results;
-        Ok(results.iter().map(total_of).collect())
+            .results)
     }
 
     /// Runs one search: `(total, hits, facets)`, with facets only when `facets`.
@@ -727,24 +740,22 @@ impl MeiliIndex {
             return Ok(None);
         }
         let texts: Vec<String> = candidates.iter().map(|(_, c)| format!("{c} ")).collect();
-        let mut multi = MultiSearchQuery::new(&self.client);
-        for text in &texts {
-            let mut q = self.index.search();
-            q.with_query(text)
-                .with_attributes_to_search_on(&CORRECT_ON)
-                .with_attributes_to_retrieve(Selectors::Some(&["key"]))
-                .with_show_ranking_score_details(true)
-                .with_limit(1);
-            if let Some(filter) = filter {
-                q.with_filter(filter);
-            }
-            multi.with_search_query(q);
-        }
-        let results = multi
-            .execute::<IgnoredAny>()
-            .await
-            .map_err(meili_err)?
-            .results;
+        let queries = texts
+            .iter()
+            .map(|text| {
+                let mut q = self.index.search();
+                q.with_query(text)
+                    .with_attributes_to_search_on(&CORRECT_ON)
+                    .with_attributes_to_retrieve(Selectors::Some(&["key"]))
+                    .with_show_ranking_score_details(true)
+                    .with_limit(1);
+                if let Some(filter) = filter {
+                    q.with_filter(filter);
+                }
+                q
+            })
+            .collect();
+        let results = self.multi_search(queries).await?;
         // Per word: the best spelling the documents have, as (edits, documents, spelling).
         let mut best: Vec<Option<(usize, u64, String)>> = vec![None; folded.len()];
         for ((i, candidate), found) in candidates.iter().zip(&results) {

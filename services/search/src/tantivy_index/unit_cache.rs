@@ -18,7 +18,8 @@ use tantivy::index::SegmentId;
 use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
-/// A unit's matches in one segment, in document order.
+/// A unit's matches in one segment, in document order, with their scores (none for a unit
+/// that only matches).
 struct Matches {
     docs: Vec<DocId>,
     scores: Vec<Score>,
@@ -43,15 +44,16 @@ pub(super) struct UnitCache {
 }
 
 impl UnitCache {
-    /// A cache of at most `bytes` of documents and scores (8 bytes per document matched,
-    /// plus each unit's key).
+    /// A cache of at most `bytes` of documents and scores (4 bytes per document matched and 4
+    /// per score, plus each unit's key).
     pub(super) fn new(bytes: u64) -> Self {
         UnitCache {
             units: moka::sync::Cache::builder()
                 .max_capacity(bytes)
                 // The arrays, the key's text and about 64 bytes of bookkeeping.
                 .weigher(|k: &Key, m: &Arc<Matches>| {
-                    u32::try_from(m.docs.len() * 8 + k.unit.len() + 64).unwrap_or(u32::MAX)
+                    u32::try_from(4 * (m.docs.len() + m.scores.len()) + k.unit.len() + 64)
+                        .unwrap_or(u32::MAX)
                 })
                 .time_to_idle(std::time::Duration::from_secs(600))
                 .build(),
@@ -136,10 +138,13 @@ impl Weight for CachedWeight {
                 let mut scorer = self.inner.scorer(reader, boost)?;
                 let hint = scorer.size_hint() as usize;
                 let mut docs = Vec::with_capacity(hint);
-                let mut scores = Vec::with_capacity(hint);
+                // A matching-only unit keeps no scores (its scorer answers 0).
+                let mut scores = Vec::with_capacity(if self.scored { hint } else { 0 });
                 while scorer.doc() != TERMINATED {
                     docs.push(scorer.doc());
-                    scores.push(scorer.score());
+                    if self.scored {
+                        scores.push(scorer.score());
+                    }
                     scorer.advance();
                 }
                 let m = Arc::new(Matches { docs, scores });
