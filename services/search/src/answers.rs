@@ -10,6 +10,8 @@
 //! another process into the same index) is seen when the answer leaves the cache: after
 //! [`ANSWER_TTL`] at most.
 
+use std::fmt::Display;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -19,6 +21,48 @@ use crate::{BoxFuture, DocKey, Hit, Result, SearchDoc, SearchIndex, SearchQuery,
 /// The longest an answer is kept, whatever the positions say.
 pub const ANSWER_TTL: Duration = Duration::from_secs(60);
 
+/// Search answers kept by the version of the index they were computed on (the embedded
+/// index's commit generation, or a search server's indexer position) and the query.
+pub(crate) struct AnswerCache(moka::sync::Cache<String, Arc<SearchResults>>);
+
+impl AnswerCache {
+    /// Up to `entries` answers, each kept while asked within `idle`.
+    pub(crate) fn kept_while_asked(entries: u64, idle: Duration) -> Self {
+        AnswerCache(
+            moka::sync::Cache::builder()
+                .max_capacity(entries)
+                .time_to_idle(idle)
+                .build(),
+        )
+    }
+
+    /// Up to `entries` answers, each kept `live` at most.
+    pub(crate) fn kept_for(entries: u64, live: Duration) -> Self {
+        AnswerCache(
+            moka::sync::Cache::builder()
+                .max_capacity(entries)
+                .time_to_live(live)
+                .build(),
+        )
+    }
+
+    /// The answer to `q` on the index at `version`: kept, or from `search` (then kept).
+    pub(crate) async fn answer(
+        &self,
+        version: impl Display,
+        q: &SearchQuery,
+        search: impl Future<Output = Result<SearchResults>>,
+    ) -> Result<SearchResults> {
+        let key = format!("{version}\u{1f}{q:?}");
+        if let Some(answer) = self.0.get(&key) {
+            return Ok(SearchResults::clone(&answer));
+        }
+        let answer = search.await?;
+        self.0.insert(key, Arc::new(answer.clone()));
+        Ok(answer)
+    }
+}
+
 /// A search index whose answers are kept (see the module's documentation).
 pub struct Answers {
     inner: Arc<dyn SearchIndex>,
@@ -26,7 +70,7 @@ pub struct Answers {
     position: AtomicU64,
     /// Writes through this wrapper.
     writes: AtomicU64,
-    answers: moka::sync::Cache<String, Arc<SearchResults>>,
+    answers: AnswerCache,
 }
 
 impl std::fmt::Debug for Answers {
@@ -45,10 +89,7 @@ impl Answers {
             inner,
             position: AtomicU64::new(0),
             writes: AtomicU64::new(0),
-            answers: moka::sync::Cache::builder()
-                .max_capacity(entries)
-                .time_to_live(ANSWER_TTL)
-                .build(),
+            answers: AnswerCache::kept_for(entries, ANSWER_TTL),
         }
     }
 
@@ -57,9 +98,10 @@ impl Answers {
         self.position.store(position, Ordering::Release);
     }
 
-    fn key(&self, q: &SearchQuery) -> String {
+    /// The index's version as this process knows it.
+    fn version(&self) -> String {
         format!(
-            "{}\u{1f}{}\u{1f}{q:?}",
+            "{}\u{1f}{}",
             self.position.load(Ordering::Acquire),
             self.writes.load(Ordering::Acquire)
         )
@@ -91,15 +133,7 @@ impl SearchIndex for Answers {
     }
 
     fn search<'a>(&'a self, q: &'a SearchQuery) -> BoxFuture<'a, Result<SearchResults>> {
-        Box::pin(async move {
-            let key = self.key(q);
-            if let Some(answer) = self.answers.get(&key) {
-                return Ok(SearchResults::clone(&answer));
-            }
-            let answer = self.inner.search(q).await?;
-            self.answers.insert(key, Arc::new(answer.clone()));
-            Ok(answer)
-        })
+        Box::pin(self.answers.answer(self.version(), q, self.inner.search(q)))
     }
 
     fn keys(&self) -> BoxFuture<'_, Result<Vec<DocKey>>> {

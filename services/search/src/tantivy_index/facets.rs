@@ -25,6 +25,10 @@ pub(super) struct FacetCollector<'a>(pub(super) &'a FacetTables);
 #[derive(Default)]
 pub(super) struct FacetTables(Mutex<HashMap<SegmentId, Arc<FacetTable>>>);
 
+/// The most combinations of values a table counts by (a count each, zeroed per search: 256
+/// KiB at most); a segment with more counts from its columns.
+const MAX_COMBINATIONS: usize = 1 << 16;
+
 /// Segments whose tables are kept at most (more than an index has at once, merges included).
 const TABLES_KEPT: usize = 64;
 
@@ -73,7 +77,11 @@ impl Slot {
 /// one array read and a few increments, instead of a column lookup per facet (about a
 /// seventh of a search's time when they were read per match).
 pub(super) struct FacetTable {
-    codes: Vec<u64>,
+    /// Each document's combination of values, as an index into `combinations`.
+    combination_of: Vec<u32>,
+    /// The distinct packed codes of the segment's documents (few: documents share their
+    /// kind, category, commune and rating with many others).
+    combinations: Vec<u64>,
     /// Each string facet's values, by term ordinal.
     names: Vec<Vec<String>>,
     slots: [Slot; 5],
@@ -82,8 +90,9 @@ pub(super) struct FacetTable {
 }
 
 impl FacetTable {
-    /// The table of `reader`'s segment; `None` when its values do not fit in 64 bits (then
-    /// the columns are read per match).
+    /// The table of `reader`'s segment; `None` when its values do not fit in 64 bits or
+    /// form more than [`MAX_COMBINATIONS`] combinations (then the columns are read per
+    /// match).
     fn build(reader: &SegmentReader) -> tantivy::Result<Option<FacetTable>> {
         let ff = reader.fast_fields();
         let mut columns = Vec::with_capacity(STR_FACETS.len());
@@ -124,7 +133,9 @@ impl FacetTable {
         }
         let stars: Option<Column<u64>> = ff.column_opt(F_STARS)?;
         let women: Option<Column<u64>> = ff.column_opt(F_WOMEN)?;
-        let mut codes = Vec::with_capacity(reader.max_doc() as usize);
+        let mut combination_of = Vec::with_capacity(reader.max_doc() as usize);
+        let mut combinations = Vec::new();
+        let mut seen: HashMap<u64, u32, FxBuildHasher> = HashMap::default();
         for doc in 0..reader.max_doc() {
             let mut code = 0u64;
             for (slot, column) in slots.iter().zip(&columns) {
@@ -144,10 +155,19 @@ impl FacetTable {
             if women.as_ref().and_then(|c| first_value(c, doc)) == Some(1) {
                 code |= 1u64 << (stars_shift + 4);
             }
-            codes.push(code);
+            let next = u32::try_from(combinations.len()).unwrap_or(u32::MAX);
+            let at = *seen.entry(code).or_insert(next);
+            if at == next {
+                if combinations.len() == MAX_COMBINATIONS {
+                    return Ok(None);
+                }
+                combinations.push(code);
+            }
+            combination_of.push(at);
         }
         Ok(Some(FacetTable {
-            codes,
+            combination_of,
+            combinations,
             names,
             slots,
             stars_shift,
@@ -158,8 +178,8 @@ impl FacetTable {
 pub(super) struct FacetSegment {
     strs: Vec<(Option<StrColumn>, Vec<u64>)>,
     table: Option<Arc<FacetTable>>,
-    /// With a table: matches by packed code (see [`FacetSegment::tally`]).
-    codes: HashMap<u64, u64, FxBuildHasher>,
+    /// With a table: matches by combination of values (see [`FacetTable::combinations`]).
+    counts: Vec<u32>,
     stars: Option<Column<u64>>,
     star_counts: [u64; 16],
     women: Option<Column<u64>>,
@@ -185,8 +205,8 @@ impl Collector for FacetCollector<'_> {
                     .iter()
                     .map(|names| (None, vec![0; names.len()]))
                     .collect(),
+                counts: vec![0; table.combinations.len()],
                 table: Some(table),
-                codes: HashMap::default(),
                 stars: None,
                 star_counts: [0; 16],
                 women: None,
@@ -203,7 +223,7 @@ impl Collector for FacetCollector<'_> {
         Ok(FacetSegment {
             strs,
             table: None,
-            codes: HashMap::default(),
+            counts: Vec::new(),
             stars: ff.column_opt(F_STARS)?,
             star_counts: [0; 16],
             women: ff.column_opt(F_WOMEN)?,
@@ -303,8 +323,10 @@ impl SegmentCollector for FacetSegment {
         if let Some(table) = &self.table {
             // Matches share few combinations of values: counted by combination here, each
             // combination's values counted once at harvest.
-            if let Some(&code) = table.codes.get(doc as usize) {
-                *self.codes.entry(code).or_insert(0) += 1;
+            if let Some(&at) = table.combination_of.get(doc as usize)
+                && let Some(n) = self.counts.get_mut(at as usize)
+            {
+                *n += 1;
             }
             return;
         }
@@ -336,8 +358,11 @@ impl SegmentCollector for FacetSegment {
 
     fn harvest(mut self) -> FacetFruit {
         if let Some(table) = self.table.take() {
-            for (code, n) in std::mem::take(&mut self.codes) {
-                self.tally(&table, code, n);
+            let counts = std::mem::take(&mut self.counts);
+            for (&code, n) in table.combinations.iter().zip(counts) {
+                if n > 0 {
+                    self.tally(&table, code, u64::from(n));
+                }
             }
             self.table = Some(table);
         }

@@ -53,7 +53,7 @@ use std::sync::{Arc, Mutex};
 use tantivy::directory::MmapDirectory;
 use tantivy::store::Compressor;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyError};
+use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy, TantivyError};
 
 use crate::{
     BoxFuture, DocKey, Hit, Result, SearchDoc, SearchError, SearchIndex, SearchQuery, SearchResults,
@@ -87,7 +87,7 @@ fn search_permits() -> usize {
 struct Inner {
     typos: Mutex<TypoCache>,
     /// Answers by index generation and query (see [`TantivyIndex::with_result_cache`]).
-    results: Option<moka::sync::Cache<String, Arc<SearchResults>>>,
+    results: Option<crate::answers::AnswerCache>,
     /// The matches of query units (see [`unit_cache`] and [`TantivyIndex::with_unit_cache`]).
     units: Option<unit_cache::UnitCache>,
     /// Each segment's facet values, packed (see [`facets::FacetTable`]).
@@ -97,7 +97,7 @@ struct Inner {
     /// that shows it.
     hits: moka::sync::Cache<(tantivy::index::SegmentId, tantivy::DocId), Arc<Hit>>,
     fields: Fields,
-    writer: Mutex<IndexWriter>,
+    writer: Mutex<writer::Writer>,
     reader: IndexReader,
     en: TextAnalyzer,
     /// Searches beyond [`search_permits`] wait their turn, first come first served (as
@@ -236,7 +236,10 @@ impl TantivyIndex {
                     .time_to_idle(std::time::Duration::from_secs(600))
                     .build(),
                 fields,
-                writer: Mutex::new(writer),
+                writer: Mutex::new(writer::Writer {
+                    index: writer,
+                    bulk: None,
+                }),
                 reader,
                 en,
                 searching: tokio::sync::Semaphore::new(search_permits()),
@@ -253,10 +256,10 @@ impl TantivyIndex {
     pub fn with_result_cache(mut self, entries: u64) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.results = (entries > 0).then(|| {
-                moka::sync::Cache::builder()
-                    .max_capacity(entries)
-                    .time_to_idle(std::time::Duration::from_secs(600))
-                    .build()
+                crate::answers::AnswerCache::kept_while_asked(
+                    entries,
+                    std::time::Duration::from_secs(600),
+                )
             });
         }
         self
@@ -313,6 +316,10 @@ impl SearchIndex for TantivyIndex {
         })
     }
 
+    fn upsert_queued<'a>(&'a self, docs: Vec<SearchDoc>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move { self.blocking(move |inner| inner.queue(&docs)).await })
+    }
+
     fn delete<'a>(&'a self, keys: Vec<DocKey>) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             if keys.is_empty() {
@@ -328,21 +335,15 @@ impl SearchIndex for TantivyIndex {
 
     fn search<'a>(&'a self, q: &'a SearchQuery) -> BoxFuture<'a, Result<SearchResults>> {
         Box::pin(async move {
-            let cache = self.inner.results.as_ref().map(|cache| {
-                let generation = self.inner.reader.searcher().generation().generation_id();
-                (cache, format!("{generation}\u{1f}{q:?}"))
-            });
-            if let Some((cache, key)) = &cache
-                && let Some(hit) = cache.get(key)
-            {
-                return Ok(SearchResults::clone(&hit));
-            }
             let query = q.clone();
-            let results = self.searching(move |inner| inner.search(&query)).await?;
-            if let Some((cache, key)) = cache {
-                cache.insert(key, Arc::new(results.clone()));
+            let search = self.searching(move |inner| inner.search(&query));
+            match &self.inner.results {
+                Some(cache) => {
+                    let generation = self.inner.reader.searcher().generation().generation_id();
+                    cache.answer(generation, q, search).await
+                }
+                None => search.await,
             }
-            Ok(results)
         })
     }
 

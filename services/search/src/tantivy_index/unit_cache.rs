@@ -12,11 +12,11 @@
 //! index's statistics alone, all part of the key. It is not an answer cache: the searches
 //! themselves (their intersection, relaxation, ranking, facets and hits) run every time.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tantivy::index::SegmentId;
-use tantivy::query::{EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
+use tantivy::query::{Bm25StatisticsProvider, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::{DocId, DocSet, Score, Searcher, SegmentReader, TERMINATED, Term};
 
 /// A unit's matches in one segment, in document order, with their scores (none for a unit
 /// that only matches).
@@ -64,7 +64,7 @@ impl UnitCache {
     pub(super) fn unit(&self, query: Box<dyn Query>, generation: u64) -> Box<dyn Query> {
         let unit: Arc<str> = format!("{query:?}").into();
         Box::new(Cached {
-            query,
+            query: Arc::from(query),
             unit,
             generation,
             cache: self.clone(),
@@ -74,7 +74,7 @@ impl UnitCache {
 
 /// A query whose matches are read from, or kept in, a [`UnitCache`].
 pub(super) struct Cached {
-    query: Box<dyn Query>,
+    query: Arc<dyn Query>,
     unit: Arc<str>,
     generation: u64,
     cache: UnitCache,
@@ -89,7 +89,7 @@ impl std::fmt::Debug for Cached {
 impl Clone for Cached {
     fn clone(&self) -> Self {
         Cached {
-            query: self.query.box_clone(),
+            query: Arc::clone(&self.query),
             unit: Arc::clone(&self.unit),
             generation: self.generation,
             cache: self.cache.clone(),
@@ -99,11 +99,38 @@ impl Clone for Cached {
 
 impl Query for Cached {
     fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        // The unit's own weight (its terms' statistics, looked up in every segment) is built
+        // on the first segment whose matches are not kept: never, once they all are. It can
+        // wait when it would be built from the searcher alone (its statistics are the
+        // searcher's), which is kept for it.
+        let later = match scoring {
+            EnableScoring::Enabled {
+                searcher,
+                statistics_provider,
+            } if std::ptr::addr_eq(
+                statistics_provider as *const dyn Bm25StatisticsProvider,
+                searcher as *const Searcher,
+            ) =>
+            {
+                Some(searcher.clone())
+            }
+            EnableScoring::Disabled {
+                searcher_opt: Some(searcher),
+                schema,
+            } if std::ptr::eq(schema, searcher.schema()) => Some(searcher.clone()),
+            _ => None,
+        };
+        let inner = OnceLock::new();
+        if later.is_none() {
+            let _ = inner.set(self.query.weight(scoring)?);
+        }
         // Without scores (counting, a price sort, a clause that only matches) the matches
         // are kept apart from the scored ones.
         Ok(Box::new(CachedWeight {
             scored: scoring.is_scoring_enabled(),
-            inner: self.query.weight(scoring)?,
+            query: Arc::clone(&self.query),
+            searcher: later,
+            inner,
             unit: Arc::clone(&self.unit),
             generation: self.generation,
             cache: self.cache.clone(),
@@ -117,10 +144,32 @@ impl Query for Cached {
 
 struct CachedWeight {
     scored: bool,
-    inner: Box<dyn Weight>,
+    query: Arc<dyn Query>,
+    /// The searcher to build the unit's own weight from, when it waits (see `Cached::weight`).
+    searcher: Option<Searcher>,
+    inner: OnceLock<Box<dyn Weight>>,
     unit: Arc<str>,
     generation: u64,
     cache: UnitCache,
+}
+
+impl CachedWeight {
+    /// The unit's own weight, built now if it waited.
+    fn inner(&self) -> tantivy::Result<&dyn Weight> {
+        if let Some(weight) = self.inner.get() {
+            return Ok(weight.as_ref());
+        }
+        let searcher = self.searcher.as_ref().ok_or_else(|| {
+            tantivy::TantivyError::InternalError("a cached unit without its weight".into())
+        })?;
+        let scoring = if self.scored {
+            EnableScoring::enabled_from_searcher(searcher)
+        } else {
+            EnableScoring::disabled_from_searcher(searcher)
+        };
+        let weight = self.query.weight(scoring)?;
+        Ok(self.inner.get_or_init(|| weight).as_ref())
+    }
 }
 
 impl Weight for CachedWeight {
@@ -135,7 +184,7 @@ impl Weight for CachedWeight {
         let matches = match self.cache.units.get(&key) {
             Some(m) => m,
             None => {
-                let mut scorer = self.inner.scorer(reader, boost)?;
+                let mut scorer = self.inner()?.scorer(reader, boost)?;
                 let hint = scorer.size_hint() as usize;
                 let mut docs = Vec::with_capacity(hint);
                 // A matching-only unit keeps no scores (its scorer answers 0).
@@ -156,7 +205,7 @@ impl Weight for CachedWeight {
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        self.inner.explain(reader, doc)
+        self.inner()?.explain(reader, doc)
     }
 }
 

@@ -2,27 +2,106 @@
 //! segment merging, and the keys of everything indexed.
 
 use std::collections::HashMap;
+use std::sync::MutexGuard;
 
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
 use super::schema::{F_ID, F_KIND, Fields, key_string};
 use super::{Inner, index_err, search_threads};
 use crate::{DocKey, DocKind, Result, SearchDoc, SearchError};
 
+/// Documents a bulk rebuild queues between two commits (see [`Inner::queue`]).
+const BULK_COMMIT_DOCS: usize = 50_000;
+
+/// The index writer and the state of a bulk rebuild, behind one lock.
+pub(super) struct Writer {
+    pub(super) index: IndexWriter,
+    /// A bulk rebuild under way (documents queued, nothing merged; see [`Inner::queue`]):
+    /// how many were queued since its last commit.
+    pub(super) bulk: Option<usize>,
+}
+
+/// Commits `writer`'s pending changes; rolls them back when that fails.
+fn commit(writer: &mut IndexWriter) -> Result<()> {
+    if let Err(e) = writer.commit() {
+        let _ = writer.rollback();
+        return Err(index_err(e));
+    }
+    Ok(())
+}
+
 impl Inner {
-    /// Applies `ops` to the writer, commits and reloads the reader; rolls back on error.
-    fn write(&self, ops: impl FnOnce(&mut IndexWriter) -> Result<()>) -> Result<()> {
-        let mut writer = self
-            .writer
+    fn writer(&self) -> Result<MutexGuard<'_, Writer>> {
+        self.writer
             .lock()
-            .map_err(|_| SearchError::Index("index writer lock poisoned".into()))?;
-        let result = ops(&mut writer).and_then(|()| writer.commit().map(|_| ()).map_err(index_err));
-        if let Err(e) = result {
-            let _ = writer.rollback();
+            .map_err(|_| SearchError::Index("index writer lock poisoned".into()))
+    }
+
+    /// Applies `ops` to the writer, commits and reloads the reader; rolls back on error.
+    fn write(&self, ops: impl FnOnce(&IndexWriter) -> Result<()>) -> Result<()> {
+        let mut writer = self.writer()?;
+        if let Err(e) = ops(&writer.index) {
+            let _ = writer.index.rollback();
             return Err(e);
         }
+        commit(&mut writer.index)?;
         drop(writer);
         self.reader.reload().map_err(index_err)
+    }
+
+    /// Adds `docs` to `writer`, each replacing any document of its key; none when one has
+    /// no key. Documents are converted one at a time: a bulk load never holds two copies.
+    fn add(&self, writer: &IndexWriter, docs: &[SearchDoc]) -> Result<()> {
+        if docs.iter().any(|d| d.key.is_none()) {
+            return Err(SearchError::Index("document without key".into()));
+        }
+        for d in docs {
+            let doc = self.document(d)?;
+            if let Some(key) = d.key {
+                writer.delete_term(Term::from_field_text(self.fields.key, &key_string(key)));
+            }
+            writer.add_document(doc).map_err(index_err)?;
+        }
+        Ok(())
+    }
+
+    /// Adds `docs` (replacing any of the same key) without committing, for a bulk rebuild:
+    /// [`Inner::optimize`] commits them. Until then nothing is merged: a rebuild of
+    /// 1,000,000 listings committed 500 times and merged the growing segments again and
+    /// again in the background (tantivy's log merge policy), while `optimize` merges each
+    /// document once.
+    pub(super) fn queue(&self, docs: &[SearchDoc]) -> Result<()> {
+        let mut writer = self.writer()?;
+        let queued = match writer.bulk {
+            Some(n) => n,
+            None => {
+                writer.index.set_merge_policy(Box::new(NoMergePolicy));
+                0
+            }
+        };
+        self.add(&writer.index, docs)?;
+        // The writer keeps every replacement (a delete by key, about 1.5 KiB each) until it
+        // commits: 1,000,000 of them held 1.5 GiB. A commit now and then bounds that.
+        let mut queued = queued + docs.len();
+        if queued >= BULK_COMMIT_DOCS {
+            queued = 0;
+            commit(&mut writer.index)?;
+        }
+        writer.bulk = Some(queued);
+        Ok(())
+    }
+
+    /// Commits what [`Inner::queue`] left and gives the writer its merge policy back.
+    fn end_bulk(&self) -> Result<()> {
+        let mut writer = self.writer()?;
+        if writer.bulk.take().is_none() {
+            return Ok(());
+        }
+        writer
+            .index
+            .set_merge_policy(Box::new(LogMergePolicy::default()));
+        commit(&mut writer.index)
     }
 
     /// Merges the segments into [`search_threads`] segments of about equal size (one per
@@ -31,6 +110,7 @@ impl Inner {
     /// away fails, and the grouping is made again from the segments as they are then (a
     /// rebuild of 1,000,000 listings met it).
     pub(super) fn optimize(&self) -> Result<()> {
+        self.end_bulk()?;
         const ATTEMPTS: usize = 5;
         let mut attempt = 1;
         loop {
@@ -47,10 +127,7 @@ impl Inner {
     }
 
     fn merge_into_groups(&self) -> Result<()> {
-        let mut writer = self
-            .writer
-            .lock()
-            .map_err(|_| SearchError::Index("index writer lock poisoned".into()))?;
+        let mut writer = self.writer()?;
         self.reader.reload().map_err(index_err)?;
         let mut segments = self
             .reader
@@ -72,7 +149,7 @@ impl Inner {
         let merges = groups
             .into_iter()
             .filter(|(_, ids)| ids.len() > 1)
-            .map(|(_, ids)| writer.merge(&ids))
+            .map(|(_, ids)| writer.index.merge(&ids))
             .collect::<Vec<_>>();
         let mut failed = None;
         for merge in merges {
@@ -180,20 +257,7 @@ impl Inner {
     }
 
     pub(super) fn upsert(&self, docs: &[SearchDoc]) -> Result<()> {
-        if docs.iter().any(|d| d.key.is_none()) {
-            return Err(SearchError::Index("document without key".into()));
-        }
-        // Documents are converted one at a time: a bulk load never holds two copies.
-        self.write(|w| {
-            for d in docs {
-                let doc = self.document(d)?;
-                if let Some(key) = d.key {
-                    w.delete_term(Term::from_field_text(self.fields.key, &key_string(key)));
-                }
-                w.add_document(doc).map_err(index_err)?;
-            }
-            Ok(())
-        })
+        self.write(|w| self.add(w, docs))
     }
 
     pub(super) fn delete(&self, keys: &[DocKey]) -> Result<()> {

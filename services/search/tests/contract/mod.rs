@@ -180,9 +180,19 @@ pub async fn queued_writes_then_optimize(idx: &dyn SearchIndex) {
             .collect();
         idx.upsert_queued(docs).await.expect("queue");
     }
+    // A document queued again replaces the first, queued before it.
+    idx.upsert_queued(vec![listing(7, "Nón lá Chuông")])
+        .await
+        .expect("queue");
     idx.optimize().await.expect("optimize");
     assert_eq!(idx.keys().await.expect("keys").len(), 4_500);
-    assert_eq!(run(idx, &query("giỏ mây")).await.total, 4_500);
+    assert_eq!(run(idx, &query("giỏ mây")).await.total, 4_499);
+    assert_eq!(ids(idx, "nón lá").await, vec![7]);
+    // Writes after the rebuild are searchable as they return, as always.
+    idx.upsert(vec![listing(4_501, "Nón lá Chuông mới")])
+        .await
+        .expect("upsert");
+    assert_eq!(sorted_ids(ids(idx, "nón lá").await), vec![7, 4_501]);
 }
 
 pub async fn diacritics_optional(idx: &dyn SearchIndex) {
