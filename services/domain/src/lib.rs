@@ -20,6 +20,7 @@ pub mod role;
 pub mod text;
 pub mod time;
 pub mod trace;
+pub mod trade;
 pub mod units;
 
 pub use locale::Locale;
