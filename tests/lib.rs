@@ -362,6 +362,7 @@ pub fn goods_order<'a>(
         contact_phone: Some("+84912345678"),
         buyer_note: None,
         recipient_name: None,
+        quote_id: None,
     }
 }
 

@@ -830,7 +830,7 @@ async fn cash_order(
         .await
         .unwrap()[0]
         .0;
-    let lines = [ketnoi_db::orders::Line { offer_id, quantity }];
+    let lines = [ketnoi_db::orders::Line::of(offer_id, quantity)];
     ketnoi_db::orders::place(
         &app.db,
         &ketnoi_tests::goods_order(
@@ -1043,10 +1043,7 @@ async fn card_page(backend: ketnoi_tests::Backend) {
         .await
         .unwrap()[0]
         .0;
-    let lines = [ketnoi_db::orders::Line {
-        offer_id,
-        quantity: 1,
-    }];
+    let lines = [ketnoi_db::orders::Line::of(offer_id, 1)];
     let order = ketnoi_db::orders::place(
         &app.db,
         &ketnoi_tests::goods_order(buyer.id, org.id, PaymentMethod::Stripe, &lines),

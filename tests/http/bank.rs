@@ -44,10 +44,7 @@ async fn bank_notification(backend: Backend) {
         .user("nguoimua@example.com", PlatformRole::User, None)
         .await;
     let offer_id = crate::orders::offer_of(&app, vase.id).await;
-    let lines = [ketnoi_db::orders::Line {
-        offer_id,
-        quantity: 2,
-    }];
+    let lines = [ketnoi_db::orders::Line::of(offer_id, 2)];
     let order = ketnoi_db::orders::place(
         &app.db,
         &ketnoi_tests::goods_order(buyer.id, org.id, PaymentMethod::VietQr, &lines),

@@ -30,6 +30,7 @@ mod reports;
 mod scope;
 mod search;
 mod shell;
+mod sourcing;
 mod storage;
 mod stripe;
 mod trace;

@@ -49,10 +49,7 @@ async fn two_hundred_orders_for_fifty_units_leave_exactly_fifty_accepted(app: Te
     for n in 0..200 {
         let (db, buyer, org_id) = (app.db.clone(), buyers[n % 20], org.id);
         tasks.spawn(async move {
-            let lines = [Line {
-                offer_id,
-                quantity: 1,
-            }];
+            let lines = [Line::of(offer_id, 1)];
             let order = ketnoi_tests::goods_order(buyer, org_id, PaymentMethod::Cod, &lines);
             orders::place(&db, &order).await
         });
@@ -81,7 +78,7 @@ async fn an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back
     let cup = ketnoi_tests::published_listing(&app, &org, "Chén trà").await;
     let buyer = app.user("mua@example.com", PlatformRole::User, None).await;
     let (vase_offer, cup_offer) = (offer_of(&app, vase.id).await, offer_of(&app, cup.id).await);
-    let line = |offer_id, quantity| Line { offer_id, quantity };
+    let line = |offer_id, quantity| Line::of(offer_id, quantity);
     let items = [line(vase_offer, 3), line(cup_offer, 2)];
     let new = NewOrder {
         buyer_id: buyer.id,
@@ -95,6 +92,7 @@ async fn an_order_steps_through_its_life_and_a_cancellation_gives_the_stock_back
         contact_phone: None,
         buyer_note: None,
         recipient_name: None,
+        quote_id: None,
     };
     let placed = orders::place(&app.db, &new).await.unwrap().unwrap();
     assert_eq!(placed.total, 5 * 250_000);
@@ -219,10 +217,7 @@ async fn concurrent_orders_taking_the_same_listings_in_opposite_orders_all_go_th
     for (n, buyer) in buyers.into_iter().enumerate() {
         let (db, org_id) = (app.db.clone(), org.id);
         tasks.spawn(async move {
-            let line = |offer_id| Line {
-                offer_id,
-                quantity: 1,
-            };
+            let line = |offer_id| Line::of(offer_id, 1);
             let lines = if n % 2 == 0 {
                 [line(a), line(b)]
             } else {
@@ -261,10 +256,7 @@ async fn a_checkout_submitted_twice_places_its_orders_once(app: TestApp) {
     ketnoi_db::cart::add(app.db.conn(), buyer.id, b, "", 1)
         .await
         .unwrap();
-    let lines = [Line {
-        offer_id: a,
-        quantity: 2,
-    }];
+    let lines = [Line::of(a, 2)];
     let order = ketnoi_tests::goods_order(buyer.id, org.id, PaymentMethod::Cod, &lines);
     let orders_list = std::slice::from_ref(&order);
     let first = ketnoi_app::orders::checkout(&app.db, SITE, buyer.id, orders_list)
@@ -292,10 +284,7 @@ async fn a_checkout_submitted_twice_places_its_orders_once(app: TestApp) {
     ketnoi_db::cart::set_quantity(app.db.conn(), buyer.id, b, "", 3)
         .await
         .unwrap();
-    let stale = [Line {
-        offer_id: b,
-        quantity: 1,
-    }];
+    let stale = [Line::of(b, 1)];
     let stale_order = NewOrder {
         lines: &stale,
         ..order.clone()

@@ -291,10 +291,7 @@ async fn paid_card_order(app: &TestApp, org: &Org, buyer_id: i64) {
     ketnoi_db::cart::add(app.db.conn(), buyer_id, offers[0].0, "", 1)
         .await
         .unwrap();
-    let lines = [Line {
-        offer_id: offers[0].0,
-        quantity: 1,
-    }];
+    let lines = [Line::of(offers[0].0, 1)];
     let order = ketnoi_tests::goods_order(buyer_id, org.id, PaymentMethod::Stripe, &lines);
     let placed = ketnoi_app::orders::checkout(&app.db, SITE, buyer_id, &[order])
         .await

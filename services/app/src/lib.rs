@@ -21,6 +21,7 @@ pub mod plan_reminders;
 pub mod progress;
 pub mod reports;
 pub mod search_feed;
+pub mod sourcing;
 pub mod throttle;
 pub mod trace;
 

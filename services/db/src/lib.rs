@@ -49,6 +49,7 @@ pub mod reports;
 pub mod search_feed;
 pub mod sessions;
 pub mod signups;
+pub mod sourcing;
 pub mod support;
 pub mod trace;
 pub mod training;

@@ -127,6 +127,20 @@ macro_rules! select_orders {
 pub struct Line {
     pub offer_id: i64,
     pub quantity: i64,
+    /// A price agreed beforehand (an accepted quote's): the line is priced at it and the
+    /// offer's terms (cases, minimum) do not apply. `None`: the offer's own price.
+    pub agreed_price: Option<i64>,
+}
+
+impl Line {
+    /// So many of an offer at its own price.
+    pub fn of(offer_id: i64, quantity: i64) -> Line {
+        Line {
+            offer_id,
+            quantity,
+            agreed_price: None,
+        }
+    }
 }
 
 /// What a buyer orders from one cooperative.
@@ -145,6 +159,8 @@ pub struct NewOrder<'a> {
     pub buyer_note: Option<&'a str>,
     /// Who receives it, when not the buyer.
     pub recipient_name: Option<&'a str>,
+    /// The accepted quote it comes from.
+    pub quote_id: Option<i64>,
 }
 
 /// Why an order could not be placed (nothing was taken or written).
@@ -210,10 +226,19 @@ pub async fn checkout_in(
             }
         }
     }
+    place_all_in(tx, orders).await
+}
+
+/// Places several orders in the caller's transaction, all or none: the rows they take are
+/// locked first (see `lock_for`), then each is placed; the first that cannot be placed
+/// stops the rest and says why (dropping the transaction gives back what was taken).
+pub async fn place_all_in(
+    tx: &mut crate::Tx,
+    orders: &[NewOrder<'_>],
+) -> Result<std::result::Result<Vec<Order>, Unavailable>> {
     lock_for(tx, orders).await?;
     let mut placed = Vec::with_capacity(orders.len());
     for o in orders {
-        debug_assert_eq!(o.buyer_id, buyer_id);
         match place_in(tx, o).await? {
             Ok(order) => placed.push(order),
             // Dropped without commit: everything taken so far comes back.
@@ -315,7 +340,12 @@ async fn place_in(
     let now = crate::now();
     let mut total: i64 = 0;
     let mut items = Vec::with_capacity(o.lines.len());
-    for &Line { offer_id, quantity } in o.lines {
+    for &Line {
+        offer_id,
+        quantity,
+        agreed_price,
+    } in o.lines
+    {
         let row: Option<OrderedRow> = on!(tx.conn(), e => sqlx::query_as(concat!(
             "SELECT f.listing_id, l.title_vi, l.unit, ", crate::listings::offer_columns!(),
             " FROM offers f JOIN listings l ON l.id = f.listing_id \
@@ -335,9 +365,13 @@ async fn place_in(
         {
             return Ok(Err(Unavailable::NotOrderable { offer_id }));
         }
-        let unit_price = match order::unit_price(&Terms::from(&offer), quantity) {
-            Ok(p) => p,
-            Err(refused) => return Ok(Err(Unavailable::Terms { offer_id, refused })),
+        let unit_price = match (
+            agreed_price,
+            order::unit_price(&Terms::from(&offer), quantity),
+        ) {
+            (Some(agreed), _) => agreed,
+            (_, Ok(p)) => p,
+            (_, Err(refused)) => return Ok(Err(Unavailable::Terms { offer_id, refused })),
         };
         if let (true, Some(day), Some(capacity)) =
             (experience, o.experience_date, offer.max_group_size)
@@ -381,8 +415,8 @@ async fn place_in(
     let status = Status::initial(o.kind);
     let id: i64 = on!(tx.conn(), e => sqlx::query_scalar(
         "INSERT INTO orders (buyer_id, org_id, kind, payment, status, total, delivery_commune, \
-         delivery_street, contact_phone, experience_date, buyer_note, recipient_name, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id")
+         delivery_street, contact_phone, experience_date, buyer_note, recipient_name, quote_id, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) RETURNING id")
         .bind(o.buyer_id)
         .bind(o.org_id)
         .bind(o.kind.as_str())
@@ -396,6 +430,7 @@ async fn place_in(
         .bind(o.buyer_note)
         .bind(o.recipient_name)
         .bind(now)
+        .bind(o.quote_id)
         .fetch_one(e)
         .await)?;
     on!(tx.conn(), e => sqlx::query("UPDATE orders SET code = $2 WHERE id = $1")

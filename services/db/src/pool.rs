@@ -31,6 +31,19 @@ pub enum Conn<'c> {
     PgTx(&'c mut sqlx::PgConnection),
 }
 
+impl Conn<'_> {
+    /// The same connection or transaction, lent again for one more statement (a function
+    /// that runs several statements on the `Conn` it was given).
+    pub fn again(&mut self) -> Conn<'_> {
+        match self {
+            Conn::SqlitePool(p) => Conn::SqlitePool(p),
+            Conn::PgPool(p) => Conn::PgPool(p),
+            Conn::SqliteTx(c) => Conn::SqliteTx(c),
+            Conn::PgTx(c) => Conn::PgTx(c),
+        }
+    }
+}
+
 /// One pooled connection held for a series of reads, back to the pool when dropped.
 ///
 /// Each query run on the pool itself borrows a connection and gives it back, and sqlx pings

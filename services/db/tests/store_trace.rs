@@ -424,16 +424,14 @@ async fn a_recall_reaches_every_buyer_of_the_lot_once(db: &Db) {
                 org_id: org,
                 kind: OrderKind::Goods,
                 payment: PaymentMethod::Cod,
-                lines: &[Line {
-                    offer_id: offer,
-                    quantity: 2,
-                }],
+                lines: &[Line::of(offer, 2)],
                 experience_date: None,
                 delivery_commune: Some("00577"),
                 delivery_street: Some("1 Đường Làng"),
                 contact_phone: Some("0912345678"),
                 buyer_note: None,
                 recipient_name: None,
+                quote_id: None,
             },
         )
         .await

@@ -89,6 +89,17 @@ pub fn wholesale_prices_visible(verified_only: bool, viewer_is_verified_trade_bu
     !verified_only || viewer_is_verified_trade_buyer
 }
 
+/// The certification (as requests name them: `vietgap`, `huu_co`, `ocop`) a verified badge
+/// of this kind attests; `None` for badges that certify no product quality.
+pub fn certification_of_badge(kind: &str) -> Option<&'static str> {
+    match kind {
+        "vietgap" => Some("vietgap"),
+        "organic" => Some("huu_co"),
+        "ocop" => Some("ocop"),
+        _ => None,
+    }
+}
+
 /// How often a request's quantity is delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -260,7 +260,7 @@ async fn seed_orders(db: &Db) -> anyhow::Result<()> {
         .zip([(PaymentMethod::Cod, 2), (PaymentMethod::VietQr, 1)])
         .map(|(o, (p, q))| (o, p, q))
     {
-        let lines = [Line { offer_id, quantity }];
+        let lines = [Line::of(offer_id, quantity)];
         let placed = ketnoi_db::orders::place(
             db,
             &NewOrder {
@@ -275,6 +275,7 @@ async fn seed_orders(db: &Db) -> anyhow::Result<()> {
                 contact_phone: Some("+84912345678"),
                 buyer_note: Some("Gói kỹ giúp em, hàng dễ vỡ."),
                 recipient_name: None,
+                quote_id: None,
             },
         )
         .await?;

@@ -35,6 +35,8 @@ pub const PHONE_FORMS: &[(&str, SmsForm)] = &[
     ("case_update", SmsForm::SubjectAndBody),
     ("case_reminder", SmsForm::SubjectAndBody),
     ("delivery_failed", SmsForm::SubjectAndBody),
+    ("rfq", SmsForm::SubjectAndBody),
+    ("quote", SmsForm::SubjectAndBody),
 ];
 
 /// Kinds a person asked for herself (she signed up, she asked to reset her password): they

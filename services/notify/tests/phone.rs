@@ -862,10 +862,7 @@ async fn her_round(db: &Db, n: &Network) -> Vec<(i64, String)> {
     ketnoi_db::cart::add(db.conn(), n.buyer, n.offer, "", 2)
         .await
         .unwrap();
-    let lines = [ketnoi_db::orders::Line {
-        offer_id: n.offer,
-        quantity: 2,
-    }];
+    let lines = [ketnoi_db::orders::Line::of(n.offer, 2)];
     let placed = ketnoi_app::orders::checkout(
         db,
         SITE,
@@ -882,6 +879,7 @@ async fn her_round(db: &Db, n: &Network) -> Vec<(i64, String)> {
             contact_phone: Some("0912345678"),
             buyer_note: None,
             recipient_name: None,
+            quote_id: None,
         }],
     )
     .await

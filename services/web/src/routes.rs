@@ -179,6 +179,17 @@ route_map! {
     post "/orders/{id}/card" => pages::payments::start_card, SignedIn;
     get "/orders/{id}/card" => pages::payments::show_card, SignedIn;
 
+    // Wholesale sourcing: requests for quotation and quotes. Every handler asks
+    // `ketnoi_app::sourcing::side_of` who she is to the request and answers 404 to anyone else.
+    get "/rfqs" => pages::sourcing::list_rfqs, SignedIn;
+    get "/rfqs/new" => pages::sourcing::new_rfq, SignedIn;
+    post "/rfqs" => pages::sourcing::create_rfq, SignedIn;
+    get "/rfqs/{id}" => pages::sourcing::show_rfq, SignedIn;
+    post "/rfqs/{id}/quotes" => pages::sourcing::submit_quote, SignedIn;
+    post "/rfqs/{id}/close" => pages::sourcing::close_rfq, SignedIn;
+    post "/quotes/{id}/accept" => pages::sourcing::accept_quote, SignedIn;
+    post "/quotes/{id}/conversation" => pages::sourcing::quote_conversation, SignedIn;
+
     // Signed by their senders (Stripe; a bank; Zalo; eSMS through its signed request id),
     // not by a session: no CSRF token.
     post "/webhooks/stripe" => webhooks::stripe_webhook, Public, WEBHOOK_LIMIT;

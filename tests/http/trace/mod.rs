@@ -243,10 +243,7 @@ async fn trace_code(c: &Coop) -> String {
 /// An order of one unit of the cooperative's listing by `buyer` (cash on delivery).
 async fn order(app: &TestApp, buyer: &User, c: &Coop) -> ketnoi_db::orders::Order {
     let offer_id = crate::orders::offer_of(app, c.listing).await;
-    let lines = [ketnoi_db::orders::Line {
-        offer_id,
-        quantity: 1,
-    }];
+    let lines = [ketnoi_db::orders::Line::of(offer_id, 1)];
     ketnoi_db::orders::place(
         &app.db,
         &ketnoi_tests::goods_order(buyer.id, c.org.id, PaymentMethod::Cod, &lines),

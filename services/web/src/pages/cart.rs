@@ -456,10 +456,7 @@ pub async fn checkout(
         .map(|o| {
             o.lines
                 .iter()
-                .map(|l| Line {
-                    offer_id: l.offer_id,
-                    quantity: l.quantity,
-                })
+                .map(|l| Line::of(l.offer_id, l.quantity))
                 .collect()
         })
         .collect();
@@ -489,6 +486,7 @@ pub async fn checkout(
                 contact_phone: phone.as_deref(),
                 buyer_note: note.as_deref(),
                 recipient_name: recipient.as_deref().filter(|_| goods),
+                quote_id: None,
             }
         })
         .collect();

@@ -29,6 +29,7 @@ pub mod payments;
 pub mod plan;
 pub mod reports;
 pub mod search;
+pub mod sourcing;
 pub mod trace;
 pub mod union;
 
