@@ -196,7 +196,11 @@ on_both_backends!(
     a_buyer_meets_a_cooperative_at_a_b2b_session_and_is_checked_in_without_javascript,
     a_leader_asks_for_credit_from_her_phone_and_follows_it_to_disbursement,
     the_support_case_pages_pass_axe_and_their_targets_fit_a_finger,
+    a_hotel_buys_rice_from_a_joint_quote_assembled_by_a_proxy_officer,
 );
+
+mod sourcing;
+use sourcing::a_hotel_buys_rice_from_a_joint_quote_assembled_by_a_proxy_officer;
 
 /// Two browsers: a buyer asks from a listing page; the cooperative's manager, whose inbox is
 /// open, sees the inquiry arrive without reloading, opens it and replies; the buyer's open

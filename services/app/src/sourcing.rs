@@ -191,7 +191,7 @@ pub fn check_rfq(
         "" => None,
         raw => number(&mut e, "max_distance_km", raw, 1..=2_000),
     };
-    if max_distance_km.is_some() && commune.is_none() && e.0.get("delivery_commune").is_none() {
+    if max_distance_km.is_some() && commune.is_none() && !e.0.contains_key("delivery_commune") {
         e.add("max_distance_km", Msg::new("rfq-err-distance-place"));
     }
     let visibility = Visibility::parse(f.visibility.trim()).or_else(|| {

@@ -230,7 +230,13 @@ pub async fn create_rfq(
         ctx.require_csrf(&state, &form.csrf)?;
         let buyers = buyer_orgs(&state, user.id).await?;
         let buyer = match buyers.as_slice() {
-            [] => return Err(AppError::Forbidden),
+            // Not a buyer organisation's: the page says how to register one.
+            [] => {
+                return Err(AppError::Validation(FieldErrors::single(
+                    "_form",
+                    crate::error::Msg::new("rfq-how-to-buy"),
+                )));
+            }
             [only] => only,
             many => many.iter().find(|o| o.slug == form.buyer).ok_or_else(|| {
                 AppError::Validation(FieldErrors::single(
