@@ -253,34 +253,35 @@ pub fn need_of(r: &NewRfq) -> Need {
 
 /// The cooperatives a request reaches, by id, with their distance (km, rounded) when both
 /// places are known. With a category, its listings are the candidates; without one, the
-/// listings a search for its words finds.
+/// listings a search for its words finds (none without an index: the demo seeding).
 pub async fn matching(
     db: &Db,
-    search: &dyn SearchIndex,
+    search: Option<&dyn SearchIndex>,
     r: &NewRfq,
     today: NaiveDate,
 ) -> Result<Vec<(i64, Option<i64>)>> {
-    let ids: Vec<i64> = if r.category_id.is_none() && !r.words.is_empty() {
-        let q = SearchQuery {
-            text: r.words.clone(),
-            kind: Some(DocKind::Listing),
-            skip_facets: true,
-            limit: WORD_MATCHES,
-            ..SearchQuery::default()
+    let ids: Vec<i64> =
+        if let (None, false, Some(search)) = (&r.category_id, r.words.is_empty(), search) {
+            let q = SearchQuery {
+                text: r.words.clone(),
+                kind: Some(DocKind::Listing),
+                skip_facets: true,
+                limit: WORD_MATCHES,
+                ..SearchQuery::default()
+            };
+            let found = ketnoi_search::search(search, &q).await.map_err(|e| {
+                Error::Internal(anyhow::anyhow!("search for a request's words: {e}"))
+            })?;
+            found
+                .results
+                .hits
+                .iter()
+                .filter(|h| h.key.kind == DocKind::Listing)
+                .map(|h| h.key.id)
+                .collect()
+        } else {
+            Vec::new()
         };
-        let found = ketnoi_search::search(search, &q)
-            .await
-            .map_err(|e| Error::Internal(anyhow::anyhow!("search for a request's words: {e}")))?;
-        found
-            .results
-            .hits
-            .iter()
-            .filter(|h| h.key.kind == DocKind::Listing)
-            .map(|h| h.key.id)
-            .collect()
-    } else {
-        Vec::new()
-    };
     let supply = store::supply(db.conn(), r.category_id.as_deref(), &ids).await?;
     let need = need_of(r);
     let mut fitting: BTreeMap<i64, Option<(f64, f64)>> = BTreeMap::new();
@@ -359,7 +360,7 @@ async fn tell_cooperative(
 /// Returns its id and how many cooperatives it reached.
 pub async fn post(
     db: &Db,
-    search: &dyn SearchIndex,
+    search: Option<&dyn SearchIndex>,
     public_url: &str,
     r: &NewRfq,
     today: NaiveDate,

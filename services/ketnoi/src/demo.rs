@@ -11,7 +11,7 @@ use ketnoi_domain::role::{MemberRole, PlatformRole};
 pub const DEMO_PASSWORD: &str = "ketnoi-demo";
 
 /// Imports the demo organisations and creates the demo accounts (if missing).
-pub async fn seed(db: &Db) -> anyhow::Result<()> {
+pub async fn seed(db: &Db, public_url: &str) -> anyhow::Result<()> {
     let n = ketnoi_db::demo::import(db).await?;
     tracing::info!(organisations = n, "demo dataset imported");
     let accounts = [
@@ -62,6 +62,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<()> {
     seed_events(db).await?;
     seed_trace(db).await?;
     seed_cases(db).await?;
+    crate::demo_sourcing::seed(db, public_url).await?;
     tracing::info!("demo accounts ready (password: {DEMO_PASSWORD})");
     Ok(())
 }
@@ -801,6 +802,11 @@ async fn seed_cases(db: &Db) -> anyhow::Result<()> {
         .await?;
     }
     Ok(())
+}
+
+/// A demo account (password [`DEMO_PASSWORD`]) with the platform role `user`; its id.
+pub async fn insert_demo_user(db: &Db, login: &str, name: &str) -> anyhow::Result<i64> {
+    insert_user(db, login, name, DEMO_PASSWORD, "user", None).await
 }
 
 pub async fn create_user(

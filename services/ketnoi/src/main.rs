@@ -4,6 +4,7 @@
 mod backup;
 mod config;
 mod demo;
+mod demo_sourcing;
 mod imports;
 mod search;
 
@@ -272,7 +273,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             anyhow::ensure!(demo, "nothing to seed: pass --demo");
             let db = cli.config.database().await?;
-            demo::seed(&db).await?;
+            demo::seed(&db, &cli.config.site_url()).await?;
             if let Some(n) = listings {
                 let added = ketnoi_db::demo::scale_listings(&db, n).await?;
                 tracing::info!(added, total = n, "demo listings copied");
@@ -341,7 +342,7 @@ async fn serve(config: &Config, demo: bool, worker: bool) -> anyhow::Result<()> 
     let connections = config.connections(fd_limit)?;
     let db: Db = config.database().await?;
     if demo && ketnoi_db::orgs::count(db.conn(), None).await? == 0 {
-        demo::seed(&db).await?;
+        demo::seed(&db, &config.site_url()).await?;
     }
     let app_config = config.app_config()?;
     let public_url = app_config.public_url.clone();

@@ -100,7 +100,7 @@ async fn eval_in(
 ) -> anyhow::Result<()> {
     use ketnoi_search::eval;
     let db = Db::connect_and_migrate(&format!("sqlite:{}", dir.join("eval.db").display())).await?;
-    crate::demo::seed(&db).await?;
+    crate::demo::seed(&db, "http://localhost").await?;
     search_feed::rebuild(
         &db,
         index,

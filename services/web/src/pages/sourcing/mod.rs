@@ -249,7 +249,7 @@ pub async fn create_rfq(
             .map_err(AppError::Validation)?;
         let (id, _) = ketnoi_app::sourcing::post(
             &state.db,
-            state.search.as_ref(),
+            Some(state.search.as_ref()),
             &state.config.public_url,
             &new,
             today_hanoi(),
