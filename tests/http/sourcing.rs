@@ -17,6 +17,7 @@ on_both_backends!(
     a_joint_quote_by_a_proxy_officer_becomes_one_order_per_cooperative,
     an_expired_quote_is_refused_with_the_page_kept,
     a_request_is_hidden_from_those_it_is_not_for,
+    a_cooperative_declares_what_it_can_supply_a_month,
 );
 
 /// Wards/communes of Hanoi the fixture's cooperatives are in, with their centres.
@@ -713,4 +714,52 @@ async fn a_request_is_hidden_from_those_it_is_not_for(app: TestApp) {
             "{field}"
         );
     }
+}
+
+async fn a_cooperative_declares_what_it_can_supply_a_month(app: TestApp) {
+    let (coops, _, buyer) = three_rice_cooperatives(&app).await;
+    let (org, listing, owner) = &coops[0];
+    let page_path = format!("/orgs/{}/listings/{listing}", org.slug);
+    let action = format!("{page_path}/capacity");
+    let saved = owner
+        .submit(&page_path, &action, &[("capacity", "1.500")])
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let l = ketnoi_db::listings::find(app.db.conn(), *listing)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(l.monthly_capacity, Some(1_500));
+    assert!(owner.get(&page_path).await.body.contains("value=\"1500\""));
+    let wrong = owner
+        .submit(&page_path, &action, &[("capacity", "nhiều")])
+        .await;
+    assert_eq!(wrong.status, 422);
+    // A weekly request of 400 kg needs 2,000 a month: this cooperative is no longer told
+    // (its stock of 1,000 no longer decides once it declared a capacity); the others are.
+    let mut fields = rice_request();
+    for (k, v) in fields.iter_mut() {
+        match *k {
+            "quantity" => *v = "400".into(),
+            "recurrence" => *v = "weekly".into(),
+            _ => {}
+        }
+    }
+    let id = post_rfq(&buyer, &as_refs(&fields)).await;
+    let reached: Vec<i64> = ketnoi_db::sourcing::recipients(app.db.conn(), id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.org_id)
+        .collect();
+    assert!(!reached.contains(&org.id));
+    assert_eq!(reached.len(), 2);
+    // A buyer cannot touch a cooperative's listing.
+    let foreign = buyer
+        .post_form(
+            &action,
+            &[("csrf", buyer.known_csrf().as_str()), ("capacity", "9")],
+        )
+        .await;
+    assert_eq!(foreign.status, 403);
 }

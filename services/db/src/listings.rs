@@ -29,13 +29,17 @@ struct ListingRow {
     published_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    /// Read only where a statement selects it (`select_listings!`).
+    #[sqlx(default)]
+    monthly_capacity: Option<i64>,
 }
 
 macro_rules! select_listings {
     ($rest:literal) => {
         concat!(
             "SELECT id, external_id, org_id, title_vi, title_en, description_vi, description_en, category_id, unit, stock, months, \
-             origin_commune_code, certifications, ocop_claim, status, hidden_reason, min_price, published_at, created_at, updated_at FROM listings ",
+             origin_commune_code, certifications, ocop_claim, status, hidden_reason, min_price, published_at, created_at, updated_at, \
+             monthly_capacity FROM listings ",
             $rest
         )
     };
@@ -67,6 +71,9 @@ pub struct Listing {
     pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the cooperative declares it can supply in a month, in the listing's unit (what a
+    /// request for quotation is matched against when there is no stock figure).
+    pub monthly_capacity: Option<i64>,
 }
 
 impl Listing {
@@ -99,6 +106,7 @@ impl TryFrom<ListingRow> for Listing {
             category_id: r.category_id,
             unit: r.unit,
             stock: r.stock,
+            monthly_capacity: r.monthly_capacity,
             origin_commune_code: r.origin_commune_code,
             ocop_claim: r.ocop_claim,
             hidden_reason: r.hidden_reason,

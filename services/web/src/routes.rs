@@ -213,6 +213,7 @@ route_map! {
     post "/orgs/{slug}/listings/{id}" => pages::manage::update_listing, OrgManager;
     post "/orgs/{slug}/listings/{id}/photos" => pages::manage::add_photos, OrgManager, UPLOAD_LIMIT;
     post "/orgs/{slug}/listings/{id}/status" => pages::manage::update_listing_status, OrgManager;
+    post "/orgs/{slug}/listings/{id}/capacity" => pages::manage::update_capacity, OrgManager;
     post "/orgs/{slug}/listings/{id}/photos/order" => pages::manage::order_photos, OrgManager;
     post "/orgs/{slug}/badges" => pages::manage::submit_badge, OrgManager, UPLOAD_LIMIT;
     get "/orgs/{slug}/orders" => pages::orders::list_org_orders, OrgManager;

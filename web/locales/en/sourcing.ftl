@@ -102,3 +102,6 @@ quote-err-unavailable = Not enough left of “{ $title }”: no order was placed
 quote-err-no-viet-qr = { $name } has no account for VietQR transfers yet: choose another way to pay.
 quote-mail-subject = New quote for “{ $title }”
 quote-mail-body = You received a quote ({ $count } cooperatives), { $total } in all. Compare and accept: { $link }
+listing-capacity = How much you can supply a month (in the product's unit)
+listing-capacity-hint = Used to send you the wholesale requests for quotation you can meet. Leave empty if it varies.
+listing-capacity-save = Save the capacity

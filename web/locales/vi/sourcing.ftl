@@ -102,3 +102,6 @@ quote-err-unavailable = Không đủ hàng cho “{ $title }”: không có đơ
 quote-err-no-viet-qr = { $name } chưa có tài khoản nhận chuyển khoản VietQR: chọn cách thanh toán khác.
 quote-mail-subject = Báo giá mới cho “{ $title }”
 quote-mail-body = Bạn nhận được một báo giá ({ $count } hợp tác xã), tổng { $total }. So sánh và chấp nhận: { $link }
+listing-capacity = Sản lượng có thể cung cấp mỗi tháng (theo đơn vị của sản phẩm)
+listing-capacity-hint = Dùng để gửi cho bạn các yêu cầu báo giá sỉ phù hợp. Để trống nếu không cố định.
+listing-capacity-save = Lưu sản lượng

@@ -283,6 +283,8 @@ pub(super) struct ListingPage {
     units: &'static [&'static str],
     communes: &'static [admin_units::Commune],
     errors: FieldErrors,
+    /// The declared monthly capacity, as the capacity form shows it.
+    capacity: String,
 }
 
 pub(super) fn listing_page(
@@ -325,6 +327,10 @@ pub(super) fn listing_page(
         units: catalog::UNITS,
         communes: admin_units::hanoi_communes_by_name(),
         errors,
+        capacity: listing
+            .and_then(|l| l.monthly_capacity)
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
     }
 }
 
@@ -546,6 +552,48 @@ pub async fn update_listing_status(
     ketnoi_app::listings::set_status(&state.db, &editor(&ctx, &scope), &l, status).await?;
     Ok(see_other(&format!(
         "/orgs/{}/listings/{}",
+        scope.org.slug, l.id
+    )))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CapacityForm {
+    csrf: String,
+    capacity: String,
+}
+
+/// Declares (or clears, when empty) how much of a listing the cooperative can supply in a
+/// month: what requests for quotation are matched against when it keeps no stock figure.
+pub async fn update_capacity(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    scope: OrgScope,
+    PathId(id): PathId,
+    Form(form): Form<CapacityForm>,
+) -> Result<Response, AppError> {
+    ctx.require_csrf(&state, &form.csrf)?;
+    let l = own_listing(&state, &scope, id).await?;
+    let raw: String = form
+        .capacity
+        .chars()
+        .filter(|c| !matches!(c, '.' | ',' | ' '))
+        .collect();
+    let capacity = match raw.as_str() {
+        "" => None,
+        digits => match digits.parse::<i64>() {
+            Ok(n) if (1..=1_000_000_000).contains(&n) => Some(n),
+            _ => {
+                return Err(AppError::Validation(FieldErrors::single(
+                    "capacity",
+                    Msg::new("rfq-err-number"),
+                )));
+            }
+        },
+    };
+    ketnoi_db::sourcing::set_monthly_capacity(state.db.conn(), l.id, capacity).await?;
+    Ok(see_other(&format!(
+        "/orgs/{}/listings/{}?saved=1",
         scope.org.slug, l.id
     )))
 }
