@@ -23,5 +23,6 @@ pub mod reports;
 pub mod search_feed;
 pub mod throttle;
 pub mod trace;
+pub mod wholesale;
 
 pub use error::{Error, FieldErrors, Msg, Result};

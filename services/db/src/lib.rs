@@ -51,6 +51,7 @@ pub mod sessions;
 pub mod signups;
 pub mod support;
 pub mod trace;
+pub mod trade_buyers;
 pub mod training;
 pub mod unit_reports;
 pub mod users;
