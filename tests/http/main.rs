@@ -33,5 +33,6 @@ mod shell;
 mod storage;
 mod stripe;
 mod trace;
+mod trade;
 mod training;
 mod unchanged;
