@@ -2,8 +2,8 @@
 
 ## Tax code
 trade-tax-code = Tax code
-trade-tax-code-hint = Businesses: 10 digits, branches 3 more (e.g. 0101234567-001). The Union checks it to verify you.
-trade-err-tax-shape = A tax code has 10 digits, or 13 with a branch number (e.g. 0101234567-001).
+trade-tax-code-hint = Businesses: 10 digits, branches 3 more (e.g. 0101234565-001). The Union checks it to verify you.
+trade-err-tax-shape = A tax code has 10 digits, or 13 with a branch number (e.g. 0101234565-001).
 trade-err-tax-check-digit = This tax code is not valid: its check digit (the 10th) does not match. Please check the registration certificate.
 trade-err-tax-branch = A branch number (the last 3 digits) runs from 001 to 999.
 trade-err-no-tax-code = This organisation has no tax code to verify.
@@ -12,6 +12,8 @@ trade-err-no-tax-code = This organisation has no tax code to verify.
 trade-badge = Verified business
 trade-waiting = Waiting for the Union to verify the tax code.
 trade-change-clears = Changing the tax code means it is verified again.
+trade-buyer-profile-title = Buyer's details
+trade-buyer-page = The organisation's page
 trade-edit-buyer = Edit details and tax code
 
 ## Union officers

@@ -2,8 +2,8 @@
 
 ## Mã số thuế
 trade-tax-code = Mã số thuế
-trade-tax-code-hint = Doanh nghiệp: 10 chữ số, chi nhánh thêm 3 số (ví dụ 0101234567-001). Hội sẽ đối chiếu để xác minh.
-trade-err-tax-shape = Mã số thuế gồm 10 chữ số, hoặc 13 chữ số với mã chi nhánh (ví dụ 0101234567-001).
+trade-tax-code-hint = Doanh nghiệp: 10 chữ số, chi nhánh thêm 3 số (ví dụ 0101234565-001). Hội sẽ đối chiếu để xác minh.
+trade-err-tax-shape = Mã số thuế gồm 10 chữ số, hoặc 13 chữ số với mã chi nhánh (ví dụ 0101234565-001).
 trade-err-tax-check-digit = Mã số thuế không đúng: chữ số kiểm tra (số thứ 10) không khớp. Vui lòng xem lại giấy chứng nhận đăng ký.
 trade-err-tax-branch = Mã chi nhánh (3 số cuối) phải từ 001 đến 999.
 trade-err-no-tax-code = Tổ chức này chưa có mã số thuế để xác minh.
@@ -12,6 +12,8 @@ trade-err-no-tax-code = Tổ chức này chưa có mã số thuế để xác mi
 trade-badge = Doanh nghiệp đã xác minh
 trade-waiting = Chờ Hội xác minh mã số thuế.
 trade-change-clears = Đổi mã số thuế thì phải được xác minh lại.
+trade-buyer-profile-title = Thông tin người mua
+trade-buyer-page = Trang của tổ chức
 trade-edit-buyer = Sửa thông tin, mã số thuế
 
 ## Cán bộ Hội

@@ -288,7 +288,7 @@ async fn cart_page(
         .iter()
         .zip(&items)
         .filter(|(l, _)| !hidden.contains_key(&(l.offer_id, l.experience_date.clone())))
-        .map(|(_, i)| i.clone())
+        .map(|(_, i)| *i)
         .collect();
     let plan = order::plan(&shown);
     let mut groups: Vec<GroupView> = Vec::new();

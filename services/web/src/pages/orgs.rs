@@ -139,7 +139,7 @@ fn validate_new_org(f: &NewOrgForm, user: &User) -> Result<NewOrg, FieldErrors> 
 
 /// A tax code as typed: empty is none; anything else must be a valid one
 /// ([`TaxCode::parse`]: ten digits, or thirteen with a branch, and the check digit), kept in
-/// its written form (`0101234567` or `0101234567-001`).
+/// its written form (`0101234565` or `0101234565-001`).
 pub(crate) fn parse_tax_code(raw: &str) -> Result<Option<String>, Msg> {
     if raw.trim().is_empty() {
         return Ok(None);

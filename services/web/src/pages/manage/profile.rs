@@ -448,7 +448,14 @@ pub(super) fn profile_page(
 ) -> ProfilePage {
     ProfilePage {
         pick: pick_map(&form, state.config.map_tiles.as_ref()),
-        layout: Layout::titled(ctx, "profile-edit-title"),
+        layout: Layout::titled(
+            ctx,
+            if scope.org.kind == ketnoi_domain::org::OrgKind::Buyer {
+                "trade-buyer-profile-title"
+            } else {
+                "profile-edit-title"
+            },
+        ),
         slug: scope.org.slug.clone(),
         logo: scope.org.profile.logo_key.clone(),
         form,
