@@ -34,5 +34,6 @@ mod sourcing;
 mod storage;
 mod stripe;
 mod trace;
+mod trade;
 mod training;
 mod unchanged;

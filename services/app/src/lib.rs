@@ -24,5 +24,6 @@ pub mod search_feed;
 pub mod sourcing;
 pub mod throttle;
 pub mod trace;
+pub mod wholesale;
 
 pub use error::{Error, FieldErrors, Msg, Result};

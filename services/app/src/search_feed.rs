@@ -59,7 +59,7 @@ fn listing_doc(r: ListingDocRow) -> SearchDoc {
             .filter(|c| !c.is_empty())
             .map(str::to_owned)
             .collect(),
-        min_price: Some(r.min_price),
+        min_price: r.min_price,
         min_order_qty: r.min_order_qty,
         months: u16::try_from(r.months & 0xFFF).unwrap_or(0xFFF),
         women_managed: r.women_managed > 0,

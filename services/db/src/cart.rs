@@ -23,6 +23,8 @@ pub struct CartLine {
     pub stock: Option<i64>,
     /// The listing is still published and not hidden.
     pub available: bool,
+    /// The cooperative shows its wholesale prices to verified trade buyers only.
+    pub wholesale_verified_only: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -41,13 +43,14 @@ struct Row {
     offer: crate::listings::OfferRow,
     stock: Option<i64>,
     available: i64,
+    wholesale_verified_only: bool,
 }
 
 /// The buyer's cart, grouped by cooperative, oldest line first within each.
 pub async fn lines(conn: Conn<'_>, user_id: i64) -> Result<Vec<CartLine>> {
     let rows: Vec<Row> = on!(conn, e => sqlx::query_as(concat!(
         "SELECT c.offer_id, c.experience_date, c.quantity, l.id AS listing_id, l.org_id, \
-           g.name AS org_name, g.slug AS org_slug, l.title_vi, l.title_en, l.unit, ",
+           g.name AS org_name, g.slug AS org_slug, g.wholesale_verified_only, l.title_vi, l.title_en, l.unit, ",
         crate::listings::offer_columns!(),
         ", l.stock, \
            CAST(CASE WHEN l.status = 'published' AND l.hidden_reason IS NULL THEN 1 ELSE 0 END AS BIGINT) AS available \
@@ -73,6 +76,7 @@ pub async fn lines(conn: Conn<'_>, user_id: i64) -> Result<Vec<CartLine>> {
                 offer: r.offer.try_into()?,
                 stock: r.stock,
                 available: r.available == 1,
+                wholesale_verified_only: r.wholesale_verified_only,
             })
         })
         .collect()

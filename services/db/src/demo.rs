@@ -43,6 +43,22 @@ struct Buyer {
     description: String,
 }
 
+/// A made-up but valid Hanoi tax code (`01…`, its check digit computed) for the demo's
+/// Vietnamese businesses; people buying for themselves and foreign importers have none.
+fn demo_tax_code(n: usize, kind: &str) -> Option<String> {
+    if matches!(kind, "individual" | "importer") {
+        return None;
+    }
+    (0..11).find_map(|k| {
+        let nine = format!("0108{:05}", (n * 7919 + k * 131) % 100_000);
+        (0..=9).find_map(|d| {
+            ketnoi_domain::trade::TaxCode::parse(&format!("{nine}{d}"))
+                .ok()
+                .map(|c| c.as_str().to_owned())
+        })
+    })
+}
+
 fn phone_e164(raw: &str) -> Option<String> {
     ketnoi_domain::contact::Phone::parse(raw)
         .ok()
@@ -400,7 +416,7 @@ pub async fn import(db: &Db) -> Result<usize> {
             verify_demo_badge(&mut tx, &claim, verified_at).await?;
         }
     }
-    for b in &buyers {
+    for (i, b) in buyers.iter().enumerate() {
         orgs::upsert(
             tx.conn(),
             &NewOrg {
@@ -414,6 +430,10 @@ pub async fn import(db: &Db) -> Result<usize> {
                 email: b.email.clone(),
                 phone: b.phone.as_deref().and_then(phone_e164),
                 description: Some(text::clean(&b.description)),
+                profile: orgs::Profile {
+                    tax_code: demo_tax_code(i, &b.kind),
+                    ..orgs::Profile::default()
+                },
                 ..NewOrg::default()
             },
         )

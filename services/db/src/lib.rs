@@ -52,6 +52,7 @@ pub mod signups;
 pub mod sourcing;
 pub mod support;
 pub mod trace;
+pub mod trade_buyers;
 pub mod training;
 pub mod unit_reports;
 pub mod users;

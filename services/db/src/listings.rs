@@ -276,6 +276,8 @@ pub struct PageListing {
     pub ocop_stars: Option<i64>,
     /// Whether the viewer saved it (see [`crate::favourites`]; false for nobody).
     pub saved: bool,
+    /// The cooperative shows its wholesale prices to verified trade buyers only.
+    pub wholesale_verified_only: bool,
 }
 
 /// [`find`], the cooperative's name, slug, phone and whether it answers on Ketnoi,
@@ -296,11 +298,12 @@ pub async fn find_for_page(
         org_answers: bool,
         ocop_stars: Option<i64>,
         saved: bool,
+        wholesale_verified_only: bool,
     }
     let row: Option<Row> = on!(conn, e => sqlx::query_as(
         "SELECT l.id, l.external_id, l.org_id, l.title_vi, l.title_en, l.description_vi, l.description_en, l.category_id, l.unit, l.stock, \
            l.months, l.origin_commune_code, l.certifications, l.ocop_claim, l.status, l.hidden_reason, l.min_price, l.published_at, \
-           l.created_at, l.updated_at, o.name AS org_name, o.slug AS org_slug, o.phone AS org_phone, \
+           l.created_at, l.updated_at, o.name AS org_name, o.slug AS org_slug, o.phone AS org_phone, o.wholesale_verified_only, \
            EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = l.org_id AND m.role IN ('owner', 'manager')) AS org_answers, \
            (SELECT MAX(b.stars) FROM badges b WHERE b.listing_id = l.id AND b.kind = 'ocop' AND b.status = 'verified' \
               AND (b.expires_on IS NULL OR b.expires_on >= $2)) AS ocop_stars, \
@@ -320,6 +323,7 @@ pub async fn find_for_page(
             org_answers: r.org_answers,
             ocop_stars: r.ocop_stars,
             saved: r.saved,
+            wholesale_verified_only: r.wholesale_verified_only,
         })
     })
     .transpose()
@@ -456,6 +460,19 @@ pub async fn set_photos(tx: &mut Tx, listing_id: i64, keys: &[String]) -> Result
     Ok(())
 }
 
+/// The lowest price of a listing that anyone may see, as SQL over `l` (listings) and `o` (its
+/// organisation): its `min_price`, except that a cooperative showing wholesale prices to
+/// verified trade buyers only shows the lowest of its other offers (`NULL` when it has none).
+/// Cards, search documents and price sorts use it, so a hidden wholesale price never shows
+/// as a "from" price, whoever looks (the listing page shows each viewer what she may see).
+macro_rules! shown_min_price {
+    () => {
+        "CASE WHEN o.wholesale_verified_only THEN (SELECT MIN(sp.price) FROM offers sp \
+           WHERE sp.listing_id = l.id AND sp.kind <> 'wholesale') ELSE l.min_price END"
+    };
+}
+pub(crate) use shown_min_price;
+
 /// A listing as a card in lists: enough to show, nothing to edit.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Card {
@@ -465,7 +482,9 @@ pub struct Card {
     pub title_en: Option<String>,
     pub category_id: String,
     pub unit: String,
-    pub min_price: i64,
+    /// The lowest price anyone may see (`shown_min_price!`); `None` when every offer's price
+    /// is for verified trade buyers only.
+    pub min_price: Option<i64>,
     pub org_slug: String,
     pub org_name: String,
     pub kind: Option<String>,
@@ -507,13 +526,15 @@ pub async fn public_cards(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Card>> {
-    let mut q = Sql::new(
-        "SELECT l.id, l.external_id, l.title_vi, l.title_en, l.category_id, l.unit, l.min_price, o.slug AS org_slug, o.name AS org_name, \
+    let mut q = Sql::new(concat!(
+        "SELECT l.id, l.external_id, l.title_vi, l.title_en, l.category_id, l.unit, ",
+        shown_min_price!(),
+        " AS min_price, o.slug AS org_slug, o.name AS org_name, \
            (SELECT f.kind FROM offers f WHERE f.listing_id = l.id ORDER BY f.position LIMIT 1) AS kind, \
            (SELECT p.media_key FROM listing_photos p WHERE p.listing_id = l.id ORDER BY p.position LIMIT 1) AS photo, \
            (SELECT MAX(b.stars) FROM badges b WHERE b.listing_id = l.id AND b.kind = 'ocop' AND b.status = 'verified' \
-              AND (b.expires_on IS NULL OR b.expires_on >= ",
-    );
+              AND (b.expires_on IS NULL OR b.expires_on >= "
+    ));
     q.arg(Arg::Date(today)).push(
         ")) AS ocop_stars, l.published_at \
          FROM listings l JOIN organisations o ON o.id = l.org_id \
@@ -543,12 +564,20 @@ pub async fn public_cards(
     }
     q.push(match f.sort {
         Sort::Newest => " ORDER BY l.published_at DESC, l.id DESC",
-        Sort::PriceAsc => {
-            " ORDER BY CASE WHEN l.min_price IS NULL THEN 1 ELSE 0 END, l.min_price ASC, l.id DESC"
-        }
-        Sort::PriceDesc => {
-            " ORDER BY CASE WHEN l.min_price IS NULL THEN 1 ELSE 0 END, l.min_price DESC, l.id DESC"
-        }
+        Sort::PriceAsc => concat!(
+            " ORDER BY CASE WHEN (",
+            shown_min_price!(),
+            ") IS NULL THEN 1 ELSE 0 END, ",
+            shown_min_price!(),
+            " ASC, l.id DESC"
+        ),
+        Sort::PriceDesc => concat!(
+            " ORDER BY CASE WHEN (",
+            shown_min_price!(),
+            ") IS NULL THEN 1 ELSE 0 END, ",
+            shown_min_price!(),
+            " DESC, l.id DESC"
+        ),
     })
     .page(limit, offset);
     Ok(on!(conn, e => bind_all!(sqlx::query_as(q.sql()), q).fetch_all(e).await)?)

@@ -8,8 +8,10 @@ use ketnoi_domain::org::{BuyerType, OrgKind};
 use ketnoi_domain::role::MemberRole;
 use ketnoi_domain::role::Scope;
 
+pub use crate::trade_buyers::verified_trade_buyer;
+
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct OrgRow {
+pub(crate) struct OrgRow {
     id: i64,
     external_id: Option<String>,
     slug: String,
@@ -37,6 +39,8 @@ struct OrgRow {
     facebook: Option<String>,
     jobs_female: Option<i64>,
     logo_key: Option<String>,
+    tax_verified_at: Option<DateTime<Utc>>,
+    wholesale_verified_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +64,13 @@ pub struct Org {
     pub members_female: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub profile: Profile,
+    /// A buyer's tax code was checked by an officer or administrator (see
+    /// [`crate::trade_buyers`]); cleared whenever the tax code changes. Read-only here.
+    pub tax_verified_at: Option<DateTime<Utc>>,
+    /// A cooperative shows its wholesale prices to verified trade buyers only
+    /// (`ketnoi_domain::trade::wholesale_prices_visible`). Written only by
+    /// [`crate::trade_buyers::set_wholesale_verified_only`], so imports and profile saves keep it.
+    pub wholesale_verified_only: bool,
 }
 
 /// The parts of a cooperative's profile beyond the basics every organisation has.
@@ -88,13 +99,14 @@ macro_rules! select_orgs {
     // `$more`: further columns, each after a comma.
     ($more:expr, $rest:literal) => {
         concat!(
-            "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key",
+            "SELECT id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key, tax_verified_at, wholesale_verified_only",
             $more,
             " FROM organisations ",
             $rest
         )
     };
 }
+pub(crate) use select_orgs;
 
 impl TryFrom<OrgRow> for Org {
     type Error = DbError;
@@ -117,6 +129,8 @@ impl TryFrom<OrgRow> for Org {
             members_total: r.members_total,
             members_female: r.members_female,
             created_at: r.created_at,
+            tax_verified_at: r.tax_verified_at,
+            wholesale_verified_only: r.wholesale_verified_only,
             profile: Profile {
                 registration_no: r.registration_no,
                 tax_code: r.tax_code,
@@ -189,10 +203,13 @@ pub async fn upsert(conn: Conn<'_>, o: &NewOrg) -> Result<Org> {
            commune_code = excluded.commune_code, street = excluded.street, province_code = excluded.province_code, \
            phone = excluded.phone, email = excluded.email, description = excluded.description, founded_year = excluded.founded_year, \
            members_total = excluded.members_total, members_female = excluded.members_female, updated_at = excluded.updated_at, \
-           registration_no = excluded.registration_no, tax_code = excluded.tax_code, lat = excluded.lat, lon = excluded.lon, \
+           registration_no = excluded.registration_no, tax_code = excluded.tax_code, \
+           tax_verified_at = CASE WHEN COALESCE(organisations.tax_code, '') = COALESCE(excluded.tax_code, '') THEN organisations.tax_verified_at END, \
+           tax_verified_by = CASE WHEN COALESCE(organisations.tax_code, '') = COALESCE(excluded.tax_code, '') THEN organisations.tax_verified_by END, \
+           lat = excluded.lat, lon = excluded.lon, \
            sector = excluded.sector, story_en = excluded.story_en, zalo = excluded.zalo, website = excluded.website, \
            facebook = excluded.facebook, jobs_female = excluded.jobs_female, logo_key = COALESCE(excluded.logo_key, organisations.logo_key) \
-         RETURNING id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key")
+         RETURNING id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key, tax_verified_at, wholesale_verified_only")
         .bind(o.external_id.as_deref())
         .bind(&o.slug)
         .bind(kind.as_str())
@@ -416,7 +433,7 @@ pub async fn of_user(conn: Conn<'_>, user_id: i64) -> Result<Vec<(Org, MemberRol
     }
     let rows: Vec<Row> = on!(conn, e => sqlx::query_as(
         "SELECT o.id, o.external_id, o.slug, o.kind, o.buyer_type, o.name, o.commune_code, o.street, o.province_code, o.phone, o.email, o.description, o.founded_year, o.members_total, o.members_female, o.created_at, \
-         o.registration_no, o.tax_code, o.lat, o.lon, o.sector, o.story_en, o.zalo, o.website, o.facebook, o.jobs_female, o.logo_key, m.role \
+         o.registration_no, o.tax_code, o.lat, o.lon, o.sector, o.story_en, o.zalo, o.website, o.facebook, o.jobs_female, o.logo_key, o.tax_verified_at, o.wholesale_verified_only, m.role \
          FROM memberships m JOIN organisations o ON o.id = m.org_id WHERE m.user_id = $1 ORDER BY o.name")
         .bind(user_id)
         .fetch_all(e)
@@ -441,14 +458,17 @@ pub async fn cooperatives_in(conn: Conn<'_>, scope: &Scope, limit: i64) -> Resul
     rows.into_iter().map(TryInto::try_into).collect()
 }
 
-/// Changes what a cooperative says about itself (everything but its kind, slug and ids).
+/// Changes what a cooperative says about itself (everything but its kind, slug and ids). A
+/// changed tax code clears its verification.
 pub async fn update(conn: Conn<'_>, id: i64, o: &NewOrg) -> Result<Org> {
     let row: OrgRow = on!(conn, e => sqlx::query_as(
         "UPDATE organisations SET name = $2, commune_code = $3, street = $4, phone = $5, email = $6, description = $7, \
-           founded_year = $8, members_total = $9, members_female = $10, registration_no = $11, tax_code = $12, lat = $13, \
+           founded_year = $8, members_total = $9, members_female = $10, registration_no = $11, tax_code = $12, \
+           tax_verified_at = CASE WHEN COALESCE(tax_code, '') = COALESCE($12, '') THEN tax_verified_at END, \
+           tax_verified_by = CASE WHEN COALESCE(tax_code, '') = COALESCE($12, '') THEN tax_verified_by END, lat = $13, \
            lon = $14, sector = $15, story_en = $16, zalo = $17, website = $18, facebook = $19, jobs_female = $20, \
            logo_key = COALESCE($21, logo_key), updated_at = $22 WHERE id = $1 \
-         RETURNING id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key")
+         RETURNING id, external_id, slug, kind, buyer_type, name, commune_code, street, province_code, phone, email, description, founded_year, members_total, members_female, created_at, registration_no, tax_code, lat, lon, sector, story_en, zalo, website, facebook, jobs_female, logo_key, tax_verified_at, wholesale_verified_only")
         .bind(id)
         .bind(&o.name)
         .bind(o.commune_code.as_deref())

@@ -110,7 +110,7 @@ pub struct ListingDocRow {
     pub category_group: String,
     pub origin_commune_code: Option<String>,
     pub certifications: String,
-    pub min_price: i64,
+    pub min_price: Option<i64>,
     pub months: i64,
     pub published_at: Option<DateTime<Utc>>,
     pub unit: String,
@@ -132,8 +132,14 @@ pub struct ListingDocRow {
 /// index `listings_public_idx`), or the cooperatives by kind and all their listings, for
 /// each batch of 500 ids, with or without `ANALYZE` statistics. That made a rebuild of
 /// 1,000,000 listings quadratic: 0.14 s a batch against 0.006 s driven by the ids.
-const LISTING_DOCS: &str = "SELECT l.id, l.org_id, l.external_id, l.title_vi, l.title_en, l.description_vi, l.description_en, \
-       l.category_id, l.category_group, l.origin_commune_code, l.certifications, l.min_price, l.months, l.published_at, l.unit, \
+/// The price is the one anyone may see (`listings::shown_min_price!`): a cooperative's
+/// choice to show wholesale prices to verified trade buyers only re-indexes its listings
+/// (an organisation's change logs its listings).
+const LISTING_DOCS: &str = concat!(
+    "SELECT l.id, l.org_id, l.external_id, l.title_vi, l.title_en, l.description_vi, l.description_en, \
+       l.category_id, l.category_group, l.origin_commune_code, l.certifications, ",
+    crate::listings::shown_min_price!(),
+    " AS min_price, l.months, l.published_at, l.unit, \
        o.name AS org_name, o.slug AS org_slug, o.commune_code AS org_commune_code, o.lat, o.lon, \
        (SELECT MAX(b.stars) FROM badges b WHERE b.listing_id = l.id AND b.kind = 'ocop' AND b.status = 'verified' \
           AND (b.expires_on IS NULL OR b.expires_on >= $1)) AS stars, \
@@ -145,7 +151,8 @@ const LISTING_DOCS: &str = "SELECT l.id, l.org_id, l.external_id, l.title_vi, l.
           || MIN(CASE g.kind WHEN 'experience' THEN 'e' ELSE '' END) FROM offers g WHERE g.listing_id = l.id) AS offer_kinds \
      FROM listings l JOIN organisations o ON o.id = l.org_id \
      WHERE COALESCE(l.status, '') = 'published' AND l.hidden_reason IS NULL \
-       AND COALESCE(o.kind, '') IN ('htx', 'tht')";
+       AND COALESCE(o.kind, '') IN ('htx', 'tht')"
+);
 
 #[derive(Debug, sqlx::FromRow)]
 pub struct CoopDocRow {

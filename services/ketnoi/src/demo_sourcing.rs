@@ -1,4 +1,4 @@
-//! Wholesale sourcing in the demo (issue 21): a Hồ Tây hotel (account `khachsan@example.com`)
+//! Wholesale sourcing in the demo (issue 21): a Hồ Tây hotel (account `khachsan.hotay@example.com`)
 //! has two open requests for quotation. Rice, weekly for six months: the rice cooperatives
 //! that can supply it were told; the Bát Tràng officer, acting for three of them, sent a
 //! joint quote of two (Sóc Sơn leading, Đại Xuyên) and a quote for Ứng Hòa alone. Tea sets
@@ -14,7 +14,7 @@ use ketnoi_domain::time::today_hanoi;
 use ketnoi_domain::trade::Share;
 
 const HOTEL: &str = "buyer-26-khach-san-ho-tay-lotus-boutique";
-const HOTEL_LOGIN: &str = "khachsan@example.com";
+const HOTEL_LOGIN: &str = "khachsan.hotay@example.com";
 const OFFICER_LOGIN: &str = "canbo.battrang@example.com";
 /// The rice cooperatives the officer acts for: the joint quote's two, then the lone one.
 const RICE: [&str; 3] = [

@@ -274,6 +274,10 @@ route_map! {
     get "/union/events/{id}/b2b/report.xlsx" => pages::union::b2b::export_report, Officer;
     get "/union/training" => pages::union::training::show_training, Officer;
     post "/union/training" => pages::union::training::create_training, Officer;
+    // Trade buyers' tax codes (issue 21): each handler checks the buyer is in her scope.
+    get "/union/trade-buyers" => pages::union::trade_buyers::list_trade_buyers, Officer;
+    post "/union/trade-buyers/{slug}/verify" => pages::union::trade_buyers::verify_trade_buyer, Officer;
+    post "/union/trade-buyers/{slug}/unverify" => pages::union::trade_buyers::unverify_trade_buyer, Officer;
     get "/union/payouts" => pages::union::payouts::show_payouts, Officer;
     post "/union/payouts/{id}/paid" => pages::union::payouts::mark_payout_paid, Officer;
     // Support cases: figures for the plan.

@@ -27,9 +27,10 @@ pub struct ListingSummary {
     pub title_en: Option<String>,
     #[schema(value_type = CategoryId)]
     pub category: String,
-    /// Lowest price in đồng per `unit`.
+    /// Lowest price in đồng per `unit` that anyone may see; `null` when the listing's only
+    /// prices are wholesale prices its cooperative shows to verified trade buyers only.
     #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
-    pub min_price_vnd: i64,
+    pub min_price_vnd: Option<i64>,
     pub unit: String,
     /// How the listing is sold (its first offer).
     #[schema(value_type = Option<OfferKind>)]
@@ -138,9 +139,12 @@ pub async fn list_listings(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OfferJson {
     pub kind: OfferKind,
-    /// Đồng per unit (per person for an experience).
+    /// Đồng per unit (per person for an experience). Absent from a wholesale offer whose
+    /// cooperative shows its prices to verified trade buyers only, when the caller is not one
+    /// (`prices_for_verified_buyers`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1, maximum = 10_000_000_000_i64)]
-    pub price_vnd: i64,
+    pub price_vnd: Option<i64>,
     #[schema(minimum = 1, maximum = 1_000_000)]
     pub case_size: Option<i64>,
     #[schema(minimum = 1, maximum = 100_000_000)]
@@ -149,7 +153,12 @@ pub struct OfferJson {
     pub duration_hours: Option<i64>,
     #[schema(minimum = 1, maximum = 1000)]
     pub max_group_size: Option<i64>,
-    pub price_tiers: Vec<PriceTier>,
+    /// Absent when `price_vnd` is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_tiers: Option<Vec<PriceTier>>,
+    /// The price and tiers are left out: the cooperative shows this wholesale offer's prices
+    /// to verified trade buyers only (a buyer organisation whose tax code the Union verified).
+    pub prices_for_verified_buyers: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -192,6 +201,7 @@ pub struct ListingJson {
               (status = 404, response = NotFound)))]
 pub async fn show_listing(
     State(state): State<AppState>,
+    ctx: crate::context::Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<ListingJson>, AppError> {
     if id.is_empty() || id.len() > 200 {
@@ -213,7 +223,14 @@ pub async fn show_listing(
     let org = ketnoi_db::orgs::find(state.db.conn(), l.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Json(listing_json(&state, l, &org).await?))
+    let visible = ketnoi_app::wholesale::prices_visible(
+        state.db.conn(),
+        ctx.user.as_ref().map(|u| u.id),
+        org.id,
+        org.wholesale_verified_only,
+    )
+    .await?;
+    Ok(Json(listing_json(&state, l, &org, visible).await?))
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -362,7 +379,7 @@ pub async fn create_listing(
     use axum::response::IntoResponse;
     let draft = validate_input(&input).map_err(AppError::Validation)?;
     let l = ketnoi_app::listings::create(&state.db, &editor(&ctx, &scope), &draft).await?;
-    let body = listing_json(&state, l, &scope.org).await?;
+    let body = listing_json(&state, l, &scope.org, true).await?;
     Ok((axum::http::StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -392,7 +409,7 @@ pub async fn update_listing(
     let fresh = listings::find(state.db.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Json(listing_json(&state, fresh, &scope.org).await?))
+    Ok(Json(listing_json(&state, fresh, &scope.org, true).await?))
 }
 
 #[derive(Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -432,14 +449,17 @@ pub async fn update_listing_status(
     let fresh = listings::find(state.db.conn(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Json(listing_json(&state, fresh, &scope.org).await?))
+    Ok(Json(listing_json(&state, fresh, &scope.org, true).await?))
 }
 
 /// A listing as the API shows it, with its offers, photos and verified OCOP stars.
+/// The listing as JSON; a wholesale offer's price and tiers are left out unless
+/// `wholesale_visible` (see `ketnoi_app::wholesale::prices_visible`).
 async fn listing_json(
     state: &AppState,
     l: listings::Listing,
     org: &ketnoi_db::orgs::Org,
+    wholesale_visible: bool,
 ) -> Result<ListingJson, AppError> {
     let today = ketnoi_domain::time::today_hanoi();
     let offers = listings::offers(state.db.conn(), l.id).await?;
@@ -448,14 +468,18 @@ async fn listing_json(
         photos: listings::photos(state.db.conn(), l.id).await?,
         offers: offers
             .into_iter()
-            .map(|o| OfferJson {
-                kind: o.kind,
-                price_vnd: o.price.0,
-                case_size: o.case_size,
-                min_order_qty: o.min_order_qty,
-                duration_hours: o.duration_hours,
-                max_group_size: o.max_group_size,
-                price_tiers: o.tiers,
+            .map(|o| {
+                let priced = ketnoi_app::wholesale::offer_priced(o.kind, wholesale_visible);
+                OfferJson {
+                    kind: o.kind,
+                    price_vnd: Some(o.price.0).filter(|_| priced),
+                    case_size: o.case_size,
+                    min_order_qty: o.min_order_qty,
+                    duration_hours: o.duration_hours,
+                    max_group_size: o.max_group_size,
+                    price_tiers: Some(o.tiers).filter(|_| priced),
+                    prices_for_verified_buyers: !priced,
+                }
             })
             .collect(),
         id: l.id,

@@ -67,9 +67,15 @@ pub async fn add_to_cart(
 ) -> Result<Response, AppError> {
     ctx.require_csrf(&state, &form.csrf)?;
     let offer_id = offer_id(&form.offer_id)?;
-    let (_listing_id, kind) = cart::orderable_offer(state.db.conn(), offer_id)
+    let (listing_id, kind) = cart::orderable_offer(state.db.conn(), offer_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if kind == OfferKind::Wholesale && !wholesale_allowed(&state, user.id, listing_id).await? {
+        return Err(AppError::Validation(FieldErrors::single(
+            "_form",
+            Msg::new("trade-err-cart-verified-only"),
+        )));
+    }
     let mut e = FieldErrors::default();
     let quantity = e.check("quantity", parse_quantity(&form.quantity));
     let date = if kind == OfferKind::Experience {
@@ -83,6 +89,58 @@ pub async fn add_to_cart(
     };
     cart::add(state.db.conn(), user.id, offer_id, &date, quantity).await?;
     Ok(see_other("/cart"))
+}
+
+/// Whether `user_id` may order the wholesale offers of the listing's cooperative: those of a
+/// cooperative that shows them to verified trade buyers only are for them (and its own
+/// managers) alone, as its listing page shows.
+async fn wholesale_allowed(
+    state: &AppState,
+    user_id: i64,
+    listing_id: i64,
+) -> Result<bool, AppError> {
+    let listing = ketnoi_db::listings::find(state.db.conn(), listing_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let org = ketnoi_db::orgs::find(state.db.conn(), listing.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(ketnoi_app::wholesale::prices_visible(
+        state.db.conn(),
+        Some(user_id),
+        org.id,
+        org.wholesale_verified_only,
+    )
+    .await?)
+}
+
+/// The cart lines whose wholesale prices `user_id` may not see (the cooperative shows them to
+/// verified trade buyers only): keyed as line problems, each with its message.
+async fn hidden_lines(
+    state: &AppState,
+    user_id: i64,
+    lines: &[CartLine],
+) -> Result<BTreeMap<(i64, String), Msg>, AppError> {
+    let mut hidden = BTreeMap::new();
+    for l in lines {
+        let priced = ketnoi_app::wholesale::offer_priced(
+            l.offer.kind,
+            ketnoi_app::wholesale::prices_visible(
+                state.db.conn(),
+                Some(user_id),
+                l.org_id,
+                l.wholesale_verified_only,
+            )
+            .await?,
+        );
+        if !priced {
+            hidden.insert(
+                (l.offer_id, l.experience_date.clone()),
+                Msg::new("trade-err-cart-verified-only"),
+            );
+        }
+    }
+    Ok(hidden)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -223,8 +281,16 @@ async fn cart_page(
     line_problems: &BTreeMap<(i64, String), Msg>,
 ) -> Result<(CartPage, Vec<CartLine>), AppError> {
     let lines = cart::lines(state.db.conn(), user_id).await?;
+    let hidden = hidden_lines(state, user_id, &lines).await?;
     let items = cart_items(&lines);
-    let plan = order::plan(&items);
+    // A line whose price she may not see counts in no total (it cannot be ordered either).
+    let shown: Vec<CartItem<'_>> = lines
+        .iter()
+        .zip(&items)
+        .filter(|(l, _)| !hidden.contains_key(&(l.offer_id, l.experience_date.clone())))
+        .map(|(_, i)| *i)
+        .collect();
+    let plan = order::plan(&shown);
     let mut groups: Vec<GroupView> = Vec::new();
     let mut ready = !lines.is_empty();
     for (l, item) in lines.iter().zip(&items) {
@@ -240,7 +306,12 @@ async fn cart_page(
                 _ => None,
             },
         };
-        if let Some(p) = line_problems.get(&(l.offer_id, l.experience_date.clone())) {
+        let key = (l.offer_id, l.experience_date.clone());
+        if let Some(p) = line_problems.get(&key) {
+            problem = Some(p.clone());
+        }
+        let price_hidden = hidden.contains_key(&key);
+        if let Some(p) = hidden.get(&key) {
             problem = Some(p.clone());
         }
         ready &= problem.is_none();
@@ -252,8 +323,16 @@ async fn cart_page(
             kind: ctx.tr().get(&format!("offer-{}", l.offer.kind.as_str())),
             quantity: l.quantity,
             unit: ctx.tr().line_unit(l.offer.kind, &l.unit, l.quantity),
-            unit_price: Vnd(priced.unit_price).to_string(),
-            line_total: Vnd(priced.total()).to_string(),
+            unit_price: if price_hidden {
+                "—".into()
+            } else {
+                Vnd(priced.unit_price).to_string()
+            },
+            line_total: if price_hidden {
+                "—".into()
+            } else {
+                Vnd(priced.total()).to_string()
+            },
             problem: problem.map(|m| m.render(ctx.locale)),
             step: l
                 .offer
@@ -376,6 +455,12 @@ pub async fn checkout(
     let lines = cart::lines(state.db.conn(), user.id).await?;
     if lines.is_empty() {
         return Ok(see_other("/cart"));
+    }
+    let hidden = hidden_lines(&state, user.id, &lines).await?;
+    if !hidden.is_empty() {
+        let mut e = FieldErrors::default();
+        e.add("_form", Msg::new("trade-err-cart-verified-only"));
+        return invalid_cart(&state, &ctx, user.id, values, &fields, e, &hidden).await;
     }
     let items = cart_items(&lines);
     let plan = order::plan(&items);

@@ -39,12 +39,16 @@ impl ListingCardView {
             org_name: c.org_name.clone(),
             org_slug: c.org_slug.clone(),
             // A wholesale listing's lowest price is its cheapest tier's: "from", not "at".
-            price: {
-                let price = format!("{} / {}", Vnd(c.min_price), ctx.tr().unit(&c.unit));
-                if c.kind.as_deref() == Some(OfferKind::Wholesale.as_str()) {
-                    ctx.tr().with("price-from", "price", &price)
-                } else {
-                    price
+            // None: its only prices are for verified trade buyers (`shown_min_price!`).
+            price: match c.min_price {
+                None => ctx.tr().get("trade-card-price-hidden"),
+                Some(p) => {
+                    let price = format!("{} / {}", Vnd(p), ctx.tr().unit(&c.unit));
+                    if c.kind.as_deref() == Some(OfferKind::Wholesale.as_str()) {
+                        ctx.tr().with("price-from", "price", &price)
+                    } else {
+                        price
+                    }
                 }
             },
             kind: c
@@ -235,8 +239,12 @@ pub struct OfferView {
     pub min_qty: i64,
     pub step: i64,
     pub max_qty: Option<i64>,
-    /// The listing is public (drafts shown to their cooperative take no orders).
+    /// The listing is public (drafts shown to their cooperative take no orders) and the
+    /// viewer may see the offer's price.
     pub orderable: bool,
+    /// A wholesale offer whose prices the cooperative shows to verified trade buyers only,
+    /// and the viewer is not one: no price, no tiers, no cart.
+    pub hidden: bool,
     pub kind: String,
     pub price: String,
     pub lines: Vec<String>,
@@ -292,11 +300,20 @@ pub async fn show_listing(
         org_answers,
         ocop_stars,
         saved,
+        wholesale_verified_only,
     } = listings::find_for_page(db.conn(), id, today, ctx.user.as_ref().map(|u| u.id))
         .await?
         .ok_or(AppError::NotFound)?;
     let offers = listings::offers_with_ids(db.conn(), listing.id).await?;
     let photos = listings::photos(db.conn(), listing.id).await?;
+    let wholesale_visible = ketnoi_app::wholesale::prices_visible(
+        db.conn(),
+        ctx.user.as_ref().map(|u| u.id),
+        listing.org_id,
+        wholesale_verified_only,
+    )
+    .await?;
+    let priced = |kind| ketnoi_app::wholesale::offer_priced(kind, wholesale_visible);
     let saved = ctx.user.as_ref().map(|_| saved);
     let stars = ocop_stars.unwrap_or(0);
     if !listing.is_public() {
@@ -350,9 +367,11 @@ pub async fn show_listing(
             if let Some(g) = o.max_group_size {
                 lines.push(t.with("offer-group", "people", &g.to_string()));
             }
+            let hidden = !priced(o.kind);
             // The lowest tier, in words: the price a card shows "from".
             if let Some(low) = o.tiers.iter().min_by_key(|tier| tier.price.0)
                 && low.price.0 < o.price.0
+                && !hidden
             {
                 let unit = t.unit(&listing.unit);
                 lines.push(crate::i18n::t_args(
@@ -380,13 +399,19 @@ pub async fn show_listing(
                 min_qty,
                 step,
                 max_qty: o.max_group_size.filter(|_| o.kind == OfferKind::Experience),
-                orderable: listing.is_public(),
+                orderable: listing.is_public() && !hidden,
+                hidden,
                 kind: t.get(&format!("offer-{}", o.kind.as_str())),
-                price: format!("{} / {}", o.price, t.unit(&listing.unit)),
+                price: if hidden {
+                    String::new()
+                } else {
+                    format!("{} / {}", o.price, t.unit(&listing.unit))
+                },
                 lines,
                 tiers: o
                     .tiers
                     .iter()
+                    .filter(|_| !hidden)
                     .map(|tier| {
                         (
                             format!("≥ {} {}", tier.min_qty, t.unit(&listing.unit)),
@@ -427,7 +452,7 @@ pub async fn show_listing(
         "image": images,
         "category": category.map(|c| c.name_en.clone()),
         "brand": {"@type": "Organization", "name": org_name},
-        "offers": offers.iter().map(|(_, o)| serde_json::json!({
+        "offers": offers.iter().filter(|(_, o)| priced(o.kind)).map(|(_, o)| serde_json::json!({
             "@type": "Offer",
             "price": o.price.0,
             "priceCurrency": "VND",

@@ -152,6 +152,8 @@ struct ShowPage {
     org_name: String,
     org_slug: String,
     buyer_name: String,
+    /// The verified trade buyer she buys for: (its name, its tax code).
+    buyer_business: Option<(String, String)>,
     status: String,
     status_key: String,
     payment: String,
@@ -328,6 +330,9 @@ async fn order_page(
         .await?
         .ok_or(AppError::NotFound)?;
     let buyer = ketnoi_db::users::find(state.db.conn(), order.buyer_id).await?;
+    let buyer_business = ketnoi_db::trade_buyers::verified_org_of(state.db.conn(), order.buyer_id)
+        .await?
+        .map(|o| (o.name, o.profile.tax_code.unwrap_or_default()));
     let items = orders::items(state.db.conn(), order.id).await?;
     let timeline = orders::timeline(state.db.conn(), order.id).await?;
     let shipped = ketnoi_db::trace::shipped_on(state.db.conn(), order.id).await?;
@@ -383,6 +388,7 @@ async fn order_page(
         org_name: org.name.clone(),
         org_slug: org.slug.clone(),
         buyer_name: buyer.map(|b| b.display_name).unwrap_or_default(),
+        buyer_business,
         status: t.get(&format!("order-status-{}", order.status.as_str())),
         status_key: order.status.as_str().to_owned(),
         payment: t.get(&format!("payment-{}", order.payment.as_str())),

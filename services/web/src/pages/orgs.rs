@@ -18,6 +18,7 @@ use ketnoi_domain::contact::Login;
 use ketnoi_domain::org::{BuyerType, OrgKind};
 use ketnoi_domain::role::MemberRole;
 use ketnoi_domain::text;
+use ketnoi_domain::trade::{TaxCode, TaxCodeError};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -42,6 +43,8 @@ pub struct NewOrgForm {
     pub phone: String,
     pub email: String,
     pub description: String,
+    /// Mã số thuế: a trade buyer's business registration number.
+    pub tax_code: String,
 }
 
 pub async fn new_org(ctx: Ctx) -> Result<Response, AppError> {
@@ -111,6 +114,7 @@ fn validate_new_org(f: &NewOrgForm, user: &User) -> Result<NewOrg, FieldErrors> 
     let description = e
         .check("description", text::optional_block(&f.description, 5000))
         .flatten();
+    let tax_code = e.check("tax_code", parse_tax_code(&f.tax_code)).flatten();
     match (kind, name, e.is_empty()) {
         (Some(kind), Some(name), true) => Ok(NewOrg {
             slug: text::slugify(&name),
@@ -123,10 +127,32 @@ fn validate_new_org(f: &NewOrgForm, user: &User) -> Result<NewOrg, FieldErrors> 
             phone,
             email,
             description,
+            profile: orgs::Profile {
+                tax_code,
+                ..orgs::Profile::default()
+            },
             ..NewOrg::default()
         }),
         _ => Err(e),
     }
+}
+
+/// A tax code as typed: empty is none; anything else must be a valid one
+/// ([`TaxCode::parse`]: ten digits, or thirteen with a branch, and the check digit), kept in
+/// its written form (`0101234565` or `0101234565-001`).
+pub(crate) fn parse_tax_code(raw: &str) -> Result<Option<String>, Msg> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    TaxCode::parse(raw)
+        .map(|c| Some(c.as_str().to_owned()))
+        .map_err(|e| {
+            Msg::new(match e {
+                TaxCodeError::Shape => "trade-err-tax-shape",
+                TaxCodeError::CheckDigit => "trade-err-tax-check-digit",
+                TaxCodeError::Branch => "trade-err-tax-branch",
+            })
+        })
 }
 
 pub async fn create_org(

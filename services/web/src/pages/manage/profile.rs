@@ -46,6 +46,9 @@ pub struct ProfileForm {
     pub members_total: String,
     pub members_female: String,
     pub jobs_female: String,
+    /// A cooperative's choice (`on` when ticked): its wholesale prices for verified trade
+    /// buyers only.
+    pub wholesale_verified_only: String,
     /// The women-in-management rows, `manager_name_N`, `manager_role_N` and
     /// `manager_since_N` for N from 1 to [`MAX_MANAGERS`]: as many as she has, and a blank one.
     #[serde(flatten)]
@@ -112,6 +115,11 @@ pub(super) struct ProfilePage {
     roles: [ManagerRole; 4],
     errors: FieldErrors,
     pick: PickMap,
+    /// A buyer organisation: no story, women managers or sector to ask; its tax code is what
+    /// the Union verifies.
+    is_buyer: bool,
+    /// Its tax code is verified (changing it withdraws that).
+    tax_verified: bool,
 }
 
 /// The map on the profile form where a tap sets the place (`web/static/pick.js`).
@@ -242,12 +250,17 @@ pub(super) fn validate_profile(
 ) -> Result<(NewOrg, Vec<Manager>), FieldErrors> {
     let mut e = FieldErrors::default();
     let name = e.check("name", text::required_line(&f.name, 200));
-    let commune_code = e.check(
-        "commune_code",
-        admin_units::commune(f.commune_code.trim())
-            .map(|c| c.code.clone())
-            .ok_or(Msg::new("err-invalid-choice")),
-    );
+    let buyer = base.kind == ketnoi_domain::org::OrgKind::Buyer;
+    let commune_code = match f.commune_code.trim() {
+        // A buyer may be a business anywhere (or say nowhere).
+        "" if buyer => Some(None),
+        c => e.check(
+            "commune_code",
+            admin_units::commune(c)
+                .map(|c| Some(c.code.clone()))
+                .ok_or(Msg::new("err-invalid-choice")),
+        ),
+    };
     let street = e
         .check("street", text::optional_line(&f.street, 200))
         .flatten();
@@ -257,9 +270,14 @@ pub(super) fn validate_profile(
             text::optional_line(&f.registration_no, 50),
         )
         .flatten();
-    let tax_code = e
-        .check("tax_code", text::optional_line(&f.tax_code, 20))
-        .flatten();
+    // A tax code kept as it was stays (records imported before codes were checked); a new
+    // one must be valid (`TaxCode::parse`).
+    let tax_code = if base.profile.tax_code.as_deref().unwrap_or_default() == f.tax_code.trim() {
+        base.profile.tax_code.clone()
+    } else {
+        e.check("tax_code", crate::pages::orgs::parse_tax_code(&f.tax_code))
+            .flatten()
+    };
     let (lat_raw, lon_raw) = match coordinate_pair(&f.lat) {
         Some(pair) if f.lon.trim().is_empty() => pair,
         _ => (f.lat.clone(), f.lon.clone()),
@@ -283,7 +301,7 @@ pub(super) fn validate_profile(
     let story_vi = e
         .check("story_vi", text::optional_block(&f.story_vi, 5000))
         .flatten();
-    if story_vi.is_none() && !e.0.contains_key("story_vi") {
+    if story_vi.is_none() && !e.0.contains_key("story_vi") && !buyer {
         e.add("story_vi", Msg::new("err-required"));
     }
     let story_en = e
@@ -345,7 +363,7 @@ pub(super) fn validate_profile(
                 kind: Some(base.kind),
                 buyer_type: base.buyer_type,
                 name,
-                commune_code: Some(commune_code),
+                commune_code,
                 street,
                 province_code: base.province_code.clone(),
                 phone,
@@ -408,6 +426,11 @@ pub(super) fn profile_form_of(o: &orgs::Org, managers: &[Manager]) -> ProfileFor
         members_total: n(o.members_total),
         members_female: n(o.members_female),
         jobs_female: n(o.profile.jobs_female),
+        wholesale_verified_only: if o.wholesale_verified_only {
+            "on".into()
+        } else {
+            String::new()
+        },
         ..ProfileForm::default()
     };
     for (i, mgr) in managers.iter().take(MAX_MANAGERS).enumerate() {
@@ -425,7 +448,14 @@ pub(super) fn profile_page(
 ) -> ProfilePage {
     ProfilePage {
         pick: pick_map(&form, state.config.map_tiles.as_ref()),
-        layout: Layout::titled(ctx, "profile-edit-title"),
+        layout: Layout::titled(
+            ctx,
+            if scope.org.kind == ketnoi_domain::org::OrgKind::Buyer {
+                "trade-buyer-profile-title"
+            } else {
+                "profile-edit-title"
+            },
+        ),
         slug: scope.org.slug.clone(),
         logo: scope.org.profile.logo_key.clone(),
         form,
@@ -441,6 +471,8 @@ pub(super) fn profile_page(
             .collect(),
         roles: ManagerRole::ALL,
         errors,
+        is_buyer: scope.org.kind == ketnoi_domain::org::OrgKind::Buyer,
+        tax_verified: scope.org.tax_verified_at.is_some(),
     }
 }
 
@@ -459,8 +491,9 @@ pub async fn edit_profile(
     ))
 }
 
-pub(super) fn org_json(o: &NewOrg, managers: &[Manager]) -> String {
+pub(super) fn org_json(o: &NewOrg, managers: &[Manager], wholesale_verified_only: bool) -> String {
     serde_json::json!({
+        "wholesale_verified_only": wholesale_verified_only,
         "name": o.name, "commune_code": o.commune_code, "street": o.street, "phone": o.phone, "email": o.email,
         "story_vi": o.description, "story_en": o.profile.story_en, "founded_year": o.founded_year,
         "registration_no": o.profile.registration_no, "tax_code": o.profile.tax_code, "sector": o.profile.sector,
@@ -490,11 +523,28 @@ pub async fn update_profile(
         }
     };
     let before_managers = orgs::managers(state.db.conn(), scope.org.id).await?;
-    let before = org_json(&NewOrg::from(&*scope.org), &before_managers);
+    let before = org_json(
+        &NewOrg::from(&*scope.org),
+        &before_managers,
+        scope.org.wholesale_verified_only,
+    );
+    // Only a cooperative sells wholesale.
+    let verified_only = scope.org.kind.is_cooperative() && form.wholesale_verified_only == "on";
     let mut tx = state.db.begin().await?;
     let updated = orgs::update(tx.conn(), scope.org.id, &changes);
     let result = match updated.await {
         Ok(_) => orgs::replace_managers(&mut tx, scope.org.id, &managers).await,
+        Err(e) => Err(e),
+    };
+    let result = match result {
+        Ok(()) => {
+            ketnoi_db::trade_buyers::set_wholesale_verified_only(
+                tx.conn(),
+                scope.org.id,
+                verified_only,
+            )
+            .await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -517,7 +567,7 @@ pub async fn update_profile(
             id: scope.org.id.to_string(),
             action: "update",
             before: Some(before),
-            after: Some(org_json(&changes, &managers)),
+            after: Some(org_json(&changes, &managers, verified_only)),
         },
     )
     .await?;

@@ -1,6 +1,7 @@
 //! Union officers' pages (`/union/…`): the start page with the cooperatives of their scope,
 //! badge claims, listing moderation, evidence and audit here; announcements, imports and
-//! exports, the network's join requests and reports, and the payout ledger in submodules.
+//! exports, the network's join requests and reports, the payout ledger and trade buyers'
+//! verification in submodules.
 
 pub mod announcements;
 pub mod b2b;
@@ -11,6 +12,7 @@ pub mod network;
 pub mod payouts;
 pub mod plan;
 pub mod support;
+pub mod trade_buyers;
 pub mod training;
 pub mod unit_report;
 
