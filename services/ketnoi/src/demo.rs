@@ -10,32 +10,6 @@ use ketnoi_domain::role::{MemberRole, PlatformRole};
 /// Password of every demo account; printed in the README, never used outside `--demo`.
 pub const DEMO_PASSWORD: &str = "ketnoi-demo";
 
-/// The demo's verified trade buyer: a hotel (buying for its kitchen), owned by
-/// `khachsan.hotay@example.com`.
-const TRADE_BUYER: &str = "buyer-26-khach-san-ho-tay-lotus-boutique";
-
-/// The demo cooperative that shows its wholesale prices to verified trade buyers only (rice).
-const WHOLESALE_FOR_VERIFIED: &str = "htx-lua-gao-huu-co-dong-xanh-soc-son";
-
-/// Wholesale sourcing (issue 21): the hotel's tax code verified by the administrator, and the
-/// rice cooperative's wholesale prices kept for verified buyers. Only the first time (while
-/// the hotel is unverified), so a demo user's later choices stay.
-async fn seed_trade(db: &Db) -> anyhow::Result<()> {
-    let (Some(hotel), Some(admin)) = (
-        ketnoi_db::orgs::find_by_slug(db.conn(), TRADE_BUYER).await?,
-        ketnoi_db::users::find_by_email(db.conn(), "admin@example.com").await?,
-    ) else {
-        return Ok(());
-    };
-    if !ketnoi_db::trade_buyers::verify(db.conn(), hotel.id, admin.id).await? {
-        return Ok(());
-    }
-    if let Some(coop) = ketnoi_db::orgs::find_by_slug(db.conn(), WHOLESALE_FOR_VERIFIED).await? {
-        ketnoi_db::trade_buyers::set_wholesale_verified_only(db.conn(), coop.id, true).await?;
-    }
-    Ok(())
-}
-
 /// Imports the demo organisations and creates the demo accounts (if missing).
 pub async fn seed(db: &Db, public_url: &str) -> anyhow::Result<()> {
     let n = ketnoi_db::demo::import(db).await?;
@@ -62,7 +36,7 @@ pub async fn seed(db: &Db, public_url: &str) -> anyhow::Result<()> {
             "Đặng Minh Thư",
             "user",
             None,
-            Some(TRADE_BUYER),
+            Some(crate::demo_sourcing::TRADE_BUYER),
         ),
     ];
     for (login, name, role, commune, owns) in accounts {
@@ -91,7 +65,7 @@ pub async fn seed(db: &Db, public_url: &str) -> anyhow::Result<()> {
         };
         ketnoi_db::orgs::set_bank_account(db.conn(), org.id, Some(&bank)).await?;
     }
-    seed_trade(db).await?;
+    crate::demo_sourcing::seed_trade(db).await?;
     seed_orders(db).await?;
     seed_events(db).await?;
     seed_trace(db).await?;
@@ -836,11 +810,6 @@ async fn seed_cases(db: &Db) -> anyhow::Result<()> {
         .await?;
     }
     Ok(())
-}
-
-/// A demo account (password [`DEMO_PASSWORD`]) with the platform role `user`; its id.
-pub async fn insert_demo_user(db: &Db, login: &str, name: &str) -> anyhow::Result<i64> {
-    insert_user(db, login, name, DEMO_PASSWORD, "user", None).await
 }
 
 pub async fn create_user(

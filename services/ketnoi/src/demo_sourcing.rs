@@ -9,11 +9,35 @@ use chrono::Utc;
 use ketnoi_app::sourcing::{RfqForm, check_rfq, post, submit_quote};
 use ketnoi_db::Db;
 use ketnoi_db::sourcing::{self as store, NewQuote};
-use ketnoi_domain::role::MemberRole;
 use ketnoi_domain::time::today_hanoi;
 use ketnoi_domain::trade::Share;
 
-const HOTEL: &str = "buyer-26-khach-san-ho-tay-lotus-boutique";
+/// The demo's verified trade buyer: a hotel (buying for its kitchen), owned by
+/// `khachsan.hotay@example.com`.
+pub const TRADE_BUYER: &str = "buyer-26-khach-san-ho-tay-lotus-boutique";
+
+/// The demo cooperative that shows its wholesale prices to verified trade buyers only (rice).
+const WHOLESALE_FOR_VERIFIED: &str = "htx-lua-gao-huu-co-dong-xanh-soc-son";
+
+/// Wholesale sourcing (issue 21): the hotel's tax code verified by the administrator, and the
+/// rice cooperative's wholesale prices kept for verified buyers. Only the first time (while
+/// the hotel is unverified), so a demo user's later choices stay.
+pub async fn seed_trade(db: &Db) -> anyhow::Result<()> {
+    let (Some(hotel), Some(admin)) = (
+        ketnoi_db::orgs::find_by_slug(db.conn(), TRADE_BUYER).await?,
+        ketnoi_db::users::find_by_email(db.conn(), "admin@example.com").await?,
+    ) else {
+        return Ok(());
+    };
+    if !ketnoi_db::trade_buyers::verify(db.conn(), hotel.id, admin.id).await? {
+        return Ok(());
+    }
+    if let Some(coop) = ketnoi_db::orgs::find_by_slug(db.conn(), WHOLESALE_FOR_VERIFIED).await? {
+        ketnoi_db::trade_buyers::set_wholesale_verified_only(db.conn(), coop.id, true).await?;
+    }
+    Ok(())
+}
+
 const HOTEL_LOGIN: &str = "khachsan.hotay@example.com";
 const OFFICER_LOGIN: &str = "canbo.battrang@example.com";
 /// The rice cooperatives the officer acts for: the joint quote's two, then the lone one.
@@ -26,19 +50,15 @@ const RICE: [&str; 3] = [
 pub async fn seed(db: &Db, public_url: &str) -> anyhow::Result<()> {
     let conn = || db.conn();
     let (Some(hotel), Some(officer)) = (
-        ketnoi_db::orgs::find_by_slug(conn(), HOTEL).await?,
+        ketnoi_db::orgs::find_by_slug(conn(), TRADE_BUYER).await?,
         ketnoi_db::users::find_by_email(conn(), OFFICER_LOGIN).await?,
     ) else {
         return Ok(());
     };
-    let buyer = match ketnoi_db::users::find_by_email(conn(), HOTEL_LOGIN).await? {
-        Some(u) => u.id,
-        None => {
-            let id = crate::demo::insert_demo_user(db, HOTEL_LOGIN, "Lê Minh Thư").await?;
-            ketnoi_db::orgs::add_member(conn(), hotel.id, id, MemberRole::Owner).await?;
-            id
-        }
+    let Some(buyer) = ketnoi_db::users::find_by_email(conn(), HOTEL_LOGIN).await? else {
+        return Ok(());
     };
+    let buyer = buyer.id;
     if !store::of_buyer(conn(), buyer).await?.is_empty() {
         return Ok(());
     }
