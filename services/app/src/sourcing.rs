@@ -132,7 +132,13 @@ pub fn check_rfq(
         e.add("category", Msg::new("rfq-err-what"));
     }
     let quantity = number(&mut e, "quantity", &f.quantity, 1..=100_000_000);
-    let unit = e.check("unit", text::required_line(&f.unit, 20));
+    let unit = match f.unit.trim() {
+        u if catalog::UNITS.contains(&u) => Some(u.to_owned()),
+        _ => {
+            e.add("unit", Msg::new("err-invalid-choice"));
+            None
+        }
+    };
     let target_price = match f.target_price.trim() {
         "" => None,
         raw => match Vnd::parse(raw) {
@@ -378,8 +384,10 @@ pub async fn post(
         let compose = |l: Locale| {
             let args = [
                 ("title", r.title.clone()),
-                ("quantity", r.quantity.to_string()),
-                ("unit", r.unit.clone()),
+                (
+                    "quantity",
+                    ketnoi_domain::units::display_count(&r.unit, r.quantity, l),
+                ),
                 ("from", r.deliver_from.format("%d/%m/%Y").to_string()),
                 ("deadline", r.deadline.format("%d/%m/%Y").to_string()),
                 ("link", link.clone()),

@@ -51,13 +51,13 @@ pub fn status_key(s: RfqStatus) -> &'static str {
     }
 }
 
-fn line(r: &Rfq, reached: bool) -> RfqLine {
+fn line(r: &Rfq, reached: bool, locale: ketnoi_domain::Locale) -> RfqLine {
     RfqLine {
         id: r.id,
         title: r.new.title.clone(),
         buyer: r.buyer_name.clone(),
         buyer_verified: r.buyer_verified,
-        quantity: format!("{} {}", r.new.quantity, r.new.unit),
+        quantity: ketnoi_domain::units::display_count(&r.new.unit, r.new.quantity, locale),
         deliver_from: r.new.deliver_from.format("%d/%m/%Y").to_string(),
         deadline: r.new.deadline.format("%d/%m/%Y").to_string(),
         status_key: status_key(r.status),
@@ -98,14 +98,14 @@ pub async fn list_rfqs(
     let mine = store::of_buyer(state.db.conn(), user.id)
         .await?
         .iter()
-        .map(|r| line(r, false))
+        .map(|r| line(r, false, ctx.locale))
         .collect();
     let acts = !store::acts_for(state.db.conn(), user.id).await?.is_empty();
     let for_me = if acts {
         store::for_supplier(state.db.conn(), user.id)
             .await?
             .iter()
-            .map(|(r, reached)| line(r, *reached))
+            .map(|(r, reached)| line(r, *reached, ctx.locale))
             .collect()
     } else {
         Vec::new()
@@ -128,6 +128,7 @@ struct NewPage {
     categories: Vec<(String, String)>,
     communes: &'static [admin_units::Commune],
     recurrences: Vec<(&'static str, String)>,
+    units: Vec<(&'static str, String)>,
     form: RfqForm,
     errors: FieldErrors,
 }
@@ -184,6 +185,7 @@ async fn new_page(
             categories,
             communes: admin_units::hanoi_communes_by_name(),
             recurrences,
+            units: catalog::UNITS.iter().map(|u| (*u, t.unit(u))).collect(),
             form,
             errors,
         },

@@ -66,7 +66,8 @@ pub struct QuoteView {
     pub orders: Vec<(i64, String)>,
 }
 
-fn quote_view(q: &Quote, unit: &str, rfq_open: bool) -> QuoteView {
+fn quote_view(q: &Quote, unit: &str, rfq_open: bool, locale: ketnoi_domain::Locale) -> QuoteView {
+    let count = |n: i64| ketnoi_domain::units::display_count(unit, n, locale);
     let now = Utc::now();
     let expired = q.status == "open" && q.valid_until <= now;
     QuoteView {
@@ -86,12 +87,12 @@ fn quote_view(q: &Quote, unit: &str, rfq_open: bool) -> QuoteView {
                 org_slug: s.org_slug.clone(),
                 title: s.title.clone(),
                 listing_id: s.listing_id,
-                quantity: format!("{} {}", s.quantity, s.unit),
+                quantity: ketnoi_domain::units::display_count(&s.unit, s.quantity, locale),
                 unit_price: Vnd(s.unit_price).to_string(),
                 amount: Vnd(s.amount()).to_string(),
             })
             .collect(),
-        quantity: format!("{} {unit}", q.quantity()),
+        quantity: count(q.quantity()),
         unit_price: Vnd(q.unit_price()).to_string(),
         total: Vnd(q.amount()).to_string(),
         valid_until: format_hanoi(q.valid_until),
@@ -109,7 +110,7 @@ fn quote_view(q: &Quote, unit: &str, rfq_open: bool) -> QuoteView {
         tiers: q
             .tiers
             .iter()
-            .map(|(min, p)| format!("≥ {min} {unit}: {}", Vnd(*p)))
+            .map(|(min, p)| format!("≥ {}: {}", count(*min), Vnd(*p)))
             .collect(),
         acceptable: rfq_open && q.status == "open" && !expired,
         best: false,
@@ -131,6 +132,9 @@ struct RfqPage {
     layout: Layout,
     rfq: Rfq,
     status_key: &'static str,
+    /// The quantity per delivery, in the page's language.
+    quantity: String,
+    unit: String,
     category: String,
     commune: String,
     recurrence_key: String,
@@ -203,7 +207,7 @@ async fn page(
         if !visible {
             continue;
         }
-        let mut v = quote_view(q, &rfq.new.unit, open);
+        let mut v = quote_view(q, &rfq.new.unit, open, ctx.locale);
         if q.status == "accepted" {
             v.orders = store::orders_of_quote(state.db.conn(), q.id)
                 .await?
@@ -303,6 +307,12 @@ async fn page(
         &RfqPage {
             layout: Layout::content_titled(ctx, rfq.new.title.clone(), "vi"),
             status_key: status_key(rfq.status),
+            quantity: ketnoi_domain::units::display_count(
+                &rfq.new.unit,
+                rfq.new.quantity,
+                ctx.locale,
+            ),
+            unit: t.unit(&rfq.new.unit),
             category,
             commune: super::super::commune_name(rfq.new.delivery_commune_code.as_deref()),
             recurrence_key: format!("rfq-recurrence-{}", rfq.new.recurrence.as_str()),
