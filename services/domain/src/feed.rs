@@ -280,7 +280,11 @@ pub fn head(format: Format, channel: &Channel<'_>) -> io::Result<Vec<u8>> {
             );
             xml_element("title", &one_line(channel.title, 200), &mut out);
             xml_element("link", channel.link, &mut out);
-            xml_element("description", &one_line(channel.description, 1000), &mut out);
+            xml_element(
+                "description",
+                &one_line(channel.description, 1000),
+                &mut out,
+            );
         }
         Format::GoogleTsv => {
             out.extend_from_slice(GOOGLE_COLUMNS.join("\t").as_bytes());
@@ -599,12 +603,7 @@ mod tests {
     fn the_csv_feed_quotes_commas_and_quotes_as_meta_reads_them() {
         let text = whole(Format::MetaCsv, &[Item::of(&listing(), SITE).unwrap()]);
         let mut r = csv::Reader::from_reader(text.as_bytes());
-        let header: Vec<String> = r
-            .headers()
-            .unwrap()
-            .iter()
-            .map(str::to_owned)
-            .collect();
+        let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
         assert_eq!(header, META_COLUMNS);
         let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 1);
