@@ -174,6 +174,11 @@ pub(crate) mod tests {
                 include_str!("../../../web/locales/vi/cases.ftl"),
                 include_str!("../../../web/locales/en/cases.ftl"),
             ),
+            (
+                "feeds",
+                include_str!("../../../web/locales/vi/feeds.ftl"),
+                include_str!("../../../web/locales/en/feeds.ftl"),
+            ),
         ];
         for (name, vi, en) in files {
             // A file that does not parse would fail every page at its first lookup.
