@@ -15,6 +15,7 @@ mod connections;
 mod digests;
 mod events;
 mod favourites;
+mod feeds;
 mod imports;
 mod listing_rules;
 mod malformed;

@@ -179,6 +179,16 @@ pub(crate) mod tests {
                 include_str!("../../../web/locales/vi/trade.ftl"),
                 include_str!("../../../web/locales/en/trade.ftl"),
             ),
+            (
+                "sourcing",
+                include_str!("../../../web/locales/vi/sourcing.ftl"),
+                include_str!("../../../web/locales/en/sourcing.ftl"),
+            ),
+            (
+                "feeds",
+                include_str!("../../../web/locales/vi/feeds.ftl"),
+                include_str!("../../../web/locales/en/feeds.ftl"),
+            ),
         ];
         for (name, vi, en) in files {
             // A file that does not parse would fail every page at its first lookup.

@@ -31,6 +31,7 @@ pub mod demo;
 pub mod digests;
 pub mod events;
 pub mod favourites;
+pub mod feeds;
 pub mod health;
 pub mod import;
 pub mod import_jobs;

@@ -18,6 +18,7 @@ on_both_backends!(
     hidden_and_draft_listings_are_not_public,
     public_listing_counts_follow_every_write,
     public_listing_counts_survive_the_demo_import_and_scaling,
+    feed_batches_walk_public_goods_in_id_order_without_gaps,
 );
 
 async fn demo_import_brings_listings_managers_and_verified_badges(db: &Db) {
@@ -564,4 +565,108 @@ async fn public_listing_counts_survive_the_demo_import_and_scaling(db: &Db) {
     ketnoi_db::demo::scale_listings(db, 1000).await.unwrap();
     let counts = directory_counts(db).await;
     assert_eq!(counts.values().sum::<i64>(), 1000);
+}
+
+/// The product feeds read the catalogue in batches after the last id: batches of 7 give
+/// exactly what one batch of everything gives, in id order, only goods (no experience), and
+/// a cooperative's own feed only its listings. The catalogue version moves on a write.
+async fn feed_batches_walk_public_goods_in_id_order_without_gaps(db: &Db) {
+    use ketnoi_db::feeds;
+    use ketnoi_domain::catalog::OfferKind;
+    ketnoi_db::demo::import(db).await.unwrap();
+    let all = feeds::batch(db.conn(), None, 0, 100_000).await.unwrap();
+    let mut walked = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = feeds::batch(db.conn(), None, after, 7).await.unwrap();
+        let Some(last) = batch.last() else { break };
+        assert!(batch.len() <= 7);
+        after = last.id;
+        walked.extend(batch);
+    }
+    assert_eq!(walked, all);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+    // The demo has experiences (workshops, tours): none is in a feed, every good is.
+    let mut experiences = 0;
+    for id in 1..=400 {
+        let Some(l) = ketnoi_db::listings::find(db.conn(), id).await.unwrap() else {
+            continue;
+        };
+        let offers = ketnoi_db::listings::offers(db.conn(), id).await.unwrap();
+        let experience = l.category_id.is_empty()
+            || ketnoi_domain::catalog::group_of(&l.category_id) == "trai-nghiem"
+            || offers.iter().any(|o| o.kind == OfferKind::Experience);
+        experiences += usize::from(experience);
+        assert_eq!(
+            all.iter().any(|f| f.id == id),
+            l.is_public() && !experience,
+            "listing {id}"
+        );
+    }
+    assert!(
+        experiences > 0 && all.len() > 100,
+        "{experiences} {}",
+        all.len()
+    );
+
+    let bt = orgs::find_by_slug(db.conn(), "htx-gom-su-men-lam-bat-trang")
+        .await
+        .unwrap()
+        .unwrap();
+    let own = feeds::batch(db.conn(), Some(bt.id), 0, 100_000)
+        .await
+        .unwrap();
+    assert!(!own.is_empty() && own.len() < all.len());
+    for f in &own {
+        let l = ketnoi_db::listings::find(db.conn(), f.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(l.org_id, bt.id);
+        assert_eq!(f.org_name, bt.name);
+    }
+
+    let before = feeds::catalogue_version(db.conn()).await.unwrap();
+    assert!(before > 0);
+    ketnoi_db::listings::set_hidden(db.conn(), own[0].id, Some("ảnh sai"), None)
+        .await
+        .unwrap();
+    let hidden = feeds::catalogue_version(db.conn()).await.unwrap();
+    assert!(hidden > before);
+    assert!(
+        !feeds::batch(db.conn(), Some(bt.id), 0, 100_000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|f| f.id == own[0].id)
+    );
+    // A GTIN given to a listing (traceability) is a change of the listing too.
+    let mut tx = db.begin().await.unwrap();
+    ketnoi_db::trace::enable(&mut tx, own[1].id, bt.id, Some("08930000000019"), |_, _| {
+        Some("KN0000001000011".into())
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(feeds::catalogue_version(db.conn()).await.unwrap() > hidden);
+    let gtin = feeds::batch(db.conn(), Some(bt.id), own[1].id - 1, 1)
+        .await
+        .unwrap();
+    assert_eq!(gtin[0].gtin.as_deref(), Some("08930000000019"));
+    // A pruned log keeps the version: the consumers' positions hold it.
+    let last = ketnoi_db::search_feed::last_change(db.conn())
+        .await
+        .unwrap();
+    ketnoi_db::search_feed::set_position(db.conn(), ketnoi_db::search_feed::INDEXER, last)
+        .await
+        .unwrap();
+    ketnoi_db::search_feed::prune(db.conn()).await.unwrap();
+    assert_eq!(
+        ketnoi_db::search_feed::last_change(db.conn())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(feeds::catalogue_version(db.conn()).await.unwrap(), last);
 }

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod contact;
 pub mod epcis;
 pub mod event;
+pub mod feed;
 pub mod import;
 pub mod listing;
 pub mod locale;

@@ -93,6 +93,11 @@ route_map! {
     get "/events/{id}" => pages::events::show_event, Public;
     get "/events/{id}/event.ics" => pages::events::event_ics, Public;
     get "/static/scan.js" => pages::assets::scan_script, Public;
+    // Product feeds for shopping platforms (Google Merchant Center XML and TSV, Meta CSV):
+    // every cooperative's goods, or one cooperative's. `{file}` is `google.xml`,
+    // `google.tsv` or `meta.csv`; anything else, like an unknown cooperative, is a 404.
+    get "/feeds/{file}" => pages::feeds::show_feed, Public;
+    get "/orgs/{slug}/feeds/{file}" => pages::feeds::show_org_feed, Public;
     // Traceability: a stamp's or a lot's GS1 Digital Link on our own domain (or the
     // equivalent path of our own trace code), answered as a page or as a resolver.
     get "/01/{gtin}" => pages::trace::resolve, Public;

@@ -12,6 +12,7 @@ pub mod directory;
 pub mod error;
 pub mod events;
 pub mod favourites;
+pub mod feeds;
 pub mod health;
 pub mod home;
 pub mod info;

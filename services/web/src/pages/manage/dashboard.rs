@@ -1,5 +1,5 @@
 //! The cooperative's dashboard: its listings, badges, orders waiting for confirmation,
-//! proxy grants and the audit log of every change.
+//! the addresses of its product feeds, proxy grants and the audit log of every change.
 
 use crate::AppState;
 use crate::context::Ctx;
@@ -59,6 +59,8 @@ pub(super) struct DashboardPage {
     low_stock: Vec<(i64, String, &'static str, i64)>,
     /// HTX and THT report to the Union; buyers do not.
     is_cooperative: bool,
+    /// The public address the cooperative's product feeds are under.
+    site: String,
 }
 
 /// A listing on sale with this few left or fewer is "running out" on the dashboard.
@@ -162,6 +164,7 @@ pub(super) async fn dashboard_page(
         proxies: orgs::proxies(state.db.conn(), scope.org.id).await?,
         unconfirmed: ketnoi_db::orders::unconfirmed_count(state.db.conn(), scope.org.id).await?,
         is_cooperative: scope.org.kind.is_cooperative(),
+        site: state.config.public_url.trim_end_matches('/').to_owned(),
         low_stock: all
             .iter()
             .filter(|l| l.is_public())
