@@ -380,11 +380,11 @@ pub async fn submit_quote(
     PathId(id): PathId,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let (rfq, side) = load(&state, &user, id).await?;
     let values: BTreeMap<String, String> = fields.into_iter().collect();
     let get = |k: &str| values.get(k).map(String::as_str).unwrap_or_default();
+    ctx.require_csrf(&state, get("csrf"))?;
+    let (rfq, side) = load(&state, &user, id).await?;
     let result = async {
-        ctx.require_csrf(&state, get("csrf"))?;
         let Side::Supplier(acting) = &side else {
             return Err(AppError::NotFound);
         };
@@ -512,9 +512,9 @@ pub async fn accept_quote(
     PathId(id): PathId,
     Form(form): Form<AcceptForm>,
 ) -> Result<Response, AppError> {
+    ctx.require_csrf(&state, &form.csrf)?;
     let (rfq, side, quote) = buyer_quote(&state, &user, id).await?;
     let result = async {
-        ctx.require_csrf(&state, &form.csrf)?;
         if side != Side::Buyer {
             return Err(AppError::NotFound);
         }
